@@ -1,0 +1,199 @@
+/** `waymark <command>`: the command line over shared/. Output goes to stdout, problems to stderr. */
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileJourney, definitionText } from '../../shared/journey/compile.ts';
+import {
+  JOURNEY_SCHEMA_FILE,
+  journeyJsonSchemaText,
+  SETTINGS_SCHEMA_FILE,
+  settingsJsonSchemaText,
+} from '../../shared/journey/json-schema.ts';
+import { journeyToMermaid } from '../../shared/journey/mermaid.ts';
+import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
+import { loadProject, type Project, SETTINGS_FILE } from '../../shared/project/load.ts';
+
+const USAGE = `waymark: journeys as code on AWS
+
+Usage:
+  waymark validate [files or folders]   check journeys (default: journeys/); exit 1 on errors
+  waymark compile <journey.json>        print the compiled rules, ASL, resources and cost
+  waymark compile <journey.json> --asl  print only the ASL definition
+  waymark graph <journey.json>          print the journey as a Mermaid flowchart
+  waymark cost [files or folders]       state transitions and tasks per journey (cost model)
+  waymark schema [--write]              print (or write into journeys/) the JSON Schemas
+  waymark local | synth | deploy        the local engine and the CDK app (not built yet)
+`;
+
+export interface Output {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const consoleOutput: Output = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'validate':
+        return validate(rest, io);
+      case 'compile':
+        return compile(rest, io);
+      case 'graph':
+        return graph(rest, io);
+      case 'cost':
+        return cost(rest, io);
+      case 'schema':
+        return schema(rest, io);
+      case 'local':
+      case 'synth':
+      case 'deploy':
+        io.err(
+          `waymark ${command}: not built yet; see the project's issues (local engine, infrastructure).\n`,
+        );
+        return 2;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`Unknown command "${command}".\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    io.err(`waymark ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+/** The projects to check: a folder is a project; a file belongs to the project in its folder or to journeys/. */
+function loadTargets(paths: readonly string[]): Project[] {
+  const targets = paths.length > 0 ? paths : ['journeys'];
+  const projects: Project[] = [];
+  for (const target of targets) {
+    const path = resolve(target);
+    if (!existsSync(path)) throw new Error(`${target}: no such file or folder`);
+    if (statSync(path).isDirectory()) {
+      projects.push(loadProject(path));
+    } else {
+      const own = dirname(path);
+      const projectDir = existsSync(join(own, SETTINGS_FILE)) ? own : resolve('journeys');
+      projects.push(loadProject(projectDir, [path]));
+    }
+  }
+  return projects;
+}
+
+function report(problems: readonly Problem[], io: Output): void {
+  for (const problem of problems) io.err(`${formatProblem(problem)}\n`);
+}
+
+function validate(args: readonly string[], io: Output): number {
+  const projects = loadTargets(args);
+  const problems = projects.flatMap((project) => project.problems);
+  report(problems, io);
+  const files = projects.reduce((sum, project) => sum + project.files.length, 0);
+  const errors = problems.filter((problem) => problem.severity === 'error').length;
+  const warnings = problems.length - errors;
+  io.out(`${files} journey file(s) checked: ${errors} error(s), ${warnings} warning(s)\n`);
+  return errors > 0 ? 1 : 0;
+}
+
+function singleJourney(args: readonly string[], command: string) {
+  const { positionals, values } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { asl: { type: 'boolean' } },
+  });
+  const [file] = positionals;
+  if (file === undefined || positionals.length > 1)
+    throw new Error(`usage: waymark ${command} <journey.json>`);
+  const [project] = loadTargets([file]);
+  if (project === undefined) throw new Error(`${file}: nothing to load`);
+  return { project, loaded: project.journeys[0], asl: values.asl === true };
+}
+
+function compile(args: readonly string[], io: Output): number {
+  const { project, loaded, asl } = singleJourney(args, 'compile');
+  if (loaded === undefined || project.settings === undefined || hasErrors(project.problems)) {
+    report(project.problems, io);
+    return 1;
+  }
+  const compiled = compileJourney(loaded.journey, project.settings);
+  io.out(asl ? definitionText(compiled.definition) : `${JSON.stringify(compiled, null, 2)}\n`);
+  return 0;
+}
+
+function graph(args: readonly string[], io: Output): number {
+  const { project, loaded } = singleJourney(args, 'graph');
+  if (loaded === undefined || hasErrors(project.problems)) {
+    report(project.problems, io);
+    return 1;
+  }
+  io.out(journeyToMermaid(loaded.journey));
+  return 0;
+}
+
+function cost(args: readonly string[], io: Output): number {
+  const projects = loadTargets(args);
+  const problems = projects.flatMap((project) => project.problems);
+  if (hasErrors(problems)) {
+    report(problems, io);
+    return 1;
+  }
+  const rows = [
+    ['journey', 'workflow', 'transitions', 'lambda', 'service', 'messages', 'per message', 'USD / 1k'],
+  ];
+  for (const project of projects) {
+    for (const { journey } of project.journeys) {
+      if (project.settings === undefined) continue;
+      const compiled = compileJourney(journey, project.settings);
+      const c = compiled.cost;
+      rows.push([
+        journey.id,
+        compiled.workflowType,
+        String(c.stateTransitions),
+        String(c.lambdaInvocations),
+        String(c.serviceCalls),
+        String(c.messages),
+        c.transitionsPerMessage === null ? '-' : String(c.transitionsPerMessage),
+        c.usdPerThousandCustomers.toFixed(4),
+      ]);
+    }
+  }
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  for (const row of rows)
+    io.out(
+      `${row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  io.out(
+    'Longest path, error paths and quiet-hours retries left out; Standard workflows at $0.025 per 1,000 transitions.\n',
+  );
+  return 0;
+}
+
+function schema(args: readonly string[], io: Output): number {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { write: { type: 'boolean' }, dir: { type: 'string' } },
+  });
+  const dir = resolve(values.dir ?? 'journeys');
+  if (values.write === true) {
+    writeFileSync(join(dir, JOURNEY_SCHEMA_FILE), journeyJsonSchemaText());
+    writeFileSync(join(dir, SETTINGS_SCHEMA_FILE), settingsJsonSchemaText());
+    io.out(`wrote ${join(dir, JOURNEY_SCHEMA_FILE)} and ${join(dir, SETTINGS_SCHEMA_FILE)}\n`);
+  } else {
+    io.out(journeyJsonSchemaText());
+  }
+  return 0;
+}

@@ -1,0 +1,107 @@
+/**
+ * The subset of the Amazon States Language the compiler emits: JSONPath
+ * only (no JSONata, no Assign), which both Step Functions and the local
+ * interpreter execute the same way.
+ */
+export type AslJson = string | number | boolean | null | AslJson[] | { [key: string]: AslJson };
+
+export interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds: number;
+  MaxAttempts: number;
+  BackoffRate: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: 'FULL' | 'NONE';
+}
+
+export interface Catcher {
+  ErrorEquals: string[];
+  ResultPath: string | null;
+  Next: string;
+}
+
+interface Flow {
+  Comment?: string;
+  Next?: string;
+  End?: true;
+}
+
+export interface TaskState extends Flow {
+  Type: 'Task';
+  Resource: string;
+  Parameters: { [key: string]: AslJson };
+  ResultSelector?: { [key: string]: AslJson };
+  ResultPath: string | null;
+  TimeoutSeconds: number;
+  Retry?: Retrier[];
+  Catch?: Catcher[];
+}
+
+export interface PassState extends Flow {
+  Type: 'Pass';
+  Parameters?: { [key: string]: AslJson };
+  ResultPath?: string | null;
+}
+
+export interface WaitState extends Flow {
+  Type: 'Wait';
+  Seconds?: number;
+  TimestampPath?: string;
+}
+
+export type ChoiceRule =
+  | { Variable: string; StringEquals: string; Next: string }
+  | { Variable: string; StringLessThan: string; Next: string }
+  | { Variable: string; NumericEquals: number; Next: string }
+  | { Variable: string; BooleanEquals: boolean; Next: string };
+
+export interface ChoiceState {
+  Type: 'Choice';
+  Comment?: string;
+  Choices: ChoiceRule[];
+  Default: string;
+}
+
+export interface SucceedState {
+  Type: 'Succeed';
+  Comment?: string;
+}
+
+export interface FailState {
+  Type: 'Fail';
+  Comment?: string;
+  Error: string;
+  Cause?: string;
+}
+
+export type State = TaskState | PassState | WaitState | ChoiceState | SucceedState | FailState;
+
+export interface StateMachineDefinition {
+  Comment: string;
+  StartAt: string;
+  TimeoutSeconds?: number;
+  States: Record<string, State>;
+}
+
+/** Every state a state may go to next, optionally leaving out the error paths. */
+export function stateTargets(state: State, options: { includeCatch: boolean }): string[] {
+  switch (state.Type) {
+    case 'Task':
+      return [
+        ...(state.Next === undefined ? [] : [state.Next]),
+        ...(options.includeCatch ? (state.Catch ?? []).map((catcher) => catcher.Next) : []),
+      ];
+    case 'Pass':
+    case 'Wait':
+      return state.Next === undefined ? [] : [state.Next];
+    case 'Choice':
+      return [...state.Choices.map((rule) => rule.Next), state.Default];
+    case 'Succeed':
+    case 'Fail':
+      return [];
+    default: {
+      const unreachable: never = state;
+      throw new Error(`Unknown state ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The contract between the compiled state machines and the functions they
+ * call. The compiler builds each Task's payload from these types and the
+ * handlers parse the same types, so the ASL and the code cannot drift apart.
+ */
+import type {
+  CapRule,
+  Channel,
+  Condition,
+  EventMatcher,
+  Reentry,
+  StepOfType,
+  ValueExpression,
+} from '../journey/schema.ts';
+
+/** Definition substitutions: `${Name}` in the ASL, filled by CDK or by the local engine. */
+export const PLACEHOLDERS = {
+  /** Runs every step that does not send a message: entry, branches, schedules, profile updates, waits, finish. */
+  stepsFunction: 'StepsFunctionArn',
+  /** Sends messages: the only function allowed to call SES and SNS. */
+  deliverFunction: 'DeliverFunctionArn',
+  eventBus: 'EventBusName',
+} as const;
+export type PlaceholderKey = keyof typeof PLACEHOLDERS;
+export type PlaceholderName = (typeof PLACEHOLDERS)[PlaceholderKey];
+
+export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+export const LAMBDA_INVOKE_WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+export const EVENTS_PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+
+/** Errors the functions throw on purpose, so the ASL can retry or catch them by name. */
+export const TASK_ERRORS = {
+  /** SES or SNS asked us to slow down: retried with backoff. */
+  throttled: 'Waymark.Throttled',
+  /** The journey can no longer go on (e.g. a corrupt state); caught and recorded. */
+  journeyFailed: 'Waymark.JourneyFailed',
+} as const;
+
+/** What every Task knows about where it runs. */
+export interface ExecutionRef {
+  journeyId: string;
+  journeyVersion: number;
+  /** `$$.Execution.Id`: the execution ARN on AWS, an id locally. */
+  executionId: string;
+  customerId: string;
+}
+
+/** The EventBridge event that started the execution, as delivered by the rule. */
+export interface TriggerEnvelope {
+  id: string;
+  'detail-type': string;
+  source: string;
+  time: string;
+  detail: Record<string, unknown>;
+}
+
+export type EntryDecision =
+  | { admitted: true; values: Record<string, unknown> }
+  | {
+      admitted: false;
+      reason: 'duplicate-event' | 'reentry-never' | 'reentry-too-soon' | 'concurrency-limit';
+    };
+
+export type DeliveryOutcome =
+  | { status: 'sent'; channel: Channel; messageId: string }
+  | { status: 'deferred'; resumeAt: string; reason: string; channel: Channel }
+  | { status: 'capped'; reason: string; capId: string; channel: Channel }
+  | { status: 'opted-out' | 'no-address' | 'failed'; reason: string; channel?: Channel };
+
+/** Payloads of the steps function, discriminated by `task`. */
+export type StepsTask =
+  | (ExecutionRef & {
+      task: 'enter';
+      trigger: TriggerEnvelope;
+      entry: { reentry: Reentry; maxConcurrent: number };
+      values: Record<string, ValueExpression>;
+    })
+  | (ExecutionRef & {
+      task: 'evaluate';
+      stepId: string;
+      cases: Condition[];
+      trigger: TriggerEnvelope;
+      values: Record<string, unknown>;
+    })
+  | (ExecutionRef & {
+      task: 'schedule';
+      stepId: string;
+      until: NonNullable<StepOfType<'wait'>['until']>;
+      /** `$$.State.EnteredTime`: the schedule is computed from when the step began. */
+      now: string;
+    })
+  | (ExecutionRef & {
+      task: 'updateProfile';
+      stepId: string;
+      set: Record<string, ValueExpression>;
+      addTags: string[];
+      removeTags: string[];
+      trigger: TriggerEnvelope;
+      values: Record<string, unknown>;
+    })
+  | (ExecutionRef & {
+      task: 'awaitEvent';
+      stepId: string;
+      taskToken: string;
+      event: EventMatcher;
+      timeoutSeconds: number;
+      now: string;
+    })
+  | (ExecutionRef & { task: 'recordFailure'; stepId: string; error: unknown })
+  | (ExecutionRef & { task: 'finish'; outcome: 'completed' | 'failed'; stepId: string; error?: unknown });
+
+export type StepsTaskKind = StepsTask['task'];
+
+export interface StepsTaskResults {
+  enter: EntryDecision;
+  evaluate: { matched: number };
+  schedule: { resumeAt: string };
+  updateProfile: { updated: string[] };
+  /** Resolved through SendTaskSuccess with the awaited event. */
+  awaitEvent: TriggerEnvelope;
+  recordFailure: { recorded: true };
+  finish: { finished: true };
+}
+
+export interface DeliverTask extends ExecutionRef {
+  task: 'deliver';
+  stepId: string;
+  channels: Channel[];
+  template: string;
+  category: 'marketing' | 'transactional';
+  /** Caps declared by the journey itself; global caps come from settings. */
+  caps: CapRule[];
+  trigger: TriggerEnvelope;
+  values: Record<string, unknown>;
+}

@@ -1,0 +1,658 @@
+/**
+ * The compiler: a validated journey becomes the EventBridge patterns of its
+ * rules and the Amazon States Language definition of its state machine.
+ * Pure and deterministic: the same journey and settings give byte-identical
+ * output, so compiled files can be reviewed and kept as golden files.
+ */
+import type {
+  AslJson,
+  Catcher,
+  ChoiceRule,
+  Retrier,
+  State,
+  StateMachineDefinition,
+  TaskState,
+} from '../asl/types.ts';
+import {
+  EVENTS_PUT_EVENTS,
+  LAMBDA_INVOKE,
+  LAMBDA_INVOKE_WAIT_FOR_TOKEN,
+  PLACEHOLDERS,
+  type PlaceholderName,
+  TASK_ERRORS,
+} from '../contract/tasks.ts';
+import type { EventPattern } from '../events/pattern.ts';
+import { durationSeconds } from '../time/duration.ts';
+import { type CostReport, estimateCost } from './cost.ts';
+import { assertNever } from './graph.ts';
+import {
+  type EventMatcher,
+  type Journey,
+  type Settings,
+  type Step,
+  type StepOfType,
+  sendChannels,
+  type ValueExpression,
+} from './schema.ts';
+import { splitKey, splitThresholds } from './split.ts';
+
+/** Express workflows run for at most five minutes. */
+const EXPRESS_MAX_SECONDS = 300;
+/** Lambda tasks get an explicit timeout: Step Functions has none by default and would wait for ever. */
+const LAMBDA_TASK_TIMEOUT_SECONDS = 60;
+
+export const STATE = {
+  start: 'Waymark.Start',
+  enter: 'Waymark.Enter',
+  admitted: 'Waymark.Admitted',
+  notAdmitted: 'Waymark.NotAdmitted',
+  completed: 'Waymark.Completed',
+  failed: 'Waymark.Failed',
+  failedEnd: 'Waymark.FailedEnd',
+} as const;
+
+export type RuleRole = 'trigger' | 'exit' | 'resume';
+
+export interface CompiledRule {
+  role: RuleRole;
+  /** The pattern exactly as the CDK rule and the local router use it. */
+  pattern: EventPattern;
+  /** Trigger rules of paused journeys are deployed disabled. */
+  enabled: boolean;
+  description: string;
+}
+
+export interface ResourceUse {
+  placeholder: PlaceholderName;
+  /** What the state machine does with it, for least-privilege IAM. */
+  actions: string[];
+  /** State names that use it, for the local engine's bindings. */
+  states: string[];
+}
+
+export interface CompiledJourney {
+  journeyId: string;
+  version: number;
+  status: Journey['status'];
+  /** Deployed at all: drafts compile (so they are checked) but are not deployed. */
+  deploy: boolean;
+  workflowType: 'STANDARD' | 'EXPRESS';
+  expressEligible: { eligible: boolean; reasons: string[] };
+  rules: CompiledRule[];
+  definition: StateMachineDefinition;
+  resources: ResourceUse[];
+  cost: CostReport;
+}
+
+export function compileJourney(journey: Journey, settings: Settings): CompiledJourney {
+  const definition = compileDefinition(journey);
+  const expressEligible = expressEligibility(journey, settings);
+  return {
+    journeyId: journey.id,
+    version: journey.version,
+    status: journey.status,
+    deploy: journey.status !== 'draft',
+    workflowType: journey.workflow === 'express' && expressEligible.eligible ? 'EXPRESS' : 'STANDARD',
+    expressEligible,
+    rules: compileRules(journey),
+    definition,
+    resources: resourcesOf(definition),
+    cost: estimateCost(definition, isDeliveryState),
+  };
+}
+
+/** Stable JSON text of the definition, for `definitionString` and golden files. */
+export function definitionText(definition: StateMachineDefinition): string {
+  return `${JSON.stringify(definition, null, 2)}\n`;
+}
+
+// ---- rules ----
+
+export function matcherPattern(matcher: EventMatcher): EventPattern {
+  const pattern: EventPattern = { 'detail-type': [matcher.event] };
+  if (matcher.source !== undefined)
+    pattern.source = typeof matcher.source === 'string' ? [matcher.source] : matcher.source;
+  const detail: EventPattern = {};
+  for (const [key, value] of Object.entries(matcher.filter ?? {})) detail[key] = toJson(value);
+  // Every journey is per customer: an event without a customer id must not start or stop anything.
+  if (!('customerId' in detail)) detail.customerId = [{ exists: true }];
+  pattern.detail = detail;
+  return pattern;
+}
+
+function anyOf(patterns: EventPattern[]): EventPattern {
+  const [first] = patterns;
+  if (patterns.length === 1 && first !== undefined) return first;
+  return { $or: patterns };
+}
+
+function compileRules(journey: Journey): CompiledRule[] {
+  const rules: CompiledRule[] = [
+    {
+      role: 'trigger',
+      pattern: matcherPattern(journey.trigger),
+      enabled: journey.status === 'active',
+      description: `Starts journey ${journey.id} on ${journey.trigger.event}`,
+    },
+  ];
+  if (journey.exitOn.length > 0) {
+    rules.push({
+      role: 'exit',
+      pattern: anyOf(journey.exitOn.map(matcherPattern)),
+      enabled: true,
+      description: `Ends journey ${journey.id} on ${journey.exitOn.map((exit) => exit.event).join(', ')}`,
+    });
+  }
+  const awaited = [
+    ...new Set(
+      Object.values(journey.steps).flatMap((step) =>
+        step.type === 'waitForEvent' ? [step.event.event] : [],
+      ),
+    ),
+  ].sort();
+  if (awaited.length > 0) {
+    // One rule for every awaited event: the resume function matches each waiting step's own filter.
+    rules.push({
+      role: 'resume',
+      pattern: { 'detail-type': awaited, detail: { customerId: [{ exists: true }] } },
+      enabled: true,
+      description: `Resumes journey ${journey.id} waiting for ${awaited.join(', ')}`,
+    });
+  }
+  return rules;
+}
+
+// ---- the state machine ----
+
+const LAMBDA_SERVICE_RETRY: Retrier = {
+  ErrorEquals: [
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.TooManyRequestsException',
+  ],
+  IntervalSeconds: 1,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+};
+
+const THROTTLED_RETRY: Retrier = {
+  ErrorEquals: [TASK_ERRORS.throttled],
+  IntervalSeconds: 5,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 300,
+  JitterStrategy: 'FULL',
+};
+
+const EVENTS_RETRY: Retrier = {
+  ErrorEquals: [
+    'EventBridge.AmazonEventBridgeException',
+    'EventBridge.InternalException',
+    'States.TaskFailed',
+  ],
+  IntervalSeconds: 1,
+  MaxAttempts: 3,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+};
+
+function placeholder(name: PlaceholderName): string {
+  return `\${${name}}`;
+}
+
+function executionRef(journey: Journey): { [key: string]: AslJson } {
+  return {
+    journeyId: journey.id,
+    journeyVersion: journey.version,
+    'executionId.$': '$$.Execution.Id',
+    'customerId.$': '$.customerId',
+  };
+}
+
+function stepsTask(
+  journey: Journey,
+  payload: { [key: string]: AslJson },
+  options: {
+    resultPath: string | null;
+    next: string;
+    catchTo: string;
+    catchResultPath?: string | null;
+    comment?: string | undefined;
+  },
+): TaskState {
+  return {
+    Type: 'Task',
+    ...(options.comment === undefined ? {} : { Comment: options.comment }),
+    Resource: LAMBDA_INVOKE,
+    Parameters: {
+      FunctionName: placeholder(PLACEHOLDERS.stepsFunction),
+      Payload: { ...payload, ...executionRef(journey) },
+    },
+    ResultSelector: { 'outcome.$': '$.Payload' },
+    ResultPath: options.resultPath,
+    TimeoutSeconds: LAMBDA_TASK_TIMEOUT_SECONDS,
+    Retry: [LAMBDA_SERVICE_RETRY],
+    Catch: [
+      {
+        ErrorEquals: ['States.ALL'],
+        ResultPath: options.catchResultPath === undefined ? '$.error' : options.catchResultPath,
+        Next: options.catchTo,
+      },
+    ],
+    Next: options.next,
+  };
+}
+
+export function compileDefinition(journey: Journey): StateMachineDefinition {
+  const states: Record<string, State> = {
+    [STATE.start]: {
+      Type: 'Pass',
+      Comment: 'Shape the execution state: the customer, the trigger event, and room for step results.',
+      Parameters: { 'customerId.$': '$.detail.customerId', 'trigger.$': '$', steps: {} },
+      Next: STATE.enter,
+    },
+    [STATE.enter]: stepsTask(
+      journey,
+      {
+        task: 'enter',
+        'trigger.$': '$.trigger',
+        entry: toJson(journey.entry),
+        values: toJson(journey.values),
+      },
+      {
+        resultPath: '$.entry',
+        next: STATE.admitted,
+        catchTo: STATE.failed,
+        comment: 'Entry rules: duplicate events, re-entry, concurrent journeys per customer.',
+      },
+    ),
+    [STATE.admitted]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.entry.outcome.admitted', BooleanEquals: true, Next: journey.start }],
+      Default: STATE.notAdmitted,
+    },
+    [STATE.notAdmitted]: {
+      Type: 'Succeed',
+      Comment: 'The entry rules turned this event away; recorded by enter.',
+    },
+    [STATE.completed]: { Type: 'Succeed' },
+    [STATE.failed]: stepsTask(
+      journey,
+      { task: 'finish', outcome: 'failed', stepId: STATE.failed, 'error.$': '$.error' },
+      {
+        resultPath: null,
+        next: STATE.failedEnd,
+        catchTo: STATE.failedEnd,
+        catchResultPath: null,
+        comment: 'Record why the journey could not go on and release the customer.',
+      },
+    ),
+    [STATE.failedEnd]: {
+      Type: 'Fail',
+      Error: TASK_ERRORS.journeyFailed,
+      Cause: 'A step failed; see the execution history.',
+    },
+  };
+  // Sorted so the output does not depend on the order steps were written in.
+  for (const stepId of Object.keys(journey.steps).sort()) {
+    const step = journey.steps[stepId];
+    if (step === undefined) continue;
+    Object.assign(states, compileStep(journey, stepId, step));
+  }
+  return {
+    Comment: `${journey.name} (journey ${journey.id} v${journey.version}), compiled by Waymark`,
+    StartAt: STATE.start,
+    States: states,
+  };
+}
+
+function compileStep(journey: Journey, id: string, step: Step): Record<string, State> {
+  const comment = step.description;
+  switch (step.type) {
+    case 'send':
+      return compileSend(journey, id, step);
+    case 'wait':
+      if (step.duration !== undefined) {
+        return {
+          [id]: {
+            Type: 'Wait',
+            ...(comment === undefined ? {} : { Comment: comment }),
+            Seconds: durationSeconds(step.duration),
+            Next: step.next,
+          },
+        };
+      }
+      return compileWaitUntil(journey, id, step);
+    case 'waitForEvent':
+      return compileWaitForEvent(journey, id, step);
+    case 'branch':
+      return compileBranch(journey, id, step);
+    case 'split':
+      return compileSplit(journey, id, step);
+    case 'updateProfile':
+      return {
+        [id]: stepsTask(
+          journey,
+          {
+            task: 'updateProfile',
+            stepId: id,
+            set: toJson(step.set ?? {}),
+            addTags: step.addTags ?? [],
+            removeTags: step.removeTags ?? [],
+            'trigger.$': '$.trigger',
+            'values.$': '$.entry.outcome.values',
+          },
+          // A profile that could not be updated should not stop the customer's journey.
+          {
+            resultPath: `$.steps.${id}`,
+            next: step.next,
+            catchTo: step.next,
+            catchResultPath: `$.steps.${id}`,
+            comment,
+          },
+        ),
+      };
+    case 'emit':
+      return compileEmit(journey, id, step);
+    case 'end':
+      return {
+        [id]: stepsTask(
+          journey,
+          { task: 'finish', outcome: 'completed', stepId: id },
+          {
+            resultPath: null,
+            next: STATE.completed,
+            catchTo: STATE.completed,
+            catchResultPath: null,
+            comment,
+          },
+        ),
+      };
+    default:
+      return assertNever(step);
+  }
+}
+
+function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Record<string, State> {
+  const notSent = step.onNotSent ?? step.next;
+  const outcome = `${id}.outcome`;
+  const quietHours = `${id}.quietHours`;
+  const failed = `${id}.failed`;
+  const task: TaskState = {
+    Type: 'Task',
+    ...(step.description === undefined ? {} : { Comment: step.description }),
+    Resource: LAMBDA_INVOKE,
+    Parameters: {
+      FunctionName: placeholder(PLACEHOLDERS.deliverFunction),
+      Payload: {
+        task: 'deliver',
+        stepId: id,
+        channels: sendChannels(step),
+        template: step.template,
+        category: step.category,
+        caps: toJson(journey.caps),
+        'trigger.$': '$.trigger',
+        'values.$': '$.entry.outcome.values',
+        ...executionRef(journey),
+      },
+    },
+    ResultSelector: { 'outcome.$': '$.Payload' },
+    ResultPath: `$.steps.${id}`,
+    TimeoutSeconds: LAMBDA_TASK_TIMEOUT_SECONDS,
+    Retry: [THROTTLED_RETRY, LAMBDA_SERVICE_RETRY],
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: `$.steps.${id}`, Next: failed }],
+    Next: outcome,
+  };
+  const choices: ChoiceRule[] = [
+    { Variable: `$.steps.${id}.outcome.status`, StringEquals: 'deferred', Next: quietHours },
+  ];
+  if (notSent !== step.next) {
+    choices.push({ Variable: `$.steps.${id}.outcome.status`, StringEquals: 'sent', Next: step.next });
+  }
+  return {
+    [id]: task,
+    [outcome]: { Type: 'Choice', Choices: choices, Default: notSent },
+    [quietHours]: {
+      Type: 'Wait',
+      Comment: 'Quiet hours in the customer time zone: try again when they end.',
+      TimestampPath: `$.steps.${id}.outcome.resumeAt`,
+      Next: id,
+    },
+    [failed]: stepsTask(
+      journey,
+      { task: 'recordFailure', stepId: id, 'error.$': `$.steps.${id}` },
+      // The failure is recorded; the customer goes on the way the journey says for unsent messages.
+      { resultPath: null, next: notSent, catchTo: notSent, catchResultPath: `$.steps.${id}.recordError` },
+    ),
+  };
+}
+
+function compileWaitUntil(journey: Journey, id: string, step: StepOfType<'wait'>): Record<string, State> {
+  const schedule = `${id}.schedule`;
+  return {
+    [schedule]: stepsTask(
+      journey,
+      { task: 'schedule', stepId: id, until: toJson(step.until ?? null), 'now.$': '$$.State.EnteredTime' },
+      { resultPath: `$.steps.${id}`, next: id, catchTo: STATE.failed, comment: step.description },
+    ),
+    [id]: { Type: 'Wait', TimestampPath: `$.steps.${id}.outcome.resumeAt`, Next: step.next },
+  };
+}
+
+function compileWaitForEvent(
+  journey: Journey,
+  id: string,
+  step: StepOfType<'waitForEvent'>,
+): Record<string, State> {
+  const timeoutSeconds = durationSeconds(step.timeout);
+  const timedOut: Catcher = {
+    ErrorEquals: ['States.Timeout'],
+    ResultPath: `$.steps.${id}.timeout`,
+    Next: step.onTimeout,
+  };
+  return {
+    [id]: {
+      Type: 'Task',
+      ...(step.description === undefined ? {} : { Comment: step.description }),
+      Resource: LAMBDA_INVOKE_WAIT_FOR_TOKEN,
+      Parameters: {
+        FunctionName: placeholder(PLACEHOLDERS.stepsFunction),
+        Payload: {
+          task: 'awaitEvent',
+          stepId: id,
+          'taskToken.$': '$$.Task.Token',
+          event: toJson(step.event),
+          timeoutSeconds,
+          'now.$': '$$.State.EnteredTime',
+          ...executionRef(journey),
+        },
+      },
+      ResultSelector: { 'event.$': '$' },
+      ResultPath: `$.steps.${id}`,
+      TimeoutSeconds: timeoutSeconds,
+      Retry: [LAMBDA_SERVICE_RETRY],
+      Catch: [timedOut, { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.failed }],
+      Next: step.onEvent,
+    },
+  };
+}
+
+function compileBranch(journey: Journey, id: string, step: StepOfType<'branch'>): Record<string, State> {
+  const choose = `${id}.choose`;
+  return {
+    [id]: stepsTask(
+      journey,
+      {
+        task: 'evaluate',
+        stepId: id,
+        cases: toJson(step.cases.map((branchCase) => branchCase.when)),
+        'trigger.$': '$.trigger',
+        'values.$': '$.entry.outcome.values',
+      },
+      { resultPath: `$.steps.${id}`, next: choose, catchTo: STATE.failed, comment: step.description },
+    ),
+    [choose]: {
+      Type: 'Choice',
+      Choices: step.cases.map((branchCase, index) => ({
+        Variable: `$.steps.${id}.outcome.matched`,
+        NumericEquals: index,
+        Next: branchCase.next,
+      })),
+      Default: step.default,
+    },
+  };
+}
+
+function compileSplit(journey: Journey, id: string, step: StepOfType<'split'>): Record<string, State> {
+  const choose = `${id}.choose`;
+  const thresholds = splitThresholds(step.paths.map((path) => path.weight));
+  // The key's journey and step parts are literals; only the customer id comes from the state.
+  const [, journeyPart, stepPart] = splitKey('', journey.id, id).split('/');
+  const last = step.paths[step.paths.length - 1];
+  return {
+    [id]: {
+      Type: 'Pass',
+      ...(step.description === undefined ? {} : { Comment: step.description }),
+      Parameters: {
+        'hash.$': `States.Hash(States.Format('{}/${journeyPart}/${stepPart}', $.customerId), 'SHA-256')`,
+      },
+      ResultPath: `$.steps.${id}`,
+      Next: choose,
+    },
+    [choose]: {
+      Type: 'Choice',
+      Comment: `Stable split: ${step.paths.map((path) => `${path.name} ${path.weight}%`).join(', ')}`,
+      Choices: thresholds.map((threshold, index) => ({
+        Variable: `$.steps.${id}.hash`,
+        StringLessThan: threshold,
+        Next: step.paths[index]?.next ?? step.paths[0]?.next ?? STATE.failed,
+      })),
+      Default: last?.next ?? STATE.failed,
+    },
+  };
+}
+
+function compileEmit(journey: Journey, id: string, step: StepOfType<'emit'>): Record<string, State> {
+  const detail: { [key: string]: AslJson } = {};
+  for (const [key, value] of Object.entries(step.detail)) Object.assign(detail, parameter(key, value));
+  detail['customerId.$'] = '$.customerId';
+  detail.journeyId = journey.id;
+  return {
+    [id]: {
+      Type: 'Task',
+      ...(step.description === undefined ? {} : { Comment: step.description }),
+      Resource: EVENTS_PUT_EVENTS,
+      Parameters: {
+        Entries: [
+          {
+            EventBusName: placeholder(PLACEHOLDERS.eventBus),
+            Source: step.source,
+            DetailType: step.event,
+            Detail: detail,
+          },
+        ],
+      },
+      ResultSelector: { 'failedEntryCount.$': '$.FailedEntryCount' },
+      ResultPath: `$.steps.${id}`,
+      TimeoutSeconds: LAMBDA_TASK_TIMEOUT_SECONDS,
+      Retry: [EVENTS_RETRY],
+      // A lost audience signal must not stop the customer's journey; the error stays in the state.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: `$.steps.${id}`, Next: step.next }],
+      Next: step.next,
+    },
+  };
+}
+
+/** A value as a Parameters entry: a reference becomes a `.$` path into the execution state. */
+function parameter(key: string, value: ValueExpression): { [key: string]: AslJson } {
+  if (isReference(value)) {
+    const [root, ...rest] = value.from.split('.');
+    const base =
+      root === 'values' ? '$.entry.outcome.values' : root === 'trigger' ? '$.trigger' : '$.trigger.detail';
+    return { [`${key}.$`]: [base, ...rest].join('.') };
+  }
+  return { [key]: toJson(value) };
+}
+
+export function isReference(value: ValueExpression): value is { from: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof value.from === 'string' &&
+    Object.keys(value).length === 1
+  );
+}
+
+/** Schema values are JSON already; this rebuilds them as AslJson without casts. */
+function toJson(value: unknown): AslJson {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (Array.isArray(value)) return value.map(toJson);
+  if (typeof value === 'object') {
+    const result: { [key: string]: AslJson } = {};
+    for (const [key, entry] of Object.entries(value)) {
+      if (entry !== undefined) result[key] = toJson(entry);
+    }
+    return result;
+  }
+  return null;
+}
+
+// ---- resources, eligibility ----
+
+function isDeliveryState(state: State): boolean {
+  return state.Type === 'Task' && JSON.stringify(state.Parameters).includes(PLACEHOLDERS.deliverFunction);
+}
+
+function resourcesOf(definition: StateMachineDefinition): ResourceUse[] {
+  const uses = new Map<PlaceholderName, { actions: Set<string>; states: string[] }>();
+  const use = (name: PlaceholderName, action: string, state: string): void => {
+    const entry = uses.get(name) ?? { actions: new Set<string>(), states: [] };
+    entry.actions.add(action);
+    if (!entry.states.includes(state)) entry.states.push(state);
+    uses.set(name, entry);
+  };
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task') continue;
+    const text = JSON.stringify(state.Parameters);
+    if (state.Resource === EVENTS_PUT_EVENTS) use(PLACEHOLDERS.eventBus, 'events:PutEvents', name);
+    for (const fn of [PLACEHOLDERS.stepsFunction, PLACEHOLDERS.deliverFunction] as const) {
+      if (text.includes(fn)) use(fn, 'lambda:InvokeFunction', name);
+    }
+  }
+  return [...uses.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, entry]) => ({
+      placeholder: name,
+      actions: [...entry.actions].sort(),
+      states: entry.states.sort(),
+    }));
+}
+
+export function expressEligibility(
+  journey: Journey,
+  settings: Settings,
+): { eligible: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  for (const [id, step] of Object.entries(journey.steps)) {
+    if (step.type === 'waitForEvent')
+      reasons.push(`step "${id}" waits for an event (Express has no callbacks)`);
+    if (step.type === 'wait' && step.until !== undefined)
+      reasons.push(`step "${id}" waits until a local time`);
+    if (
+      step.type === 'wait' &&
+      step.duration !== undefined &&
+      durationSeconds(step.duration) > EXPRESS_MAX_SECONDS
+    ) {
+      reasons.push(`step "${id}" waits ${step.duration}, longer than Express's 5 minutes`);
+    }
+    if (step.type === 'send' && step.category === 'marketing') {
+      const quiet = sendChannels(step).filter((channel) => settings.quietHours[channel] !== null);
+      if (quiet.length > 0) reasons.push(`step "${id}" may wait for quiet hours on ${quiet.join(', ')}`);
+    }
+  }
+  return { eligible: reasons.length === 0, reasons };
+}

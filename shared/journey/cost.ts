@@ -1,0 +1,82 @@
+/**
+ * The cost model of a compiled journey: state transitions and task calls on
+ * its longest normal path (error paths and quiet-hours retries left out),
+ * and per message sent. Standard workflows bill per state transition.
+ */
+import { type State, type StateMachineDefinition, stateTargets } from '../asl/types.ts';
+
+/** Step Functions Standard, us-east-1: $0.025 per 1,000 state transitions. */
+export const USD_PER_TRANSITION = 0.000025;
+
+export interface CostReport {
+  longestPath: string[];
+  stateTransitions: number;
+  lambdaInvocations: number;
+  serviceCalls: number;
+  messages: number;
+  transitionsPerMessage: number | null;
+  /** Step Functions cost of 1,000 customers taking the longest path, in USD. */
+  usdPerThousandCustomers: number;
+}
+
+export function estimateCost(
+  definition: StateMachineDefinition,
+  isDelivery: (state: State) => boolean,
+): CostReport {
+  const path = longestPath(definition);
+  let lambdaInvocations = 0;
+  let serviceCalls = 0;
+  let messages = 0;
+  for (const name of path) {
+    const state = definition.States[name];
+    if (state?.Type !== 'Task') continue;
+    if (state.Resource.startsWith('arn:aws:states:::lambda:')) lambdaInvocations++;
+    else serviceCalls++;
+    if (isDelivery(state)) messages++;
+  }
+  // Entering each state is one transition, the start included.
+  const stateTransitions = path.length;
+  return {
+    longestPath: path,
+    stateTransitions,
+    lambdaInvocations,
+    serviceCalls,
+    messages,
+    transitionsPerMessage: messages === 0 ? null : Math.round((stateTransitions / messages) * 100) / 100,
+    usdPerThousandCustomers: Math.round(stateTransitions * USD_PER_TRANSITION * 1000 * 1e6) / 1e6,
+  };
+}
+
+/** Longest path in states from StartAt, on the graph with back edges (retry loops) removed. */
+export function longestPath(definition: StateMachineDefinition): string[] {
+  const order: string[] = [];
+  const mark = new Map<string, 'open' | 'closed'>();
+  const forward = new Map<string, string[]>();
+  const visit = (name: string): void => {
+    mark.set(name, 'open');
+    const state = definition.States[name];
+    const targets = state === undefined ? [] : stateTargets(state, { includeCatch: false });
+    const kept: string[] = [];
+    for (const target of targets) {
+      const targetMark = mark.get(target);
+      if (targetMark === 'open') continue; // a back edge: a loop such as quiet hours, counted once
+      kept.push(target);
+      if (targetMark === undefined) visit(target);
+    }
+    forward.set(name, kept);
+    mark.set(name, 'closed');
+    order.push(name);
+  };
+  visit(definition.StartAt);
+  // `order` is a post-order: every state comes after all the states it leads to.
+  const best = new Map<string, string[]>();
+  for (const name of order) {
+    let longest: string[] = [];
+    for (const target of forward.get(name) ?? []) {
+      const candidate = best.get(target) ?? [];
+      if (candidate.length > longest.length) longest = candidate;
+    }
+    best.set(name, [name, ...longest]);
+  }
+  return best.get(definition.StartAt) ?? [];
+}

@@ -1,0 +1,103 @@
+/** A journey as a Mermaid flowchart, for pull requests and docs. */
+import { assertNever } from './graph.ts';
+import { type Journey, type Step, sendChannels } from './schema.ts';
+
+export function journeyToMermaid(journey: Journey): string {
+  const lines = ['flowchart TD'];
+  const filter = journey.trigger.filter === undefined ? '' : ' (filtered)';
+  lines.push(`  trigger(["on ${label(journey.trigger.event)}${filter}"])`);
+  lines.push(`  trigger --> ${node(journey.start)}`);
+  for (const [id, step] of Object.entries(journey.steps)) {
+    lines.push(`  ${shape(id, step)}`);
+    for (const [target, edgeLabel] of edges(step)) {
+      lines.push(
+        edgeLabel === ''
+          ? `  ${node(id)} --> ${node(target)}`
+          : `  ${node(id)} -->|"${label(edgeLabel)}"| ${node(target)}`,
+      );
+    }
+  }
+  if (journey.exitOn.length > 0) {
+    const exits = journey.exitOn.map((exit) => `${exit.event}${exit.goal ? ' (goal)' : ''}`).join(', ');
+    lines.push(`  exit{{"exits at any step on ${label(exits)}"}}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function node(id: string): string {
+  return `step_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+function label(text: string): string {
+  return text.replace(/"/g, '#quot;');
+}
+
+function shape(id: string, step: Step): string {
+  const name = node(id);
+  switch (step.type) {
+    case 'send':
+      return `${name}["${label(`${id}: send ${sendChannels(step).join(' / ')}<br/>${step.template} (${step.category})`)}"]`;
+    case 'wait': {
+      const until = step.until;
+      const what =
+        step.duration !== undefined
+          ? step.duration
+          : until?.kind === 'localWindow'
+            ? `until ${until.start}-${until.end} local`
+            : `until preferred hour (${until?.day ?? 'sameOrNext'})`;
+      return `${name}(["${label(`${id}: wait ${what}`)}"])`;
+    }
+    case 'waitForEvent':
+      return `${name}(["${label(`${id}: wait up to ${step.timeout} for ${step.event.event}`)}"])`;
+    case 'branch':
+      return `${name}{"${label(`${id}: branch`)}"}`;
+    case 'split':
+      return `${name}{"${label(`${id}: split`)}"}`;
+    case 'updateProfile':
+      return `${name}[/"${label(`${id}: update profile`)}"/]`;
+    case 'emit':
+      return `${name}[/"${label(`${id}: emit ${step.event}`)}"/]`;
+    case 'end':
+      return `${name}(("${label(id)}"))`;
+    default:
+      return assertNever(step);
+  }
+}
+
+function edges(step: Step): [string, string][] {
+  switch (step.type) {
+    case 'send':
+      return step.onNotSent === undefined
+        ? [[step.next, '']]
+        : [
+            [step.next, 'sent'],
+            [step.onNotSent, 'not sent'],
+          ];
+    case 'wait':
+    case 'updateProfile':
+    case 'emit':
+      return [[step.next, '']];
+    case 'waitForEvent':
+      return [
+        [step.onEvent, step.event.event],
+        [step.onTimeout, `after ${step.timeout}`],
+      ];
+    case 'branch':
+      return [
+        ...step.cases.map((branchCase, index): [string, string] => [
+          branchCase.next,
+          branchCase.name ?? `case ${index + 1}`,
+        ]),
+        [step.default, 'otherwise'],
+      ];
+    case 'split':
+      return step.paths.map((path): [string, string] => [
+        path.next,
+        `${path.name} ${path.weight}%${path.holdout ? ' holdout' : ''}`,
+      ]);
+    case 'end':
+      return [];
+    default:
+      return assertNever(step);
+  }
+}

@@ -1,0 +1,457 @@
+/**
+ * The journey language: the single source of truth for what a journey file
+ * may say. The validator, the compiler, the generated JSON Schema and (later)
+ * the runtime all import these schemas and the types inferred from them.
+ */
+import { z } from 'zod';
+import { type Channel, channelSchema, timeZoneSchema } from '../customer/profile.ts';
+import { DURATION_DESCRIPTION, parseDuration } from '../time/duration.ts';
+import { LOCAL_TIME_PATTERN } from '../time/local-time.ts';
+
+export type { Channel };
+
+export const durationSchema = z
+  .string()
+  .superRefine((text, context) => {
+    const parsed = parseDuration(text);
+    if (!parsed.ok) context.addIssue({ code: 'custom', message: parsed.message });
+  })
+  .meta({ description: DURATION_DESCRIPTION, examples: ['1h', '23h', '7d'] });
+
+export const localTimeSchema = z
+  .string()
+  .regex(LOCAL_TIME_PATTERN, { message: 'Expected a time of day as "HH:MM" (24-hour), e.g. "09:00".' })
+  .meta({ description: 'A time of day "HH:MM" (24-hour) in the customer\'s time zone.' });
+
+const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+export const stepIdSchema = z.string().regex(STEP_ID, {
+  message: 'A step id starts with a letter and has at most 64 letters, digits, "-" or "_".',
+});
+export type StepId = z.infer<typeof stepIdSchema>;
+
+export const journeyIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,47}$/, {
+  message: 'A journey id is lowercase letters, digits and "-", starts with a letter, at most 48 characters.',
+});
+
+/** An EventBridge content filter applied to the event's `detail`; checked by the pattern validator. */
+export const contentFilterSchema = z.record(z.string(), z.unknown()).meta({
+  description:
+    'EventBridge content filter on the event detail: exact values in arrays, prefix, suffix, anything-but, numeric, exists, equals-ignore-case, wildcard, cidr, $or.',
+  examples: [{ network: ['instagram', 'facebook'], action: [{ 'anything-but': 'view' }] }],
+});
+
+export const eventMatcherSchema = z.strictObject({
+  event: z.string().min(1).max(128).meta({ description: 'The event\'s detail-type, e.g. "cart.abandoned".' }),
+  source: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .meta({ description: 'Only events from this source (or these sources), e.g. "shop.web".' }),
+  filter: contentFilterSchema.optional(),
+});
+export type EventMatcher = z.infer<typeof eventMatcherSchema>;
+
+type JsonLiteral = string | number | boolean | null | JsonLiteral[] | { [key: string]: JsonLiteral };
+const jsonLiteralSchema: z.ZodType<JsonLiteral> = z.json();
+
+const REFERENCE_PATTERN = /^(event|profile|values|trigger)(\.[A-Za-z0-9_-]+)+$/;
+
+/** Where a value comes from at run time: the trigger event's detail, the profile, or the journey's values. */
+export const valueReferenceSchema = z.strictObject({
+  from: z
+    .string()
+    .regex(REFERENCE_PATTERN, {
+      message:
+        'Expected a reference such as "event.cartId", "profile.attributes.firstName", "values.offerCode" or "trigger.time".',
+    })
+    .meta({
+      description:
+        'A dotted path under event (the trigger detail), trigger (id, time, source), profile or values.',
+    }),
+});
+export type ValueReference = z.infer<typeof valueReferenceSchema>;
+export const valueExpressionSchema = z.union([valueReferenceSchema, jsonLiteralSchema]);
+export type ValueExpression = z.infer<typeof valueExpressionSchema>;
+
+// ---- conditions (branch cases) ----
+
+export const FIELD_OPERATORS = [
+  'equals',
+  'notEquals',
+  'in',
+  'exists',
+  'greaterThan',
+  'greaterThanOrEqual',
+  'lessThan',
+  'lessThanOrEqual',
+  'contains',
+  'startsWith',
+] as const;
+export type FieldOperator = (typeof FIELD_OPERATORS)[number];
+
+export const fieldConditionSchema = z
+  .strictObject({
+    field: z.string().regex(REFERENCE_PATTERN, {
+      message:
+        'Expected a field such as "event.resolved", "profile.attributes.loyaltyTier" or "values.offer".',
+    }),
+    equals: jsonLiteralSchema.optional(),
+    notEquals: jsonLiteralSchema.optional(),
+    in: z.array(jsonLiteralSchema).min(1).optional(),
+    exists: z.boolean().optional(),
+    greaterThan: z.number().optional(),
+    greaterThanOrEqual: z.number().optional(),
+    lessThan: z.number().optional(),
+    lessThanOrEqual: z.number().optional(),
+    contains: jsonLiteralSchema.optional(),
+    startsWith: z.string().optional(),
+  })
+  .superRefine((condition, context) => {
+    const used = FIELD_OPERATORS.filter((operator) => condition[operator] !== undefined);
+    if (used.length !== 1) {
+      context.addIssue({
+        code: 'custom',
+        message: `A field condition takes exactly one operator (${FIELD_OPERATORS.join(', ')}); found ${used.length === 0 ? 'none' : used.join(', ')}.`,
+      });
+    }
+  })
+  .meta({ description: 'Compare one field of the profile, the trigger event or the journey values.' });
+export type FieldCondition = z.infer<typeof fieldConditionSchema>;
+
+export const historyConditionSchema = z.strictObject({
+  history: z.strictObject({
+    event: z.string().min(1).meta({ description: 'The detail-type to look for in the customer history.' }),
+    within: durationSchema.meta({ description: 'How far back to look, e.g. "7d".' }),
+    filter: contentFilterSchema.optional(),
+    atLeast: z.int().min(1).max(1000).default(1).meta({ description: 'How many such events (default 1).' }),
+  }),
+});
+export type HistoryCondition = z.infer<typeof historyConditionSchema>;
+
+export type Condition =
+  | FieldCondition
+  | HistoryCondition
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    fieldConditionSchema,
+    historyConditionSchema,
+    z.strictObject({ all: z.array(conditionSchema).min(1) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1) }),
+    z.strictObject({ not: conditionSchema }),
+  ]),
+);
+
+// ---- steps ----
+
+const stepBase = {
+  description: z.string().max(1000).optional(),
+};
+
+export const sendStepSchema = z.strictObject({
+  type: z.literal('send'),
+  ...stepBase,
+  channel: z
+    .union([channelSchema, z.array(channelSchema).min(1).max(3)])
+    .meta({ description: 'One channel, or an ordered fallback list: the first available channel is used.' }),
+  template: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'A template name is lowercase letters, digits and "-".' })
+    .meta({ description: 'A folder under journeys/templates/.' }),
+  category: z
+    .enum(['marketing', 'transactional'])
+    .meta({ description: 'Caps, quiet hours and marketing consent apply to marketing messages only.' }),
+  next: stepIdSchema,
+  onNotSent: stepIdSchema.optional().meta({
+    description:
+      'Where to go when no channel could deliver (capped, opted out, no address, failed). Default: next.',
+  }),
+});
+
+export const localWindowSchema = z.strictObject({
+  kind: z.literal('localWindow'),
+  start: localTimeSchema,
+  end: localTimeSchema,
+  days: z
+    .array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']))
+    .min(1)
+    .optional()
+    .meta({ description: 'Days of the week the window is open (default every day).' }),
+});
+
+export const preferredHourSchema = z.strictObject({
+  kind: z.literal('preferredHour'),
+  day: z.enum(['sameOrNext', 'next']).default('sameOrNext').meta({
+    description: '"next": not before the next local day; "sameOrNext": the next time that hour comes.',
+  }),
+  fallback: localTimeSchema
+    .default('10:00')
+    .meta({ description: 'Used when the customer has no engagement history.' }),
+});
+
+export const waitStepSchema = z
+  .strictObject({
+    type: z.literal('wait'),
+    ...stepBase,
+    duration: durationSchema.optional(),
+    until: z.discriminatedUnion('kind', [localWindowSchema, preferredHourSchema]).optional(),
+    next: stepIdSchema,
+  })
+  .superRefine((step, context) => {
+    if ((step.duration === undefined) === (step.until === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        message:
+          'A wait takes exactly one of "duration" (e.g. "1h") or "until" (a local window or the preferred hour).',
+      });
+    }
+  });
+
+export const waitForEventStepSchema = z.strictObject({
+  type: z.literal('waitForEvent'),
+  ...stepBase,
+  event: eventMatcherSchema,
+  timeout: durationSchema,
+  onEvent: stepIdSchema,
+  onTimeout: stepIdSchema,
+});
+
+export const branchStepSchema = z.strictObject({
+  type: z.literal('branch'),
+  ...stepBase,
+  cases: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(64).optional(),
+        when: conditionSchema,
+        next: stepIdSchema,
+      }),
+    )
+    .min(1)
+    .max(20),
+  default: stepIdSchema,
+});
+
+export const splitStepSchema = z.strictObject({
+  type: z.literal('split'),
+  ...stepBase,
+  paths: z
+    .array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]{0,31}$/, { message: 'A path name is lowercase letters, digits, "-".' }),
+        weight: z
+          .int()
+          .min(1)
+          .max(100)
+          .meta({ description: 'Percent of customers on this path; weights add up to 100.' }),
+        holdout: z
+          .boolean()
+          .default(false)
+          .meta({ description: 'A control group: counted, never messaged.' }),
+        next: stepIdSchema,
+      }),
+    )
+    .min(2)
+    .max(10),
+});
+
+export const updateProfileStepSchema = z
+  .strictObject({
+    type: z.literal('updateProfile'),
+    ...stepBase,
+    set: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), valueExpressionSchema).optional(),
+    addTags: z.array(z.string().min(1).max(64)).optional(),
+    removeTags: z.array(z.string().min(1).max(64)).optional(),
+    next: stepIdSchema,
+  })
+  .superRefine((step, context) => {
+    if (step.set === undefined && step.addTags === undefined && step.removeTags === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'updateProfile needs at least one of set, addTags or removeTags.',
+      });
+    }
+  });
+
+export const emitStepSchema = z.strictObject({
+  type: z.literal('emit'),
+  ...stepBase,
+  event: z.string().min(1).max(128).meta({ description: 'The detail-type of the event put on the bus.' }),
+  source: z.string().min(1).max(256).default('waymark.journeys'),
+  detail: z.record(z.string(), valueExpressionSchema).default({}).meta({
+    description: 'Detail fields; customerId and journeyId are added. Values may be {"from": "event.x"}.',
+  }),
+  next: stepIdSchema,
+});
+
+export const endStepSchema = z.strictObject({
+  type: z.literal('end'),
+  ...stepBase,
+});
+
+export const STEP_TYPES = [
+  'send',
+  'wait',
+  'waitForEvent',
+  'branch',
+  'split',
+  'updateProfile',
+  'emit',
+  'end',
+] as const;
+
+export const stepSchema = z.discriminatedUnion('type', [
+  sendStepSchema,
+  waitStepSchema,
+  waitForEventStepSchema,
+  branchStepSchema,
+  splitStepSchema,
+  updateProfileStepSchema,
+  emitStepSchema,
+  endStepSchema,
+]);
+export type Step = z.infer<typeof stepSchema>;
+export type StepOfType<T extends Step['type']> = Extract<Step, { type: T }>;
+
+// ---- caps ----
+
+export const capWindowSchema = z
+  .union([z.literal('calendarDay'), z.literal('calendarWeek'), z.strictObject({ rolling: durationSchema })])
+  .meta({
+    description: '"calendarDay" or "calendarWeek" in the customer\'s time zone, or {"rolling": "24h"}.',
+  });
+export type CapWindow = z.infer<typeof capWindowSchema>;
+
+export const capRuleSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,47}$/, { message: 'A cap id is lowercase letters, digits and "-".' }),
+  channels: z
+    .union([z.literal('any'), z.array(channelSchema).min(1)])
+    .meta({ description: '"any" counts every channel together; or a list of channels.' }),
+  limit: z.int().min(1).max(1000),
+  window: capWindowSchema,
+});
+export type CapRule = z.infer<typeof capRuleSchema>;
+
+// ---- the journey ----
+
+export const reentrySchema = z
+  .union([z.literal('never'), z.literal('always'), z.strictObject({ after: durationSchema })])
+  .meta({ description: '"never", "always", or {"after": "7d"} since the customer last entered.' });
+export type Reentry = z.infer<typeof reentrySchema>;
+
+export const journeySchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    id: journeyIdSchema,
+    name: z.string().min(1).max(128),
+    description: z.string().max(2000).optional(),
+    version: z.int().min(1),
+    status: z.enum(['active', 'paused', 'draft']).meta({
+      description:
+        'active: new events enter; paused: the rule is off, customers inside go on; draft: not deployed.',
+    }),
+    trigger: eventMatcherSchema,
+    entry: z
+      .strictObject({
+        reentry: reentrySchema.default('always'),
+        maxConcurrent: z
+          .int()
+          .min(1)
+          .max(10)
+          .default(1)
+          .meta({ description: 'Journeys open at once per customer.' }),
+      })
+      .default({ reentry: 'always', maxConcurrent: 1 }),
+    exitOn: z
+      .array(
+        eventMatcherSchema.extend({
+          goal: z.boolean().default(true).meta({ description: 'Counts as a conversion (default true).' }),
+        }),
+      )
+      .default([])
+      .meta({ description: 'Events that end the journey for the customer at any step.' }),
+    attributionWindow: durationSchema.default('7d').meta({
+      description: 'How long after a message a goal event still counts as a conversion for it.',
+    }),
+    caps: z
+      .array(capRuleSchema)
+      .default([])
+      .meta({ description: 'Extra caps for this journey; a cap with a global id may only lower its limit.' }),
+    values: z
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), valueExpressionSchema)
+      .default({})
+      .meta({
+        description: 'Values fixed at entry and carried by the journey (the same offer on every channel).',
+      }),
+    workflow: z.enum(['standard', 'express']).default('standard'),
+    start: stepIdSchema,
+    steps: z.record(z.string(), stepSchema),
+  })
+  .meta({
+    title: 'Waymark journey',
+    description: 'One customer journey, compiled to a Step Functions state machine.',
+  });
+export type Journey = z.infer<typeof journeySchema>;
+export type JourneyInput = z.input<typeof journeySchema>;
+
+// ---- settings.json ----
+
+export const quietHoursSchema = z.strictObject({ start: localTimeSchema, end: localTimeSchema });
+
+export const settingsSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    timeZone: timeZoneSchema.meta({ description: 'Used when a customer has no time zone.' }),
+    caps: z.array(capRuleSchema).default([]),
+    quietHours: z
+      .strictObject({
+        email: quietHoursSchema.nullable().default(null),
+        sms: quietHoursSchema.nullable().default({ start: '21:00', end: '08:00' }),
+        push: quietHoursSchema.nullable().default(null),
+      })
+      .default({ email: null, sms: { start: '21:00', end: '08:00' }, push: null })
+      .meta({
+        description: 'Local times when marketing messages wait; null for none. SMS defaults to 21:00-08:00.',
+      }),
+    senders: z.strictObject({
+      email: z.strictObject({
+        from: z
+          .string()
+          .min(3)
+          .meta({ description: 'e.g. "Acme <hello@acme.example>", an SES verified identity.' }),
+        replyTo: z.email().optional(),
+        configurationSet: z.string().min(1).optional(),
+      }),
+      sms: z
+        .strictObject({
+          originationNumber: z
+            .string()
+            .regex(/^\+[1-9]\d{6,14}$/)
+            .optional(),
+          senderId: z
+            .string()
+            .regex(/^[A-Za-z0-9]{1,11}$/)
+            .optional(),
+        })
+        .default({}),
+    }),
+    unsubscribe: z.strictObject({
+      baseUrl: z.url().meta({ description: 'Where one-click unsubscribe links point.' }),
+    }),
+    preferredHour: z
+      .strictObject({ fallback: localTimeSchema.default('10:00') })
+      .default({ fallback: '10:00' }),
+  })
+  .meta({ title: 'Waymark settings', description: 'Global delivery rules for every journey.' });
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** The channels a send step may use, in fallback order. */
+export function sendChannels(step: StepOfType<'send'>): Channel[] {
+  return typeof step.channel === 'string' ? [step.channel] : step.channel;
+}

@@ -1,0 +1,175 @@
+/**
+ * A JSON document with positions, so every problem can name a line and a
+ * column. Parsing is defensive: no input, however large or deep, throws.
+ */
+import {
+  findNodeAtLocation,
+  getNodeValue,
+  type Node,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+} from 'jsonc-parser';
+import type { PathSegment } from './problem.ts';
+
+export const MAX_SOURCE_BYTES = 1024 * 1024;
+export const MAX_NESTING = 64;
+
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+export interface SourceIssue {
+  position: SourcePosition;
+  path: PathSegment[];
+  message: string;
+  hint?: string;
+}
+
+export type ParsedSource =
+  | {
+      ok: true;
+      value: unknown;
+      locate: (path: readonly PathSegment[]) => SourcePosition;
+      duplicates: SourceIssue[];
+    }
+  | { ok: false; issues: SourceIssue[] };
+
+export function parseSource(text: string): ParsedSource {
+  const start = { line: 0, column: 0 };
+  if (Buffer.byteLength(text, 'utf8') > MAX_SOURCE_BYTES) {
+    return {
+      ok: false,
+      issues: [{ position: start, path: [], message: `The file is larger than ${MAX_SOURCE_BYTES} bytes.` }],
+    };
+  }
+  const lines = lineStarts(text);
+  const position = (offset: number): SourcePosition => offsetToPosition(lines, offset);
+  const deepest = nestingDepth(text);
+  if (deepest.depth > MAX_NESTING) {
+    return {
+      ok: false,
+      issues: [
+        {
+          position: position(deepest.offset),
+          path: [],
+          message: `JSON is nested deeper than ${MAX_NESTING} levels.`,
+        },
+      ],
+    };
+  }
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  if (errors.length > 0 || root === undefined) {
+    const issues = errors.slice(0, 5).map((error) => ({
+      position: position(error.offset),
+      path: [],
+      message: `Invalid JSON: ${describeParseError(printParseErrorCode(error.error))}.`,
+    }));
+    return {
+      ok: false,
+      issues:
+        issues.length > 0
+          ? issues
+          : [{ position: start, path: [], message: 'The file is empty; expected a JSON object.' }],
+    };
+  }
+  return {
+    ok: true,
+    value: getNodeValue(root),
+    locate: (path) => position(locateOffset(root, path)),
+    duplicates: duplicateKeys(root, [], position),
+  };
+}
+
+function describeParseError(code: string): string {
+  const words = code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return words === 'comma expected' ? 'a comma is missing (or there is one too many before)' : words;
+}
+
+/** The offset of the deepest node that exists along the path; a missing property points at its parent. */
+function locateOffset(root: Node, path: readonly PathSegment[]): number {
+  for (let length = path.length; length >= 0; length--) {
+    const node = findNodeAtLocation(root, path.slice(0, length));
+    if (node !== undefined) {
+      // Point at the property name rather than its value: that is what a reader looks for.
+      const key = node.parent?.type === 'property' ? node.parent.children?.[0] : undefined;
+      return key?.offset ?? node.offset;
+    }
+  }
+  return root.offset;
+}
+
+function duplicateKeys(
+  node: Node,
+  path: PathSegment[],
+  position: (offset: number) => SourcePosition,
+): SourceIssue[] {
+  const issues: SourceIssue[] = [];
+  if (node.type === 'object') {
+    const seen = new Map<string, number>();
+    for (const property of node.children ?? []) {
+      const [keyNode, valueNode] = property.children ?? [];
+      if (keyNode === undefined || typeof keyNode.value !== 'string') continue;
+      const key = keyNode.value;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, keyNode.offset);
+      } else {
+        const firstAt = position(first);
+        issues.push({
+          position: position(keyNode.offset),
+          path: [...path, key],
+          message: `"${key}" appears twice in the same object; JSON keeps only the last one.`,
+          hint: `the first "${key}" is at line ${firstAt.line}; rename or remove one`,
+        });
+      }
+      if (valueNode !== undefined) issues.push(...duplicateKeys(valueNode, [...path, key], position));
+    }
+  } else if (node.type === 'array') {
+    (node.children ?? []).forEach((child, index) => {
+      issues.push(...duplicateKeys(child, [...path, index], position));
+    });
+  }
+  return issues;
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let index = 0; index < text.length; index++) {
+    if (text.charCodeAt(index) === 10) starts.push(index + 1);
+  }
+  return starts;
+}
+
+function offsetToPosition(starts: readonly number[], offset: number): SourcePosition {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if ((starts[middle] ?? 0) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low + 1, column: offset - (starts[low] ?? 0) + 1 };
+}
+
+/** Bracket depth outside strings, found before parsing so a hostile file cannot exhaust the stack. */
+function nestingDepth(text: string): { depth: number; offset: number } {
+  let depth = 0;
+  let deepest = { depth: 0, offset: 0 };
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (inString) {
+      if (char === '\\') index++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') {
+      depth++;
+      if (depth > deepest.depth) deepest = { depth, offset: index };
+      if (depth > MAX_NESTING) return deepest;
+    } else if (char === '}' || char === ']') depth--;
+  }
+  return deepest;
+}

@@ -1,0 +1,566 @@
+/**
+ * The validator: every way a journey file can be wrong, reported as a list
+ * of problems with file, line, column, JSON path, what was expected and a
+ * hint. It never throws, whatever the input.
+ */
+import type { z } from 'zod';
+import type { Channel } from '../customer/profile.ts';
+import { catalogEventTypes, eventCatalog, isCatalogEventType } from '../events/catalog.ts';
+import { validatePattern } from '../events/pattern.ts';
+import { sampleContext, sampleEventDetail } from '../render/sample.ts';
+import { missingParts, renderMessage, type TemplateSource } from '../render/templates.ts';
+import { closest, didYouMean } from '../text/suggest.ts';
+import { expressEligibility, isReference } from './compile.ts';
+import { loopsWithoutWait, reachableFrom, stepEdges, stepsThatCanEnd } from './graph.ts';
+import { jsonPath, type PathSegment, type Problem } from './problem.ts';
+import { resolveReference } from './references.ts';
+import {
+  type CapRule,
+  type Condition,
+  type EventMatcher,
+  type Journey,
+  journeySchema,
+  type Settings,
+  STEP_TYPES,
+  sendChannels,
+  settingsSchema,
+  type ValueExpression,
+} from './schema.ts';
+import { parseSource, type SourcePosition } from './source.ts';
+
+export interface ValidationContext {
+  settings: Settings;
+  templates: ReadonlyMap<string, TemplateSource>;
+}
+
+type Report = (
+  path: readonly PathSegment[],
+  message: string,
+  extra?: { expected?: string; hint?: string | undefined; severity?: Problem['severity'] },
+) => void;
+
+export interface FileValidation<T> {
+  value: T | undefined;
+  problems: Problem[];
+}
+
+/** Every property name the language knows, for "did you mean" on unknown keys. */
+const KNOWN_KEYS = [
+  ...new Set([
+    ...'id name description version status trigger entry reentry maxConcurrent exitOn goal attributionWindow caps values workflow start steps'.split(
+      ' ',
+    ),
+    ...'type channel template category next onNotSent duration until kind start end days day fallback event source filter timeout onEvent onTimeout'.split(
+      ' ',
+    ),
+    ...'cases when default paths weight holdout set addTags removeTags detail field equals notEquals in exists'.split(
+      ' ',
+    ),
+    ...'greaterThan greaterThanOrEqual lessThan lessThanOrEqual contains startsWith history within atLeast all any not from'.split(
+      ' ',
+    ),
+    ...'channels limit window rolling timeZone quietHours senders email sms push from replyTo configurationSet'.split(
+      ' ',
+    ),
+    ...'originationNumber senderId unsubscribe baseUrl preferredHour after'.split(' '),
+  ]),
+];
+
+export function validateSettingsText(text: string, file: string): FileValidation<Settings> {
+  return parseWith(text, file, settingsSchema, () => undefined);
+}
+
+export function validateJourneyText(
+  text: string,
+  file: string,
+  context: ValidationContext,
+): FileValidation<Journey> {
+  return parseWith(text, file, journeySchema, (journey, report) => checkJourney(journey, context, report));
+}
+
+function parseWith<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  check: (value: z.output<S>, report: Report) => void,
+): FileValidation<z.output<S>> {
+  const problems: Problem[] = [];
+  try {
+    const source = parseSource(text);
+    if (!source.ok) {
+      for (const issue of source.issues)
+        problems.push(problem(file, issue.position, issue.path, issue.message));
+      return { value: undefined, problems };
+    }
+    const report: Report = (path, message, extra = {}) => {
+      problems.push({
+        ...problem(file, source.locate(path), path, message, extra.severity),
+        ...(extra.expected === undefined ? {} : { expected: extra.expected }),
+        ...(extra.hint === undefined ? {} : { hint: extra.hint }),
+      });
+    };
+    for (const duplicate of source.duplicates)
+      report(duplicate.path, duplicate.message, { hint: duplicate.hint });
+    if (typeof source.value !== 'object' || source.value === null || Array.isArray(source.value)) {
+      report([], 'Expected a JSON object at the top of the file.');
+      return { value: undefined, problems };
+    }
+    const parsed = schema.safeParse(source.value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) reportIssue(issue, source.value, report);
+      return { value: undefined, problems };
+    }
+    check(parsed.data, report);
+    return {
+      value: problems.some((entry) => entry.severity === 'error') ? undefined : parsed.data,
+      problems,
+    };
+  } catch (error) {
+    // A bug of ours must still come out as a problem the user can report, not a stack trace.
+    const reason = error instanceof Error ? error.message : String(error);
+    problems.push(problem(file, { line: 0, column: 0 }, [], `Internal validator error: ${reason}`));
+    return { value: undefined, problems };
+  }
+}
+
+function problem(
+  file: string,
+  position: SourcePosition,
+  path: readonly PathSegment[],
+  message: string,
+  severity: Problem['severity'] = 'error',
+): Problem {
+  return { severity, file, line: position.line, column: position.column, path: jsonPath(path), message };
+}
+
+// ---- schema issues, made readable ----
+
+function reportIssue(issue: z.core.$ZodIssue, input: unknown, report: Report): void {
+  const path = issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key));
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      for (const key of issue.keys) {
+        report([...path, key], `Unknown property "${key}".`, { hint: didYouMean(key, KNOWN_KEYS) });
+      }
+      return;
+    case 'invalid_union': {
+      const given = valueAt(input, path);
+      if (
+        'note' in issue &&
+        (issue.note === 'No matching discriminator' || path[path.length - 1] === 'type')
+      ) {
+        const options = 'options' in issue && Array.isArray(issue.options) ? issue.options : STEP_TYPES;
+        const text = typeof given === 'string' ? given : JSON.stringify(given);
+        report(path, given === undefined ? 'Missing "type".' : `Unknown step type ${JSON.stringify(text)}.`, {
+          expected: `one of ${options.map(String).join(', ')}`,
+          hint: typeof given === 'string' ? didYouMean(given, options.map(String)) : undefined,
+        });
+        return;
+      }
+      // Report the alternative that got furthest: the one whose issues are fewest.
+      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+      if (best === undefined || best.length === 0) {
+        report(path, issue.message);
+        return;
+      }
+      for (const inner of best) reportIssue({ ...inner, path: [...path, ...inner.path] }, input, report);
+      return;
+    }
+    case 'invalid_value': {
+      const given = valueAt(input, path);
+      const options = issue.values.map((value) => JSON.stringify(value));
+      report(path, `${JSON.stringify(given)} is not allowed here.`, {
+        expected: `one of ${options.join(', ')}`,
+        hint: typeof given === 'string' ? didYouMean(given, issue.values.map(String)) : undefined,
+      });
+      return;
+    }
+    case 'invalid_type': {
+      const given = valueAt(input, path);
+      const name = path[path.length - 1];
+      if (given === undefined) {
+        report(path, `Missing required property ${JSON.stringify(name)}.`, { expected: issue.expected });
+      } else {
+        report(path, `Expected ${issue.expected}, got ${describe(given)}.`, { expected: issue.expected });
+      }
+      return;
+    }
+    default:
+      report(path, issue.message);
+  }
+}
+
+function valueAt(input: unknown, path: readonly PathSegment[]): unknown {
+  let current = input;
+  for (const segment of path) {
+    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
+    else if (typeof current === 'object' && current !== null && !Array.isArray(current)) {
+      current = Object.entries(current).find(([key]) => key === String(segment))?.[1];
+    } else return undefined;
+  }
+  return current;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+// ---- the journey's meaning ----
+
+function checkJourney(journey: Journey, context: ValidationContext, report: Report): void {
+  checkMatcher(journey.trigger, ['trigger'], report);
+  journey.exitOn.forEach((exit, index) => {
+    checkMatcher(exit, ['exitOn', index], report);
+    if (
+      exit.event === journey.trigger.event &&
+      exit.filter === undefined &&
+      journey.trigger.filter === undefined
+    ) {
+      report(
+        ['exitOn', index, 'event'],
+        `The journey exits on its own trigger "${exit.event}": every customer would leave at once.`,
+        {
+          hint: 'add a filter that tells the two apart, or exit on another event',
+        },
+      );
+    }
+  });
+  const values = checkValues(journey, report);
+  checkGraph(journey, report);
+  checkCaps(journey.caps, context.settings.caps, report);
+  for (const [id, step] of Object.entries(journey.steps)) {
+    const at: PathSegment[] = ['steps', id];
+    switch (step.type) {
+      case 'send':
+        checkSend(journey, id, sendChannels(step), step.template, context, values, report);
+        break;
+      case 'waitForEvent':
+        checkMatcher(step.event, [...at, 'event'], report);
+        break;
+      case 'branch':
+        step.cases.forEach((branchCase, index) => {
+          checkCondition(branchCase.when, [...at, 'cases', index, 'when'], journey, values, report);
+        });
+        break;
+      case 'split': {
+        const total = step.paths.reduce((sum, path) => sum + path.weight, 0);
+        if (total !== 100) {
+          report([...at, 'paths'], `The path weights add up to ${total}; they must add up to 100 (percent).`);
+        }
+        const names = step.paths.map((path) => path.name);
+        names.forEach((name, index) => {
+          if (names.indexOf(name) !== index)
+            report([...at, 'paths', index, 'name'], `Path name "${name}" is used twice.`);
+        });
+        break;
+      }
+      case 'updateProfile':
+        for (const [key, value] of Object.entries(step.set ?? {})) {
+          checkValueReference(value, [...at, 'set', key], journey, values, report, [
+            'event',
+            'profile',
+            'values',
+            'trigger',
+          ]);
+        }
+        break;
+      case 'emit':
+        for (const [key, value] of Object.entries(step.detail)) {
+          // The event is put on the bus by Step Functions itself, which sees the state, not the profile.
+          checkValueReference(value, [...at, 'detail', key], journey, values, report, [
+            'event',
+            'values',
+            'trigger',
+          ]);
+        }
+        break;
+      case 'wait':
+      case 'end':
+        break;
+      default: {
+        const unreachable: never = step;
+        report(at, `Unknown step ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+  if (journey.workflow === 'express') {
+    const eligibility = expressEligibility(journey, context.settings);
+    if (!eligibility.eligible) {
+      report(
+        ['workflow'],
+        `This journey cannot run as an Express workflow: ${eligibility.reasons.join('; ')}.`,
+        {
+          hint: 'remove "workflow" to use a Standard workflow',
+        },
+      );
+    }
+  }
+}
+
+function checkMatcher(matcher: EventMatcher, at: PathSegment[], report: Report): void {
+  if (!isCatalogEventType(matcher.event)) {
+    report([...at, 'event'], `"${matcher.event}" is not an event in the catalog.`, {
+      expected: `one of ${catalogEventTypes.join(', ')}`,
+      hint:
+        didYouMean(matcher.event, catalogEventTypes) ??
+        'new event types are added to shared/events/catalog.ts',
+    });
+    return;
+  }
+  if (matcher.filter === undefined) return;
+  for (const issue of validatePattern({ detail: matcher.filter })) {
+    report([...at, 'filter', ...issue.path.slice(1)], issue.message);
+  }
+  const example = sampleEventDetail(matcher.event) ?? {};
+  const known = Object.keys(eventCatalog[matcher.event].example);
+  for (const key of Object.keys(matcher.filter)) {
+    if (key.startsWith('$') || Object.hasOwn(example, key)) continue;
+    report(
+      [...at, 'filter', key],
+      `"${matcher.event}" events have no field "${key}": this filter would never match.`,
+      {
+        expected: `one of ${known.join(', ')}`,
+        hint: didYouMean(key, known),
+      },
+    );
+  }
+}
+
+/** The journey's values as they would be for the sample event, to check later references against. */
+function checkValues(journey: Journey, report: Report): Record<string, unknown> {
+  const resolved: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(journey.values)) {
+    checkValueReference(value, ['values', key], journey, {}, report, ['event', 'profile', 'trigger']);
+    resolved[key] = isReference(value) ? sampleOf(value.from, journey, {}) : value;
+  }
+  return resolved;
+}
+
+function sampleOf(reference: string, journey: Journey, values: Record<string, unknown>): unknown {
+  const context = sampleContext(sampleOptions(journey, '', values));
+  const resolution = resolveReference(reference, context);
+  return resolution.found ? resolution.value : undefined;
+}
+
+function sampleOptions(journey: Journey, stepId: string, values: Record<string, unknown>) {
+  return {
+    detailType: journey.trigger.event,
+    journeyId: journey.id,
+    journeyName: journey.name,
+    stepId,
+    values,
+    unsubscribeBaseUrl: 'https://example.com/unsubscribe',
+  };
+}
+
+function checkValueReference(
+  value: ValueExpression,
+  at: PathSegment[],
+  journey: Journey,
+  values: Record<string, unknown>,
+  report: Report,
+  roots: readonly string[],
+): void {
+  if (!isReference(value)) return;
+  checkReference(value.from, [...at, 'from'], journey, values, report, roots);
+}
+
+function checkReference(
+  reference: string,
+  at: PathSegment[],
+  journey: Journey,
+  values: Record<string, unknown>,
+  report: Report,
+  roots: readonly string[],
+): void {
+  const root = reference.split('.')[0] ?? '';
+  if (!roots.includes(root)) {
+    report(
+      at,
+      `"${reference}" cannot be used here: only ${roots.map((name) => `${name}.*`).join(', ')} can.`,
+    );
+    return;
+  }
+  // Profile attributes are free-form: only the fixed profile fields can be checked.
+  if (root === 'profile' && reference.startsWith('profile.attributes.')) return;
+  const context = sampleContext(sampleOptions(journey, '', values));
+  const resolution = resolveReference(reference, context);
+  if (!resolution.found) {
+    const last = resolution.missing.split('.').pop() ?? '';
+    const subject = root === 'event' ? `"${journey.trigger.event}" events` : root;
+    report(at, `${subject} have no field "${resolution.missing.slice(root.length + 1)}".`, {
+      expected: resolution.available.length > 0 ? `one of ${resolution.available.join(', ')}` : undefined,
+      hint: didYouMean(last, resolution.available),
+    });
+  }
+}
+
+function checkCondition(
+  condition: Condition,
+  at: PathSegment[],
+  journey: Journey,
+  values: Record<string, unknown>,
+  report: Report,
+): void {
+  if ('all' in condition) {
+    for (const [index, inner] of condition.all.entries()) {
+      checkCondition(inner, [...at, 'all', index], journey, values, report);
+    }
+  } else if ('any' in condition) {
+    for (const [index, inner] of condition.any.entries()) {
+      checkCondition(inner, [...at, 'any', index], journey, values, report);
+    }
+  } else if ('not' in condition) {
+    checkCondition(condition.not, [...at, 'not'], journey, values, report);
+  } else if ('history' in condition) {
+    checkMatcher(
+      { event: condition.history.event, filter: condition.history.filter },
+      [...at, 'history'],
+      report,
+    );
+  } else {
+    checkReference(condition.field, [...at, 'field'], journey, values, report, [
+      'event',
+      'profile',
+      'values',
+      'trigger',
+    ]);
+  }
+}
+
+function checkGraph(journey: Journey, report: Report): void {
+  const ids = Object.keys(journey.steps);
+  if (journey.steps[journey.start] === undefined) {
+    report(['start'], `The start step "${journey.start}" does not exist.`, {
+      hint: didYouMean(journey.start, ids),
+    });
+    return;
+  }
+  let dangling = false;
+  for (const [id, step] of Object.entries(journey.steps)) {
+    for (const edge of stepEdges(step)) {
+      if (journey.steps[edge.to] !== undefined) continue;
+      dangling = true;
+      report(['steps', id, ...edge.field], `Unknown step "${edge.to}".`, {
+        expected: `one of ${ids.join(', ')}`,
+        hint: didYouMean(edge.to, ids),
+      });
+    }
+  }
+  if (dangling) return;
+  const reachable = reachableFrom(journey, journey.start);
+  for (const id of ids) {
+    if (!reachable.has(id)) {
+      report(['steps', id], `Step "${id}" is unreachable: no step leads to it from "${journey.start}".`, {
+        hint: 'link it from another step with "next", or remove it',
+      });
+    }
+  }
+  for (const loop of loopsWithoutWait(journey)) {
+    const first = loop[0] ?? '';
+    report(
+      ['steps', first],
+      `Steps ${loop.map((id) => `"${id}"`).join(' -> ')} loop back with no wait in between.`,
+      {
+        hint: 'a loop must pass through a wait or waitForEvent, or customers would spin for ever',
+      },
+    );
+  }
+  const canEnd = stepsThatCanEnd(journey);
+  for (const id of ids) {
+    if (reachable.has(id) && !canEnd.has(id)) {
+      report(['steps', id], `No "end" step can be reached from step "${id}".`, {
+        hint: 'every path must eventually lead to a step of type "end"',
+      });
+    }
+  }
+}
+
+function checkCaps(caps: readonly CapRule[], globalCaps: readonly CapRule[], report: Report): void {
+  caps.forEach((cap, index) => {
+    if (caps.findIndex((other) => other.id === cap.id) !== index) {
+      report(['caps', index, 'id'], `Cap id "${cap.id}" is used twice.`);
+    }
+    const global = globalCaps.find((other) => other.id === cap.id);
+    if (global === undefined) return;
+    if (cap.limit > global.limit) {
+      report(
+        ['caps', index, 'limit'],
+        `Cap "${cap.id}" allows ${cap.limit}, more than the global ${global.limit}: a journey may tighten a global cap, never loosen it.`,
+        {
+          expected: `at most ${global.limit}`,
+        },
+      );
+    }
+    if (
+      JSON.stringify(cap.window) !== JSON.stringify(global.window) ||
+      JSON.stringify(cap.channels) !== JSON.stringify(global.channels)
+    ) {
+      report(
+        ['caps', index],
+        `Cap "${cap.id}" changes the window or channels of the global cap of the same id.`,
+        {
+          hint: 'keep the same window and channels and lower the limit, or give the cap a new id',
+        },
+      );
+    }
+  });
+}
+
+function checkSend(
+  journey: Journey,
+  id: string,
+  channels: readonly Channel[],
+  templateName: string,
+  context: ValidationContext,
+  values: Record<string, unknown>,
+  report: Report,
+): void {
+  const at: PathSegment[] = ['steps', id];
+  channels.forEach((channel, index) => {
+    if (channels.indexOf(channel) !== index)
+      report([...at, 'channel', index], `Channel "${channel}" is listed twice.`);
+  });
+  const template = context.templates.get(templateName);
+  if (template === undefined) {
+    const names = [...context.templates.keys()];
+    report([...at, 'template'], `There is no template "${templateName}" in templates/.`, {
+      expected: names.length > 0 ? `one of ${names.join(', ')}` : 'a folder under templates/',
+      hint: didYouMean(templateName, names) ?? `create templates/${templateName}/`,
+    });
+    return;
+  }
+  for (const channel of channels) {
+    const missing = missingParts(template, channel);
+    if (missing.length > 0) {
+      report(
+        [...at, 'template'],
+        `Template "${templateName}" has no ${missing.join(', ')}, needed to send ${channel}.`,
+      );
+      continue;
+    }
+    const rendered = renderMessage(template, channel, sampleContext(sampleOptions(journey, id, values)));
+    if (rendered.ok) continue;
+    for (const issue of rendered.problems) {
+      const variable = /undefined variable: ([\w.]+)/.exec(issue.message)?.[1];
+      report(
+        [...at, 'template'],
+        `templates/${templateName}/${issue.file}:${issue.line}:${issue.column}: ${issue.message}`,
+        {
+          hint: variable === undefined ? undefined : variableHint(variable),
+        },
+      );
+    }
+  }
+}
+
+function variableHint(variable: string): string {
+  const [root] = variable.split('.');
+  const roots = ['profile', 'event', 'trigger', 'values', 'journey', 'unsubscribeUrl'];
+  const suggestion = root === undefined || roots.includes(root) ? undefined : closest(root, roots);
+  if (suggestion !== undefined) return `did you mean "${suggestion}"?`;
+  return `the sample data has no ${variable}; use {{ ${variable} | default: "..." }} if it is optional`;
+}

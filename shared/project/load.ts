@@ -1,0 +1,128 @@
+/**
+ * Reads a journeys folder (journey files, settings.json, templates/) and
+ * validates all of it. Used by the CLI, the CDK app and the local engine,
+ * so the three always agree on what is valid.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { jsonPath, type Problem } from '../journey/problem.ts';
+import type { Journey, Settings } from '../journey/schema.ts';
+import { settingsSchema } from '../journey/schema.ts';
+import { validateJourneyText, validateSettingsText } from '../journey/validate.ts';
+import type { TemplateSource } from '../render/templates.ts';
+
+export const SETTINGS_FILE = 'settings.json';
+export const TEMPLATES_DIR = 'templates';
+
+export interface LoadedJourney {
+  file: string;
+  journey: Journey;
+}
+
+export interface Project {
+  dir: string;
+  settings: Settings | undefined;
+  templates: Map<string, TemplateSource>;
+  journeys: LoadedJourney[];
+  /** Files checked, including those that failed. */
+  files: string[];
+  problems: Problem[];
+}
+
+/** Settings used to keep checking journeys when settings.json itself is broken. */
+const FALLBACK_SETTINGS: Settings = settingsSchema.parse({
+  timeZone: 'UTC',
+  senders: { email: { from: 'placeholder@example.com' } },
+  unsubscribe: { baseUrl: 'https://example.com/unsubscribe' },
+});
+
+export function isJourneyFileName(name: string): boolean {
+  return name.endsWith('.json') && name !== SETTINGS_FILE && !name.endsWith('.schema.json');
+}
+
+export function loadProject(dir: string, only?: readonly string[]): Project {
+  const problems: Problem[] = [];
+  const settingsPath = join(dir, SETTINGS_FILE);
+  let settings: Settings | undefined;
+  if (existsSync(settingsPath)) {
+    const result = validateSettingsText(readText(settingsPath), settingsPath);
+    settings = result.value;
+    problems.push(...result.problems);
+  } else {
+    problems.push(
+      fileProblem(
+        settingsPath,
+        `No ${SETTINGS_FILE} in ${dir}: caps, quiet hours and senders are defined there.`,
+      ),
+    );
+  }
+  const templates = loadTemplates(join(dir, TEMPLATES_DIR));
+  const files = only ?? listJourneyFiles(dir);
+  const journeys: LoadedJourney[] = [];
+  for (const file of files) {
+    const result = validateJourneyText(readText(file), file, {
+      settings: settings ?? FALLBACK_SETTINGS,
+      templates,
+    });
+    problems.push(...result.problems);
+    if (result.value !== undefined) journeys.push({ file, journey: result.value });
+  }
+  problems.push(...crossFileProblems(journeys));
+  return { dir, settings, templates, journeys, files: [...files], problems };
+}
+
+export function listJourneyFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter(isJourneyFileName)
+    .sort()
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile());
+}
+
+export function loadTemplates(dir: string): Map<string, TemplateSource> {
+  const templates = new Map<string, TemplateSource>();
+  if (!existsSync(dir)) return templates;
+  for (const name of readdirSync(dir).sort()) {
+    const folder = join(dir, name);
+    if (!statSync(folder).isDirectory()) continue;
+    const files: Record<string, string> = {};
+    for (const file of readdirSync(folder).sort()) {
+      const path = join(folder, file);
+      if (statSync(path).isFile()) files[file] = readText(path);
+    }
+    templates.set(name, { name, files });
+  }
+  return templates;
+}
+
+function crossFileProblems(journeys: readonly LoadedJourney[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, string>();
+  for (const { file, journey } of journeys) {
+    const first = seen.get(journey.id);
+    if (first !== undefined) {
+      problems.push(
+        fileProblem(file, `Journey id "${journey.id}" is also used by ${first}; ids must be unique.`, ['id']),
+      );
+    } else {
+      seen.set(journey.id, file);
+    }
+    if (basename(file) !== `${journey.id}.json`) {
+      problems.push({
+        ...fileProblem(file, `The file name does not match the journey id "${journey.id}".`, ['id']),
+        severity: 'warning',
+        hint: `rename the file to ${journey.id}.json so it is easy to find`,
+      });
+    }
+  }
+  return problems;
+}
+
+function fileProblem(file: string, message: string, path: string[] = []): Problem {
+  return { severity: 'error', file, line: 0, column: 0, path: jsonPath(path), message };
+}
+
+function readText(path: string): string {
+  return readFileSync(path, 'utf8');
+}

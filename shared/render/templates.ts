@@ -1,0 +1,219 @@
+/**
+ * Message templates: one folder per template under journeys/templates/,
+ * one Liquid file per part of each channel's message. A send step may use
+ * a template only for the channels whose parts the folder has.
+ */
+import { Liquid, type Template } from 'liquidjs';
+import type { Channel } from '../customer/profile.ts';
+
+export const TEMPLATE_PARTS = {
+  email: { subject: 'email.subject.liquid', html: 'email.html.liquid', text: 'email.text.liquid' },
+  sms: { text: 'sms.liquid' },
+  push: { title: 'push.title.liquid', body: 'push.body.liquid', data: 'push.data.json' },
+} as const;
+
+/** The files of one template folder, by file name. */
+export interface TemplateSource {
+  name: string;
+  files: Readonly<Record<string, string>>;
+}
+
+export interface TemplateContext {
+  profile: Record<string, unknown>;
+  /** The trigger event's detail. */
+  event: Record<string, unknown>;
+  trigger: { id: string; detailType: string; source: string; time: string };
+  values: Record<string, unknown>;
+  journey: { id: string; name: string; stepId: string };
+  unsubscribeUrl: string;
+}
+
+export type RenderedMessage =
+  | { channel: 'email'; subject: string; html: string | undefined; text: string | undefined }
+  | { channel: 'sms'; text: string }
+  | { channel: 'push'; title: string; body: string; data: Record<string, string> };
+
+export interface TemplateProblem {
+  template: string;
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export type RenderResult =
+  | { ok: true; message: RenderedMessage }
+  | { ok: false; problems: TemplateProblem[] };
+
+// Strict: a misspelt variable is an error, never a blank in a customer's message. lenientIf keeps
+// `{% if x %}` and `| default:` usable for optional fields.
+const engineOptions = {
+  strictVariables: true,
+  strictFilters: true,
+  lenientIf: true,
+  jsTruthy: true,
+} as const;
+const plainEngine = new Liquid(engineOptions);
+// HTML parts escape every output: event data (a chat summary, a social comment) must not become markup.
+const htmlEngine = new Liquid({ ...engineOptions, outputEscape: 'escape' });
+
+const parsed = new Map<string, Template[]>();
+
+function parseCached(engine: Liquid, key: string, text: string): Template[] {
+  const cacheKey = `${engine === htmlEngine ? 'html' : 'plain'}\u0000${key}\u0000${text}`;
+  let templates = parsed.get(cacheKey);
+  if (templates === undefined) {
+    templates = engine.parse(text);
+    parsed.set(cacheKey, templates);
+  }
+  return templates;
+}
+
+/** Parts a channel needs that the folder lacks. */
+export function missingParts(source: TemplateSource, channel: Channel): string[] {
+  const has = (file: string): boolean => source.files[file] !== undefined;
+  switch (channel) {
+    case 'email': {
+      const parts = TEMPLATE_PARTS.email;
+      const missing: string[] = has(parts.subject) ? [] : [parts.subject];
+      if (!has(parts.html) && !has(parts.text)) missing.push(`${parts.html} or ${parts.text}`);
+      return missing;
+    }
+    case 'sms':
+      return has(TEMPLATE_PARTS.sms.text) ? [] : [TEMPLATE_PARTS.sms.text];
+    case 'push':
+      return [TEMPLATE_PARTS.push.title, TEMPLATE_PARTS.push.body].filter((file) => !has(file));
+    default: {
+      const unreachable: never = channel;
+      throw new Error(`Unknown channel ${String(unreachable)}`);
+    }
+  }
+}
+
+export function renderMessage(
+  source: TemplateSource,
+  channel: Channel,
+  context: TemplateContext,
+): RenderResult {
+  const problems: TemplateProblem[] = missingParts(source, channel).map((file) => ({
+    template: source.name,
+    file,
+    line: 0,
+    column: 0,
+    message: `The template has no ${file}, which ${channel} messages need.`,
+  }));
+  if (problems.length > 0) return { ok: false, problems };
+  const renderText = (file: string, text: string, engine: Liquid = plainEngine): string | undefined => {
+    try {
+      return engine.renderSync(parseCached(engine, `${source.name}/${file}`, text), context).trim();
+    } catch (error) {
+      problems.push(liquidProblem(source.name, file, error));
+      return undefined;
+    }
+  };
+  const render = (file: string, engine?: Liquid): string | undefined => {
+    const text = source.files[file];
+    return text === undefined ? undefined : renderText(file, text, engine);
+  };
+  const message = renderChannel(channel, render, (file, text) => renderText(file, text), source, problems);
+  return problems.length > 0 || message === undefined ? { ok: false, problems } : { ok: true, message };
+}
+
+function renderChannel(
+  channel: Channel,
+  render: (file: string, engine?: Liquid) => string | undefined,
+  renderText: (file: string, text: string) => string | undefined,
+  source: TemplateSource,
+  problems: TemplateProblem[],
+): RenderedMessage | undefined {
+  switch (channel) {
+    case 'email': {
+      const subject = render(TEMPLATE_PARTS.email.subject);
+      const html = render(TEMPLATE_PARTS.email.html, htmlEngine);
+      const text = render(TEMPLATE_PARTS.email.text);
+      return subject === undefined ? undefined : { channel, subject, html, text };
+    }
+    case 'sms': {
+      const text = render(TEMPLATE_PARTS.sms.text);
+      return text === undefined ? undefined : { channel, text };
+    }
+    case 'push': {
+      const title = render(TEMPLATE_PARTS.push.title);
+      const body = render(TEMPLATE_PARTS.push.body);
+      const data = renderPushData(source, renderText, problems);
+      return title === undefined || body === undefined || data === undefined
+        ? undefined
+        : { channel, title, body, data };
+    }
+    default: {
+      const unreachable: never = channel;
+      throw new Error(`Unknown channel ${String(unreachable)}`);
+    }
+  }
+}
+
+/** push.data.json is a flat JSON object whose string values are Liquid. */
+function renderPushData(
+  source: TemplateSource,
+  renderText: (file: string, text: string) => string | undefined,
+  problems: TemplateProblem[],
+): Record<string, string> | undefined {
+  const file = TEMPLATE_PARTS.push.data;
+  const text = source.files[file];
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    problems.push({
+      template: source.name,
+      file,
+      line: 0,
+      column: 0,
+      message: `Invalid JSON: ${errorText(error)}`,
+    });
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({
+      template: source.name,
+      file,
+      line: 1,
+      column: 1,
+      message: 'Expected a JSON object of strings.',
+    });
+    return undefined;
+  }
+  const data: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== 'string') {
+      problems.push({
+        template: source.name,
+        file,
+        line: 0,
+        column: 0,
+        message: `"${key}" must be a string.`,
+      });
+      continue;
+    }
+    const rendered = renderText(`${file} (${key})`, entry);
+    if (rendered !== undefined) data[key] = rendered;
+  }
+  return data;
+}
+
+function liquidProblem(template: string, file: string, error: unknown): TemplateProblem {
+  const message = errorText(error);
+  const position = /line:(\d+), col:(\d+)/.exec(message);
+  return {
+    template,
+    file,
+    line: Number(position?.[1] ?? 0),
+    column: Number(position?.[2] ?? 0),
+    message: message.replace(/, line:\d+, col:\d+.*$/s, ''),
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
