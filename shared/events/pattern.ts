@@ -412,6 +412,11 @@ function compileRule(
     const matchers = compileLeaf(value, where, report);
     return matchers === undefined ? undefined : { kind: 'leaf', field: key, matchers };
   }
+  if (isRecord(value) && isOperatorName(key) && !compilesSilently(value, where, depth)) {
+    // {"state": {"prefix": "x"}} is almost always a forgotten list; explain that instead of the nested errors.
+    reportUnwrappedOperator(key, value, parent, where, report);
+    return undefined;
+  }
   if (isRecord(value)) {
     if (Object.keys(value).length === 0) {
       report(
@@ -424,11 +429,7 @@ function compileRule(
     return pattern === undefined ? undefined : { kind: 'nested', field: key, pattern };
   }
   if (isOperatorName(key)) {
-    const owner = parent.field === '' ? 'field' : parent.field;
-    report(
-      where.path,
-      `"${key}" is a matching operator, so it must sit inside a list: write "${owner}": [{"${key}": ${safeJson(value) ?? '...'}}].`,
-    );
+    reportUnwrappedOperator(key, value, parent, where, report);
     return undefined;
   }
   const example = isJsonPrimitive(value) ? JSON.stringify(value) : '"value"';
@@ -437,6 +438,28 @@ function compileRule(
     `"${where.field}" must be a list of allowed values in square brackets, for example "${key}": [${example}].`,
   );
   return undefined;
+}
+
+function compilesSilently(value: Record<string, unknown>, where: Where, depth: number): boolean {
+  let silent = true;
+  compileObject(value, where, depth + 1, () => {
+    silent = false;
+  });
+  return silent && Object.keys(value).length > 0;
+}
+
+function reportUnwrappedOperator(
+  key: string,
+  value: unknown,
+  parent: Where,
+  where: Where,
+  report: Report,
+): void {
+  const owner = parent.field === '' ? 'field' : parent.field;
+  report(
+    where.path,
+    `"${key}" is a matching operator, so it must sit inside a list: write "${owner}": [{"${key}": ${safeJson(value) ?? '...'}}].`,
+  );
 }
 
 function compileOr(value: unknown, where: Where, depth: number, report: Report): Rule | undefined {
@@ -756,6 +779,11 @@ function textOrTextList(name: string, value: unknown, where: Where, report: Repo
   return undefined;
 }
 
+interface Comparison {
+  comparison: NumericComparison;
+  operand: number;
+}
+
 function compileNumeric(value: unknown, where: Where, report: Report): Matcher | undefined {
   const example = 'such as [">", 0, "<=", 5] or ["=", 100]';
   if (!Array.isArray(value) || value.length === 0) {
@@ -769,72 +797,87 @@ function compileNumeric(value: unknown, where: Where, report: Report): Matcher |
     );
     return undefined;
   }
-  let lower: NumericBound | undefined;
-  let upper: NumericBound | undefined;
-  let lowerName = '';
-  let upperName = '';
-  let valid = true;
+  const comparisons: Comparison[] = [];
   for (let index = 0; index < value.length; index += 2) {
-    const comparison: unknown = value[index];
-    const operand: unknown = value[index + 1];
-    if (!isNumericComparison(comparison)) {
-      report(
-        [...where.path, index],
-        `${describe(comparison)} is not a numeric comparison in "${where.field}"; use one of "=", "<", "<=", ">", ">=".`,
-      );
-      valid = false;
-      continue;
-    }
-    if (typeof operand !== 'number' || !Number.isFinite(operand)) {
-      const found = index + 1 < value.length ? `, not ${describe(operand)} (remove any quotes)` : '';
-      report(
-        [...where.path, index + 1],
-        `The comparison "${comparison}" in "${where.field}" must be followed by a number${found}.`,
-      );
-      valid = false;
-      continue;
-    }
-    if (Math.abs(operand) > NUMERIC_LIMIT) {
-      report(
-        [...where.path, index + 1],
-        `${operand} in "${where.field}" is outside the range EventBridge can compare, -5,000,000,000 to 5,000,000,000.`,
-      );
-      valid = false;
-      continue;
-    }
-    if (comparison === '=') {
-      if (value.length !== 2) {
-        report(
-          where.path,
-          `"=" cannot be combined with other comparisons in "${where.field}"; use ["=", n] on its own or a range like [">=", a, "<=", b].`,
-        );
-        valid = false;
-        continue;
-      }
-      lower = { value: operand, inclusive: true };
-      upper = { value: operand, inclusive: true };
-      continue;
-    }
-    const bound: NumericBound = { value: operand, inclusive: comparison.endsWith('=') };
-    const isLower = comparison.startsWith('>');
-    if (isLower ? lower !== undefined : upper !== undefined) {
-      const first = isLower ? lowerName : upperName;
+    const comparison = readComparison(value, index, where, report);
+    if (comparison !== undefined) comparisons.push(comparison);
+  }
+  if (comparisons.length * 2 < value.length) return undefined;
+  return combineComparisons(comparisons, where, report);
+}
+
+/** Reads one ["op", number] pair starting at `index`. */
+function readComparison(
+  list: readonly unknown[],
+  index: number,
+  where: Where,
+  report: Report,
+): Comparison | undefined {
+  const comparison: unknown = list[index];
+  const operand: unknown = list[index + 1];
+  if (!isNumericComparison(comparison)) {
+    report(
+      [...where.path, index],
+      `${describe(comparison)} is not a numeric comparison in "${where.field}"; use one of "=", "<", "<=", ">", ">=".`,
+    );
+    return undefined;
+  }
+  if (typeof operand !== 'number' || !Number.isFinite(operand)) {
+    const found = index + 1 < list.length ? `, not ${describe(operand)} (remove any quotes)` : '';
+    report(
+      [...where.path, index + 1],
+      `The comparison "${comparison}" in "${where.field}" must be followed by a number${found}.`,
+    );
+    return undefined;
+  }
+  if (Math.abs(operand) > NUMERIC_LIMIT) {
+    report(
+      [...where.path, index + 1],
+      `${operand} in "${where.field}" is outside the range EventBridge can compare, -5,000,000,000 to 5,000,000,000.`,
+    );
+    return undefined;
+  }
+  return { comparison, operand };
+}
+
+/** Turns one or two comparisons into a range: "=" stands alone, otherwise at most one bound per side. */
+function combineComparisons(
+  comparisons: readonly Comparison[],
+  where: Where,
+  report: Report,
+): Matcher | undefined {
+  const [first, second] = comparisons;
+  if (first === undefined) return undefined;
+  if (first.comparison === '=' || second?.comparison === '=') {
+    if (second !== undefined) {
       report(
         where.path,
-        `"numeric" in "${where.field}" has two ${isLower ? 'lower' : 'upper'} bounds ("${first}" and "${comparison}"); keep one lower and at most one upper bound.`,
+        `"=" cannot be combined with other comparisons in "${where.field}"; use ["=", n] on its own or a range like [">=", a, "<=", b].`,
       );
-      valid = false;
-      continue;
+      return undefined;
     }
-    if (isLower) {
-      lower = bound;
-      lowerName = comparison;
-    } else {
-      upper = bound;
-      upperName = comparison;
+    const exact: NumericBound = { value: first.operand, inclusive: true };
+    return { kind: 'numeric', lower: exact, upper: exact };
+  }
+  const lowers = comparisons.filter((entry) => entry.comparison.startsWith('>'));
+  const uppers = comparisons.filter((entry) => entry.comparison.startsWith('<'));
+  for (const [side, entries] of [
+    ['lower', lowers],
+    ['upper', uppers],
+  ] as const) {
+    if (entries.length > 1) {
+      const names = entries.map((entry) => `"${entry.comparison}"`).join(' and ');
+      report(
+        where.path,
+        `"numeric" in "${where.field}" has two ${side} bounds (${names}); keep one lower and at most one upper bound.`,
+      );
+      return undefined;
     }
   }
-  if (!valid) return undefined;
+  const toBound = (entry: Comparison | undefined): NumericBound | undefined =>
+    entry === undefined ? undefined : { value: entry.operand, inclusive: entry.comparison.endsWith('=') };
+  const lower = toBound(lowers[0]);
+  const upper = toBound(uppers[0]);
   if (lower !== undefined && upper !== undefined && isEmptyRange(lower, upper)) {
     report(
       where.path,

@@ -108,9 +108,10 @@ function parseWith<S extends z.ZodType>(
     const parsed = schema.safeParse(source.value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) reportIssue(issue, source.value, report);
-      return { value: undefined, problems };
+      return { value: undefined, problems: byPosition(problems) };
     }
     check(parsed.data, report);
+    byPosition(problems);
     return {
       value: problems.some((entry) => entry.severity === 'error') ? undefined : parsed.data,
       problems,
@@ -121,6 +122,11 @@ function parseWith<S extends z.ZodType>(
     problems.push(problem(file, { line: 0, column: 0 }, [], `Internal validator error: ${reason}`));
     return { value: undefined, problems };
   }
+}
+
+/** In file order, so a reader fixes them top to bottom. */
+function byPosition(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 function problem(
@@ -157,8 +163,11 @@ function reportIssue(issue: z.core.$ZodIssue, input: unknown, report: Report): v
         });
         return;
       }
-      // Report the alternative that got furthest: the one whose issues are fewest.
-      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+      // Report the alternative the input was meant to be: the one it got furthest into (fewest
+      // issues about the value as a whole), then the one with fewest issues.
+      const atRoot = (issues: readonly z.core.$ZodIssue[]): number =>
+        issues.filter((inner) => inner.path.length === 0).length;
+      const best = [...issue.errors].sort((a, b) => atRoot(a) - atRoot(b) || a.length - b.length)[0];
       if (best === undefined || best.length === 0) {
         report(path, issue.message);
         return;
