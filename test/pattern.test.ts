@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   compilePattern,
   type EventPattern,
-  editDistance,
   type JsonValue,
   MAX_NESTING_DEPTH,
   matchesCompiled,
@@ -759,14 +758,6 @@ describe('validatePattern', () => {
     const values = Array.from({ length: 500 }, (_, index) => `value-${index}`);
     const problem = onlyProblem({ source: values });
     expect(problem.message).toContain('at most 4096');
-  });
-});
-
-describe('helpers', () => {
-  it('editDistance', () => {
-    expect(editDistance('prefx', 'prefix')).toBe(1);
-    expect(editDistance('', 'abc')).toBe(3);
-    expect(editDistance('same', 'same')).toBe(0);
   });
 });
 

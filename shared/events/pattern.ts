@@ -8,6 +8,8 @@
  * the shape of the JSON it was given.
  */
 
+import { closest } from '../text/suggest.ts';
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** An EventBridge event pattern (same object a CDK rule uses). */
 export type EventPattern = { [key: string]: JsonValue };
@@ -127,35 +129,8 @@ function ownValue(record: Record<string, unknown>, key: string): unknown {
 // ---------------------------------------------------------------------------------------------------------------
 // "Did you mean" hints
 
-/** Levenshtein distance; patterns are tiny so the plain dynamic programme is enough. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? Math.max(a.length, b.length);
-}
-
-function suggestion(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
 function unknownOperatorMessage(name: string, field: string, candidates: readonly string[]): string {
-  const hint = suggestion(name, candidates);
+  const hint = closest(name, candidates);
   const where = field === '' ? '' : ` in "${field}"`;
   return hint === undefined
     ? `"${name}" is not an EventBridge operator${where}; use one of ${candidates.join(', ')}.`

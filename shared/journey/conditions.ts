@@ -1,0 +1,86 @@
+/**
+ * What a branch condition means. The `evaluate` task runs this on the
+ * profile, the trigger event, the journey values and the customer history;
+ * branches that only read the event and values compile to a native Choice
+ * state instead (see choice.ts), which must agree with this function.
+ */
+import { matchesPattern } from '../events/pattern.ts';
+import { durationSeconds } from '../time/duration.ts';
+import { type ReferenceScope, resolveReference } from './references.ts';
+import type { Condition, FieldCondition } from './schema.ts';
+
+/** One entry of the customer's history, as the evaluate task reads it. */
+export interface HistoryEvent {
+  detailType: string;
+  time: string;
+  detail: Record<string, unknown>;
+}
+
+export interface ConditionScope extends ReferenceScope {
+  history: readonly HistoryEvent[];
+  now: Date;
+}
+
+/** The index of the first case that holds, or -1 for the default. */
+export function firstMatchingCase(cases: readonly Condition[], scope: ConditionScope): number {
+  return cases.findIndex((condition) => evaluateCondition(condition, scope));
+}
+
+export function evaluateCondition(condition: Condition, scope: ConditionScope): boolean {
+  if ('all' in condition) return condition.all.every((inner) => evaluateCondition(inner, scope));
+  if ('any' in condition) return condition.any.some((inner) => evaluateCondition(inner, scope));
+  if ('not' in condition) return !evaluateCondition(condition.not, scope);
+  if ('history' in condition) {
+    const { event, within, filter, atLeast } = condition.history;
+    const since = scope.now.getTime() - durationSeconds(within) * 1000;
+    const pattern = filter === undefined ? undefined : { detail: toPattern(filter) };
+    const count = scope.history.filter((entry) => {
+      const time = Date.parse(entry.time);
+      if (entry.detailType !== event || Number.isNaN(time) || time < since || time > scope.now.getTime()) return false;
+      return pattern === undefined || matchesPattern(pattern, { detail: entry.detail });
+    }).length;
+    return count >= atLeast;
+  }
+  return evaluateField(condition, scope);
+}
+
+function evaluateField(condition: FieldCondition, scope: ReferenceScope): boolean {
+  const resolution = resolveReference(condition.field, scope);
+  const present = resolution.found;
+  const value = resolution.found ? resolution.value : undefined;
+  if (condition.exists !== undefined) return present === condition.exists;
+  if (condition.equals !== undefined) return present && sameJson(value, condition.equals);
+  // An absent field is not equal to anything.
+  if (condition.notEquals !== undefined) return !present || !sameJson(value, condition.notEquals);
+  if (condition.in !== undefined) return present && condition.in.some((option) => sameJson(value, option));
+  if (condition.greaterThan !== undefined) return typeof value === 'number' && value > condition.greaterThan;
+  if (condition.greaterThanOrEqual !== undefined) return typeof value === 'number' && value >= condition.greaterThanOrEqual;
+  if (condition.lessThan !== undefined) return typeof value === 'number' && value < condition.lessThan;
+  if (condition.lessThanOrEqual !== undefined) return typeof value === 'number' && value <= condition.lessThanOrEqual;
+  if (condition.startsWith !== undefined) return typeof value === 'string' && value.startsWith(condition.startsWith);
+  if (condition.contains !== undefined) {
+    const wanted = condition.contains;
+    if (Array.isArray(value)) return value.some((item) => sameJson(item, wanted));
+    return typeof value === 'string' && typeof wanted === 'string' && value.includes(wanted);
+  }
+  return false;
+}
+
+/** Deep equality of JSON values; numbers compare by value. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => sameJson(item, b[index]));
+  if (isObject(a) && isObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
+  }
+  return false;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function toPattern(filter: Record<string, unknown>): { [key: string]: import('../events/pattern.ts').JsonValue } {
+  return JSON.parse(JSON.stringify(filter));
+}
