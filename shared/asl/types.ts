@@ -49,15 +49,35 @@ export interface WaitState extends Flow {
   TimestampPath?: string;
 }
 
-export type ChoiceRule =
-  | { Variable: string; StringEquals: string; Next: string }
-  | { Variable: string; StringLessThan: string; Next: string }
-  | { Variable: string; NumericEquals: number; Next: string }
-  | { Variable: string; BooleanEquals: boolean; Next: string };
+/** One comparison of a Choice rule (JSONPath). */
+export type ChoiceComparison = { Variable: string } & (
+  | { StringEquals: string }
+  | { StringLessThan: string }
+  | { StringMatches: string }
+  | { NumericEquals: number }
+  | { NumericGreaterThan: number }
+  | { NumericGreaterThanEquals: number }
+  | { NumericLessThan: number }
+  | { NumericLessThanEquals: number }
+  | { BooleanEquals: boolean }
+  | { IsPresent: boolean }
+  | { IsNull: boolean }
+  | { IsString: boolean }
+  | { IsNumeric: boolean }
+  | { IsBoolean: boolean }
+);
+
+export type ChoiceCondition =
+  | ChoiceComparison
+  | { And: ChoiceCondition[] }
+  | { Or: ChoiceCondition[] }
+  | { Not: ChoiceCondition };
+
+export type ChoiceRule = ChoiceCondition & { Next: string };
 
 export interface ChoiceState {
   Type: 'Choice';
-  Comment?: string;
+  Comment?: string | undefined;
   Choices: ChoiceRule[];
   Default: string;
 }

@@ -23,6 +23,7 @@ import {
 } from '../contract/tasks.ts';
 import type { EventPattern } from '../events/pattern.ts';
 import { durationSeconds } from '../time/duration.ts';
+import { nativeChoice } from './choice.ts';
 import { type CostReport, estimateCost } from './cost.ts';
 import { assertNever } from './graph.ts';
 import {
@@ -480,6 +481,22 @@ function compileWaitForEvent(
 }
 
 function compileBranch(journey: Journey, id: string, step: StepOfType<'branch'>): Record<string, State> {
+  const native: ChoiceRule[] = [];
+  for (const branchCase of step.cases) {
+    const rule = nativeChoice(branchCase.when);
+    if (rule !== undefined) native.push({ ...rule, Next: branchCase.next });
+  }
+  if (native.length === step.cases.length) {
+    // Only the event and the values are read: the state machine decides alone, no function call.
+    return {
+      [id]: {
+        Type: 'Choice',
+        ...(step.description === undefined ? {} : { Comment: step.description }),
+        Choices: native,
+        Default: step.default,
+      },
+    };
+  }
   const choose = `${id}.choose`;
   return {
     [id]: stepsTask(

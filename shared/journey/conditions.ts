@@ -36,7 +36,8 @@ export function evaluateCondition(condition: Condition, scope: ConditionScope): 
     const pattern = filter === undefined ? undefined : { detail: toPattern(filter) };
     const count = scope.history.filter((entry) => {
       const time = Date.parse(entry.time);
-      if (entry.detailType !== event || Number.isNaN(time) || time < since || time > scope.now.getTime()) return false;
+      if (entry.detailType !== event || Number.isNaN(time) || time < since || time > scope.now.getTime())
+        return false;
       return pattern === undefined || matchesPattern(pattern, { detail: entry.detail });
     }).length;
     return count >= atLeast;
@@ -54,10 +55,13 @@ function evaluateField(condition: FieldCondition, scope: ReferenceScope): boolea
   if (condition.notEquals !== undefined) return !present || !sameJson(value, condition.notEquals);
   if (condition.in !== undefined) return present && condition.in.some((option) => sameJson(value, option));
   if (condition.greaterThan !== undefined) return typeof value === 'number' && value > condition.greaterThan;
-  if (condition.greaterThanOrEqual !== undefined) return typeof value === 'number' && value >= condition.greaterThanOrEqual;
+  if (condition.greaterThanOrEqual !== undefined)
+    return typeof value === 'number' && value >= condition.greaterThanOrEqual;
   if (condition.lessThan !== undefined) return typeof value === 'number' && value < condition.lessThan;
-  if (condition.lessThanOrEqual !== undefined) return typeof value === 'number' && value <= condition.lessThanOrEqual;
-  if (condition.startsWith !== undefined) return typeof value === 'string' && value.startsWith(condition.startsWith);
+  if (condition.lessThanOrEqual !== undefined)
+    return typeof value === 'number' && value <= condition.lessThanOrEqual;
+  if (condition.startsWith !== undefined)
+    return typeof value === 'string' && value.startsWith(condition.startsWith);
   if (condition.contains !== undefined) {
     const wanted = condition.contains;
     if (Array.isArray(value)) return value.some((item) => sameJson(item, wanted));
@@ -69,10 +73,14 @@ function evaluateField(condition: FieldCondition, scope: ReferenceScope): boolea
 /** Deep equality of JSON values; numbers compare by value. */
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => sameJson(item, b[index]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((item, index) => sameJson(item, b[index]));
   if (isObject(a) && isObject(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]));
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]))
+    );
   }
   return false;
 }
@@ -81,6 +89,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function toPattern(filter: Record<string, unknown>): { [key: string]: import('../events/pattern.ts').JsonValue } {
+function toPattern(filter: Record<string, unknown>): {
+  [key: string]: import('../events/pattern.ts').JsonValue;
+} {
   return JSON.parse(JSON.stringify(filter));
 }

@@ -55,7 +55,7 @@ export function longestPath(definition: StateMachineDefinition): string[] {
   const visit = (name: string): void => {
     mark.set(name, 'open');
     const state = definition.States[name];
-    const targets = state === undefined ? [] : stateTargets(state, { includeCatch: false });
+    const targets = state === undefined ? [] : normalTargets(state);
     const kept: string[] = [];
     for (const target of targets) {
       const targetMark = mark.get(target);
@@ -79,4 +79,15 @@ export function longestPath(definition: StateMachineDefinition): string[] {
     best.set(name, [name, ...longest]);
   }
   return best.get(definition.StartAt) ?? [];
+}
+
+/** Where a state goes when nothing fails: a waitForEvent's timeout is a designed path, other catches are not. */
+function normalTargets(state: State): string[] {
+  const timeouts =
+    state.Type === 'Task'
+      ? (state.Catch ?? [])
+          .filter((catcher) => catcher.ErrorEquals.includes('States.Timeout'))
+          .map((catcher) => catcher.Next)
+      : [];
+  return [...stateTargets(state, { includeCatch: false }), ...timeouts];
 }

@@ -1,0 +1,130 @@
+/**
+ * Branch conditions that need neither the profile nor the history compile
+ * to a native Choice rule: no Lambda call, one state transition. The rule
+ * must mean exactly what conditions.ts says, missing fields included:
+ * every comparison is guarded by IsPresent and a type check, because a
+ * Choice comparison on a missing path fails the execution.
+ */
+import type { ChoiceCondition } from '../asl/types.ts';
+import type { Condition, FieldCondition } from './schema.ts';
+
+type Scalar = string | number | boolean | null;
+
+/** The Choice rule for a condition, or undefined when only the evaluate task can decide it. */
+export function nativeChoice(condition: Condition): ChoiceCondition | undefined {
+  if ('all' in condition) return combine(condition.all, (rules) => ({ And: rules }));
+  if ('any' in condition) return combine(condition.any, (rules) => ({ Or: rules }));
+  if ('not' in condition) {
+    const inner = nativeChoice(condition.not);
+    return inner === undefined ? undefined : { Not: inner };
+  }
+  if ('history' in condition) return undefined;
+  return fieldChoice(condition);
+}
+
+function combine(
+  conditions: readonly Condition[],
+  wrap: (rules: ChoiceCondition[]) => ChoiceCondition,
+): ChoiceCondition | undefined {
+  const rules: ChoiceCondition[] = [];
+  for (const condition of conditions) {
+    const rule = nativeChoice(condition);
+    if (rule === undefined) return undefined;
+    rules.push(rule);
+  }
+  const [only] = rules;
+  return rules.length === 1 && only !== undefined ? only : wrap(rules);
+}
+
+/** Where a reference lives in the execution state; the profile is not in the state. */
+export function statePath(reference: string): string | undefined {
+  const [root, ...rest] = reference.split('.');
+  if (rest.some((segment) => /^\d+$/.test(segment))) return undefined;
+  switch (root) {
+    case 'event':
+      return ['$.trigger.detail', ...rest].join('.');
+    case 'values':
+      return ['$.entry.outcome.values', ...rest].join('.');
+    case 'trigger':
+      return ['$.trigger', ...rest].join('.');
+    default:
+      return undefined;
+  }
+}
+
+function fieldChoice(condition: FieldCondition): ChoiceCondition | undefined {
+  const variable = statePath(condition.field);
+  if (variable === undefined) return undefined;
+  const present: ChoiceCondition = { Variable: variable, IsPresent: true };
+  const guarded = (...rules: ChoiceCondition[]): ChoiceCondition => ({ And: [present, ...rules] });
+  const number = (rule: ChoiceCondition): ChoiceCondition =>
+    guarded({ Variable: variable, IsNumeric: true }, rule);
+  if (condition.exists !== undefined) return { Variable: variable, IsPresent: condition.exists };
+  if (condition.equals !== undefined) {
+    const rule = equalsScalar(variable, condition.equals);
+    return rule === undefined ? undefined : guarded(...rule);
+  }
+  if (condition.notEquals !== undefined) {
+    const rule = equalsScalar(variable, condition.notEquals);
+    return rule === undefined ? undefined : { Not: guarded(...rule) };
+  }
+  if (condition.in !== undefined) {
+    const options: ChoiceCondition[] = [];
+    for (const option of condition.in) {
+      const rule = equalsScalar(variable, option);
+      if (rule === undefined) return undefined;
+      options.push(guarded(...rule));
+    }
+    const [only] = options;
+    return options.length === 1 && only !== undefined ? only : { Or: options };
+  }
+  if (condition.greaterThan !== undefined)
+    return number({ Variable: variable, NumericGreaterThan: condition.greaterThan });
+  if (condition.greaterThanOrEqual !== undefined) {
+    return number({ Variable: variable, NumericGreaterThanEquals: condition.greaterThanOrEqual });
+  }
+  if (condition.lessThan !== undefined)
+    return number({ Variable: variable, NumericLessThan: condition.lessThan });
+  if (condition.lessThanOrEqual !== undefined) {
+    return number({ Variable: variable, NumericLessThanEquals: condition.lessThanOrEqual });
+  }
+  if (condition.startsWith !== undefined) {
+    // StringMatches treats * and \ specially; escaping them would work but is not worth the risk.
+    if (/[*\\]/.test(condition.startsWith)) return undefined;
+    return guarded(
+      { Variable: variable, IsString: true },
+      { Variable: variable, StringMatches: `${condition.startsWith}*` },
+    );
+  }
+  // `contains` (arrays and substrings) has no Choice operator.
+  return undefined;
+}
+
+/** The type check and comparison for equality with a scalar; objects and arrays need the evaluate task. */
+function equalsScalar(variable: string, value: unknown): ChoiceCondition[] | undefined {
+  if (!isScalar(value)) return undefined;
+  if (value === null) return [{ Variable: variable, IsNull: true }];
+  switch (typeof value) {
+    case 'string':
+      return [
+        { Variable: variable, IsString: true },
+        { Variable: variable, StringEquals: value },
+      ];
+    case 'number':
+      return [
+        { Variable: variable, IsNumeric: true },
+        { Variable: variable, NumericEquals: value },
+      ];
+    case 'boolean':
+      return [
+        { Variable: variable, IsBoolean: true },
+        { Variable: variable, BooleanEquals: value },
+      ];
+    default:
+      return undefined;
+  }
+}
+
+function isScalar(value: unknown): value is Scalar {
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
