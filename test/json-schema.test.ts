@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import {
   JOURNEY_SCHEMA_FILE,
@@ -21,8 +22,35 @@ describe('generated JSON Schemas', () => {
     const journeys = readdirSync('journeys').filter(isJourneyFileName);
     expect(journeys.length).toBeGreaterThanOrEqual(4);
     for (const file of journeys) {
-      expect(JSON.parse(readFileSync(`journeys/${file}`, 'utf8')).$schema, file).toBe(`./${JOURNEY_SCHEMA_FILE}`);
+      expect(JSON.parse(readFileSync(`journeys/${file}`, 'utf8')).$schema, file).toBe(
+        `./${JOURNEY_SCHEMA_FILE}`,
+      );
     }
-    expect(JSON.parse(readFileSync('journeys/settings.json', 'utf8')).$schema).toBe(`./${SETTINGS_SCHEMA_FILE}`);
+    expect(JSON.parse(readFileSync('journeys/settings.json', 'utf8')).$schema).toBe(
+      `./${SETTINGS_SCHEMA_FILE}`,
+    );
+  });
+});
+
+describe('what an editor sees through the JSON Schema', () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validateJourney = ajv.compile(JSON.parse(readFileSync(`journeys/${JOURNEY_SCHEMA_FILE}`, 'utf8')));
+  const validateSettings = ajv.compile(JSON.parse(readFileSync(`journeys/${SETTINGS_SCHEMA_FILE}`, 'utf8')));
+
+  it('accepts every sample journey and the settings (no false underlines)', () => {
+    for (const file of readdirSync('journeys').filter(isJourneyFileName)) {
+      const journey = JSON.parse(readFileSync(`journeys/${file}`, 'utf8'));
+      expect(validateJourney(journey), `${file}: ${ajv.errorsText(validateJourney.errors)}`).toBe(true);
+    }
+    expect(validateSettings(JSON.parse(readFileSync('journeys/settings.json', 'utf8')))).toBe(true);
+  });
+
+  it('underlines a misspelt property and an unknown step type', () => {
+    const journey = JSON.parse(readFileSync('journeys/cart-abandonment.json', 'utf8'));
+    journey.steps.remind.nxt = 'await-order';
+    expect(validateJourney(journey)).toBe(false);
+    const other = JSON.parse(readFileSync('journeys/cart-abandonment.json', 'utf8'));
+    other.steps.remind.type = 'sendd';
+    expect(validateJourney(other)).toBe(false);
   });
 });
