@@ -8,7 +8,14 @@ import type { Channel } from '../customer/profile.ts';
 import { catalogEventTypes, eventCatalog, isCatalogEventType } from '../events/catalog.ts';
 import { validatePattern } from '../events/pattern.ts';
 import { sampleContext, sampleEventDetail } from '../render/sample.ts';
-import { missingParts, renderMessage, type TemplateSource } from '../render/templates.ts';
+import { smsSize } from '../render/sms.ts';
+import {
+  missingParts,
+  type RenderedMessage,
+  renderMessage,
+  TEMPLATE_PARTS,
+  type TemplateSource,
+} from '../render/templates.ts';
 import { closest, didYouMean } from '../text/suggest.ts';
 import { expressEligibility, isReference } from './compile.ts';
 import { loopsWithoutWait, reachableFrom, stepEdges, stepsThatCanEnd } from './graph.ts';
@@ -67,7 +74,7 @@ const KNOWN_KEYS = [
 ];
 
 export function validateSettingsText(text: string, file: string): FileValidation<Settings> {
-  return parseWith(text, file, settingsSchema, () => undefined);
+  return parseWith(text, file, settingsSchema, checkSettings);
 }
 
 export function validateJourneyText(
@@ -244,7 +251,7 @@ function checkJourney(journey: Journey, context: ValidationContext, report: Repo
     const at: PathSegment[] = ['steps', id];
     switch (step.type) {
       case 'send':
-        checkSend(journey, id, sendChannels(step), step.template, context, values, report);
+        checkSend(journey, id, sendChannels(step), step.template, step.category, context, values, report);
         break;
       case 'waitForEvent':
         checkMatcher(step.event, [...at, 'event'], report);
@@ -524,6 +531,7 @@ function checkSend(
   id: string,
   channels: readonly Channel[],
   templateName: string,
+  category: 'marketing' | 'transactional',
   context: ValidationContext,
   values: Record<string, unknown>,
   report: Report,
@@ -534,6 +542,18 @@ function checkSend(
       report([...at, 'channel', index], `Channel "${channel}" is listed twice.`);
   });
   const template = context.templates.get(templateName);
+  if (template !== undefined) {
+    for (const file of unknownTemplateFiles(template)) {
+      report(
+        [...at, 'template'],
+        `templates/${templateName}/${file} is not a template part and is never used.`,
+        {
+          severity: 'warning',
+          hint: didYouMean(file, KNOWN_TEMPLATE_FILES),
+        },
+      );
+    }
+  }
   if (template === undefined) {
     const names = [...context.templates.keys()];
     report([...at, 'template'], `There is no template "${templateName}" in templates/.`, {
@@ -551,8 +571,16 @@ function checkSend(
       );
       continue;
     }
-    const rendered = renderMessage(template, channel, sampleContext(sampleOptions(journey, id, values)));
-    if (rendered.ok) continue;
+    const context = sampleContext(sampleOptions(journey, id, values));
+    const rendered = renderMessage(template, channel, context);
+    if (rendered.ok) {
+      checkRenderedMessage(
+        rendered.message,
+        { templateName, category, unsubscribeUrl: context.unsubscribeUrl },
+        (message, severity) => report([...at, 'template'], message, { severity }),
+      );
+      continue;
+    }
     for (const issue of rendered.problems) {
       const variable = /undefined variable: ([\w.]+)/.exec(issue.message)?.[1];
       report(
@@ -572,4 +600,92 @@ function variableHint(variable: string): string {
   const suggestion = root === undefined || roots.includes(root) ? undefined : closest(root, roots);
   if (suggestion !== undefined) return `did you mean "${suggestion}"?`;
   return `the sample data has no ${variable}; use {{ ${variable} | default: "..." }} if it is optional`;
+}
+
+const KNOWN_TEMPLATE_FILES = Object.values(TEMPLATE_PARTS).flatMap((parts) => Object.values(parts));
+
+function unknownTemplateFiles(template: TemplateSource): string[] {
+  return Object.keys(template.files).filter((file) => !KNOWN_TEMPLATE_FILES.some((known) => known === file));
+}
+
+/** APNs refuses payloads over 4 KB; FCM allows a little more, so APNs is the limit that matters. */
+const PUSH_PAYLOAD_LIMIT_BYTES = 4096;
+
+/** What only shows once a template is rendered: compliance and size. */
+function checkRenderedMessage(
+  message: RenderedMessage,
+  send: { templateName: string; category: 'marketing' | 'transactional'; unsubscribeUrl: string },
+  report: (message: string, severity: Problem['severity']) => void,
+): void {
+  const where = `templates/${send.templateName}`;
+  switch (message.channel) {
+    case 'email': {
+      const body = `${message.html ?? ''}\n${message.text ?? ''}`;
+      if (send.category === 'marketing' && !body.includes(send.unsubscribeUrl)) {
+        report(
+          `${where}: a marketing email must show an unsubscribe link; add {{ unsubscribeUrl }} to the HTML and text parts.`,
+          'error',
+        );
+      }
+      return;
+    }
+    case 'sms': {
+      const size = smsSize(message.text);
+      if (size.segments > 1) {
+        report(
+          `${where}/sms.liquid renders to ${size.units} ${size.encoding} characters with the sample data: ${size.segments} SMS segments, each billed.`,
+          'warning',
+        );
+      }
+      if (send.category === 'marketing' && !/\bSTOP\b/i.test(message.text)) {
+        report(
+          `${where}/sms.liquid: marketing SMS should say how to opt out, e.g. "Reply STOP to opt out".`,
+          'warning',
+        );
+      }
+      return;
+    }
+    case 'push': {
+      const bytes = Buffer.byteLength(
+        JSON.stringify({ title: message.title, body: message.body, data: message.data }),
+      );
+      if (bytes > PUSH_PAYLOAD_LIMIT_BYTES) {
+        report(
+          `${where}: the push payload is ${bytes} bytes with the sample data; APNs accepts at most 4096.`,
+          'warning',
+        );
+      }
+      return;
+    }
+    default: {
+      const unreachable: never = message;
+      report(`Unknown message ${JSON.stringify(unreachable)}`, 'error');
+    }
+  }
+}
+
+function checkSettings(settings: Settings, report: Report): void {
+  settings.caps.forEach((cap, index) => {
+    if (settings.caps.findIndex((other) => other.id === cap.id) !== index) {
+      report(['caps', index, 'id'], `Cap id "${cap.id}" is used twice; journeys refer to caps by id.`);
+    }
+  });
+  for (const channel of ['email', 'sms', 'push'] as const) {
+    const window = settings.quietHours[channel];
+    if (window !== null && window.start === window.end) {
+      report(['quietHours', channel], `Quiet hours for ${channel} start and end at ${window.start}.`, {
+        hint: 'use null for no quiet hours',
+      });
+    }
+  }
+  // SES accepts "Name <address>" or a bare address; anything else fails on every send.
+  if (
+    !/^(?:[^<>]+ <[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)$/.test(
+      settings.senders.email.from,
+    )
+  ) {
+    report(['senders', 'email', 'from'], `"${settings.senders.email.from}" is not an email sender.`, {
+      expected: '"Name <address@example.com>" or "address@example.com", an identity verified in SES',
+    });
+  }
 }

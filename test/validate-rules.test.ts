@@ -1,0 +1,121 @@
+/** Checks that need more than a broken file: settings, rendered templates, and locations in the source. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Problem } from '../shared/journey/problem.ts';
+import { validateJourneyText, validateSettingsText } from '../shared/journey/validate.ts';
+import { loadProject } from '../shared/project/load.ts';
+import type { TemplateSource } from '../shared/render/templates.ts';
+
+const project = loadProject('journeys');
+const settings = project.settings;
+if (settings === undefined) throw new Error('journeys/settings.json does not load');
+
+const cart = JSON.parse(readFileSync('journeys/cart-abandonment.json', 'utf8'));
+const settingsJson = JSON.parse(readFileSync('journeys/settings.json', 'utf8'));
+
+function withTemplate(name: string, files: Record<string, string>): Map<string, TemplateSource> {
+  return new Map([...project.templates, [name, { name, files }]]);
+}
+
+function journeyProblems(journey: unknown, templates = project.templates): Problem[] {
+  if (settings === undefined) throw new Error('no settings');
+  return validateJourneyText(JSON.stringify(journey, null, 2), 'j.json', { settings, templates }).problems;
+}
+
+function cartSending(template: string, channel: unknown, category = 'marketing'): unknown {
+  return {
+    ...cart,
+    steps: { ...cart.steps, remind: { ...cart.steps.remind, template, channel, category } },
+  };
+}
+
+describe('rendered templates', () => {
+  it('refuses a marketing email without an unsubscribe link', () => {
+    const templates = withTemplate('no-unsubscribe', {
+      'email.subject.liquid': 'Hello',
+      'email.text.liquid': 'Hi {{ profile.attributes.firstName }}',
+    });
+    const problems = journeyProblems(cartSending('no-unsubscribe', 'email'), templates);
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        path: '$.steps.remind.template',
+        message: expect.stringContaining('must show an unsubscribe link'),
+      }),
+    );
+    // A receipt or a case summary is transactional: no unsubscribe link needed.
+    expect(journeyProblems(cartSending('no-unsubscribe', 'email', 'transactional'), templates)).toEqual([]);
+  });
+
+  it('warns when an SMS renders to more than one segment, and when marketing SMS has no opt-out text', () => {
+    const templates = withTemplate('long-sms', {
+      'sms.liquid': `{{ event.items[0].name }} ${'is waiting for you in your cart. '.repeat(6)}`,
+    });
+    const problems = journeyProblems(cartSending('long-sms', 'sms'), templates);
+    expect(problems.every((problem) => problem.severity === 'warning')).toBe(true);
+    expect(problems.map((problem) => problem.message)).toEqual([
+      expect.stringMatching(/renders to \d+ GSM-7 characters .*: 2 SMS segments/),
+      expect.stringContaining('Reply STOP'),
+    ]);
+  });
+
+  it('warns about a file in a template folder that is no template part', () => {
+    const templates = withTemplate('typo-part', {
+      'sms.liquid': 'Hi. Reply STOP to opt out.',
+      'sms.liqiud': 'never used',
+    });
+    const [problem] = journeyProblems(cartSending('typo-part', 'sms'), templates);
+    expect(problem).toMatchObject({ severity: 'warning', hint: 'did you mean "sms.liquid"?' });
+  });
+
+  it('names the template file, line and column of an unknown variable, with a hint', () => {
+    const templates = withTemplate('bad-variable', {
+      'sms.liquid': 'Hi {{ profile.attributes.firstName }},\nyour {{ evnt.cartId }}. Reply STOP',
+    });
+    const [problem] = journeyProblems(cartSending('bad-variable', 'sms'), templates);
+    expect(problem?.message).toContain('templates/bad-variable/sms.liquid:2:9');
+    expect(problem?.hint).toBe('did you mean "event"?');
+  });
+
+  it('needs a part for every channel of a fallback list', () => {
+    const problems = journeyProblems(cartSending('support-survey', ['push', 'sms']));
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        message: expect.stringContaining('has no push.title.liquid, push.body.liquid'),
+      }),
+    );
+  });
+});
+
+describe('settings.json', () => {
+  function settingsProblems(change: (json: typeof settingsJson) => void): Problem[] {
+    const copy = structuredClone(settingsJson);
+    change(copy);
+    return validateSettingsText(JSON.stringify(copy, null, 2), 'settings.json').problems;
+  }
+
+  it('accepts the sample settings, with SMS quiet hours 21:00-08:00 by default', () => {
+    const result = validateSettingsText(
+      JSON.stringify({ ...settingsJson, quietHours: undefined }),
+      'settings.json',
+    );
+    expect(result.problems).toEqual([]);
+    expect(result.value?.quietHours.sms).toEqual({ start: '21:00', end: '08:00' });
+  });
+
+  it('rejects duplicate cap ids, empty quiet hours, a sender that is no address and an unknown time zone', () => {
+    expect(settingsProblems((json) => json.caps.push({ ...json.caps[0] }))).toContainEqual(
+      expect.objectContaining({ path: '$.caps[2].id', message: expect.stringContaining('used twice') }),
+    );
+    expect(
+      settingsProblems((json) => (json.quietHours.push = { start: '22:00', end: '22:00' })),
+    ).toContainEqual(
+      expect.objectContaining({ path: '$.quietHours.push', hint: 'use null for no quiet hours' }),
+    );
+    expect(settingsProblems((json) => (json.senders.email.from = 'Shop'))).toContainEqual(
+      expect.objectContaining({ path: '$.senders.email.from' }),
+    );
+    const [zone] = settingsProblems((json) => (json.timeZone = 'America/Sao Paulo'));
+    expect(zone).toMatchObject({ path: '$.timeZone', line: 3, message: expect.stringContaining('IANA') });
+  });
+});
