@@ -23,12 +23,15 @@ describe('durations', () => {
   it('points ISO-8601 writers to the equivalent', () => {
     const parsed = parseDuration('PT1H30M');
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.message).toContain('Write "1h30m" instead');
+    if (!parsed.ok) expect(parsed.hint).toBe('write "1h30m" instead of ISO-8601 "PT1H30M"');
   });
 
   it('rejects zero and durations longer than a Step Functions execution can run', () => {
     expect(parseDuration('0s')).toMatchObject({ ok: false, message: expect.stringContaining('zero') });
-    expect(parseDuration('53w')).toMatchObject({ ok: false, message: expect.stringContaining('longer than a year') });
+    expect(parseDuration('53w')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('longer than a year'),
+    });
   });
 
   it('formats back to the same seconds', () => {

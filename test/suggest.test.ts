@@ -16,3 +16,14 @@ describe('did-you-mean hints', () => {
     expect(didYouMean('nxt', ['next', 'type'])).toBe('did you mean "next"?');
   });
 });
+
+describe('more hints', () => {
+  it('counts a swap of two letters as one edit', () => {
+    expect(editDistance('emial', 'email')).toBe(1);
+    expect(closest('feild', ['field', 'filter'])).toBe('field');
+  });
+
+  it('suggests a field the misspelt name contains', () => {
+    expect(closest('cartTotal', ['cartId', 'total', 'currency'])).toBe('total');
+  });
+});

@@ -11,7 +11,7 @@ import {
 } from '../../shared/journey/json-schema.ts';
 import { journeyToMermaid } from '../../shared/journey/mermaid.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
-import { loadProject, type Project, SETTINGS_FILE } from '../../shared/project/load.ts';
+import { listJourneyFiles, loadProject, type Project, SETTINGS_FILE } from '../../shared/project/load.ts';
 
 const USAGE = `waymark: journeys as code on AWS
 
@@ -80,7 +80,9 @@ function loadTargets(paths: readonly string[]): Project[] {
     const path = resolve(target);
     if (!existsSync(path)) throw new Error(`${target}: no such file or folder`);
     if (statSync(path).isDirectory()) {
-      projects.push(loadProject(path));
+      // A folder of journeys without its own settings (test fixtures, drafts) uses journeys/'s.
+      const own = existsSync(join(path, SETTINGS_FILE));
+      projects.push(own ? loadProject(path) : loadProject(resolve('journeys'), listJourneyFiles(path)));
     } else {
       const own = dirname(path);
       const projectDir = existsSync(join(own, SETTINGS_FILE)) ? own : resolve('journeys');

@@ -40,6 +40,7 @@ export interface TaskState extends Flow {
 export interface PassState extends Flow {
   Type: 'Pass';
   Parameters?: { [key: string]: AslJson };
+  Result?: AslJson;
   ResultPath?: string | null;
 }
 

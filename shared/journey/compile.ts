@@ -25,7 +25,7 @@ import type { EventPattern } from '../events/pattern.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { nativeChoice } from './choice.ts';
 import { type CostReport, estimateCost } from './cost.ts';
-import { assertNever } from './graph.ts';
+import { assertNever, stepById, stepEdges } from './graph.ts';
 import {
   type EventMatcher,
   type Journey,
@@ -178,12 +178,13 @@ const LAMBDA_SERVICE_RETRY: Retrier = {
   JitterStrategy: 'FULL',
 };
 
-const THROTTLED_RETRY: Retrier = {
+/** SES and SNS throttling clears within seconds to a minute: 2, 4, 8, 16, 32, 60 s (jittered). */
+export const THROTTLED_RETRY: Retrier = {
   ErrorEquals: [TASK_ERRORS.throttled],
-  IntervalSeconds: 5,
+  IntervalSeconds: 2,
   MaxAttempts: 6,
   BackoffRate: 2,
-  MaxDelaySeconds: 300,
+  MaxDelaySeconds: 60,
   JitterStrategy: 'FULL',
 };
 
@@ -300,7 +301,11 @@ export function compileDefinition(journey: Journey): StateMachineDefinition {
   for (const stepId of Object.keys(journey.steps).sort()) {
     const step = journey.steps[stepId];
     if (step === undefined) continue;
-    Object.assign(states, compileStep(journey, stepId, step));
+    const compiled = compileStep(journey, stepId, step);
+    // Every `next` names a step id, so each step's first state must carry exactly that name.
+    if (compiled[stepId] === undefined)
+      throw new Error(`Compiler error: step "${stepId}" has no state of its own name`);
+    Object.assign(states, compiled);
   }
   return {
     Comment: `${journey.name} (journey ${journey.id} v${journey.version}), compiled by Waymark`,
@@ -431,14 +436,15 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
 }
 
 function compileWaitUntil(journey: Journey, id: string, step: StepOfType<'wait'>): Record<string, State> {
-  const schedule = `${id}.schedule`;
+  // The step id names the state other steps go to: here the Task that works out when to resume.
+  const wait = `${id}.wait`;
   return {
-    [schedule]: stepsTask(
+    [id]: stepsTask(
       journey,
       { task: 'schedule', stepId: id, until: toJson(step.until ?? null), 'now.$': '$$.State.EnteredTime' },
-      { resultPath: `$.steps.${id}`, next: id, catchTo: STATE.failed, comment: step.description },
+      { resultPath: `$.steps.${id}`, next: wait, catchTo: STATE.failed, comment: step.description },
     ),
-    [id]: { Type: 'Wait', TimestampPath: `$.steps.${id}.outcome.resumeAt`, Next: step.next },
+    [wait]: { Type: 'Wait', TimestampPath: `$.steps.${id}.outcome.resumeAt`, Next: step.next },
   };
 }
 
@@ -544,11 +550,28 @@ function compileSplit(journey: Journey, id: string, step: StepOfType<'split'>): 
       Choices: thresholds.map((threshold, index) => ({
         Variable: `$.steps.${id}.hash`,
         StringLessThan: threshold,
-        Next: step.paths[index]?.next ?? step.paths[0]?.next ?? STATE.failed,
+        Next: pathState(id, step.paths[index]?.name ?? ''),
       })),
-      Default: last?.next ?? STATE.failed,
+      Default: pathState(id, last?.name ?? ''),
     },
+    ...Object.fromEntries(
+      step.paths.map((path): [string, State] => [
+        pathState(id, path.name),
+        {
+          Type: 'Pass',
+          ...(path.holdout ? { Comment: 'Holdout: measured, never messaged.' } : {}),
+          // Recorded in the state so history and metrics can tell the groups apart, holdout included.
+          Result: { name: path.name, holdout: path.holdout },
+          ResultPath: `$.steps.${id}.path`,
+          Next: path.next,
+        },
+      ]),
+    ),
   };
+}
+
+function pathState(stepId: string, pathName: string): string {
+  return `${stepId}.${pathName}`;
 }
 
 function compileEmit(journey: Journey, id: string, step: StepOfType<'emit'>): Record<string, State> {
@@ -654,22 +677,72 @@ export function expressEligibility(
   settings: Settings,
 ): { eligible: boolean; reasons: string[] } {
   const reasons: string[] = [];
-  for (const [id, step] of Object.entries(journey.steps)) {
+  // Sorted like the ASL, so the reasons read in the same order whatever order the steps were written in.
+  for (const [id, step] of Object.entries(journey.steps).sort(([a], [b]) => a.localeCompare(b))) {
     if (step.type === 'waitForEvent')
       reasons.push(`step "${id}" waits for an event (Express has no callbacks)`);
     if (step.type === 'wait' && step.until !== undefined)
       reasons.push(`step "${id}" waits until a local time`);
-    if (
-      step.type === 'wait' &&
-      step.duration !== undefined &&
-      durationSeconds(step.duration) > EXPRESS_MAX_SECONDS
-    ) {
-      reasons.push(`step "${id}" waits ${step.duration}, longer than Express's 5 minutes`);
-    }
     if (step.type === 'send' && step.category === 'marketing') {
       const quiet = sendChannels(step).filter((channel) => settings.quietHours[channel] !== null);
       if (quiet.length > 0) reasons.push(`step "${id}" may wait for quiet hours on ${quiet.join(', ')}`);
     }
   }
+  const longest = worstCaseSeconds(journey);
+  if (longest === undefined) {
+    reasons.push('the journey loops, so its length has no bound');
+  } else if (longest > EXPRESS_MAX_SECONDS) {
+    reasons.push(
+      `a customer may spend up to ${longest} s in it (waits plus retries when sending is throttled), more than Express's ${EXPRESS_MAX_SECONDS} s`,
+    );
+  }
   return { eligible: reasons.length === 0, reasons };
+}
+
+/** Worst case for one send: every throttling retry taken at its longest delay. */
+export function throttledRetrySeconds(retrier: Retrier = THROTTLED_RETRY): number {
+  let total = 0;
+  for (let attempt = 0; attempt < retrier.MaxAttempts; attempt++) {
+    const delay = retrier.IntervalSeconds * retrier.BackoffRate ** attempt;
+    total += Math.min(delay, retrier.MaxDelaySeconds ?? delay);
+  }
+  return total;
+}
+
+/**
+ * The longest time, in seconds, a customer can spend in the journey counting waits and throttling
+ * retries (functions themselves answer in well under a second and are left out); undefined when
+ * the journey loops.
+ */
+export function worstCaseSeconds(journey: Journey): number | undefined {
+  const memo = new Map<string, number | undefined>();
+  const visiting = new Set<string>();
+  const visit = (id: string): number | undefined => {
+    if (memo.has(id)) return memo.get(id);
+    if (visiting.has(id)) return undefined;
+    const step = stepById(journey, id);
+    if (step === undefined) return 0;
+    visiting.add(id);
+    let longestAfter = 0;
+    for (const edge of stepEdges(step)) {
+      const after = visit(edge.to);
+      if (after === undefined) {
+        visiting.delete(id);
+        memo.set(id, undefined);
+        return undefined;
+      }
+      longestAfter = Math.max(longestAfter, after);
+    }
+    visiting.delete(id);
+    const own =
+      step.type === 'wait' && step.duration !== undefined
+        ? durationSeconds(step.duration)
+        : step.type === 'send'
+          ? throttledRetrySeconds()
+          : 0;
+    const total = own + longestAfter;
+    memo.set(id, total);
+    return total;
+  };
+  return visit(journey.start);
 }

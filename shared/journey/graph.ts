@@ -37,6 +37,11 @@ export function stepEdges(step: Step): StepEdge[] {
   }
 }
 
+/** The step with this id; own properties only, so "constructor" or "toString" are not steps. */
+export function stepById(journey: Journey, id: string): Step | undefined {
+  return Object.hasOwn(journey.steps, id) ? journey.steps[id] : undefined;
+}
+
 export function assertNever(value: never): never {
   throw new Error(`Unhandled variant: ${JSON.stringify(value)}`);
 }
@@ -52,7 +57,7 @@ export function reachableFrom(journey: Journey, start: StepId): Set<StepId> {
   while (queue.length > 0) {
     const id = queue.pop();
     if (id === undefined || seen.has(id)) continue;
-    const step = journey.steps[id];
+    const step = stepById(journey, id);
     if (step === undefined) continue;
     seen.add(id);
     for (const edge of stepEdges(step)) queue.push(edge.to);
@@ -83,7 +88,7 @@ export function loopsWithoutWait(journey: Journey): StepId[][] {
   const state = new Map<StepId, 'visiting' | 'done'>();
   const stack: StepId[] = [];
   const visit = (id: StepId): void => {
-    const step = journey.steps[id];
+    const step = stepById(journey, id);
     if (step === undefined || pausesTime(step)) return;
     state.set(id, 'visiting');
     stack.push(id);

@@ -14,7 +14,9 @@ export const durationSchema = z
   .string()
   .superRefine((text, context) => {
     const parsed = parseDuration(text);
-    if (!parsed.ok) context.addIssue({ code: 'custom', message: parsed.message });
+    if (!parsed.ok) {
+      context.addIssue({ code: 'custom', message: parsed.message, params: { hint: parsed.hint } });
+    }
   })
   .meta({ description: DURATION_DESCRIPTION, examples: ['1h', '23h', '7d'] });
 
@@ -71,6 +73,12 @@ export const valueReferenceSchema = z.strictObject({
 export type ValueReference = z.infer<typeof valueReferenceSchema>;
 export const valueExpressionSchema = z.union([valueReferenceSchema, jsonLiteralSchema]);
 export type ValueExpression = z.infer<typeof valueExpressionSchema>;
+
+/** Names of journey values and profile attributes: also used as template variables. */
+export const valueNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, {
+  message:
+    'a name starts with a letter and has at most 64 letters, digits or "_" (no spaces or "-"), e.g. "offerText".',
+});
 
 // ---- conditions (branch cases) ----
 
@@ -263,7 +271,7 @@ export const updateProfileStepSchema = z
   .strictObject({
     type: z.literal('updateProfile'),
     ...stepBase,
-    set: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), valueExpressionSchema).optional(),
+    set: z.record(valueNameSchema, valueExpressionSchema).optional(),
     addTags: z.array(z.string().min(1).max(64)).optional(),
     removeTags: z.array(z.string().min(1).max(64)).optional(),
     next: stepIdSchema,
@@ -383,15 +391,12 @@ export const journeySchema = z
       .array(capRuleSchema)
       .default([])
       .meta({ description: 'Extra caps for this journey; a cap with a global id may only lower its limit.' }),
-    values: z
-      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), valueExpressionSchema)
-      .default({})
-      .meta({
-        description: 'Values fixed at entry and carried by the journey (the same offer on every channel).',
-      }),
+    values: z.record(valueNameSchema, valueExpressionSchema).default({}).meta({
+      description: 'Values fixed at entry and carried by the journey (the same offer on every channel).',
+    }),
     workflow: z.enum(['standard', 'express']).default('standard'),
     start: stepIdSchema,
-    steps: z.record(z.string(), stepSchema),
+    steps: z.record(stepIdSchema, stepSchema),
   })
   .meta({
     title: 'Waymark journey',

@@ -36,8 +36,16 @@ export type ParsedSource =
     }
   | { ok: false; issues: SourceIssue[] };
 
-export function parseSource(text: string): ParsedSource {
+export function parseSource(raw: string): ParsedSource {
   const start = { line: 0, column: 0 };
+  // Editors on Windows save a byte-order mark; a space keeps every offset where it was.
+  const text = raw.startsWith('\uFEFF') ? ` ${raw.slice(1)}` : raw;
+  if (text.trim() === '') {
+    return {
+      ok: false,
+      issues: [{ position: start, path: [], message: 'The file is empty; expected a JSON object.' }],
+    };
+  }
   if (Buffer.byteLength(text, 'utf8') > MAX_SOURCE_BYTES) {
     return {
       ok: false,
@@ -61,31 +69,71 @@ export function parseSource(text: string): ParsedSource {
   }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
-  if (errors.length > 0 || root === undefined) {
-    const issues = errors.slice(0, 5).map((error) => ({
-      position: position(error.offset),
-      path: [],
-      message: `Invalid JSON: ${describeParseError(printParseErrorCode(error.error))}.`,
-    }));
-    return {
-      ok: false,
-      issues:
-        issues.length > 0
-          ? issues
-          : [{ position: start, path: [], message: 'The file is empty; expected a JSON object.' }],
-    };
+  const [first] = errors;
+  if (first !== undefined || root === undefined) {
+    const issue =
+      first === undefined
+        ? { offset: 0, code: 'ValueExpected' }
+        : { offset: first.offset, code: printParseErrorCode(first.error) };
+    // The parser's first error explains the rest: report one, where the writer has to act.
+    return { ok: false, issues: [syntaxIssue(text, issue, position)] };
   }
   return {
     ok: true,
     value: getNodeValue(root),
     locate: (path) => position(locateOffset(root, path)),
-    duplicates: duplicateKeys(root, [], position),
+    duplicates: keyIssues(root, [], position),
   };
 }
 
-function describeParseError(code: string): string {
-  const words = code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return words === 'comma expected' ? 'a comma is missing (or there is one too many before)' : words;
+function syntaxIssue(
+  text: string,
+  error: { offset: number; code: string },
+  position: (offset: number) => SourcePosition,
+): SourceIssue {
+  const before = previousToken(text, error.offset);
+  const rest = text.slice(error.offset);
+  if (error.code === 'InvalidCommentToken' || /^\/[/*]/.test(rest)) {
+    return {
+      position: position(error.offset),
+      path: [],
+      message: 'Invalid JSON: JSON has no comments.',
+      hint: 'put notes for people in a "description" field',
+    };
+  }
+  if (rest.trim() === '') {
+    return {
+      position: position(error.offset),
+      path: [],
+      message: 'Invalid JSON: the file ends before the JSON is complete (a closing } or ] is missing).',
+    };
+  }
+  if (before.char === ',' && /^\s*[}\]]/.test(rest)) {
+    return {
+      position: position(before.offset),
+      path: [],
+      message: 'Invalid JSON: a trailing comma before } or ] is not allowed.',
+      hint: 'remove this comma',
+    };
+  }
+  if (error.code === 'CommaExpected') {
+    return {
+      position: position(before.offset + 1),
+      path: [],
+      message: 'Invalid JSON: a comma is missing here, between two values or properties.',
+    };
+  }
+  const words = error.code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return { position: position(error.offset), path: [], message: `Invalid JSON: ${words}.` };
+}
+
+/** The last character before an offset that is not white space. */
+function previousToken(text: string, offset: number): { char: string; offset: number } {
+  for (let index = Math.min(offset, text.length) - 1; index >= 0; index--) {
+    const char = text[index] ?? '';
+    if (!/\s/.test(char)) return { char, offset: index };
+  }
+  return { char: '', offset: 0 };
 }
 
 /** The offset of the deepest node that exists along the path; a missing property points at its parent. */
@@ -101,7 +149,8 @@ function locateOffset(root: Node, path: readonly PathSegment[]): number {
   return root.offset;
 }
 
-function duplicateKeys(
+/** Keys JSON allows but an object cannot hold: duplicates (the last one wins) and __proto__ (it vanishes). */
+function keyIssues(
   node: Node,
   path: PathSegment[],
   position: (offset: number) => SourcePosition,
@@ -113,6 +162,14 @@ function duplicateKeys(
       const [keyNode, valueNode] = property.children ?? [];
       if (keyNode === undefined || typeof keyNode.value !== 'string') continue;
       const key = keyNode.value;
+      if (key === '__proto__') {
+        issues.push({
+          position: position(keyNode.offset),
+          path: [...path, key],
+          message: '"__proto__" is not allowed as a name.',
+        });
+        continue;
+      }
       const first = seen.get(key);
       if (first === undefined) {
         seen.set(key, keyNode.offset);
@@ -125,11 +182,11 @@ function duplicateKeys(
           hint: `the first "${key}" is at line ${firstAt.line}; rename or remove one`,
         });
       }
-      if (valueNode !== undefined) issues.push(...duplicateKeys(valueNode, [...path, key], position));
+      if (valueNode !== undefined) issues.push(...keyIssues(valueNode, [...path, key], position));
     }
   } else if (node.type === 'array') {
     (node.children ?? []).forEach((child, index) => {
-      issues.push(...duplicateKeys(child, [...path, index], position));
+      issues.push(...keyIssues(child, [...path, index], position));
     });
   }
   return issues;

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Channel } from '../customer/profile.ts';
-import { catalogEventTypes, eventCatalog, isCatalogEventType } from '../events/catalog.ts';
+import { catalogEventTypes, eventCatalog, isCatalogEventType, parseEventDetail } from '../events/catalog.ts';
 import { validatePattern } from '../events/pattern.ts';
 import { sampleContext, sampleEventDetail } from '../render/sample.ts';
 import { smsSize } from '../render/sms.ts';
@@ -18,7 +18,7 @@ import {
 } from '../render/templates.ts';
 import { closest, didYouMean } from '../text/suggest.ts';
 import { expressEligibility, isReference } from './compile.ts';
-import { loopsWithoutWait, reachableFrom, stepEdges, stepsThatCanEnd } from './graph.ts';
+import { loopsWithoutWait, reachableFrom, stepById, stepEdges, stepsThatCanEnd } from './graph.ts';
 import { jsonPath, type PathSegment, type Problem } from './problem.ts';
 import { resolveReference } from './references.ts';
 import {
@@ -28,7 +28,6 @@ import {
   type Journey,
   journeySchema,
   type Settings,
-  STEP_TYPES,
   sendChannels,
   settingsSchema,
   type ValueExpression,
@@ -43,7 +42,13 @@ export interface ValidationContext {
 type Report = (
   path: readonly PathSegment[],
   message: string,
-  extra?: { expected?: string; hint?: string | undefined; severity?: Problem['severity'] },
+  extra?: {
+    expected?: string | undefined;
+    hint?: string | undefined;
+    severity?: Problem['severity'];
+    /** Where to point when the path alone would point elsewhere (the second of two duplicate keys). */
+    position?: SourcePosition;
+  },
 ) => void;
 
 export interface FileValidation<T> {
@@ -95,26 +100,40 @@ function parseWith<S extends z.ZodType>(
   try {
     const source = parseSource(text);
     if (!source.ok) {
-      for (const issue of source.issues)
-        problems.push(problem(file, issue.position, issue.path, issue.message));
+      for (const issue of source.issues) {
+        problems.push({
+          ...problem(file, issue.position, issue.path, issue.message),
+          ...(issue.hint === undefined ? {} : { hint: issue.hint }),
+        });
+      }
       return { value: undefined, problems };
     }
     const report: Report = (path, message, extra = {}) => {
       problems.push({
-        ...problem(file, source.locate(path), path, message, extra.severity),
+        ...problem(file, extra.position ?? source.locate(path), path, message, extra.severity),
         ...(extra.expected === undefined ? {} : { expected: extra.expected }),
         ...(extra.hint === undefined ? {} : { hint: extra.hint }),
       });
     };
-    for (const duplicate of source.duplicates)
-      report(duplicate.path, duplicate.message, { hint: duplicate.hint });
+    for (const issue of source.duplicates) {
+      report(issue.path, issue.message, { hint: issue.hint, position: issue.position });
+    }
     if (typeof source.value !== 'object' || source.value === null || Array.isArray(source.value)) {
       report([], 'Expected a JSON object at the top of the file.');
       return { value: undefined, problems };
     }
     const parsed = schema.safeParse(source.value);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) reportIssue(issue, source.value, report);
+      // "nxt" already says "did you mean next?": the missing "next" need not be reported again.
+      const misspelt = new Set<string>();
+      for (const issue of parsed.error.issues) {
+        if (issue.code !== 'unrecognized_keys') continue;
+        for (const key of issue.keys) {
+          const meant = closest(key, KNOWN_KEYS);
+          if (meant !== undefined) misspelt.add(jsonPath([...issue.path.map(String), meant]));
+        }
+      }
+      for (const issue of parsed.error.issues) reportIssue(issue, source.value, report, misspelt);
       return { value: undefined, problems: byPosition(problems) };
     }
     check(parsed.data, report);
@@ -148,57 +167,120 @@ function problem(
 
 // ---- schema issues, made readable ----
 
-function reportIssue(issue: z.core.$ZodIssue, input: unknown, report: Report): void {
+function reportIssue(
+  issue: z.core.$ZodIssue,
+  input: unknown,
+  report: Report,
+  misspelt: ReadonlySet<string>,
+): void {
   const path = issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key));
+  if (valueAt(input, path) === undefined && misspelt.has(jsonPath(path.map(String)))) return;
+  const given = valueAt(input, path);
+  const name = path[path.length - 1];
   switch (issue.code) {
     case 'unrecognized_keys':
       for (const key of issue.keys) {
-        report([...path, key], `Unknown property "${key}".`, { hint: didYouMean(key, KNOWN_KEYS) });
+        report([...path, key], `Unknown property ${JSON.stringify(key)}.`, {
+          hint: didYouMean(key, KNOWN_KEYS),
+        });
       }
       return;
     case 'invalid_union': {
-      const given = valueAt(input, path);
-      if (
-        'note' in issue &&
-        (issue.note === 'No matching discriminator' || path[path.length - 1] === 'type')
-      ) {
-        const options = 'options' in issue && Array.isArray(issue.options) ? issue.options : STEP_TYPES;
-        const text = typeof given === 'string' ? given : JSON.stringify(given);
-        report(path, given === undefined ? 'Missing "type".' : `Unknown step type ${JSON.stringify(text)}.`, {
-          expected: `one of ${options.map(String).join(', ')}`,
-          hint: typeof given === 'string' ? didYouMean(given, options.map(String)) : undefined,
-        });
+      if ('note' in issue && issue.note === 'No matching discriminator') {
+        const options = 'options' in issue && Array.isArray(issue.options) ? issue.options.map(String) : [];
+        const discriminator = String(name ?? 'type');
+        const what = discriminator === 'type' ? 'step type' : JSON.stringify(discriminator);
+        report(
+          path,
+          given === undefined
+            ? `Missing ${JSON.stringify(discriminator)}.`
+            : `Unknown ${what} ${JSON.stringify(given)}.`,
+          {
+            expected: `one of ${options.join(', ')}`,
+            hint: typeof given === 'string' ? didYouMean(given, options) : undefined,
+          },
+        );
+        return;
+      }
+      const literals = issue.errors.flatMap((branch) =>
+        branch.flatMap((inner) =>
+          inner.code === 'invalid_value' && inner.path.length === 0 ? inner.values.map(String) : [],
+        ),
+      );
+      const atRoot = (issues: readonly z.core.$ZodIssue[]): number =>
+        issues.filter((inner) => inner.path.length === 0).length;
+      if (literals.length > 0 && issue.errors.every((branch) => atRoot(branch) > 0)) {
+        // A choice between words (and perhaps an object): name every word, not just the first branch's.
+        const objects = issue.errors.some((branch) =>
+          branch.some((inner) => inner.code === 'invalid_type' && inner.expected === 'object'),
+        );
+        const options = [
+          ...literals.map((literal) => JSON.stringify(literal)),
+          ...(objects ? ['an object'] : []),
+        ];
+        report(
+          path,
+          given === undefined
+            ? `Missing required property ${JSON.stringify(name)}.`
+            : `${JSON.stringify(given)} is not allowed here.`,
+          {
+            expected: `one of ${options.join(', ')}`,
+            hint: typeof given === 'string' ? didYouMean(given, literals) : undefined,
+          },
+        );
         return;
       }
       // Report the alternative the input was meant to be: the one it got furthest into (fewest
       // issues about the value as a whole), then the one with fewest issues.
-      const atRoot = (issues: readonly z.core.$ZodIssue[]): number =>
-        issues.filter((inner) => inner.path.length === 0).length;
       const best = [...issue.errors].sort((a, b) => atRoot(a) - atRoot(b) || a.length - b.length)[0];
       if (best === undefined || best.length === 0) {
         report(path, issue.message);
         return;
       }
-      for (const inner of best) reportIssue({ ...inner, path: [...path, ...inner.path] }, input, report);
+      for (const inner of best)
+        reportIssue({ ...inner, path: [...path, ...inner.path] }, input, report, misspelt);
       return;
     }
     case 'invalid_value': {
-      const given = valueAt(input, path);
       const options = issue.values.map((value) => JSON.stringify(value));
-      report(path, `${JSON.stringify(given)} is not allowed here.`, {
+      const message =
+        given === undefined
+          ? `Missing required property ${JSON.stringify(name)}.`
+          : `${JSON.stringify(given)} is not allowed here.`;
+      report(path, message, {
         expected: `one of ${options.join(', ')}`,
         hint: typeof given === 'string' ? didYouMean(given, issue.values.map(String)) : undefined,
       });
       return;
     }
-    case 'invalid_type': {
-      const given = valueAt(input, path);
-      const name = path[path.length - 1];
+    case 'invalid_type':
       if (given === undefined) {
         report(path, `Missing required property ${JSON.stringify(name)}.`, { expected: issue.expected });
       } else {
         report(path, `Expected ${issue.expected}, got ${describe(given)}.`, { expected: issue.expected });
       }
+      return;
+    case 'invalid_key': {
+      const reason = issue.issues[0]?.message ?? issue.message;
+      report(path, `${JSON.stringify(name)} cannot be used as a name here: ${reason}`);
+      return;
+    }
+    case 'too_big':
+    case 'too_small': {
+      const bound =
+        issue.code === 'too_big' ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
+      const unit =
+        issue.origin === 'string'
+          ? ' characters'
+          : issue.origin === 'array' || issue.origin === 'set'
+            ? ' items'
+            : '';
+      report(path, `Must be ${bound}${unit}; got ${describe(given)}.`, { expected: `${bound}${unit}` });
+      return;
+    }
+    case 'custom': {
+      const hint = issue.params?.hint;
+      report(path, issue.message, { hint: typeof hint === 'string' ? hint : undefined });
       return;
     }
     default:
@@ -219,9 +301,12 @@ function valueAt(input: unknown, path: readonly PathSegment[]): unknown {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  if (typeof value === 'string') {
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  }
+  return `${typeof value} ${String(value)}`;
 }
 
 // ---- the journey's meaning ----
@@ -291,6 +376,19 @@ function checkJourney(journey: Journey, context: ValidationContext, report: Repo
             'values',
             'trigger',
           ]);
+          if (
+            isReference(value) &&
+            value.from.startsWith('event.') &&
+            !isRequiredEventField(journey.trigger.event, value.from)
+          ) {
+            report(
+              [...at, 'detail', key, 'from'],
+              `"${value.from}" is optional in "${journey.trigger.event}" events: when it is missing, Step Functions stops the whole execution.`,
+              {
+                hint: `carry it in the journey's values (a missing field becomes null there) and use "values.${key}"`,
+              },
+            );
+          }
         }
         break;
       case 'wait':
@@ -327,8 +425,9 @@ function checkMatcher(matcher: EventMatcher, at: PathSegment[], report: Report):
     return;
   }
   if (matcher.filter === undefined) return;
-  for (const issue of validatePattern({ detail: matcher.filter })) {
-    report([...at, 'filter', ...issue.path.slice(1)], issue.message);
+  for (const issue of validatePattern(matcher.filter)) {
+    const [message, hint] = splitHint(issue.message);
+    report([...at, 'filter', ...issue.path], message, { hint });
   }
   const example = sampleEventDetail(matcher.event) ?? {};
   const known = Object.keys(eventCatalog[matcher.event].example);
@@ -345,12 +444,21 @@ function checkMatcher(matcher: EventMatcher, at: PathSegment[], report: Report):
   }
 }
 
+/** Moves a trailing "did you mean ...?" out of a message and into the hint. */
+function splitHint(message: string): [string, string | undefined] {
+  const match = /^(.*?);? (did you mean "[^"]+"\?)$/s.exec(message);
+  return match?.[1] === undefined || match[2] === undefined
+    ? [message, undefined]
+    : [`${match[1]}.`, match[2]];
+}
+
 /** The journey's values as they would be for the sample event, to check later references against. */
 function checkValues(journey: Journey, report: Report): Record<string, unknown> {
   const resolved: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(journey.values)) {
     checkValueReference(value, ['values', key], journey, {}, report, ['event', 'profile', 'trigger']);
-    resolved[key] = isReference(value) ? sampleOf(value.from, journey, {}) : value;
+    // A broken reference is reported here; a stand-in keeps templates using the value from failing again.
+    resolved[key] = isReference(value) ? (sampleOf(value.from, journey, {}) ?? `<${value.from}>`) : value;
   }
   return resolved;
 }
@@ -394,20 +502,28 @@ function checkReference(
 ): void {
   const root = reference.split('.')[0] ?? '';
   if (!roots.includes(root)) {
+    const name = reference.split('.').pop() ?? 'name';
     report(
       at,
-      `"${reference}" cannot be used here: only ${roots.map((name) => `${name}.*`).join(', ')} can.`,
+      `"${reference}" cannot be used here: only ${roots.map((entry) => `${entry}.*`).join(', ')} can.`,
+      {
+        hint: roots.includes('values')
+          ? `carry it in the journey's values: "values": { "${name}": { "from": "${reference}" } }, then use "values.${name}"`
+          : undefined,
+      },
     );
     return;
   }
   // Profile attributes are free-form: only the fixed profile fields can be checked.
   if (root === 'profile' && reference.startsWith('profile.attributes.')) return;
+  // An event missing from the catalog is reported once, at the trigger, not again at each use.
+  if (root === 'event' && !isCatalogEventType(journey.trigger.event)) return;
   const context = sampleContext(sampleOptions(journey, '', values));
   const resolution = resolveReference(reference, context);
   if (!resolution.found) {
     const last = resolution.missing.split('.').pop() ?? '';
-    const subject = root === 'event' ? `"${journey.trigger.event}" events` : root;
-    report(at, `${subject} have no field "${resolution.missing.slice(root.length + 1)}".`, {
+    const subject = root === 'event' ? `"${journey.trigger.event}" events have` : `${root} has`;
+    report(at, `${subject} no field "${resolution.missing.slice(root.length + 1)}".`, {
       expected: resolution.available.length > 0 ? `one of ${resolution.available.join(', ')}` : undefined,
       hint: didYouMean(last, resolution.available),
     });
@@ -449,7 +565,7 @@ function checkCondition(
 
 function checkGraph(journey: Journey, report: Report): void {
   const ids = Object.keys(journey.steps);
-  if (journey.steps[journey.start] === undefined) {
+  if (stepById(journey, journey.start) === undefined) {
     report(['start'], `The start step "${journey.start}" does not exist.`, {
       hint: didYouMean(journey.start, ids),
     });
@@ -458,7 +574,7 @@ function checkGraph(journey: Journey, report: Report): void {
   let dangling = false;
   for (const [id, step] of Object.entries(journey.steps)) {
     for (const edge of stepEdges(step)) {
-      if (journey.steps[edge.to] !== undefined) continue;
+      if (stepById(journey, edge.to) !== undefined) continue;
       dangling = true;
       report(['steps', id, ...edge.field], `Unknown step "${edge.to}".`, {
         expected: `one of ${ids.join(', ')}`,
@@ -486,13 +602,46 @@ function checkGraph(journey: Journey, report: Report): void {
     );
   }
   const canEnd = stepsThatCanEnd(journey);
-  for (const id of ids) {
-    if (reachable.has(id) && !canEnd.has(id)) {
-      report(['steps', id], `No "end" step can be reached from step "${id}".`, {
+  const stuck = [...reachable].filter((id) => !canEnd.has(id));
+  // One error per trap, at the step that leads into it, rather than one per step inside it.
+  const entries = stuck.filter((id) =>
+    [...reachable].some(
+      (from) =>
+        canEnd.has(from) &&
+        stepEdges(stepById(journey, from) ?? { type: 'end' }).some((edge) => edge.to === id),
+    ),
+  );
+  const reported = entries.length > 0 || stuck[0] === undefined ? entries : [stuck[0]];
+  for (const id of reported) {
+    const trapped = reachableFrom(journey, id);
+    const others = [...trapped].filter((other) => other !== id);
+    report(
+      ['steps', id],
+      `No "end" step can be reached from step "${id}"${others.length > 0 ? ` or the steps after it (${others.join(', ')})` : ''}.`,
+      {
         hint: 'every path must eventually lead to a step of type "end"',
-      });
-    }
+      },
+    );
   }
+}
+
+/** Whether the catalog requires a field: the example without it no longer parses. */
+function isRequiredEventField(detailType: string, reference: string): boolean {
+  const example = sampleEventDetail(detailType);
+  if (example === undefined) return true;
+  const copy = structuredClone(example);
+  const segments = reference.split('.').slice(1);
+  const last = segments.pop();
+  let parent: unknown = copy;
+  for (const segment of segments) {
+    parent =
+      typeof parent === 'object' && parent !== null && Object.hasOwn(parent, segment)
+        ? Object.entries(parent).find(([key]) => key === segment)?.[1]
+        : undefined;
+  }
+  if (last === undefined || typeof parent !== 'object' || parent === null) return true;
+  Reflect.deleteProperty(parent, last);
+  return !parseEventDetail(detailType, copy).ok;
 }
 
 function checkCaps(caps: readonly CapRule[], globalCaps: readonly CapRule[], report: Report): void {
@@ -565,18 +714,29 @@ function checkSend(
   for (const channel of channels) {
     const missing = missingParts(template, channel);
     if (missing.length > 0) {
+      const able = [...context.templates.values()].filter(
+        (other) => missingParts(other, channel).length === 0,
+      );
       report(
         [...at, 'template'],
         `Template "${templateName}" has no ${missing.join(', ')}, needed to send ${channel}.`,
+        {
+          hint:
+            able.length > 0
+              ? `templates that can send ${channel}: ${able.map((other) => other.name).join(', ')}`
+              : `add ${missing.join(', ')} to templates/${templateName}/`,
+        },
       );
       continue;
     }
-    const context = sampleContext(sampleOptions(journey, id, values));
-    const rendered = renderMessage(template, channel, context);
+    // Without a catalog example there is no sample to render with; the trigger's error says why.
+    if (!isCatalogEventType(journey.trigger.event)) continue;
+    const sample = sampleContext(sampleOptions(journey, id, values));
+    const rendered = renderMessage(template, channel, sample);
     if (rendered.ok) {
       checkRenderedMessage(
         rendered.message,
-        { templateName, category, unsubscribeUrl: context.unsubscribeUrl },
+        { templateName, category, unsubscribeUrl: sample.unsubscribeUrl },
         (message, severity) => report([...at, 'template'], message, { severity }),
       );
       continue;

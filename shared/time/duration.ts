@@ -15,12 +15,17 @@ export const MAX_DURATION_SECONDS = 365 * 86_400;
 export const DURATION_DESCRIPTION =
   'A duration such as "90s", "30m", "1h", "1h30m", "7d" or "2w" (units w, d, h, m, s; largest first).';
 
-export type DurationParse = { ok: true; seconds: number } | { ok: false; message: string };
+export type DurationParse = { ok: true; seconds: number } | { ok: false; message: string; hint?: string };
 
 export function parseDuration(text: string): DurationParse {
   const match = DURATION_PATTERN.exec(text);
   if (text === '' || match === null) {
-    return { ok: false, message: `"${text}" is not a duration. ${DURATION_DESCRIPTION}${isoHint(text)}` };
+    const hint = isoHint(text) ?? wordsHint(text);
+    return {
+      ok: false,
+      message: `"${text}" is not a duration. ${DURATION_DESCRIPTION}`,
+      ...(hint === undefined ? {} : { hint }),
+    };
   }
   let seconds = 0;
   SECONDS_PER_UNIT.forEach((unitSeconds, index) => {
@@ -59,12 +64,23 @@ export function formatDuration(totalSeconds: number): string {
 }
 
 /** ISO-8601 is the most common mistake; point to the equivalent. */
-function isoHint(text: string): string {
+function isoHint(text: string): string | undefined {
   const iso = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(text);
-  if (iso === null || text.length < 3) return '';
+  if (iso === null || text.length < 3) return undefined;
   const parts = ['w', 'd', 'h', 'm', 's'].map((unit, index) => {
     const amount = iso[index + 1];
     return amount === undefined ? '' : `${amount}${unit}`;
   });
-  return ` Write "${parts.join('')}" instead of ISO-8601 "${text}".`;
+  return `write "${parts.join('')}" instead of ISO-8601 "${text}"`;
+}
+
+/** "1 week", "2 hours", "30 mins": the words people write first. */
+function wordsHint(text: string): string | undefined {
+  const words = /^(\d+)\s*(w|weeks?|d|days?|h|hours?|hrs?|m|minutes?|mins?|s|seconds?|secs?)$/i.exec(
+    text.trim(),
+  );
+  const amount = words?.[1];
+  const unit = words?.[2]?.[0]?.toLowerCase();
+  if (amount === undefined || unit === undefined) return undefined;
+  return `write "${amount}${unit}"`;
 }

@@ -1,0 +1,599 @@
+/**
+ * Compiled journeys executed by aws-local-stepfunctions, the real ASL
+ * interpreter, with fake functions that answer what the real ones would.
+ * Each machine is built once (construction validates, about 100 ms) and run
+ * many times; waits and retry intervals take 0 ms.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  type DeliveryOutcome,
+  type EntryDecision,
+  EVENTS_PUT_EVENTS,
+  LAMBDA_INVOKE,
+  LAMBDA_INVOKE_WAIT_FOR_TOKEN,
+  PLACEHOLDERS,
+  type StepsTaskKind,
+  type StepsTaskResults,
+  TASK_ERRORS,
+} from '../shared/contract/tasks.ts';
+import { compileJourney, STATE } from '../shared/journey/compile.ts';
+import { type Journey, journeySchema, type Settings } from '../shared/journey/schema.ts';
+import { splitHash, splitPathIndex } from '../shared/journey/split.ts';
+import { loadProject } from '../shared/project/load.ts';
+import {
+  type ExecutionReport,
+  FAKE_BINDINGS,
+  type FakeService,
+  isJsonObject,
+  isRecord,
+  type JsonObject,
+  type JsonValue,
+  LocalStateMachine,
+  type RunSettings,
+} from './support/asl-interpreter.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const project = loadProject(join(ROOT, 'journeys'));
+const settings = requireSettings(project.settings);
+
+const PAST = '2020-01-01T00:00:00.000Z';
+const CART_VALUES = {
+  offerCode: 'CART10',
+  offerText: '10% off your cart',
+  cartUrl: 'https://shop.example.com/cart/cart-7f3a91',
+};
+const ADMITTED = { admitted: true, values: CART_VALUES } satisfies EntryDecision;
+const SENT = { status: 'sent', channel: 'email', messageId: 'm1' } satisfies DeliveryOutcome;
+const FINISHED = { finished: true } satisfies StepsTaskResults['finish'];
+
+type FakeFunction = (payload: JsonObject) => JsonValue | Promise<JsonValue>;
+/** One fake per task of the steps function, one for deliver, one for EventBridge PutEvents. */
+type Fakes = Record<StepsTaskKind | 'deliver' | 'putEvents', FakeFunction>;
+
+const STEPS_TASK_KINDS: Record<StepsTaskKind, true> = {
+  enter: true,
+  evaluate: true,
+  schedule: true,
+  updateProfile: true,
+  awaitEvent: true,
+  recordFailure: true,
+  finish: true,
+};
+
+function isStepsTaskKind(value: unknown): value is StepsTaskKind {
+  return typeof value === 'string' && Object.keys(STEPS_TASK_KINDS).includes(value);
+}
+
+function requireSettings(value: Settings | undefined): Settings {
+  if (value === undefined) throw new Error('journeys/settings.json did not load');
+  return value;
+}
+
+function sample(id: string): Journey {
+  const found = project.journeys.find(({ journey }) => journey.id === id);
+  if (found === undefined) throw new Error(`No sample journey ${id}`);
+  return found.journey;
+}
+
+function machineFor(journey: Journey): LocalStateMachine {
+  return new LocalStateMachine(compileJourney(journey, settings).definition);
+}
+
+function readEvent(name: string): JsonObject {
+  const parsed: unknown = JSON.parse(readFileSync(join(ROOT, 'test', 'events', `${name}.json`), 'utf8'));
+  if (!isJsonObject(parsed)) throw new Error(`test/events/${name}.json is not an object`);
+  return parsed;
+}
+
+function withDetail(event: JsonObject, changes: JsonObject): JsonObject {
+  const detail = isJsonObject(event.detail) ? event.detail : {};
+  return { ...event, detail: { ...detail, ...changes } };
+}
+
+/** An error as a function (or SendTaskFailure) raises it: the ASL matches on `name`. */
+function taskError(name: string): Error {
+  const error = new Error(`${name} (raised by a fake)`);
+  error.name = name;
+  return error;
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) current = isRecord(current) ? current[key] : undefined;
+  return current;
+}
+
+interface Invocation {
+  state: string;
+  task: string;
+  payload: JsonObject;
+}
+
+/**
+ * Fake AWS behind the Tasks. A contract violation is recorded before the
+ * handler fails: the failure itself is caught by the state machine's own
+ * Catch and would otherwise show up only as a strange path.
+ */
+class FakeAws {
+  readonly invocations: Invocation[] = [];
+  readonly violations: string[] = [];
+  private readonly fakes: Fakes;
+
+  constructor(overrides: Partial<Fakes>) {
+    this.fakes = {
+      enter: () => ADMITTED,
+      evaluate: () => ({ matched: 0 }),
+      schedule: () => ({ resumeAt: PAST }),
+      updateProfile: () => ({ updated: ['lastSupportCallAt', 'lastSupportCaseId', 'supportTone'] }),
+      awaitEvent: () => {
+        throw taskError('States.Timeout');
+      },
+      recordFailure: () => ({ recorded: true }),
+      finish: () => FINISHED,
+      deliver: () => SENT,
+      putEvents: () => ({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] }),
+      ...overrides,
+    };
+  }
+
+  readonly service: FakeService = async ({ state, resource, input }) => {
+    if (!isJsonObject(input)) return this.violation(`${state}: the Task input is not an object`);
+    if (resource === EVENTS_PUT_EVENTS) {
+      this.invocations.push({ state, task: 'putEvents', payload: input });
+      return this.fakes.putEvents(input);
+    }
+    if (resource !== LAMBDA_INVOKE && resource !== LAMBDA_INVOKE_WAIT_FOR_TOKEN) {
+      return this.violation(`${state}: unexpected Resource ${resource}`);
+    }
+    const { FunctionName: functionName, Payload: payload } = input;
+    if (!isJsonObject(payload)) return this.violation(`${state}: no Payload object`);
+    const task = payload.task;
+    if (typeof task !== 'string') return this.violation(`${state}: the payload has no task`);
+    this.invocations.push({ state, task, payload });
+    if (typeof payload.executionId !== 'string' || payload.executionId === '')
+      this.violation(`${state}: no executionId`);
+    if (typeof payload.customerId !== 'string') this.violation(`${state}: no customerId`);
+    // Only the deliver function may send; it must never be invoked for anything else.
+    const expectedFunction =
+      task === 'deliver'
+        ? FAKE_BINDINGS[PLACEHOLDERS.deliverFunction]
+        : FAKE_BINDINGS[PLACEHOLDERS.stepsFunction];
+    if (functionName !== expectedFunction)
+      this.violation(`${state}: ${task} sent to ${String(functionName)}`);
+    if ((resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN) !== (task === 'awaitEvent')) {
+      this.violation(`${state}: ${task} through ${resource}`);
+    }
+    if (task === 'awaitEvent' && (typeof payload.taskToken !== 'string' || payload.taskToken.length < 10)) {
+      this.violation(`${state}: no task token`);
+    }
+    if (task === 'deliver') return this.fakes.deliver(payload);
+    if (!isStepsTaskKind(task)) return this.violation(`${state}: unknown task ${task}`);
+    return this.fakes[task](payload);
+  };
+
+  calls(task: string): Invocation[] {
+    return this.invocations.filter((invocation) => invocation.task === task);
+  }
+
+  /** The send states deliver was invoked for, in order, every attempt included. */
+  sends(): string[] {
+    return this.calls('deliver').map((invocation) => invocation.state);
+  }
+
+  private violation(message: string): never {
+    this.violations.push(message);
+    throw new Error(message);
+  }
+}
+
+async function execute(
+  machine: LocalStateMachine,
+  input: JsonObject,
+  overrides: Partial<Fakes> = {},
+  runSettings: RunSettings = {},
+): Promise<{ report: ExecutionReport; aws: FakeAws }> {
+  const aws = new FakeAws(overrides);
+  const report = await machine.run(input, aws.service, runSettings);
+  expect(aws.violations).toEqual([]);
+  return { report, aws };
+}
+
+const ENTRY = [STATE.start, STATE.enter, STATE.admitted];
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('cart-abandonment in the ASL interpreter', () => {
+  const machine = machineFor(sample('cart-abandonment'));
+  const cart = readEvent('cart.abandoned');
+  const order = readEvent('order.placed');
+
+  it('an order while waiting ends the journey as purchased, with no nudge', async () => {
+    const { report, aws } = await execute(machine, cart, { awaitEvent: () => order });
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.entered).toEqual([
+      ...ENTRY,
+      'wait-an-hour',
+      'remind',
+      'remind.outcome',
+      'await-order',
+      'purchased',
+      STATE.completed,
+    ]);
+    expect(aws.sends()).toEqual(['remind']);
+    expect(valueAt(report.output, ['steps', 'await-order', 'event'])).toEqual(order);
+    const [awaited] = aws.calls('awaitEvent');
+    expect(awaited?.payload).toMatchObject({
+      stepId: 'await-order',
+      event: { event: 'order.placed' },
+      timeoutSeconds: 23 * 3600,
+      customerId: 'cust-1001',
+      journeyId: 'cart-abandonment',
+    });
+    expect(aws.calls('finish').map((call) => call.payload.stepId)).toEqual(['purchased']);
+  });
+
+  it('no order within the timeout: nudge, retargeting event with the offer, done', async () => {
+    const { report, aws } = await execute(machine, cart);
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.entered).toEqual([
+      ...ENTRY,
+      'wait-an-hour',
+      'remind',
+      'remind.outcome',
+      'await-order',
+      'nudge',
+      'nudge.outcome',
+      'retarget',
+      'done',
+      STATE.completed,
+    ]);
+    expect(aws.sends()).toEqual(['remind', 'nudge']);
+    expect(valueAt(report.output, ['steps', 'await-order', 'timeout', 'Error'])).toBe('States.Timeout');
+    const [nudge] = aws.calls('deliver').slice(1);
+    expect(nudge?.payload).toMatchObject({
+      channels: ['push', 'sms', 'email'],
+      template: 'cart-nudge',
+      values: CART_VALUES,
+    });
+    const [put] = aws.calls('putEvents');
+    expect(put?.payload.Entries).toEqual([
+      {
+        EventBusName: FAKE_BINDINGS[PLACEHOLDERS.eventBus],
+        Source: 'waymark.journeys',
+        DetailType: 'retargeting.audience.requested',
+        Detail: expect.objectContaining({
+          customerId: 'cust-1001',
+          journeyId: 'cart-abandonment',
+          offerCode: 'CART10',
+          audience: 'cart-abandoners',
+        }),
+      },
+    ]);
+    expect(valueAt(report.output, ['steps', 'retarget'])).toEqual({ failedEntryCount: 0 });
+  });
+
+  it("the interpreter's own Task timer (TimeoutSeconds) takes the timeout path", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let markParked: () => void = () => {};
+    const parked = new Promise<void>((resolve) => {
+      markParked = resolve;
+    });
+    let nudged = false;
+    // Parked like a real callback task: only the Task's TimeoutSeconds can end it.
+    const running = execute(machine, cart, {
+      awaitEvent: () => {
+        markParked();
+        return new Promise<JsonValue>(() => {});
+      },
+      deliver: (payload) => {
+        if (payload.stepId === 'nudge') nudged = true;
+        return SENT;
+      },
+    });
+    await parked;
+    await vi.advanceTimersByTimeAsync(23 * 3600 * 1000 - 1000);
+    expect(nudged).toBe(false);
+    await vi.advanceTimersByTimeAsync(1000);
+    const { report, aws } = await running;
+    expect(report.status).toBe('SUCCEEDED');
+    expect(nudged).toBe(true);
+    expect(valueAt(report.output, ['steps', 'await-order', 'timeout', 'Error'])).toBe('States.Timeout');
+    expect(aws.calls('putEvents')).toHaveLength(1);
+  });
+
+  it('a duplicate event is turned away without any message', async () => {
+    const { report, aws } = await execute(machine, cart, {
+      enter: () => ({ admitted: false, reason: 'duplicate-event' }) satisfies EntryDecision,
+    });
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.entered).toEqual([...ENTRY, STATE.notAdmitted]);
+    expect(aws.calls('deliver')).toEqual([]);
+  });
+
+  it('a send deferred by quiet hours is tried again when they end', async () => {
+    let remindAttempts = 0;
+    const { report, aws } = await execute(
+      machine,
+      cart,
+      {
+        deliver: (payload) => {
+          if (payload.stepId !== 'remind') return SENT;
+          remindAttempts += 1;
+          return remindAttempts === 1
+            ? ({
+                status: 'deferred',
+                resumeAt: PAST,
+                reason: 'quiet-hours',
+                channel: 'email',
+              } satisfies DeliveryOutcome)
+            : SENT;
+        },
+        awaitEvent: () => order,
+      },
+      // Really evaluated: TimestampPath must point at the deferred outcome's resumeAt.
+      { realWaits: ['remind.quietHours'] },
+    );
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.entered).toEqual([
+      ...ENTRY,
+      'wait-an-hour',
+      'remind',
+      'remind.outcome',
+      'remind.quietHours',
+      'remind',
+      'remind.outcome',
+      'await-order',
+      'purchased',
+      STATE.completed,
+    ]);
+    expect(aws.sends()).toEqual(['remind', 'remind']);
+  });
+
+  it('a throttled send is retried until it goes through', async () => {
+    let attempts = 0;
+    const { report, aws } = await execute(machine, cart, {
+      deliver: () => {
+        attempts += 1;
+        if (attempts <= 2) throw taskError(TASK_ERRORS.throttled);
+        return SENT;
+      },
+      awaitEvent: () => order,
+    });
+    expect(report.status).toBe('SUCCEEDED');
+    expect(aws.sends()).toEqual(['remind', 'remind', 'remind']);
+    const retried = report.events.flatMap((event) => (event.type === 'StateRetried' ? [event] : []));
+    expect(retried.map((event) => [event.state.name, event.retry.retrier.ErrorEquals])).toEqual([
+      ['remind', [TASK_ERRORS.throttled]],
+      ['remind', [TASK_ERRORS.throttled]],
+    ]);
+    expect(report.entered).toEqual([
+      ...ENTRY,
+      'wait-an-hour',
+      'remind',
+      'remind.outcome',
+      'await-order',
+      'purchased',
+      STATE.completed,
+    ]);
+  });
+
+  it('a send throttled past its retries is recorded as failed and the journey goes on', async () => {
+    const { report, aws } = await execute(machine, cart, {
+      deliver: () => {
+        throw taskError(TASK_ERRORS.throttled);
+      },
+      awaitEvent: () => order,
+    });
+    expect(report.status).toBe('SUCCEEDED');
+    // The first attempt and the Retry's six more.
+    expect(aws.sends()).toEqual(Array.from({ length: 7 }, () => 'remind'));
+    expect(report.entered).toEqual([
+      ...ENTRY,
+      'wait-an-hour',
+      'remind',
+      'remind.failed',
+      'await-order',
+      'purchased',
+      STATE.completed,
+    ]);
+    const [recorded] = aws.calls('recordFailure');
+    expect(recorded?.payload).toMatchObject({ stepId: 'remind', error: { Error: TASK_ERRORS.throttled } });
+  });
+
+  it('a failing entry task records the failure and fails the execution', async () => {
+    const { report, aws } = await execute(machine, cart, {
+      enter: () => {
+        throw taskError('Error');
+      },
+    });
+    expect(report.status).toBe('FAILED');
+    expect(report.entered).toEqual([STATE.start, STATE.enter, STATE.failed, STATE.failedEnd]);
+    expect(aws.calls('finish').map((call) => call.payload)).toEqual([
+      expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ Error: 'Error' }) }),
+    ]);
+    expect(aws.calls('deliver')).toEqual([]);
+  });
+});
+
+describe('support-call-followup in the ASL interpreter', () => {
+  const journey = sample('support-call-followup');
+  const machine = machineFor(journey);
+  const call = readEvent('support.call.completed');
+  const path = (end: string[]): string[] => [
+    ...ENTRY,
+    'mark-profile',
+    'wait-two-hours',
+    'survey',
+    'survey.outcome',
+    ...end,
+  ];
+
+  it('an unresolved call gets the case summary', async () => {
+    const { report, aws } = await execute(machine, withDetail(call, { resolved: false }));
+    expect(report.status).toBe('SUCCEEDED');
+    expect(aws.sends()).toEqual(['survey', 'case-summary']);
+    // The condition reads only the event: a native Choice decides, no evaluate call.
+    expect(report.entered).toEqual(
+      path(['was-it-resolved', 'case-summary', 'case-summary.outcome', 'done', STATE.completed]),
+    );
+    expect(aws.calls('evaluate')).toEqual([]);
+    expect(aws.calls('updateProfile')[0]?.payload).toMatchObject({ addTags: ['recent-support-call'] });
+  });
+
+  it('a resolved call goes straight to done', async () => {
+    const { report, aws } = await execute(machine, withDetail(call, { resolved: true }));
+    expect(aws.sends()).toEqual(['survey']);
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.entered).toEqual(path(['was-it-resolved', 'done', STATE.completed]));
+  });
+
+  describe('with a branch only the evaluate task can decide', () => {
+    // `contains` has no Choice operator, so this branch goes through the evaluate task.
+    const evaluated = machineFor({
+      ...journey,
+      steps: {
+        ...journey.steps,
+        'was-it-resolved': {
+          type: 'branch',
+          cases: [{ when: { field: 'event.nextSteps', contains: 'callback' }, next: 'case-summary' }],
+          default: 'done',
+        },
+      },
+    });
+
+    it('matched 0 sends the case summary', async () => {
+      const { report, aws } = await execute(evaluated, call, { evaluate: () => ({ matched: 0 }) });
+      expect(report.entered).toEqual(
+        path([
+          'was-it-resolved',
+          'was-it-resolved.choose',
+          'case-summary',
+          'case-summary.outcome',
+          'done',
+          STATE.completed,
+        ]),
+      );
+      expect(aws.sends()).toEqual(['survey', 'case-summary']);
+      expect(aws.calls('evaluate')[0]?.payload).toMatchObject({
+        stepId: 'was-it-resolved',
+        cases: [{ field: 'event.nextSteps', contains: 'callback' }],
+        values: {},
+      });
+    });
+
+    it('matched -1 goes straight to done', async () => {
+      const { report, aws } = await execute(evaluated, call, { evaluate: () => ({ matched: -1 }) });
+      expect(report.entered).toEqual(
+        path(['was-it-resolved', 'was-it-resolved.choose', 'done', STATE.completed]),
+      );
+      expect(aws.sends()).toEqual(['survey']);
+    });
+  });
+});
+
+describe('chat-followup in the ASL interpreter', () => {
+  const machine = machineFor(sample('chat-followup'));
+  const ended = readEvent('chat.session.ended');
+
+  it('a customer who comes back gets no reminder', async () => {
+    const { report, aws } = await execute(machine, ended, {
+      awaitEvent: () => readEvent('chat.session.started'),
+    });
+    expect(report.entered.slice(-3)).toEqual(['await-return', 'came-back', STATE.completed]);
+    expect(aws.sends()).toEqual(['summary']);
+  });
+
+  it('a customer who does not come back gets the reminder', async () => {
+    const { report, aws } = await execute(machine, ended);
+    expect(report.entered.slice(-5)).toEqual([
+      'await-return',
+      'reminder',
+      'reminder.outcome',
+      'done',
+      STATE.completed,
+    ]);
+    expect(aws.sends()).toEqual(['summary', 'reminder']);
+  });
+});
+
+describe('social-engagement in the ASL interpreter', () => {
+  // Compiler bug: the wait-until step's schedule Task ("<id>.schedule") is never
+  // entered, because the step's incoming transitions name the Wait ("<id>"). The
+  // interpreter refuses the definition (unreachable state); on AWS the Wait's
+  // TimestampPath would find no resumeAt and fail the execution.
+  it('schedules the next-day wait, then sends the follow-up', async () => {
+    const machine = machineFor(sample('social-engagement'));
+    const { report, aws } = await execute(machine, readEvent('social.engagement'));
+    expect(report.status).toBe('SUCCEEDED');
+    expect(aws.calls('schedule').map((call) => call.payload.stepId)).toEqual(['next-day-preferred-hour']);
+    expect(aws.sends()).toEqual(['follow-up']);
+  });
+});
+
+describe('stable splits in the ASL interpreter', () => {
+  const journey = journeySchema.parse({
+    id: 'split-check',
+    name: 'Split check',
+    version: 1,
+    status: 'active',
+    trigger: { event: 'cart.abandoned' },
+    start: 'halves',
+    steps: {
+      halves: {
+        type: 'split',
+        paths: [
+          { name: 'a', weight: 50, next: 'half-a' },
+          { name: 'b', weight: 50, next: 'half-b' },
+        ],
+      },
+      'half-a': { type: 'wait', duration: '1s', next: 'tenth' },
+      'half-b': { type: 'wait', duration: '1s', next: 'tenth' },
+      tenth: {
+        type: 'split',
+        paths: [
+          { name: 'small', weight: 10, next: 'small' },
+          { name: 'large', weight: 90, next: 'large' },
+        ],
+      },
+      small: { type: 'end' },
+      large: { type: 'end' },
+    },
+  });
+  const machine = machineFor(journey);
+  const splits = [
+    { stepId: 'halves', weights: [50, 50], targets: ['half-a', 'half-b'] },
+    { stepId: 'tenth', weights: [10, 90], targets: ['small', 'large'] },
+  ];
+
+  it('every customer takes the path splitPathIndex predicts, in the right proportions', async () => {
+    const customers = Array.from({ length: 200 }, (_, index) => `customer-${index}`);
+    const counts = splits.map((split) => split.targets.map(() => 0));
+    for (const customerId of customers) {
+      const { report } = await execute(machine, { 'detail-type': 'cart.abandoned', detail: { customerId } });
+      expect(report.status).toBe('SUCCEEDED');
+      splits.forEach((split, splitIndex) => {
+        const hash = splitHash(customerId, journey.id, split.stepId);
+        // States.Hash in the interpreter must be node:crypto's lowercase hex SHA-256.
+        const [exited] = report.events.flatMap((event) =>
+          event.type === 'StateExited' && event.state.name === split.stepId ? [event] : [],
+        );
+        expect(valueAt(exited?.state.output, ['steps', split.stepId, 'hash'])).toBe(hash);
+        const expected = splitPathIndex(hash, split.weights);
+        const taken = split.targets.filter((target) => report.entered.includes(target));
+        expect(taken, `${customerId} at ${split.stepId}`).toEqual([split.targets[expected]]);
+        const row = counts[splitIndex];
+        if (row !== undefined) row[expected] = (row[expected] ?? 0) + 1;
+      });
+    }
+    const [halves, tenth] = counts;
+    expect(halves?.[0]).toBeGreaterThan(70);
+    expect(halves?.[0]).toBeLessThan(130);
+    expect(tenth?.[0]).toBeGreaterThan(5);
+    expect(tenth?.[0]).toBeLessThan(40);
+  });
+});

@@ -1,0 +1,421 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import type { State, StateMachineDefinition, TaskState } from '../shared/asl/types.ts';
+import {
+  EVENTS_PUT_EVENTS,
+  LAMBDA_INVOKE,
+  LAMBDA_INVOKE_WAIT_FOR_TOKEN,
+  PLACEHOLDERS,
+  TASK_ERRORS,
+} from '../shared/contract/tasks.ts';
+import { matchesPattern, validatePattern } from '../shared/events/pattern.ts';
+import {
+  type CompiledJourney,
+  type CompiledRule,
+  compileJourney,
+  definitionText,
+  type RuleRole,
+  STATE,
+} from '../shared/journey/compile.ts';
+import { USD_PER_TRANSITION } from '../shared/journey/cost.ts';
+import { type Journey, journeySchema, type Settings } from '../shared/journey/schema.ts';
+import { loadProject } from '../shared/project/load.ts';
+import { durationSeconds } from '../shared/time/duration.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const GOLDEN_DIR = join(ROOT, 'test', 'golden');
+const UPDATE_GOLDEN = process.env.UPDATE_GOLDEN === '1';
+
+const project = loadProject(join(ROOT, 'journeys'));
+const settings = requireSettings(project.settings);
+const samples = project.journeys.map(({ journey }) => journey);
+const sampleIds = samples.map((journey) => journey.id);
+
+function requireSettings(value: Settings | undefined): Settings {
+  if (value === undefined) throw new Error('journeys/settings.json did not load');
+  return value;
+}
+
+function sample(id: string): Journey {
+  const journey = samples.find((candidate) => candidate.id === id);
+  if (journey === undefined) throw new Error(`No sample journey ${id}`);
+  return journey;
+}
+
+function compileSample(id: string): CompiledJourney {
+  return compileJourney(sample(id), settings);
+}
+
+function rulesText(compiled: CompiledJourney): string {
+  return `${JSON.stringify(compiled.rules, null, 2)}\n`;
+}
+
+function rule(compiled: CompiledJourney, role: RuleRole): CompiledRule {
+  const found = compiled.rules.filter((candidate) => candidate.role === role);
+  expect(found, `${compiled.journeyId} has one ${role} rule`).toHaveLength(1);
+  const [first] = found;
+  if (first === undefined) throw new Error(`No ${role} rule`);
+  return first;
+}
+
+function taskState(definition: StateMachineDefinition, name: string): TaskState {
+  const state = definition.States[name];
+  if (state?.Type !== 'Task') throw new Error(`State ${name} is ${state?.Type ?? 'missing'}, not a Task`);
+  return state;
+}
+
+/** Every state a state can go to, error paths included: written here, not taken from shared/. */
+function transitionsOf(state: State): string[] {
+  const targets: string[] = [];
+  if ('Next' in state && state.Next !== undefined) targets.push(state.Next);
+  if (state.Type === 'Choice') {
+    targets.push(...state.Choices.map((choice) => choice.Next), state.Default);
+  }
+  if (state.Type === 'Task') targets.push(...(state.Catch ?? []).map((catcher) => catcher.Next));
+  return targets;
+}
+
+function reachableFrom(definition: StateMachineDefinition): Set<string> {
+  const seen = new Set<string>();
+  const queue = [definition.StartAt];
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const state = definition.States[name];
+    if (state !== undefined) queue.push(...transitionsOf(state));
+  }
+  return seen;
+}
+
+function placeholdersIn(value: unknown): string[] {
+  return [...JSON.stringify(value).matchAll(/\$\{([^}]*)\}/g)].map((match) => match[1] ?? '');
+}
+
+function jsonataFindings(text: string): string[] {
+  return ['"QueryLanguage"', '"Arguments"', '"Output"', '"Assign"', '{%'].filter((marker) =>
+    text.includes(marker),
+  );
+}
+
+function checkGolden(file: string, actual: string): void {
+  const path = join(GOLDEN_DIR, file);
+  if (UPDATE_GOLDEN) {
+    mkdirSync(GOLDEN_DIR, { recursive: true });
+    writeFileSync(path, actual);
+    return;
+  }
+  expect(
+    existsSync(path),
+    `${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/compile.test.ts`,
+  ).toBe(true);
+  expect(actual).toEqual(readFileSync(path, 'utf8'));
+}
+
+describe('the sample journeys', () => {
+  it('load without errors', () => {
+    expect(project.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
+    expect(sampleIds).toEqual(
+      expect.arrayContaining(['cart-abandonment', 'social-engagement', 'support-call-followup']),
+    );
+  });
+});
+
+describe.each(sampleIds)('compiled %s', (journeyId) => {
+  const journey = sample(journeyId);
+  const compiled = compileJourney(journey, settings);
+  const { definition } = compiled;
+  const text = definitionText(definition);
+
+  it('passes asl-validator', () => {
+    // asl-validator writes QueryLanguage into the states it checks.
+    const result = aslValidator(structuredClone(definition));
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('is JSONPath only: no JSONata anywhere', () => {
+    expect(jsonataFindings(text)).toEqual([]);
+    expect(jsonataFindings(rulesText(compiled))).toEqual([]);
+  });
+
+  it('matches its golden files byte for byte', () => {
+    checkGolden(`${journeyId}.asl.json`, text);
+    checkGolden(`${journeyId}.rules.json`, rulesText(compiled));
+  });
+
+  it('compiles deterministically, whatever the order of its steps', () => {
+    const before = structuredClone(journey);
+    const again = compileJourney(journey, settings);
+    expect(JSON.stringify(again)).toBe(JSON.stringify(compiled));
+    // The compiler must not write into the journey it is given.
+    expect(journey).toEqual(before);
+
+    const reversed: Journey = {
+      ...journey,
+      steps: Object.fromEntries(Object.entries(journey.steps).reverse()),
+    };
+    expect(Object.keys(reversed.steps)).not.toEqual(Object.keys(journey.steps));
+    const reordered = compileJourney(reversed, settings);
+    expect(definitionText(reordered.definition)).toBe(text);
+    expect(rulesText(reordered)).toBe(rulesText(compiled));
+    expect(reordered.resources).toEqual(compiled.resources);
+    expect(reordered.cost).toEqual(compiled.cost);
+  });
+
+  it('binds only the known placeholders, and lists exactly the states that use each', () => {
+    const known: string[] = Object.values(PLACEHOLDERS);
+    const expected = new Map<string, string[]>();
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task') {
+        expect(placeholdersIn(state), `${name} is not a Task`).toEqual([]);
+        continue;
+      }
+      expect(placeholdersIn(state.Resource), `${name} Resource`).toEqual([]);
+      for (const placeholder of placeholdersIn(state.Parameters)) {
+        expect(known, `${name} uses \${${placeholder}}`).toContain(placeholder);
+        const states = expected.get(placeholder) ?? [];
+        if (!states.includes(name)) states.push(name);
+        expected.set(placeholder, states);
+      }
+    }
+    expect(placeholdersIn(definition).every((name) => known.includes(name))).toBe(true);
+    expect(compiled.resources.map((resource) => [resource.placeholder, [...resource.states].sort()])).toEqual(
+      [...expected.entries()].map(([name, states]) => [name, states.sort()]).sort(),
+    );
+    for (const resource of compiled.resources) {
+      expect(resource.actions).toEqual(
+        resource.placeholder === PLACEHOLDERS.eventBus ? ['events:PutEvents'] : ['lambda:InvokeFunction'],
+      );
+    }
+  });
+
+  it('moves only to states that exist, and every state may end', () => {
+    const names = Object.keys(definition.States);
+    expect(names).toContain(definition.StartAt);
+    for (const [name, state] of Object.entries(definition.States)) {
+      for (const target of transitionsOf(state)) expect(names, `${name} -> ${target}`).toContain(target);
+      if (state.Type !== 'Choice' && state.Type !== 'Succeed' && state.Type !== 'Fail') {
+        expect('Next' in state || 'End' in state, `${name} has Next or End`).toBe(true);
+      }
+    }
+  });
+
+  it('reaches every state from StartAt', () => {
+    const reachable = reachableFrom(definition);
+    expect(Object.keys(definition.States).filter((name) => !reachable.has(name))).toEqual([]);
+  });
+
+  it('retries throttled sends with backoff and catches every other failure', () => {
+    const sends = Object.entries(journey.steps).filter(([, step]) => step.type === 'send');
+    expect(sends.length).toBeGreaterThan(0);
+    for (const [id] of sends) {
+      const task = taskState(definition, id);
+      expect(task.Resource).toBe(LAMBDA_INVOKE);
+      expect(task.Parameters.FunctionName).toBe(`\${${PLACEHOLDERS.deliverFunction}}`);
+      const throttled = (task.Retry ?? []).find((retrier) =>
+        retrier.ErrorEquals.includes(TASK_ERRORS.throttled),
+      );
+      expect(throttled, `${id} retries ${TASK_ERRORS.throttled}`).toBeDefined();
+      expect(throttled?.BackoffRate).toBeGreaterThan(1);
+      expect(throttled?.MaxAttempts).toBeGreaterThan(0);
+      expect((task.Catch ?? []).some((catcher) => catcher.ErrorEquals.includes('States.ALL'))).toBe(true);
+    }
+  });
+
+  it('waits for events with a task token, the journey timeout and a catch to onTimeout', () => {
+    for (const [id, step] of Object.entries(journey.steps)) {
+      if (step.type !== 'waitForEvent') continue;
+      const task = taskState(definition, id);
+      expect(task.Resource).toBe(LAMBDA_INVOKE_WAIT_FOR_TOKEN);
+      expect(task.Parameters.FunctionName).toBe(`\${${PLACEHOLDERS.stepsFunction}}`);
+      expect(Object.values(task.Parameters.Payload ?? {})).toContain('$$.Task.Token');
+      expect(task.TimeoutSeconds).toBe(durationSeconds(step.timeout));
+      const catchers = task.Catch ?? [];
+      const timeout = catchers.findIndex((catcher) => catcher.ErrorEquals.includes('States.Timeout'));
+      expect(timeout, `${id} catches States.Timeout`).toBeGreaterThanOrEqual(0);
+      expect(catchers[timeout]?.Next).toBe(step.onTimeout);
+      // Catchers are tried in order: a States.ALL before it would swallow the timeout.
+      const all = catchers.findIndex((catcher) => catcher.ErrorEquals.includes('States.ALL'));
+      expect(all === -1 || all > timeout).toBe(true);
+      expect(task.Next).toBe(step.onEvent);
+    }
+  });
+
+  it('has valid rule patterns', () => {
+    for (const { pattern } of compiled.rules) expect(validatePattern(pattern)).toEqual([]);
+  });
+});
+
+describe('rules', () => {
+  it('social-engagement: the trigger carries the journey filter under detail and needs a customer id', () => {
+    const journey = sample('social-engagement');
+    const trigger = rule(compileSample('social-engagement'), 'trigger');
+    expect(trigger.enabled).toBe(true);
+    expect(trigger.pattern['detail-type']).toEqual(['social.engagement']);
+    expect(trigger.pattern.detail).toEqual({ ...journey.trigger.filter, customerId: [{ exists: true }] });
+    const event = readEvent('social.engagement');
+    expect(matchesPattern(trigger.pattern, event)).toBe(true);
+    expect(matchesPattern(trigger.pattern, withDetail(event, { action: 'view' }))).toBe(false);
+    expect(matchesPattern(trigger.pattern, withDetail(event, { customerId: undefined }))).toBe(false);
+  });
+
+  it('cart-abandonment: an order ends the journey and resumes the wait for it', () => {
+    const compiled = compileSample('cart-abandonment');
+    const order = readEvent('order.placed');
+    const exit = rule(compiled, 'exit');
+    expect(exit.enabled).toBe(true);
+    expect(exit.pattern).toEqual({
+      'detail-type': ['order.placed'],
+      detail: { customerId: [{ exists: true }] },
+    });
+    expect(matchesPattern(exit.pattern, order)).toBe(true);
+    const resume = rule(compiled, 'resume');
+    expect(resume.enabled).toBe(true);
+    expect(resume.pattern['detail-type']).toEqual(['order.placed']);
+    expect(matchesPattern(resume.pattern, order)).toBe(true);
+    const trigger = rule(compiled, 'trigger');
+    expect(matchesPattern(trigger.pattern, readEvent('cart.abandoned'))).toBe(true);
+    expect(matchesPattern(trigger.pattern, order)).toBe(false);
+  });
+
+  it('a journey without exit events or waits has only its trigger rule', () => {
+    expect(compiledQuickJourney('express').rules.map((candidate) => candidate.role)).toEqual(['trigger']);
+  });
+
+  it('a paused journey keeps its exit and resume rules on but its trigger off', () => {
+    const paused = compileJourney({ ...sample('cart-abandonment'), status: 'paused' }, settings);
+    expect(paused.rules.map((candidate) => [candidate.role, candidate.enabled])).toEqual([
+      ['trigger', false],
+      ['exit', true],
+      ['resume', true],
+    ]);
+    expect(paused.deploy).toBe(true);
+  });
+});
+
+function readEvent(name: string): unknown {
+  return JSON.parse(readFileSync(join(ROOT, 'test', 'events', `${name}.json`), 'utf8'));
+}
+
+function withDetail(event: unknown, changes: Record<string, unknown>): unknown {
+  if (typeof event !== 'object' || event === null || !('detail' in event)) throw new Error('Not an event');
+  const detail: unknown = event.detail;
+  if (typeof detail !== 'object' || detail === null) throw new Error('No detail');
+  return { ...event, detail: { ...detail, ...changes } };
+}
+
+/** Short enough for Express: one 30-second wait and transactional messages only. */
+function quickJourney(workflow: 'express' | 'standard'): Journey {
+  return journeySchema.parse({
+    id: 'order-receipt',
+    name: 'Order receipt',
+    version: 1,
+    status: 'active',
+    trigger: { event: 'order.placed' },
+    workflow,
+    start: 'settle',
+    steps: {
+      settle: { type: 'wait', duration: '30s', next: 'receipt' },
+      receipt: {
+        type: 'send',
+        channel: 'email',
+        template: 'order-receipt',
+        category: 'transactional',
+        next: 'text',
+      },
+      text: {
+        type: 'send',
+        channel: 'sms',
+        template: 'order-receipt',
+        category: 'transactional',
+        next: 'done',
+      },
+      done: { type: 'end' },
+    },
+  });
+}
+
+function compiledQuickJourney(workflow: 'express' | 'standard'): CompiledJourney {
+  return compileJourney(quickJourney(workflow), settings);
+}
+
+describe('Express eligibility', () => {
+  it('a 30-second journey of transactional messages may run as Express', () => {
+    const express = compiledQuickJourney('express');
+    expect(express.expressEligible).toEqual({ eligible: true, reasons: [] });
+    expect(express.workflowType).toBe('EXPRESS');
+    const standard = compiledQuickJourney('standard');
+    expect(standard.expressEligible.eligible).toBe(true);
+    expect(standard.workflowType).toBe('STANDARD');
+    // The workflow type changes how it is deployed, not the definition.
+    expect(definitionText(express.definition)).toBe(definitionText(standard.definition));
+  });
+
+  it.each(sampleIds)('%s is not eligible, and says why', (journeyId) => {
+    const compiled = compileSample(journeyId);
+    expect(compiled.expressEligible.eligible).toBe(false);
+    expect(compiled.expressEligible.reasons.length).toBeGreaterThan(0);
+    expect(compiled.workflowType).toBe('STANDARD');
+  });
+
+  it('names each step that keeps cart-abandonment Standard', () => {
+    const { reasons } = compileSample('cart-abandonment').expressEligible;
+    for (const id of ['await-order', 'nudge']) {
+      expect(
+        reasons.some((reason) => reason.includes(`"${id}"`)),
+        id,
+      ).toBe(true);
+    }
+    // The hour's wait alone is longer than an Express execution may run.
+    expect(reasons).toContainEqual(expect.stringMatching(/up to \d+ s in it .* more than Express's 300 s/));
+  });
+
+  it('a journey asking for Express that cannot have it compiles to Standard', () => {
+    const compiled = compileJourney({ ...sample('cart-abandonment'), workflow: 'express' }, settings);
+    expect(compiled.workflowType).toBe('STANDARD');
+  });
+});
+
+describe('cost model', () => {
+  const compiled = compileSample('cart-abandonment');
+  const { cost, definition } = compiled;
+  const isSend = (name: string): boolean => {
+    const state = definition.States[name];
+    return state?.Type === 'Task' && state.Parameters.FunctionName === `\${${PLACEHOLDERS.deliverFunction}}`;
+  };
+
+  it('follows a real path from StartAt to the end', () => {
+    expect(cost.longestPath[0]).toBe(STATE.start);
+    expect(cost.longestPath[0]).toBe(definition.StartAt);
+    cost.longestPath.slice(1).forEach((name, index) => {
+      const previous = definition.States[cost.longestPath[index] ?? ''];
+      expect(previous && transitionsOf(previous), `${cost.longestPath[index]} -> ${name}`).toContain(name);
+    });
+    const last = definition.States[cost.longestPath[cost.longestPath.length - 1] ?? ''];
+    expect(last?.Type).toBe('Succeed');
+    expect(new Set(cost.longestPath).size).toBe(cost.longestPath.length);
+  });
+
+  it('counts consistently', () => {
+    const tasks = cost.longestPath.filter((name) => definition.States[name]?.Type === 'Task');
+    expect(cost.stateTransitions).toBe(cost.longestPath.length);
+    expect(cost.messages).toBe(cost.longestPath.filter(isSend).length);
+    expect(cost.messages).toBeGreaterThan(0);
+    expect(cost.lambdaInvocations + cost.serviceCalls).toBe(tasks.length);
+    expect(cost.serviceCalls).toBe(
+      tasks.filter((name) => taskState(definition, name).Resource === EVENTS_PUT_EVENTS).length,
+    );
+    expect(cost.transitionsPerMessage).toBeCloseTo(cost.stateTransitions / cost.messages, 2);
+    expect(cost.usdPerThousandCustomers).toBeCloseTo(cost.stateTransitions * USD_PER_TRANSITION * 1000, 6);
+  });
+
+  // The usual cart-abandonment customer does not order within a day: the timeout path is the longest.
+  it('takes the waitForEvent timeout branch into account (it is not an error path)', () => {
+    expect(cost.longestPath).toEqual(expect.arrayContaining(['await-order', 'nudge', 'retarget', 'done']));
+    expect(cost.messages).toBe(2);
+    expect(cost.serviceCalls).toBe(1);
+  });
+});
