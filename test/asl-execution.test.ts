@@ -162,7 +162,7 @@ class FakeAws {
         ? FAKE_BINDINGS[PLACEHOLDERS.deliverFunction]
         : FAKE_BINDINGS[PLACEHOLDERS.stepsFunction];
     if (functionName !== expectedFunction)
-      this.violation(`${state}: ${task} sent to ${String(functionName)}`);
+      this.violation(`${state}: ${task} sent to ${JSON.stringify(functionName)}`);
     if ((resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN) !== (task === 'awaitEvent')) {
       this.violation(`${state}: ${task} through ${resource}`);
     }

@@ -9,10 +9,10 @@ import { loadProject } from '../shared/project/load.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 // The CLI resolves paths against the working directory, as `npx waymark` in the repository does.
-async function waymark(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+function waymark(...argv: string[]): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
-  const code = await main(argv, {
+  const code = main(argv, {
     out: (text) => {
       out += text;
     },
@@ -24,21 +24,21 @@ async function waymark(...argv: string[]): Promise<{ code: number; out: string; 
 }
 
 describe('waymark CLI', () => {
-  it('validates the sample journeys without errors', async () => {
-    const result = await waymark('validate', 'journeys');
+  it('validates the sample journeys without errors', () => {
+    const result = waymark('validate', 'journeys');
     expect(result.err).toBe('');
     expect(result.out).toContain('0 error(s)');
     expect(result.code).toBe(0);
   });
 
-  it('validates journeys/ when no path is given', async () => {
-    const result = await waymark('validate');
+  it('validates journeys/ when no path is given', () => {
+    const result = waymark('validate');
     expect(result.out).toContain('0 error(s)');
     expect(result.code).toBe(0);
   });
 
-  it('points at the dangling next with file:line:column, JSON path and hint', async () => {
-    const result = await waymark('validate', 'test/journeys/broken/dangling-next.json');
+  it('points at the dangling next with file:line:column, JSON path and hint', () => {
+    const result = waymark('validate', 'test/journeys/broken/dangling-next.json');
     expect(result.code).toBe(1);
     expect(result.err).toContain('dangling-next.json:19:57');
     expect(result.err).toContain('$.steps["wait-an-hour"].next');
@@ -47,29 +47,29 @@ describe('waymark CLI', () => {
     expect(result.out).toContain('1 error(s)');
   });
 
-  it('fails on every broken journey and names each file', async () => {
+  it('fails on every broken journey and names each file', () => {
     const files = readdirSync(`${ROOT}test/journeys/broken`)
       .filter((name) => name.endsWith('.json'))
       .map((name) => `test/journeys/broken/${name}`);
-    const result = await waymark('validate', ...files);
+    const result = waymark('validate', ...files);
     expect(result.code).toBe(1);
     for (const file of files) expect(result.err).toContain(file);
     expect(result.out).toContain(`${files.length} journey file(s) checked`);
   });
 
-  it('draws the journey as a Mermaid flowchart with every step', async () => {
+  it('draws the journey as a Mermaid flowchart with every step', () => {
     const [loaded] = loadProject(`${ROOT}journeys`, [`${ROOT}journeys/cart-abandonment.json`]).journeys;
     const stepIds = Object.keys(loaded?.journey.steps ?? {});
     expect(stepIds).toContain('await-order');
 
-    const result = await waymark('graph', 'journeys/cart-abandonment.json');
+    const result = waymark('graph', 'journeys/cart-abandonment.json');
     expect(result.code).toBe(0);
     expect(result.out.startsWith('flowchart TD')).toBe(true);
     for (const id of stepIds) expect(result.out).toContain(id);
   });
 
-  it('prints the ASL definition with --asl', async () => {
-    const result = await waymark('compile', 'journeys/cart-abandonment.json', '--asl');
+  it('prints the ASL definition with --asl', () => {
+    const result = waymark('compile', 'journeys/cart-abandonment.json', '--asl');
     expect(result.code).toBe(0);
     const definition = z
       .object({ StartAt: z.string().min(1), States: z.record(z.string(), z.unknown()) })
@@ -77,22 +77,22 @@ describe('waymark CLI', () => {
     expect(definition.States[definition.StartAt]).toBeDefined();
   });
 
-  it('refuses to compile a broken journey and says why', async () => {
-    const result = await waymark('compile', 'test/journeys/broken/dangling-next.json');
+  it('refuses to compile a broken journey and says why', () => {
+    const result = waymark('compile', 'test/journeys/broken/dangling-next.json');
     expect(result.code).toBe(1);
     expect(result.out).toBe('');
     expect(result.err).toContain('Unknown step "remnd"');
   });
 
-  it('exits 2 on an unknown command and shows the usage', async () => {
-    const result = await waymark('valdiate');
+  it('exits 2 on an unknown command and shows the usage', () => {
+    const result = waymark('valdiate');
     expect(result.code).toBe(2);
     expect(result.err).toContain('Unknown command "valdiate"');
     expect(result.err).toContain('Usage:');
   });
 
-  it('exits 2 when the file does not exist', async () => {
-    const result = await waymark('validate', 'journeys/no-such-journey.json');
+  it('exits 2 when the file does not exist', () => {
+    const result = waymark('validate', 'journeys/no-such-journey.json');
     expect(result.code).toBe(2);
     expect(result.err).toContain('no-such-journey.json: no such file or folder');
   });

@@ -35,7 +35,7 @@ const consoleOutput: Output = {
   err: (text) => process.stderr.write(text),
 };
 
-export async function main(argv: readonly string[], io: Output = consoleOutput): Promise<number> {
+export function main(argv: readonly string[], io: Output = consoleOutput): number {
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -3,7 +3,9 @@
  * only (no JSONata, no Assign), which both Step Functions and the local
  * interpreter execute the same way.
  */
-export type AslJson = string | number | boolean | null | AslJson[] | { [key: string]: AslJson };
+import type { JsonValue } from '../json.ts';
+
+export type AslJson = JsonValue;
 
 export interface Retrier {
   ErrorEquals: string[];
@@ -69,10 +71,7 @@ export type ChoiceComparison = { Variable: string } & (
 );
 
 export type ChoiceCondition =
-  | ChoiceComparison
-  | { And: ChoiceCondition[] }
-  | { Or: ChoiceCondition[] }
-  | { Not: ChoiceCondition };
+  ChoiceComparison | { And: ChoiceCondition[] } | { Or: ChoiceCondition[] } | { Not: ChoiceCondition };
 
 export type ChoiceRule = ChoiceCondition & { Next: string };
 

@@ -10,7 +10,9 @@
 
 import { closest } from '../text/suggest.ts';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from '../json.ts';
+
+export type { JsonValue };
 /** An EventBridge event pattern (same object a CDK rule uses). */
 export type EventPattern = { [key: string]: JsonValue };
 export interface PatternProblem {
@@ -60,8 +62,7 @@ export interface CompiledPattern {
 }
 
 export type CompileResult =
-  | { ok: true; pattern: CompiledPattern }
-  | { ok: false; problems: PatternProblem[] };
+  { ok: true; pattern: CompiledPattern } | { ok: false; problems: PatternProblem[] };
 
 export const OPERATORS = [
   'prefix',
@@ -141,8 +142,7 @@ function unknownOperatorMessage(name: string, field: string, candidates: readonl
 // Text helpers used by both validation and matching
 
 type WildcardParse =
-  | { ok: true; parts: string[] }
-  | { ok: false; reason: 'consecutive-stars' | 'bad-escape' };
+  { ok: true; parts: string[] } | { ok: false; reason: 'consecutive-stars' | 'bad-escape' };
 
 /**
  * Splits a wildcard on unescaped stars. EventBridge rejects `**` and any backslash that does not escape `*` or `\`,

@@ -22,6 +22,7 @@ import {
   TASK_ERRORS,
 } from '../contract/tasks.ts';
 import type { EventPattern } from '../events/pattern.ts';
+import { toJsonValue } from '../json.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { nativeChoice } from './choice.ts';
 import { type CostReport, estimateCost } from './cost.ts';
@@ -114,7 +115,7 @@ export function matcherPattern(matcher: EventMatcher): EventPattern {
   if (matcher.source !== undefined)
     pattern.source = typeof matcher.source === 'string' ? [matcher.source] : matcher.source;
   const detail: EventPattern = {};
-  for (const [key, value] of Object.entries(matcher.filter ?? {})) detail[key] = toJson(value);
+  for (const [key, value] of Object.entries(matcher.filter ?? {})) detail[key] = toJsonValue(value);
   // Every journey is per customer: an event without a customer id must not start or stop anything.
   if (!('customerId' in detail)) detail.customerId = [{ exists: true }];
   pattern.detail = detail;
@@ -260,8 +261,8 @@ export function compileDefinition(journey: Journey): StateMachineDefinition {
       {
         task: 'enter',
         'trigger.$': '$.trigger',
-        entry: toJson(journey.entry),
-        values: toJson(journey.values),
+        entry: toJsonValue(journey.entry),
+        values: toJsonValue(journey.values),
       },
       {
         resultPath: '$.entry',
@@ -344,7 +345,7 @@ function compileStep(journey: Journey, id: string, step: Step): Record<string, S
           {
             task: 'updateProfile',
             stepId: id,
-            set: toJson(step.set ?? {}),
+            set: toJsonValue(step.set ?? {}),
             addTags: step.addTags ?? [],
             removeTags: step.removeTags ?? [],
             'trigger.$': '$.trigger',
@@ -398,7 +399,7 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
         channels: sendChannels(step),
         template: step.template,
         category: step.category,
-        caps: toJson(journey.caps),
+        caps: toJsonValue(journey.caps),
         'trigger.$': '$.trigger',
         'values.$': '$.entry.outcome.values',
         ...executionRef(journey),
@@ -441,7 +442,12 @@ function compileWaitUntil(journey: Journey, id: string, step: StepOfType<'wait'>
   return {
     [id]: stepsTask(
       journey,
-      { task: 'schedule', stepId: id, until: toJson(step.until ?? null), 'now.$': '$$.State.EnteredTime' },
+      {
+        task: 'schedule',
+        stepId: id,
+        until: toJsonValue(step.until ?? null),
+        'now.$': '$$.State.EnteredTime',
+      },
       { resultPath: `$.steps.${id}`, next: wait, catchTo: STATE.failed, comment: step.description },
     ),
     [wait]: { Type: 'Wait', TimestampPath: `$.steps.${id}.outcome.resumeAt`, Next: step.next },
@@ -470,7 +476,7 @@ function compileWaitForEvent(
           task: 'awaitEvent',
           stepId: id,
           'taskToken.$': '$$.Task.Token',
-          event: toJson(step.event),
+          event: toJsonValue(step.event),
           timeoutSeconds,
           'now.$': '$$.State.EnteredTime',
           ...executionRef(journey),
@@ -510,7 +516,7 @@ function compileBranch(journey: Journey, id: string, step: StepOfType<'branch'>)
       {
         task: 'evaluate',
         stepId: id,
-        cases: toJson(step.cases.map((branchCase) => branchCase.when)),
+        cases: toJsonValue(step.cases.map((branchCase) => branchCase.when)),
         'trigger.$': '$.trigger',
         'values.$': '$.entry.outcome.values',
       },
@@ -613,7 +619,7 @@ function parameter(key: string, value: ValueExpression): { [key: string]: AslJso
       root === 'values' ? '$.entry.outcome.values' : root === 'trigger' ? '$.trigger' : '$.trigger.detail';
     return { [`${key}.$`]: [base, ...rest].join('.') };
   }
-  return { [key]: toJson(value) };
+  return { [key]: toJsonValue(value) };
 }
 
 export function isReference(value: ValueExpression): value is { from: string } {
@@ -624,21 +630,6 @@ export function isReference(value: ValueExpression): value is { from: string } {
     typeof value.from === 'string' &&
     Object.keys(value).length === 1
   );
-}
-
-/** Schema values are JSON already; this rebuilds them as AslJson without casts. */
-function toJson(value: unknown): AslJson {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (Array.isArray(value)) return value.map(toJson);
-  if (typeof value === 'object') {
-    const result: { [key: string]: AslJson } = {};
-    for (const [key, entry] of Object.entries(value)) {
-      if (entry !== undefined) result[key] = toJson(entry);
-    }
-    return result;
-  }
-  return null;
 }
 
 // ---- resources, eligibility ----

@@ -5,6 +5,7 @@
  * state instead (see choice.ts), which must agree with this function.
  */
 import { matchesPattern } from '../events/pattern.ts';
+import { toJsonObject } from '../json.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { type ReferenceScope, resolveReference } from './references.ts';
 import type { Condition, FieldCondition } from './schema.ts';
@@ -33,7 +34,7 @@ export function evaluateCondition(condition: Condition, scope: ConditionScope): 
   if ('history' in condition) {
     const { event, within, filter, atLeast } = condition.history;
     const since = scope.now.getTime() - durationSeconds(within) * 1000;
-    const pattern = filter === undefined ? undefined : { detail: toPattern(filter) };
+    const pattern = filter === undefined ? undefined : { detail: toJsonObject(filter) };
     const count = scope.history.filter((entry) => {
       const time = Date.parse(entry.time);
       if (entry.detailType !== event || Number.isNaN(time) || time < since || time > scope.now.getTime())
@@ -87,10 +88,4 @@ export function sameJson(a: unknown, b: unknown): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function toPattern(filter: Record<string, unknown>): {
-  [key: string]: import('../events/pattern.ts').JsonValue;
-} {
-  return JSON.parse(JSON.stringify(filter));
 }

@@ -11,8 +11,7 @@ export interface ReferenceScope {
 }
 
 export type Resolution =
-  | { found: true; value: unknown }
-  | { found: false; missing: string; available: string[] };
+  { found: true; value: unknown } | { found: false; missing: string; available: string[] };
 
 export function resolveReference(reference: string, scope: ReferenceScope): Resolution {
   const [root, ...rest] = reference.split('.');

@@ -136,11 +136,7 @@ export const historyConditionSchema = z.strictObject({
 export type HistoryCondition = z.infer<typeof historyConditionSchema>;
 
 export type Condition =
-  | FieldCondition
-  | HistoryCondition
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition };
+  FieldCondition | HistoryCondition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([

@@ -279,7 +279,7 @@ function reportIssue(
       return;
     }
     case 'custom': {
-      const hint = issue.params?.hint;
+      const hint: unknown = issue.params?.hint;
       report(path, issue.message, { hint: typeof hint === 'string' ? hint : undefined });
       return;
     }
@@ -306,7 +306,9 @@ function describe(value: unknown): string {
   if (typeof value === 'string') {
     return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
   }
-  return `${typeof value} ${String(value)}`;
+  return typeof value === 'number' || typeof value === 'boolean'
+    ? `${typeof value} ${String(value)}`
+    : typeof value;
 }
 
 // ---- the journey's meaning ----

@@ -42,8 +42,7 @@ export interface TemplateProblem {
 }
 
 export type RenderResult =
-  | { ok: true; message: RenderedMessage }
-  | { ok: false; problems: TemplateProblem[] };
+  { ok: true; message: RenderedMessage } | { ok: false; problems: TemplateProblem[] };
 
 // Strict: a misspelt variable is an error, never a blank in a customer's message. lenientIf keeps
 // `{% if x %}` and `| default:` usable for optional fields.
@@ -105,7 +104,8 @@ export function renderMessage(
   if (problems.length > 0) return { ok: false, problems };
   const renderText = (file: string, text: string, engine: Liquid = plainEngine): string | undefined => {
     try {
-      return engine.renderSync(parseCached(engine, `${source.name}/${file}`, text), context).trim();
+      const output: unknown = engine.renderSync(parseCached(engine, `${source.name}/${file}`, text), context);
+      return typeof output === 'string' ? output.trim() : '';
     } catch (error) {
       problems.push(liquidProblem(source.name, file, error));
       return undefined;

@@ -1,0 +1,26 @@
+/** JSON values, typed: what journey files, events and ASL are made of. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Rebuilds a value as JSON without casts: non-finite numbers become null, undefined fields are dropped. */
+export function toJsonValue(value: unknown): JsonValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (typeof value === 'object') {
+    const result: { [key: string]: JsonValue } = {};
+    for (const [key, entry] of Object.entries(value)) {
+      if (entry !== undefined) result[key] = toJsonValue(entry);
+    }
+    return result;
+  }
+  return null;
+}
+
+/** The same, for values known to be objects (patterns, parameters). */
+export function toJsonObject(value: Record<string, unknown>): { [key: string]: JsonValue } {
+  const result: { [key: string]: JsonValue } = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (entry !== undefined) result[key] = toJsonValue(entry);
+  }
+  return result;
+}
