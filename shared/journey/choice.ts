@@ -59,7 +59,8 @@ function fieldChoice(condition: FieldCondition): ChoiceCondition | undefined {
   const guarded = (...rules: ChoiceCondition[]): ChoiceCondition => ({ And: [present, ...rules] });
   const number = (rule: ChoiceCondition): ChoiceCondition =>
     guarded({ Variable: variable, IsNumeric: true }, rule);
-  if (condition.exists !== undefined) return { Variable: variable, IsPresent: condition.exists };
+  // Only ever `IsPresent: true`: the local interpreter reads `IsPresent: false` as never matching.
+  if (condition.exists !== undefined) return condition.exists ? present : { Not: present };
   if (condition.equals !== undefined) {
     const rule = equalsScalar(variable, condition.equals);
     return rule === undefined ? undefined : guarded(...rule);
