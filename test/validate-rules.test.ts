@@ -119,3 +119,72 @@ describe('settings.json', () => {
     expect(zone).toMatchObject({ path: '$.timeZone', line: 3, message: expect.stringContaining('IANA') });
   });
 });
+
+describe('hints and single reports', () => {
+  it('suggests the compact form for durations written in words', () => {
+    const journey = structuredClone(cart);
+    journey.entry.reentry = { after: '1 week' };
+    expect(journeyProblems(journey)).toContainEqual(
+      expect.objectContaining({ path: '$.entry.reentry.after', hint: 'write "1w"' }),
+    );
+  });
+
+  it('refuses an emit that reads an optional event field, which would stop the execution when missing', () => {
+    const journey = structuredClone(cart);
+    journey.steps.retarget.detail.device = { from: 'event.device' };
+    journey.steps.retarget.detail.cart = { from: 'event.cartId' };
+    const problems = journeyProblems(journey);
+    expect(problems).toEqual([
+      expect.objectContaining({
+        path: '$.steps.retarget.detail.device.from',
+        message: expect.stringContaining('"event.device" is optional'),
+        hint: expect.stringContaining("carry it in the journey's values"),
+      }),
+    ]);
+  });
+
+  it('rejects a "__proto__" key, which JSON parsers silently drop', () => {
+    const text = JSON.stringify(cart, null, 2).replace(
+      '"offerCode": "CART10"',
+      '"__proto__": "x", "offerCode": "CART10"',
+    );
+    if (settings === undefined) throw new Error('no settings');
+    const result = validateJourneyText(text, 'j.json', { settings, templates: project.templates });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({
+        path: '$.values.__proto__',
+        message: expect.stringContaining('not allowed'),
+      }),
+    );
+  });
+
+  it('reports a misspelt property once, not again as a missing one', () => {
+    const journey = structuredClone(cart);
+    journey.steps.remind.nxt = journey.steps.remind.next;
+    delete journey.steps.remind.next;
+    expect(journeyProblems(journey)).toEqual([
+      expect.objectContaining({ path: '$.steps.remind.nxt', hint: 'did you mean "next"?' }),
+    ]);
+  });
+
+  it('reports a trap with no way out once, at the step that leads into it', () => {
+    const journey = structuredClone(cart);
+    // nudge -> retarget -> wait -> nudge ...: a loop with a wait, so not spinning, but never ending.
+    journey.steps.retarget.next = 'pause';
+    journey.steps.pause = { type: 'wait', duration: '1d', next: 'nudge' };
+    // "done" is now unreachable too: that is a separate mistake, reported on its own.
+    const problems = journeyProblems(journey).filter((problem) => problem.message.includes('No "end"'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({
+      path: '$.steps.nudge',
+      message: expect.stringContaining('or the steps after it'),
+    });
+  });
+
+  it('names the templates that can send a channel when the chosen one cannot', () => {
+    const problems = journeyProblems(cartSending('cart-reminder', 'sms'));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ hint: 'templates that can send sms: cart-nudge, support-survey' }),
+    );
+  });
+});
