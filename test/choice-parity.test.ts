@@ -125,7 +125,7 @@ describe('native Choice branches decide exactly like the evaluate task', () => {
             detail: eventDetail,
           };
           const tags: string[] = [];
-          const report = await machine.run(input, ({ input: taskInput }) => {
+          const report = await machine.run(input, ({ input: taskInput }): JsonValue => {
             const payload = isJsonObject(taskInput) ? taskInput.Payload : undefined;
             if (!isJsonObject(payload)) return null;
             if (payload.task === 'enter') return { admitted: true, values };

@@ -54,6 +54,11 @@ export interface TriggerEnvelope {
   detail: Record<string, unknown>;
 }
 
+/**
+ * Enter resolves every journey value: literals as written, references from the event, trigger or
+ * profile, and `null` for a reference that finds nothing. Every declared value is present, so the
+ * state machine's `$.entry.outcome.values.<name>` paths can never fail.
+ */
 export type EntryDecision =
   | { admitted: true; values: Record<string, unknown> }
   | {
