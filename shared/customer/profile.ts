@@ -86,13 +86,18 @@ export const consentSchema = z.object({
 });
 export type Consent = z.infer<typeof consentSchema>;
 
-export const customerProfileSchema = z.object({
-  customerId: customerIdSchema,
+/** How to reach the customer and in which time zone and language: the same in a profile and in its updates. */
+export const contactFields = {
   email: emailAddressSchema.optional(),
   phone: phoneSchema.optional(),
   push: pushEndpointSchema.optional(),
   timeZone: timeZoneSchema.optional(),
   locale: localeSchema.optional(),
+};
+
+export const customerProfileSchema = z.object({
+  customerId: customerIdSchema,
+  ...contactFields,
   // prefault runs {} through the per-channel defaults, so a profile without consent is all 'unknown'.
   consent: consentSchema.prefault({}),
   attributes: attributesSchema.default(() => ({})),

@@ -2,13 +2,9 @@ import { z } from 'zod';
 import {
   attributesSchema,
   consentStatusSchema,
+  contactFields,
   customerIdSchema,
-  emailAddressSchema,
-  localeSchema,
-  phoneSchema,
-  pushEndpointSchema,
   tagSchema,
-  timeZoneSchema,
 } from '../customer/profile.ts';
 
 /**
@@ -234,11 +230,7 @@ export const eventCatalog = {
       'A customer system changed part of a profile. Only the fields present change; attributes are merged key by key and tags are added or removed.',
     detail: z.object({
       customerId: customerIdSchema,
-      email: emailAddressSchema.optional(),
-      phone: phoneSchema.optional(),
-      push: pushEndpointSchema.optional(),
-      timeZone: timeZoneSchema.optional(),
-      locale: localeSchema.optional(),
+      ...contactFields,
       // No defaults here, unlike the stored profile: a missing channel means "leave it as it is".
       consent: z
         .object({
