@@ -321,14 +321,7 @@ function quickJourney(workflow: 'express' | 'standard'): Journey {
       settle: { type: 'wait', duration: '30s', next: 'receipt' },
       receipt: {
         type: 'send',
-        channel: 'email',
-        template: 'order-receipt',
-        category: 'transactional',
-        next: 'text',
-      },
-      text: {
-        type: 'send',
-        channel: 'sms',
+        channel: ['email', 'sms'],
         template: 'order-receipt',
         category: 'transactional',
         next: 'done',
@@ -350,8 +343,35 @@ describe('Express eligibility', () => {
     const standard = compiledQuickJourney('standard');
     expect(standard.expressEligible.eligible).toBe(true);
     expect(standard.workflowType).toBe('STANDARD');
-    // The workflow type changes how it is deployed, not the definition.
-    expect(definitionText(express.definition)).toBe(definitionText(standard.definition));
+    // Express only shortens task timeouts, so a stuck task leaves room for the rest of the run.
+    const timeouts = (compiled: CompiledJourney) =>
+      Object.values(compiled.definition.States).flatMap((state) =>
+        state.Type === 'Task' ? [state.TimeoutSeconds] : [],
+      );
+    expect(new Set(timeouts(express))).toEqual(new Set([10]));
+    expect(new Set(timeouts(standard))).toEqual(new Set([60]));
+  });
+
+  it('counts throttling retries and task time: a second send makes the same journey too long for Express', () => {
+    const journey = quickJourney('express');
+    const longer = journeySchema.parse({
+      ...journey,
+      steps: {
+        ...journey.steps,
+        receipt: { ...journey.steps.receipt, next: 'again' },
+        again: {
+          type: 'send',
+          channel: 'email',
+          template: 'order-receipt',
+          category: 'transactional',
+          next: 'done',
+        },
+      },
+    });
+    // 30 s wait + 2 sends x (122 s of throttling retries + 10 s) + enter and finish at 10 s each = 314 s.
+    expect(compileJourney(longer, settings).expressEligible.reasons).toEqual([
+      expect.stringContaining('up to 314 s'),
+    ]);
   });
 
   it.each(sampleIds)('%s is not eligible, and says why', (journeyId) => {

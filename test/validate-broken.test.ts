@@ -158,7 +158,7 @@ const table: Expectation[] = [
     file: 'express-not-eligible.json',
     path: '$.workflow',
     line: 12,
-    message: 'a customer may spend up to 3844 s in it',
+    message: "more than Express's 300 s",
     hint: 'remove "workflow"',
   },
   {

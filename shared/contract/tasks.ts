@@ -59,11 +59,20 @@ export interface TriggerEnvelope {
  * profile, and `null` for a reference that finds nothing. Every declared value is present, so the
  * state machine's `$.entry.outcome.values.<name>` paths can never fail.
  */
+/** What SendTaskSuccess hands a waitForEvent step: enough to find the event in the history, small enough for the state. */
+export interface AwaitedEvent {
+  eventId: string;
+  detailType: string;
+  time: string;
+}
+
 export type EntryDecision =
   | { admitted: true; values: Record<string, unknown> }
   | {
       admitted: false;
-      reason: 'duplicate-event' | 'reentry-never' | 'reentry-too-soon' | 'concurrency-limit';
+      /** invalid-event: the detail does not match the catalog, so steps relying on its fields would fail. */
+      reason:
+        'duplicate-event' | 'reentry-never' | 'reentry-too-soon' | 'concurrency-limit' | 'invalid-event';
     };
 
 export type DeliveryOutcome =
@@ -121,8 +130,8 @@ export interface StepsTaskResults {
   evaluate: { matched: number };
   schedule: { resumeAt: string };
   updateProfile: { updated: string[] };
-  /** Resolved through SendTaskSuccess with the awaited event. */
-  awaitEvent: TriggerEnvelope;
+  /** Resolved through SendTaskSuccess by the resume function. */
+  awaitEvent: AwaitedEvent;
   recordFailure: { recorded: true };
   finish: { finished: true };
 }

@@ -7,6 +7,7 @@
  */
 import type { ChoiceCondition } from '../asl/types.ts';
 import type { Condition, FieldCondition } from './schema.ts';
+import { referencePath } from './state.ts';
 
 type Scalar = string | number | boolean | null;
 
@@ -36,24 +37,8 @@ function combine(
   return rules.length === 1 && only !== undefined ? only : wrap(rules);
 }
 
-/** Where a reference lives in the execution state; the profile is not in the state. */
-export function statePath(reference: string): string | undefined {
-  const [root, ...rest] = reference.split('.');
-  if (rest.some((segment) => /^\d+$/.test(segment))) return undefined;
-  switch (root) {
-    case 'event':
-      return ['$.trigger.detail', ...rest].join('.');
-    case 'values':
-      return ['$.entry.outcome.values', ...rest].join('.');
-    case 'trigger':
-      return ['$.trigger', ...rest].join('.');
-    default:
-      return undefined;
-  }
-}
-
 function fieldChoice(condition: FieldCondition): ChoiceCondition | undefined {
-  const variable = statePath(condition.field);
+  const variable = referencePath(condition.field);
   if (variable === undefined) return undefined;
   const present: ChoiceCondition = { Variable: variable, IsPresent: true };
   const guarded = (...rules: ChoiceCondition[]): ChoiceCondition => ({ And: [present, ...rules] });

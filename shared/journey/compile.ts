@@ -4,15 +4,7 @@
  * Pure and deterministic: the same journey and settings give byte-identical
  * output, so compiled files can be reviewed and kept as golden files.
  */
-import type {
-  AslJson,
-  Catcher,
-  ChoiceRule,
-  Retrier,
-  State,
-  StateMachineDefinition,
-  TaskState,
-} from '../asl/types.ts';
+import type { AslJson, Catcher, ChoiceRule, State, StateMachineDefinition, TaskState } from '../asl/types.ts';
 import {
   EVENTS_PUT_EVENTS,
   LAMBDA_INVOKE,
@@ -23,10 +15,13 @@ import {
 } from '../contract/tasks.ts';
 import type { EventPattern } from '../events/pattern.ts';
 import { toJsonValue } from '../json.ts';
+import { stepResultPath } from '../asl/path.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { nativeChoice } from './choice.ts';
 import { type CostReport, estimateCost } from './cost.ts';
-import { assertNever, stepById, stepEdges } from './graph.ts';
+import { assertNever } from './graph.ts';
+import { EVENTS_RETRY, LAMBDA_SERVICE_RETRY, taskTimeoutSeconds, THROTTLED_RETRY } from './policies.ts';
+import { expressEligibility } from './timing.ts';
 import {
   type EventMatcher,
   type Journey,
@@ -35,13 +30,10 @@ import {
   type StepOfType,
   sendChannels,
   type ValueExpression,
+  isReference,
 } from './schema.ts';
-import { splitKey, splitThresholds } from './split.ts';
-
-/** Express workflows run for at most five minutes. */
-const EXPRESS_MAX_SECONDS = 300;
-/** Lambda tasks get an explicit timeout: Step Functions has none by default and would wait for ever. */
-const LAMBDA_TASK_TIMEOUT_SECONDS = 60;
+import { splitThresholds } from './split.ts';
+import { referencePath, STATE_PATHS } from './state.ts';
 
 export const STATE = {
   start: 'Waymark.Start',
@@ -89,17 +81,18 @@ export interface CompiledJourney {
 export function compileJourney(journey: Journey, settings: Settings): CompiledJourney {
   const definition = compileDefinition(journey);
   const expressEligible = expressEligibility(journey, settings);
+  const workflowType = journey.workflow === 'express' && expressEligible.eligible ? 'EXPRESS' : 'STANDARD';
   return {
     journeyId: journey.id,
     version: journey.version,
     status: journey.status,
     deploy: journey.status !== 'draft',
-    workflowType: journey.workflow === 'express' && expressEligible.eligible ? 'EXPRESS' : 'STANDARD',
+    workflowType,
     expressEligible,
     rules: compileRules(journey),
     definition,
     resources: resourcesOf(definition),
-    cost: estimateCost(definition, isDeliveryState),
+    cost: estimateCost(definition, isDeliveryState, workflowType),
   };
 }
 
@@ -166,41 +159,6 @@ function compileRules(journey: Journey): CompiledRule[] {
 
 // ---- the state machine ----
 
-const LAMBDA_SERVICE_RETRY: Retrier = {
-  ErrorEquals: [
-    'Lambda.ServiceException',
-    'Lambda.AWSLambdaException',
-    'Lambda.SdkClientException',
-    'Lambda.TooManyRequestsException',
-  ],
-  IntervalSeconds: 1,
-  MaxAttempts: 3,
-  BackoffRate: 2,
-  JitterStrategy: 'FULL',
-};
-
-/** SES and SNS throttling clears within seconds to a minute: 2, 4, 8, 16, 32, 60 s (jittered). */
-export const THROTTLED_RETRY: Retrier = {
-  ErrorEquals: [TASK_ERRORS.throttled],
-  IntervalSeconds: 2,
-  MaxAttempts: 6,
-  BackoffRate: 2,
-  MaxDelaySeconds: 60,
-  JitterStrategy: 'FULL',
-};
-
-const EVENTS_RETRY: Retrier = {
-  ErrorEquals: [
-    'EventBridge.AmazonEventBridgeException',
-    'EventBridge.InternalException',
-    'States.TaskFailed',
-  ],
-  IntervalSeconds: 1,
-  MaxAttempts: 3,
-  BackoffRate: 2,
-  JitterStrategy: 'FULL',
-};
-
 function placeholder(name: PlaceholderName): string {
   return `\${${name}}`;
 }
@@ -210,7 +168,7 @@ function executionRef(journey: Journey): { [key: string]: AslJson } {
     journeyId: journey.id,
     journeyVersion: journey.version,
     'executionId.$': '$$.Execution.Id',
-    'customerId.$': '$.customerId',
+    'customerId.$': STATE_PATHS.customerId,
   };
 }
 
@@ -235,7 +193,7 @@ function stepsTask(
     },
     ResultSelector: { 'outcome.$': '$.Payload' },
     ResultPath: options.resultPath,
-    TimeoutSeconds: LAMBDA_TASK_TIMEOUT_SECONDS,
+    TimeoutSeconds: taskTimeoutSeconds(journey),
     Retry: [LAMBDA_SERVICE_RETRY],
     Catch: [
       {
@@ -260,7 +218,7 @@ export function compileDefinition(journey: Journey): StateMachineDefinition {
       journey,
       {
         task: 'enter',
-        'trigger.$': '$.trigger',
+        'trigger.$': STATE_PATHS.trigger,
         entry: toJsonValue(journey.entry),
         values: toJsonValue(journey.values),
       },
@@ -348,15 +306,15 @@ function compileStep(journey: Journey, id: string, step: Step): Record<string, S
             set: toJsonValue(step.set ?? {}),
             addTags: step.addTags ?? [],
             removeTags: step.removeTags ?? [],
-            'trigger.$': '$.trigger',
-            'values.$': '$.entry.outcome.values',
+            'trigger.$': STATE_PATHS.trigger,
+            'values.$': STATE_PATHS.values,
           },
           // A profile that could not be updated should not stop the customer's journey.
           {
-            resultPath: `$.steps.${id}`,
+            resultPath: stepResultPath(id),
             next: step.next,
             catchTo: step.next,
-            catchResultPath: `$.steps.${id}`,
+            catchResultPath: stepResultPath(id),
             comment,
           },
         ),
@@ -400,23 +358,27 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
         template: step.template,
         category: step.category,
         caps: toJsonValue(journey.caps),
-        'trigger.$': '$.trigger',
-        'values.$': '$.entry.outcome.values',
+        'trigger.$': STATE_PATHS.trigger,
+        'values.$': STATE_PATHS.values,
         ...executionRef(journey),
       },
     },
     ResultSelector: { 'outcome.$': '$.Payload' },
-    ResultPath: `$.steps.${id}`,
-    TimeoutSeconds: LAMBDA_TASK_TIMEOUT_SECONDS,
+    ResultPath: stepResultPath(id),
+    TimeoutSeconds: taskTimeoutSeconds(journey),
     Retry: [THROTTLED_RETRY, LAMBDA_SERVICE_RETRY],
-    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: `$.steps.${id}`, Next: failed }],
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: stepResultPath(id), Next: failed }],
     Next: outcome,
   };
   const choices: ChoiceRule[] = [
-    { Variable: `$.steps.${id}.outcome.status`, StringEquals: 'deferred', Next: quietHours },
+    { Variable: stepResultPath(id, 'outcome', 'status'), StringEquals: 'deferred', Next: quietHours },
   ];
   if (notSent !== step.next) {
-    choices.push({ Variable: `$.steps.${id}.outcome.status`, StringEquals: 'sent', Next: step.next });
+    choices.push({
+      Variable: stepResultPath(id, 'outcome', 'status'),
+      StringEquals: 'sent',
+      Next: step.next,
+    });
   }
   return {
     [id]: task,
@@ -424,14 +386,19 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
     [quietHours]: {
       Type: 'Wait',
       Comment: 'Quiet hours in the customer time zone: try again when they end.',
-      TimestampPath: `$.steps.${id}.outcome.resumeAt`,
+      TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'),
       Next: id,
     },
     [failed]: stepsTask(
       journey,
-      { task: 'recordFailure', stepId: id, 'error.$': `$.steps.${id}` },
+      { task: 'recordFailure', stepId: id, 'error.$': stepResultPath(id) },
       // The failure is recorded; the customer goes on the way the journey says for unsent messages.
-      { resultPath: null, next: notSent, catchTo: notSent, catchResultPath: `$.steps.${id}.recordError` },
+      {
+        resultPath: null,
+        next: notSent,
+        catchTo: notSent,
+        catchResultPath: stepResultPath(id, 'recordError'),
+      },
     ),
   };
 }
@@ -448,9 +415,9 @@ function compileWaitUntil(journey: Journey, id: string, step: StepOfType<'wait'>
         until: toJsonValue(step.until ?? null),
         'now.$': '$$.State.EnteredTime',
       },
-      { resultPath: `$.steps.${id}`, next: wait, catchTo: STATE.failed, comment: step.description },
+      { resultPath: stepResultPath(id), next: wait, catchTo: STATE.failed, comment: step.description },
     ),
-    [wait]: { Type: 'Wait', TimestampPath: `$.steps.${id}.outcome.resumeAt`, Next: step.next },
+    [wait]: { Type: 'Wait', TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'), Next: step.next },
   };
 }
 
@@ -462,7 +429,7 @@ function compileWaitForEvent(
   const timeoutSeconds = durationSeconds(step.timeout);
   const timedOut: Catcher = {
     ErrorEquals: ['States.Timeout'],
-    ResultPath: `$.steps.${id}.timeout`,
+    ResultPath: stepResultPath(id, 'timeout'),
     Next: step.onTimeout,
   };
   return {
@@ -482,8 +449,8 @@ function compileWaitForEvent(
           ...executionRef(journey),
         },
       },
-      ResultSelector: { 'event.$': '$' },
-      ResultPath: `$.steps.${id}`,
+      // The resume function answers with a small AwaitedEvent, not the whole event: the state stays small.
+      ResultPath: stepResultPath(id),
       TimeoutSeconds: timeoutSeconds,
       Retry: [LAMBDA_SERVICE_RETRY],
       Catch: [timedOut, { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.failed }],
@@ -517,15 +484,15 @@ function compileBranch(journey: Journey, id: string, step: StepOfType<'branch'>)
         task: 'evaluate',
         stepId: id,
         cases: toJsonValue(step.cases.map((branchCase) => branchCase.when)),
-        'trigger.$': '$.trigger',
-        'values.$': '$.entry.outcome.values',
+        'trigger.$': STATE_PATHS.trigger,
+        'values.$': STATE_PATHS.values,
       },
-      { resultPath: `$.steps.${id}`, next: choose, catchTo: STATE.failed, comment: step.description },
+      { resultPath: stepResultPath(id), next: choose, catchTo: STATE.failed, comment: step.description },
     ),
     [choose]: {
       Type: 'Choice',
       Choices: step.cases.map((branchCase, index) => ({
-        Variable: `$.steps.${id}.outcome.matched`,
+        Variable: stepResultPath(id, 'outcome', 'matched'),
         NumericEquals: index,
         Next: branchCase.next,
       })),
@@ -537,24 +504,23 @@ function compileBranch(journey: Journey, id: string, step: StepOfType<'branch'>)
 function compileSplit(journey: Journey, id: string, step: StepOfType<'split'>): Record<string, State> {
   const choose = `${id}.choose`;
   const thresholds = splitThresholds(step.paths.map((path) => path.weight));
-  // The key's journey and step parts are literals; only the customer id comes from the state.
-  const [, journeyPart, stepPart] = splitKey('', journey.id, id).split('/');
   const last = step.paths[step.paths.length - 1];
   return {
     [id]: {
       Type: 'Pass',
       ...(step.description === undefined ? {} : { Comment: step.description }),
       Parameters: {
-        'hash.$': `States.Hash(States.Format('{}/${journeyPart}/${stepPart}', $.customerId), 'SHA-256')`,
+        // The same key as splitKey(customerId, journeyId, stepId); ids have no quote or brace to escape.
+        'hash.$': `States.Hash(States.Format('{}/${journey.id}/${id}', ${STATE_PATHS.customerId}), 'SHA-256')`,
       },
-      ResultPath: `$.steps.${id}`,
+      ResultPath: stepResultPath(id),
       Next: choose,
     },
     [choose]: {
       Type: 'Choice',
       Comment: `Stable split: ${step.paths.map((path) => `${path.name} ${path.weight}%`).join(', ')}`,
       Choices: thresholds.map((threshold, index) => ({
-        Variable: `$.steps.${id}.hash`,
+        Variable: stepResultPath(id, 'hash'),
         StringLessThan: threshold,
         Next: pathState(id, step.paths[index]?.name ?? ''),
       })),
@@ -568,7 +534,7 @@ function compileSplit(journey: Journey, id: string, step: StepOfType<'split'>): 
           ...(path.holdout ? { Comment: 'Holdout: measured, never messaged.' } : {}),
           // Recorded in the state so history and metrics can tell the groups apart, holdout included.
           Result: { name: path.name, holdout: path.holdout },
-          ResultPath: `$.steps.${id}.path`,
+          ResultPath: stepResultPath(id, 'path'),
           Next: path.next,
         },
       ]),
@@ -576,14 +542,15 @@ function compileSplit(journey: Journey, id: string, step: StepOfType<'split'>): 
   };
 }
 
+/** `.path.` keeps a path named like another suffix ("choose") from taking that state's name. */
 function pathState(stepId: string, pathName: string): string {
-  return `${stepId}.${pathName}`;
+  return `${stepId}.path.${pathName}`;
 }
 
 function compileEmit(journey: Journey, id: string, step: StepOfType<'emit'>): Record<string, State> {
   const detail: { [key: string]: AslJson } = {};
   for (const [key, value] of Object.entries(step.detail)) Object.assign(detail, parameter(key, value));
-  detail['customerId.$'] = '$.customerId';
+  detail['customerId.$'] = STATE_PATHS.customerId;
   detail.journeyId = journey.id;
   return {
     [id]: {
@@ -600,12 +567,12 @@ function compileEmit(journey: Journey, id: string, step: StepOfType<'emit'>): Re
           },
         ],
       },
-      ResultSelector: { 'failedEntryCount.$': '$.FailedEntryCount' },
-      ResultPath: `$.steps.${id}`,
-      TimeoutSeconds: LAMBDA_TASK_TIMEOUT_SECONDS,
+      // A rejected entry fails the task (EventBridge.FailedEntry), so a success needs no checking.
+      ResultPath: null,
+      TimeoutSeconds: taskTimeoutSeconds(journey),
       Retry: [EVENTS_RETRY],
       // A lost audience signal must not stop the customer's journey; the error stays in the state.
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: `$.steps.${id}`, Next: step.next }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: stepResultPath(id), Next: step.next }],
       Next: step.next,
     },
   };
@@ -613,29 +580,26 @@ function compileEmit(journey: Journey, id: string, step: StepOfType<'emit'>): Re
 
 /** A value as a Parameters entry: a reference becomes a `.$` path into the execution state. */
 function parameter(key: string, value: ValueExpression): { [key: string]: AslJson } {
-  if (isReference(value)) {
-    const [root, ...rest] = value.from.split('.');
-    const base =
-      root === 'values' ? '$.entry.outcome.values' : root === 'trigger' ? '$.trigger' : '$.trigger.detail';
-    return { [`${key}.$`]: [base, ...rest].join('.') };
-  }
-  return { [key]: toJsonValue(value) };
-}
-
-export function isReference(value: ValueExpression): value is { from: string } {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    typeof value.from === 'string' &&
-    Object.keys(value).length === 1
-  );
+  if (!isReference(value)) return { [key]: toJsonValue(value) };
+  const path = referencePath(value.from);
+  // The validator allows only event, trigger and values here; the profile is not in the state.
+  if (path === undefined) throw new Error(`Compiler error: "${value.from}" is not in the execution state`);
+  return { [`${key}.$`]: path };
 }
 
 // ---- resources, eligibility ----
 
+/** The function a Lambda task invokes, by its placeholder; undefined for service integrations. */
+function invokedFunction(state: State): PlaceholderName | undefined {
+  if (state.Type !== 'Task' || !state.Resource.startsWith(LAMBDA_INVOKE)) return undefined;
+  const name = state.Parameters.FunctionName;
+  return [PLACEHOLDERS.stepsFunction, PLACEHOLDERS.deliverFunction].find(
+    (candidate) => name === placeholder(candidate),
+  );
+}
+
 function isDeliveryState(state: State): boolean {
-  return state.Type === 'Task' && JSON.stringify(state.Parameters).includes(PLACEHOLDERS.deliverFunction);
+  return invokedFunction(state) === PLACEHOLDERS.deliverFunction;
 }
 
 function resourcesOf(definition: StateMachineDefinition): ResourceUse[] {
@@ -648,11 +612,9 @@ function resourcesOf(definition: StateMachineDefinition): ResourceUse[] {
   };
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
-    const text = JSON.stringify(state.Parameters);
     if (state.Resource === EVENTS_PUT_EVENTS) use(PLACEHOLDERS.eventBus, 'events:PutEvents', name);
-    for (const fn of [PLACEHOLDERS.stepsFunction, PLACEHOLDERS.deliverFunction] as const) {
-      if (text.includes(fn)) use(fn, 'lambda:InvokeFunction', name);
-    }
+    const invoked = invokedFunction(state);
+    if (invoked !== undefined) use(invoked, 'lambda:InvokeFunction', name);
   }
   return [...uses.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -661,79 +623,4 @@ function resourcesOf(definition: StateMachineDefinition): ResourceUse[] {
       actions: [...entry.actions].sort(),
       states: entry.states.sort(),
     }));
-}
-
-export function expressEligibility(
-  journey: Journey,
-  settings: Settings,
-): { eligible: boolean; reasons: string[] } {
-  const reasons: string[] = [];
-  // Sorted like the ASL, so the reasons read in the same order whatever order the steps were written in.
-  for (const [id, step] of Object.entries(journey.steps).sort(([a], [b]) => a.localeCompare(b))) {
-    if (step.type === 'waitForEvent')
-      reasons.push(`step "${id}" waits for an event (Express has no callbacks)`);
-    if (step.type === 'wait' && step.until !== undefined)
-      reasons.push(`step "${id}" waits until a local time`);
-    if (step.type === 'send' && step.category === 'marketing') {
-      const quiet = sendChannels(step).filter((channel) => settings.quietHours[channel] !== null);
-      if (quiet.length > 0) reasons.push(`step "${id}" may wait for quiet hours on ${quiet.join(', ')}`);
-    }
-  }
-  const longest = worstCaseSeconds(journey);
-  if (longest === undefined) {
-    reasons.push('the journey loops, so its length has no bound');
-  } else if (longest > EXPRESS_MAX_SECONDS) {
-    reasons.push(
-      `a customer may spend up to ${longest} s in it (waits plus retries when sending is throttled), more than Express's ${EXPRESS_MAX_SECONDS} s`,
-    );
-  }
-  return { eligible: reasons.length === 0, reasons };
-}
-
-/** Worst case for one send: every throttling retry taken at its longest delay. */
-export function throttledRetrySeconds(retrier: Retrier = THROTTLED_RETRY): number {
-  let total = 0;
-  for (let attempt = 0; attempt < retrier.MaxAttempts; attempt++) {
-    const delay = retrier.IntervalSeconds * retrier.BackoffRate ** attempt;
-    total += Math.min(delay, retrier.MaxDelaySeconds ?? delay);
-  }
-  return total;
-}
-
-/**
- * The longest time, in seconds, a customer can spend in the journey counting waits and throttling
- * retries (functions themselves answer in well under a second and are left out); undefined when
- * the journey loops.
- */
-export function worstCaseSeconds(journey: Journey): number | undefined {
-  const memo = new Map<string, number | undefined>();
-  const visiting = new Set<string>();
-  const visit = (id: string): number | undefined => {
-    if (memo.has(id)) return memo.get(id);
-    if (visiting.has(id)) return undefined;
-    const step = stepById(journey, id);
-    if (step === undefined) return 0;
-    visiting.add(id);
-    let longestAfter = 0;
-    for (const edge of stepEdges(step)) {
-      const after = visit(edge.to);
-      if (after === undefined) {
-        visiting.delete(id);
-        memo.set(id, undefined);
-        return undefined;
-      }
-      longestAfter = Math.max(longestAfter, after);
-    }
-    visiting.delete(id);
-    const own =
-      step.type === 'wait' && step.duration !== undefined
-        ? durationSeconds(step.duration)
-        : step.type === 'send'
-          ? throttledRetrySeconds()
-          : 0;
-    const total = own + longestAfter;
-    memo.set(id, total);
-    return total;
-  };
-  return visit(journey.start);
 }

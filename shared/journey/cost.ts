@@ -7,6 +7,8 @@ import { type State, type StateMachineDefinition, stateTargets } from '../asl/ty
 
 /** Step Functions Standard, us-east-1: $0.025 per 1,000 state transitions. */
 export const USD_PER_TRANSITION = 0.000025;
+/** Step Functions Express, us-east-1: $1 per million requests (duration is billed on top, by memory and time). */
+export const USD_PER_EXPRESS_REQUEST = 0.000001;
 
 export interface CostReport {
   longestPath: string[];
@@ -15,13 +17,17 @@ export interface CostReport {
   serviceCalls: number;
   messages: number;
   transitionsPerMessage: number | null;
-  /** Step Functions cost of 1,000 customers taking the longest path, in USD. */
+  /**
+   * Step Functions cost of 1,000 customers taking the longest path, in USD: transitions for
+   * Standard, requests for Express (its duration charge left out). Lambda is billed apart.
+   */
   usdPerThousandCustomers: number;
 }
 
 export function estimateCost(
   definition: StateMachineDefinition,
   isDelivery: (state: State) => boolean,
+  workflowType: 'STANDARD' | 'EXPRESS',
 ): CostReport {
   const path = longestPath(definition);
   let lambdaInvocations = 0;
@@ -43,7 +49,12 @@ export function estimateCost(
     serviceCalls,
     messages,
     transitionsPerMessage: messages === 0 ? null : Math.round((stateTransitions / messages) * 100) / 100,
-    usdPerThousandCustomers: Math.round(stateTransitions * USD_PER_TRANSITION * 1000 * 1e6) / 1e6,
+    usdPerThousandCustomers:
+      Math.round(
+        (workflowType === 'STANDARD' ? stateTransitions * USD_PER_TRANSITION : USD_PER_EXPRESS_REQUEST) *
+          1000 *
+          1e6,
+      ) / 1e6,
   };
 }
 

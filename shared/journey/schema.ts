@@ -74,6 +74,16 @@ export type ValueReference = z.infer<typeof valueReferenceSchema>;
 export const valueExpressionSchema = z.union([valueReferenceSchema, jsonLiteralSchema]);
 export type ValueExpression = z.infer<typeof valueExpressionSchema>;
 
+export function isReference(value: ValueExpression): value is { from: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof value.from === 'string' &&
+    Object.keys(value).length === 1
+  );
+}
+
 /** Names of journey values and profile attributes: also used as template variables. */
 export const valueNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, {
   message:

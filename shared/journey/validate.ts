@@ -17,7 +17,7 @@ import {
   type TemplateSource,
 } from '../render/templates.ts';
 import { closest, didYouMean } from '../text/suggest.ts';
-import { expressEligibility, isReference } from './compile.ts';
+import { expressEligibility } from './timing.ts';
 import { loopsWithoutWait, reachableFrom, stepById, stepEdges, stepsThatCanEnd } from './graph.ts';
 import { jsonPath, type PathSegment, type Problem } from './problem.ts';
 import { resolveReference } from './references.ts';
@@ -31,6 +31,7 @@ import {
   sendChannels,
   settingsSchema,
   type ValueExpression,
+  isReference,
 } from './schema.ts';
 import { parseSource, type SourcePosition } from './source.ts';
 
