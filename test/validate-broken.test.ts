@@ -152,7 +152,7 @@ const table: Expectation[] = [
     path: '$.exitOn[0].event',
     line: 10,
     message: 'exits on its own trigger "cart.abandoned"',
-    hint: 'add a filter',
+    hint: 'can never match the same event',
   },
   {
     file: 'express-not-eligible.json',

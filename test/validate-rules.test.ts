@@ -33,7 +33,7 @@ describe('rendered templates', () => {
   it('refuses a marketing email without an unsubscribe link', () => {
     const templates = withTemplate('no-unsubscribe', {
       'email.subject.liquid': 'Hello',
-      'email.text.liquid': 'Hi {{ profile.attributes.firstName }}',
+      'email.text.liquid': 'Hi {{ profile.attributes.firstName | default: "there" }}',
     });
     const problems = journeyProblems(cartSending('no-unsubscribe', 'email'), templates);
     expect(problems).toContainEqual(

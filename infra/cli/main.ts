@@ -1,6 +1,6 @@
 /** `waymark <command>`: the command line over shared/. Output goes to stdout, problems to stderr. */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileJourney, definitionText } from '../../shared/journey/compile.ts';
 import {
@@ -80,12 +80,18 @@ function loadTargets(paths: readonly string[]): Project[] {
     const path = resolve(target);
     if (!existsSync(path)) throw new Error(`${target}: no such file or folder`);
     if (statSync(path).isDirectory()) {
+      const hasSettings = existsSync(join(path, SETTINGS_FILE));
+      const journeyFiles = listJourneyFiles(path);
+      if (!hasSettings && journeyFiles.length === 0)
+        throw new Error(`${target}: no journey files or ${SETTINGS_FILE} here`);
       // A folder of journeys without its own settings (test fixtures, drafts) uses journeys/'s.
-      const own = existsSync(join(path, SETTINGS_FILE));
-      projects.push(own ? loadProject(path) : loadProject(resolve('journeys'), listJourneyFiles(path)));
+      projects.push(hasSettings ? loadProject(path) : loadProject(resolve('journeys'), journeyFiles));
+    } else if (basename(path) === SETTINGS_FILE) {
+      // Settings are checked with their folder's project; no journey is singled out.
+      projects.push(loadProject(dirname(path), []));
     } else {
-      const own = dirname(path);
-      const projectDir = existsSync(join(own, SETTINGS_FILE)) ? own : resolve('journeys');
+      const folder = dirname(path);
+      const projectDir = existsSync(join(folder, SETTINGS_FILE)) ? folder : resolve('journeys');
       projects.push(loadProject(projectDir, [path]));
     }
   }
@@ -156,16 +162,16 @@ function cost(args: readonly string[], io: Output): number {
     for (const { journey } of project.journeys) {
       if (project.settings === undefined) continue;
       const compiled = compileJourney(journey, project.settings);
-      const c = compiled.cost;
+      const model = compiled.cost;
       rows.push([
         journey.id,
         compiled.workflowType,
-        String(c.stateTransitions),
-        String(c.lambdaInvocations),
-        String(c.serviceCalls),
-        String(c.messages),
-        c.transitionsPerMessage === null ? '-' : String(c.transitionsPerMessage),
-        c.usdPerThousandCustomers.toFixed(4),
+        String(model.stateTransitions),
+        String(model.lambdaInvocations),
+        String(model.serviceCalls),
+        String(model.messages),
+        model.transitionsPerMessage === null ? '-' : String(model.transitionsPerMessage),
+        model.usdPerThousandCustomers.toFixed(4),
       ]);
     }
   }
@@ -179,7 +185,8 @@ function cost(args: readonly string[], io: Output): number {
         .trimEnd()}\n`,
     );
   io.out(
-    'Longest path, error paths and quiet-hours retries left out; Standard workflows at $0.025 per 1,000 transitions.\n',
+    'Longest path, error paths and quiet-hours retries left out. Standard: $0.025 per 1,000 transitions;\n' +
+      'Express: $1 per million requests, duration not included. Lambda is billed apart.\n',
   );
   return 0;
 }

@@ -17,3 +17,28 @@ export function journeyJsonSchemaText(): string {
 export function settingsJsonSchemaText(): string {
   return generate(settingsSchema, `https://waymark.dev/schemas/${SETTINGS_SCHEMA_FILE}`);
 }
+
+/** Every property name the journey and settings schemas define, at any depth. */
+export function journeyPropertyNames(): string[] {
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
+    if (!isRecord(node)) return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'properties' && isRecord(value)) {
+        for (const name of Object.keys(value)) if (!name.startsWith('$')) names.add(name);
+      }
+      walk(value);
+    }
+  };
+  walk(z.toJSONSchema(journeySchema, { io: 'input', unrepresentable: 'any' }));
+  walk(z.toJSONSchema(settingsSchema, { io: 'input', unrepresentable: 'any' }));
+  return [...names].sort();
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

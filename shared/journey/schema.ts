@@ -25,9 +25,10 @@ export const localTimeSchema = z
   .regex(LOCAL_TIME_PATTERN, { message: 'Expected a time of day as "HH:MM" (24-hour), e.g. "09:00".' })
   .meta({ description: 'A time of day "HH:MM" (24-hour) in the customer\'s time zone.' });
 
-const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+// 40 characters leave room for the suffixes of generated states within Step Functions' 80.
+const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 export const stepIdSchema = z.string().regex(STEP_ID, {
-  message: 'A step id starts with a letter and has at most 64 letters, digits, "-" or "_".',
+  message: 'A step id starts with a letter and has at most 40 letters, digits, "-" or "_".',
 });
 export type StepId = z.infer<typeof stepIdSchema>;
 
@@ -55,7 +56,8 @@ export type EventMatcher = z.infer<typeof eventMatcherSchema>;
 type JsonLiteral = string | number | boolean | null | JsonLiteral[] | { [key: string]: JsonLiteral };
 const jsonLiteralSchema: z.ZodType<JsonLiteral> = z.json();
 
-const REFERENCE_PATTERN = /^(event|profile|values|trigger)(\.[A-Za-z0-9_-]+)+$/;
+// The trigger is the raw EventBridge envelope in the state: only the fields named the same there.
+const REFERENCE_PATTERN = /^(?:(event|profile|values)(\.[A-Za-z0-9_-]+)+|trigger\.(id|time|source))$/;
 
 /** Where a value comes from at run time: the trigger event's detail, the profile, or the journey's values. */
 export const valueReferenceSchema = z.strictObject({
@@ -200,9 +202,9 @@ export const preferredHourSchema = z.strictObject({
   day: z.enum(['sameOrNext', 'next']).default('sameOrNext').meta({
     description: '"next": not before the next local day; "sameOrNext": the next time that hour comes.',
   }),
-  fallback: localTimeSchema
-    .default('10:00')
-    .meta({ description: 'Used when the customer has no engagement history.' }),
+  fallback: localTimeSchema.optional().meta({
+    description: "Used when the customer has no engagement history; default: settings' preferredHour.",
+  }),
 });
 
 export const waitStepSchema = z

@@ -45,9 +45,10 @@ export function loadProject(dir: string, only?: readonly string[]): Project {
   const settingsPath = join(dir, SETTINGS_FILE);
   let settings: Settings | undefined;
   if (existsSync(settingsPath)) {
-    const result = validateSettingsText(readText(settingsPath), settingsPath);
-    settings = result.value;
-    problems.push(...result.problems);
+    const text = readText(settingsPath, problems);
+    const result = text === undefined ? undefined : validateSettingsText(text, settingsPath);
+    settings = result?.value;
+    problems.push(...(result?.problems ?? []));
   } else {
     problems.push(
       fileProblem(
@@ -56,11 +57,13 @@ export function loadProject(dir: string, only?: readonly string[]): Project {
       ),
     );
   }
-  const templates = loadTemplates(join(dir, TEMPLATES_DIR));
+  const templates = loadTemplates(join(dir, TEMPLATES_DIR), problems);
   const files = only ?? listJourneyFiles(dir);
   const journeys: LoadedJourney[] = [];
   for (const file of files) {
-    const result = validateJourneyText(readText(file), file, {
+    const text = readText(file, problems);
+    if (text === undefined) continue;
+    const result = validateJourneyText(text, file, {
       settings: settings ?? FALLBACK_SETTINGS,
       templates,
     });
@@ -77,19 +80,35 @@ export function listJourneyFiles(dir: string): string[] {
     .filter(isJourneyFileName)
     .sort()
     .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile());
+    .filter((path) => kindOf(path) === 'file');
 }
 
-export function loadTemplates(dir: string): Map<string, TemplateSource> {
+/** What is at a path; a dangling link or an unreadable entry counts as missing rather than throwing. */
+function kindOf(path: string): 'file' | 'folder' | 'missing' {
+  try {
+    const stat = statSync(path);
+    return stat.isDirectory() ? 'folder' : stat.isFile() ? 'file' : 'missing';
+  } catch {
+    return 'missing';
+  }
+}
+
+export function loadTemplates(dir: string, problems: Problem[] = []): Map<string, TemplateSource> {
   const templates = new Map<string, TemplateSource>();
-  if (!existsSync(dir)) return templates;
+  if (kindOf(dir) !== 'folder') return templates;
   for (const name of readdirSync(dir).sort()) {
     const folder = join(dir, name);
-    if (!statSync(folder).isDirectory()) continue;
+    if (kindOf(folder) !== 'folder') continue;
     const files: Record<string, string> = {};
     for (const file of readdirSync(folder).sort()) {
       const path = join(folder, file);
-      if (statSync(path).isFile()) files[file] = readText(path);
+      if (kindOf(path) !== 'file') {
+        if (kindOf(path) === 'missing')
+          problems.push(fileProblem(path, 'Cannot read this template file (a broken link?).'));
+        continue;
+      }
+      const text = readText(path, problems);
+      if (text !== undefined) files[file] = text;
     }
     templates.set(name, { name, files });
   }
@@ -123,6 +142,13 @@ function fileProblem(file: string, message: string, path: string[] = []): Proble
   return { severity: 'error', file, line: 0, column: 0, path: jsonPath(path), message };
 }
 
-function readText(path: string): string {
-  return readFileSync(path, 'utf8');
+function readText(path: string, problems: Problem[]): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.push(
+      fileProblem(path, `Cannot read the file: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    return undefined;
+  }
 }

@@ -1,20 +1,58 @@
-/** Sample data for checking templates: the catalog's example of each event and the example profile. */
+/**
+ * Sample data for checking templates: the catalog's example of each event and the example
+ * profile, and their sparse twins with every optional field left out, because real customers
+ * and real events are often sparse.
+ */
 import { exampleProfile } from '../customer/profile.ts';
-import { eventCatalog, isCatalogEventType } from '../events/catalog.ts';
+import { eventCatalog, isCatalogEventType, parseEventDetail } from '../events/catalog.ts';
 import type { TemplateContext } from './templates.ts';
 
 export function sampleEventDetail(detailType: string): Record<string, unknown> | undefined {
-  return isCatalogEventType(detailType) ? { ...eventCatalog[detailType].example } : undefined;
+  return isCatalogEventType(detailType) ? structuredClone(eventCatalog[detailType].example) : undefined;
 }
 
-export function sampleContext(options: {
+/** The catalog's example with every field the catalog does not require removed, at any depth. */
+export function sparseEventDetail(detailType: string): Record<string, unknown> | undefined {
+  const detail = sampleEventDetail(detailType);
+  if (detail === undefined) return undefined;
+  const stillValid = (): boolean => parseEventDetail(detailType, detail).ok;
+  const prune = (node: Record<string, unknown>): void => {
+    for (const key of Object.keys(node)) {
+      const value = node[key];
+      Reflect.deleteProperty(node, key);
+      if (stillValid()) continue;
+      node[key] = value;
+      if (Array.isArray(value)) {
+        for (const item of value) if (isRecord(item)) prune(item);
+      } else if (isRecord(value)) {
+        prune(value);
+      }
+    }
+  };
+  prune(detail);
+  return detail;
+}
+
+/** A customer the system knows nothing about yet: no address, no attributes, no consent. */
+export function sparseProfile(customerId: string): Record<string, unknown> {
+  return {
+    customerId,
+    consent: { email: 'unknown', sms: 'unknown', push: 'unknown' },
+    attributes: {},
+    tags: [],
+  };
+}
+
+export interface SampleOptions {
   detailType: string;
   journeyId: string;
   journeyName: string;
   stepId: string;
   values: Record<string, unknown>;
   unsubscribeBaseUrl: string;
-}): TemplateContext {
+}
+
+export function sampleContext(options: SampleOptions): TemplateContext {
   return {
     profile: { ...exampleProfile },
     event: sampleEventDetail(options.detailType) ?? {},
@@ -28,4 +66,16 @@ export function sampleContext(options: {
     journey: { id: options.journeyId, name: options.journeyName, stepId: options.stepId },
     unsubscribeUrl: `${options.unsubscribeBaseUrl}?token=sample`,
   };
+}
+
+/** The same context for a sparse event or a sparse profile. */
+export function sparseContext(options: SampleOptions, sparse: 'event' | 'profile'): TemplateContext {
+  const full = sampleContext(options);
+  return sparse === 'event'
+    ? { ...full, event: sparseEventDetail(options.detailType) ?? {} }
+    : { ...full, profile: sparseProfile(exampleProfile.customerId) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -45,12 +45,18 @@ export type RenderResult =
   { ok: true; message: RenderedMessage } | { ok: false; problems: TemplateProblem[] };
 
 // Strict: a misspelt variable is an error, never a blank in a customer's message. lenientIf keeps
-// `{% if x %}` and `| default:` usable for optional fields.
+// `{% if x %}` and `| default:` usable for optional fields. No file system (an empty in-memory one),
+// so `{% render 'x' %}` cannot pull files from wherever the process runs, and limits so a template
+// like `{% for i in (1..300000000) %}` fails instead of taking the process down.
 const engineOptions = {
   strictVariables: true,
   strictFilters: true,
   lenientIf: true,
   jsTruthy: true,
+  templates: {},
+  parseLimit: 200_000,
+  renderLimit: 1_000,
+  memoryLimit: 10_000_000,
 } as const;
 const plainEngine = new Liquid(engineOptions);
 // HTML parts escape every output: event data (a chat summary, a social comment) must not become markup.

@@ -1,0 +1,99 @@
+/** Event matchers (trigger, exits, waits, history): the event must exist and the filter must be able to match. */
+import { catalogEventTypes, isCatalogEventType, parseEventDetail } from '../../events/catalog.ts';
+import { validatePattern } from '../../events/pattern.ts';
+import { sampleEventDetail } from '../../render/sample.ts';
+import { didYouMean } from '../../text/suggest.ts';
+import type { PathSegment } from '../problem.ts';
+import type { EventMatcher } from '../schema.ts';
+import { isRecord, ownValue, type Report } from './scope.ts';
+
+export function checkMatcher(matcher: EventMatcher, at: PathSegment[], report: Report): void {
+  if (!isCatalogEventType(matcher.event)) {
+    report([...at, 'event'], `"${matcher.event}" is not an event in the catalog.`, {
+      expected: `one of ${catalogEventTypes.join(', ')}`,
+      hint:
+        didYouMean(matcher.event, catalogEventTypes) ??
+        'new event types are added to shared/events/catalog.ts',
+    });
+    return;
+  }
+  if (matcher.filter === undefined) return;
+  const problems = validatePattern(matcher.filter);
+  for (const issue of problems) {
+    const [message, hint] = splitHint(issue.message);
+    report([...at, 'filter', ...issue.path], message, { hint });
+  }
+  if (problems.length > 0) return;
+  checkFilterFields(
+    matcher.event,
+    matcher.filter,
+    sampleEventDetail(matcher.event),
+    [...at, 'filter'],
+    report,
+  );
+  const customer = ownValue(matcher.filter, 'customerId');
+  if (Array.isArray(customer) && customer.some((rule) => isRecord(rule) && rule.exists === false)) {
+    report(
+      [...at, 'filter', 'customerId'],
+      'Journeys follow one customer: an event without a customerId cannot start or end one.',
+    );
+  }
+}
+
+/** Every field a filter names, at any depth and inside $or, must exist in the event; else it never matches. */
+function checkFilterFields(
+  detailType: string,
+  filter: Record<string, unknown>,
+  example: unknown,
+  at: PathSegment[],
+  report: Report,
+): void {
+  // EventBridge matches a field inside an array of objects against each element.
+  const shape = Array.isArray(example) ? example.find(isRecord) : example;
+  const known = isRecord(shape) ? Object.keys(shape) : [];
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$or') {
+      if (Array.isArray(value)) {
+        value.forEach((alternative, index) => {
+          if (isRecord(alternative))
+            checkFilterFields(detailType, alternative, shape, [...at, '$or', index], report);
+        });
+      }
+      continue;
+    }
+    if (!isRecord(shape) || !Object.hasOwn(shape, key)) {
+      report(
+        [...at, key],
+        `"${detailType}" events have no field "${key}" here: this filter would never match.`,
+        {
+          expected: known.length > 0 ? `one of ${known.join(', ')}` : 'no nested fields',
+          hint: didYouMean(key, known),
+        },
+      );
+      continue;
+    }
+    if (isRecord(value)) checkFilterFields(detailType, value, shape[key], [...at, key], report);
+  }
+}
+
+/** Moves a trailing "did you mean ...?" out of a message and into the hint. */
+function splitHint(message: string): [string, string | undefined] {
+  const match = /^(.*?);? (did you mean "[^"]+"\?)$/s.exec(message);
+  return match?.[1] === undefined || match[2] === undefined
+    ? [message, undefined]
+    : [`${match[1]}.`, match[2]];
+}
+
+/** Whether the catalog requires a field: the example without it no longer parses. */
+export function isRequiredEventField(detailType: string, reference: string): boolean {
+  const example = sampleEventDetail(detailType);
+  if (example === undefined) return true;
+  const copy = structuredClone(example);
+  const segments = reference.split('.').slice(1);
+  const last = segments.pop();
+  let parent: unknown = copy;
+  for (const segment of segments) parent = isRecord(parent) ? ownValue(parent, segment) : undefined;
+  if (last === undefined || !isRecord(parent)) return true;
+  Reflect.deleteProperty(parent, last);
+  return !parseEventDetail(detailType, copy).ok;
+}

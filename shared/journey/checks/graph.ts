@@ -1,0 +1,104 @@
+/** The journey as a graph: every step reachable, every path ending, no spinning loops, holdouts kept silent. */
+import { didYouMean } from '../../text/suggest.ts';
+import { loopsWithoutWait, reachableFrom, stepById, stepEdges, stepsThatCanEnd } from '../graph.ts';
+import type { Journey } from '../schema.ts';
+import { worstCaseSeconds } from '../timing.ts';
+import type { Report } from './scope.ts';
+
+/** Step Functions Standard executions run for at most a year. */
+const MAX_EXECUTION_SECONDS = 365 * 86_400;
+
+/** Returns false when the graph is too broken (a dangling step) for later checks to make sense. */
+export function checkGraph(journey: Journey, report: Report): boolean {
+  const ids = Object.keys(journey.steps);
+  if (stepById(journey, journey.start) === undefined) {
+    report(['start'], `The start step "${journey.start}" does not exist.`, {
+      hint: didYouMean(journey.start, ids),
+    });
+    return false;
+  }
+  let dangling = false;
+  for (const [id, step] of Object.entries(journey.steps)) {
+    for (const edge of stepEdges(step)) {
+      if (stepById(journey, edge.to) !== undefined) continue;
+      dangling = true;
+      report(['steps', id, ...edge.field], `Unknown step "${edge.to}".`, {
+        expected: `one of ${ids.join(', ')}`,
+        hint: didYouMean(edge.to, ids),
+      });
+    }
+  }
+  if (dangling) return false;
+  const reachable = reachableFrom(journey, journey.start);
+  for (const id of ids) {
+    if (!reachable.has(id)) {
+      report(['steps', id], `Step "${id}" is unreachable: no step leads to it from "${journey.start}".`, {
+        hint: 'link it from another step with "next", or remove it',
+      });
+    }
+  }
+  for (const loop of loopsWithoutWait(journey)) {
+    report(
+      ['steps', loop[0] ?? ''],
+      `Steps ${loop.map((id) => `"${id}"`).join(' -> ')} loop back with no wait in between.`,
+      {
+        hint: 'a loop must pass through a wait or waitForEvent, or customers would spin for ever',
+      },
+    );
+  }
+  checkEnds(journey, reachable, report);
+  checkHoldouts(journey, report);
+  const longest = worstCaseSeconds(journey, 0);
+  if (longest !== undefined && longest > MAX_EXECUTION_SECONDS) {
+    report(
+      ['start'],
+      `A customer may spend ${Math.ceil(longest / 86_400)} days in this journey; Step Functions runs an execution for at most 365.`,
+      {
+        hint: 'shorten the waits, or split the journey in two with an emitted event',
+      },
+    );
+  }
+  return true;
+}
+
+function checkEnds(journey: Journey, reachable: ReadonlySet<string>, report: Report): void {
+  const canEnd = stepsThatCanEnd(journey);
+  const stuck = [...reachable].filter((id) => !canEnd.has(id));
+  // One error per trap, at the step that leads into it, rather than one per step inside it.
+  const leadsInto = (id: string): boolean =>
+    [...reachable].some((from) => {
+      const step = stepById(journey, from);
+      return canEnd.has(from) && step !== undefined && stepEdges(step).some((edge) => edge.to === id);
+    });
+  const entries = stuck.filter(leadsInto);
+  const reported = entries.length > 0 || stuck[0] === undefined ? entries : [stuck[0]];
+  for (const id of reported) {
+    const others = [...reachableFrom(journey, id)].filter((other) => other !== id);
+    const after = others.length > 0 ? ` or the steps after it (${others.join(', ')})` : '';
+    report(['steps', id], `No "end" step can be reached from step "${id}"${after}.`, {
+      hint: 'every path must eventually lead to a step of type "end"',
+    });
+  }
+}
+
+/** A holdout is the control group of a split: a message on its way would spoil the measurement. */
+function checkHoldouts(journey: Journey, report: Report): void {
+  for (const [id, step] of Object.entries(journey.steps)) {
+    if (step.type !== 'split') continue;
+    step.paths.forEach((path, index) => {
+      if (!path.holdout) return;
+      const sends = [...reachableFrom(journey, path.next)].filter(
+        (other) => stepById(journey, other)?.type === 'send',
+      );
+      if (sends.length > 0) {
+        report(
+          ['steps', id, 'paths', index, 'next'],
+          `Holdout path "${path.name}" leads to ${sends.map((other) => `"${other}"`).join(', ')}, which send messages.`,
+          {
+            hint: 'a holdout path goes straight to an end step',
+          },
+        );
+      }
+    });
+  }
+}

@@ -1,0 +1,39 @@
+/** What every journey check works with: the journey, its project, sample values and where to report. */
+import type { TemplateSource } from '../../render/templates.ts';
+import type { PathSegment, Problem } from '../problem.ts';
+import type { Journey, Settings } from '../schema.ts';
+import type { SourcePosition } from '../source.ts';
+
+export interface ValidationContext {
+  settings: Settings;
+  templates: ReadonlyMap<string, TemplateSource>;
+}
+
+export type Report = (
+  path: readonly PathSegment[],
+  message: string,
+  extra?: {
+    expected?: string | undefined;
+    hint?: string | undefined;
+    severity?: Problem['severity'];
+    /** Where to point when the path alone would point elsewhere (the second of two duplicate keys). */
+    position?: SourcePosition;
+  },
+) => void;
+
+export interface JourneyScope {
+  journey: Journey;
+  context: ValidationContext;
+  /** The journey's values as they would be for the catalog's example of the trigger event. */
+  values: Record<string, unknown>;
+  report: Report;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An own property, never one inherited from Object.prototype. */
+export function ownValue(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}

@@ -1,0 +1,62 @@
+/** settings.json, and the caps journeys add to it. */
+import type { CapRule, Settings } from '../schema.ts';
+import type { Report } from './scope.ts';
+
+export function checkSettings(settings: Settings, report: Report): void {
+  settings.caps.forEach((cap, index) => {
+    if (settings.caps.findIndex((other) => other.id === cap.id) !== index) {
+      report(['caps', index, 'id'], `Cap id "${cap.id}" is used twice; journeys refer to caps by id.`);
+    }
+  });
+  for (const channel of ['email', 'sms', 'push'] as const) {
+    const window = settings.quietHours[channel];
+    if (window !== null && window.start === window.end) {
+      report(['quietHours', channel], `Quiet hours for ${channel} start and end at ${window.start}.`, {
+        hint: 'use null for no quiet hours',
+      });
+    }
+  }
+  // SES accepts "Name <address>" or a bare address; anything else fails on every send.
+  if (
+    !/^(?:[^<>]+ <[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)$/.test(
+      settings.senders.email.from,
+    )
+  ) {
+    report(['senders', 'email', 'from'], `"${settings.senders.email.from}" is not an email sender.`, {
+      expected: '"Name <address@example.com>" or "address@example.com", an identity verified in SES',
+    });
+  }
+}
+
+export function checkJourneyCaps(
+  caps: readonly CapRule[],
+  globalCaps: readonly CapRule[],
+  report: Report,
+): void {
+  caps.forEach((cap, index) => {
+    if (caps.findIndex((other) => other.id === cap.id) !== index) {
+      report(['caps', index, 'id'], `Cap id "${cap.id}" is used twice.`);
+    }
+    const global = globalCaps.find((other) => other.id === cap.id);
+    if (global === undefined) return;
+    if (cap.limit > global.limit) {
+      report(
+        ['caps', index, 'limit'],
+        `Cap "${cap.id}" allows ${cap.limit}, more than the global ${global.limit}: a journey may tighten a global cap, never loosen it.`,
+        { expected: `at most ${global.limit}` },
+      );
+    }
+    if (
+      JSON.stringify(cap.window) !== JSON.stringify(global.window) ||
+      JSON.stringify(cap.channels) !== JSON.stringify(global.channels)
+    ) {
+      report(
+        ['caps', index],
+        `Cap "${cap.id}" changes the window or channels of the global cap of the same id.`,
+        {
+          hint: 'keep the same window and channels and lower the limit, or give the cap a new id',
+        },
+      );
+    }
+  });
+}

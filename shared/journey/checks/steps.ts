@@ -1,0 +1,144 @@
+/** Checks particular to one kind of step, and to the journey's exits. */
+import { isCatalogEventType, parseEventDetail } from '../../events/catalog.ts';
+import { sampleContext } from '../../render/sample.ts';
+import type { PathSegment } from '../problem.ts';
+import { resolveReference } from '../references.ts';
+import { isReference, type Journey, type StepOfType } from '../schema.ts';
+import { checkMatcher, isRequiredEventField } from './events.ts';
+import { checkValue, sampleOptions } from './references.ts';
+import type { JourneyScope, Report } from './scope.ts';
+
+/** Added to every emitted detail by the compiler. */
+const EMIT_RESERVED_KEYS = ['customerId', 'journeyId'];
+
+export function checkExits(journey: Journey, report: Report): void {
+  journey.exitOn.forEach((exit, index) => {
+    checkMatcher(exit, ['exitOn', index], report);
+    if (exit.event !== journey.trigger.event) return;
+    const bothUnfiltered = exit.filter === undefined && journey.trigger.filter === undefined;
+    report(
+      ['exitOn', index, 'event'],
+      bothUnfiltered
+        ? `The journey exits on its own trigger "${exit.event}": every customer would leave at once.`
+        : `The journey exits on its own trigger "${exit.event}": a customer whose trigger event also matches this exit's filter leaves at once.`,
+      {
+        severity: bothUnfiltered ? 'error' : 'warning',
+        hint: 'make sure the two filters can never match the same event, or exit on another event',
+      },
+    );
+  });
+}
+
+export function checkEmit(id: string, step: StepOfType<'emit'>, scope: JourneyScope): void {
+  const { journey, report } = scope;
+  const at: PathSegment[] = ['steps', id];
+  if (step.source.startsWith('aws.')) {
+    report([...at, 'source'], `EventBridge refuses events whose source starts with "aws.".`, {
+      hint: 'use "waymark.journeys"',
+    });
+  }
+  const triggerSources = journey.trigger.source === undefined ? undefined : [journey.trigger.source].flat();
+  if (
+    step.event === journey.trigger.event &&
+    (triggerSources === undefined || triggerSources.includes(step.source))
+  ) {
+    report(
+      [...at, 'event'],
+      `This step emits "${step.event}", the journey's own trigger: every customer would start the journey again, without end.`,
+    );
+  }
+  for (const [key, value] of Object.entries(step.detail)) {
+    if (EMIT_RESERVED_KEYS.includes(key)) {
+      report(
+        [...at, 'detail', key],
+        `"${key}" is added to every emitted event by Waymark; it cannot be set here.`,
+      );
+      continue;
+    }
+    // Step Functions puts the event on the bus itself: it sees the execution state, not the profile.
+    checkValue(value, [...at, 'detail', key], scope, ['event', 'values', 'trigger']);
+    if (!isReference(value)) continue;
+    checkEmitReference(value.from, [...at, 'detail', key, 'from'], key, scope);
+  }
+  checkEmittedShape(id, step, scope);
+}
+
+/** A path Step Functions reads must exist in every execution: a missing one stops the execution, uncaught. */
+function checkEmitReference(reference: string, at: PathSegment[], key: string, scope: JourneyScope): void {
+  const { journey, report } = scope;
+  const segments = reference.split('.');
+  if (segments.some((segment) => /^\d+$/.test(segment))) {
+    report(at, `"${reference}" reads into a list; the list may be shorter in a real event.`, {
+      hint: "carry the value in the journey's values instead",
+    });
+    return;
+  }
+  if (segments[0] === 'values' && segments.length > 2) {
+    report(at, `"${reference}" reads inside a value; only a whole value is sure to exist.`, {
+      hint: `add a value for it: "values": { "${key}": { "from": "event.${segments.slice(2).join('.')}" } }`,
+    });
+    return;
+  }
+  if (
+    segments[0] === 'event' &&
+    isCatalogEventType(journey.trigger.event) &&
+    !isRequiredEventField(journey.trigger.event, reference)
+  ) {
+    report(
+      at,
+      `"${reference}" is optional in "${journey.trigger.event}" events: when it is missing, Step Functions stops the whole execution.`,
+      {
+        hint: `carry it in the journey's values (a missing field becomes null there) and use "values.${key}"`,
+      },
+    );
+  }
+}
+
+/** Other journeys rely on the catalog: an emitted catalog event must have what the catalog requires. */
+function checkEmittedShape(id: string, step: StepOfType<'emit'>, scope: JourneyScope): void {
+  if (!isCatalogEventType(step.event) || !isCatalogEventType(scope.journey.trigger.event)) return;
+  const sample = sampleContext(sampleOptions(scope.journey, id, scope.values));
+  const detail: Record<string, unknown> = { customerId: 'sample-customer', journeyId: scope.journey.id };
+  for (const [key, value] of Object.entries(step.detail)) {
+    if (!isReference(value)) {
+      detail[key] = value;
+      continue;
+    }
+    const resolution = resolveReference(value.from, sample);
+    if (resolution.found) detail[key] = resolution.value;
+  }
+  const parsed = parseEventDetail(step.event, detail);
+  if (parsed.ok) return;
+  for (const problem of parsed.problems) {
+    const field = problem.path.join('.');
+    scope.report(
+      ['steps', id, 'detail', ...problem.path.slice(0, 1)],
+      `The emitted "${step.event}" does not match the catalog${field === '' ? '' : ` at "${field}"`}: ${problem.message}`,
+    );
+  }
+}
+
+export function checkSplit(id: string, step: StepOfType<'split'>, report: Report): void {
+  const at: PathSegment[] = ['steps', id];
+  const total = step.paths.reduce((sum, path) => sum + path.weight, 0);
+  if (total !== 100)
+    report([...at, 'paths'], `The path weights add up to ${total}; they must add up to 100 (percent).`);
+  const names = step.paths.map((path) => path.name);
+  names.forEach((name, index) => {
+    if (names.indexOf(name) !== index)
+      report([...at, 'paths', index, 'name'], `Path name "${name}" is used twice.`);
+  });
+}
+
+export function checkWait(id: string, step: StepOfType<'wait'>, report: Report): void {
+  const until = step.until;
+  if (until?.kind !== 'localWindow') return;
+  const at: PathSegment[] = ['steps', id, 'until'];
+  if (until.start === until.end) {
+    report([...at, 'end'], `The window starts and ends at ${until.start}, so it is never open.`);
+  }
+  const days = until.days ?? [];
+  days.forEach((day, index) => {
+    if (days.indexOf(day) !== index) report([...at, 'days', index], `"${day}" is listed twice.`);
+  });
+}
