@@ -188,3 +188,135 @@ describe('hints and single reports', () => {
     );
   });
 });
+
+describe('what would break at run time', () => {
+  const social = JSON.parse(readFileSync('journeys/social-engagement.json', 'utf8'));
+  const support = JSON.parse(readFileSync('journeys/support-call-followup.json', 'utf8'));
+
+  it('refuses a template that reads an optional event field without a default', () => {
+    const templates = withTemplate('bare-optional', {
+      'email.subject.liquid': 'About {{ event.post.topic }}',
+      'email.text.liquid': 'You said {{ event.text }}. {{ unsubscribeUrl }}',
+    });
+    const journey = structuredClone(social);
+    journey.steps['follow-up'].template = 'bare-optional';
+    const errors = journeyProblems(journey, templates).filter((problem) => problem.severity === 'error');
+    expect(errors.map((problem) => problem.message)).toEqual([
+      expect.stringContaining('event.post.topic is optional in "social.engagement" events'),
+      expect.stringContaining('event.text is optional'),
+    ]);
+    expect(errors[0]?.hint).toContain('| default:');
+  });
+
+  it('checks filter fields at every depth and inside $or', () => {
+    const journey = structuredClone(social);
+    journey.trigger.filter = {
+      post: { topik: ['trail'] },
+      $or: [{ network: ['facebook'] }, { acton: ['like'] }],
+    };
+    const paths = journeyProblems(journey).map((problem) => [problem.path, problem.hint]);
+    expect(paths).toEqual([
+      ['$.trigger.filter.post.topik', 'did you mean "topic"?'],
+      ['$.trigger.filter.$or[1].acton', 'did you mean "action"?'],
+    ]);
+  });
+
+  it('keeps holdout paths silent', () => {
+    const journey = structuredClone(social);
+    journey.start = 'ab';
+    journey.steps.ab = {
+      type: 'split',
+      paths: [
+        { name: 'test', weight: 90, next: 'next-day-preferred-hour' },
+        { name: 'control', weight: 10, holdout: true, next: 'follow-up' },
+      ],
+    };
+    expect(journeyProblems(journey)).toEqual([
+      expect.objectContaining({
+        path: '$.steps.ab.paths[1].next',
+        message: expect.stringContaining('"follow-up"'),
+      }),
+    ]);
+  });
+
+  it('refuses an emit that would restart the journey, or break the catalog, or set reserved fields', () => {
+    const journey = structuredClone(cart);
+    journey.steps.retarget.event = 'cart.abandoned';
+    expect(journeyProblems(journey).map((problem) => problem.message)).toContainEqual(
+      expect.stringContaining("the journey's own trigger"),
+    );
+    const order = structuredClone(cart);
+    order.steps.retarget.event = 'order.placed';
+    order.steps.retarget.detail = { orderId: 'x', customerId: 'someone-else' };
+    const messages = journeyProblems(order).map((problem) => problem.message);
+    expect(messages).toContainEqual(expect.stringContaining('"customerId" is added to every emitted event'));
+    expect(messages).toContainEqual(
+      expect.stringContaining('The emitted "order.placed" does not match the catalog at "total"'),
+    );
+  });
+
+  it('refuses what Step Functions would read as a path or a reference typed wrong', () => {
+    const journey = structuredClone(cart);
+    journey.values.banner = { 'text.$': 'hello' };
+    journey.values.link = { form: 'event.cartUrl' };
+    const problems = journeyProblems(journey);
+    expect(problems).toContainEqual(expect.objectContaining({ path: '$.values.banner["text.$"]' }));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ path: '$.values.link.form', hint: 'did you mean "from"?' }),
+    );
+  });
+
+  it('reads only trigger fields the execution state has', () => {
+    const journey = structuredClone(cart);
+    journey.values.kind = { from: 'trigger.detailType' };
+    expect(journeyProblems(journey)).toContainEqual(expect.objectContaining({ path: '$.values.kind.from' }));
+  });
+
+  it('warns when a condition compares a field with a value of another type', () => {
+    const journey = structuredClone(support);
+    journey.steps['was-it-resolved'].cases[0].when = { field: 'event.resolved', equals: 'false' };
+    expect(journeyProblems(journey)).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringContaining(
+          '"event.resolved" is a boolean in the catalog, so equals "false" never holds',
+        ),
+      }),
+    ]);
+  });
+
+  it('refuses a journey longer than a Step Functions execution, and a window that never opens', () => {
+    const journey = structuredClone(cart);
+    journey.steps['wait-an-hour'].duration = '52w';
+    journey.steps['await-order'].timeout = '2w';
+    expect(journeyProblems(journey)).toContainEqual(
+      expect.objectContaining({ path: '$.start', message: expect.stringContaining('at most 365') }),
+    );
+    const window = structuredClone(cart);
+    window.steps['wait-an-hour'] = {
+      type: 'wait',
+      until: { kind: 'localWindow', start: '09:00', end: '09:00', days: ['mon', 'mon'] },
+      next: 'remind',
+    };
+    expect(journeyProblems(window).map((problem) => problem.path)).toEqual([
+      '$.steps["wait-an-hour"].until.end',
+      '$.steps["wait-an-hour"].until.days[1]',
+    ]);
+  });
+
+  it('refuses a trigger filter that lets events without a customer in', () => {
+    const journey = structuredClone(cart);
+    journey.trigger.filter = { customerId: [{ exists: false }] };
+    expect(journeyProblems(journey)).toContainEqual(
+      expect.objectContaining({ path: '$.trigger.filter.customerId' }),
+    );
+  });
+
+  it('warns when the exit event is the trigger event with filters that may overlap', () => {
+    const journey = structuredClone(cart);
+    journey.exitOn = [{ event: 'cart.abandoned', filter: { device: ['desktop'] } }];
+    expect(journeyProblems(journey)).toEqual([
+      expect.objectContaining({ severity: 'warning', path: '$.exitOn[0].event' }),
+    ]);
+  });
+});

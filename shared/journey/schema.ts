@@ -58,6 +58,8 @@ const jsonLiteralSchema: z.ZodType<JsonLiteral> = z.json();
 
 // The trigger is the raw EventBridge envelope in the state: only the fields named the same there.
 const REFERENCE_PATTERN = /^(?:(event|profile|values)(\.[A-Za-z0-9_-]+)+|trigger\.(id|time|source))$/;
+export const REFERENCE_HELP =
+  'a reference reads "event.<field>", "profile.<field>", "values.<name>", or "trigger.id", "trigger.time" or "trigger.source"';
 
 /** Where a value comes from at run time: the trigger event's detail, the profile, or the journey's values. */
 export const valueReferenceSchema = z.strictObject({
@@ -82,6 +84,7 @@ export function isReference(value: ValueExpression): value is { from: string } {
     value !== null &&
     !Array.isArray(value) &&
     typeof value.from === 'string' &&
+    REFERENCE_PATTERN.test(value.from) &&
     Object.keys(value).length === 1
   );
 }

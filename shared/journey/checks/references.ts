@@ -9,6 +9,7 @@ import {
   type FieldCondition,
   isReference,
   type Journey,
+  REFERENCE_HELP,
   type ValueExpression,
 } from '../schema.ts';
 import { checkMatcher } from './events.ts';
@@ -74,13 +75,19 @@ function checkLiteral(value: unknown, at: PathSegment[], report: Report): void {
         typeof value[key] === 'string' &&
         /^(event|profile|values|trigger)\./.test(value[key])),
   );
-  if (meant !== undefined) {
+  if (meant === 'from' && keys.length === 1) {
+    report(
+      [...at, meant],
+      `${JSON.stringify(value.from)} is not a reference Waymark can read: ${REFERENCE_HELP}.`,
+      {
+        hint: 'as written it would be sent as a literal object',
+      },
+    );
+  } else if (meant !== undefined) {
     report(
       [...at, meant],
       `This looks like a reference, but a reference is exactly {"from": "..."}; as written it is sent as a literal object.`,
-      {
-        hint: meant === 'from' ? 'remove the other properties' : `did you mean "from"?`,
-      },
+      { hint: meant === 'from' ? 'remove the other properties' : `did you mean "from"?` },
     );
   }
   for (const key of keys) {
