@@ -432,6 +432,32 @@ describe('cost model', () => {
     expect(cost.usdPerThousandCustomers).toBeCloseTo(cost.stateTransitions * USD_PER_TRANSITION * 1000, 6);
   });
 
+  // Counted by hand from the journey file, not from the compiler's own graph walk.
+  it('matches a hand count: 12 transitions, 5 function calls, 1 PutEvents, 2 messages, $0.30 per 1,000', () => {
+    expect(cost.longestPath).toEqual([
+      'Waymark.Start',
+      'Waymark.Enter',
+      'Waymark.Admitted',
+      'wait-an-hour',
+      'remind',
+      'remind.outcome',
+      'await-order',
+      'nudge',
+      'nudge.outcome',
+      'retarget',
+      'done',
+      'Waymark.Completed',
+    ]);
+    expect(cost).toMatchObject({
+      stateTransitions: 12,
+      lambdaInvocations: 5,
+      serviceCalls: 1,
+      messages: 2,
+      transitionsPerMessage: 6,
+      usdPerThousandCustomers: 0.3,
+    });
+  });
+
   // The usual cart-abandonment customer does not order within a day: the timeout path is the longest.
   it('takes the waitForEvent timeout branch into account (it is not an error path)', () => {
     expect(cost.longestPath).toEqual(expect.arrayContaining(['await-order', 'nudge', 'retarget', 'done']));
