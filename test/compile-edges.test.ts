@@ -80,7 +80,11 @@ const input = {
     signal: {
       type: 'emit',
       event: 'retargeting.audience.requested',
-      detail: { audience: 'carts', offerCode: { from: 'values.offerCode' }, reason: { from: 'trigger.source' } },
+      detail: {
+        audience: 'carts',
+        offerCode: { from: 'values.offerCode' },
+        reason: { from: 'trigger.source' },
+      },
       next: 'done',
     },
     done: { type: 'end' },
