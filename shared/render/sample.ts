@@ -11,8 +11,17 @@ export function sampleEventDetail(detailType: string): Record<string, unknown> |
   return isCatalogEventType(detailType) ? structuredClone(eventCatalog[detailType].example) : undefined;
 }
 
+const sparseDetails = new Map<string, Record<string, unknown> | undefined>();
+
 /** The catalog's example with every field the catalog does not require removed, at any depth. */
 export function sparseEventDetail(detailType: string): Record<string, unknown> | undefined {
+  // The catalog does not change while the process runs: work each event type out once.
+  if (!sparseDetails.has(detailType)) sparseDetails.set(detailType, pruneOptional(detailType));
+  const sparse = sparseDetails.get(detailType);
+  return sparse === undefined ? undefined : structuredClone(sparse);
+}
+
+function pruneOptional(detailType: string): Record<string, unknown> | undefined {
   const detail = sampleEventDetail(detailType);
   if (detail === undefined) return undefined;
   const stillValid = (): boolean => parseEventDetail(detailType, detail).ok;
