@@ -352,25 +352,35 @@ describe('Express eligibility', () => {
     expect(new Set(timeouts(standard))).toEqual(new Set([60]));
   });
 
-  it('counts throttling retries and task time: a second send makes the same journey too long for Express', () => {
+  it('counts every attempt and retry: a third send makes the same journey too long for Express', () => {
     const journey = quickJourney('express');
-    const longer = journeySchema.parse({
-      ...journey,
-      steps: {
-        ...journey.steps,
-        receipt: { ...journey.steps.receipt, next: 'again' },
-        again: {
-          type: 'send',
-          channel: 'email',
-          template: 'order-receipt',
-          category: 'transactional',
-          next: 'done',
+    const { receipt: _replaced, ...otherSteps } = journey.steps;
+    const withSends = (count: number) =>
+      journeySchema.parse({
+        ...journey,
+        steps: {
+          ...otherSteps,
+          ...Object.fromEntries(
+            Array.from({ length: count }, (_, index) => [
+              `send-${index}`,
+              {
+                type: 'send',
+                channel: 'email',
+                template: 'order-receipt',
+                category: 'transactional',
+                next: index + 1 < count ? `send-${index + 1}` : 'done',
+              },
+            ]),
+          ),
+          settle: { type: 'wait', duration: '30s', next: 'send-0' },
         },
-      },
-    });
-    // 30 s wait + 2 sends x (122 s of throttling retries + 10 s) + enter and finish at 10 s each = 314 s.
-    expect(compileJourney(longer, settings).expressEligible.reasons).toEqual([
-      expect.stringContaining('up to 314 s'),
+      });
+    // Hand count with Express policies (10 s timeout, 2 retries each for throttling and Lambda errors):
+    // enter 3 x 10 + 1 + 2 = 33 s; each send 5 x 10 + 2 + 4 + 1 + 2 = 59 s plus its failure record 33 s;
+    // finish 33 s. With a 30 s wait: 2 sends = 280 s (fits), 3 sends = 372 s (does not).
+    expect(compileJourney(withSends(2), settings).expressEligible).toEqual({ eligible: true, reasons: [] });
+    expect(compileJourney(withSends(3), settings).expressEligible.reasons).toEqual([
+      expect.stringContaining('up to 372 s'),
     ]);
   });
 

@@ -20,7 +20,7 @@ import { durationSeconds } from '../time/duration.ts';
 import { nativeChoice } from './choice.ts';
 import { type CostReport, estimateCost } from './cost.ts';
 import { assertNever } from './graph.ts';
-import { EVENTS_RETRY, LAMBDA_SERVICE_RETRY, taskTimeoutSeconds, THROTTLED_RETRY } from './policies.ts';
+import { policiesFor } from './policies.ts';
 import { expressEligibility } from './timing.ts';
 import {
   type EventMatcher,
@@ -193,8 +193,8 @@ function stepsTask(
     },
     ResultSelector: { 'outcome.$': '$.Payload' },
     ResultPath: options.resultPath,
-    TimeoutSeconds: taskTimeoutSeconds(journey),
-    Retry: [LAMBDA_SERVICE_RETRY],
+    TimeoutSeconds: policiesFor(journey).taskTimeoutSeconds,
+    Retry: [policiesFor(journey).lambdaService],
     Catch: [
       {
         ErrorEquals: ['States.ALL'],
@@ -365,8 +365,8 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
     },
     ResultSelector: { 'outcome.$': '$.Payload' },
     ResultPath: stepResultPath(id),
-    TimeoutSeconds: taskTimeoutSeconds(journey),
-    Retry: [THROTTLED_RETRY, LAMBDA_SERVICE_RETRY],
+    TimeoutSeconds: policiesFor(journey).taskTimeoutSeconds,
+    Retry: [policiesFor(journey).throttled, policiesFor(journey).lambdaService],
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: stepResultPath(id), Next: failed }],
     Next: outcome,
   };
@@ -452,7 +452,7 @@ function compileWaitForEvent(
       // The resume function answers with a small AwaitedEvent, not the whole event: the state stays small.
       ResultPath: stepResultPath(id),
       TimeoutSeconds: timeoutSeconds,
-      Retry: [LAMBDA_SERVICE_RETRY],
+      Retry: [policiesFor(journey).lambdaService],
       Catch: [timedOut, { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.failed }],
       Next: step.onEvent,
     },
@@ -569,8 +569,8 @@ function compileEmit(journey: Journey, id: string, step: StepOfType<'emit'>): Re
       },
       // A rejected entry fails the task (EventBridge.FailedEntry), so a success needs no checking.
       ResultPath: null,
-      TimeoutSeconds: taskTimeoutSeconds(journey),
-      Retry: [EVENTS_RETRY],
+      TimeoutSeconds: policiesFor(journey).taskTimeoutSeconds,
+      Retry: [policiesFor(journey).events],
       // A lost audience signal must not stop the customer's journey; the error stays in the state.
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: stepResultPath(id), Next: step.next }],
       Next: step.next,

@@ -1,4 +1,7 @@
-/** How compiled journeys retry and time out: one place, read by the compiler and the timing model. */
+/**
+ * How compiled journeys retry and time out: one place, read by the compiler and the timing model.
+ * Express runs end at five minutes, so their tasks time out sooner and retry less.
+ */
 import type { Retrier } from '../asl/types.ts';
 import { TASK_ERRORS } from '../contract/tasks.ts';
 import type { Journey } from './schema.ts';
@@ -6,50 +9,60 @@ import type { Journey } from './schema.ts';
 /** Express workflows run for at most five minutes. */
 export const EXPRESS_MAX_SECONDS = 300;
 
-/**
- * Every Task gets an explicit timeout: Step Functions has none by default and would wait for ever.
- * A function's own timeout must be shorter, or a message could go out after the task gave up on it.
- */
-export const STANDARD_TASK_TIMEOUT_SECONDS = 60;
-/** Express runs are short; a slow task there must fail fast enough to leave room for the rest. */
-export const EXPRESS_TASK_TIMEOUT_SECONDS = 10;
-
-export function taskTimeoutSeconds(journey: Journey): number {
-  return journey.workflow === 'express' ? EXPRESS_TASK_TIMEOUT_SECONDS : STANDARD_TASK_TIMEOUT_SECONDS;
+export interface Policies {
+  /**
+   * Every Task gets an explicit timeout: Step Functions has none by default and would wait for
+   * ever. A function's own timeout must be shorter, or a message could go out after the task gave up.
+   */
+  taskTimeoutSeconds: number;
+  lambdaService: Retrier;
+  /** SES or SNS asked to slow down. */
+  throttled: Retrier;
+  events: Retrier;
 }
 
-export const LAMBDA_SERVICE_RETRY: Retrier = {
-  ErrorEquals: [
-    'Lambda.ServiceException',
-    'Lambda.AWSLambdaException',
-    'Lambda.SdkClientException',
-    'Lambda.TooManyRequestsException',
-    'Lambda.ClientExecutionTimeoutException',
-  ],
-  IntervalSeconds: 1,
-  MaxAttempts: 3,
-  BackoffRate: 2,
-  JitterStrategy: 'FULL',
-};
-
-/** SES and SNS throttling clears within seconds to a minute: 2, 4, 8, 16, 32, 60 s (jittered). */
-export const THROTTLED_RETRY: Retrier = {
-  ErrorEquals: [TASK_ERRORS.throttled],
-  IntervalSeconds: 2,
-  MaxAttempts: 6,
-  BackoffRate: 2,
-  MaxDelaySeconds: 60,
-  JitterStrategy: 'FULL',
-};
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+];
 
 /** Transient EventBridge errors only: a rejected entry (EventBridge.FailedEntry) would fail again. */
-export const EVENTS_RETRY: Retrier = {
-  ErrorEquals: ['EventBridge.AmazonEventBridgeException', 'EventBridge.InternalException'],
-  IntervalSeconds: 1,
-  MaxAttempts: 3,
-  BackoffRate: 2,
-  JitterStrategy: 'FULL',
+const EVENTS_ERRORS = ['EventBridge.AmazonEventBridgeException', 'EventBridge.InternalException'];
+
+export const STANDARD_POLICIES: Policies = {
+  taskTimeoutSeconds: 60,
+  lambdaService: { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
+  // Throttling clears within seconds to a minute: 2, 4, 8, 16, 32, 60 s.
+  throttled: {
+    ErrorEquals: [TASK_ERRORS.throttled],
+    IntervalSeconds: 2,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    MaxDelaySeconds: 60,
+    JitterStrategy: 'FULL',
+  },
+  events: { ErrorEquals: EVENTS_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
 };
+
+export const EXPRESS_POLICIES: Policies = {
+  taskTimeoutSeconds: 10,
+  lambdaService: { ...STANDARD_POLICIES.lambdaService, MaxAttempts: 2 },
+  throttled: { ...STANDARD_POLICIES.throttled, MaxAttempts: 2 },
+  events: { ...STANDARD_POLICIES.events, MaxAttempts: 2 },
+};
+
+export function policiesFor(journey: Journey): Policies {
+  return journey.workflow === 'express' ? EXPRESS_POLICIES : STANDARD_POLICIES;
+}
+
+/** The longest a Task with these retriers can take: every attempt timing out, every retry at its longest delay. */
+export function worstTaskSeconds(timeoutSeconds: number, retriers: readonly Retrier[]): number {
+  const attempts = 1 + retriers.reduce((sum, retrier) => sum + retrier.MaxAttempts, 0);
+  return attempts * timeoutSeconds + retriers.reduce((sum, retrier) => sum + retrySeconds(retrier), 0);
+}
 
 /** Worst case for one retrier: every retry taken at its longest delay. */
 export function retrySeconds(retrier: Retrier): number {

@@ -1,33 +1,40 @@
 /**
  * How long a customer can spend in a journey, for the Express limit (five
- * minutes) and the Step Functions limit (one year).
+ * minutes) and the Step Functions limit (one year): every wait at its
+ * longest, every task timing out and retried as often as its policy allows.
  */
 import { durationSeconds } from '../time/duration.ts';
 import { nativeChoice } from './choice.ts';
 import { stepById, stepEdges } from './graph.ts';
-import {
-  EXPRESS_MAX_SECONDS,
-  EXPRESS_TASK_TIMEOUT_SECONDS,
-  retrySeconds,
-  THROTTLED_RETRY,
-} from './policies.ts';
+import { EXPRESS_MAX_SECONDS, EXPRESS_POLICIES, type Policies, retrySeconds, worstTaskSeconds } from './policies.ts';
 import { type Journey, type Settings, type Step, sendChannels } from './schema.ts';
 
-/** How many function or service calls a step makes on its normal path. */
-function taskCalls(step: Step): number {
+/** The next local window can be a week away (one open day a week, just missed). */
+const LOCAL_WINDOW_MAX_SECONDS = 7 * 86_400;
+/** "Tomorrow at the preferred hour" is at most two days away. */
+const PREFERRED_HOUR_MAX_SECONDS = 2 * 86_400;
+
+function stepSeconds(step: Step, policies: Policies): number {
+  const lambdaTask = worstTaskSeconds(policies.taskTimeoutSeconds, [policies.lambdaService]);
   switch (step.type) {
     case 'send':
-    case 'updateProfile':
-    case 'emit':
-    case 'end':
-    case 'waitForEvent':
-      return 1;
+      // The deliver task, then on failure the task that records it.
+      return worstTaskSeconds(policies.taskTimeoutSeconds, [policies.throttled, policies.lambdaService]) + lambdaTask;
     case 'wait':
-      return step.until === undefined ? 0 : 1;
+      if (step.duration !== undefined) return durationSeconds(step.duration);
+      return lambdaTask + (step.until?.kind === 'localWindow' ? LOCAL_WINDOW_MAX_SECONDS : PREFERRED_HOUR_MAX_SECONDS);
+    case 'waitForEvent':
+      // Lambda service errors fail the registration at once; the wait itself is the step's timeout.
+      return durationSeconds(step.timeout) + retrySeconds(policies.lambdaService);
     case 'branch':
-      return step.cases.every((branchCase) => nativeChoice(branchCase.when) !== undefined) ? 0 : 1;
+      return step.cases.every((branchCase) => nativeChoice(branchCase.when) !== undefined) ? 0 : lambdaTask;
     case 'split':
       return 0;
+    case 'updateProfile':
+    case 'end':
+      return lambdaTask;
+    case 'emit':
+      return worstTaskSeconds(policies.taskTimeoutSeconds, [policies.events]);
     default: {
       const unreachable: never = step;
       throw new Error(`Unknown step ${JSON.stringify(unreachable)}`);
@@ -35,12 +42,8 @@ function taskCalls(step: Step): number {
   }
 }
 
-/**
- * The longest time, in seconds, from entry to end: fixed waits, throttling retries of each send,
- * and `taskSeconds` for every task call (enter included). Undefined when the journey loops; waits
- * until a local time count as zero, so callers that need a bound must refuse them separately.
- */
-export function worstCaseSeconds(journey: Journey, taskSeconds: number): number | undefined {
+/** The longest time, in seconds, from entry to end; undefined when the journey loops. */
+export function worstCaseSeconds(journey: Journey, policies: Policies): number | undefined {
   const memo = new Map<string, number | undefined>();
   const visiting = new Set<string>();
   const visit = (id: string): number | undefined => {
@@ -60,39 +63,32 @@ export function worstCaseSeconds(journey: Journey, taskSeconds: number): number 
       longestAfter = Math.max(longestAfter, after);
     }
     visiting.delete(id);
-    const waited = step.type === 'wait' && step.duration !== undefined ? durationSeconds(step.duration) : 0;
-    const waitedForEvent = step.type === 'waitForEvent' ? durationSeconds(step.timeout) : 0;
-    const retried = step.type === 'send' ? retrySeconds(THROTTLED_RETRY) : 0;
-    const total = waited + waitedForEvent + retried + taskCalls(step) * taskSeconds + longestAfter;
+    const total = stepSeconds(step, policies) + longestAfter;
     memo.set(id, total);
     return total;
   };
   const steps = visit(journey.start);
-  return steps === undefined ? undefined : steps + taskSeconds;
+  // The enter task comes before the first step.
+  return steps === undefined ? undefined : steps + worstTaskSeconds(policies.taskTimeoutSeconds, [policies.lambdaService]);
 }
 
-export function expressEligibility(
-  journey: Journey,
-  settings: Settings,
-): { eligible: boolean; reasons: string[] } {
+export function expressEligibility(journey: Journey, settings: Settings): { eligible: boolean; reasons: string[] } {
   const reasons: string[] = [];
   // Sorted like the ASL, so the reasons read in the same order whatever order the steps were written in.
   for (const [id, step] of Object.entries(journey.steps).sort(([a], [b]) => a.localeCompare(b))) {
-    if (step.type === 'waitForEvent')
-      reasons.push(`step "${id}" waits for an event (Express has no callbacks)`);
-    if (step.type === 'wait' && step.until !== undefined)
-      reasons.push(`step "${id}" waits until a local time`);
+    if (step.type === 'waitForEvent') reasons.push(`step "${id}" waits for an event (Express has no callbacks)`);
+    if (step.type === 'wait' && step.until !== undefined) reasons.push(`step "${id}" waits until a local time`);
     if (step.type === 'send' && step.category === 'marketing') {
       const quiet = sendChannels(step).filter((channel) => settings.quietHours[channel] !== null);
       if (quiet.length > 0) reasons.push(`step "${id}" may wait for quiet hours on ${quiet.join(', ')}`);
     }
   }
-  const longest = worstCaseSeconds(journey, EXPRESS_TASK_TIMEOUT_SECONDS);
+  const longest = worstCaseSeconds(journey, EXPRESS_POLICIES);
   if (longest === undefined) {
     reasons.push('the journey loops, so its length has no bound');
   } else if (longest > EXPRESS_MAX_SECONDS) {
     reasons.push(
-      `a customer may spend up to ${longest} s in it (waits, throttling retries and ${EXPRESS_TASK_TIMEOUT_SECONDS} s per task), more than Express's ${EXPRESS_MAX_SECONDS} s`,
+      `a customer may spend up to ${longest} s in it (waits, and every task timing out after ${EXPRESS_POLICIES.taskTimeoutSeconds} s and retried), more than Express's ${EXPRESS_MAX_SECONDS} s`,
     );
   }
   return { eligible: reasons.length === 0, reasons };

@@ -1,5 +1,6 @@
 /** Event matchers (trigger, exits, waits, history): the event must exist and the filter must be able to match. */
 import { catalogEventTypes, isCatalogEventType, parseEventDetail } from '../../events/catalog.ts';
+import { eventFieldNames } from '../../events/fields.ts';
 import { validatePattern } from '../../events/pattern.ts';
 import { sampleEventDetail } from '../../render/sample.ts';
 import { didYouMean } from '../../text/suggest.ts';
@@ -24,13 +25,7 @@ export function checkMatcher(matcher: EventMatcher, at: PathSegment[], report: R
     report([...at, 'filter', ...issue.path], message, { hint });
   }
   if (problems.length > 0) return;
-  checkFilterFields(
-    matcher.event,
-    matcher.filter,
-    sampleEventDetail(matcher.event),
-    [...at, 'filter'],
-    report,
-  );
+  checkFilterFields(matcher.event, matcher.filter, [], [...at, 'filter'], report);
   const customer = ownValue(matcher.filter, 'customerId');
   if (Array.isArray(customer) && customer.some((rule) => isRecord(rule) && rule.exists === false)) {
     report(
@@ -44,35 +39,30 @@ export function checkMatcher(matcher: EventMatcher, at: PathSegment[], report: R
 function checkFilterFields(
   detailType: string,
   filter: Record<string, unknown>,
-  example: unknown,
+  fieldPath: readonly string[],
   at: PathSegment[],
   report: Report,
 ): void {
-  // EventBridge matches a field inside an array of objects against each element.
-  const shape = Array.isArray(example) ? example.find(isRecord) : example;
-  const known = isRecord(shape) ? Object.keys(shape) : [];
+  const fields = eventFieldNames(detailType, fieldPath);
   for (const [key, value] of Object.entries(filter)) {
     if (key === '$or') {
       if (Array.isArray(value)) {
         value.forEach((alternative, index) => {
-          if (isRecord(alternative))
-            checkFilterFields(detailType, alternative, shape, [...at, '$or', index], report);
+          if (isRecord(alternative)) checkFilterFields(detailType, alternative, fieldPath, [...at, '$or', index], report);
         });
       }
       continue;
     }
-    if (!isRecord(shape) || !Object.hasOwn(shape, key)) {
-      report(
-        [...at, key],
-        `"${detailType}" events have no field "${key}" here: this filter would never match.`,
-        {
-          expected: known.length > 0 ? `one of ${known.join(', ')}` : 'no nested fields',
-          hint: didYouMean(key, known),
-        },
-      );
+    if (fields.kind === 'open') continue;
+    const known = fields.kind === 'known' ? fields.names : [];
+    if (!known.includes(key)) {
+      report([...at, key], `"${detailType}" events have no field "${[...fieldPath, key].join('.')}": this filter would never match.`, {
+        expected: known.length > 0 ? `one of ${known.join(', ')}` : 'no fields under this one',
+        hint: didYouMean(key, known),
+      });
       continue;
     }
-    if (isRecord(value)) checkFilterFields(detailType, value, shape[key], [...at, key], report);
+    if (isRecord(value)) checkFilterFields(detailType, value, [...fieldPath, key], [...at, key], report);
   }
 }
 

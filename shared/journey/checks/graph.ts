@@ -2,6 +2,7 @@
 import { didYouMean } from '../../text/suggest.ts';
 import { loopsWithoutWait, reachableFrom, stepById, stepEdges, stepsThatCanEnd } from '../graph.ts';
 import type { Journey } from '../schema.ts';
+import { STANDARD_POLICIES } from '../policies.ts';
 import { worstCaseSeconds } from '../timing.ts';
 import type { Report } from './scope.ts';
 
@@ -48,8 +49,13 @@ export function checkGraph(journey: Journey, report: Report): boolean {
   }
   checkEnds(journey, reachable, report);
   checkHoldouts(journey, report);
-  const longest = worstCaseSeconds(journey, 0);
-  if (longest !== undefined && longest > MAX_EXECUTION_SECONDS) {
+  const longest = worstCaseSeconds(journey, STANDARD_POLICIES);
+  if (longest === undefined) {
+    report(['start'], 'The journey can loop: an execution ends after a year or 25,000 history events whatever the loop does.', {
+      severity: 'warning',
+      hint: 'make sure every loop has a way out, such as a waitForEvent timeout or a branch',
+    });
+  } else if (longest > MAX_EXECUTION_SECONDS) {
     report(
       ['start'],
       `A customer may spend ${Math.ceil(longest / 86_400)} days in this journey; Step Functions runs an execution for at most 365.`,

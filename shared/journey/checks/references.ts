@@ -1,5 +1,6 @@
 /** Values, references and conditions: everything a journey reads must exist where it reads it. */
 import { isCatalogEventType } from '../../events/catalog.ts';
+import { eventFieldNames } from '../../events/fields.ts';
 import { sampleContext } from '../../render/sample.ts';
 import { closest, didYouMean } from '../../text/suggest.ts';
 import type { PathSegment } from '../problem.ts';
@@ -127,6 +128,7 @@ export function checkReference(
   // An event missing from the catalog is reported once, at the trigger, not again at each use.
   if (root === 'event' && !isCatalogEventType(journey.trigger.event)) return;
   const resolution = resolveReference(reference, sampleContext(sampleOptions(journey, '', values)));
+  if (!resolution.found && root === 'event' && isEventField(journey.trigger.event, reference)) return;
   if (!resolution.found) {
     const last = resolution.missing.split('.').pop() ?? '';
     const subject = root === 'event' ? `"${journey.trigger.event}" events have` : `${root} has`;
@@ -196,4 +198,12 @@ function checkOperandType(condition: FieldCondition, at: PathSegment[], scope: J
 
 function kindOf(value: unknown): string {
   return Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** An event field the catalog defines, even if its example leaves it out. */
+function isEventField(detailType: string, reference: string): boolean {
+  const segments = reference.split('.').slice(1).filter((segment) => !/^\d+$/.test(segment));
+  const parent = eventFieldNames(detailType, segments.slice(0, -1));
+  const last = segments[segments.length - 1] ?? '';
+  return parent.kind === 'open' || (parent.kind === 'known' && parent.names.includes(last));
 }
