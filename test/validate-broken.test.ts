@@ -151,8 +151,8 @@ const table: Expectation[] = [
     file: 'exit-on-trigger.json',
     path: '$.exitOn[0].event',
     line: 10,
-    message: 'exits on its own trigger "cart.abandoned"',
-    hint: 'can never match the same event',
+    message: 'exits on every "cart.abandoned", its own trigger',
+    hint: 'a filter that the trigger event can never match',
   },
   {
     file: 'express-not-eligible.json',

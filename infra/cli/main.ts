@@ -11,7 +11,13 @@ import {
 } from '../../shared/journey/json-schema.ts';
 import { journeyToMermaid } from '../../shared/journey/mermaid.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
-import { listJourneyFiles, loadProject, type Project, SETTINGS_FILE } from '../../shared/project/load.ts';
+import {
+  isJourneyFileName,
+  listJourneyFiles,
+  loadProject,
+  type Project,
+  SETTINGS_FILE,
+} from '../../shared/project/load.ts';
 
 const USAGE = `waymark: journeys as code on AWS
 
@@ -76,25 +82,31 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
 function loadTargets(paths: readonly string[]): Project[] {
   const targets = paths.length > 0 ? paths : ['journeys'];
   const projects: Project[] = [];
+  // Files are checked together with the others of the same project, so duplicate ids are found.
+  const filesByProject = new Map<string, string[]>();
   for (const target of targets) {
     const path = resolve(target);
     if (!existsSync(path)) throw new Error(`${target}: no such file or folder`);
-    if (statSync(path).isDirectory()) {
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
       const hasSettings = existsSync(join(path, SETTINGS_FILE));
       const journeyFiles = listJourneyFiles(path);
       if (!hasSettings && journeyFiles.length === 0)
         throw new Error(`${target}: no journey files or ${SETTINGS_FILE} here`);
       // A folder of journeys without its own settings (test fixtures, drafts) uses journeys/'s.
       projects.push(hasSettings ? loadProject(path) : loadProject(resolve('journeys'), journeyFiles));
+    } else if (!stat.isFile()) {
+      throw new Error(`${target}: not a file or a folder`);
     } else if (basename(path) === SETTINGS_FILE) {
       // Settings are checked with their folder's project; no journey is singled out.
       projects.push(loadProject(dirname(path), []));
     } else {
       const folder = dirname(path);
       const projectDir = existsSync(join(folder, SETTINGS_FILE)) ? folder : resolve('journeys');
-      projects.push(loadProject(projectDir, [path]));
+      filesByProject.set(projectDir, [...(filesByProject.get(projectDir) ?? []), path]);
     }
   }
+  for (const [projectDir, files] of filesByProject) projects.push(loadProject(projectDir, files));
   return projects;
 }
 
@@ -122,6 +134,10 @@ function singleJourney(args: readonly string[], command: string) {
   const [file] = positionals;
   if (file === undefined || positionals.length > 1)
     throw new Error(`usage: waymark ${command} <journey.json>`);
+  const path = resolve(file);
+  if (!existsSync(path) || !statSync(path).isFile() || !isJourneyFileName(basename(path))) {
+    throw new Error(`${file}: expected one journey file (not a folder, settings.json or a schema)`);
+  }
   const [project] = loadTargets([file]);
   if (project === undefined) throw new Error(`${file}: nothing to load`);
   return { project, loaded: project.journeys[0], asl: values.asl === true };

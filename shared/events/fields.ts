@@ -13,7 +13,10 @@ const schemas = new Map<string, unknown>();
 function schemaOf(detailType: string): unknown {
   if (!isCatalogEventType(detailType)) return undefined;
   if (!schemas.has(detailType)) {
-    schemas.set(detailType, z.toJSONSchema(eventCatalog[detailType].detail, { io: 'input', unrepresentable: 'any' }));
+    schemas.set(
+      detailType,
+      z.toJSONSchema(eventCatalog[detailType].detail, { io: 'input', unrepresentable: 'any' }),
+    );
   }
   return schemas.get(detailType);
 }
@@ -25,7 +28,8 @@ export function eventFieldNames(detailType: string, path: readonly string[]): Fi
     const next: unknown[] = [];
     for (const node of nodes) {
       const properties = node.properties;
-      if (isRecord(properties) && Object.hasOwn(properties, segment)) next.push(...expand(properties[segment]));
+      if (isRecord(properties) && Object.hasOwn(properties, segment))
+        next.push(...expand(properties[segment]));
       else if (isOpen(node)) return { kind: 'open' };
     }
     if (next.length === 0) return { kind: 'none' };
@@ -53,7 +57,11 @@ function expand(node: unknown): Record<string, unknown>[] {
 /** A record (attributes) takes any field name. */
 function isOpen(node: Record<string, unknown>): boolean {
   const extra = node.additionalProperties;
-  return !isRecord(node.properties) && node.type === 'object' && (extra === undefined || extra === true || isRecord(extra));
+  return (
+    !isRecord(node.properties) &&
+    node.type === 'object' &&
+    (extra === undefined || extra === true || isRecord(extra))
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -34,7 +34,13 @@ const EVENTS_ERRORS = ['EventBridge.AmazonEventBridgeException', 'EventBridge.In
 
 export const STANDARD_POLICIES: Policies = {
   taskTimeoutSeconds: 60,
-  lambdaService: { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
+  lambdaService: {
+    ErrorEquals: LAMBDA_SERVICE_ERRORS,
+    IntervalSeconds: 1,
+    MaxAttempts: 3,
+    BackoffRate: 2,
+    JitterStrategy: 'FULL',
+  },
   // Throttling clears within seconds to a minute: 2, 4, 8, 16, 32, 60 s.
   throttled: {
     ErrorEquals: [TASK_ERRORS.throttled],
@@ -44,7 +50,13 @@ export const STANDARD_POLICIES: Policies = {
     MaxDelaySeconds: 60,
     JitterStrategy: 'FULL',
   },
-  events: { ErrorEquals: EVENTS_ERRORS, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' },
+  events: {
+    ErrorEquals: EVENTS_ERRORS,
+    IntervalSeconds: 1,
+    MaxAttempts: 3,
+    BackoffRate: 2,
+    JitterStrategy: 'FULL',
+  },
 };
 
 export const EXPRESS_POLICIES: Policies = {

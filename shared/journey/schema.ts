@@ -25,6 +25,8 @@ export const localTimeSchema = z
   .regex(LOCAL_TIME_PATTERN, { message: 'Expected a time of day as "HH:MM" (24-hour), e.g. "09:00".' })
   .meta({ description: 'A time of day "HH:MM" (24-hour) in the customer\'s time zone.' });
 
+export const MAX_STEPS = 200;
+
 // 40 characters leave room for the suffixes of generated states within Step Functions' 80.
 const STEP_ID = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 export const stepIdSchema = z.string().regex(STEP_ID, {
@@ -301,9 +303,17 @@ export const emitStepSchema = z.strictObject({
   ...stepBase,
   event: z.string().min(1).max(128).meta({ description: 'The detail-type of the event put on the bus.' }),
   source: z.string().min(1).max(256).default('waymark.journeys'),
-  detail: z.record(z.string(), valueExpressionSchema).default({}).meta({
-    description: 'Detail fields; customerId and journeyId are added. Values may be {"from": "event.x"}.',
-  }),
+  detail: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, {
+        message: 'a detail field name is letters, digits, "_" or "-", starting with a letter or "_".',
+      }),
+      valueExpressionSchema,
+    )
+    .default({})
+    .meta({
+      description: 'Detail fields; customerId and journeyId are added. Values may be {"from": "event.x"}.',
+    }),
   next: stepIdSchema,
 });
 
@@ -407,7 +417,11 @@ export const journeySchema = z
     }),
     workflow: z.enum(['standard', 'express']).default('standard'),
     start: stepIdSchema,
-    steps: z.record(stepIdSchema, stepSchema),
+    // Far more than a journey needs, and well inside Step Functions' definition size; it also keeps
+    // the graph checks quick.
+    steps: z.record(stepIdSchema, stepSchema).refine((steps) => Object.keys(steps).length <= MAX_STEPS, {
+      message: `A journey has at most ${MAX_STEPS} steps; split a longer one in two with an emitted event.`,
+    }),
   })
   .meta({
     title: 'Waymark journey',

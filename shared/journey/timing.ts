@@ -6,7 +6,13 @@
 import { durationSeconds } from '../time/duration.ts';
 import { nativeChoice } from './choice.ts';
 import { stepById, stepEdges } from './graph.ts';
-import { EXPRESS_MAX_SECONDS, EXPRESS_POLICIES, type Policies, retrySeconds, worstTaskSeconds } from './policies.ts';
+import {
+  EXPRESS_MAX_SECONDS,
+  EXPRESS_POLICIES,
+  type Policies,
+  retrySeconds,
+  worstTaskSeconds,
+} from './policies.ts';
 import { type Journey, type Settings, type Step, sendChannels } from './schema.ts';
 
 /** The next local window can be a week away (one open day a week, just missed). */
@@ -19,10 +25,16 @@ function stepSeconds(step: Step, policies: Policies): number {
   switch (step.type) {
     case 'send':
       // The deliver task, then on failure the task that records it.
-      return worstTaskSeconds(policies.taskTimeoutSeconds, [policies.throttled, policies.lambdaService]) + lambdaTask;
+      return (
+        worstTaskSeconds(policies.taskTimeoutSeconds, [policies.throttled, policies.lambdaService]) +
+        lambdaTask
+      );
     case 'wait':
       if (step.duration !== undefined) return durationSeconds(step.duration);
-      return lambdaTask + (step.until?.kind === 'localWindow' ? LOCAL_WINDOW_MAX_SECONDS : PREFERRED_HOUR_MAX_SECONDS);
+      return (
+        lambdaTask +
+        (step.until?.kind === 'localWindow' ? LOCAL_WINDOW_MAX_SECONDS : PREFERRED_HOUR_MAX_SECONDS)
+      );
     case 'waitForEvent':
       // Lambda service errors fail the registration at once; the wait itself is the step's timeout.
       return durationSeconds(step.timeout) + retrySeconds(policies.lambdaService);
@@ -69,15 +81,22 @@ export function worstCaseSeconds(journey: Journey, policies: Policies): number |
   };
   const steps = visit(journey.start);
   // The enter task comes before the first step.
-  return steps === undefined ? undefined : steps + worstTaskSeconds(policies.taskTimeoutSeconds, [policies.lambdaService]);
+  return steps === undefined
+    ? undefined
+    : steps + worstTaskSeconds(policies.taskTimeoutSeconds, [policies.lambdaService]);
 }
 
-export function expressEligibility(journey: Journey, settings: Settings): { eligible: boolean; reasons: string[] } {
+export function expressEligibility(
+  journey: Journey,
+  settings: Settings,
+): { eligible: boolean; reasons: string[] } {
   const reasons: string[] = [];
   // Sorted like the ASL, so the reasons read in the same order whatever order the steps were written in.
   for (const [id, step] of Object.entries(journey.steps).sort(([a], [b]) => a.localeCompare(b))) {
-    if (step.type === 'waitForEvent') reasons.push(`step "${id}" waits for an event (Express has no callbacks)`);
-    if (step.type === 'wait' && step.until !== undefined) reasons.push(`step "${id}" waits until a local time`);
+    if (step.type === 'waitForEvent')
+      reasons.push(`step "${id}" waits for an event (Express has no callbacks)`);
+    if (step.type === 'wait' && step.until !== undefined)
+      reasons.push(`step "${id}" waits until a local time`);
     if (step.type === 'send' && step.category === 'marketing') {
       const quiet = sendChannels(step).filter((channel) => settings.quietHours[channel] !== null);
       if (quiet.length > 0) reasons.push(`step "${id}" may wait for quiet hours on ${quiet.join(', ')}`);

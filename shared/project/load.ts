@@ -76,11 +76,20 @@ export function loadProject(dir: string, only?: readonly string[]): Project {
 
 export function listJourneyFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+  return entries(dir)
     .filter(isJourneyFileName)
     .sort()
     .map((name) => join(dir, name))
     .filter((path) => kindOf(path) === 'file');
+}
+
+/** The names in a folder; an unreadable folder reads as empty (its files are then reported missing). */
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** What is at a path; a dangling link or an unreadable entry counts as missing rather than throwing. */
@@ -96,11 +105,11 @@ function kindOf(path: string): 'file' | 'folder' | 'missing' {
 export function loadTemplates(dir: string, problems: Problem[] = []): Map<string, TemplateSource> {
   const templates = new Map<string, TemplateSource>();
   if (kindOf(dir) !== 'folder') return templates;
-  for (const name of readdirSync(dir).sort()) {
+  for (const name of entries(dir).sort()) {
     const folder = join(dir, name);
     if (kindOf(folder) !== 'folder') continue;
     const files: Record<string, string> = {};
-    for (const file of readdirSync(folder).sort()) {
+    for (const file of entries(folder).sort()) {
       const path = join(folder, file);
       if (kindOf(path) !== 'file') {
         if (kindOf(path) === 'missing')

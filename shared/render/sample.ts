@@ -32,7 +32,12 @@ function pruneOptional(detailType: string): Record<string, unknown> | undefined 
       if (stillValid()) continue;
       node[key] = value;
       if (Array.isArray(value)) {
-        for (const item of value) if (isRecord(item)) prune(item);
+        // The shortest list the catalog allows: empty if it may be, else its first element alone.
+        node[key] = [];
+        if (stillValid()) continue;
+        const first: unknown = value[0];
+        node[key] = first === undefined ? value : [first];
+        if (isRecord(first)) prune(first);
       } else if (isRecord(value)) {
         prune(value);
       }

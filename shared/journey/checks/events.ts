@@ -48,7 +48,8 @@ function checkFilterFields(
     if (key === '$or') {
       if (Array.isArray(value)) {
         value.forEach((alternative, index) => {
-          if (isRecord(alternative)) checkFilterFields(detailType, alternative, fieldPath, [...at, '$or', index], report);
+          if (isRecord(alternative))
+            checkFilterFields(detailType, alternative, fieldPath, [...at, '$or', index], report);
         });
       }
       continue;
@@ -56,10 +57,14 @@ function checkFilterFields(
     if (fields.kind === 'open') continue;
     const known = fields.kind === 'known' ? fields.names : [];
     if (!known.includes(key)) {
-      report([...at, key], `"${detailType}" events have no field "${[...fieldPath, key].join('.')}": this filter would never match.`, {
-        expected: known.length > 0 ? `one of ${known.join(', ')}` : 'no fields under this one',
-        hint: didYouMean(key, known),
-      });
+      report(
+        [...at, key],
+        `"${detailType}" events have no field "${[...fieldPath, key].join('.')}": this filter would never match.`,
+        {
+          expected: known.length > 0 ? `one of ${known.join(', ')}` : 'no fields under this one',
+          hint: didYouMean(key, known),
+        },
+      );
       continue;
     }
     if (isRecord(value)) checkFilterFields(detailType, value, [...fieldPath, key], [...at, key], report);

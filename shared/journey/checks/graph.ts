@@ -51,10 +51,14 @@ export function checkGraph(journey: Journey, report: Report): boolean {
   checkHoldouts(journey, report);
   const longest = worstCaseSeconds(journey, STANDARD_POLICIES);
   if (longest === undefined) {
-    report(['start'], 'The journey can loop: an execution ends after a year or 25,000 history events whatever the loop does.', {
-      severity: 'warning',
-      hint: 'make sure every loop has a way out, such as a waitForEvent timeout or a branch',
-    });
+    report(
+      ['start'],
+      'The journey can loop: an execution ends after a year or 25,000 history events whatever the loop does.',
+      {
+        severity: 'warning',
+        hint: 'make sure every loop has a way out, such as a waitForEvent timeout or a branch',
+      },
+    );
   } else if (longest > MAX_EXECUTION_SECONDS) {
     report(
       ['start'],
@@ -93,16 +97,17 @@ function checkHoldouts(journey: Journey, report: Report): void {
     if (step.type !== 'split') continue;
     step.paths.forEach((path, index) => {
       if (!path.holdout) return;
-      const sends = [...reachableFrom(journey, path.next)].filter(
-        (other) => stepById(journey, other)?.type === 'send',
-      );
+      // Transactional messages (a receipt, a case summary) are owed to everyone, control group included.
+      const sends = [...reachableFrom(journey, path.next)].filter((other) => {
+        const reached = stepById(journey, other);
+        return reached?.type === 'send' && reached.category === 'marketing';
+      });
       if (sends.length > 0) {
+        const names = sends.map((other) => `"${other}"`).join(', ');
         report(
           ['steps', id, 'paths', index, 'next'],
-          `Holdout path "${path.name}" leads to ${sends.map((other) => `"${other}"`).join(', ')}, which send messages.`,
-          {
-            hint: 'a holdout path goes straight to an end step',
-          },
+          `Holdout path "${path.name}" leads to ${names}, which ${sends.length === 1 ? 'sends a marketing message' : 'send marketing messages'}.`,
+          { hint: 'a holdout path goes to an end step, or only to transactional sends' },
         );
       }
     });

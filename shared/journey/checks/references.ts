@@ -61,43 +61,46 @@ export function checkValue(
 }
 
 /** Literals that would be read as something else: a mistyped reference, or a key Step Functions treats as a path. */
-function checkLiteral(value: unknown, at: PathSegment[], report: Report): void {
+export function checkLiteral(value: unknown, at: PathSegment[], report: Report, nested = false): void {
   if (Array.isArray(value)) {
-    value.forEach((item, index) => checkLiteral(item, [...at, index], report));
+    value.forEach((item, index) => checkLiteral(item, [...at, index], report, true));
     return;
   }
   if (!isRecord(value)) return;
   const keys = Object.keys(value);
-  const meant = keys.find(
-    (key) =>
-      key === 'from' ||
-      (keys.length === 1 &&
-        closest(key, ['from']) === 'from' &&
-        typeof value[key] === 'string' &&
-        /^(event|profile|values|trigger)\./.test(value[key])),
-  );
-  if (meant === 'from' && keys.length === 1) {
-    report(
-      [...at, meant],
-      `${JSON.stringify(value.from)} is not a reference Waymark can read: ${REFERENCE_HELP}.`,
-      {
-        hint: 'as written it would be sent as a literal object',
-      },
+  // Only a key holding something shaped like a reference counts: {"from": "2025-12-01", "to": ...} is a literal.
+  const meant = keys.find((key) => {
+    const text = value[key];
+    return (
+      (key === 'from' || closest(key, ['from']) === 'from') &&
+      typeof text === 'string' &&
+      /^(event|profile|values|trigger)\./.test(text)
     );
-  } else if (meant !== undefined) {
-    report(
-      [...at, meant],
-      `This looks like a reference, but a reference is exactly {"from": "..."}; as written it is sent as a literal object.`,
-      { hint: meant === 'from' ? 'remove the other properties' : `did you mean "from"?` },
-    );
+  });
+  if (meant !== undefined) {
+    const whole = keys.length === 1 && meant === 'from';
+    const readable = whole && isReference({ from: String(value.from) });
+    const message = !whole
+      ? 'This looks like a reference, but a reference is exactly {"from": "..."}; as written it is sent as a literal object.'
+      : readable
+        ? 'A reference works only as a whole value, not inside a literal object or list; as written it is sent as is.'
+        : `${JSON.stringify(value.from)} is not a reference Waymark can read: ${REFERENCE_HELP}.`;
+    const hint = !whole
+      ? meant === 'from'
+        ? 'remove the other properties'
+        : 'did you mean "from"?'
+      : readable && nested
+        ? 'give it a value of its own and refer to that'
+        : 'as written it would be sent as a literal object';
+    report([...at, meant], message, { hint });
   }
   for (const key of keys) {
     if (key.endsWith('.$')) {
-      report([...at, key], `A name ending in ".$" is read by Step Functions as a path, not as a literal.`, {
+      report([...at, key], 'A name ending in ".$" is read by Step Functions as a path, not as a literal.', {
         hint: `rename "${key}"`,
       });
     }
-    checkLiteral(value[key], [...at, key], report);
+    checkLiteral(value[key], [...at, key], report, true);
   }
 }
 
@@ -155,6 +158,11 @@ export function checkCondition(condition: Condition, at: PathSegment[], scope: J
   } else {
     checkReference(condition.field, [...at, 'field'], scope, ['event', 'profile', 'values', 'trigger']);
     checkOperandType(condition, at, scope);
+    // Operands travel in the evaluate task's payload, where a key ending in ".$" would be read as a path.
+    for (const operator of ['equals', 'notEquals', 'in', 'contains'] as const) {
+      if (condition[operator] !== undefined)
+        checkLiteral(condition[operator], [...at, operator], scope.report, true);
+    }
   }
 }
 
@@ -167,33 +175,43 @@ function checkOperandType(condition: FieldCondition, at: PathSegment[], scope: J
   );
   if (!sample.found || sample.value === null) return;
   const fieldType = kindOf(sample.value);
-  const warn = (operator: string, wanted: string): void => {
-    scope.report(
-      [...at, operator],
-      `"${condition.field}" is ${fieldType === 'array' ? 'a list' : `a ${fieldType}`} in the catalog, so ${operator} ${wanted} never holds.`,
-      {
-        severity: 'warning',
-        hint: fieldType === 'string' ? 'quote the value' : `write the value as a ${fieldType}`,
-      },
-    );
+  const described = fieldType === 'array' ? 'a list' : `a ${fieldType}`;
+  const warn = (operator: string, message: string, hint: string): void => {
+    scope.report([...at, operator], `"${condition.field}" is ${described} in the catalog, so ${message}`, {
+      severity: 'warning',
+      hint,
+    });
   };
+  const rewrite = fieldType === 'string' ? 'quote the value' : `write the value as a ${fieldType}`;
   for (const operator of ['equals', 'notEquals'] as const) {
     const operand = condition[operator];
-    if (operand !== undefined && operand !== null && kindOf(operand) !== fieldType)
-      warn(operator, JSON.stringify(operand));
+    if (operand === undefined || operand === null || kindOf(operand) === fieldType) continue;
+    const verdict = operator === 'equals' ? 'never holds' : 'always holds';
+    warn(operator, `${operator} ${JSON.stringify(operand)} ${verdict}.`, rewrite);
   }
-  if (condition.in?.some((option) => option !== null && kindOf(option) !== fieldType) === true) {
-    warn('in', 'a value of another type');
+  condition.in?.forEach((option, index) => {
+    if (option === null || kindOf(option) === fieldType) return;
+    scope.report(
+      [...at, 'in', index],
+      `"${condition.field}" is ${described} in the catalog, so ${JSON.stringify(option)} never matches it.`,
+      {
+        severity: 'warning',
+        hint: rewrite,
+      },
+    );
+  });
+  for (const operator of ['greaterThan', 'greaterThanOrEqual', 'lessThan', 'lessThanOrEqual'] as const) {
+    if (condition[operator] !== undefined && fieldType !== 'number') {
+      warn(operator, `${operator} never holds.`, 'compare it with equals, in or startsWith instead');
+    }
   }
-  const numeric = [
-    condition.greaterThan,
-    condition.greaterThanOrEqual,
-    condition.lessThan,
-    condition.lessThanOrEqual,
-  ];
-  if (numeric.some((bound) => bound !== undefined) && fieldType !== 'number')
-    warn('a numeric comparison', 'on it');
-  if (condition.startsWith !== undefined && fieldType !== 'string') warn('startsWith', 'on it');
+  if (condition.startsWith !== undefined && fieldType !== 'string') {
+    warn(
+      'startsWith',
+      'startsWith never holds.',
+      fieldType === 'number' ? 'compare it with greaterThan or lessThan' : 'compare it with equals or in',
+    );
+  }
 }
 
 function kindOf(value: unknown): string {
@@ -202,7 +220,10 @@ function kindOf(value: unknown): string {
 
 /** An event field the catalog defines, even if its example leaves it out. */
 function isEventField(detailType: string, reference: string): boolean {
-  const segments = reference.split('.').slice(1).filter((segment) => !/^\d+$/.test(segment));
+  const segments = reference
+    .split('.')
+    .slice(1)
+    .filter((segment) => !/^\d+$/.test(segment));
   const parent = eventFieldNames(detailType, segments.slice(0, -1));
   const last = segments[segments.length - 1] ?? '';
   return parent.kind === 'open' || (parent.kind === 'known' && parent.names.includes(last));

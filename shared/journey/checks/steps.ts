@@ -15,17 +15,37 @@ export function checkExits(journey: Journey, report: Report): void {
   journey.exitOn.forEach((exit, index) => {
     checkMatcher(exit, ['exitOn', index], report);
     if (exit.event !== journey.trigger.event) return;
-    const bothUnfiltered = exit.filter === undefined && journey.trigger.filter === undefined;
-    report(
-      ['exitOn', index, 'event'],
-      bothUnfiltered
-        ? `The journey exits on its own trigger "${exit.event}": every customer would leave at once.`
-        : `The journey exits on its own trigger "${exit.event}": a customer whose trigger event also matches this exit's filter leaves at once.`,
-      {
-        severity: bothUnfiltered ? 'error' : 'warning',
-        hint: 'make sure the two filters can never match the same event, or exit on another event',
-      },
-    );
+    const at = ['exitOn', index, 'event'];
+    if (exit.filter === undefined) {
+      report(
+        at,
+        `The journey exits on every "${exit.event}", its own trigger: every customer would leave at once.`,
+        {
+          hint: 'add a filter that the trigger event can never match, or exit on another event',
+        },
+      );
+    } else if (!exclusive(journey.trigger.filter, exit.filter)) {
+      report(
+        at,
+        `The journey exits on its own trigger "${exit.event}": a customer whose trigger event also matches this exit's filter leaves at once.`,
+        {
+          severity: 'warning',
+          hint: 'filter both on the same field with different values, so no event matches both',
+        },
+      );
+    }
+  });
+}
+
+/** Two filters no event can match both: the same field with exact values that never meet. */
+function exclusive(first: Record<string, unknown> | undefined, second: Record<string, unknown>): boolean {
+  if (first === undefined) return false;
+  return Object.entries(second).some(([key, values]) => {
+    const others = Object.hasOwn(first, key) ? first[key] : undefined;
+    if (!Array.isArray(values) || !Array.isArray(others)) return false;
+    const exact = (list: unknown[]): boolean =>
+      list.every((item) => item === null || ['string', 'number', 'boolean'].includes(typeof item));
+    return exact(values) && exact(others) && !values.some((value) => others.includes(value));
   });
 }
 
@@ -45,6 +65,16 @@ export function checkEmit(id: string, step: StepOfType<'emit'>, scope: JourneySc
     report(
       [...at, 'event'],
       `This step emits "${step.event}", the journey's own trigger: every customer would start the journey again, without end.`,
+    );
+  }
+  if (journey.exitOn.some((exit) => exit.event === step.event)) {
+    report(
+      [...at, 'event'],
+      `The journey exits on "${step.event}", so emitting it ends the journey for this customer right here${journey.exitOn.some((exit) => exit.event === step.event && exit.goal) ? ', counted as a conversion' : ''}.`,
+      {
+        severity: 'warning',
+        hint: 'emit another event, or go to an end step if ending is the point',
+      },
     );
   }
   for (const [key, value] of Object.entries(step.detail)) {
@@ -74,9 +104,20 @@ function checkEmitReference(reference: string, at: PathSegment[], key: string, s
     return;
   }
   if (segments[0] === 'values' && segments.length > 2) {
-    report(at, `"${reference}" reads inside a value; only a whole value is sure to exist.`, {
-      hint: `add a value for it: "values": { "${key}": { "from": "event.${segments.slice(2).join('.')}" } }`,
-    });
+    const carried = journey.values[segments[1] ?? ''];
+    // Inside a literal the field is written in the journey, so it always exists.
+    if (carried !== undefined && !isReference(carried)) return;
+    const source = carried === undefined ? undefined : `${carried.from}.${segments.slice(2).join('.')}`;
+    report(
+      at,
+      `"${reference}" reads inside a value taken from an event or profile; only a whole value is sure to exist.`,
+      {
+        hint:
+          source === undefined
+            ? undefined
+            : `add a value for it: "values": { "${key}": { "from": "${source}" } }, then use "values.${key}"`,
+      },
+    );
     return;
   }
   if (

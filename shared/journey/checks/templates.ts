@@ -13,7 +13,8 @@ import {
 } from '../../render/templates.ts';
 import { closest, didYouMean } from '../../text/suggest.ts';
 import type { PathSegment, Problem } from '../problem.ts';
-import { sendChannels, type StepOfType } from '../schema.ts';
+import { resolveReference } from '../references.ts';
+import { isReference, sendChannels, type StepOfType } from '../schema.ts';
 import { sampleOptions } from './references.ts';
 import type { JourneyScope } from './scope.ts';
 
@@ -104,14 +105,23 @@ function checkRendering(
   );
   // The full examples have every field; a real event or customer may lack the optional ones.
   for (const sparse of ['event', 'profile'] as const) {
-    const result = renderMessage(template, channel, sparseContext(options, sparse));
+    const context = sparseContext(options, sparse);
+    // Values read from what is now missing are missing too, so templates using them are caught.
+    const values = Object.fromEntries(
+      Object.entries(scope.journey.values).flatMap(([name, value]): [string, unknown][] => {
+        if (!isReference(value)) return [[name, value]];
+        const resolution = resolveReference(value.from, context);
+        return resolution.found ? [[name, resolution.value]] : [];
+      }),
+    );
+    const result = renderMessage(template, channel, { ...context, values });
     if (result.ok) continue;
     for (const issue of result.problems) {
       const variable = /undefined variable: ([\w.]+)/.exec(issue.message)?.[1] ?? 'a variable';
       scope.report(
         at,
         sparse === 'event'
-          ? `templates/${step.template}/${issue.file}:${issue.line}:${issue.column}: ${variable} is optional in "${scope.journey.trigger.event}" events; when it is missing the message cannot be rendered and is not sent.`
+          ? `templates/${step.template}/${issue.file}:${issue.line}:${issue.column}: ${variable} ${variable.startsWith('values.') ? 'comes from a field that is' : 'is'} optional in "${scope.journey.trigger.event}" events; when it is missing the message cannot be rendered and is not sent.`
           : `templates/${step.template}/${issue.file}:${issue.line}:${issue.column}: customers without ${variable} would not get this message.`,
         {
           severity: sparse === 'event' ? 'error' : 'warning',
