@@ -230,7 +230,7 @@ describe('cart-abandonment in the ASL interpreter', () => {
       STATE.completed,
     ]);
     expect(aws.sends()).toEqual(['remind']);
-    // The resume function hands over a small reference to the event, and the state keeps exactly that.
+    // Whatever SendTaskSuccess hands over (by contract a small AwaitedEvent) lands under the step id.
     expect(valueAt(report.output, ['steps', 'await-order'])).toEqual(awaitedOrder);
     const [awaited] = aws.calls('awaitEvent');
     expect(awaited?.payload).toMatchObject({

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -105,5 +107,42 @@ describe('waymark CLI', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('0 error(s)');
     expect(result.status).toBe(0);
+  });
+});
+
+describe('waymark CLI on awkward input', () => {
+  /** A scratch project: the sample settings and templates, and journeys the test writes. */
+  function scratchProject(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'waymark-cli-'));
+    cpSync('journeys/settings.json', join(dir, 'settings.json'));
+    cpSync('journeys/templates', join(dir, 'templates'), { recursive: true });
+    return dir;
+  }
+
+  it('finds a duplicate journey id across files named one by one', () => {
+    const dir = scratchProject();
+    cpSync('journeys/cart-abandonment.json', join(dir, 'cart-abandonment.json'));
+    cpSync('journeys/cart-abandonment.json', join(dir, 'copy.json'));
+    const result = waymark('validate', join(dir, 'cart-abandonment.json'), join(dir, 'copy.json'));
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('Journey id "cart-abandonment" is also used by');
+  });
+
+  it('reports a broken link in templates/ as a problem instead of stopping', () => {
+    const dir = scratchProject();
+    cpSync('journeys/cart-abandonment.json', join(dir, 'cart-abandonment.json'));
+    symlinkSync(join(dir, 'nowhere.liquid'), join(dir, 'templates', 'cart-nudge', 'sms.liquid.bak'));
+    const result = waymark('validate', dir);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('sms.liquid.bak');
+    expect(result.err).toContain('Cannot read this template file');
+  });
+
+  it('compiles one journey file, and says so when given a folder or the settings', () => {
+    for (const target of ['journeys', 'journeys/settings.json']) {
+      const result = waymark('compile', target);
+      expect(result.code, target).toBe(2);
+      expect(result.err).toContain('expected one journey file');
+    }
   });
 });

@@ -320,3 +320,153 @@ describe('what would break at run time', () => {
     ]);
   });
 });
+
+describe('valid journeys that must not be refused', () => {
+  const support = JSON.parse(readFileSync('journeys/support-call-followup.json', 'utf8'));
+
+  it('keeps a literal object with a "from" date a literal', () => {
+    const journey = structuredClone(cart);
+    journey.values.validity = { from: '2025-12-01', to: '2025-12-24' };
+    journey.values.range = { from: 10, to: 50 };
+    expect(journeyProblems(journey)).toEqual([]);
+  });
+
+  it('lets a holdout path get transactional messages', () => {
+    const journey = structuredClone(support);
+    journey.steps['wait-two-hours'].next = 'ab';
+    journey.steps.ab = {
+      type: 'split',
+      paths: [
+        { name: 'survey', weight: 90, next: 'survey' },
+        { name: 'control', weight: 10, holdout: true, next: 'was-it-resolved' },
+      ],
+    };
+    expect(journeyProblems(journey)).toEqual([]);
+  });
+
+  it('accepts filters on optional and free-form fields the catalog defines', () => {
+    const orders = structuredClone(cart);
+    orders.exitOn = [{ event: 'order.placed', filter: { items: { url: [{ prefix: 'https://' }] } } }];
+    expect(journeyProblems(orders)).toEqual([]);
+    const profile = structuredClone(cart);
+    profile.exitOn = [
+      {
+        event: 'customer.profile.updated',
+        filter: { consent: { email: ['opted-out'] }, attributes: { vip: [true] } },
+      },
+    ];
+    expect(journeyProblems(profile)).toEqual([]);
+  });
+
+  it('lets emit read inside a literal value, and explains how to read inside a referenced one', () => {
+    const literal = structuredClone(cart);
+    literal.values.promo = { code: 'X10' };
+    literal.steps.retarget.detail.offerCode = { from: 'values.promo.code' };
+    expect(journeyProblems(literal)).toEqual([]);
+    const referenced = structuredClone(cart);
+    referenced.values.first = { from: 'event.items' };
+    referenced.steps.retarget.detail.sku = { from: 'values.first.sku' };
+    expect(journeyProblems(referenced)).toEqual([
+      expect.objectContaining({
+        path: '$.steps.retarget.detail.sku.from',
+        hint: 'add a value for it: "values": { "sku": { "from": "event.items.sku" } }, then use "values.sku"',
+      }),
+    ]);
+  });
+
+  it('judges an exit on the trigger event by its filters', () => {
+    const exclusive = structuredClone(support);
+    exclusive.trigger.filter = { resolved: [false] };
+    exclusive.exitOn = [{ event: 'support.call.completed', filter: { resolved: [true] }, goal: false }];
+    expect(journeyProblems(exclusive)).toEqual([]);
+    const everyone = structuredClone(support);
+    everyone.trigger.filter = { resolved: [false] };
+    everyone.exitOn = [{ event: 'support.call.completed' }];
+    expect(journeyProblems(everyone)).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        message: expect.stringContaining('every customer would leave'),
+      }),
+    ]);
+  });
+});
+
+describe('more that would break at run time', () => {
+  const support = JSON.parse(readFileSync('journeys/support-call-followup.json', 'utf8'));
+
+  it('refuses a template reading a value taken from an optional field, or the first of a list that may be empty', () => {
+    const journey = structuredClone(support);
+    journey.values = { agent: { from: 'event.agentName' } };
+    journey.steps.survey.template = 'optional-inputs';
+    const agent = withTemplate('optional-inputs', { 'sms.liquid': 'Thanks {{ values.agent }}. Reply STOP' });
+    expect(journeyProblems(journey, agent).map((problem) => problem.message)).toEqual([
+      expect.stringContaining('values.agent comes from a field that is optional'),
+    ]);
+    const firstStep = withTemplate('optional-inputs', {
+      'sms.liquid': 'Next: {{ event.nextSteps[0] }}. Reply STOP',
+    });
+    expect(journeyProblems(journey, firstStep).map((problem) => problem.message)).toEqual([
+      expect.stringContaining('event.nextSteps'),
+    ]);
+  });
+
+  it('refuses ".$" keys in emitted details and in condition operands', () => {
+    const emit = structuredClone(cart);
+    emit.steps.retarget.detail['note.$'] = 'hello';
+    expect(journeyProblems(emit)).toContainEqual(
+      expect.objectContaining({ path: '$.steps.retarget.detail["note.$"]' }),
+    );
+    const branch = structuredClone(support);
+    branch.steps['was-it-resolved'].cases[0].when = {
+      field: 'event.nextSteps',
+      contains: { 'sku.$': '$.x' },
+    };
+    expect(journeyProblems(branch)).toContainEqual(
+      expect.objectContaining({ path: '$.steps["was-it-resolved"].cases[0].when.contains["sku.$"]' }),
+    );
+  });
+
+  it('says a reference inside a literal works only as a whole value', () => {
+    const journey = structuredClone(cart);
+    journey.values.label = { text: { from: 'event.cartId' } };
+    expect(journeyProblems(journey)).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('works only as a whole value') }),
+    ]);
+  });
+
+  it('warns when a step emits an event the journey exits on', () => {
+    const journey = structuredClone(cart);
+    journey.exitOn = [...journey.exitOn, { event: 'retargeting.audience.requested', goal: false }];
+    expect(journeyProblems(journey)).toEqual([
+      expect.objectContaining({ severity: 'warning', path: '$.steps.retarget.event' }),
+    ]);
+  });
+
+  it('puts each operand warning at its own key, with a hint that fits', () => {
+    const journey = structuredClone(support);
+    journey.steps['was-it-resolved'].cases[0].when = {
+      any: [
+        { field: 'event.topic', greaterThan: 3 },
+        { field: 'event.durationSeconds', in: [60, '120'] },
+      ],
+    };
+    expect(journeyProblems(journey)).toEqual([
+      expect.objectContaining({
+        path: '$.steps["was-it-resolved"].cases[0].when.any[0].greaterThan',
+        hint: 'compare it with equals, in or startsWith instead',
+      }),
+      expect.objectContaining({
+        path: '$.steps["was-it-resolved"].cases[0].when.any[1].in[1]',
+        message: expect.stringContaining('"120" never matches it'),
+      }),
+    ]);
+  });
+
+  it('refuses a journey of more than 200 steps', () => {
+    const journey = structuredClone(cart);
+    for (let index = 0; index < 200; index++) journey.steps[`extra-${index}`] = { type: 'end' };
+    expect(journeyProblems(journey)).toEqual([
+      expect.objectContaining({ path: '$.steps', message: expect.stringContaining('at most 200 steps') }),
+    ]);
+  });
+});

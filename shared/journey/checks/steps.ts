@@ -86,53 +86,59 @@ export function checkEmit(id: string, step: StepOfType<'emit'>, scope: JourneySc
       continue;
     }
     // Step Functions puts the event on the bus itself: it sees the execution state, not the profile.
-    checkValue(value, [...at, 'detail', key], scope, ['event', 'values', 'trigger']);
-    if (!isReference(value)) continue;
-    checkEmitReference(value.from, [...at, 'detail', key, 'from'], key, scope);
+    const fieldAt: PathSegment[] = [...at, 'detail', key];
+    if (isReference(value) && checkEmitReference(value.from, [...fieldAt, 'from'], key, scope)) continue;
+    checkValue(value, fieldAt, scope, ['event', 'values', 'trigger']);
   }
   checkEmittedShape(id, step, scope);
 }
 
-/** A path Step Functions reads must exist in every execution: a missing one stops the execution, uncaught. */
-function checkEmitReference(reference: string, at: PathSegment[], key: string, scope: JourneyScope): void {
+/**
+ * A path Step Functions reads must exist in every execution: a missing one stops the execution,
+ * uncaught. Returns true when it reported a problem, so the same reference is not reported twice.
+ */
+function checkEmitReference(reference: string, at: PathSegment[], key: string, scope: JourneyScope): boolean {
   const { journey, report } = scope;
   const segments = reference.split('.');
   if (segments.some((segment) => /^\d+$/.test(segment))) {
     report(at, `"${reference}" reads into a list; the list may be shorter in a real event.`, {
       hint: "carry the value in the journey's values instead",
     });
-    return;
+    return true;
   }
   if (segments[0] === 'values' && segments.length > 2) {
     const carried = journey.values[segments[1] ?? ''];
-    // Inside a literal the field is written in the journey, so it always exists.
-    if (carried !== undefined && !isReference(carried)) return;
-    const source = carried === undefined ? undefined : `${carried.from}.${segments.slice(2).join('.')}`;
+    // Inside a literal the field is written in the journey, so it always exists; an unknown value is
+    // reported by the general reference check.
+    if (carried === undefined || !isReference(carried)) return false;
+    const source = `${carried.from}.${segments.slice(2).join('.')}`;
     report(
       at,
       `"${reference}" reads inside a value taken from an event or profile; only a whole value is sure to exist.`,
       {
-        hint:
-          source === undefined
-            ? undefined
-            : `add a value for it: "values": { "${key}": { "from": "${source}" } }, then use "values.${key}"`,
+        hint: `add a value for it: "values": { "${key}": { "from": "${source}" } }, then use "values.${key}"`,
       },
     );
-    return;
+    return true;
   }
+  const trigger = journey.trigger.event;
+  const exists = resolveReference(reference, sampleContext(sampleOptions(journey, '', scope.values))).found;
   if (
     segments[0] === 'event' &&
-    isCatalogEventType(journey.trigger.event) &&
-    !isRequiredEventField(journey.trigger.event, reference)
+    exists &&
+    isCatalogEventType(trigger) &&
+    !isRequiredEventField(trigger, reference)
   ) {
     report(
       at,
-      `"${reference}" is optional in "${journey.trigger.event}" events: when it is missing, Step Functions stops the whole execution.`,
+      `"${reference}" is optional in "${trigger}" events: when it is missing, Step Functions stops the whole execution.`,
       {
         hint: `carry it in the journey's values (a missing field becomes null there) and use "values.${key}"`,
       },
     );
+    return true;
   }
+  return false;
 }
 
 /** Other journeys rely on the catalog: an emitted catalog event must have what the catalog requires. */
