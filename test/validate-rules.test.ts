@@ -292,6 +292,17 @@ describe('what would break at run time', () => {
     expect(journeyProblems(journey)).toContainEqual(
       expect.objectContaining({ path: '$.start', message: expect.stringContaining('at most 365') }),
     );
+    // A Monday-only window can be almost a week away: 52 weeks and a window pass the year.
+    const weekly = structuredClone(cart);
+    weekly.steps['wait-an-hour'] = { type: 'wait', duration: '52w', next: 'window' };
+    weekly.steps.window = {
+      type: 'wait',
+      until: { kind: 'localWindow', start: '09:00', end: '10:00', days: ['mon'] },
+      next: 'remind',
+    };
+    expect(journeyProblems(weekly)).toContainEqual(
+      expect.objectContaining({ message: expect.stringContaining('at most 365') }),
+    );
     const window = structuredClone(cart);
     window.steps['wait-an-hour'] = {
       type: 'wait',
