@@ -47,7 +47,7 @@ export function assertNever(value: never): never {
 }
 
 /** Steps that pause the customer in time; a loop through one of them cannot spin. */
-export function pausesTime(step: Step): boolean {
+function pausesTime(step: Step): boolean {
   return step.type === 'wait' || step.type === 'waitForEvent';
 }
 

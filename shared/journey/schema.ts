@@ -322,17 +322,6 @@ export const endStepSchema = z.strictObject({
   ...stepBase,
 });
 
-export const STEP_TYPES = [
-  'send',
-  'wait',
-  'waitForEvent',
-  'branch',
-  'split',
-  'updateProfile',
-  'emit',
-  'end',
-] as const;
-
 export const stepSchema = z.discriminatedUnion('type', [
   sendStepSchema,
   waitStepSchema,

@@ -12,8 +12,6 @@ export const STATE_PATHS = {
   values: '$.entry.outcome.values',
 } as const;
 
-/** The fields of the EventBridge envelope a reference may read as `trigger.<field>`. */
-export const TRIGGER_FIELDS = ['id', 'time', 'source'] as const;
 
 /** The JSONPath of a reference in the execution state; undefined for the profile, which is not in it. */
 export function referencePath(reference: string): string | undefined {
