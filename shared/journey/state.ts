@@ -12,7 +12,6 @@ export const STATE_PATHS = {
   values: '$.entry.outcome.values',
 } as const;
 
-
 /** The JSONPath of a reference in the execution state; undefined for the profile, which is not in it. */
 export function referencePath(reference: string): string | undefined {
   const [root, ...rest] = reference.split('.');
