@@ -24,3 +24,12 @@ export function toJsonObject(value: Record<string, unknown>): { [key: string]: J
   }
   return result;
 }
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An own property, never one inherited from Object.prototype ("toString", "constructor"). */
+export function ownValue(record: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}

@@ -9,6 +9,7 @@ import {
   type ValidationContext,
   validateJourneyText,
 } from '../shared/journey/validate.ts';
+import { isRecord } from '../shared/json.ts';
 import { loadProject } from '../shared/project/load.ts';
 
 const JOURNEYS_DIR = fileURLToPath(new URL('../journeys/', import.meta.url));
@@ -429,10 +430,6 @@ function expectUsableResult(text: string): void {
     // The validator turns its own exceptions into this problem; for user input it must never appear.
     expect(error.message).not.toContain('Internal validator error');
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Every property and array element of a JSON value, as paths from the root. */

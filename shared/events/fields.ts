@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { eventCatalog, isCatalogEventType } from './catalog.ts';
+import { isRecord } from '../json.ts';
 
 export type FieldNames = { kind: 'known'; names: string[] } | { kind: 'open' } | { kind: 'none' };
 
@@ -62,8 +63,4 @@ function isOpen(node: Record<string, unknown>): boolean {
     node.type === 'object' &&
     (extra === undefined || extra === true || isRecord(extra))
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -10,7 +10,7 @@
 
 import { closest } from '../text/suggest.ts';
 
-import type { JsonValue } from '../json.ts';
+import { isRecord, type JsonValue, ownValue } from '../json.ts';
 
 export type { JsonValue };
 /** An EventBridge event pattern (same object a CDK rule uses). */
@@ -97,10 +97,6 @@ const OR_KEY = '$or';
 // ---------------------------------------------------------------------------------------------------------------
 // Small guards
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isJsonPrimitive(value: unknown): value is JsonPrimitive {
   return (
     value === null ||
@@ -120,11 +116,6 @@ function isAnythingButOperator(value: string): value is AnythingButOperator {
 
 function isNumericComparison(value: unknown): value is NumericComparison {
   return NUMERIC_COMPARISONS.some((name) => name === value);
-}
-
-function ownValue(record: Record<string, unknown>, key: string): unknown {
-  // Without the own-property check an event lacking "toString" would appear to have one (from the prototype).
-  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import {
   TASK_ERRORS,
 } from '../contract/tasks.ts';
 import type { EventPattern } from '../events/pattern.ts';
-import { toJsonValue } from '../json.ts';
+import { toJsonObject, toJsonValue } from '../json.ts';
 import { stepResultPath } from '../asl/path.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { nativeChoice } from './choice.ts';
@@ -107,10 +107,9 @@ export function matcherPattern(matcher: EventMatcher): EventPattern {
   const pattern: EventPattern = { 'detail-type': [matcher.event] };
   if (matcher.source !== undefined)
     pattern.source = typeof matcher.source === 'string' ? [matcher.source] : matcher.source;
-  const detail: EventPattern = {};
-  for (const [key, value] of Object.entries(matcher.filter ?? {})) detail[key] = toJsonValue(value);
+  const detail = toJsonObject(matcher.filter ?? {});
   // Every journey is per customer: an event without a customer id must not start or stop anything.
-  if (!('customerId' in detail)) detail.customerId = [{ exists: true }];
+  if (!Object.hasOwn(detail, 'customerId')) detail.customerId = [{ exists: true }];
   pattern.detail = detail;
   return pattern;
 }

@@ -1,6 +1,7 @@
 /** JSON Schemas generated from the zod source, committed so editors autocomplete journey files. */
 import { z } from 'zod';
 import { journeySchema, settingsSchema } from './schema.ts';
+import { isRecord } from '../json.ts';
 
 export const JOURNEY_SCHEMA_FILE = 'journey.schema.json';
 export const SETTINGS_SCHEMA_FILE = 'settings.schema.json';
@@ -37,8 +38,4 @@ export function journeyPropertyNames(): string[] {
   walk(z.toJSONSchema(journeySchema, { io: 'input', unrepresentable: 'any' }));
   walk(z.toJSONSchema(settingsSchema, { io: 'input', unrepresentable: 'any' }));
   return [...names].sort();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,7 @@
  * resolved against what a step can see. Used by the runtime to fill values and
  * by the validator to check references against the catalog's examples.
  */
+import { isRecord, ownValue } from '../json.ts';
 export interface ReferenceScope {
   event: unknown;
   profile: unknown;
@@ -29,14 +30,11 @@ export function resolveReference(reference: string, scope: ReferenceScope): Reso
 
 function child(value: unknown, segment: string): unknown {
   if (Array.isArray(value)) return /^\d+$/.test(segment) ? value[Number(segment)] : undefined;
-  if (typeof value === 'object' && value !== null && Object.hasOwn(value, segment)) {
-    return Object.entries(value).find(([key]) => key === segment)?.[1];
-  }
-  return undefined;
+  return isRecord(value) ? ownValue(value, segment) : undefined;
 }
 
 function keysOf(value: unknown): string[] {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
+  return isRecord(value) ? Object.keys(value) : [];
 }
 
 function rootValue(root: string | undefined, scope: ReferenceScope): unknown {

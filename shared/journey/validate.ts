@@ -4,10 +4,12 @@
  * hint. It never throws, whatever the input.
  */
 import type { z } from 'zod';
+import { isRecord, ownValue } from '../json.ts';
 import { closest, didYouMean } from '../text/suggest.ts';
 import { checkMatcher } from './checks/events.ts';
 import { checkGraph } from './checks/graph.ts';
-import { checkCondition, checkValue, checkValues } from './checks/references.ts';
+import { checkCondition, checkValue, checkValues, sampleOptions } from './checks/references.ts';
+import { sampleContext } from '../render/sample.ts';
 import type { JourneyScope, Report, ValidationContext } from './checks/scope.ts';
 import { checkJourneyCaps, checkSettings } from './checks/settings.ts';
 import { checkEmit, checkExits, checkSplit, checkWait } from './checks/steps.ts';
@@ -243,9 +245,8 @@ function valueAt(input: unknown, path: readonly PathSegment[]): unknown {
   let current = input;
   for (const segment of path) {
     if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
-    else if (typeof current === 'object' && current !== null && !Array.isArray(current)) {
-      current = Object.entries(current).find(([key]) => key === String(segment))?.[1];
-    } else return undefined;
+    else if (isRecord(current)) current = ownValue(current, String(segment));
+    else return undefined;
   }
   return current;
 }
@@ -267,7 +268,9 @@ function describe(value: unknown): string {
 function checkJourney(journey: Journey, context: ValidationContext, report: Report): void {
   checkMatcher(journey.trigger, ['trigger'], report);
   checkExits(journey, report);
-  const scope: JourneyScope = { journey, context, values: checkValues(journey, report), report };
+  const values = checkValues(journey, report);
+  const sample = sampleContext(sampleOptions(journey, '', values));
+  const scope: JourneyScope = { journey, context, values, sample, report };
   // Step checks follow edges and compile pieces; a dangling step would only add noise to them.
   if (!checkGraph(journey, report)) return;
   checkJourneyCaps(journey.caps, context.settings.caps, report);

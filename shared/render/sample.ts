@@ -6,6 +6,7 @@
 import { exampleProfile } from '../customer/profile.ts';
 import { eventCatalog, isCatalogEventType, parseEventDetail } from '../events/catalog.ts';
 import type { TemplateContext } from './templates.ts';
+import { isRecord } from '../json.ts';
 
 export function sampleEventDetail(detailType: string): Record<string, unknown> | undefined {
   return isCatalogEventType(detailType) ? structuredClone(eventCatalog[detailType].example) : undefined;
@@ -88,8 +89,4 @@ export function sparseContext(options: SampleOptions, sparse: 'event' | 'profile
   return sparse === 'event'
     ? { ...full, event: sparseEventDetail(options.detailType) ?? {} }
     : { ...full, profile: sparseProfile(exampleProfile.customerId) };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,7 @@
  * state machine, so the definition's ResultSelector and paths are exercised
  * exactly as on AWS.
  */
+import { isRecord } from '../../shared/json.ts';
 import { randomUUID } from 'node:crypto';
 import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from '../../shared/asl/types.ts';
@@ -71,10 +72,6 @@ export function isJsonValue(value: unknown): value is JsonValue {
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return isRecord(value) && isJsonValue(value);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `${Name}` placeholders filled the way CDK's definitionSubstitutions fill them. */
@@ -183,3 +180,5 @@ function installPromiseWithResolvers(): void {
     },
   });
 }
+
+export { isRecord };

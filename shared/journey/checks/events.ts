@@ -6,7 +6,8 @@ import { sampleEventDetail } from '../../render/sample.ts';
 import { didYouMean } from '../../text/suggest.ts';
 import type { PathSegment } from '../problem.ts';
 import type { EventMatcher } from '../schema.ts';
-import { isRecord, ownValue, type Report } from './scope.ts';
+import { isRecord, ownValue } from '../../json.ts';
+import type { Report } from './scope.ts';
 
 export function checkMatcher(matcher: EventMatcher, at: PathSegment[], report: Report): void {
   if (!isCatalogEventType(matcher.event)) {

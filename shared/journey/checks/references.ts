@@ -14,7 +14,8 @@ import {
   type ValueExpression,
 } from '../schema.ts';
 import { checkMatcher } from './events.ts';
-import { isRecord, type JourneyScope, type Report } from './scope.ts';
+import { isRecord } from '../../json.ts';
+import type { JourneyScope, Report } from './scope.ts';
 
 /** Roots a journey value may be read from at entry. */
 export const VALUE_SOURCES = ['event', 'profile', 'trigger'] as const;
@@ -33,18 +34,22 @@ export function sampleOptions(journey: Journey, stepId: string, values: Record<s
 /** The journey's values as they would be for the sample event, to check later references against. */
 export function checkValues(journey: Journey, report: Report): Record<string, unknown> {
   const resolved: Record<string, unknown> = {};
+  // Values are read at entry, before any value exists.
+  const sample = sampleContext(sampleOptions(journey, '', {}));
   for (const [key, value] of Object.entries(journey.values)) {
-    checkValue(value, ['values', key], { journey, values: {}, report }, VALUE_SOURCES);
-    const sample = isReference(value)
-      ? resolveReference(value.from, sampleContext(sampleOptions(journey, '', {})))
-      : undefined;
+    checkValue(value, ['values', key], { journey, sample, report }, VALUE_SOURCES);
+    const resolution = isReference(value) ? resolveReference(value.from, sample) : undefined;
     // A broken reference is reported here; a stand-in keeps templates using the value from failing again.
-    resolved[key] = isReference(value) ? (sample?.found === true ? sample.value : `<${value.from}>`) : value;
+    resolved[key] = isReference(value)
+      ? resolution?.found === true
+        ? resolution.value
+        : `<${value.from}>`
+      : value;
   }
   return resolved;
 }
 
-type ReferenceScope = Pick<JourneyScope, 'journey' | 'values' | 'report'>;
+type ReferenceScope = Pick<JourneyScope, 'journey' | 'sample' | 'report'>;
 
 /** A value written in a journey: a reference that must resolve, or a literal that must stay a literal. */
 export function checkValue(
@@ -110,7 +115,7 @@ export function checkReference(
   scope: ReferenceScope,
   roots: readonly string[],
 ): void {
-  const { journey, values, report } = scope;
+  const { journey, sample, report } = scope;
   const root = reference.split('.')[0] ?? '';
   if (!roots.includes(root)) {
     const name = reference.split('.').pop() ?? 'name';
@@ -130,7 +135,7 @@ export function checkReference(
   if (root === 'profile' && reference.startsWith('profile.attributes.')) return;
   // An event missing from the catalog is reported once, at the trigger, not again at each use.
   if (root === 'event' && !isCatalogEventType(journey.trigger.event)) return;
-  const resolution = resolveReference(reference, sampleContext(sampleOptions(journey, '', values)));
+  const resolution = resolveReference(reference, sample);
   if (!resolution.found && root === 'event' && isEventField(journey.trigger.event, reference)) return;
   if (!resolution.found) {
     const last = resolution.missing.split('.').pop() ?? '';
@@ -169,10 +174,7 @@ export function checkCondition(condition: Condition, at: PathSegment[], scope: J
 /** A comparison whose operand has another type than the field (per the catalog example) never holds. */
 function checkOperandType(condition: FieldCondition, at: PathSegment[], scope: JourneyScope): void {
   if (!condition.field.startsWith('event.')) return;
-  const sample = resolveReference(
-    condition.field,
-    sampleContext(sampleOptions(scope.journey, '', scope.values)),
-  );
+  const sample = resolveReference(condition.field, scope.sample);
   if (!sample.found || sample.value === null) return;
   const fieldType = kindOf(sample.value);
   const described = fieldType === 'array' ? 'a list' : `a ${fieldType}`;

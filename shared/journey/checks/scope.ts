@@ -1,5 +1,5 @@
 /** What every journey check works with: the journey, its project, sample values and where to report. */
-import type { TemplateSource } from '../../render/templates.ts';
+import type { TemplateContext, TemplateSource } from '../../render/templates.ts';
 import type { PathSegment, Problem } from '../problem.ts';
 import type { Journey, Settings } from '../schema.ts';
 import type { SourcePosition } from '../source.ts';
@@ -26,14 +26,7 @@ export interface JourneyScope {
   context: ValidationContext;
   /** The journey's values as they would be for the catalog's example of the trigger event. */
   values: Record<string, unknown>;
+  /** What a step sees for the catalog's example event and profile, built once per journey. */
+  sample: TemplateContext;
   report: Report;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** An own property, never one inherited from Object.prototype. */
-export function ownValue(record: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

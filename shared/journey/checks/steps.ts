@@ -1,11 +1,10 @@
 /** Checks particular to one kind of step, and to the journey's exits. */
 import { isCatalogEventType, parseEventDetail } from '../../events/catalog.ts';
-import { sampleContext } from '../../render/sample.ts';
 import type { PathSegment } from '../problem.ts';
 import { resolveReference } from '../references.ts';
 import { isReference, type Journey, type StepOfType } from '../schema.ts';
 import { checkMatcher, isRequiredEventField } from './events.ts';
-import { checkValue, sampleOptions } from './references.ts';
+import { checkValue } from './references.ts';
 import type { JourneyScope, Report } from './scope.ts';
 
 /** Added to every emitted detail by the compiler. */
@@ -122,7 +121,7 @@ function checkEmitReference(reference: string, at: PathSegment[], key: string, s
     return true;
   }
   const trigger = journey.trigger.event;
-  const exists = resolveReference(reference, sampleContext(sampleOptions(journey, '', scope.values))).found;
+  const exists = resolveReference(reference, scope.sample).found;
   if (
     segments[0] === 'event' &&
     exists &&
@@ -144,7 +143,7 @@ function checkEmitReference(reference: string, at: PathSegment[], key: string, s
 /** Other journeys rely on the catalog: an emitted catalog event must have what the catalog requires. */
 function checkEmittedShape(id: string, step: StepOfType<'emit'>, scope: JourneyScope): void {
   if (!isCatalogEventType(step.event) || !isCatalogEventType(scope.journey.trigger.event)) return;
-  const sample = sampleContext(sampleOptions(scope.journey, id, scope.values));
+  const sample = scope.sample;
   const detail: Record<string, unknown> = { customerId: 'sample-customer', journeyId: scope.journey.id };
   for (const [key, value] of Object.entries(step.detail)) {
     if (!isReference(value)) {
