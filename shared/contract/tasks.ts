@@ -146,4 +146,6 @@ export interface DeliverTask extends ExecutionRef {
   caps: CapRule[];
   trigger: TriggerEnvelope;
   values: Record<string, unknown>;
+  /** `$$.State.EnteredTime`, set only for steps inside a loop: each visit is a new message. */
+  visit?: string;
 }

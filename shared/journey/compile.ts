@@ -19,7 +19,7 @@ import { stepResultPath } from '../asl/path.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { nativeChoice } from './choice.ts';
 import { type CostReport, estimateCost } from './cost.ts';
-import { assertNever } from './graph.ts';
+import { assertNever, reachableFrom, stepById, stepEdges } from './graph.ts';
 import { policiesFor } from './policies.ts';
 import { expressEligibility } from './timing.ts';
 import {
@@ -339,6 +339,11 @@ function compileStep(journey: Journey, id: string, step: Step): Record<string, S
   }
 }
 
+function isInLoop(journey: Journey, id: string): boolean {
+  const step = stepById(journey, id);
+  return step !== undefined && stepEdges(step).some((edge) => reachableFrom(journey, edge.to).has(id));
+}
+
 function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Record<string, State> {
   const notSent = step.onNotSent ?? step.next;
   const outcome = `${id}.outcome`;
@@ -359,6 +364,9 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
         caps: toJsonValue(journey.caps),
         'trigger.$': STATE_PATHS.trigger,
         'values.$': STATE_PATHS.values,
+        // A step the journey can come back to sends once per visit; elsewhere once per execution,
+        // even if the execution is resumed from a checkpoint and runs the step again.
+        ...(isInLoop(journey, id) ? { 'visit.$': '$$.State.EnteredTime' } : {}),
         ...executionRef(journey),
       },
     },

@@ -1,0 +1,49 @@
+/**
+ * DynamoDB on one machine: dynalite, in memory or stored on disk, listening
+ * on loopback. Used by the tests and by the local engine.
+ */
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { tableDefinition } from '../../shared/store/table.ts';
+
+export interface LocalDynamo {
+  endpoint: string;
+  close: () => Promise<void>;
+}
+
+export interface LocalDynamoOptions {
+  /** A folder for the LevelDB files; in memory when absent. One instance per folder. */
+  path?: string;
+  port?: number;
+}
+
+export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
+  // createTableMs 0: a crash while a table is CREATING would leave it so for ever.
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path === undefined ? {} : { path: options.path }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? (address satisfies AddressInfo).port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Creates the Waymark table unless it is already there (a data folder from an earlier run). */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
+    await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The one place AWS SDK clients are made. Handlers take the module-level
+ * singletons from `awsClients()`, which read the endpoint from the
+ * environment the way the SDK does (`AWS_ENDPOINT_URL`, or a per-service
+ * `AWS_ENDPOINT_URL_DYNAMODB` and so on), so the same code reaches AWS, the
+ * local engine or a test's loopback services. Tests and the local engine may
+ * instead build their own set with explicit endpoints.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export type AwsService = 'dynamodb' | 'sesv2' | 'sns' | 'sfn' | 'eventbridge';
+
+export interface AwsClients {
+  readonly dynamodb: DynamoDBDocumentClient;
+  readonly sesv2: SESv2Client;
+  readonly sns: SNSClient;
+  readonly sfn: SFNClient;
+  readonly eventbridge: EventBridgeClient;
+}
+
+export interface AwsClientOptions {
+  region?: string;
+  /** One endpoint for every service (the local engine's edge). */
+  endpoint?: string;
+  /** Per-service endpoints; win over `endpoint`. */
+  endpoints?: Partial<Record<AwsService, string>>;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Attempts per request including the first; the SDK's default is 3. */
+  maxAttempts?: number;
+}
+
+interface CommonConfig {
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  maxAttempts?: number;
+}
+
+function configFor(service: AwsService, options: AwsClientOptions): CommonConfig {
+  const config: CommonConfig = {};
+  if (options.region !== undefined) config.region = options.region;
+  const endpoint = options.endpoints?.[service] ?? options.endpoint;
+  if (endpoint !== undefined) config.endpoint = endpoint;
+  if (options.credentials !== undefined) config.credentials = options.credentials;
+  if (options.maxAttempts !== undefined) config.maxAttempts = options.maxAttempts;
+  return config;
+}
+
+/** A set of clients; each is made on first use, so a function pays only for the services it calls. */
+export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+  let dynamodb: DynamoDBDocumentClient | undefined;
+  let sesv2: SESv2Client | undefined;
+  let sns: SNSClient | undefined;
+  let sfn: SFNClient | undefined;
+  let eventbridge: EventBridgeClient | undefined;
+  return {
+    get dynamodb() {
+      dynamodb ??= DynamoDBDocumentClient.from(new DynamoDBClient(configFor('dynamodb', options)), {
+        // Optional profile fields arrive as undefined; DynamoDB has no such value.
+        marshallOptions: { removeUndefinedValues: true },
+      });
+      return dynamodb;
+    },
+    get sesv2() {
+      sesv2 ??= new SESv2Client(configFor('sesv2', options));
+      return sesv2;
+    },
+    get sns() {
+      sns ??= new SNSClient(configFor('sns', options));
+      return sns;
+    },
+    get sfn() {
+      sfn ??= new SFNClient(configFor('sfn', options));
+      return sfn;
+    },
+    get eventbridge() {
+      eventbridge ??= new EventBridgeClient(configFor('eventbridge', options));
+      return eventbridge;
+    },
+  };
+}
+
+let singletons: AwsClients | undefined;
+
+/** The process-wide clients, configured from the environment like any SDK client. */
+export function awsClients(): AwsClients {
+  singletons ??= createAwsClients();
+  return singletons;
+}

@@ -1,0 +1,104 @@
+/**
+ * One history per customer, shared by every channel: the events their
+ * systems sent, each message sent or not sent (with the reason), each journey
+ * step taken, and each conversion. The panel's timeline, the branch
+ * conditions on history and the attribution of conversions all read this.
+ */
+import { z } from 'zod';
+import { channelSchema } from './profile.ts';
+
+export const skipStatusSchema = z.enum(['capped', 'deferred', 'opted-out', 'no-address', 'failed']);
+export type SkipStatus = z.infer<typeof skipStatusSchema>;
+
+export const messageRefSchema = z.object({
+  journeyId: z.string(),
+  executionId: z.string(),
+  stepId: z.string(),
+  channel: channelSchema,
+  time: z.string(),
+});
+export type MessageRef = z.infer<typeof messageRefSchema>;
+
+const journeyActionSchema = z.enum([
+  'entered',
+  'not-entered',
+  'completed',
+  'failed',
+  'exited',
+  'step-failed',
+  'profile-updated',
+]);
+
+export const historyEntrySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('event'),
+    time: z.string(),
+    eventId: z.string(),
+    detailType: z.string(),
+    source: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+    /** Why the event could not be used (its detail does not match the catalog); kept so nothing is lost. */
+    problems: z.array(z.string()).optional(),
+  }),
+  z.object({
+    kind: z.literal('message'),
+    time: z.string(),
+    journeyId: z.string(),
+    executionId: z.string(),
+    stepId: z.string(),
+    channel: channelSchema,
+    category: z.enum(['marketing', 'transactional']),
+    messageId: z.string(),
+    /** What the customer saw first: the subject, the push title or the start of the SMS. */
+    headline: z.string(),
+    preview: z.string(),
+  }),
+  z.object({
+    kind: z.literal('skipped'),
+    time: z.string(),
+    journeyId: z.string(),
+    executionId: z.string(),
+    stepId: z.string(),
+    status: skipStatusSchema,
+    reason: z.string(),
+    channel: channelSchema.optional(),
+    capId: z.string().optional(),
+    resumeAt: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('journey'),
+    time: z.string(),
+    journeyId: z.string(),
+    executionId: z.string(),
+    action: journeyActionSchema,
+    stepId: z.string().optional(),
+    reason: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('conversion'),
+    time: z.string(),
+    journeyId: z.string(),
+    executionId: z.string(),
+    eventId: z.string(),
+    detailType: z.string(),
+    lastTouch: messageRefSchema.nullable(),
+    /** Linear multi-touch: each message in the window gets an equal share. */
+    linear: z.array(messageRefSchema.extend({ weight: z.number() })),
+  }),
+  z.object({
+    kind: z.literal('preference'),
+    time: z.string(),
+    action: z.enum(['unsubscribed', 'suppressed', 'consent-changed']),
+    channel: channelSchema,
+    reason: z.string(),
+  }),
+]);
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+export type HistoryKind = HistoryEntry['kind'];
+export type HistoryEntryOf<K extends HistoryKind> = Extract<HistoryEntry, { kind: K }>;
+
+/** A stored entry this code cannot read (written by a newer version, or damaged) is left out. */
+export function parseHistoryEntry(value: unknown): HistoryEntry | undefined {
+  const result = historyEntrySchema.safeParse(value);
+  return result.success ? result.data : undefined;
+}

@@ -1,0 +1,385 @@
+/**
+ * One message step: pick the first channel that can carry the message,
+ * respect consent, suppression, quiet hours and caps, send it once, and
+ * record in the customer's history what was sent, or why nothing was.
+ */
+import type { ChannelGateway, SendResult } from '../channels/gateway.ts';
+import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
+import type { HistoryEntryOf } from '../customer/history.ts';
+import type { Channel, CustomerProfile } from '../customer/profile.ts';
+import { type ChannelAddress, channelAvailability } from '../delivery/availability.ts';
+import { decideReservation, describeCap, effectiveCaps, withoutRecord } from '../delivery/caps.ts';
+import { quietHoursEnd } from '../delivery/quiet-hours.ts';
+import { signUnsubscribeToken, unsubscribeUrl } from '../preferences/unsubscribe-token.ts';
+import { type RenderedMessage, renderMessage, type TemplateContext } from '../render/templates.ts';
+import { type CustomerRecord, readCustomer, writeLedger } from '../store/customers.ts';
+import { appendHistory } from '../store/history.ts';
+import { ThrottledError } from './errors.ts';
+import type { Runtime } from './runtime.ts';
+
+type NotSent = Extract<DeliveryOutcome, { status: 'capped' | 'opted-out' | 'no-address' | 'failed' }>;
+
+/** Concurrent deliveries to one customer retry the ledger write; each round one of them wins. */
+const MAX_LEDGER_ATTEMPTS = 100;
+
+export function deliveryKey(task: DeliverTask): string {
+  const base = `${task.executionId}#${task.stepId}`;
+  return task.visit === undefined ? base : `${base}#${task.visit}`;
+}
+
+export async function deliver(task: DeliverTask, runtime: Runtime): Promise<DeliveryOutcome> {
+  const now = runtime.now();
+  const read = await readCustomer(runtime.store, task.customerId);
+  if (read.found === false) {
+    return notSent(runtime, task, now, { status: 'no-address', reason: 'No profile for this customer.' });
+  }
+  if (read.found === 'damaged') {
+    return notSent(runtime, task, now, {
+      status: 'failed',
+      reason: `The stored profile is damaged: ${read.reason}`,
+    });
+  }
+  const template = runtime.project.templates.get(task.template);
+  if (template === undefined) {
+    return notSent(runtime, task, now, {
+      status: 'failed',
+      reason: `No template "${task.template}" is deployed.`,
+    });
+  }
+  const { settings } = runtime.project;
+  const timeZone = read.customer.profile.timeZone ?? settings.timeZone;
+  const skipped: NotSent[] = [];
+  let customer = read.customer;
+  for (const channel of task.channels) {
+    const available = channelAvailability(customer.profile, customer.suppressions, channel, task.category);
+    if (!available.ok) {
+      skipped.push({ status: available.status, reason: available.reason, channel });
+      continue;
+    }
+    const { address } = available;
+    if (address.channel === 'sms' && (await runtime.channels.isPhoneOptedOut(address.phone))) {
+      skipped.push({
+        status: 'opted-out',
+        reason: 'sms: the number replied STOP (SNS opt-out list)',
+        channel,
+      });
+      continue;
+    }
+    if (task.category === 'marketing') {
+      const resumeAt = quietHoursEnd(now, timeZone, settings.quietHours[channel]);
+      if (resumeAt !== undefined) {
+        const outcome: DeliveryOutcome = {
+          status: 'deferred',
+          resumeAt: resumeAt.toISOString(),
+          reason: `${channel}: quiet hours in ${timeZone} until ${resumeAt.toISOString()}`,
+          channel,
+        };
+        await recordSkip(runtime, task, now, outcome, `deferred#${outcome.resumeAt}`);
+        return outcome;
+      }
+    }
+    const unsubscribe = unsubscribeLink(runtime, task, channel, now);
+    const rendered = renderMessage(
+      template,
+      channel,
+      templateContext(task, customer.profile, runtime, unsubscribe),
+    );
+    if (!rendered.ok) {
+      const first = rendered.problems[0];
+      const where = first === undefined ? '' : ` (${first.file}:${first.line}: ${first.message})`;
+      skipped.push({
+        status: 'failed',
+        reason: `${channel}: the template could not be rendered${where}`,
+        channel,
+      });
+      continue;
+    }
+    const envelope: Envelope = { senders: settings.senders, unsubscribeUrl: unsubscribe };
+    const attempt = await sendOnce(runtime, task, customer, address, rendered.message, timeZone, envelope);
+    customer = attempt.customer;
+    if (attempt.outcome.status === 'sent') return attempt.outcome;
+    skipped.push(attempt.outcome);
+  }
+  return notSent(runtime, task, now, summarize(skipped));
+}
+
+type SendAttempt = {
+  customer: CustomerRecord;
+  outcome: Extract<DeliveryOutcome, { status: 'sent' }> | NotSent;
+};
+
+/** Reserve (caps and idempotency, one conditional write), send, then record; release if the send fails. */
+async function sendOnce(
+  runtime: Runtime,
+  task: DeliverTask,
+  initial: CustomerRecord,
+  address: ChannelAddress,
+  message: RenderedMessage,
+  timeZone: string,
+  envelope: Envelope,
+): Promise<SendAttempt> {
+  const key = deliveryKey(task);
+  const caps = effectiveCaps(runtime.project.settings.caps, task.caps);
+  let customer = initial;
+  for (let attempt = 1; attempt <= MAX_LEDGER_ATTEMPTS; attempt += 1) {
+    const now = runtime.now();
+    const decision = decideReservation(
+      customer.ledger,
+      { key, channel: address.channel, journeyId: task.journeyId, category: task.category, now, timeZone },
+      caps,
+    );
+    switch (decision.kind) {
+      case 'already-sent':
+        return {
+          customer,
+          outcome: { status: 'sent', channel: decision.record.channel, messageId: `already-sent:${key}` },
+        };
+      case 'capped':
+        return {
+          customer,
+          outcome: {
+            status: 'capped',
+            reason: describeCap(decision),
+            capId: decision.capId,
+            channel: address.channel,
+          },
+        };
+      case 'reserve': {
+        if (await writeLedger(runtime.store, task.customerId, customer.ledger.version, decision.sends)) {
+          const reserved = {
+            ...customer,
+            ledger: { version: customer.ledger.version + 1, sends: decision.sends },
+          };
+          const result = await send(runtime.channels, address, message, task, envelope);
+          if (result.ok) {
+            await recordMessage(runtime, task, now, address.channel, result.messageId, message);
+            return {
+              customer: reserved,
+              outcome: { status: 'sent', channel: address.channel, messageId: result.messageId },
+            };
+          }
+          const released = await release(runtime, task.customerId, key);
+          if (result.kind === 'throttled') throw new ThrottledError(`${address.channel}: ${result.reason}`);
+          const status = result.kind === 'unreachable' ? 'no-address' : 'failed';
+          return {
+            customer: released ?? reserved,
+            outcome: { status, reason: `${address.channel}: ${result.reason}`, channel: address.channel },
+          };
+        }
+        const reread = await readCustomer(runtime.store, task.customerId);
+        if (reread.found !== true) {
+          return {
+            customer,
+            outcome: { status: 'no-address', reason: 'The customer was erased during delivery.' },
+          };
+        }
+        customer = reread.customer;
+        // Spread the retries so the losers of one round do not collide again in the next.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
+        break;
+      }
+      default: {
+        const unreachable: never = decision;
+        throw new Error(`Unknown reservation ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+  return {
+    customer,
+    outcome: {
+      status: 'failed',
+      reason: 'Too many concurrent deliveries to this customer; try again.',
+      channel: address.channel,
+    },
+  };
+}
+
+/** Takes a reservation back after a send that did not happen, so it counts toward no cap. */
+async function release(
+  runtime: Runtime,
+  customerId: string,
+  key: string,
+): Promise<CustomerRecord | undefined> {
+  for (let attempt = 1; attempt <= MAX_LEDGER_ATTEMPTS; attempt += 1) {
+    const read = await readCustomer(runtime.store, customerId);
+    if (read.found !== true) return undefined;
+    const { ledger } = read.customer;
+    if (await writeLedger(runtime.store, customerId, ledger.version, withoutRecord(ledger, key))) {
+      return { ...read.customer, ledger: { version: ledger.version + 1, sends: withoutRecord(ledger, key) } };
+    }
+  }
+  return undefined;
+}
+
+interface Envelope {
+  senders: Runtime['project']['settings']['senders'];
+  unsubscribeUrl: string;
+}
+
+function send(
+  channels: ChannelGateway,
+  address: ChannelAddress,
+  message: RenderedMessage,
+  task: DeliverTask,
+  envelope: Envelope,
+): Promise<SendResult> {
+  if (address.channel === 'email' && message.channel === 'email') {
+    const { from, replyTo, configurationSet } = envelope.senders.email;
+    return channels.sendEmail({
+      to: address.email,
+      from,
+      ...(replyTo === undefined ? {} : { replyTo }),
+      ...(configurationSet === undefined ? {} : { configurationSet }),
+      subject: message.subject,
+      ...(message.html === undefined ? {} : { html: message.html }),
+      ...(message.text === undefined ? {} : { text: message.text }),
+      unsubscribeUrl: envelope.unsubscribeUrl,
+      tags: { journey: task.journeyId, step: task.stepId, channel: 'email' },
+    });
+  }
+  if (address.channel === 'sms' && message.channel === 'sms') {
+    const { originationNumber, senderId } = envelope.senders.sms;
+    return channels.sendSms({
+      to: address.phone,
+      text: message.text,
+      category: task.category,
+      ...(originationNumber === undefined ? {} : { originationNumber }),
+      ...(senderId === undefined ? {} : { senderId }),
+    });
+  }
+  if (address.channel === 'push' && message.channel === 'push') {
+    return channels.sendPush({
+      platform: address.platform,
+      endpointArn: address.endpointArn,
+      title: message.title,
+      body: message.body,
+      data: message.data,
+    });
+  }
+  // Unreachable by construction (the message was rendered for this channel); the types cannot see it.
+  return Promise.resolve({
+    ok: false,
+    kind: 'rejected',
+    reason: 'the message was rendered for another channel',
+  });
+}
+
+function unsubscribeLink(runtime: Runtime, task: DeliverTask, channel: Channel, now: Date): string {
+  const token = signUnsubscribeToken(
+    { customerId: task.customerId, channel, journeyId: task.journeyId },
+    runtime.unsubscribeSecret,
+    now,
+  );
+  return unsubscribeUrl(runtime.project.settings.unsubscribe.baseUrl, token);
+}
+
+function templateContext(
+  task: DeliverTask,
+  profile: CustomerProfile,
+  runtime: Runtime,
+  unsubscribe: string,
+): TemplateContext {
+  const journey = runtime.project.journeys.find((candidate) => candidate.id === task.journeyId);
+  return {
+    profile: { ...profile },
+    event: task.trigger.detail,
+    trigger: {
+      id: task.trigger.id,
+      detailType: task.trigger['detail-type'],
+      source: task.trigger.source,
+      time: task.trigger.time,
+    },
+    values: task.values,
+    journey: { id: task.journeyId, name: journey?.name ?? task.journeyId, stepId: task.stepId },
+    unsubscribeUrl: unsubscribe,
+  };
+}
+
+const PREVIEW_LENGTH = 160;
+
+function headlineOf(message: RenderedMessage): { headline: string; preview: string } {
+  switch (message.channel) {
+    case 'email':
+      return {
+        headline: message.subject,
+        preview: (message.text ?? stripTags(message.html ?? '')).slice(0, PREVIEW_LENGTH),
+      };
+    case 'sms':
+      return { headline: message.text.slice(0, 60), preview: message.text.slice(0, PREVIEW_LENGTH) };
+    case 'push':
+      return { headline: message.title, preview: message.body.slice(0, PREVIEW_LENGTH) };
+    default: {
+      const unreachable: never = message;
+      throw new Error(`Unknown message ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+function stripTags(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+async function recordMessage(
+  runtime: Runtime,
+  task: DeliverTask,
+  now: Date,
+  channel: Channel,
+  messageId: string,
+  message: RenderedMessage,
+): Promise<void> {
+  const entry: HistoryEntryOf<'message'> = {
+    kind: 'message',
+    time: now.toISOString(),
+    journeyId: task.journeyId,
+    executionId: task.executionId,
+    stepId: task.stepId,
+    channel,
+    category: task.category,
+    messageId,
+    ...headlineOf(message),
+  };
+  await appendHistory(runtime.store, task.customerId, entry, `message#${deliveryKey(task)}`);
+}
+
+async function recordSkip(
+  runtime: Runtime,
+  task: DeliverTask,
+  now: Date,
+  outcome: Exclude<DeliveryOutcome, { status: 'sent' }>,
+  unique: string,
+): Promise<void> {
+  const entry: HistoryEntryOf<'skipped'> = {
+    kind: 'skipped',
+    time: now.toISOString(),
+    journeyId: task.journeyId,
+    executionId: task.executionId,
+    stepId: task.stepId,
+    status: outcome.status,
+    reason: outcome.reason,
+    ...(outcome.channel === undefined ? {} : { channel: outcome.channel }),
+    ...(outcome.status === 'capped' ? { capId: outcome.capId } : {}),
+    ...(outcome.status === 'deferred' ? { resumeAt: outcome.resumeAt } : {}),
+  };
+  await appendHistory(runtime.store, task.customerId, entry, `skipped#${deliveryKey(task)}#${unique}`);
+}
+
+async function notSent(runtime: Runtime, task: DeliverTask, now: Date, outcome: NotSent): Promise<NotSent> {
+  await recordSkip(runtime, task, now, outcome, outcome.status);
+  return outcome;
+}
+
+// The most telling reason wins the status: a cap is a decision we made, a failure needs a look,
+// an opt-out is the customer's choice, a missing address is the most ordinary.
+const STATUS_PRIORITY: readonly NotSent['status'][] = ['capped', 'failed', 'opted-out', 'no-address'];
+
+/** One outcome for a step whose every channel was skipped; the reason lists each channel's. */
+function summarize(skipped: readonly NotSent[]): NotSent {
+  if (skipped.length === 0) return { status: 'failed', reason: 'The step names no channel.' };
+  const rank = (outcome: NotSent): number => STATUS_PRIORITY.indexOf(outcome.status);
+  const chosen = skipped.reduce((best, outcome) => (rank(outcome) < rank(best) ? outcome : best));
+  const reason = skipped.map((outcome) => outcome.reason).join('; ');
+  return { ...chosen, reason };
+}

@@ -1,0 +1,119 @@
+/**
+ * Every customer event on the bus: update the profile and append to the
+ * customer's history, once per event id however often EventBridge delivers it.
+ */
+import { z } from 'zod';
+import {
+  type CatalogEventType,
+  eventCatalog,
+  eventEnvelopeSchema,
+  isCatalogEventType,
+  parseEventDetail,
+} from '../events/catalog.ts';
+import type { HistoryEntryOf } from '../customer/history.ts';
+import {
+  applyEvent,
+  type CustomerEvent,
+  emptyCustomer,
+  type ProfileUpdate,
+} from '../customer/profile-update.ts';
+import { customerIdSchema } from '../customer/profile.ts';
+import { readCustomer, writeProfile } from '../store/customers.ts';
+import { appendHistory } from '../store/history.ts';
+import type { Runtime } from './runtime.ts';
+
+export type RecordOutcome =
+  | { status: 'recorded'; customerId: string; changed: string[]; stale: boolean }
+  | { status: 'duplicate'; customerId: string }
+  /** Kept in the history with its problems, but not applied to the profile. */
+  | { status: 'invalid'; customerId: string; problems: string[] }
+  /** Not even a customer to file it under: only the logs can tell. */
+  | { status: 'rejected'; problems: string[] };
+
+const MAX_PROFILE_ATTEMPTS = 20;
+
+export async function recordEvent(input: unknown, runtime: Runtime): Promise<RecordOutcome> {
+  const envelope = eventEnvelopeSchema.safeParse(input);
+  if (!envelope.success) return { status: 'rejected', problems: issues(envelope.error) };
+  const event = envelope.data;
+  const customerId = customerIdSchema.safeParse(event.detail.customerId);
+  if (!customerId.success) {
+    return { status: 'rejected', problems: [`detail.customerId: ${z.prettifyError(customerId.error)}`] };
+  }
+  const id = customerId.data;
+  const detailType = event['detail-type'];
+  const parsed = parseEventDetail(detailType, event.detail);
+  const entry: HistoryEntryOf<'event'> = {
+    kind: 'event',
+    time: event.time,
+    eventId: event.id,
+    detailType,
+    source: event.source,
+    detail: event.detail,
+  };
+  if (!parsed.ok || !isCatalogEventType(detailType)) {
+    const problems = parsed.ok
+      ? []
+      : parsed.problems.map((problem) => `detail.${problem.path.join('.')}: ${problem.message}`);
+    await appendHistory(runtime.store, id, { ...entry, problems }, `event#${event.id}`);
+    return { status: 'invalid', customerId: id, problems };
+  }
+  const customerEvent = toCustomerEvent(detailType, event.time, parsed.detail);
+  const applied = await applyToProfile(runtime, id, event.id, customerEvent);
+  if (applied.status === 'invalid') {
+    await appendHistory(runtime.store, id, { ...entry, problems: applied.problems }, `event#${event.id}`);
+    return applied;
+  }
+  const appended = await appendHistory(runtime.store, id, entry, `event#${event.id}`);
+  // A profile already updated but a history entry missing means an earlier attempt stopped between the two.
+  if (applied.status === 'duplicate' && appended)
+    return { status: 'recorded', customerId: id, changed: [], stale: false };
+  return applied;
+}
+
+function toCustomerEvent(
+  detailType: CatalogEventType,
+  time: string,
+  detail: Record<string, unknown>,
+): CustomerEvent {
+  if (detailType === 'customer.profile.updated') {
+    return { detailType, time, update: profileUpdate(detail) };
+  }
+  return { detailType, time };
+}
+
+function profileUpdate(detail: Record<string, unknown>): ProfileUpdate {
+  // Already checked by parseEventDetail; parsing again gives the precise type without a cast.
+  return eventCatalog['customer.profile.updated'].detail.parse(detail);
+}
+
+/** Read, apply, write if nobody wrote in between; the applied ids make a redelivery a no-op. */
+async function applyToProfile(
+  runtime: Runtime,
+  customerId: string,
+  eventId: string,
+  event: CustomerEvent,
+): Promise<RecordOutcome> {
+  for (let attempt = 1; attempt <= MAX_PROFILE_ATTEMPTS; attempt += 1) {
+    const read = await readCustomer(runtime.store, customerId);
+    if (read.found === 'damaged') {
+      return { status: 'invalid', customerId, problems: [`The stored profile is damaged: ${read.reason}`] };
+    }
+    const current = read.found ? read.customer : undefined;
+    if (current?.appliedEventIds.includes(eventId) === true) return { status: 'duplicate', customerId };
+    const change = applyEvent(current ?? emptyCustomer(customerId), event, runtime.project.settings.timeZone);
+    const written = await writeProfile(runtime.store, customerId, current?.profileVersion ?? 0, {
+      profile: change.profile,
+      engagementByHour: change.engagementByHour,
+      appliedEventIds: [...(current?.appliedEventIds ?? []), eventId],
+    });
+    if (written) return { status: 'recorded', customerId, changed: change.changed, stale: change.stale };
+  }
+  throw new Error(
+    `The profile of a customer kept changing during ${MAX_PROFILE_ATTEMPTS} attempts; retry the event.`,
+  );
+}
+
+function issues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
+}

@@ -1,0 +1,34 @@
+/**
+ * What the runtime functions work with: the table, the sending services,
+ * the workflow service, the project (settings, templates, journeys) and a
+ * clock. Handlers build one from the environment; tests and the local engine
+ * build one over loopback services and a virtual clock.
+ */
+import type { ChannelGateway } from '../channels/gateway.ts';
+import type { Journey, Settings } from '../journey/schema.ts';
+import type { TemplateSource } from '../render/templates.ts';
+import type { StoreContext } from '../store/context.ts';
+
+/** The Step Functions calls the functions make: resuming waits and stopping journeys on a goal. */
+export interface WorkflowControl {
+  /** Resolves false when the token is no longer waiting (timed out, execution ended). */
+  sendTaskSuccess(taskToken: string, output: unknown): Promise<boolean>;
+  /** Resolves false when the execution had already ended. */
+  stopExecution(executionId: string, cause: string): Promise<boolean>;
+}
+
+export interface RuntimeProject {
+  settings: Settings;
+  templates: ReadonlyMap<string, TemplateSource>;
+  journeys: readonly Journey[];
+}
+
+export interface Runtime {
+  store: StoreContext;
+  channels: ChannelGateway;
+  workflows: WorkflowControl;
+  project: RuntimeProject;
+  /** Signs unsubscribe links; from a secret store, never from the repository. */
+  unsubscribeSecret: string;
+  now: () => Date;
+}

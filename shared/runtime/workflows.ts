@@ -1,0 +1,33 @@
+/** WorkflowControl over the Step Functions API (on AWS, or the local engine's endpoint). */
+import { SendTaskSuccessCommand, type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import type { WorkflowControl } from './runtime.ts';
+
+// A token or execution that has moved on: the late event or goal has nothing left to do.
+const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken', 'ExecutionDoesNotExist']);
+
+function isGone(error: unknown): boolean {
+  return error instanceof Error && GONE.has(error.name);
+}
+
+export function createSfnWorkflowControl(sfn: SFNClient): WorkflowControl {
+  return {
+    async sendTaskSuccess(taskToken, output) {
+      try {
+        await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+        return true;
+      } catch (error) {
+        if (isGone(error)) return false;
+        throw error;
+      }
+    },
+    async stopExecution(executionId, cause) {
+      try {
+        await sfn.send(new StopExecutionCommand({ executionArn: executionId, cause }));
+        return true;
+      } catch (error) {
+        if (isGone(error)) return false;
+        throw error;
+      }
+    },
+  };
+}

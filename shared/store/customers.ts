@@ -1,0 +1,153 @@
+/**
+ * The customer item: profile, send ledger, suppressions and engagement
+ * hours in one item, so a delivery gets everything it decides on in one read.
+ * Profile and ledger each carry their own version: a profile update and a
+ * delivery never wait for each other, and neither overwrites the other.
+ */
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { channelSchema, customerProfileSchema, type CustomerProfile } from '../customer/profile.ts';
+import { type Ledger, type SendRecord, sendRecordSchema } from '../delivery/caps.ts';
+import { isConditionFailure, type StoreContext } from './context.ts';
+import { profileKey } from './table.ts';
+
+export const suppressionRecordSchema = z.object({
+  addressHash: z.string(),
+  /** A bounce means the address cannot receive; a complaint means the customer does not want it. */
+  kind: z.enum(['bounce', 'complaint']),
+  time: z.string(),
+});
+export type SuppressionRecord = z.infer<typeof suppressionRecordSchema>;
+export const suppressionsSchema = z.partialRecord(channelSchema, suppressionRecordSchema);
+export type Suppressions = z.infer<typeof suppressionsSchema>;
+
+/** Applied event ids kept on the profile, so a redelivered event changes nothing twice. */
+export const APPLIED_EVENTS_KEPT = 50;
+
+export interface CustomerRecord {
+  profile: CustomerProfile;
+  profileVersion: number;
+  ledger: Ledger;
+  suppressions: Suppressions;
+  /** Engagement counts by local hour (24 entries), for the preferred-hour wait. */
+  engagementByHour: number[];
+  appliedEventIds: string[];
+}
+
+export type CustomerRead =
+  | { found: true; customer: CustomerRecord }
+  | { found: false }
+  /** The stored profile does not parse: reported with the reason, never used half-read. */
+  | { found: 'damaged'; reason: string };
+
+const storedItemSchema = z.object({
+  profile: z.unknown(),
+  profileVersion: z.number().int().default(0),
+  ledger: z.array(sendRecordSchema).default([]),
+  ledgerVersion: z.number().int().default(0),
+  suppressions: suppressionsSchema.default({}),
+  engagement: z.array(z.number()).length(24).optional(),
+  appliedEventIds: z.array(z.string()).default([]),
+});
+
+export async function readCustomer(store: StoreContext, customerId: string): Promise<CustomerRead> {
+  const result = await store.db.send(
+    new GetCommand({ TableName: store.table, Key: profileKey(customerId), ConsistentRead: true }),
+  );
+  if (result.Item === undefined) return { found: false };
+  const item = storedItemSchema.safeParse(result.Item);
+  if (!item.success) return { found: 'damaged', reason: z.prettifyError(item.error) };
+  const profile = customerProfileSchema.safeParse(item.data.profile);
+  if (!profile.success) return { found: 'damaged', reason: z.prettifyError(profile.error) };
+  return {
+    found: true,
+    customer: {
+      profile: profile.data,
+      profileVersion: item.data.profileVersion,
+      ledger: { version: item.data.ledgerVersion, sends: item.data.ledger },
+      suppressions: item.data.suppressions,
+      engagementByHour: item.data.engagement ?? new Array<number>(24).fill(0),
+      appliedEventIds: item.data.appliedEventIds,
+    },
+  };
+}
+
+/**
+ * Replaces the ledger if its version is still `expected`. False when another delivery got there
+ * first (or the customer was erased): read again and decide again.
+ */
+export async function writeLedger(
+  store: StoreContext,
+  customerId: string,
+  expected: number,
+  sends: SendRecord[],
+): Promise<boolean> {
+  const versionCondition =
+    expected === 0 ? 'attribute_not_exists(ledgerVersion)' : 'ledgerVersion = :expected';
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: profileKey(customerId),
+        UpdateExpression: 'SET ledger = :sends, ledgerVersion = :next',
+        ConditionExpression: `attribute_exists(pk) AND ${versionCondition}`,
+        ExpressionAttributeValues: {
+          ':sends': sends,
+          ':next': expected + 1,
+          ...(expected === 0 ? {} : { ':expected': expected }),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export interface ProfileWrite {
+  profile: CustomerProfile;
+  engagementByHour: number[];
+  appliedEventIds: string[];
+  suppressions?: Suppressions;
+}
+
+/** Writes the profile part if its version is still `expected` (0: the customer is new). */
+export async function writeProfile(
+  store: StoreContext,
+  customerId: string,
+  expected: number,
+  write: ProfileWrite,
+): Promise<boolean> {
+  const versionCondition =
+    expected === 0 ? 'attribute_not_exists(profileVersion)' : 'profileVersion = :expected';
+  const sets = [
+    'profile = :profile',
+    'profileVersion = :next',
+    'engagement = :engagement',
+    'appliedEventIds = :applied',
+  ];
+  if (write.suppressions !== undefined) sets.push('suppressions = :suppressions');
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: profileKey(customerId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: versionCondition,
+        ExpressionAttributeValues: {
+          ':profile': write.profile,
+          ':next': expected + 1,
+          ':engagement': write.engagementByHour,
+          ':applied': write.appliedEventIds.slice(-APPLIED_EVENTS_KEPT),
+          ...(write.suppressions === undefined ? {} : { ':suppressions': write.suppressions }),
+          ...(expected === 0 ? {} : { ':expected': expected }),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

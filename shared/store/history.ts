@@ -1,0 +1,74 @@
+/** The customer history: append once per unique key, read by time range. */
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type HistoryEntry, parseHistoryEntry } from '../customer/history.ts';
+import { isRecord } from '../json.ts';
+import { historyKey, historyRange, customerKey, TTL_ATTRIBUTE } from './table.ts';
+import { epochSeconds, isConditionFailure, type StoreContext } from './context.ts';
+
+/** How long history is kept: long enough for a year-long journey and its attribution window. */
+export const HISTORY_RETENTION_DAYS = 400;
+
+/**
+ * Appends an entry unless one with the same time and unique key exists, so a retried handler
+ * writes it once. Returns false for such a duplicate.
+ */
+export async function appendHistory(
+  store: StoreContext,
+  customerId: string,
+  entry: HistoryEntry,
+  unique: string,
+): Promise<boolean> {
+  const expires = new Date(Date.parse(entry.time) + HISTORY_RETENTION_DAYS * 86_400_000);
+  try {
+    await store.db.send(
+      new PutCommand({
+        TableName: store.table,
+        Item: {
+          ...historyKey(customerId, entry.time, unique),
+          kind: entry.kind,
+          entry,
+          [TTL_ATTRIBUTE]: epochSeconds(expires),
+        },
+        ConditionExpression: 'attribute_not_exists(sk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export interface StoredHistoryEntry {
+  sortKey: string;
+  entry: HistoryEntry;
+}
+
+/** Entries between two instants, oldest first. Entries the code cannot read are skipped, not fatal. */
+export async function readHistory(
+  store: StoreContext,
+  customerId: string,
+  from: string,
+  to: string,
+): Promise<StoredHistoryEntry[]> {
+  const { low, high } = historyRange(from, to);
+  const entries: StoredHistoryEntry[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.db.send(
+      new QueryCommand({
+        TableName: store.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+        ExpressionAttributeValues: { ':pk': customerKey(customerId), ':low': low, ':high': high },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const entry = parseHistoryEntry(item.entry);
+      const sortKey: unknown = item.sk;
+      if (entry !== undefined && typeof sortKey === 'string') entries.push({ sortKey, entry });
+    }
+    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
+  } while (startKey !== undefined);
+  return entries;
+}

@@ -1,0 +1,84 @@
+/**
+ * The one DynamoDB table and every key in it. Nothing else builds a key,
+ * so docs/data-model.md, the CDK table and the local engine's table all
+ * follow this file.
+ *
+ * Everything about a customer lives under one partition (`C#<customerId>`),
+ * so erasure is one Query and the deletes that follow, and a delivery reads
+ * the profile and the cap ledger in one GetItem.
+ */
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+export const KEY = { partition: 'pk', sort: 'sk' } as const;
+/** Epoch seconds; DynamoDB's TTL deletes the item some time after (up to days late). */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const SORT = {
+  profile: 'PROFILE',
+  historyPrefix: 'H#',
+  journeyPrefix: 'J#',
+  entryPrefix: 'E#',
+  waitPrefix: 'W#',
+  suppression: 'SUPPRESSION',
+} as const;
+
+export function customerKey(customerId: string): string {
+  return `C#${customerId}`;
+}
+
+export function profileKey(customerId: string): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: SORT.profile };
+}
+
+/** History sorts by time; the suffix (event id, message key) makes the key unique and a retry idempotent. */
+export function historyKey(customerId: string, time: string, unique: string): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.historyPrefix}${time}#${unique}` };
+}
+
+/** Sort-key bounds for the history between two instants (ISO strings sort as time). */
+export function historyRange(from: string, to: string): { low: string; high: string } {
+  // '$' sorts after '#', so every key at `to` itself is included.
+  return { low: `${SORT.historyPrefix}${from}`, high: `${SORT.historyPrefix}${to}$` };
+}
+
+export function membershipKey(customerId: string, journeyId: string): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.journeyPrefix}${journeyId}` };
+}
+
+export function entryKey(customerId: string, journeyId: string, eventId: string): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.entryPrefix}${journeyId}#${eventId}` };
+}
+
+export function waitPrefix(customerId: string, detailType: string): { pk: string; prefix: string } {
+  return { pk: customerKey(customerId), prefix: `${SORT.waitPrefix}${detailType}#` };
+}
+
+export function waitKey(
+  customerId: string,
+  detailType: string,
+  executionId: string,
+  stepId: string,
+): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.waitPrefix}${detailType}#${executionId}#${stepId}` };
+}
+
+/** Suppressions are kept by a hash of the address, so they outlive an erasure without keeping the address. */
+export function suppressionKey(addressHash: string): { pk: string; sk: string } {
+  return { pk: `S#${addressHash}`, sk: SORT.suppression };
+}
+
+/** What CreateTable needs; the CDK table declares the same keys. */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    AttributeDefinitions: [
+      { AttributeName: KEY.partition, AttributeType: 'S' },
+      { AttributeName: KEY.sort, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: KEY.partition, KeyType: 'HASH' },
+      { AttributeName: KEY.sort, KeyType: 'RANGE' },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  };
+}
