@@ -12,7 +12,7 @@ export type SendFailure = Extract<SendResult, { ok: false }>;
 /** Error names (the SDK's exception names, or a service's bare codes) per outcome. */
 export interface SendErrorNames {
   throttled: ReadonlySet<string>;
-  /** Each with the reason recorded: the next channel is tried, nothing to debug. */
+  /** Each with a fixed reason: the address cannot receive, and the service's wording adds nothing. */
   unreachable: ReadonlyMap<string, string>;
   rejected: ReadonlySet<string>;
 }
@@ -38,8 +38,9 @@ function isClientFault(error: Error): boolean {
 export function classifySendError(error: unknown, names: SendErrorNames): SendFailure {
   if (!(error instanceof Error)) throw error;
   const reason = `${error.name}: ${withoutContactDetails(error.message)}`;
-  if (names.throttled.has(error.name) || isThrottlingRetryable(error))
+  if (names.throttled.has(error.name) || isThrottlingRetryable(error)) {
     return { ok: false, kind: 'throttled', reason };
+  }
   const unreachableReason = names.unreachable.get(error.name);
   if (unreachableReason !== undefined) return { ok: false, kind: 'unreachable', reason: unreachableReason };
   if (names.rejected.has(error.name) || isClientFault(error)) return { ok: false, kind: 'rejected', reason };

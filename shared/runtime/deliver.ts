@@ -234,7 +234,8 @@ function send(
       ...(message.html === undefined ? {} : { html: message.html }),
       ...(message.text === undefined ? {} : { text: message.text }),
       unsubscribeUrl: envelope.unsubscribeUrl,
-      tags: { journey: task.journeyId, step: task.stepId, channel: 'email' },
+      // The customer tag lets a bounce or complaint from SES find the profile to suppress.
+      tags: { journey: task.journeyId, step: task.stepId, channel: 'email', customer: task.customerId },
     });
   }
   if (address.channel === 'sms' && message.channel === 'sms') {

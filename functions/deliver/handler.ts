@@ -1,0 +1,33 @@
+/** Sends one message step: the only function allowed to call SES and SNS. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { deliverTaskSchema, parseTask } from '../../shared/contract/parse.ts';
+import type { DeliveryOutcome } from '../../shared/contract/tasks.ts';
+import { deliver } from '../../shared/runtime/deliver.ts';
+import { logger, metrics } from '../common/observability.ts';
+import { runtimeFromEnvironment } from '../common/runtime.ts';
+
+export const handler = middy<unknown, DeliveryOutcome>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .handler(async (event) => {
+    const task = parseTask(deliverTaskSchema, event);
+    logger.appendKeys({ journeyId: task.journeyId, stepId: task.stepId, customerId: task.customerId });
+    const outcome = await deliver(task, runtimeFromEnvironment());
+    const metric = metrics.singleMetric();
+    metric.addDimensions({
+      journey: task.journeyId,
+      step: task.stepId,
+      channel: outcome.channel ?? 'none',
+      outcome: outcome.status,
+    });
+    metric.addMetric('Deliveries', MetricUnit.Count, 1);
+    logger.info('delivery', {
+      status: outcome.status,
+      channel: outcome.channel,
+      reason: 'reason' in outcome ? outcome.reason : undefined,
+    });
+    return outcome;
+  });

@@ -1,0 +1,26 @@
+/** An exit or goal event: stop the customer's journeys that end on it and record conversions. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { type GoalOutcome, handleExitEvent } from '../../shared/runtime/goals.ts';
+import { logger, metrics } from '../common/observability.ts';
+import { runtimeFromEnvironment } from '../common/runtime.ts';
+
+export const handler = middy<unknown, GoalOutcome>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .handler(async (event) => {
+    const outcome = await handleExitEvent(event, runtimeFromEnvironment());
+    if (outcome.status === 'rejected') {
+      logger.warn('event not usable for exits', { problems: outcome.problems });
+      return outcome;
+    }
+    for (const exit of outcome.exits) {
+      const metric = metrics.singleMetric();
+      metric.addDimensions({ journey: exit.journeyId });
+      metric.addMetric('Exited', MetricUnit.Count, exit.stopped);
+      metric.addMetric('Converted', MetricUnit.Count, exit.converted ? 1 : 0);
+    }
+    return outcome;
+  });

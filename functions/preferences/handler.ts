@@ -1,0 +1,23 @@
+/** SES bounces and complaints, and erasure requests, from EventBridge. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { handlePreferenceEvent, type PreferenceEventOutcome } from '../../shared/runtime/preferences.ts';
+import { logger, metrics } from '../common/observability.ts';
+import { runtimeFromEnvironment } from '../common/runtime.ts';
+
+export const handler = middy<unknown, PreferenceEventOutcome>()
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .handler(async (event) => {
+    const result = await handlePreferenceEvent(runtimeFromEnvironment(), event);
+    const outcome = result.kind === 'ignored' ? 'ignored' : result.outcome.status;
+    const metric = metrics.singleMetric();
+    metric.addDimensions({ kind: result.kind, outcome });
+    metric.addMetric('PreferenceEvents', MetricUnit.Count, 1);
+    // Outcomes carry ids, counts and reasons, never an address: SES addresses are hashed before this.
+    if (outcome === 'ignored') logger.warn('preference event ignored', { result });
+    else logger.info('preference event', { result });
+    return result;
+  });

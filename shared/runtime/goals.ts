@@ -1,0 +1,101 @@
+/**
+ * Events that end journeys: stop the customer's open executions of every
+ * journey that exits on the event, and for a goal, record the conversion
+ * with its attribution to the journey's messages.
+ */
+import { z } from 'zod';
+import type { HistoryEntryOf, MessageRef } from '../customer/history.ts';
+import { customerIdSchema } from '../customer/profile.ts';
+import { eventEnvelopeSchema } from '../events/catalog.ts';
+import { matchesPattern } from '../events/pattern.ts';
+import { attributeConversion } from '../journey/attribution.ts';
+import { matcherPattern } from '../journey/compile.ts';
+import type { Journey } from '../journey/schema.ts';
+import { appendHistory, readHistory } from '../store/history.ts';
+import { readMembership, release } from '../store/journeys.ts';
+import { durationSeconds } from '../time/duration.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface JourneyExit {
+  journeyId: string;
+  stopped: number;
+  converted: boolean;
+}
+
+export type GoalOutcome =
+  | { status: 'handled'; customerId: string; exits: JourneyExit[] }
+  | { status: 'rejected'; problems: string[] };
+
+export async function handleExitEvent(input: unknown, runtime: Runtime): Promise<GoalOutcome> {
+  const parsed = eventEnvelopeSchema.safeParse(input);
+  if (!parsed.success)
+    return { status: 'rejected', problems: parsed.error.issues.map((issue) => issue.message) };
+  const event = parsed.data;
+  const customerId = customerIdSchema.safeParse(event.detail.customerId);
+  if (!customerId.success)
+    return { status: 'rejected', problems: [`detail.customerId: ${z.prettifyError(customerId.error)}`] };
+  const exits: JourneyExit[] = [];
+  for (const journey of runtime.project.journeys) {
+    const matching = journey.exitOn.filter((matcher) => matchesPattern(matcherPattern(matcher), event));
+    if (matching.length === 0) continue;
+    const goal = matching.some((matcher) => matcher.goal);
+    exits.push(await exitJourney(runtime, journey, customerId.data, event, goal));
+  }
+  return { status: 'handled', customerId: customerId.data, exits };
+}
+
+async function exitJourney(
+  runtime: Runtime,
+  journey: Journey,
+  customerId: string,
+  event: { id: string; 'detail-type': string; time: string },
+  goal: boolean,
+): Promise<JourneyExit> {
+  const membership = await readMembership(runtime.store, customerId, journey.id);
+  const reason = `${event['detail-type']} (${goal ? 'goal' : 'exit'})`;
+  let stopped = 0;
+  for (const executionId of membership.active) {
+    if (await runtime.workflows.stopExecution(executionId, `The customer reached ${reason}`)) stopped += 1;
+    await release(runtime.store, customerId, journey.id, executionId);
+    const exited: HistoryEntryOf<'journey'> = {
+      kind: 'journey',
+      time: runtime.now().toISOString(),
+      journeyId: journey.id,
+      executionId,
+      action: 'exited',
+      reason,
+    };
+    await appendHistory(runtime.store, customerId, exited, `journey#${executionId}#exited#${event.id}`);
+  }
+  if (!goal) return { journeyId: journey.id, stopped, converted: false };
+  const windowStart = new Date(Date.parse(event.time) - durationSeconds(journey.attributionWindow) * 1000);
+  const history = await readHistory(runtime.store, customerId, windowStart.toISOString(), event.time);
+  const messages: MessageRef[] = history.flatMap(({ entry }) =>
+    entry.kind === 'message' && entry.journeyId === journey.id
+      ? [
+          {
+            journeyId: entry.journeyId,
+            executionId: entry.executionId,
+            stepId: entry.stepId,
+            channel: entry.channel,
+            time: entry.time,
+          },
+        ]
+      : [],
+  );
+  // A customer neither in the journey nor reached by it did not convert because of it.
+  if (messages.length === 0 && membership.active.length === 0)
+    return { journeyId: journey.id, stopped, converted: false };
+  const attribution = attributeConversion(messages);
+  const conversion: HistoryEntryOf<'conversion'> = {
+    kind: 'conversion',
+    time: event.time,
+    journeyId: journey.id,
+    executionId: attribution.lastTouch?.executionId ?? membership.active[0] ?? '',
+    eventId: event.id,
+    detailType: event['detail-type'],
+    ...attribution,
+  };
+  await appendHistory(runtime.store, customerId, conversion, `conversion#${journey.id}#${event.id}`);
+  return { journeyId: journey.id, stopped, converted: true };
+}

@@ -1,0 +1,442 @@
+/**
+ * What customers and mailbox providers tell us about our messages: an
+ * unsubscribe click, a bounce or complaint reported by SES, and a request to
+ * erase a customer. Links get clicked twice and EventBridge delivers twice,
+ * so each of these changes things once however often it arrives.
+ */
+import { createHash } from 'node:crypto';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { HistoryEntryOf } from '../customer/history.ts';
+import { type Channel, customerIdSchema } from '../customer/profile.ts';
+import { addressHash } from '../delivery/availability.ts';
+import { isRecord } from '../json.ts';
+import { type TokenCheck, verifyUnsubscribeToken } from '../preferences/unsubscribe-token.ts';
+import type { StoreContext } from '../store/context.ts';
+import { readCustomer, type SuppressionRecord, writeProfile } from '../store/customers.ts';
+import { appendHistory } from '../store/history.ts';
+import { customerKey, SORT, suppressionKey } from '../store/table.ts';
+import type { Runtime, WorkflowControl } from './runtime.ts';
+
+/** Optimistic profile writes retry this often before giving up (the caller's retry then takes over). */
+const MAX_PROFILE_ATTEMPTS = 20;
+
+// ---------------------------------------------------------------------------------------------
+// Unsubscribe
+
+export type UnsubscribeOutcome =
+  | { status: 'unsubscribed'; customerId: string; channel: Channel }
+  | { status: 'already'; customerId: string; channel: Channel }
+  /** Erased, or never known: there is nothing to opt out of, and no profile is created for it. */
+  | { status: 'unknown-customer'; customerId: string; channel: Channel }
+  /** The stored profile does not parse, so it cannot be rewritten safely; needs a look. */
+  | { status: 'failed'; customerId: string; channel: Channel; reason: string }
+  | { status: 'invalid'; reason: string };
+
+/** Checks a link without acting on it: what the confirmation page shows before anything changes. */
+export function checkUnsubscribeLink(runtime: Runtime, token: string): TokenCheck {
+  return verifyUnsubscribeToken(token, runtime.unsubscribeSecret, runtime.now());
+}
+
+export async function unsubscribe(runtime: Runtime, token: string): Promise<UnsubscribeOutcome> {
+  const check = checkUnsubscribeLink(runtime, token);
+  if (!check.ok) return { status: 'invalid', reason: check.reason };
+  const { customerId, channel, journeyId } = check.claims;
+  // Same token, same marker: a second click (or a retried request) finds the first one's work.
+  const marker = `unsubscribe#${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
+  for (let attempt = 1; attempt <= MAX_PROFILE_ATTEMPTS; attempt += 1) {
+    const read = await readCustomer(runtime.store, customerId);
+    if (read.found === false) return { status: 'unknown-customer', customerId, channel };
+    if (read.found === 'damaged') {
+      return {
+        status: 'failed',
+        customerId,
+        channel,
+        reason: `The stored profile is damaged: ${read.reason}`,
+      };
+    }
+    const customer = read.customer;
+    if (customer.profile.consent[channel] === 'opted-out') {
+      // The history key includes the time of the first click, kept with the marker on the profile,
+      // so this completes the entry if the first attempt stopped after the profile write.
+      const earlier = customer.appliedEventIds.findLast((id) => id.startsWith(`${marker}@`));
+      if (earlier !== undefined) {
+        await recordUnsubscribed(
+          runtime,
+          customerId,
+          channel,
+          journeyId,
+          marker,
+          earlier.slice(marker.length + 1),
+        );
+      }
+      return { status: 'already', customerId, channel };
+    }
+    const time = runtime.now().toISOString();
+    const written = await writeProfile(runtime.store, customerId, customer.profileVersion, {
+      profile: { ...customer.profile, consent: { ...customer.profile.consent, [channel]: 'opted-out' } },
+      engagementByHour: customer.engagementByHour,
+      appliedEventIds: [...customer.appliedEventIds, `${marker}@${time}`],
+    });
+    if (written) {
+      await recordUnsubscribed(runtime, customerId, channel, journeyId, marker, time);
+      return { status: 'unsubscribed', customerId, channel };
+    }
+  }
+  throw new Error(`The profile kept changing during ${MAX_PROFILE_ATTEMPTS} attempts; try the link again.`);
+}
+
+async function recordUnsubscribed(
+  runtime: Runtime,
+  customerId: string,
+  channel: Channel,
+  journeyId: string | undefined,
+  marker: string,
+  time: string,
+): Promise<void> {
+  const entry: HistoryEntryOf<'preference'> = {
+    kind: 'preference',
+    time,
+    action: 'unsubscribed',
+    channel,
+    reason:
+      journeyId === undefined
+        ? 'The customer used the unsubscribe link.'
+        : `The customer used the unsubscribe link in a message from journey "${journeyId}".`,
+  };
+  await appendHistory(runtime.store, customerId, entry, marker);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SES bounces and complaints
+
+export const SES_FEEDBACK_DETAIL_TYPES = ['Email Bounced', 'Email Complaint Received'] as const;
+
+const recipientsSchema = z.array(z.object({ emailAddress: z.string().min(1) })).min(1);
+
+// The detail is SES's event record (as published to SNS or Firehose); only what is used is checked.
+const sesMailSchema = z.object({
+  messageId: z.string().optional(),
+  destination: z.array(z.string()),
+  tags: z.record(z.string(), z.array(z.string())).default({}),
+});
+
+const sesFeedbackEventSchema = z.object({
+  id: z.string().min(1),
+  'detail-type': z.enum(SES_FEEDBACK_DETAIL_TYPES),
+  source: z.literal('aws.ses'),
+  time: z.iso.datetime({ offset: true }),
+  detail: z.discriminatedUnion('eventType', [
+    z.object({
+      eventType: z.literal('Bounce'),
+      mail: sesMailSchema,
+      bounce: z.object({
+        bounceType: z.enum(['Permanent', 'Transient', 'Undetermined']),
+        bounceSubType: z.string().optional(),
+        bouncedRecipients: recipientsSchema,
+      }),
+    }),
+    z.object({
+      eventType: z.literal('Complaint'),
+      mail: sesMailSchema,
+      complaint: z.object({ complainedRecipients: recipientsSchema }),
+    }),
+  ]),
+});
+
+/** What became of the customer's profile: the deliver function reads suppressions only there. */
+export type ProfileSuppression =
+  | 'suppressed'
+  | 'already'
+  /** The message carried no `customer` tag, so only the address suppression was written. */
+  | 'untagged'
+  | 'unknown-customer'
+  /** The profile's email is no longer the address that bounced: its own suppression is left alone. */
+  | 'other-address'
+  | 'damaged';
+
+export type FeedbackOutcome =
+  | {
+      status: 'suppressed';
+      kind: SuppressionRecord['kind'];
+      addresses: number;
+      customerId: string | undefined;
+      profile: ProfileSuppression;
+    }
+  /** A transient or undetermined bounce: the address may take mail again, so nothing is suppressed. */
+  | { status: 'not-suppressed'; reason: string }
+  | { status: 'ignored'; reason: string };
+
+export async function recordSesFeedback(runtime: Runtime, event: unknown): Promise<FeedbackOutcome> {
+  const parsed = sesFeedbackEventSchema.safeParse(event);
+  if (!parsed.success) {
+    return {
+      status: 'ignored',
+      reason: `Not an SES bounce or complaint event: ${z.prettifyError(parsed.error)}`,
+    };
+  }
+  const { detail, time, id } = parsed.data;
+  let kind: SuppressionRecord['kind'];
+  let recipients: string[];
+  switch (detail.eventType) {
+    case 'Bounce':
+      if (detail.bounce.bounceType !== 'Permanent') {
+        return {
+          status: 'not-suppressed',
+          reason: `A ${detail.bounce.bounceType.toLowerCase()} bounce: the address may accept mail later.`,
+        };
+      }
+      kind = 'bounce';
+      recipients = detail.bounce.bouncedRecipients.map((recipient) => recipient.emailAddress);
+      break;
+    case 'Complaint':
+      kind = 'complaint';
+      recipients = detail.complaint.complainedRecipients.map((recipient) => recipient.emailAddress);
+      break;
+    default: {
+      const unreachable: never = detail;
+      throw new Error(`Unknown SES event ${JSON.stringify(unreachable)}`);
+    }
+  }
+  const hashes = [...new Set(recipients.map(addressHash))];
+  // Kept by hash alone, outside the customer's partition, so it outlives an erasure without the address.
+  await Promise.all(
+    hashes.map((hash) =>
+      runtime.store.db.send(
+        new PutCommand({
+          TableName: runtime.store.table,
+          Item: { ...suppressionKey(hash), channel: 'email', kind, time },
+        }),
+      ),
+    ),
+  );
+  const customerTag = detail.mail.tags.customer?.[0];
+  const customerId = customerTag === undefined ? undefined : customerIdSchema.safeParse(customerTag).data;
+  const profile =
+    customerId === undefined
+      ? 'untagged'
+      : await suppressOnProfile(runtime, customerId, new Set(hashes), { kind, time }, `suppressed#${id}`);
+  return { status: 'suppressed', kind, addresses: hashes.length, customerId, profile };
+}
+
+async function suppressOnProfile(
+  runtime: Runtime,
+  customerId: string,
+  hashes: ReadonlySet<string>,
+  suppression: Omit<SuppressionRecord, 'addressHash'>,
+  unique: string,
+): Promise<ProfileSuppression> {
+  for (let attempt = 1; attempt <= MAX_PROFILE_ATTEMPTS; attempt += 1) {
+    const read = await readCustomer(runtime.store, customerId);
+    if (read.found === false) return 'unknown-customer';
+    if (read.found === 'damaged') return 'damaged';
+    const customer = read.customer;
+    const email = customer.profile.email;
+    const hash = email === undefined ? undefined : addressHash(email);
+    // A late report about an address the customer has since replaced must not displace the current one's.
+    if (hash === undefined || !hashes.has(hash)) return 'other-address';
+    const current = customer.suppressions.email;
+    if (current?.addressHash === hash && current.kind === suppression.kind) return 'already';
+    const written = await writeProfile(runtime.store, customerId, customer.profileVersion, {
+      profile: customer.profile,
+      engagementByHour: customer.engagementByHour,
+      appliedEventIds: customer.appliedEventIds,
+      suppressions: { ...customer.suppressions, email: { addressHash: hash, ...suppression } },
+    });
+    if (written) {
+      const entry: HistoryEntryOf<'preference'> = {
+        kind: 'preference',
+        time: suppression.time,
+        action: 'suppressed',
+        channel: 'email',
+        reason:
+          suppression.kind === 'bounce'
+            ? 'The email address bounced permanently; no more email is sent to it.'
+            : 'The customer marked an email as spam; no more email is sent to the address.',
+      };
+      await appendHistory(runtime.store, customerId, entry, unique);
+      return 'suppressed';
+    }
+  }
+  throw new Error(`The profile kept changing during ${MAX_PROFILE_ATTEMPTS} attempts; retry the event.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Erasure
+
+/** What erasure needs: the CLI has no channels or project, only the table and Step Functions. */
+export interface ErasureContext {
+  store: StoreContext;
+  workflows: WorkflowControl;
+}
+
+export interface ErasedCounts {
+  profile: number;
+  history: number;
+  journeys: number;
+  entries: number;
+  waits: number;
+  /** Items under the customer's partition this code does not know (written by a newer version). */
+  other: number;
+}
+
+export type ErasureOutcome =
+  | {
+      status: 'erased';
+      customerId: string;
+      deleted: ErasedCounts;
+      executions: { stopped: number; alreadyEnded: number };
+    }
+  | { status: 'nothing-to-erase'; customerId: string };
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_SIZE = 25;
+const MAX_BATCH_ATTEMPTS = 10;
+
+const storedKeySchema = z.object({ pk: z.string(), sk: z.string() });
+const membershipItemSchema = z.object({ active: z.set(z.string()).optional() });
+
+/**
+ * Deletes everything under the customer's partition. Journeys are stopped first, so no running
+ * execution writes to the customer again after the deletes. Suppressions stay: they hold no address.
+ */
+export async function eraseCustomer(context: ErasureContext, customerId: string): Promise<ErasureOutcome> {
+  const executions = await stopActiveExecutions(context, customerId);
+  const deleted: ErasedCounts = { profile: 0, history: 0, journeys: 0, entries: 0, waits: 0, other: 0 };
+  let total = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await context.store.db.send(
+      new QueryCommand({
+        TableName: context.store.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': customerKey(customerId) },
+        ProjectionExpression: 'pk, sk',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const keys = (page.Items ?? []).flatMap((item) => {
+      const key = storedKeySchema.safeParse(item);
+      return key.success ? [key.data] : [];
+    });
+    await deleteItems(context.store, keys);
+    for (const key of keys) deleted[itemKind(key.sk)] += 1;
+    total += keys.length;
+    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
+  } while (startKey !== undefined);
+  // Active executions live only in memberships, so nothing stored means nothing was running either.
+  if (total === 0) return { status: 'nothing-to-erase', customerId };
+  return { status: 'erased', customerId, deleted, executions };
+}
+
+async function stopActiveExecutions(
+  context: ErasureContext,
+  customerId: string,
+): Promise<{ stopped: number; alreadyEnded: number }> {
+  const executionIds: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await context.store.db.send(
+      new QueryCommand({
+        TableName: context.store.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :journey)',
+        ExpressionAttributeValues: { ':pk': customerKey(customerId), ':journey': SORT.journeyPrefix },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const membership = membershipItemSchema.safeParse(item);
+      if (membership.success) executionIds.push(...(membership.data.active ?? []));
+    }
+    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
+  } while (startKey !== undefined);
+  const results = await Promise.all(
+    executionIds.map((executionId) => context.workflows.stopExecution(executionId, 'customer erased')),
+  );
+  const stopped = results.filter(Boolean).length;
+  return { stopped, alreadyEnded: results.length - stopped };
+}
+
+type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
+
+async function deleteItems(store: StoreContext, keys: readonly { pk: string; sk: string }[]): Promise<void> {
+  for (let start = 0; start < keys.length; start += BATCH_SIZE) {
+    let requests: WriteRequests = keys
+      .slice(start, start + BATCH_SIZE)
+      .map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 1; requests.length > 0; attempt += 1) {
+      if (attempt > MAX_BATCH_ATTEMPTS) {
+        throw new Error(
+          `DynamoDB left deletes unprocessed after ${MAX_BATCH_ATTEMPTS} attempts; run the erasure again.`,
+        );
+      }
+      const result = await store.db.send(
+        new BatchWriteCommand({ RequestItems: { [store.table]: requests } }),
+      );
+      requests = result.UnprocessedItems?.[store.table] ?? [];
+      // Unprocessed items mean the table is throttling: back off before asking again.
+      if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
+}
+
+function itemKind(sortKey: string): keyof ErasedCounts {
+  if (sortKey === SORT.profile) return 'profile';
+  if (sortKey.startsWith(SORT.historyPrefix)) return 'history';
+  if (sortKey.startsWith(SORT.journeyPrefix)) return 'journeys';
+  if (sortKey.startsWith(SORT.entryPrefix)) return 'entries';
+  if (sortKey.startsWith(SORT.waitPrefix)) return 'waits';
+  return 'other';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events on the bus
+
+/** Not in the event catalog: erasure is a request to Waymark, not something a journey reacts to. */
+export const ERASURE_REQUESTED = 'customer.erasure.requested';
+
+const erasureRequestSchema = z.object({
+  'detail-type': z.literal(ERASURE_REQUESTED),
+  detail: z.object({ customerId: customerIdSchema }),
+});
+
+export type PreferenceEventOutcome =
+  | { kind: 'ses-feedback'; outcome: FeedbackOutcome }
+  | { kind: 'erasure'; outcome: ErasureOutcome }
+  | { kind: 'ignored'; reason: string };
+
+const detailTypeSchema = z.object({ 'detail-type': z.string() });
+
+/** The preferences function's work: SES feedback and erasure requests, told apart by detail-type. */
+export async function handlePreferenceEvent(
+  runtime: Runtime,
+  event: unknown,
+): Promise<PreferenceEventOutcome> {
+  const detailType = detailTypeSchema.safeParse(event).data?.['detail-type'];
+  if (detailType === ERASURE_REQUESTED) {
+    const request = erasureRequestSchema.safeParse(event);
+    if (!request.success) {
+      return {
+        kind: 'ignored',
+        reason: `An erasure request without a usable customerId: ${z.prettifyError(request.error)}`,
+      };
+    }
+    return { kind: 'erasure', outcome: await eraseCustomer(runtime, request.data.detail.customerId) };
+  }
+  if (SES_FEEDBACK_DETAIL_TYPES.some((known) => known === detailType)) {
+    return { kind: 'ses-feedback', outcome: await recordSesFeedback(runtime, event) };
+  }
+  return {
+    kind: 'ignored',
+    reason:
+      detailType === undefined
+        ? 'Not an EventBridge event (no detail-type).'
+        : `No preference handling for detail-type "${detailType}".`,
+  };
+}

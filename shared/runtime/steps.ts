@@ -1,0 +1,296 @@
+/**
+ * Every journey step that is not a message: entry rules, branches on the
+ * profile and history, local-time schedules, profile updates, event waits,
+ * failures and the end. One switch over the task, as the compiler emits it.
+ */
+import type { StepsTask, StepsTaskResults } from '../contract/tasks.ts';
+import type { HistoryEntryOf } from '../customer/history.ts';
+import { emptyCustomer } from '../customer/profile-update.ts';
+import { parseEventDetail } from '../events/catalog.ts';
+import { matchesPattern } from '../events/pattern.ts';
+import { matcherPattern } from '../journey/compile.ts';
+import { firstMatchingCase, type HistoryEvent } from '../journey/conditions.ts';
+import { assertNever } from '../journey/graph.ts';
+import { resolveReference } from '../journey/references.ts';
+import { type Condition, isReference, type ValueExpression } from '../journey/schema.ts';
+import { nextLocalWindowOpening, preferredHourInstant } from '../journey/schedule.ts';
+import { type CustomerRecord, readCustomer, writeProfile } from '../store/customers.ts';
+import { appendHistory, readHistory } from '../store/history.ts';
+import { admit, claimTriggerEvent, release } from '../store/journeys.ts';
+import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
+import { durationSeconds } from '../time/duration.ts';
+import { toJsonValue } from '../json.ts';
+import type { Runtime } from './runtime.ts';
+
+type Task<K extends StepsTask['task']> = Extract<StepsTask, { task: K }>;
+export type StepsResult = StepsTaskResults[StepsTask['task']];
+
+export async function runStepsTask(task: StepsTask, runtime: Runtime): Promise<StepsResult> {
+  switch (task.task) {
+    case 'enter':
+      return enter(task, runtime);
+    case 'evaluate':
+      return evaluate(task, runtime);
+    case 'schedule':
+      return schedule(task, runtime);
+    case 'updateProfile':
+      return updateProfile(task, runtime);
+    case 'awaitEvent':
+      return awaitEvent(task, runtime);
+    case 'recordFailure':
+      await journeyEntry(runtime, task, 'step-failed', {
+        stepId: task.stepId,
+        reason: describeError(task.error),
+      });
+      return { recorded: true };
+    case 'finish':
+      await release(runtime.store, task.customerId, task.journeyId, task.executionId);
+      await journeyEntry(runtime, task, task.outcome, {
+        stepId: task.stepId,
+        ...(task.error === undefined ? {} : { reason: describeError(task.error) }),
+      });
+      return { finished: true };
+    default:
+      return assertNever(task);
+  }
+}
+
+async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskResults['enter']> {
+  const now = runtime.now();
+  const refuse = async (
+    reason: Extract<StepsTaskResults['enter'], { admitted: false }>['reason'],
+    detail?: string,
+  ) => {
+    await journeyEntry(runtime, task, 'not-entered', {
+      reason: detail === undefined ? reason : `${reason}: ${detail}`,
+    });
+    return { admitted: false, reason } as const;
+  };
+  const detail = parseEventDetail(task.trigger['detail-type'], task.trigger.detail);
+  if (!detail.ok) {
+    return refuse(
+      'invalid-event',
+      detail.problems.map((problem) => `detail.${problem.path.join('.')}: ${problem.message}`).join('; '),
+    );
+  }
+  const owner = await claimTriggerEvent(
+    runtime.store,
+    task.customerId,
+    task.journeyId,
+    task.trigger.id,
+    task.executionId,
+    now,
+  );
+  if (owner !== task.executionId) return refuse('duplicate-event');
+  const admission = await admit(
+    runtime.store,
+    task.customerId,
+    task.journeyId,
+    task.executionId,
+    task.entry,
+    now,
+  );
+  if (!admission.admitted) return refuse(admission.reason);
+  const customer = await customerOrEmpty(runtime, task.customerId);
+  const values = resolveValues(task.values, {
+    event: task.trigger.detail,
+    trigger: { id: task.trigger.id, time: task.trigger.time, source: task.trigger.source },
+    profile: customer.profile,
+    values: {},
+  });
+  await journeyEntry(runtime, task, 'entered', {});
+  return { admitted: true, values };
+}
+
+async function evaluate(task: Task<'evaluate'>, runtime: Runtime): Promise<StepsTaskResults['evaluate']> {
+  const now = runtime.now();
+  const customer = await customerOrEmpty(runtime, task.customerId);
+  const lookBack = Math.max(0, ...task.cases.map(historyWindowSeconds));
+  const history: HistoryEvent[] =
+    lookBack === 0
+      ? []
+      : (
+          await readHistory(
+            runtime.store,
+            task.customerId,
+            new Date(now.getTime() - lookBack * 1000).toISOString(),
+            now.toISOString(),
+          )
+        )
+          .map(({ entry }) => entry)
+          .filter((entry) => entry.kind === 'event')
+          .map((entry) => ({ detailType: entry.detailType, time: entry.time, detail: entry.detail }));
+  const matched = firstMatchingCase(task.cases, {
+    event: task.trigger.detail,
+    trigger: { id: task.trigger.id, time: task.trigger.time, source: task.trigger.source },
+    profile: customer.profile,
+    values: task.values,
+    history,
+    now,
+  });
+  return { matched };
+}
+
+function historyWindowSeconds(condition: Condition): number {
+  if ('all' in condition) return Math.max(0, ...condition.all.map(historyWindowSeconds));
+  if ('any' in condition) return Math.max(0, ...condition.any.map(historyWindowSeconds));
+  if ('not' in condition) return historyWindowSeconds(condition.not);
+  if ('history' in condition) return durationSeconds(condition.history.within);
+  return 0;
+}
+
+async function schedule(task: Task<'schedule'>, runtime: Runtime): Promise<StepsTaskResults['schedule']> {
+  const customer = await customerOrEmpty(runtime, task.customerId);
+  const { settings } = runtime.project;
+  const timeZone = customer.profile.timeZone ?? settings.timeZone;
+  const from = new Date(task.now);
+  const until = task.until;
+  const resumeAt =
+    until.kind === 'localWindow'
+      ? nextLocalWindowOpening(from, timeZone, until)
+      : preferredHourInstant(
+          from,
+          timeZone,
+          customer.engagementByHour,
+          until.fallback ?? settings.preferredHour.fallback,
+          until.day,
+        );
+  return { resumeAt: resumeAt.toISOString() };
+}
+
+const MAX_PROFILE_ATTEMPTS = 20;
+
+async function updateProfile(
+  task: Task<'updateProfile'>,
+  runtime: Runtime,
+): Promise<StepsTaskResults['updateProfile']> {
+  for (let attempt = 1; attempt <= MAX_PROFILE_ATTEMPTS; attempt += 1) {
+    const read = await readCustomer(runtime.store, task.customerId);
+    if (read.found === 'damaged') throw new Error(`The stored profile is damaged: ${read.reason}`);
+    const current = read.found ? read.customer : undefined;
+    const base = current ?? { ...emptyCustomer(task.customerId), appliedEventIds: [], profileVersion: 0 };
+    const set = resolveValues(task.set, {
+      event: task.trigger.detail,
+      trigger: { id: task.trigger.id, time: task.trigger.time, source: task.trigger.source },
+      profile: base.profile,
+      values: task.values,
+    });
+    const attributes = { ...base.profile.attributes };
+    for (const [name, value] of Object.entries(set)) attributes[name] = toJsonValue(value ?? null);
+    const removed = new Set(task.removeTags);
+    const tags = [...new Set([...base.profile.tags, ...task.addTags])].filter((tag) => !removed.has(tag));
+    const written = await writeProfile(runtime.store, task.customerId, current?.profileVersion ?? 0, {
+      profile: { ...base.profile, attributes, tags },
+      engagementByHour: base.engagementByHour,
+      appliedEventIds: base.appliedEventIds,
+    });
+    if (written) {
+      const updated = [
+        ...Object.keys(set).map((name) => `attributes.${name}`),
+        ...(task.addTags.length + task.removeTags.length > 0 ? ['tags'] : []),
+      ];
+      await journeyEntry(runtime, task, 'profile-updated', {
+        stepId: task.stepId,
+        reason: updated.join(', '),
+      });
+      return { updated };
+    }
+  }
+  throw new Error('The profile kept changing while the journey updated it; the step will be retried.');
+}
+
+/**
+ * Files the task token under the customer and event. An event that arrived between the step's
+ * start and the registration is in the history already: it resumes the step at once.
+ */
+async function awaitEvent(
+  task: Task<'awaitEvent'>,
+  runtime: Runtime,
+): Promise<StepsTaskResults['awaitEvent']> {
+  const since = new Date(task.now);
+  const registration: WaitRegistration = {
+    customerId: task.customerId,
+    journeyId: task.journeyId,
+    executionId: task.executionId,
+    stepId: task.stepId,
+    taskToken: task.taskToken,
+    event: task.event,
+    since: since.toISOString(),
+    until: new Date(since.getTime() + task.timeoutSeconds * 1000).toISOString(),
+  };
+  await registerWait(runtime.store, registration);
+  const history = await readHistory(
+    runtime.store,
+    task.customerId,
+    registration.since,
+    runtime.now().toISOString(),
+  );
+  const pattern = matcherPattern(task.event);
+  for (const { entry } of history) {
+    if (entry.kind !== 'event' || entry.problems !== undefined) continue;
+    const envelope = { 'detail-type': entry.detailType, source: entry.source, detail: entry.detail };
+    if (matchesPattern(pattern, envelope) && (await takeWait(runtime.store, registration))) {
+      const awaited = { eventId: entry.eventId, detailType: entry.detailType, time: entry.time };
+      await runtime.workflows.sendTaskSuccess(task.taskToken, awaited);
+      return awaited;
+    }
+  }
+  // The state machine waits for SendTaskSuccess; this return value is not used.
+  return { eventId: '', detailType: task.event.event, time: registration.since };
+}
+
+async function customerOrEmpty(
+  runtime: Runtime,
+  customerId: string,
+): Promise<Pick<CustomerRecord, 'profile' | 'engagementByHour'>> {
+  const read = await readCustomer(runtime.store, customerId);
+  return read.found === true ? read.customer : emptyCustomer(customerId);
+}
+
+/** Literals as written; references from the scope, or null when they find nothing. */
+function resolveValues(
+  expressions: Record<string, ValueExpression>,
+  scope: { event: unknown; trigger: unknown; profile: unknown; values: unknown },
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [name, expression] of Object.entries(expressions)) {
+    if (isReference(expression)) {
+      const resolution = resolveReference(expression.from, scope);
+      values[name] = resolution.found ? resolution.value : null;
+    } else {
+      values[name] = expression;
+    }
+  }
+  return values;
+}
+
+function describeError(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'Error' in error) {
+    const cause = 'Cause' in error && typeof error.Cause === 'string' ? `: ${error.Cause.slice(0, 500)}` : '';
+    return `${String(error.Error)}${cause}`;
+  }
+  return JSON.stringify(error ?? null).slice(0, 500);
+}
+
+async function journeyEntry(
+  runtime: Runtime,
+  task: { customerId: string; journeyId: string; executionId: string },
+  action: HistoryEntryOf<'journey'>['action'],
+  extra: { stepId?: string; reason?: string },
+): Promise<void> {
+  const time = runtime.now().toISOString();
+  const entry: HistoryEntryOf<'journey'> = {
+    kind: 'journey',
+    time,
+    journeyId: task.journeyId,
+    executionId: task.executionId,
+    action,
+    ...extra,
+  };
+  await appendHistory(
+    runtime.store,
+    task.customerId,
+    entry,
+    `journey#${task.executionId}#${action}#${extra.stepId ?? ''}`,
+  );
+}

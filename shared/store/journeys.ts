@@ -1,0 +1,162 @@
+/**
+ * A customer's place in each journey: when they last entered, which
+ * executions are open, and which trigger events were already taken in.
+ * Admission is one conditional write, so two events at once cannot both pass
+ * a "one at a time" or "never again" rule.
+ */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { Reentry } from '../journey/schema.ts';
+import { durationSeconds } from '../time/duration.ts';
+import { epochSeconds, isConditionFailure, type StoreContext } from './context.ts';
+import { entryKey, membershipKey, TTL_ATTRIBUTE } from './table.ts';
+
+/** Trigger events remembered this long: EventBridge redelivers within 24 hours, producers may retry later. */
+export const ENTRY_MARKER_DAYS = 30;
+
+const membershipSchema = z.object({
+  lastEnteredAt: z.string().optional(),
+  active: z.set(z.string()).optional(),
+});
+export type Membership = { lastEnteredAt?: string; active: string[] };
+
+export async function readMembership(
+  store: StoreContext,
+  customerId: string,
+  journeyId: string,
+): Promise<Membership> {
+  const result = await store.db.send(
+    new GetCommand({
+      TableName: store.table,
+      Key: membershipKey(customerId, journeyId),
+      ConsistentRead: true,
+    }),
+  );
+  const parsed = membershipSchema.safeParse(result.Item ?? {});
+  if (!parsed.success) return { active: [] };
+  return {
+    ...(parsed.data.lastEnteredAt === undefined ? {} : { lastEnteredAt: parsed.data.lastEnteredAt }),
+    active: [...(parsed.data.active ?? [])],
+  };
+}
+
+/**
+ * Marks a trigger event as taken by this execution. Returns the execution that took it: this one,
+ * or an earlier one (a duplicate event).
+ */
+export async function claimTriggerEvent(
+  store: StoreContext,
+  customerId: string,
+  journeyId: string,
+  eventId: string,
+  executionId: string,
+  now: Date,
+): Promise<string> {
+  const key = entryKey(customerId, journeyId, eventId);
+  try {
+    await store.db.send(
+      new PutCommand({
+        TableName: store.table,
+        Item: { ...key, executionId, [TTL_ATTRIBUTE]: epochSeconds(now) + ENTRY_MARKER_DAYS * 86_400 },
+        ConditionExpression: 'attribute_not_exists(sk)',
+      }),
+    );
+    return executionId;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const existing = await store.db.send(
+      new GetCommand({ TableName: store.table, Key: key, ConsistentRead: true }),
+    );
+    const owner: unknown = existing.Item?.executionId;
+    return typeof owner === 'string' ? owner : '';
+  }
+}
+
+export type Admission =
+  | { admitted: true }
+  | { admitted: false; reason: 'reentry-never' | 'reentry-too-soon' | 'concurrency-limit' };
+
+/** Opens the execution in the customer's membership if re-entry and concurrency allow it. */
+export async function admit(
+  store: StoreContext,
+  customerId: string,
+  journeyId: string,
+  executionId: string,
+  rules: { reentry: Reentry; maxConcurrent: number },
+  now: Date,
+): Promise<Admission> {
+  const conditions = ['(attribute_not_exists(active) OR size(active) < :max)'];
+  const values: Record<string, unknown> = {
+    ':now': now.toISOString(),
+    ':execution': new Set([executionId]),
+    ':max': rules.maxConcurrent,
+  };
+  const reentry = reentryRule(rules.reentry, now);
+  if (reentry.kind === 'never') conditions.push('attribute_not_exists(lastEnteredAt)');
+  if (reentry.kind === 'after') {
+    conditions.push('(attribute_not_exists(lastEnteredAt) OR lastEnteredAt <= :cutoff)');
+    values[':cutoff'] = reentry.cutoff;
+  }
+  try {
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: membershipKey(customerId, journeyId),
+        UpdateExpression: 'SET lastEnteredAt = :now ADD active :execution',
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return { admitted: true };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+  // The condition does not say which part failed (and dynalite cannot return the item): read it.
+  const membership = await readMembership(store, customerId, journeyId);
+  // A retried enter of this very execution: it was admitted the first time.
+  if (membership.active.includes(executionId)) return { admitted: true };
+  if (reentry.kind === 'never' && membership.lastEnteredAt !== undefined) {
+    return { admitted: false, reason: 'reentry-never' };
+  }
+  if (
+    reentry.kind === 'after' &&
+    membership.lastEnteredAt !== undefined &&
+    membership.lastEnteredAt > reentry.cutoff
+  ) {
+    return { admitted: false, reason: 'reentry-too-soon' };
+  }
+  return { admitted: false, reason: 'concurrency-limit' };
+}
+
+type ReentryRule = { kind: 'never' } | { kind: 'always' } | { kind: 'after'; cutoff: string };
+
+function reentryRule(reentry: Reentry, now: Date): ReentryRule {
+  if (reentry === 'never') return { kind: 'never' };
+  if (reentry === 'always') return { kind: 'always' };
+  return {
+    kind: 'after',
+    cutoff: new Date(now.getTime() - durationSeconds(reentry.after) * 1000).toISOString(),
+  };
+}
+
+/** Closes an execution in the membership; closing one that is not open does nothing. */
+export async function release(
+  store: StoreContext,
+  customerId: string,
+  journeyId: string,
+  executionId: string,
+): Promise<void> {
+  await store.db
+    .send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: membershipKey(customerId, journeyId),
+        UpdateExpression: 'DELETE active :execution',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':execution': new Set([executionId]) },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+}

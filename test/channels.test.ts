@@ -1,0 +1,374 @@
+/**
+ * The AWS channel gateway against local services on loopback, through real
+ * SDK clients: aws-ses-v2-local for email, infra/local/sns.ts for SMS and
+ * push. Only throttling is faked, because no local service produces it.
+ */
+import { type SESv2Client } from '@aws-sdk/client-sesv2';
+import {
+  CreatePlatformEndpointCommand,
+  GetEndpointAttributesCommand,
+  ListPhoneNumbersOptedOutCommand,
+  ListTopicsCommand,
+  OptInPhoneNumberCommand,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startLocalSes, type LocalSes } from '../infra/local/ses.ts';
+import { startLocalSns, type LocalSns, type PublishedMessage } from '../infra/local/sns.ts';
+import { createAwsClients, type AwsClients } from '../shared/aws/clients.ts';
+import { createAwsChannelGateway } from '../shared/channels/aws-gateway.ts';
+import type { ChannelGateway, EmailMessage, PushMessage, SmsMessage } from '../shared/channels/gateway.ts';
+import { sendEmailWithSes } from '../shared/channels/ses.ts';
+import { sendSmsWithSns } from '../shared/channels/sns.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const FCM_APP = 'arn:aws:sns:us-east-1:000000000000:app/GCM/waymark-shop';
+const APNS_APP = 'arn:aws:sns:us-east-1:000000000000:app/APNS/waymark-shop';
+
+let ses: LocalSes;
+let sns: LocalSns;
+let clients: AwsClients;
+let gateway: ChannelGateway;
+
+beforeAll(async () => {
+  [ses, sns] = await Promise.all([startLocalSes(), startLocalSns()]);
+  clients = createAwsClients({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    endpoints: { sesv2: ses.endpoint, sns: sns.endpoint },
+    maxAttempts: 1,
+  });
+  gateway = createAwsChannelGateway(clients);
+});
+
+afterAll(async () => {
+  clients.sesv2.destroy();
+  clients.sns.destroy();
+  await Promise.all([ses.close(), sns.close()]);
+});
+
+beforeEach(() => {
+  sns.clear();
+});
+
+function email(overrides: Partial<EmailMessage> = {}): EmailMessage {
+  return {
+    to: 'ana@example.com',
+    from: 'Waymark Shop <shop@example.com>',
+    subject: 'You left something in your cart',
+    html: '<p>Your cart misses you: <b>10% off</b></p>',
+    text: 'Your cart misses you: 10% off',
+    unsubscribeUrl: 'https://shop.example.com/u/abc123?sig=ff00',
+    tags: { journey: 'cart-recovery', step: 'email-1', channel: 'email' },
+    ...overrides,
+  };
+}
+
+/** The part of aws-ses-v2-local's `GET /store` a recipient would see. */
+const sesStoreSchema = z.object({
+  emails: z.array(
+    z.object({
+      messageId: z.string(),
+      subject: z.string(),
+      replyTo: z.array(z.string()),
+      body: z.object({ html: z.string().optional(), text: z.string().optional() }),
+      headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+    }),
+  ),
+});
+
+async function storedEmail(
+  messageId: string,
+): Promise<z.infer<typeof sesStoreSchema>['emails'][number] | undefined> {
+  const response = await fetch(`${ses.endpoint}/store`);
+  const store = sesStoreSchema.parse(await response.json());
+  return store.emails.find((stored) => stored.messageId === messageId);
+}
+
+function sms(overrides: Partial<SmsMessage> = {}): SmsMessage {
+  return { to: '+15555550100', text: 'Your cart: 10% off with CART10', category: 'marketing', ...overrides };
+}
+
+async function createEndpoint(client: SNSClient, application: string, token: string): Promise<string> {
+  const created = await client.send(
+    new CreatePlatformEndpointCommand({ PlatformApplicationArn: application, Token: token }),
+  );
+  if (created.EndpointArn === undefined) throw new Error('CreatePlatformEndpoint returned no EndpointArn');
+  return created.EndpointArn;
+}
+
+function push(endpointArn: string, platform: PushMessage['platform']): PushMessage {
+  return {
+    platform,
+    endpointArn,
+    title: 'Still thinking?',
+    body: 'Your cart is waiting',
+    data: { journey: 'cart-recovery', url: 'https://shop.example.com/cart' },
+  };
+}
+
+function onlyPublished(): PublishedMessage {
+  const published = sns.published();
+  expect(published).toHaveLength(1);
+  const [message] = published;
+  if (message === undefined) throw new Error('nothing published');
+  return message;
+}
+
+describe('email through SESv2', () => {
+  it('sends subject, both bodies and the one-click unsubscribe headers', async () => {
+    // Prepare
+    const message = email({ replyTo: 'help@example.com' });
+
+    // Act
+    const result = await gateway.sendEmail(message);
+
+    // Assess
+    if (!result.ok) throw new Error(`expected a sent email, got ${result.kind}: ${result.reason}`);
+    const stored = await storedEmail(result.messageId);
+    if (stored === undefined) throw new Error('the email is not in the SES store');
+    expect(stored.subject).toBe(message.subject);
+    expect(stored.body).toEqual({ html: message.html, text: message.text });
+    expect(stored.replyTo).toEqual(['help@example.com']);
+    expect(stored.headers).toEqual(
+      expect.arrayContaining([
+        { name: 'List-Unsubscribe', value: '<https://shop.example.com/u/abc123?sig=ff00>' },
+        { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
+      ]),
+    );
+  });
+
+  it('sends tags SES accepts and the configuration set', async () => {
+    // Prepare: aws-ses-v2-local drops tags, so read the request the SDK sends.
+    const sent: unknown[] = [];
+    const client = createAwsClients({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      endpoints: { sesv2: ses.endpoint },
+    }).sesv2;
+    client.middlewareStack.add(
+      (next) => (args) => {
+        sent.push(args.input);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+
+    // Act
+    const result = await sendEmailWithSes(
+      client,
+      email({
+        configurationSet: 'waymark-events',
+        tags: { journey: 'spring sale/2026', 'step id': 'email.1' },
+      }),
+    );
+
+    // Assess
+    expect(result.ok).toBe(true);
+    expect(sent).toEqual([
+      expect.objectContaining({
+        ConfigurationSetName: 'waymark-events',
+        EmailTags: [
+          { Name: 'journey', Value: 'spring_sale_2026' },
+          { Name: 'step_id', Value: 'email_1' },
+        ],
+      }),
+    ]);
+    client.destroy();
+  });
+});
+
+describe('SMS through SNS', () => {
+  it.each([
+    ['marketing', 'Promotional'],
+    ['transactional', 'Transactional'],
+  ] as const)('sends %s SMS as %s from the origination number', async (category, smsType) => {
+    // Act
+    const result = await gateway.sendSms(sms({ category, originationNumber: '+18005550199' }));
+
+    // Assess
+    expect(result).toEqual({ ok: true, messageId: expect.any(String) });
+    expect(onlyPublished()).toMatchObject({
+      kind: 'sms',
+      phoneNumber: '+15555550100',
+      message: 'Your cart: 10% off with CART10',
+      smsType,
+      originationNumber: '+18005550199',
+    });
+  });
+
+  it('passes a sender ID and leaves the origination number to SNS when none is set', async () => {
+    // Act
+    await gateway.sendSms(sms({ senderId: 'WAYMARK' }));
+
+    // Assess
+    const published = onlyPublished();
+    expect(published).toMatchObject({ kind: 'sms', senderId: 'WAYMARK' });
+    expect(published).not.toHaveProperty('originationNumber');
+  });
+
+  it('reports an opted-out phone until OptInPhoneNumber clears it', async () => {
+    // Prepare
+    const phone = '+15555550142';
+    sns.optOut(phone);
+
+    // Act
+    const optedOut = await gateway.isPhoneOptedOut(phone);
+    const listed = await clients.sns.send(new ListPhoneNumbersOptedOutCommand({}));
+    const publishedWhileOptedOut = await gateway.sendSms(sms({ to: phone }));
+    await clients.sns.send(new OptInPhoneNumberCommand({ phoneNumber: phone }));
+    const afterOptIn = await gateway.isPhoneOptedOut(phone);
+
+    // Assess
+    expect(optedOut).toBe(true);
+    expect(listed.phoneNumbers).toContain(phone);
+    // Like real SNS: the publish succeeds and nothing is delivered.
+    expect(publishedWhileOptedOut.ok).toBe(true);
+    expect(sns.published()).toEqual([]);
+    expect(afterOptIn).toBe(false);
+    expect(await gateway.isPhoneOptedOut('+15555550143')).toBe(false);
+  });
+});
+
+describe('push through SNS', () => {
+  it('sends FCM an HTTP v1 message with notification and data', async () => {
+    // Prepare
+    const endpointArn = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-1');
+
+    // Act
+    const result = await gateway.sendPush(push(endpointArn, 'fcm'));
+
+    // Assess
+    expect(result.ok).toBe(true);
+    expect(onlyPublished()).toMatchObject({
+      kind: 'push',
+      targetArn: endpointArn,
+      platform: 'fcm',
+      payload: {
+        fcmV1Message: {
+          message: {
+            notification: { title: 'Still thinking?', body: 'Your cart is waiting' },
+            data: { journey: 'cart-recovery', url: 'https://shop.example.com/cart' },
+          },
+        },
+      },
+    });
+  });
+
+  it('sends APNs an alert with the data beside aps', async () => {
+    // Prepare
+    const endpointArn = await createEndpoint(clients.sns, APNS_APP, 'apns-token-1');
+
+    // Act
+    const result = await gateway.sendPush(push(endpointArn, 'apns'));
+
+    // Assess
+    expect(result.ok).toBe(true);
+    const published = onlyPublished();
+    expect(published).toMatchObject({
+      kind: 'push',
+      platform: 'apns',
+      payload: {
+        aps: { alert: { title: 'Still thinking?', body: 'Your cart is waiting' } },
+        journey: 'cart-recovery',
+        url: 'https://shop.example.com/cart',
+      },
+    });
+    if (published.kind !== 'push') throw new Error('expected a push');
+    expect(Object.keys(JSON.parse(published.message)).sort()).toEqual(['APNS', 'APNS_SANDBOX', 'default']);
+  });
+
+  it('gives the same endpoint for the same token', async () => {
+    // Act
+    const first = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-2');
+    const second = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-2');
+    const other = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-3');
+
+    // Assess
+    expect(second).toBe(first);
+    expect(other).not.toBe(first);
+    expect(first).toMatch(/^arn:aws:sns:us-east-1:000000000000:endpoint\/GCM\/waymark-shop\/[0-9a-f-]{36}$/);
+  });
+
+  it('reports a disabled endpoint as unreachable and delivers nothing', async () => {
+    // Prepare
+    const endpointArn = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-dead');
+    sns.disableEndpoint(endpointArn);
+
+    // Act
+    const result = await gateway.sendPush(push(endpointArn, 'fcm'));
+    const attributes = await clients.sns.send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
+
+    // Assess
+    expect(result).toEqual({ ok: false, kind: 'unreachable', reason: 'push endpoint disabled' });
+    expect(attributes.Attributes).toMatchObject({ Enabled: 'false', Token: 'fcm-token-dead' });
+    expect(sns.published()).toEqual([]);
+  });
+
+  it('rejects a push to an endpoint SNS does not know', async () => {
+    // Act
+    const result = await gateway.sendPush(
+      push(
+        'arn:aws:sns:us-east-1:000000000000:endpoint/GCM/waymark-shop/00000000-0000-0000-0000-000000000000',
+        'fcm',
+      ),
+    );
+
+    // Assess
+    expect(result).toMatchObject({
+      ok: false,
+      kind: 'rejected',
+      reason: expect.stringMatching(/^InvalidParameterException: /),
+    });
+  });
+});
+
+describe('the local SNS', () => {
+  it('answers an action it does not implement with an error the SDK names', async () => {
+    // Act
+    const failure = clients.sns.send(new ListTopicsCommand({}));
+
+    // Assess
+    await expect(failure).rejects.toMatchObject({
+      name: 'InvalidParameterException',
+      message: expect.stringContaining('ListTopics'),
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+});
+
+describe('throttling', () => {
+  function throttlingError(name: string): Error {
+    const error = new Error('Rate exceeded');
+    error.name = name;
+    return error;
+  }
+
+  it('maps a throttled email to kind throttled', async () => {
+    // Prepare: a service only throttles under real load.
+    const throttledSes: Pick<SESv2Client, 'send'> = {
+      send: () => Promise.reject(throttlingError('ThrottlingException')),
+    };
+
+    // Act
+    const result = await sendEmailWithSes(throttledSes, email());
+
+    // Assess
+    expect(result).toEqual({ ok: false, kind: 'throttled', reason: 'ThrottlingException: Rate exceeded' });
+  });
+
+  it('maps a throttled SMS to kind throttled', async () => {
+    // Prepare
+    const throttledSns: Pick<SNSClient, 'send'> = {
+      send: () => Promise.reject(throttlingError('ThrottledException')),
+    };
+
+    // Act
+    const result = await sendSmsWithSns(throttledSns, sms());
+
+    // Assess
+    expect(result).toMatchObject({ ok: false, kind: 'throttled' });
+  });
+});

@@ -1,0 +1,449 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StepsTask } from '../shared/contract/tasks.ts';
+import { deliver } from '../shared/runtime/deliver.ts';
+import { handleExitEvent } from '../shared/runtime/goals.ts';
+import { recordEvent } from '../shared/runtime/record.ts';
+import { resumeWaits } from '../shared/runtime/resume.ts';
+import { runStepsTask } from '../shared/runtime/steps.ts';
+import { readCustomer } from '../shared/store/customers.ts';
+import { readHistory } from '../shared/store/history.ts';
+import { readMembership } from '../shared/store/journeys.ts';
+import {
+  ANA,
+  cartTrigger,
+  deliverTask,
+  envelope,
+  fixtureEvent,
+  seedCustomer,
+} from './support/runtime-fixtures.ts';
+import {
+  createTestRuntime,
+  type LocalServices,
+  startLocalServices,
+  type TestRuntime,
+} from './support/runtime-services.ts';
+
+let services: LocalServices;
+beforeAll(async () => {
+  services = await startLocalServices();
+});
+afterAll(async () => {
+  await services.close();
+});
+
+const ref = (customerId: string, executionId = 'exec-1') => ({
+  journeyId: 'cart-abandonment',
+  journeyVersion: 1,
+  executionId,
+  customerId,
+});
+
+function enterTask(
+  customerId: string,
+  executionId: string,
+  overrides: Partial<Extract<StepsTask, { task: 'enter' }>> = {},
+): StepsTask {
+  return {
+    task: 'enter',
+    ...ref(customerId, executionId),
+    trigger: cartTrigger(customerId),
+    entry: { reentry: 'always', maxConcurrent: 1 },
+    values: {
+      offerCode: 'CART10',
+      cartUrl: { from: 'event.cartUrl' },
+      tier: { from: 'profile.attributes.loyaltyTier' },
+    },
+    ...overrides,
+  };
+}
+
+async function history(runtime: TestRuntime, customerId: string) {
+  return (await readHistory(runtime.store, customerId, '2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z')).map(
+    ({ entry }) => entry,
+  );
+}
+
+function orderPlaced(customerId: string, time: string, extra: Record<string, unknown> = {}) {
+  const order = fixtureEvent('order.placed');
+  return envelope('order.placed', { ...order.detail, customerId, ...extra }, time);
+}
+
+describe('enter: entry rules', () => {
+  it('admits, resolving journey values from the event and the profile (null when absent)', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-enter');
+    const decision = await runStepsTask(enterTask('c-enter', 'exec-a'), runtime);
+    expect(decision).toEqual({
+      admitted: true,
+      values: { offerCode: 'CART10', cartUrl: 'https://shop.example.com/cart/cart-7f3a91', tier: null },
+    });
+    expect(await history(runtime, 'c-enter')).toContainEqual(
+      expect.objectContaining({ kind: 'journey', action: 'entered', executionId: 'exec-a' }),
+    );
+  });
+
+  it('turns away a duplicate trigger event, but a retried enter of the same execution is admitted again', async () => {
+    const runtime = await createTestRuntime(services);
+    const first = await runStepsTask(enterTask('c-dup', 'exec-a'), runtime);
+    const retried = await runStepsTask(enterTask('c-dup', 'exec-a'), runtime);
+    const duplicate = await runStepsTask(enterTask('c-dup', 'exec-b'), runtime);
+    expect(first).toMatchObject({ admitted: true });
+    expect(retried).toMatchObject({ admitted: true });
+    expect(duplicate).toEqual({ admitted: false, reason: 'duplicate-event' });
+  });
+
+  it('50 trigger events at once under maxConcurrent 1 admit exactly one', async () => {
+    const runtime = await createTestRuntime(services);
+    const decisions = await Promise.all(
+      Array.from({ length: 50 }, (_, index) => {
+        const trigger = { ...cartTrigger('c-burst'), id: `event-${index}` };
+        return runStepsTask(enterTask('c-burst', `exec-${index}`, { trigger }), runtime);
+      }),
+    );
+    const admitted = decisions.filter((decision) => 'admitted' in decision && decision.admitted);
+    expect(admitted).toHaveLength(1);
+    expect(
+      decisions.filter((decision) => 'reason' in decision && decision.reason === 'concurrency-limit'),
+    ).toHaveLength(49);
+  });
+
+  it('re-entry "after 7d" refuses a second entry within 7 days and allows it after, once the first finished', async () => {
+    const runtime = await createTestRuntime(services);
+    const entry = { reentry: { after: '7d' }, maxConcurrent: 1 };
+    const trigger = (id: string) => ({ ...cartTrigger('c-reentry'), id });
+    await runStepsTask(enterTask('c-reentry', 'exec-1', { entry, trigger: trigger('e1') }), runtime);
+    await runStepsTask(
+      { task: 'finish', outcome: 'completed', stepId: 'done', ...ref('c-reentry', 'exec-1') },
+      runtime,
+    );
+    runtime.clock.now = new Date(runtime.clock.now.getTime() + 3 * 86_400_000);
+    const soon = await runStepsTask(
+      enterTask('c-reentry', 'exec-2', { entry, trigger: trigger('e2') }),
+      runtime,
+    );
+    runtime.clock.now = new Date(runtime.clock.now.getTime() + 5 * 86_400_000);
+    const later = await runStepsTask(
+      enterTask('c-reentry', 'exec-3', { entry, trigger: trigger('e3') }),
+      runtime,
+    );
+    expect(soon).toEqual({ admitted: false, reason: 'reentry-too-soon' });
+    expect(later).toMatchObject({ admitted: true });
+  });
+
+  it('re-entry "never" admits a customer once in a lifetime', async () => {
+    const runtime = await createTestRuntime(services);
+    const entry = { reentry: 'never' as const, maxConcurrent: 1 };
+    await runStepsTask(
+      enterTask('c-never', 'exec-1', { entry, trigger: { ...cartTrigger('c-never'), id: 'e1' } }),
+      runtime,
+    );
+    await runStepsTask(
+      { task: 'finish', outcome: 'completed', stepId: 'done', ...ref('c-never', 'exec-1') },
+      runtime,
+    );
+    const again = await runStepsTask(
+      enterTask('c-never', 'exec-2', { entry, trigger: { ...cartTrigger('c-never'), id: 'e2' } }),
+      runtime,
+    );
+    expect(again).toEqual({ admitted: false, reason: 'reentry-never' });
+  });
+
+  it('turns away an event whose detail does not match the catalog, recording why', async () => {
+    const runtime = await createTestRuntime(services);
+    const trigger = {
+      ...cartTrigger('c-bad'),
+      detail: { customerId: 'c-bad', cartId: 'x', items: [], total: -1 },
+    };
+    const decision = await runStepsTask(enterTask('c-bad', 'exec-1', { trigger }), runtime);
+    expect(decision).toEqual({ admitted: false, reason: 'invalid-event' });
+    const [entry] = await history(runtime, 'c-bad');
+    expect(entry).toMatchObject({ kind: 'journey', action: 'not-entered' });
+    expect(entry?.kind === 'journey' ? entry.reason : '').toContain('detail.items');
+  });
+});
+
+describe('branches, schedules and profile updates', () => {
+  it('evaluate reads the customer history within the window', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-branch');
+    await recordEvent(orderPlaced('c-branch', '2026-11-10T12:00:00Z'), runtime);
+    const cases = [
+      { history: { event: 'order.placed', within: '7d', atLeast: 1 } },
+      { field: 'profile.attributes.firstName', equals: 'Ana' },
+    ];
+    const task = (): StepsTask => ({
+      task: 'evaluate',
+      stepId: 'b',
+      cases,
+      trigger: cartTrigger('c-branch'),
+      values: {},
+      ...ref('c-branch'),
+    });
+    runtime.clock.now = new Date('2026-11-15T12:00:00Z');
+    const recent = await runStepsTask(task(), runtime);
+    runtime.clock.now = new Date('2026-11-20T12:00:00Z');
+    const old = await runStepsTask(task(), runtime);
+    expect(recent).toEqual({ matched: 0 });
+    expect(old).toEqual({ matched: 1 });
+  });
+
+  it("schedule picks the customer's busiest local hour from their engagement", async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-hour', { ...ANA, timeZone: 'America/Sao_Paulo' });
+    // Three orders at 19:xx São Paulo time (22:xxZ), one at 09:xx.
+    for (const time of [
+      '2026-11-01T22:10:00Z',
+      '2026-11-02T22:40:00Z',
+      '2026-11-03T22:05:00Z',
+      '2026-11-04T12:00:00Z',
+    ]) {
+      await recordEvent(orderPlaced('c-hour', time), runtime);
+    }
+    const result = await runStepsTask(
+      {
+        task: 'schedule',
+        stepId: 'w',
+        until: { kind: 'preferredHour', day: 'sameOrNext' },
+        now: '2026-11-18T15:00:00Z',
+        ...ref('c-hour'),
+      },
+      runtime,
+    );
+    expect(result).toEqual({ resumeAt: '2026-11-18T22:00:00.000Z' });
+  });
+
+  it('schedule opens a local window on the next allowed day', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-window', { ...ANA, timeZone: 'Europe/London' });
+    const result = await runStepsTask(
+      {
+        task: 'schedule',
+        stepId: 'w',
+        until: {
+          kind: 'localWindow',
+          start: '09:00',
+          end: '17:00',
+          days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+        },
+        now: '2026-11-21T10:00:00Z', // a Saturday
+        ...ref('c-window'),
+      },
+      runtime,
+    );
+    expect(result).toEqual({ resumeAt: '2026-11-23T09:00:00.000Z' });
+  });
+
+  it('updateProfile sets attributes from references and edits tags', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-update', { ...ANA, tags: { add: ['trial'] } });
+    await runStepsTask(
+      {
+        task: 'updateProfile',
+        stepId: 'u',
+        set: { lastCartId: { from: 'event.cartId' }, segment: 'abandoner' },
+        addTags: ['cart-abandoner'],
+        removeTags: ['trial'],
+        trigger: cartTrigger('c-update'),
+        values: {},
+        ...ref('c-update'),
+      },
+      runtime,
+    );
+    const read = await readCustomer(runtime.store, 'c-update');
+    expect(read.found === true ? read.customer.profile : undefined).toMatchObject({
+      attributes: { firstName: 'Ana', lastCartId: 'cart-7f3a91', segment: 'abandoner' },
+      tags: ['cart-abandoner'],
+    });
+  });
+});
+
+describe('waiting for an event', () => {
+  const awaitTask = (
+    customerId: string,
+    executionId: string,
+    now: string,
+    filter?: Record<string, unknown>,
+  ): StepsTask => ({
+    task: 'awaitEvent',
+    stepId: 'await-order',
+    taskToken: `token-${executionId}`,
+    event: { event: 'order.placed', ...(filter === undefined ? {} : { filter }) },
+    timeoutSeconds: 82_800,
+    now,
+    ...ref(customerId, executionId),
+  });
+
+  it('five copies of the awaited event resume the step exactly once', async () => {
+    const runtime = await createTestRuntime(services);
+    await runStepsTask(awaitTask('c-wait', 'exec-1', '2026-11-18T15:00:00Z'), runtime);
+    const event = orderPlaced('c-wait', '2026-11-18T16:00:00Z');
+    runtime.clock.now = new Date('2026-11-18T16:00:01Z');
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => resumeWaits(event, runtime)));
+    expect(runtime.workflows.successes).toEqual([
+      {
+        taskToken: 'token-exec-1',
+        output: { eventId: event.id, detailType: 'order.placed', time: '2026-11-18T16:00:00Z' },
+      },
+    ]);
+    expect(
+      outcomes.reduce((sum, outcome) => sum + (outcome.status === 'handled' ? outcome.resumed : 0), 0),
+    ).toBe(1);
+  });
+
+  it('an event after the timeout, one that fails the filter, or one for another customer resumes nothing', async () => {
+    const runtime = await createTestRuntime(services);
+    await runStepsTask(awaitTask('c-late', 'exec-1', '2026-11-18T15:00:00Z'), runtime);
+    await runStepsTask(
+      awaitTask('c-filter', 'exec-2', '2026-11-18T15:00:00Z', { total: [{ numeric: ['>=', 1000] }] }),
+      runtime,
+    );
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    await resumeWaits(orderPlaced('c-filter', '2026-11-18T16:00:00Z'), runtime);
+    await resumeWaits(orderPlaced('c-someone-else', '2026-11-18T16:00:00Z'), runtime);
+    runtime.clock.now = new Date('2026-11-19T15:00:01Z');
+    const late = await resumeWaits(orderPlaced('c-late', '2026-11-19T15:00:01Z'), runtime);
+    expect(runtime.workflows.successes).toEqual([]);
+    expect(late).toMatchObject({ status: 'handled', resumed: 0, late: 1 });
+  });
+
+  it('an event that arrived while the step was being registered still resumes it', async () => {
+    const runtime = await createTestRuntime(services);
+    await recordEvent(orderPlaced('c-race', '2026-11-18T15:00:00.500Z'), runtime);
+    runtime.clock.now = new Date('2026-11-18T15:00:01Z');
+    await runStepsTask(awaitTask('c-race', 'exec-1', '2026-11-18T15:00:00Z'), runtime);
+    expect(runtime.workflows.successes).toHaveLength(1);
+  });
+});
+
+describe('exits and conversions', () => {
+  it('a goal event stops the open execution and attributes the conversion to the journey messages', async () => {
+    const runtime = await createTestRuntime(services, {
+      settings: { quietHours: { email: null, sms: null, push: null } },
+    });
+    await seedCustomer(runtime, 'c-goal', { ...ANA, phone: '+5511900000009' });
+    await runStepsTask(enterTask('c-goal', 'exec-goal'), runtime);
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    await deliver(deliverTask('c-goal', { executionId: 'exec-goal', stepId: 'remind' }), runtime);
+    runtime.clock.now = new Date('2026-11-19T16:00:00Z');
+    await deliver(
+      deliverTask('c-goal', { executionId: 'exec-goal', stepId: 'nudge', channels: ['sms'] }),
+      runtime,
+    );
+    const outcome = await handleExitEvent(orderPlaced('c-goal', '2026-11-19T18:00:00Z'), runtime);
+    // social-engagement also ends on an order, but this customer was never in it.
+    expect(outcome.status === 'handled' ? outcome.exits : []).toEqual([
+      { journeyId: 'cart-abandonment', stopped: 1, converted: true },
+      { journeyId: 'social-engagement', stopped: 0, converted: false },
+    ]);
+    expect(runtime.workflows.stops.map((stop) => stop.executionId)).toEqual(['exec-goal']);
+    expect((await readMembership(runtime.store, 'c-goal', 'cart-abandonment')).active).toEqual([]);
+    const conversion = (await history(runtime, 'c-goal')).find((entry) => entry.kind === 'conversion');
+    expect(conversion).toMatchObject({
+      journeyId: 'cart-abandonment',
+      lastTouch: { stepId: 'nudge', channel: 'sms' },
+      linear: [
+        { stepId: 'remind', channel: 'email', weight: 0.5 },
+        { stepId: 'nudge', channel: 'sms', weight: 0.5 },
+      ],
+    });
+  });
+
+  it('messages older than the attribution window do not share the conversion', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-window-goal');
+    runtime.clock.now = new Date('2026-11-01T16:00:00Z');
+    await deliver(deliverTask('c-window-goal', { stepId: 'remind' }), runtime);
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    await deliver(deliverTask('c-window-goal', { stepId: 'nudge' }), runtime);
+    await handleExitEvent(orderPlaced('c-window-goal', '2026-11-19T10:00:00Z'), runtime);
+    const conversion = (await history(runtime, 'c-window-goal')).find((entry) => entry.kind === 'conversion');
+    expect(conversion?.kind === 'conversion' ? conversion.linear.map((touch) => touch.stepId) : []).toEqual([
+      'nudge',
+    ]);
+  });
+
+  it('an order from a customer the journey never reached is not its conversion', async () => {
+    const runtime = await createTestRuntime(services);
+    const outcome = await handleExitEvent(orderPlaced('c-stranger', '2026-11-19T10:00:00Z'), runtime);
+    expect(outcome.status === 'handled' ? outcome.exits : []).toContainEqual({
+      journeyId: 'cart-abandonment',
+      stopped: 0,
+      converted: false,
+    });
+  });
+});
+
+describe('record: profiles and history', () => {
+  it('applies a profile update once however often it is delivered', async () => {
+    const runtime = await createTestRuntime(services);
+    const event = envelope(
+      'customer.profile.updated',
+      { customerId: 'c-rec', attributes: { visits: 1 }, tags: { add: ['vip'] } },
+      '2026-11-18T10:00:00Z',
+    );
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => recordEvent(event, runtime)));
+    expect(outcomes.filter((outcome) => outcome.status === 'recorded')).toHaveLength(1);
+    expect((await history(runtime, 'c-rec')).filter((entry) => entry.kind === 'event')).toHaveLength(1);
+    const read = await readCustomer(runtime.store, 'c-rec');
+    expect(read.found === true ? read.customer.profile.tags : []).toEqual(['vip']);
+  });
+
+  it('does not let an older profile update overwrite a newer one, but keeps it in the history', async () => {
+    const runtime = await createTestRuntime(services);
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-order', email: 'new@example.com' },
+        '2026-11-18T10:00:00Z',
+      ),
+      runtime,
+    );
+    const stale = await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-order', email: 'old@example.com' },
+        '2026-11-18T09:00:00Z',
+      ),
+      runtime,
+    );
+    expect(stale).toMatchObject({ status: 'recorded', stale: true });
+    const read = await readCustomer(runtime.store, 'c-order');
+    expect(read.found === true ? read.customer.profile.email : undefined).toBe('new@example.com');
+    expect((await history(runtime, 'c-order')).filter((entry) => entry.kind === 'event')).toHaveLength(2);
+  });
+
+  it('keeps a malformed event in the history with its problems, and leaves the profile alone', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-malformed');
+    const outcome = await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-malformed', email: 'not-an-email' },
+        '2026-11-18T15:00:00Z',
+      ),
+      runtime,
+    );
+    expect(outcome.status).toBe('invalid');
+    const entries = await history(runtime, 'c-malformed');
+    const kept = entries.find((entry) => entry.kind === 'event' && entry.problems !== undefined);
+    expect(kept?.kind === 'event' ? kept.problems?.join() : '').toContain('detail.email');
+    const read = await readCustomer(runtime.store, 'c-malformed');
+    expect(read.found === true ? read.customer.profile.email : undefined).toBe(ANA.email);
+  });
+
+  it('rejects an event with no customer id, naming the field', async () => {
+    const runtime = await createTestRuntime(services);
+    const outcome = await recordEvent(
+      envelope('order.placed', { orderId: 'o-1' }, '2026-11-18T15:00:00Z'),
+      runtime,
+    );
+    expect(outcome).toMatchObject({ status: 'rejected' });
+    expect(outcome.status === 'rejected' ? outcome.problems.join() : '').toContain('detail.customerId');
+  });
+
+  it('rejects something that is not an EventBridge event at all', async () => {
+    const runtime = await createTestRuntime(services);
+    const outcome = await recordEvent({ hello: 'world' }, runtime);
+    expect(outcome.status).toBe('rejected');
+  });
+});
