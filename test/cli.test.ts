@@ -22,6 +22,8 @@ function waymark(...argv: string[]): { code: number; out: string; err: string } 
       err += text;
     },
   });
+  // Only erase answers with a promise, and it has its own tests; these commands answer at once.
+  if (typeof code !== 'number') throw new Error(`waymark ${argv.join(' ')} did not finish synchronously`);
   return { code, out, err };
 }
 

@@ -9,6 +9,7 @@ import {
   SETTINGS_SCHEMA_FILE,
   settingsJsonSchemaText,
 } from '../../shared/journey/json-schema.ts';
+import { eraseCommand } from './erase.ts';
 import { journeyToMermaid } from '../../shared/journey/mermaid.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
 import {
@@ -28,6 +29,8 @@ Usage:
   waymark graph <journey.json>          print the journey as a Mermaid flowchart
   waymark cost [files or folders]       state transitions and tasks per journey (cost model)
   waymark schema [--write]              print (or write into journeys/) the JSON Schemas
+  waymark erase <customerId> --table <name> [--endpoint <url>] [--region <r>]
+                                        delete everything stored about a customer (GDPR erasure)
   waymark local | synth | deploy        the local engine and the CDK app (not built yet)
 `;
 
@@ -41,7 +44,8 @@ const consoleOutput: Output = {
   err: (text) => process.stderr.write(text),
 };
 
-export function main(argv: readonly string[], io: Output = consoleOutput): number {
+/** A number for the quick commands; a promise for the ones that talk to services (erase). */
+export function main(argv: readonly string[], io: Output = consoleOutput): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -55,6 +59,8 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return cost(rest, io);
       case 'schema':
         return schema(rest, io);
+      case 'erase':
+        return eraseCommand(rest, io);
       case 'local':
       case 'synth':
       case 'deploy':

@@ -4,6 +4,7 @@
  * record in the customer's history what was sent, or why nothing was.
  */
 import type { ChannelGateway, SendResult } from '../channels/gateway.ts';
+import { customerTagValue } from '../channels/tags.ts';
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import type { Channel, CustomerProfile } from '../customer/profile.ts';
@@ -235,7 +236,12 @@ function send(
       ...(message.text === undefined ? {} : { text: message.text }),
       unsubscribeUrl: envelope.unsubscribeUrl,
       // The customer tag lets a bounce or complaint from SES find the profile to suppress.
-      tags: { journey: task.journeyId, step: task.stepId, channel: 'email', customer: task.customerId },
+      tags: {
+        journey: task.journeyId,
+        step: task.stepId,
+        channel: 'email',
+        ...optionalTag('customer', customerTagValue(task.customerId)),
+      },
     });
   }
   if (address.channel === 'sms' && message.channel === 'sms') {
@@ -263,6 +269,10 @@ function send(
     kind: 'rejected',
     reason: 'the message was rendered for another channel',
   });
+}
+
+function optionalTag(name: string, value: string | undefined): Record<string, string> {
+  return value === undefined ? {} : { [name]: value };
 }
 
 function unsubscribeLink(runtime: Runtime, task: DeliverTask, channel: Channel, now: Date): string {

@@ -12,6 +12,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { customerFromTagValue } from '../channels/tags.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, customerIdSchema } from '../customer/profile.ts';
 import { addressHash } from '../delivery/availability.ts';
@@ -216,7 +217,8 @@ export async function recordSesFeedback(runtime: Runtime, event: unknown): Promi
     ),
   );
   const customerTag = detail.mail.tags.customer?.[0];
-  const customerId = customerTag === undefined ? undefined : customerIdSchema.safeParse(customerTag).data;
+  const tagged = customerTag === undefined ? undefined : customerFromTagValue(customerTag);
+  const customerId = tagged === undefined ? undefined : customerIdSchema.safeParse(tagged).data;
   const profile =
     customerId === undefined
       ? 'untagged'

@@ -51,6 +51,8 @@ export async function readHistory(
   from: string,
   to: string,
 ): Promise<StoredHistoryEntry[]> {
+  // DynamoDB refuses a BETWEEN whose bounds are reversed; an empty range has nothing in it anyway.
+  if (from > to) return [];
   const { low, high } = historyRange(from, to);
   const entries: StoredHistoryEntry[] = [];
   let startKey: Record<string, unknown> | undefined;
