@@ -8,6 +8,8 @@ import { runStepsTask } from '../shared/runtime/steps.ts';
 import { readCustomer } from '../shared/store/customers.ts';
 import { readHistory } from '../shared/store/history.ts';
 import { readMembership } from '../shared/store/journeys.ts';
+import { writeAddressSuppression } from '../shared/store/suppressions.ts';
+import { addressHash } from '../shared/delivery/availability.ts';
 import {
   ANA,
   cartTrigger,
@@ -429,6 +431,20 @@ describe('record: profiles and history', () => {
     expect(kept?.kind === 'event' ? kept.problems?.join() : '').toContain('detail.email');
     const read = await readCustomer(runtime.store, 'c-malformed');
     expect(read.found === true ? read.customer.profile.email : undefined).toBe(ANA.email);
+  });
+
+  it('an email address that bounced before stays suppressed when a profile takes it up', async () => {
+    const runtime = await createTestRuntime(services);
+    // A permanent bounce for the address, reported while it belonged to nobody we still know.
+    await writeAddressSuppression(runtime.store, {
+      addressHash: addressHash('reused@example.com'),
+      kind: 'bounce',
+      time: '2026-10-01T00:00:00Z',
+    });
+    await seedCustomer(runtime, 'c-reused', { ...ANA, email: 'reused@example.com' });
+    const outcome = await deliver(deliverTask('c-reused'), runtime);
+    expect(outcome.status).toBe('no-address');
+    expect(outcome.status === 'no-address' ? outcome.reason : '').toContain('bounce');
   });
 
   it('rejects an event with no customer id, naming the field', async () => {

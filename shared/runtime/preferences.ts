@@ -5,23 +5,17 @@
  * so each of these changes things once however often it arrives.
  */
 import { createHash } from 'node:crypto';
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { customerFromTagValue } from '../channels/tags.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, customerIdSchema } from '../customer/profile.ts';
 import { addressHash } from '../delivery/availability.ts';
-import { isRecord } from '../json.ts';
 import { type TokenCheck, verifyUnsubscribeToken } from '../preferences/unsubscribe-token.ts';
 import type { StoreContext } from '../store/context.ts';
 import { readCustomer, type SuppressionRecord, writeProfile } from '../store/customers.ts';
+import { writeAddressSuppression } from '../store/suppressions.ts';
+import { activeExecutionIds, deleteCustomerPartition, type ErasedCounts } from '../store/erasure.ts';
 import { appendHistory } from '../store/history.ts';
-import { customerKey, SORT, suppressionKey } from '../store/table.ts';
 import type { Runtime, WorkflowControl } from './runtime.ts';
 
 /** Optimistic profile writes retry this often before giving up (the caller's retry then takes over). */
@@ -207,14 +201,7 @@ export async function recordSesFeedback(runtime: Runtime, event: unknown): Promi
   const hashes = [...new Set(recipients.map(addressHash))];
   // Kept by hash alone, outside the customer's partition, so it outlives an erasure without the address.
   await Promise.all(
-    hashes.map((hash) =>
-      runtime.store.db.send(
-        new PutCommand({
-          TableName: runtime.store.table,
-          Item: { ...suppressionKey(hash), channel: 'email', kind, time },
-        }),
-      ),
-    ),
+    hashes.map((hash) => writeAddressSuppression(runtime.store, { addressHash: hash, kind, time })),
   );
   const customerTag = detail.mail.tags.customer?.[0];
   const tagged = customerTag === undefined ? undefined : customerFromTagValue(customerTag);
@@ -277,16 +264,6 @@ export interface ErasureContext {
   workflows: WorkflowControl;
 }
 
-export interface ErasedCounts {
-  profile: number;
-  history: number;
-  journeys: number;
-  entries: number;
-  waits: number;
-  /** Items under the customer's partition this code does not know (written by a newer version). */
-  other: number;
-}
-
 export type ErasureOutcome =
   | {
       status: 'erased';
@@ -296,105 +273,26 @@ export type ErasureOutcome =
     }
   | { status: 'nothing-to-erase'; customerId: string };
 
-/** BatchWriteItem takes at most 25 requests. */
-const BATCH_SIZE = 25;
-const MAX_BATCH_ATTEMPTS = 10;
-
-const storedKeySchema = z.object({ pk: z.string(), sk: z.string() });
-const membershipItemSchema = z.object({ active: z.set(z.string()).optional() });
-
 /**
  * Deletes everything under the customer's partition. Journeys are stopped first, so no running
  * execution writes to the customer again after the deletes. Suppressions stay: they hold no address.
  */
 export async function eraseCustomer(context: ErasureContext, customerId: string): Promise<ErasureOutcome> {
-  const executions = await stopActiveExecutions(context, customerId);
-  const deleted: ErasedCounts = { profile: 0, history: 0, journeys: 0, entries: 0, waits: 0, other: 0 };
-  let total = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await context.store.db.send(
-      new QueryCommand({
-        TableName: context.store.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': customerKey(customerId) },
-        ProjectionExpression: 'pk, sk',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    const keys = (page.Items ?? []).flatMap((item) => {
-      const key = storedKeySchema.safeParse(item);
-      return key.success ? [key.data] : [];
-    });
-    await deleteItems(context.store, keys);
-    for (const key of keys) deleted[itemKind(key.sk)] += 1;
-    total += keys.length;
-    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
-  } while (startKey !== undefined);
-  // Active executions live only in memberships, so nothing stored means nothing was running either.
-  if (total === 0) return { status: 'nothing-to-erase', customerId };
-  return { status: 'erased', customerId, deleted, executions };
-}
-
-async function stopActiveExecutions(
-  context: ErasureContext,
-  customerId: string,
-): Promise<{ stopped: number; alreadyEnded: number }> {
-  const executionIds: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await context.store.db.send(
-      new QueryCommand({
-        TableName: context.store.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :journey)',
-        ExpressionAttributeValues: { ':pk': customerKey(customerId), ':journey': SORT.journeyPrefix },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const membership = membershipItemSchema.safeParse(item);
-      if (membership.success) executionIds.push(...(membership.data.active ?? []));
-    }
-    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
-  } while (startKey !== undefined);
+  const executionIds = await activeExecutionIds(context.store, customerId);
   const results = await Promise.all(
     executionIds.map((executionId) => context.workflows.stopExecution(executionId, 'customer erased')),
   );
   const stopped = results.filter(Boolean).length;
-  return { stopped, alreadyEnded: results.length - stopped };
-}
-
-type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
-
-async function deleteItems(store: StoreContext, keys: readonly { pk: string; sk: string }[]): Promise<void> {
-  for (let start = 0; start < keys.length; start += BATCH_SIZE) {
-    let requests: WriteRequests = keys
-      .slice(start, start + BATCH_SIZE)
-      .map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 1; requests.length > 0; attempt += 1) {
-      if (attempt > MAX_BATCH_ATTEMPTS) {
-        throw new Error(
-          `DynamoDB left deletes unprocessed after ${MAX_BATCH_ATTEMPTS} attempts; run the erasure again.`,
-        );
-      }
-      const result = await store.db.send(
-        new BatchWriteCommand({ RequestItems: { [store.table]: requests } }),
-      );
-      requests = result.UnprocessedItems?.[store.table] ?? [];
-      // Unprocessed items mean the table is throttling: back off before asking again.
-      if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-    }
-  }
-}
-
-function itemKind(sortKey: string): keyof ErasedCounts {
-  if (sortKey === SORT.profile) return 'profile';
-  if (sortKey.startsWith(SORT.historyPrefix)) return 'history';
-  if (sortKey.startsWith(SORT.journeyPrefix)) return 'journeys';
-  if (sortKey.startsWith(SORT.entryPrefix)) return 'entries';
-  if (sortKey.startsWith(SORT.waitPrefix)) return 'waits';
-  return 'other';
+  const deleted = await deleteCustomerPartition(context.store, customerId);
+  const total = Object.values(deleted).reduce((sum, count) => sum + count, 0);
+  // Active executions live only in memberships, so nothing stored means nothing was running either.
+  if (total === 0) return { status: 'nothing-to-erase', customerId };
+  return {
+    status: 'erased',
+    customerId,
+    deleted,
+    executions: { stopped, alreadyEnded: results.length - stopped },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

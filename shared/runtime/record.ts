@@ -18,7 +18,9 @@ import {
   type ProfileUpdate,
 } from '../customer/profile-update.ts';
 import { customerIdSchema } from '../customer/profile.ts';
-import { readCustomer, writeProfile } from '../store/customers.ts';
+import { readCustomer, type Suppressions, writeProfile } from '../store/customers.ts';
+import { readAddressSuppression } from '../store/suppressions.ts';
+import { addressHash } from '../delivery/availability.ts';
 import { appendHistory } from '../store/history.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -102,16 +104,31 @@ async function applyToProfile(
     const current = read.found ? read.customer : undefined;
     if (current?.appliedEventIds.includes(eventId) === true) return { status: 'duplicate', customerId };
     const change = applyEvent(current ?? emptyCustomer(customerId), event, runtime.project.settings.timeZone);
+    const suppressions = change.changed.includes('email')
+      ? await suppressionsForNewEmail(runtime, current?.suppressions ?? {}, change.profile.email)
+      : undefined;
     const written = await writeProfile(runtime.store, customerId, current?.profileVersion ?? 0, {
       profile: change.profile,
       engagementByHour: change.engagementByHour,
       appliedEventIds: [...(current?.appliedEventIds ?? []), eventId],
+      ...(suppressions === undefined ? {} : { suppressions }),
     });
     if (written) return { status: 'recorded', customerId, changed: change.changed, stale: change.stale };
   }
   throw new Error(
     `The profile of a customer kept changing during ${MAX_PROFILE_ATTEMPTS} attempts; retry the event.`,
   );
+}
+
+/** A new email that bounced or drew a complaint before (for anyone, even an erased customer) stays suppressed. */
+async function suppressionsForNewEmail(
+  runtime: Runtime,
+  current: Suppressions,
+  email: string | undefined,
+): Promise<Suppressions | undefined> {
+  if (email === undefined) return undefined;
+  const suppression = await readAddressSuppression(runtime.store, addressHash(email));
+  return suppression === undefined ? undefined : { ...current, email: suppression };
 }
 
 function issues(error: z.ZodError): string[] {

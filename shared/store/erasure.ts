@@ -1,0 +1,103 @@
+/**
+ * The storage side of erasure: every item under a customer's partition,
+ * and the executions their journey memberships hold open.
+ */
+import { BatchWriteCommand, type BatchWriteCommandInput, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { isRecord } from '../json.ts';
+import type { StoreContext } from './context.ts';
+import { customerKey, SORT } from './table.ts';
+
+/** `other`: items under the customer's partition this code does not know (written by a newer version). */
+export type ErasedKind = 'profile' | 'history' | 'journeys' | 'entries' | 'waits' | 'other';
+export type ErasedCounts = Record<ErasedKind, number>;
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_SIZE = 25;
+const MAX_BATCH_ATTEMPTS = 10;
+
+const storedKeySchema = z.object({ pk: z.string(), sk: z.string() });
+const membershipItemSchema = z.object({ active: z.set(z.string()).optional() });
+
+/** Deletes every item under the customer's partition, page by page; counts what it deleted by kind. */
+export async function deleteCustomerPartition(
+  store: StoreContext,
+  customerId: string,
+): Promise<ErasedCounts> {
+  const deleted: ErasedCounts = { profile: 0, history: 0, journeys: 0, entries: 0, waits: 0, other: 0 };
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.db.send(
+      new QueryCommand({
+        TableName: store.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': customerKey(customerId) },
+        ProjectionExpression: 'pk, sk',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const keys = (page.Items ?? []).flatMap((item) => {
+      const key = storedKeySchema.safeParse(item);
+      return key.success ? [key.data] : [];
+    });
+    await deleteItems(store, keys);
+    for (const key of keys) deleted[itemKind(key.sk)] += 1;
+    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
+  } while (startKey !== undefined);
+  return deleted;
+}
+
+/** Every execution the customer's journey memberships hold open. */
+export async function activeExecutionIds(store: StoreContext, customerId: string): Promise<string[]> {
+  const executionIds: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.db.send(
+      new QueryCommand({
+        TableName: store.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :journey)',
+        ExpressionAttributeValues: { ':pk': customerKey(customerId), ':journey': SORT.journeyPrefix },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const membership = membershipItemSchema.safeParse(item);
+      if (membership.success) executionIds.push(...(membership.data.active ?? []));
+    }
+    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
+  } while (startKey !== undefined);
+  return executionIds;
+}
+
+type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
+
+async function deleteItems(store: StoreContext, keys: readonly { pk: string; sk: string }[]): Promise<void> {
+  for (let start = 0; start < keys.length; start += BATCH_SIZE) {
+    let requests: WriteRequests = keys
+      .slice(start, start + BATCH_SIZE)
+      .map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 1; requests.length > 0; attempt += 1) {
+      if (attempt > MAX_BATCH_ATTEMPTS) {
+        throw new Error(
+          `DynamoDB left deletes unprocessed after ${MAX_BATCH_ATTEMPTS} attempts; run the erasure again.`,
+        );
+      }
+      const result = await store.db.send(
+        new BatchWriteCommand({ RequestItems: { [store.table]: requests } }),
+      );
+      requests = result.UnprocessedItems?.[store.table] ?? [];
+      // Unprocessed items mean the table is throttling: back off before asking again.
+      if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
+}
+
+function itemKind(sortKey: string): keyof ErasedCounts {
+  if (sortKey === SORT.profile) return 'profile';
+  if (sortKey.startsWith(SORT.historyPrefix)) return 'history';
+  if (sortKey.startsWith(SORT.journeyPrefix)) return 'journeys';
+  if (sortKey.startsWith(SORT.entryPrefix)) return 'entries';
+  if (sortKey.startsWith(SORT.waitPrefix)) return 'waits';
+  return 'other';
+}
