@@ -1,6 +1,7 @@
 import { customerTagValue } from '../shared/channels/tags.ts';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { lambdaContext } from './support/lambda.ts';
 import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
 import { useRuntime } from '../functions/common/runtime.ts';
 import { handler as preferencesHandler } from '../functions/preferences/handler.ts';
@@ -31,21 +32,6 @@ afterAll(async () => {
 afterEach(() => {
   useRuntime(undefined);
 });
-
-const lambdaContext: Context = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'waymark-test',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:waymark-test',
-  memoryLimitInMB: '256',
-  awsRequestId: 'request-1',
-  logGroupName: '/aws/lambda/waymark-test',
-  logStreamName: 'stream',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
 
 /** A request as a Lambda function URL delivers it. */
 function urlRequest(

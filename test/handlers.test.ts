@@ -1,0 +1,123 @@
+/**
+ * The Lambda handlers themselves (middy, Powertools), invoked as Lambda
+ * would: what they return, what they throw for the state machine to catch,
+ * the metrics operators chart, and that no address reaches a log line.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useRuntime } from '../functions/common/runtime.ts';
+import { handler as deliverHandler } from '../functions/deliver/handler.ts';
+import { handler as recordHandler } from '../functions/record/handler.ts';
+import { handler as stepsHandler } from '../functions/steps/handler.ts';
+import { lambdaContext } from './support/lambda.ts';
+import { ANA, cartTrigger, deliverTask, envelope, seedCustomer } from './support/runtime-fixtures.ts';
+import { createTestRuntime, type LocalServices, startLocalServices } from './support/runtime-services.ts';
+
+let services: LocalServices;
+beforeAll(async () => {
+  services = await startLocalServices();
+});
+afterAll(async () => {
+  await services.close();
+});
+afterEach(() => {
+  useRuntime(undefined);
+  vi.restoreAllMocks();
+});
+
+/** Everything the handler printed: Powertools writes logs and EMF metrics to stdout, warnings to stderr. */
+function captureOutput(): () => string {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => lines.push(args.map(String).join(' ')));
+  vi.spyOn(console, 'info').mockImplementation((...args: unknown[]) =>
+    lines.push(args.map(String).join(' ')),
+  );
+  vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) =>
+    lines.push(args.map(String).join(' ')),
+  );
+  return () => lines.join('\n');
+}
+
+describe('deliver handler', () => {
+  it('returns the outcome, publishes a metric by journey, step, channel and outcome, and logs no address', async () => {
+    const runtime = await createTestRuntime(services);
+    useRuntime(runtime);
+    await seedCustomer(runtime, 'c-handler', { ...ANA, email: 'private.person@example.com' });
+    const output = captureOutput();
+    const outcome = await deliverHandler(deliverTask('c-handler'), lambdaContext);
+    const printed = output();
+    expect(outcome).toMatchObject({ status: 'sent', channel: 'email' });
+    const metric = printed
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line))
+      .find((line) => line.Deliveries !== undefined);
+    expect(metric).toMatchObject({
+      journey: 'cart-abandonment',
+      step: 'nudge',
+      channel: 'email',
+      outcome: 'sent',
+      Deliveries: 1,
+    });
+    expect(printed).toContain('"status":"sent"');
+    expect(printed).not.toContain('private.person@example.com');
+    expect(printed).not.toContain('Ana');
+  });
+
+  it('throws a named error, caught by the state machine, for a payload the compiler would never send', async () => {
+    useRuntime(await createTestRuntime(services));
+    captureOutput();
+    const broken = { ...deliverTask('c-handler'), channels: ['fax'] };
+    await expect(deliverHandler(broken, lambdaContext)).rejects.toMatchObject({
+      name: 'Waymark.InvalidTask',
+      message: expect.stringContaining('channels'),
+    });
+  });
+});
+
+describe('steps handler', () => {
+  it('runs the enter task from its ASL payload', async () => {
+    const runtime = await createTestRuntime(services);
+    useRuntime(runtime);
+    captureOutput();
+    const result = await stepsHandler(
+      {
+        task: 'enter',
+        journeyId: 'cart-abandonment',
+        journeyVersion: 1,
+        executionId: 'exec-handler',
+        customerId: 'c-steps',
+        trigger: cartTrigger('c-steps'),
+        entry: { reentry: { after: '7d' }, maxConcurrent: 1 },
+        values: { offerCode: 'CART10' },
+      },
+      lambdaContext,
+    );
+    expect(result).toEqual({ admitted: true, values: { offerCode: 'CART10' } });
+  });
+});
+
+describe('record handler', () => {
+  it('answers a malformed event with its problems instead of failing (a retry would not fix it)', async () => {
+    useRuntime(await createTestRuntime(services));
+    const output = captureOutput();
+    const outcome = await recordHandler(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-bad-event', phone: '555-not-e164' },
+        '2026-11-18T15:00:00Z',
+      ),
+      lambdaContext,
+    );
+    expect(outcome).toMatchObject({ status: 'invalid', customerId: 'c-bad-event' });
+    expect(output()).toContain('detail.phone');
+    expect(output()).not.toContain('555-not-e164');
+  });
+});
