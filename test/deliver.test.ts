@@ -125,6 +125,35 @@ describe('deliver: caps and idempotency', () => {
     expect(await emailsTo('c-once@example.com')).toHaveLength(1);
   });
 
+  it('a retry after the message went out answers sent with the same message id, even if consent changed since', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-retry', { ...ANA, email: 'c-retry@example.com' });
+    const task = deliverTask('c-retry');
+    const first = await deliver(task, runtime);
+    await seedCustomer(runtime, 'c-retry', { consent: { email: 'opted-out' } });
+    runtime.clock.now = new Date(runtime.clock.now.getTime() + 60_000);
+    const retried = await deliver(task, runtime);
+    expect(first.status).toBe('sent');
+    // The journey must not take the "not sent" path for a message the customer already has.
+    expect(retried).toEqual(first);
+    expect(await emailsTo('c-retry@example.com')).toHaveLength(1);
+  });
+
+  it("a journey's weekly cap holds even when another journey's deliveries rewrite the ledger", async () => {
+    const runtime = await createTestRuntime(services, {
+      settings: { caps: [{ id: 'marketing-daily', channels: 'any', limit: 5, window: 'calendarDay' }] },
+    });
+    await seedCustomer(runtime, 'c-weekly', { ...ANA, email: 'c-weekly@example.com' });
+    const weekly = [{ id: 'cart-weekly', channels: 'any' as const, limit: 1, window: { rolling: '7d' } }];
+    const first = await deliver(deliverTask('c-weekly', { stepId: 'a', caps: weekly }), runtime);
+    runtime.clock.now = new Date(runtime.clock.now.getTime() + 3 * 86_400_000);
+    await deliver(deliverTask('c-weekly', { journeyId: 'social-engagement', stepId: 'other' }), runtime);
+    runtime.clock.now = new Date(runtime.clock.now.getTime() + 86_400_000);
+    const second = await deliver(deliverTask('c-weekly', { stepId: 'b', caps: weekly }), runtime);
+    expect(first.status).toBe('sent');
+    expect(second).toMatchObject({ status: 'capped', capId: 'cart-weekly' });
+  });
+
   it('a step inside a loop sends again on its next visit', async () => {
     const runtime = await createTestRuntime(services);
     await seedCustomer(runtime, 'c-loop', { ...ANA, email: 'c-loop@example.com' });
@@ -401,6 +430,28 @@ describe('deliver: bad input and failures', () => {
     await seedCustomer(runtime, 'c-notemplate');
     const outcome = await deliver(deliverTask('c-notemplate', { template: 'missing' }), runtime);
     expect(outcome).toMatchObject({ status: 'failed', reason: 'No template "missing" is deployed.' });
+  });
+
+  it('a send that throws gives its cap slot back', async () => {
+    // A failure inside the sending code itself, which no local service produces.
+    const real = createAwsChannelGateway(services.clients);
+    let broken = true;
+    const runtime = await createTestRuntime(services, {
+      settings: { caps: [{ id: 'daily', channels: 'any', limit: 1, window: 'calendarDay' }] },
+      channels: {
+        ...real,
+        sendEmail: (message) =>
+          broken ? Promise.reject(new Error('socket hang up')) : real.sendEmail(message),
+      },
+    });
+    await seedCustomer(runtime, 'c-thrown', { ...ANA, email: 'c-thrown@example.com' });
+    await expect(deliver(deliverTask('c-thrown', { stepId: 'a' }), runtime)).rejects.toThrow(
+      'socket hang up',
+    );
+    broken = false;
+    expect(await deliver(deliverTask('c-thrown', { stepId: 'b' }), runtime)).toMatchObject({
+      status: 'sent',
+    });
   });
 
   it('throws the retryable throttling error and leaves the cap slot free for the retry', async () => {

@@ -310,9 +310,10 @@ describe('waiting for an event', () => {
 
   it('an event that arrived while the step was being registered still resumes it', async () => {
     const runtime = await createTestRuntime(services);
-    await recordEvent(orderPlaced('c-race', '2026-11-18T15:00:00.500Z'), runtime);
-    runtime.clock.now = new Date('2026-11-18T15:00:01Z');
-    await runStepsTask(awaitTask('c-race', 'exec-1', '2026-11-18T15:00:00Z'), runtime);
+    // EventBridge times have whole seconds; the step's clock has milliseconds.
+    await recordEvent(orderPlaced('c-race', '2026-11-18T15:00:01Z'), runtime);
+    runtime.clock.now = new Date('2026-11-18T15:00:01.400Z');
+    await runStepsTask(awaitTask('c-race', 'exec-1', '2026-11-18T15:00:00.250Z'), runtime);
     expect(runtime.workflows.successes).toHaveLength(1);
   });
 });

@@ -42,7 +42,7 @@ export interface PushMessage {
 
 export type SendResult =
   | { ok: true; messageId: string }
-  /** The service asked us to slow down: the caller throws a retryable error. */
+  /** The service asked us to slow down, or could not be reached: the caller throws a retryable error. */
   | { ok: false; kind: 'throttled'; reason: string }
   /** The address cannot receive (push endpoint disabled, SMS number opted out): try the next channel. */
   | { ok: false; kind: 'unreachable'; reason: string }

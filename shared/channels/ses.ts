@@ -31,12 +31,13 @@ function isClientFault(error: Error): boolean {
 }
 
 /**
- * What a send error means for the journey. Network failures and service
- * faults are thrown again so the Lambda retries; a retry cannot fix anything
- * the service refused as the sender's fault, so those become `rejected`.
+ * What a send error means for the journey. A retry cannot fix anything the
+ * service refused as the sender's fault, so those become `rejected`. Network
+ * failures and service faults count as throttling: the state machine retries
+ * them with backoff, after the reservation has been released.
  */
 export function classifySendError(error: unknown, names: SendErrorNames): SendFailure {
-  if (!(error instanceof Error)) throw error;
+  if (!(error instanceof Error)) return { ok: false, kind: 'throttled', reason: 'the service failed' };
   const reason = `${error.name}: ${withoutContactDetails(error.message)}`;
   if (names.throttled.has(error.name) || isThrottlingRetryable(error)) {
     return { ok: false, kind: 'throttled', reason };
@@ -44,7 +45,7 @@ export function classifySendError(error: unknown, names: SendErrorNames): SendFa
   const unreachableReason = names.unreachable.get(error.name);
   if (unreachableReason !== undefined) return { ok: false, kind: 'unreachable', reason: unreachableReason };
   if (names.rejected.has(error.name) || isClientFault(error)) return { ok: false, kind: 'rejected', reason };
-  throw error;
+  return { ok: false, kind: 'throttled', reason: `the service is unavailable (${reason})` };
 }
 
 const SES_ERRORS: SendErrorNames = {

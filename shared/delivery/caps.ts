@@ -18,6 +18,11 @@ export const sendRecordSchema = z.object({
   journeyId: z.string(),
   category: z.enum(['marketing', 'transactional']),
   time: z.string(),
+  /**
+   * Until when the record must stay: the longest window of the caps it counts toward. Decided when
+   * it is written, so another journey's shorter caps never drop it early.
+   */
+  keepUntil: z.string(),
 });
 export type SendRecord = z.infer<typeof sendRecordSchema>;
 
@@ -99,17 +104,18 @@ export function decideReservation(
       }
     }
   }
+  const now = request.now.getTime();
+  const keepSeconds = Math.max(MIN_KEEP_SECONDS, longestWindowSeconds(caps.map((cap) => cap.window)));
   const record: SendRecord = {
     key: request.key,
     channel: request.channel,
     journeyId: request.journeyId,
     category: request.category,
     time: request.now.toISOString(),
+    keepUntil: new Date(now + keepSeconds * 1000).toISOString(),
   };
-  const keepSeconds = Math.max(MIN_KEEP_SECONDS, longestWindowSeconds(caps.map((cap) => cap.window)));
-  const keepFrom = request.now.getTime() - keepSeconds * 1000;
   // Old records are dropped as the ledger is rewritten, so it stays small without relying on TTL.
-  const sends = [...ledger.sends.filter((entry) => Date.parse(entry.time) >= keepFrom), record];
+  const sends = [...ledger.sends.filter((entry) => Date.parse(entry.keepUntil) >= now), record];
   return { kind: 'reserve', record, sends };
 }
 

@@ -9,12 +9,18 @@ import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import type { Channel, CustomerProfile } from '../customer/profile.ts';
 import { type ChannelAddress, channelAvailability } from '../delivery/availability.ts';
-import { decideReservation, describeCap, effectiveCaps, withoutRecord } from '../delivery/caps.ts';
+import {
+  decideReservation,
+  describeCap,
+  effectiveCaps,
+  type SendRecord,
+  withoutRecord,
+} from '../delivery/caps.ts';
 import { quietHoursEnd } from '../delivery/quiet-hours.ts';
 import { signUnsubscribeToken, unsubscribeUrl } from '../preferences/unsubscribe-token.ts';
 import { type RenderedMessage, renderMessage, type TemplateContext } from '../render/templates.ts';
 import { type CustomerRecord, readCustomer, writeLedger } from '../store/customers.ts';
-import { appendHistory } from '../store/history.ts';
+import { appendHistory, readHistoryEntry } from '../store/history.ts';
 import { ThrottledError } from './errors.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -47,6 +53,9 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
       reason: `No template "${task.template}" is deployed.`,
     });
   }
+  // A retry of a delivery that got as far as reserving: never send it again, whatever changed since.
+  const earlier = read.customer.ledger.sends.find((record) => record.key === deliveryKey(task));
+  if (earlier !== undefined) return earlierDelivery(runtime, task, earlier);
   const { settings } = runtime.project;
   const timeZone = read.customer.profile.timeZone ?? settings.timeZone;
   const skipped: NotSent[] = [];
@@ -131,10 +140,8 @@ async function sendOnce(
     );
     switch (decision.kind) {
       case 'already-sent':
-        return {
-          customer,
-          outcome: { status: 'sent', channel: decision.record.channel, messageId: `already-sent:${key}` },
-        };
+        // A concurrent copy of this delivery reserved it first and is sending it.
+        return { customer, outcome: await earlierDelivery(runtime, task, decision.record) };
       case 'capped':
         return {
           customer,
@@ -151,9 +158,15 @@ async function sendOnce(
             ...customer,
             ledger: { version: customer.ledger.version + 1, sends: decision.sends },
           };
-          const result = await send(runtime.channels, address, message, task, envelope);
+          const result = await send(runtime.channels, address, message, task, envelope).catch(
+            async (error: unknown) => {
+              // Not sent: give the slot back before the error reaches the state machine's Catch.
+              await release(runtime, task.customerId, key);
+              throw error;
+            },
+          );
           if (result.ok) {
-            await recordMessage(runtime, task, now, address.channel, result.messageId, message);
+            await recordMessage(runtime, task, decision.record, result.messageId, message);
             return {
               customer: reserved,
               outcome: { status: 'sent', channel: address.channel, messageId: result.messageId },
@@ -175,6 +188,18 @@ async function sendOnce(
           };
         }
         customer = reread.customer;
+        // The customer may have unsubscribed (or bounced) while we waited for the ledger.
+        const still = channelAvailability(
+          customer.profile,
+          customer.suppressions,
+          address.channel,
+          task.category,
+        );
+        if (!still.ok)
+          return {
+            customer,
+            outcome: { status: still.status, reason: still.reason, channel: address.channel },
+          };
         // Spread the retries so the losers of one round do not collide again in the next.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
         break;
@@ -185,14 +210,29 @@ async function sendOnce(
       }
     }
   }
-  return {
-    customer,
-    outcome: {
-      status: 'failed',
-      reason: 'Too many concurrent deliveries to this customer; try again.',
-      channel: address.channel,
-    },
-  };
+  // Nothing was reserved: the state machine's retry for throttling tries the whole step again later.
+  throw new ThrottledError(
+    `Too many concurrent deliveries to this customer (${MAX_LEDGER_ATTEMPTS} rounds).`,
+  );
+}
+
+/**
+ * What became of a delivery an earlier attempt reserved: sent if its history entry is there.
+ * Without one, the attempt stopped between reserving and recording; the message may or may not
+ * have gone out, and at most once means it is not sent again.
+ */
+async function earlierDelivery(
+  runtime: Runtime,
+  task: DeliverTask,
+  record: SendRecord,
+): Promise<Extract<DeliveryOutcome, { status: 'sent' }>> {
+  const entry = await readHistoryEntry(runtime.store, task.customerId, record.time, messageUnique(task));
+  const messageId = entry?.kind === 'message' ? entry.messageId : `unconfirmed:${record.key}`;
+  return { status: 'sent', channel: record.channel, messageId };
+}
+
+function messageUnique(task: DeliverTask): string {
+  return `message#${deliveryKey(task)}`;
 }
 
 /** Takes a reservation back after a send that did not happen, so it counts toward no cap. */
@@ -333,26 +373,39 @@ function stripTags(html: string): string {
     .trim();
 }
 
+const HISTORY_WRITE_ATTEMPTS = 3;
+
+/**
+ * The message is out: its history entry goes under the reservation's time, where a retry looks for
+ * it. A failing history write must not turn a sent message into a failed step, so it is tried a
+ * few times and then given up.
+ */
 async function recordMessage(
   runtime: Runtime,
   task: DeliverTask,
-  now: Date,
-  channel: Channel,
+  record: SendRecord,
   messageId: string,
   message: RenderedMessage,
 ): Promise<void> {
   const entry: HistoryEntryOf<'message'> = {
     kind: 'message',
-    time: now.toISOString(),
+    time: record.time,
     journeyId: task.journeyId,
     executionId: task.executionId,
     stepId: task.stepId,
-    channel,
+    channel: record.channel,
     category: task.category,
     messageId,
     ...headlineOf(message),
   };
-  await appendHistory(runtime.store, task.customerId, entry, `message#${deliveryKey(task)}`);
+  for (let attempt = 1; attempt <= HISTORY_WRITE_ATTEMPTS; attempt += 1) {
+    try {
+      await appendHistory(runtime.store, task.customerId, entry, messageUnique(task));
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 async function recordSkip(

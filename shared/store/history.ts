@@ -1,5 +1,5 @@
 /** The customer history: append once per unique key, read by time range. */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryEntry, parseHistoryEntry } from '../customer/history.ts';
 import { isRecord } from '../json.ts';
 import { historyKey, historyRange, customerKey, TTL_ATTRIBUTE } from './table.ts';
@@ -52,7 +52,7 @@ export async function readHistory(
   to: string,
 ): Promise<StoredHistoryEntry[]> {
   // DynamoDB refuses a BETWEEN whose bounds are reversed; an empty range has nothing in it anyway.
-  if (from > to) return [];
+  if (Date.parse(from) > Date.parse(to)) return [];
   const { low, high } = historyRange(from, to);
   const entries: StoredHistoryEntry[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -73,4 +73,21 @@ export async function readHistory(
     startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
   } while (startKey !== undefined);
   return entries;
+}
+
+/** One entry by the time and unique key it was appended with. */
+export async function readHistoryEntry(
+  store: StoreContext,
+  customerId: string,
+  time: string,
+  unique: string,
+): Promise<HistoryEntry | undefined> {
+  const result = await store.db.send(
+    new GetCommand({
+      TableName: store.table,
+      Key: historyKey(customerId, time, unique),
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item === undefined ? undefined : parseHistoryEntry(result.Item.entry);
 }

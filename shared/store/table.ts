@@ -30,15 +30,27 @@ export function profileKey(customerId: string): { pk: string; sk: string } {
   return { pk: customerKey(customerId), sk: SORT.profile };
 }
 
-/** History sorts by time; the suffix (event id, message key) makes the key unique and a retry idempotent. */
-export function historyKey(customerId: string, time: string, unique: string): { pk: string; sk: string } {
-  return { pk: customerKey(customerId), sk: `${SORT.historyPrefix}${time}#${unique}` };
+/**
+ * Times in keys are always UTC with milliseconds ("2026-11-18T15:00:05.000Z"): EventBridge sends
+ * "…:05Z" and producers may send offsets, and only one spelling sorts as time.
+ */
+export function sortableTime(time: string): string {
+  const parsed = Date.parse(time);
+  return Number.isNaN(parsed) ? time : new Date(parsed).toISOString();
 }
 
-/** Sort-key bounds for the history between two instants (ISO strings sort as time). */
+/** History sorts by time; the suffix (event id, message key) makes the key unique and a retry idempotent. */
+export function historyKey(customerId: string, time: string, unique: string): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.historyPrefix}${sortableTime(time)}#${unique}` };
+}
+
+/** Sort-key bounds for the history between two instants. */
 export function historyRange(from: string, to: string): { low: string; high: string } {
   // '$' sorts after '#', so every key at `to` itself is included.
-  return { low: `${SORT.historyPrefix}${from}`, high: `${SORT.historyPrefix}${to}$` };
+  return {
+    low: `${SORT.historyPrefix}${sortableTime(from)}`,
+    high: `${SORT.historyPrefix}${sortableTime(to)}$`,
+  };
 }
 
 export function membershipKey(customerId: string, journeyId: string): { pk: string; sk: string } {
