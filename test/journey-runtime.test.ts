@@ -8,6 +8,8 @@ import { runStepsTask } from '../shared/runtime/steps.ts';
 import { readCustomer } from '../shared/store/customers.ts';
 import { readHistory } from '../shared/store/history.ts';
 import { readMembership } from '../shared/store/journeys.ts';
+import { unsubscribe } from '../shared/runtime/preferences.ts';
+import { signUnsubscribeToken } from '../shared/preferences/unsubscribe-token.ts';
 import { writeAddressSuppression } from '../shared/store/suppressions.ts';
 import { addressHash } from '../shared/delivery/availability.ts';
 import {
@@ -107,6 +109,24 @@ describe('enter: entry rules', () => {
     expect(
       decisions.filter((decision) => 'reason' in decision && decision.reason === 'concurrency-limit'),
     ).toHaveLength(49);
+  });
+
+  it("an execution that ended without its finish step does not hold the customer's place for ever", async () => {
+    const runtime = await createTestRuntime(services);
+    await runStepsTask(
+      enterTask('c-stale', 'exec-stopped', { trigger: { ...cartTrigger('c-stale'), id: 'e1' } }),
+      runtime,
+    );
+    // Stopped by an operator in the console: no finish step ran.
+    runtime.workflows.gone.add('exec-stopped');
+    const next = await runStepsTask(
+      enterTask('c-stale', 'exec-next', { trigger: { ...cartTrigger('c-stale'), id: 'e2' } }),
+      runtime,
+    );
+    expect(next).toMatchObject({ admitted: true });
+    expect((await readMembership(runtime.store, 'c-stale', 'cart-abandonment')).active).toEqual([
+      'exec-next',
+    ]);
   });
 
   it('re-entry "after 7d" refuses a second entry within 7 days and allows it after, once the first finished', async () => {
@@ -413,6 +433,41 @@ describe('record: profiles and history', () => {
     const read = await readCustomer(runtime.store, 'c-order');
     expect(read.found === true ? read.customer.profile.email : undefined).toBe('new@example.com');
     expect((await history(runtime, 'c-order')).filter((entry) => entry.kind === 'event')).toHaveLength(2);
+  });
+
+  it('a delayed opt-in sent before an unsubscribe click does not undo the unsubscribe', async () => {
+    const runtime = await createTestRuntime(services);
+    runtime.clock.now = new Date('2026-11-18T12:00:00Z');
+    await seedCustomer(runtime, 'c-undo');
+    runtime.clock.now = new Date('2026-11-18T15:00:00Z');
+    const token = signUnsubscribeToken(
+      { customerId: 'c-undo', channel: 'email' },
+      runtime.unsubscribeSecret,
+      runtime.now(),
+    );
+    expect(await unsubscribe(runtime, token)).toMatchObject({ status: 'unsubscribed' });
+    // The CRM's update was made at 14:00 but reaches the bus late.
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-undo', consent: { email: 'opted-in' }, locale: 'pt-BR' },
+        '2026-11-18T14:00:00Z',
+      ),
+      runtime,
+    );
+    const read = await readCustomer(runtime.store, 'c-undo');
+    expect(read.found === true ? read.customer.profile.consent.email : undefined).toBe('opted-out');
+    // A later opt-in, made after the click, is the customer's newer choice.
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-undo', consent: { email: 'opted-in' } },
+        '2026-11-18T16:00:00Z',
+      ),
+      runtime,
+    );
+    const later = await readCustomer(runtime.store, 'c-undo');
+    expect(later.found === true ? later.customer.profile.consent.email : undefined).toBe('opted-in');
   });
 
   it('keeps a malformed event in the history with its problems, and leaves the profile alone', async () => {

@@ -23,6 +23,11 @@ const PERSONAL_FIELDS = new Set([
   'text',
   'html',
   'subject',
+  'headline',
+  'preview',
+  'values',
+  'unsubscribeUrl',
+  'trigger',
 ]);
 
 export const logger = new Logger({

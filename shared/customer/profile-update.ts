@@ -5,7 +5,7 @@
  */
 import type { CatalogEventType, EventDetail } from '../events/catalog.ts';
 import { localParts } from '../time/zone.ts';
-import type { CustomerProfile } from './profile.ts';
+import type { Channel, CustomerProfile } from './profile.ts';
 
 export type ProfileUpdate = EventDetail<'customer.profile.updated'>;
 
@@ -14,9 +14,13 @@ export type CustomerEvent =
   | { detailType: 'customer.profile.updated'; time: string; update: ProfileUpdate }
   | { detailType: Exclude<CatalogEventType, 'customer.profile.updated'>; time: string };
 
+/** When each channel's consent last changed, by whatever changed it (a profile event, an unsubscribe click). */
+export type ConsentChangedAt = Partial<Record<Channel, string>>;
+
 export interface CustomerState {
   profile: CustomerProfile;
   engagementByHour: number[];
+  consentChangedAt: ConsentChangedAt;
 }
 
 export interface ProfileChange extends CustomerState {
@@ -41,6 +45,7 @@ export function emptyCustomer(customerId: string): CustomerState {
       tags: [],
     },
     engagementByHour: new Array<number>(24).fill(0),
+    consentChangedAt: {},
   };
 }
 
@@ -55,22 +60,23 @@ export function applyEvent(
     engagementByHour[hour] = (engagementByHour[hour] ?? 0) + 1;
   }
   if (!('update' in event)) {
-    return { profile: state.profile, engagementByHour, changed: [], stale: false };
+    return { ...state, engagementByHour, changed: [], stale: false };
   }
   const lastUpdate =
     state.profile.updatedAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(state.profile.updatedAt);
   if (Date.parse(event.time) < lastUpdate) {
-    return { profile: state.profile, engagementByHour, changed: [], stale: true };
+    return { ...state, engagementByHour, changed: [], stale: true };
   }
-  return { ...mergeProfileUpdate(state.profile, event.update, event.time), engagementByHour, stale: false };
+  return { ...mergeProfileUpdate(state, event.update, event.time), engagementByHour, stale: false };
 }
 
 /** Only the fields present change; attributes merge key by key (null removes one); tags are added or removed. */
 function mergeProfileUpdate(
-  profile: CustomerProfile,
+  { profile, consentChangedAt }: CustomerState,
   update: ProfileUpdate,
   time: string,
-): { profile: CustomerProfile; changed: string[] } {
+): { profile: CustomerProfile; consentChangedAt: ConsentChangedAt; changed: string[] } {
+  const consentTimes: ConsentChangedAt = { ...consentChangedAt };
   const next: CustomerProfile = {
     ...profile,
     consent: { ...profile.consent },
@@ -89,8 +95,11 @@ function mergeProfileUpdate(
   }
   for (const channel of ['email', 'sms', 'push'] as const) {
     const status = update.consent?.[channel];
-    if (status !== undefined) {
+    const lastChange = consentTimes[channel];
+    // A consent older than the last change (say, an unsubscribe click) must not undo it.
+    if (status !== undefined && (lastChange === undefined || Date.parse(time) >= Date.parse(lastChange))) {
       next.consent[channel] = status;
+      consentTimes[channel] = time;
       changed.push(`consent.${channel}`);
     }
   }
@@ -106,5 +115,5 @@ function mergeProfileUpdate(
     next.tags = [...new Set([...next.tags, ...add])].filter((tag) => !remove.has(tag));
     changed.push('tags');
   }
-  return { profile: next, changed };
+  return { profile: next, consentChangedAt: consentTimes, changed };
 }

@@ -77,6 +77,7 @@ export async function unsubscribe(runtime: Runtime, token: string): Promise<Unsu
       profile: { ...customer.profile, consent: { ...customer.profile.consent, [channel]: 'opted-out' } },
       engagementByHour: customer.engagementByHour,
       appliedEventIds: [...customer.appliedEventIds, `${marker}@${time}`],
+      consentChangedAt: { ...customer.consentChangedAt, [channel]: time },
     });
     if (written) {
       await recordUnsubscribed(runtime, customerId, channel, journeyId, marker, time);

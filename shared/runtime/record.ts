@@ -110,6 +110,7 @@ async function applyToProfile(
     const written = await writeProfile(runtime.store, customerId, current?.profileVersion ?? 0, {
       profile: change.profile,
       engagementByHour: change.engagementByHour,
+      consentChangedAt: change.consentChangedAt,
       appliedEventIds: [...(current?.appliedEventIds ?? []), eventId],
       ...(suppressions === undefined ? {} : { suppressions }),
     });

@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import type { AwaitedEvent } from '../contract/tasks.ts';
 import { customerIdSchema } from '../customer/profile.ts';
-import { eventEnvelopeSchema } from '../events/catalog.ts';
+import { eventEnvelopeSchema, parseEventDetail } from '../events/catalog.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { matcherPattern } from '../journey/compile.ts';
-import { registerWait, takeWait, waitsFor } from '../store/waits.ts';
+import { takeWait, waitsFor } from '../store/waits.ts';
+import { appendHistory } from '../store/history.ts';
+import type { HistoryEntryOf } from '../customer/history.ts';
 import type { Runtime } from './runtime.ts';
 
 export type ResumeOutcome =
@@ -24,29 +26,37 @@ export async function resumeWaits(input: unknown, runtime: Runtime): Promise<Res
   const customerId = customerIdSchema.safeParse(event.detail.customerId);
   if (!customerId.success)
     return { status: 'rejected', problems: [`detail.customerId: ${z.prettifyError(customerId.error)}`] };
+  // Written here as well as by record, before reading the registrations: a step that registers
+  // meanwhile finds the event in the history, so neither side can miss the other.
+  if (parseEventDetail(event['detail-type'], event.detail).ok) {
+    const entry: HistoryEntryOf<'event'> = {
+      kind: 'event',
+      time: event.time,
+      eventId: event.id,
+      detailType: event['detail-type'],
+      source: event.source,
+      detail: event.detail,
+    };
+    await appendHistory(runtime.store, customerId.data, entry, `event#${event.id}`);
+  }
   const counts = { resumed: 0, late: 0, unmatched: 0 };
   const now = runtime.now().toISOString();
   const awaited: AwaitedEvent = { eventId: event.id, detailType: event['detail-type'], time: event.time };
   for (const registration of await waitsFor(runtime.store, customerId.data, event['detail-type'])) {
-    if (event.time < registration.since || !matchesPattern(matcherPattern(registration.event), event)) {
+    if (
+      Date.parse(event.time) < Date.parse(registration.since) ||
+      !matchesPattern(matcherPattern(registration.event), event)
+    ) {
       counts.unmatched += 1;
       continue;
     }
-    if (registration.until < now) {
-      // The step has timed out and moved on; the registration is only clutter now.
-      await takeWait(runtime.store, registration);
-      counts.late += 1;
-      continue;
-    }
-    if (!(await takeWait(runtime.store, registration))) continue;
-    try {
-      if (await runtime.workflows.sendTaskSuccess(registration.taskToken, awaited)) counts.resumed += 1;
-      else counts.late += 1;
-    } catch (error) {
-      // Put it back so the retried event can resume the step.
-      await registerWait(runtime.store, registration);
-      throw error;
-    }
+    // Step Functions completes a token once, so it is the arbiter between duplicate events; the
+    // registration goes only after, so a crash in between leaves it for the retried event.
+    const expired = Date.parse(registration.until) < Date.parse(now);
+    if (!expired && (await runtime.workflows.sendTaskSuccess(registration.taskToken, awaited)))
+      counts.resumed += 1;
+    else counts.late += 1;
+    await takeWait(runtime.store, registration);
   }
   return { status: 'handled', customerId: customerId.data, ...counts };
 }

@@ -15,6 +15,8 @@ export interface WorkflowControl {
   sendTaskSuccess(taskToken: string, output: unknown): Promise<boolean>;
   /** Resolves false when the execution had already ended. */
   stopExecution(executionId: string, cause: string): Promise<boolean>;
+  /** False once the execution has ended, however it ended. */
+  isRunning(executionId: string): Promise<boolean>;
 }
 
 export interface RuntimeProject {

@@ -16,7 +16,7 @@ import { type Condition, isReference, type ValueExpression } from '../journey/sc
 import { nextLocalWindowOpening, preferredHourInstant } from '../journey/schedule.ts';
 import { type CustomerRecord, readCustomer, writeProfile } from '../store/customers.ts';
 import { appendHistory, readHistory } from '../store/history.ts';
-import { admit, claimTriggerEvent, release } from '../store/journeys.ts';
+import { admit, claimTriggerEvent, readMembership, release } from '../store/journeys.ts';
 import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { toJsonValue } from '../json.ts';
@@ -82,14 +82,16 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
     now,
   );
   if (owner !== task.executionId) return refuse('duplicate-event');
-  const admission = await admit(
-    runtime.store,
-    task.customerId,
-    task.journeyId,
-    task.executionId,
-    task.entry,
-    now,
-  );
+  const tryAdmit = () =>
+    admit(runtime.store, task.customerId, task.journeyId, task.executionId, task.entry, now);
+  let admission = await tryAdmit();
+  if (
+    !admission.admitted &&
+    admission.reason === 'concurrency-limit' &&
+    (await releaseEnded(runtime, task))
+  ) {
+    admission = await tryAdmit();
+  }
   if (!admission.admitted) return refuse(admission.reason);
   const customer = await customerOrEmpty(runtime, task.customerId);
   const values = resolveValues(task.values, {
@@ -100,6 +102,21 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   });
   await journeyEntry(runtime, task, 'entered', {});
   return { admitted: true, values };
+}
+
+/**
+ * Executions that ended without reaching a finish step (stopped by hand, timed out, failed in a
+ * way the state machine could not record) would hold their place for ever: free those.
+ */
+async function releaseEnded(runtime: Runtime, task: Task<'enter'>): Promise<boolean> {
+  const membership = await readMembership(runtime.store, task.customerId, task.journeyId);
+  let released = false;
+  for (const executionId of membership.active) {
+    if (executionId === task.executionId || (await runtime.workflows.isRunning(executionId))) continue;
+    await release(runtime.store, task.customerId, task.journeyId, executionId);
+    released = true;
+  }
+  return released;
 }
 
 async function evaluate(task: Task<'evaluate'>, runtime: Runtime): Promise<StepsTaskResults['evaluate']> {
@@ -229,9 +246,11 @@ async function awaitEvent(
   for (const { entry } of history) {
     if (entry.kind !== 'event' || entry.problems !== undefined) continue;
     const envelope = { 'detail-type': entry.detailType, source: entry.source, detail: entry.detail };
-    if (matchesPattern(pattern, envelope) && (await takeWait(runtime.store, registration))) {
+    if (matchesPattern(pattern, envelope)) {
       const awaited = { eventId: entry.eventId, detailType: entry.detailType, time: entry.time };
+      // As in resume: Step Functions takes the first success for a token; then the registration goes.
       await runtime.workflows.sendTaskSuccess(task.taskToken, awaited);
+      await takeWait(runtime.store, registration);
       return awaited;
     }
   }

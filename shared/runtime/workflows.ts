@@ -1,5 +1,10 @@
 /** WorkflowControl over the Step Functions API (on AWS, or the local engine's endpoint). */
-import { SendTaskSuccessCommand, type SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { WorkflowControl } from './runtime.ts';
 
 // A token or execution that has moved on: the late event or goal has nothing left to do.
@@ -15,6 +20,15 @@ export function createSfnWorkflowControl(sfn: SFNClient): WorkflowControl {
       try {
         await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
         return true;
+      } catch (error) {
+        if (isGone(error)) return false;
+        throw error;
+      }
+    },
+    async isRunning(executionId) {
+      try {
+        const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: executionId }));
+        return execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE';
       } catch (error) {
         if (isGone(error)) return false;
         throw error;

@@ -7,6 +7,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { channelSchema, customerProfileSchema, type CustomerProfile } from '../customer/profile.ts';
+import type { ConsentChangedAt } from '../customer/profile-update.ts';
 import { type Ledger, type SendRecord, sendRecordSchema } from '../delivery/caps.ts';
 import { isConditionFailure, type StoreContext } from './context.ts';
 import { profileKey } from './table.ts';
@@ -32,6 +33,7 @@ export interface CustomerRecord {
   /** Engagement counts by local hour (24 entries), for the preferred-hour wait. */
   engagementByHour: number[];
   appliedEventIds: string[];
+  consentChangedAt: ConsentChangedAt;
 }
 
 export type CustomerRead =
@@ -48,6 +50,7 @@ const storedItemSchema = z.object({
   suppressions: suppressionsSchema.default({}),
   engagement: z.array(z.number()).length(24).optional(),
   appliedEventIds: z.array(z.string()).default([]),
+  consentChangedAt: z.partialRecord(channelSchema, z.string()).default({}),
 });
 
 export async function readCustomer(store: StoreContext, customerId: string): Promise<CustomerRead> {
@@ -68,6 +71,7 @@ export async function readCustomer(store: StoreContext, customerId: string): Pro
       suppressions: item.data.suppressions,
       engagementByHour: item.data.engagement ?? new Array<number>(24).fill(0),
       appliedEventIds: item.data.appliedEventIds,
+      consentChangedAt: item.data.consentChangedAt,
     },
   };
 }
@@ -110,6 +114,7 @@ export interface ProfileWrite {
   engagementByHour: number[];
   appliedEventIds: string[];
   suppressions?: Suppressions;
+  consentChangedAt?: ConsentChangedAt;
 }
 
 /** Writes the profile part if its version is still `expected` (0: the customer is new). */
@@ -128,6 +133,7 @@ export async function writeProfile(
     'appliedEventIds = :applied',
   ];
   if (write.suppressions !== undefined) sets.push('suppressions = :suppressions');
+  if (write.consentChangedAt !== undefined) sets.push('consentChangedAt = :consentChangedAt');
   try {
     await store.db.send(
       new UpdateCommand({
@@ -141,6 +147,7 @@ export async function writeProfile(
           ':engagement': write.engagementByHour,
           ':applied': write.appliedEventIds.slice(-APPLIED_EVENTS_KEPT),
           ...(write.suppressions === undefined ? {} : { ':suppressions': write.suppressions }),
+          ...(write.consentChangedAt === undefined ? {} : { ':consentChangedAt': write.consentChangedAt }),
           ...(expected === 0 ? {} : { ':expected': expected }),
         },
       }),

@@ -94,6 +94,9 @@ export function recordingWorkflows(): RecordedWorkflows {
       workflows.gone.add(taskToken);
       return Promise.resolve(true);
     },
+    isRunning(executionId) {
+      return Promise.resolve(!workflows.gone.has(executionId));
+    },
     stopExecution(executionId, cause) {
       if (workflows.gone.has(executionId)) return Promise.resolve(false);
       workflows.stops.push({ executionId, cause });
