@@ -1,6 +1,6 @@
 import { CreatePlatformEndpointCommand } from '@aws-sdk/client-sns';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeliveryOutcome } from '../shared/contract/tasks.ts';
 import { TASK_ERRORS } from '../shared/contract/tasks.ts';
 import { verifyUnsubscribeToken } from '../shared/preferences/unsubscribe-token.ts';
@@ -9,20 +9,9 @@ import { readHistory } from '../shared/store/history.ts';
 import { profileKey } from '../shared/store/table.ts';
 import { ANA, deliverTask, seedCustomer } from './support/runtime-fixtures.ts';
 import { createAwsChannelGateway } from '../shared/channels/aws-gateway.ts';
-import {
-  createTestRuntime,
-  type LocalServices,
-  startLocalServices,
-  type TestRuntime,
-} from './support/runtime-services.ts';
+import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
 
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services.close();
-});
+const services = localServicesForFile();
 
 /** What the app backend does when a phone registers for push. */
 async function registerDevice(token: string): Promise<string> {

@@ -3,22 +3,16 @@
  * would: what they return, what they throw for the state machine to catch,
  * the metrics operators chart, and that no address reaches a log line.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useRuntime } from '../functions/common/runtime.ts';
 import { handler as deliverHandler } from '../functions/deliver/handler.ts';
 import { handler as recordHandler } from '../functions/record/handler.ts';
 import { handler as stepsHandler } from '../functions/steps/handler.ts';
 import { lambdaContext } from './support/lambda.ts';
 import { ANA, cartTrigger, deliverTask, envelope, seedCustomer } from './support/runtime-fixtures.ts';
-import { createTestRuntime, type LocalServices, startLocalServices } from './support/runtime-services.ts';
+import { createTestRuntime, localServicesForFile } from './support/runtime-services.ts';
 
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services.close();
-});
+const services = localServicesForFile();
 afterEach(() => {
   useRuntime(undefined);
   vi.restoreAllMocks();

@@ -3,7 +3,7 @@
  * every Task bound to the runtime functions themselves over the local
  * services: the contract between compiler and functions, exercised end to end.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deliverTaskSchema, parseTask, stepsTaskSchema } from '../shared/contract/parse.ts';
 import { EVENTS_PUT_EVENTS, LAMBDA_INVOKE, LAMBDA_INVOKE_WAIT_FOR_TOKEN } from '../shared/contract/tasks.ts';
 import { compileJourney } from '../shared/journey/compile.ts';
@@ -22,21 +22,10 @@ import {
   type RunSettings,
 } from './support/asl-interpreter.ts';
 import { ANA, cartTrigger, envelope, fixtureEvent, seedCustomer } from './support/runtime-fixtures.ts';
-import {
-  createTestRuntime,
-  type LocalServices,
-  startLocalServices,
-  type TestRuntime,
-} from './support/runtime-services.ts';
+import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
 
-let services: LocalServices;
+const services = localServicesForFile();
 let executions = 0;
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services.close();
-});
 
 interface Harness {
   service: FakeService;

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StepsTask } from '../shared/contract/tasks.ts';
 import { deliver } from '../shared/runtime/deliver.ts';
 import { handleExitEvent } from '../shared/runtime/goals.ts';
@@ -20,20 +20,9 @@ import {
   fixtureEvent,
   seedCustomer,
 } from './support/runtime-fixtures.ts';
-import {
-  createTestRuntime,
-  type LocalServices,
-  startLocalServices,
-  type TestRuntime,
-} from './support/runtime-services.ts';
+import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
 
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services.close();
-});
+const services = localServicesForFile();
 
 const ref = (customerId: string, executionId = 'exec-1') => ({
   journeyId: 'cart-abandonment',

@@ -2,7 +2,7 @@ import { customerTagValue } from '../shared/channels/tags.ts';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { lambdaContext } from './support/lambda.ts';
-import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useRuntime } from '../functions/common/runtime.ts';
 import { handler as preferencesHandler } from '../functions/preferences/handler.ts';
 import { handler as unsubscribeHandler } from '../functions/unsubscribe/handler.ts';
@@ -15,20 +15,9 @@ import { readCustomer } from '../shared/store/customers.ts';
 import { appendHistory, readHistory } from '../shared/store/history.ts';
 import { customerKey, entryKey, membershipKey, suppressionKey, waitKey } from '../shared/store/table.ts';
 import { ANA, deliverTask, envelope, seedCustomer } from './support/runtime-fixtures.ts';
-import {
-  createTestRuntime,
-  type LocalServices,
-  startLocalServices,
-  type TestRuntime,
-} from './support/runtime-services.ts';
+import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
 
-let services: LocalServices;
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services.close();
-});
+const services = localServicesForFile();
 afterEach(() => {
   useRuntime(undefined);
 });

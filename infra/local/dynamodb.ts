@@ -2,10 +2,10 @@
  * DynamoDB on one machine: dynalite, in memory or stored on disk, listening
  * on loopback. Used by the tests and by the local engine.
  */
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { tableDefinition } from '../../shared/store/table.ts';
+import { listenOnLoopback } from './loopback.ts';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -26,14 +26,8 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
     updateTableMs: 0,
     ...(options.path === undefined ? {} : { path: options.path }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? (address satisfies AddressInfo).port : 0;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: await listenOnLoopback(server, options.port),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

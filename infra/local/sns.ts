@@ -10,8 +10,8 @@
  * mount it on its own edge server; `startLocalSns` gives it a loopback port.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { listenOnLoopback } from './loopback.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { PushPlatform } from '../../shared/customer/profile.ts';
 import { type JsonValue, toJsonValue } from '../../shared/json.ts';
 
@@ -438,14 +438,8 @@ export interface LocalSns {
 export async function startLocalSns(options: { port?: number } = {}): Promise<LocalSns> {
   const state = createSnsState();
   const server = createServer(createSnsHandler(state));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? (address satisfies AddressInfo).port : 0;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: await listenOnLoopback(server, options.port),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

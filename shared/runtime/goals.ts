@@ -3,10 +3,8 @@
  * journey that exits on the event, and for a goal, record the conversion
  * with its attribution to the journey's messages.
  */
-import { z } from 'zod';
 import type { HistoryEntryOf, MessageRef } from '../customer/history.ts';
-import { customerIdSchema } from '../customer/profile.ts';
-import { eventEnvelopeSchema } from '../events/catalog.ts';
+import { parseCustomerEnvelope } from '../events/envelope.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { attributeConversion } from '../journey/attribution.ts';
 import { matcherPattern } from '../journey/compile.ts';
@@ -27,21 +25,17 @@ export type GoalOutcome =
   | { status: 'rejected'; problems: string[] };
 
 export async function handleExitEvent(input: unknown, runtime: Runtime): Promise<GoalOutcome> {
-  const parsed = eventEnvelopeSchema.safeParse(input);
-  if (!parsed.success)
-    return { status: 'rejected', problems: parsed.error.issues.map((issue) => issue.message) };
-  const event = parsed.data;
-  const customerId = customerIdSchema.safeParse(event.detail.customerId);
-  if (!customerId.success)
-    return { status: 'rejected', problems: [`detail.customerId: ${z.prettifyError(customerId.error)}`] };
+  const parsed = parseCustomerEnvelope(input);
+  if (!parsed.ok) return { status: 'rejected', problems: parsed.problems };
+  const { event, customerId } = parsed;
   const exits: JourneyExit[] = [];
   for (const journey of runtime.project.journeys) {
     const matching = journey.exitOn.filter((matcher) => matchesPattern(matcherPattern(matcher), event));
     if (matching.length === 0) continue;
     const goal = matching.some((matcher) => matcher.goal);
-    exits.push(await exitJourney(runtime, journey, customerId.data, event, goal));
+    exits.push(await exitJourney(runtime, journey, customerId, event, goal));
   }
-  return { status: 'handled', customerId: customerId.data, exits };
+  return { status: 'handled', customerId: customerId, exits };
 }
 
 async function exitJourney(

@@ -2,22 +2,19 @@
  * Every customer event on the bus: update the profile and append to the
  * customer's history, once per event id however often EventBridge delivers it.
  */
-import { z } from 'zod';
 import {
   type CatalogEventType,
   eventCatalog,
-  eventEnvelopeSchema,
   isCatalogEventType,
   parseEventDetail,
 } from '../events/catalog.ts';
-import type { HistoryEntryOf } from '../customer/history.ts';
+import { eventHistoryEntry, eventHistoryKey, parseCustomerEnvelope } from '../events/envelope.ts';
 import {
   applyEvent,
   type CustomerEvent,
   emptyCustomer,
   type ProfileUpdate,
 } from '../customer/profile-update.ts';
-import { customerIdSchema } from '../customer/profile.ts';
 import { readCustomer, type Suppressions, writeProfile } from '../store/customers.ts';
 import { readAddressSuppression } from '../store/suppressions.ts';
 import { addressHash } from '../delivery/availability.ts';
@@ -35,38 +32,26 @@ export type RecordOutcome =
 const MAX_PROFILE_ATTEMPTS = 20;
 
 export async function recordEvent(input: unknown, runtime: Runtime): Promise<RecordOutcome> {
-  const envelope = eventEnvelopeSchema.safeParse(input);
-  if (!envelope.success) return { status: 'rejected', problems: issues(envelope.error) };
-  const event = envelope.data;
-  const customerId = customerIdSchema.safeParse(event.detail.customerId);
-  if (!customerId.success) {
-    return { status: 'rejected', problems: [`detail.customerId: ${z.prettifyError(customerId.error)}`] };
-  }
-  const id = customerId.data;
+  const parsedEnvelope = parseCustomerEnvelope(input);
+  if (!parsedEnvelope.ok) return { status: 'rejected', problems: parsedEnvelope.problems };
+  const { event, customerId: id } = parsedEnvelope;
   const detailType = event['detail-type'];
   const parsed = parseEventDetail(detailType, event.detail);
-  const entry: HistoryEntryOf<'event'> = {
-    kind: 'event',
-    time: event.time,
-    eventId: event.id,
-    detailType,
-    source: event.source,
-    detail: event.detail,
-  };
+  const entry = eventHistoryEntry(event);
   if (!parsed.ok || !isCatalogEventType(detailType)) {
     const problems = parsed.ok
       ? []
       : parsed.problems.map((problem) => `detail.${problem.path.join('.')}: ${problem.message}`);
-    await appendHistory(runtime.store, id, { ...entry, problems }, `event#${event.id}`);
+    await appendHistory(runtime.store, id, { ...entry, problems }, eventHistoryKey(event));
     return { status: 'invalid', customerId: id, problems };
   }
   const customerEvent = toCustomerEvent(detailType, event.time, parsed.detail);
   const applied = await applyToProfile(runtime, id, event.id, customerEvent);
   if (applied.status === 'invalid') {
-    await appendHistory(runtime.store, id, { ...entry, problems: applied.problems }, `event#${event.id}`);
+    await appendHistory(runtime.store, id, { ...entry, problems: applied.problems }, eventHistoryKey(event));
     return applied;
   }
-  const appended = await appendHistory(runtime.store, id, entry, `event#${event.id}`);
+  const appended = await appendHistory(runtime.store, id, entry, eventHistoryKey(event));
   // A profile already updated but a history entry missing means an earlier attempt stopped between the two.
   if (applied.status === 'duplicate' && appended)
     return { status: 'recorded', customerId: id, changed: [], stale: false };
@@ -130,8 +115,4 @@ async function suppressionsForNewEmail(
   if (email === undefined) return undefined;
   const suppression = await readAddressSuppression(runtime.store, addressHash(email));
   return suppression === undefined ? undefined : { ...current, email: suppression };
-}
-
-function issues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
 }

@@ -1,4 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { isRecord } from '../json.ts';
 
 /** Where the store reads and writes: the client and the one table. */
 export interface StoreContext {
@@ -13,4 +14,21 @@ export function isConditionFailure(error: unknown): boolean {
 
 export function epochSeconds(time: Date): number {
   return Math.floor(time.getTime() / 1000);
+}
+
+/** Every item a query finds, following DynamoDB's pages (1 MB each). */
+export async function queryAll(
+  store: StoreContext,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.db.send(
+      new QueryCommand({ ...input, TableName: store.table, ExclusiveStartKey: startKey }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
+  } while (startKey !== undefined);
+  return items;
 }

@@ -2,10 +2,9 @@
  * The storage side of erasure: every item under a customer's partition,
  * and the executions their journey memberships hold open.
  */
-import { BatchWriteCommand, type BatchWriteCommandInput, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { isRecord } from '../json.ts';
-import type { StoreContext } from './context.ts';
+import { queryAll, type StoreContext } from './context.ts';
 import { customerKey, SORT } from './table.ts';
 
 /** `other`: items under the customer's partition this code does not know (written by a newer version). */
@@ -19,55 +18,37 @@ const MAX_BATCH_ATTEMPTS = 10;
 const storedKeySchema = z.object({ pk: z.string(), sk: z.string() });
 const membershipItemSchema = z.object({ active: z.set(z.string()).optional() });
 
-/** Deletes every item under the customer's partition, page by page; counts what it deleted by kind. */
+/** Deletes every item under the customer's partition; counts what it deleted by kind. */
 export async function deleteCustomerPartition(
   store: StoreContext,
   customerId: string,
 ): Promise<ErasedCounts> {
   const deleted: ErasedCounts = { profile: 0, history: 0, journeys: 0, entries: 0, waits: 0, other: 0 };
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.send(
-      new QueryCommand({
-        TableName: store.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': customerKey(customerId) },
-        ProjectionExpression: 'pk, sk',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    const keys = (page.Items ?? []).flatMap((item) => {
-      const key = storedKeySchema.safeParse(item);
-      return key.success ? [key.data] : [];
-    });
-    await deleteItems(store, keys);
-    for (const key of keys) deleted[itemKind(key.sk)] += 1;
-    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
-  } while (startKey !== undefined);
+  const items = await queryAll(store, {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': customerKey(customerId) },
+    ProjectionExpression: 'pk, sk',
+  });
+  const keys = items.flatMap((item) => {
+    const key = storedKeySchema.safeParse(item);
+    return key.success ? [key.data] : [];
+  });
+  await deleteItems(store, keys);
+  for (const key of keys) deleted[itemKind(key.sk)] += 1;
   return deleted;
 }
 
 /** Every execution the customer's journey memberships hold open. */
 export async function activeExecutionIds(store: StoreContext, customerId: string): Promise<string[]> {
-  const executionIds: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.send(
-      new QueryCommand({
-        TableName: store.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :journey)',
-        ExpressionAttributeValues: { ':pk': customerKey(customerId), ':journey': SORT.journeyPrefix },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const membership = membershipItemSchema.safeParse(item);
-      if (membership.success) executionIds.push(...(membership.data.active ?? []));
-    }
-    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
-  } while (startKey !== undefined);
-  return executionIds;
+  const items = await queryAll(store, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :journey)',
+    ExpressionAttributeValues: { ':pk': customerKey(customerId), ':journey': SORT.journeyPrefix },
+    ConsistentRead: true,
+  });
+  return items.flatMap((item) => {
+    const membership = membershipItemSchema.safeParse(item);
+    return membership.success ? [...(membership.data.active ?? [])] : [];
+  });
 }
 
 type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];

@@ -1,9 +1,8 @@
 /** The customer history: append once per unique key, read by time range. */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryEntry, parseHistoryEntry } from '../customer/history.ts';
-import { isRecord } from '../json.ts';
 import { historyKey, historyRange, customerKey, TTL_ATTRIBUTE } from './table.ts';
-import { epochSeconds, isConditionFailure, type StoreContext } from './context.ts';
+import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
 
 /** How long history is kept: long enough for a year-long journey and its attribution window. */
 export const HISTORY_RETENTION_DAYS = 400;
@@ -54,25 +53,15 @@ export async function readHistory(
   // DynamoDB refuses a BETWEEN whose bounds are reversed; an empty range has nothing in it anyway.
   if (Date.parse(from) > Date.parse(to)) return [];
   const { low, high } = historyRange(from, to);
-  const entries: StoredHistoryEntry[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.send(
-      new QueryCommand({
-        TableName: store.table,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
-        ExpressionAttributeValues: { ':pk': customerKey(customerId), ':low': low, ':high': high },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const entry = parseHistoryEntry(item.entry);
-      const sortKey: unknown = item.sk;
-      if (entry !== undefined && typeof sortKey === 'string') entries.push({ sortKey, entry });
-    }
-    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
-  } while (startKey !== undefined);
-  return entries;
+  const items = await queryAll(store, {
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+    ExpressionAttributeValues: { ':pk': customerKey(customerId), ':low': low, ':high': high },
+  });
+  return items.flatMap((item) => {
+    const entry = parseHistoryEntry(item.entry);
+    const sortKey = item.sk;
+    return entry !== undefined && typeof sortKey === 'string' ? [{ sortKey, entry }] : [];
+  });
 }
 
 /** One entry by the time and unique key it was appended with. */

@@ -4,11 +4,10 @@
  * registration is a conditional delete, so however many copies of an event
  * arrive, one of them resumes the journey.
  */
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { eventMatcherSchema, type EventMatcher } from '../journey/schema.ts';
-import { isRecord } from '../json.ts';
-import { epochSeconds, isConditionFailure, type StoreContext } from './context.ts';
+import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
 import { TTL_ATTRIBUTE, waitKey, waitPrefix } from './table.ts';
 
 export interface WaitRegistration {
@@ -59,28 +58,17 @@ export async function waitsFor(
   detailType: string,
 ): Promise<WaitRegistration[]> {
   const { pk, prefix } = waitPrefix(customerId, detailType);
-  const registrations: WaitRegistration[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.send(
-      new QueryCommand({
-        TableName: store.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const parsed = storedSchema.safeParse(item);
-      if (parsed.success) {
-        const { pk: _pk, sk: _sk, ...registration } = parsed.data;
-        registrations.push(registration);
-      }
-    }
-    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
-  } while (startKey !== undefined);
-  return registrations;
+  const items = await queryAll(store, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+    ConsistentRead: true,
+  });
+  return items.flatMap((item) => {
+    const parsed = storedSchema.safeParse(item);
+    if (!parsed.success) return [];
+    const { pk: _pk, sk: _sk, ...registration } = parsed.data;
+    return [registration];
+  });
 }
 
 /** Removes the registration; true for the one caller that removed it. */

@@ -4,6 +4,7 @@
  * with a clock the test sets.
  */
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable, startLocalDynamo } from '../../infra/local/dynamodb.ts';
@@ -72,6 +73,41 @@ export async function startLocalServices(): Promise<LocalServices> {
     async close() {
       await Promise.all([dynamo.close(), ses.close(), sns.close()]);
     },
+  };
+}
+
+/** The services for one test file: started before its first test, closed after its last. */
+export function localServicesForFile(): LocalServices {
+  let started: LocalServices | undefined;
+  beforeAll(async () => {
+    started = await startLocalServices();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = (): LocalServices => {
+    if (started === undefined)
+      throw new Error('The local services start in beforeAll; use them inside tests.');
+    return started;
+  };
+  return {
+    get clients() {
+      return current().clients;
+    },
+    get sns() {
+      return current().sns;
+    },
+    get sesEndpoint() {
+      return current().sesEndpoint;
+    },
+    get dynamoEndpoint() {
+      return current().dynamoEndpoint;
+    },
+    get dynamoRequests() {
+      return current().dynamoRequests;
+    },
+    emails: () => current().emails(),
+    close: () => current().close(),
   };
 }
 
