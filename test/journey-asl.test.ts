@@ -103,17 +103,23 @@ function cartJourney(runtime: TestRuntime): LocalStateMachine {
   return new LocalStateMachine(compileJourney(journey, runtime.project.settings).definition);
 }
 
+/** A customer with these profile fields abandons a cart; the journey runs until its wait for an order. */
+async function cartJourneyWaiting(customerId: string, fields: Record<string, unknown>) {
+  const runtime = await createTestRuntime(services);
+  await seedCustomer(runtime, customerId, fields);
+  const harness = bindFunctions(runtime);
+  const machine = cartJourney(runtime);
+  const running = machine.run(toJsonValue(cartTrigger(customerId)), harness.service, harness.settings);
+  await untilWaiting(runtime, customerId);
+  return { runtime, harness, machine, running };
+}
+
 describe('cart-abandonment compiled ASL over the runtime functions', () => {
   it('emails a reminder, then an order resumes the wait and ends the journey', async () => {
-    const runtime = await createTestRuntime(services);
-    await seedCustomer(runtime, 'c-asl-order', { ...ANA, email: 'c-asl-order@example.com' });
-    const harness = bindFunctions(runtime);
-    const running = cartJourney(runtime).run(
-      toJsonValue(cartTrigger('c-asl-order')),
-      harness.service,
-      harness.settings,
-    );
-    await untilWaiting(runtime, 'c-asl-order');
+    const { runtime, running } = await cartJourneyWaiting('c-asl-order', {
+      ...ANA,
+      email: 'c-asl-order@example.com',
+    });
     const order = fixtureEvent('order.placed');
     await resumeWaits(
       envelope('order.placed', { ...order.detail, customerId: 'c-asl-order' }, '2026-11-18T15:30:00Z'),
@@ -139,19 +145,11 @@ describe('cart-abandonment compiled ASL over the runtime functions', () => {
   });
 
   it('without an order, nudges by SMS (no push endpoint), emits the retargeting event and completes', async () => {
-    const runtime = await createTestRuntime(services);
-    await seedCustomer(runtime, 'c-asl-nudge', {
+    const { harness, running } = await cartJourneyWaiting('c-asl-nudge', {
       ...ANA,
       email: 'c-asl-nudge@example.com',
       phone: '+5511911112222',
     });
-    const harness = bindFunctions(runtime);
-    const running = cartJourney(runtime).run(
-      toJsonValue(cartTrigger('c-asl-nudge')),
-      harness.service,
-      harness.settings,
-    );
-    await untilWaiting(runtime, 'c-asl-nudge');
     harness.timeOutWaits();
     const report = await running;
     expect(report.status).toBe('SUCCEEDED');
@@ -164,12 +162,15 @@ describe('cart-abandonment compiled ASL over the runtime functions', () => {
   });
 
   it('the same cart event a second time starts nothing new', async () => {
-    const runtime = await createTestRuntime(services);
-    await seedCustomer(runtime, 'c-asl-dup', { ...ANA, email: 'c-asl-dup@example.com' });
-    const harness = bindFunctions(runtime);
-    const machine = cartJourney(runtime);
-    const first = machine.run(toJsonValue(cartTrigger('c-asl-dup')), harness.service, harness.settings);
-    await untilWaiting(runtime, 'c-asl-dup');
+    const {
+      runtime,
+      harness,
+      machine,
+      running: first,
+    } = await cartJourneyWaiting('c-asl-dup', {
+      ...ANA,
+      email: 'c-asl-dup@example.com',
+    });
     const second = await machine.run(
       toJsonValue(cartTrigger('c-asl-dup')),
       harness.service,
@@ -183,15 +184,9 @@ describe('cart-abandonment compiled ASL over the runtime functions', () => {
   });
 
   it('a customer with no address finishes the journey with every skip recorded', async () => {
-    const runtime = await createTestRuntime(services);
-    await seedCustomer(runtime, 'c-asl-nobody', { consent: { email: 'opted-in' } });
-    const harness = bindFunctions(runtime);
-    const running = cartJourney(runtime).run(
-      toJsonValue(cartTrigger('c-asl-nobody')),
-      harness.service,
-      harness.settings,
-    );
-    await untilWaiting(runtime, 'c-asl-nobody');
+    const { runtime, harness, running } = await cartJourneyWaiting('c-asl-nobody', {
+      consent: { email: 'opted-in' },
+    });
     harness.timeOutWaits();
     const report = await running;
     expect(report.status).toBe('SUCCEEDED');
