@@ -3,6 +3,7 @@
  * the environment the CDK stack (or the local engine) sets.
  */
 import { join } from 'node:path';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { awsClients } from '../../shared/aws/clients.ts';
 import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
 import { loadProject } from '../../shared/project/load.ts';
@@ -14,7 +15,10 @@ export const ENVIRONMENT = {
   table: 'WAYMARK_TABLE',
   /** The journeys folder (journeys, settings.json, templates/) bundled with the function. */
   projectDir: 'WAYMARK_PROJECT_DIR',
+  /** The secret's value, for the local engine and tests. */
   unsubscribeSecret: 'WAYMARK_UNSUBSCRIBE_SECRET',
+  /** On AWS: the Secrets Manager secret holding it, read once per container. */
+  unsubscribeSecretArn: 'WAYMARK_UNSUBSCRIBE_SECRET_ARN',
 } as const;
 
 export function requiredEnv(name: string): string {
@@ -23,10 +27,25 @@ export function requiredEnv(name: string): string {
   return value;
 }
 
-let runtime: Runtime | undefined;
+let runtime: Runtime | Promise<Runtime> | undefined;
 
-export function runtimeFromEnvironment(): Runtime {
-  if (runtime !== undefined) return runtime;
+export function runtimeFromEnvironment(): Promise<Runtime> {
+  runtime ??= buildRuntime();
+  return Promise.resolve(runtime);
+}
+
+async function unsubscribeSecret(): Promise<string> {
+  const value = process.env[ENVIRONMENT.unsubscribeSecret];
+  if (value !== undefined && value !== '') return value;
+  const arn = requiredEnv(ENVIRONMENT.unsubscribeSecretArn);
+  const secret = await awsClients().secretsManager.send(new GetSecretValueCommand({ SecretId: arn }));
+  if (secret.SecretString === undefined || secret.SecretString === '') {
+    throw new Error(`The secret ${arn} has no string value.`);
+  }
+  return secret.SecretString;
+}
+
+async function buildRuntime(): Promise<Runtime> {
   const dir =
     process.env[ENVIRONMENT.projectDir] ?? join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'journeys');
   const project = loadProject(dir);
@@ -37,7 +56,7 @@ export function runtimeFromEnvironment(): Runtime {
     );
   }
   const clients = awsClients();
-  runtime = {
+  return {
     store: { db: clients.dynamodb, table: requiredEnv(ENVIRONMENT.table) },
     channels: createAwsChannelGateway(clients),
     workflows: createSfnWorkflowControl(clients.sfn),
@@ -46,10 +65,9 @@ export function runtimeFromEnvironment(): Runtime {
       templates: project.templates,
       journeys: project.journeys.map((loaded) => loaded.journey),
     },
-    unsubscribeSecret: requiredEnv(ENVIRONMENT.unsubscribeSecret),
+    unsubscribeSecret: await unsubscribeSecret(),
     now,
   };
-  return runtime;
 }
 
 /** For the local engine and tests: the functions then run against this runtime. */

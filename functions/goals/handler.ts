@@ -11,7 +11,7 @@ export const handler = middy<unknown, GoalOutcome>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const outcome = await handleExitEvent(event, runtimeFromEnvironment());
+    const outcome = await handleExitEvent(event, await runtimeFromEnvironment());
     if (outcome.status === 'rejected') {
       logger.warn('event not usable for exits', { problems: outcome.problems });
       return outcome;

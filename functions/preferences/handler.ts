@@ -11,7 +11,7 @@ export const handler = middy<unknown, PreferenceEventOutcome>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const result = await handlePreferenceEvent(runtimeFromEnvironment(), event);
+    const result = await handlePreferenceEvent(await runtimeFromEnvironment(), event);
     const outcome = result.kind === 'ignored' ? 'ignored' : result.outcome.status;
     const metric = metrics.singleMetric();
     metric.addDimensions({ kind: result.kind, outcome });

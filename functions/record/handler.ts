@@ -11,7 +11,7 @@ export const handler = middy<unknown, RecordOutcome>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const outcome = await recordEvent(event, runtimeFromEnvironment());
+    const outcome = await recordEvent(event, await runtimeFromEnvironment());
     metrics.addMetric(`Events_${outcome.status}`, MetricUnit.Count, 1);
     // A malformed event is answered, not thrown: a retry would not fix it. The reasons name fields, not values.
     if (outcome.status === 'invalid' || outcome.status === 'rejected') {

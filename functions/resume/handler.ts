@@ -11,7 +11,7 @@ export const handler = middy<unknown, ResumeOutcome>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const outcome = await resumeWaits(event, runtimeFromEnvironment());
+    const outcome = await resumeWaits(event, await runtimeFromEnvironment());
     if (outcome.status === 'handled') {
       metrics.addMetric('Resumed', MetricUnit.Count, outcome.resumed);
       metrics.addMetric('ResumedLate', MetricUnit.Count, outcome.late);

@@ -14,7 +14,7 @@ export const handler = middy<unknown, StepsResult>()
   .handler(async (event) => {
     const task = parseTask(stepsTaskSchema, event);
     logger.appendKeys({ journeyId: task.journeyId, customerId: task.customerId, task: task.task });
-    const result = await runStepsTask(task, runtimeFromEnvironment());
+    const result = await runStepsTask(task, await runtimeFromEnvironment());
     if (task.task === 'enter' && 'admitted' in result) {
       const metric = metrics.singleMetric();
       metric.addDimensions({ journey: task.journeyId, outcome: result.admitted ? 'entered' : result.reason });

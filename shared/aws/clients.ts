@@ -8,12 +8,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export type AwsService = 'dynamodb' | 'sesv2' | 'sns' | 'sfn' | 'eventbridge';
+export type AwsService = 'dynamodb' | 'sesv2' | 'sns' | 'sfn' | 'eventbridge' | 'secretsManager';
 
 export interface AwsClients {
   readonly dynamodb: DynamoDBDocumentClient;
@@ -21,6 +22,7 @@ export interface AwsClients {
   readonly sns: SNSClient;
   readonly sfn: SFNClient;
   readonly eventbridge: EventBridgeClient;
+  readonly secretsManager: SecretsManagerClient;
 }
 
 export interface AwsClientOptions {
@@ -58,6 +60,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   let sns: SNSClient | undefined;
   let sfn: SFNClient | undefined;
   let eventbridge: EventBridgeClient | undefined;
+  let secretsManager: SecretsManagerClient | undefined;
   return {
     get dynamodb() {
       dynamodb ??= DynamoDBDocumentClient.from(new DynamoDBClient(configFor('dynamodb', options)), {
@@ -81,6 +84,10 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     get eventbridge() {
       eventbridge ??= new EventBridgeClient(configFor('eventbridge', options));
       return eventbridge;
+    },
+    get secretsManager() {
+      secretsManager ??= new SecretsManagerClient(configFor('secretsManager', options));
+      return secretsManager;
     },
   };
 }
