@@ -53,8 +53,11 @@ beforeEach(() => {
   sns.clear();
 });
 
+const META = { customerId: 'cust-1001', journeyId: 'cart-recovery', stepId: 'email-1' };
+
 function email(overrides: Partial<EmailMessage> = {}): EmailMessage {
   return {
+    meta: META,
     to: 'ana@example.com',
     from: 'Waymark Shop <shop@example.com>',
     subject: 'You left something in your cart',
@@ -88,7 +91,13 @@ async function storedEmail(
 }
 
 function sms(overrides: Partial<SmsMessage> = {}): SmsMessage {
-  return { to: '+15555550100', text: 'Your cart: 10% off with CART10', category: 'marketing', ...overrides };
+  return {
+    meta: META,
+    to: '+15555550100',
+    text: 'Your cart: 10% off with CART10',
+    category: 'marketing',
+    ...overrides,
+  };
 }
 
 async function createEndpoint(client: SNSClient, application: string, token: string): Promise<string> {
@@ -101,6 +110,7 @@ async function createEndpoint(client: SNSClient, application: string, token: str
 
 function push(endpointArn: string, platform: PushMessage['platform']): PushMessage {
   return {
+    meta: META,
     platform,
     endpointArn,
     title: 'Still thinking?',

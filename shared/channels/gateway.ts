@@ -6,7 +6,15 @@
  */
 import type { PushPlatform } from '../customer/profile.ts';
 
+/** What a message is about: not sent to the service, but kept by whoever records messages (the local outbox). */
+export interface MessageMeta {
+  customerId: string;
+  journeyId: string;
+  stepId: string;
+}
+
 export interface EmailMessage {
+  meta: MessageMeta;
   to: string;
   /** "Name <address>" or an address: an SES verified identity. */
   from: string;
@@ -22,6 +30,7 @@ export interface EmailMessage {
 }
 
 export interface SmsMessage {
+  meta: MessageMeta;
   /** E.164. */
   to: string;
   text: string;
@@ -32,6 +41,7 @@ export interface SmsMessage {
 }
 
 export interface PushMessage {
+  meta: MessageMeta;
   platform: PushPlatform;
   /** An SNS platform endpoint ARN. */
   endpointArn: string;

@@ -264,9 +264,11 @@ function send(
   task: DeliverTask,
   envelope: Envelope,
 ): Promise<SendResult> {
+  const meta = { customerId: task.customerId, journeyId: task.journeyId, stepId: task.stepId };
   if (address.channel === 'email' && message.channel === 'email') {
     const { from, replyTo, configurationSet } = envelope.senders.email;
     return channels.sendEmail({
+      meta,
       to: address.email,
       from,
       ...(replyTo === undefined ? {} : { replyTo }),
@@ -287,6 +289,7 @@ function send(
   if (address.channel === 'sms' && message.channel === 'sms') {
     const { originationNumber, senderId } = envelope.senders.sms;
     return channels.sendSms({
+      meta,
       to: address.phone,
       text: message.text,
       category: task.category,
@@ -296,6 +299,7 @@ function send(
   }
   if (address.channel === 'push' && message.channel === 'push') {
     return channels.sendPush({
+      meta,
       platform: address.platform,
       endpointArn: address.endpointArn,
       title: message.title,
