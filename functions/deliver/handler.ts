@@ -16,14 +16,13 @@ export const handler = middy<unknown, DeliveryOutcome>()
     const task = parseTask(deliverTaskSchema, event);
     logger.appendKeys({ journeyId: task.journeyId, stepId: task.stepId, customerId: task.customerId });
     const outcome = await deliver(task, await runtimeFromEnvironment());
-    const metric = metrics.singleMetric();
-    metric.addDimensions({
+    metrics.addDimensions({
       journey: task.journeyId,
       step: task.stepId,
       channel: outcome.channel ?? 'none',
       outcome: outcome.status,
     });
-    metric.addMetric('Deliveries', MetricUnit.Count, 1);
+    metrics.addMetric('Deliveries', MetricUnit.Count, 1);
     logger.info('delivery', {
       status: outcome.status,
       channel: outcome.channel,

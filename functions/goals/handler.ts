@@ -12,15 +12,17 @@ export const handler = middy<unknown, GoalOutcome>()
   .use(logMetrics(metrics))
   .handler(async (event) => {
     const outcome = await handleExitEvent(event, await runtimeFromEnvironment());
+    metrics.addMetric('GoalEvents', MetricUnit.Count, 1);
     if (outcome.status === 'rejected') {
       logger.warn('event not usable for exits', { problems: outcome.problems });
       return outcome;
     }
     for (const exit of outcome.exits) {
-      const metric = metrics.singleMetric();
-      metric.addDimensions({ journey: exit.journeyId });
-      metric.addMetric('Exited', MetricUnit.Count, exit.stopped);
-      metric.addMetric('Converted', MetricUnit.Count, exit.converted ? 1 : 0);
+      // One journey per metric: several journeys can end on the same event.
+      const perJourney = metrics.singleMetric();
+      perJourney.addDimensions({ journey: exit.journeyId });
+      perJourney.addMetric('Exited', MetricUnit.Count, exit.stopped);
+      perJourney.addMetric('Converted', MetricUnit.Count, exit.converted ? 1 : 0);
     }
     return outcome;
   });

@@ -13,9 +13,8 @@ export const handler = middy<unknown, PreferenceEventOutcome>()
   .handler(async (event) => {
     const result = await handlePreferenceEvent(await runtimeFromEnvironment(), event);
     const outcome = result.kind === 'ignored' ? 'ignored' : result.outcome.status;
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ kind: result.kind, outcome });
-    metric.addMetric('PreferenceEvents', MetricUnit.Count, 1);
+    metrics.addDimensions({ kind: result.kind, outcome });
+    metrics.addMetric('PreferenceEvents', MetricUnit.Count, 1);
     // Outcomes carry ids, counts and reasons, never an address: SES addresses are hashed before this.
     if (outcome === 'ignored') logger.warn('preference event ignored', { result });
     else logger.info('preference event', { result });

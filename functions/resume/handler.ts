@@ -12,6 +12,7 @@ export const handler = middy<unknown, ResumeOutcome>()
   .use(logMetrics(metrics))
   .handler(async (event) => {
     const outcome = await resumeWaits(event, await runtimeFromEnvironment());
+    metrics.addMetric('ResumeEvents', MetricUnit.Count, 1);
     if (outcome.status === 'handled') {
       metrics.addMetric('Resumed', MetricUnit.Count, outcome.resumed);
       metrics.addMetric('ResumedLate', MetricUnit.Count, outcome.late);

@@ -4,6 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { parseTask, stepsTaskSchema } from '../../shared/contract/parse.ts';
+import type { StepsTask } from '../../shared/contract/tasks.ts';
 import { runStepsTask, type StepsResult } from '../../shared/runtime/steps.ts';
 import { logger, metrics } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';
@@ -15,15 +16,14 @@ export const handler = middy<unknown, StepsResult>()
     const task = parseTask(stepsTaskSchema, event);
     logger.appendKeys({ journeyId: task.journeyId, customerId: task.customerId, task: task.task });
     const result = await runStepsTask(task, await runtimeFromEnvironment());
-    if (task.task === 'enter' && 'admitted' in result) {
-      const metric = metrics.singleMetric();
-      metric.addDimensions({ journey: task.journeyId, outcome: result.admitted ? 'entered' : result.reason });
-      metric.addMetric('Entries', MetricUnit.Count, 1);
-    }
-    if (task.task === 'finish') {
-      const metric = metrics.singleMetric();
-      metric.addDimensions({ journey: task.journeyId, outcome: task.outcome });
-      metric.addMetric('Finished', MetricUnit.Count, 1);
-    }
+    metrics.addDimensions({ journey: task.journeyId, task: task.task, outcome: outcomeOf(task, result) });
+    metrics.addMetric('StepTasks', MetricUnit.Count, 1);
     return result;
   });
+
+/** What the dashboard counts: entries by reason, journeys by how they ended. */
+function outcomeOf(task: StepsTask, result: StepsResult): string {
+  if (task.task === 'finish') return task.outcome;
+  if ('admitted' in result) return result.admitted ? 'entered' : result.reason;
+  return 'done';
+}

@@ -32,9 +32,8 @@ export const handler = middy<LambdaFunctionURLEvent, APIGatewayProxyStructuredRe
     if (method !== 'POST') return methodNotAllowed();
     const request = unsubscribeRequestKind(event.body, event.isBase64Encoded, event.headers['content-type']);
     const outcome = await unsubscribe(runtime, token);
-    const metric = metrics.singleMetric();
-    metric.addDimensions({ outcome: outcome.status, request });
-    metric.addMetric('Unsubscribes', MetricUnit.Count, 1);
+    metrics.addDimensions({ outcome: outcome.status, request });
+    metrics.addMetric('Unsubscribes', MetricUnit.Count, 1);
     if (outcome.status === 'invalid' || outcome.status === 'failed') {
       logger.warn('unsubscribe refused', { ...outcome, request });
     } else {

@@ -1,0 +1,107 @@
+/**
+ * A compiled journey, adapted for the ASL interpreter on a virtual clock.
+ * The interpreter sleeps on real timers, so each Wait becomes a Task of the
+ * same name that the engine parks on the virtual clock, and each task-token
+ * wait keeps its timeout here instead of in the interpreter. Everything else
+ * is the same ASL that runs on AWS.
+ */
+import type { StateMachine } from 'aws-local-stepfunctions';
+import type { State, StateMachineDefinition, TaskState } from '../../shared/asl/types.ts';
+import {
+  LAMBDA_INVOKE_WAIT_FOR_TOKEN,
+  type PlaceholderName,
+  PLACEHOLDERS,
+} from '../../shared/contract/tasks.ts';
+import { definitionText } from '../../shared/journey/compile.ts';
+import { isRecord } from '../../shared/json.ts';
+
+export type InterpreterDefinition = ConstructorParameters<typeof StateMachine>[0];
+
+export const LOCAL_ACCOUNT = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_BUS = 'waymark';
+export const CLOCK_WAIT_RESOURCE = 'arn:aws:states:::waymark:clock.wait';
+/** Carries a token task's own input to the engine, which checkpoints it to resume after a restart. */
+export const STATE_INPUT_FIELD = 'Waymark.StateInput';
+// The interpreter's own timer must never fire first: the engine times the state on the virtual clock.
+const UNBOUNDED_TIMEOUT_SECONDS = 2_147_483;
+
+export const LOCAL_FUNCTIONS = {
+  steps: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:waymark-steps`,
+  deliver: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:waymark-deliver`,
+} as const;
+
+const BINDINGS: Record<PlaceholderName, string> = {
+  [PLACEHOLDERS.stepsFunction]: LOCAL_FUNCTIONS.steps,
+  [PLACEHOLDERS.deliverFunction]: LOCAL_FUNCTIONS.deliver,
+  [PLACEHOLDERS.eventBus]: LOCAL_BUS,
+};
+
+export type ClockWait = { kind: 'seconds'; seconds: number } | { kind: 'timestampPath'; path: string };
+
+export interface LocalDefinition {
+  definition: InterpreterDefinition;
+  clockWaits: ReadonlyMap<string, ClockWait>;
+  /** Token tasks and their TimeoutSeconds, kept by the engine. */
+  tokenTimeouts: ReadonlyMap<string, number>;
+}
+
+export function localDefinition(compiled: StateMachineDefinition): LocalDefinition {
+  const clockWaits = new Map<string, ClockWait>();
+  const tokenTimeouts = new Map<string, number>();
+  const states: Record<string, State> = {};
+  for (const [name, state] of Object.entries(compiled.States)) {
+    states[name] = adapt(name, state, clockWaits, tokenTimeouts);
+  }
+  let text = definitionText({ ...compiled, States: states });
+  for (const [name, value] of Object.entries(BINDINGS)) text = text.replaceAll(`\${${name}}`, value);
+  const parsed: unknown = JSON.parse(text);
+  if (!isInterpreterDefinition(parsed)) throw new Error('The adapted definition is not a state machine');
+  return { definition: parsed, clockWaits, tokenTimeouts };
+}
+
+/** The same machine entered at `state`: how an execution resumes after a restart. */
+export function resumedAt(local: LocalDefinition, state: string): InterpreterDefinition {
+  return { ...local.definition, StartAt: state };
+}
+
+function adapt(
+  name: string,
+  state: State,
+  clockWaits: Map<string, ClockWait>,
+  tokenTimeouts: Map<string, number>,
+): State {
+  if (state.Type === 'Wait') {
+    clockWaits.set(
+      name,
+      state.TimestampPath === undefined
+        ? { kind: 'seconds', seconds: state.Seconds ?? 0 }
+        : { kind: 'timestampPath', path: state.TimestampPath },
+    );
+    const task: TaskState = {
+      Type: 'Task',
+      Resource: CLOCK_WAIT_RESOURCE,
+      Parameters: { 'input.$': '$' },
+      // The wait's output is its input, as a Wait state's is.
+      ResultPath: null,
+      TimeoutSeconds: UNBOUNDED_TIMEOUT_SECONDS,
+      ...(state.Comment === undefined ? {} : { Comment: state.Comment }),
+      ...(state.Next === undefined ? {} : { Next: state.Next }),
+      ...(state.End === undefined ? {} : { End: state.End }),
+    };
+    return task;
+  }
+  if (state.Type === 'Task' && state.Resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN) {
+    tokenTimeouts.set(name, state.TimeoutSeconds);
+    return {
+      ...state,
+      Parameters: { ...state.Parameters, [`${STATE_INPUT_FIELD}.$`]: '$' },
+      TimeoutSeconds: UNBOUNDED_TIMEOUT_SECONDS,
+    };
+  }
+  return state;
+}
+
+function isInterpreterDefinition(value: unknown): value is InterpreterDefinition {
+  return isRecord(value) && typeof value.StartAt === 'string' && isRecord(value.States);
+}

@@ -1,0 +1,676 @@
+/**
+ * The local engine: journeys' compiled ASL run by the ASL interpreter, Task
+ * states bound to the same handler functions that run on Lambda, waits on the
+ * virtual clock, and the bus that routes events to journeys and functions as
+ * the EventBridge rules do on AWS.
+ */
+import './polyfill.ts';
+import { randomUUID } from 'node:crypto';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { readJsonPath } from '../../shared/asl/path.ts';
+import {
+  EVENTS_PUT_EVENTS,
+  LAMBDA_INVOKE,
+  LAMBDA_INVOKE_WAIT_FOR_TOKEN,
+} from '../../shared/contract/tasks.ts';
+import type { EventEnvelope } from '../../shared/events/catalog.ts';
+import { type EventPattern, matchesPattern } from '../../shared/events/pattern.ts';
+import type { CompiledJourney } from '../../shared/journey/compile.ts';
+import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
+import type { VirtualClock } from './clock.ts';
+import {
+  CLOCK_WAIT_RESOURCE,
+  LOCAL_ACCOUNT,
+  LOCAL_BUS,
+  LOCAL_FUNCTIONS,
+  LOCAL_REGION,
+  type LocalDefinition,
+  localDefinition,
+  resumedAt,
+  STATE_INPUT_FIELD,
+} from './definition.ts';
+import type { ExecutionRecord, ExecutionStore, StepEvent } from './executions.ts';
+
+/** The runtime functions as the engine calls them: the Lambda handlers, in this process. */
+export interface LocalFunctions {
+  steps(payload: unknown): Promise<unknown>;
+  deliver(payload: unknown): Promise<unknown>;
+  record(event: EventEnvelope): Promise<unknown>;
+  resume(event: EventEnvelope): Promise<unknown>;
+  goals(event: EventEnvelope): Promise<unknown>;
+  preferences(event: EventEnvelope): Promise<unknown>;
+}
+
+export type RuleTarget =
+  | { kind: 'journey'; journeyId: string }
+  | { kind: 'function'; name: 'record' | 'resume' | 'goals' | 'preferences' };
+
+export interface LocalRule {
+  name: string;
+  description: string;
+  eventPattern: EventPattern;
+  state: 'ENABLED' | 'DISABLED';
+  target: RuleTarget;
+}
+
+/** What the engine tells the console: one line per thing a person would want to follow. */
+export type EngineLog = (line: string) => void;
+
+export class EngineError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface JourneyMachine {
+  compiled: CompiledJourney;
+  local: LocalDefinition;
+  machine: StateMachine;
+  arn: string;
+}
+
+interface Running {
+  abort: () => void;
+  cancel: AbortController;
+}
+
+interface ParkedToken {
+  executionArn: string;
+  resolve: (output: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export interface EngineOptions {
+  journeys: readonly CompiledJourney[];
+  clock: VirtualClock;
+  functions: LocalFunctions;
+  executions: ExecutionStore;
+  log: EngineLog;
+}
+
+export const SYSTEM_RULES: readonly LocalRule[] = [
+  {
+    name: 'waymark-record',
+    description: 'Every customer event: profile and history (record function)',
+    eventPattern: { detail: { customerId: [{ exists: true }] } },
+    state: 'ENABLED',
+    target: { kind: 'function', name: 'record' },
+  },
+  {
+    name: 'waymark-preferences',
+    description: 'SES bounces and complaints, erasure requests (preferences function)',
+    eventPattern: {
+      $or: [
+        { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] },
+        { 'detail-type': ['customer.erasure.requested'] },
+      ],
+    },
+    state: 'ENABLED',
+    target: { kind: 'function', name: 'preferences' },
+  },
+];
+
+export class LocalEngine {
+  private readonly machines = new Map<string, JourneyMachine>();
+  private readonly running = new Map<string, Running>();
+  private readonly tokens = new Map<string, ParkedToken>();
+  private readonly ruleList: LocalRule[] = [...SYSTEM_RULES];
+  private readonly queue: EventEnvelope[] = [];
+  private draining = false;
+  private busy = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: EngineOptions) {
+    for (const compiled of options.journeys) {
+      if (!compiled.deploy) continue;
+      const local = localDefinition(compiled.definition);
+      const arn = stateMachineArn(compiled.journeyId);
+      this.machines.set(compiled.journeyId, {
+        compiled,
+        local,
+        machine: new StateMachine(local.definition),
+        arn,
+      });
+      compiled.rules.forEach((rule, index) => {
+        this.ruleList.push({
+          name: `${compiled.journeyId}-${rule.role}-${index + 1}`,
+          description: rule.description,
+          eventPattern: rule.pattern,
+          state: rule.enabled ? 'ENABLED' : 'DISABLED',
+          target:
+            rule.role === 'trigger'
+              ? { kind: 'journey', journeyId: compiled.journeyId }
+              : { kind: 'function', name: rule.role === 'exit' ? 'goals' : 'resume' },
+        });
+      });
+    }
+  }
+
+  journeyIds(): string[] {
+    return [...this.machines.keys()];
+  }
+
+  stateMachines(): { arn: string; name: string; type: 'STANDARD' | 'EXPRESS' }[] {
+    return [...this.machines.values()].map((machine) => ({
+      arn: machine.arn,
+      name: machine.compiled.journeyId,
+      type: machine.compiled.workflowType,
+    }));
+  }
+
+  rules(): readonly LocalRule[] {
+    return this.ruleList;
+  }
+
+  // ---- the bus ----
+
+  /** Takes an event as PutEvents does: routed in order, in the background. */
+  publish(event: EventEnvelope): void {
+    this.queue.push(event);
+    this.markBusy();
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let event = this.queue.shift(); event !== undefined; event = this.queue.shift()) {
+        try {
+          await this.route(event);
+        } catch (error) {
+          this.options.log(`  ! routing ${event['detail-type']} failed: ${describe(error)}`);
+        } finally {
+          this.markIdle();
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** The order a person would expect: the profile first, then exits and resumes, then new journeys. */
+  private async route(event: EventEnvelope): Promise<void> {
+    const matching = this.ruleList.filter(
+      (rule) => rule.state === 'ENABLED' && matchesPattern(rule.eventPattern, event),
+    );
+    const customer = typeof event.detail.customerId === 'string' ? ` (${event.detail.customerId})` : '';
+    this.options.log(
+      `${this.stamp()} event ${event['detail-type']}${customer} → ${matching.length === 0 ? 'no rule' : matching.map((rule) => rule.name).join(', ')}`,
+    );
+    const functionsToCall = (['record', 'preferences', 'goals', 'resume'] as const).filter((name) =>
+      matching.some((rule) => rule.target.kind === 'function' && rule.target.name === name),
+    );
+    for (const name of functionsToCall) {
+      try {
+        await this.options.functions[name](event);
+      } catch (error) {
+        this.options.log(`  ! ${name} failed: ${describe(error)}`);
+      }
+    }
+    for (const rule of matching) {
+      if (rule.target.kind !== 'journey') continue;
+      const machine = this.machines.get(rule.target.journeyId);
+      if (machine === undefined) continue;
+      this.startExecution(machine.arn, toJsonValue(event));
+    }
+  }
+
+  // ---- executions ----
+
+  startExecution(
+    stateMachineArnValue: string,
+    input: JsonValue,
+    name: string = randomUUID(),
+  ): ExecutionRecord {
+    const machine = [...this.machines.values()].find((candidate) => candidate.arn === stateMachineArnValue);
+    if (machine === undefined) {
+      throw new EngineError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${stateMachineArnValue}'`,
+      );
+    }
+    const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machine.compiled.journeyId}:${name}`;
+    const existing = this.options.executions.get(executionArn);
+    if (existing !== undefined) {
+      // StartExecution is idempotent for the same name and input, as on AWS.
+      if (JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+      throw new EngineError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const detail = isRecord(input) && isRecord(input.detail) ? input.detail : {};
+    const record: ExecutionRecord = {
+      executionArn,
+      name,
+      stateMachineArn: machine.arn,
+      journeyId: machine.compiled.journeyId,
+      ...(typeof detail.customerId === 'string' ? { customerId: detail.customerId } : {}),
+      status: 'RUNNING',
+      input,
+      startDate: this.options.clock.now().toISOString(),
+      steps: [],
+    };
+    this.options.executions.save(record);
+    this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: started ${name}`);
+    this.run(machine, record, machine.machine, input);
+    return record;
+  }
+
+  /** After a restart: every execution that was running goes on from where it was parked. */
+  resumeSaved(): number {
+    let resumed = 0;
+    for (const record of this.options.executions.all()) {
+      if (record.status !== 'RUNNING' || this.running.has(record.executionArn)) continue;
+      const machine = this.machines.get(record.journeyId);
+      if (machine === undefined) {
+        this.finish(record, 'ABORTED', {
+          error: 'Waymark.JourneyRemoved',
+          cause: 'The journey is no longer deployed.',
+        });
+        continue;
+      }
+      const checkpoint = record.checkpoint;
+      if (checkpoint === undefined) {
+        // Nothing parked yet: the first steps are idempotent, so run again from the start.
+        this.run(machine, record, machine.machine, record.input);
+      } else {
+        const resumedMachine = new StateMachine(resumedAt(machine.local, checkpoint.state), {
+          validationOptions: { noValidate: true },
+        });
+        this.run(machine, record, resumedMachine, checkpoint.input, checkpoint);
+      }
+      resumed += 1;
+      this.options.log(
+        `${this.stamp()} ${record.journeyId}${customerOf(record)}: resumed ${record.name} at ${checkpoint?.state ?? 'the start'}`,
+      );
+    }
+    return resumed;
+  }
+
+  describeExecution(executionArn: string): ExecutionRecord {
+    const record = this.options.executions.get(executionArn);
+    if (record === undefined)
+      throw new EngineError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return record;
+  }
+
+  listExecutions(stateMachineArnValue?: string, status?: string): ExecutionRecord[] {
+    return this.options.executions
+      .all()
+      .filter(
+        (record) => stateMachineArnValue === undefined || record.stateMachineArn === stateMachineArnValue,
+      )
+      .filter((record) => status === undefined || record.status === status)
+      .sort((a, b) => b.startDate.localeCompare(a.startDate));
+  }
+
+  isRunning(executionArn: string): boolean {
+    return this.options.executions.get(executionArn)?.status === 'RUNNING';
+  }
+
+  stopExecution(executionArn: string, error?: string, cause?: string): boolean {
+    const record = this.describeExecution(executionArn);
+    if (record.status !== 'RUNNING') return false;
+    this.finish(record, 'ABORTED', { error: error ?? 'Stopped', cause: cause ?? 'Stopped by StopExecution' });
+    const running = this.running.get(executionArn);
+    running?.cancel.abort();
+    running?.abort();
+    for (const [token, parked] of this.tokens) {
+      if (parked.executionArn === executionArn) {
+        this.tokens.delete(token);
+        parked.reject(new EngineError('States.Aborted', 'The execution was stopped'));
+      }
+    }
+    return true;
+  }
+
+  sendTaskSuccess(taskToken: string, output: unknown): void {
+    const parked = this.takeToken(taskToken);
+    parked.resolve(output);
+  }
+
+  sendTaskFailure(taskToken: string, error: string, cause: string): void {
+    const parked = this.takeToken(taskToken);
+    parked.reject(new EngineError(error, cause));
+  }
+
+  private takeToken(taskToken: string): ParkedToken {
+    const parked = this.tokens.get(taskToken);
+    if (parked === undefined) {
+      throw new EngineError('TaskDoesNotExist', 'Task Timed Out: Provided task does not exist anymore');
+    }
+    this.tokens.delete(taskToken);
+    return parked;
+  }
+
+  /** Resolves when no execution is doing anything but waiting, and no event is waiting to be routed. */
+  async idle(): Promise<void> {
+    for (;;) {
+      // Whatever was just resolved (a wait that ended, an answered token) runs first and may
+      // make the engine busy again: look only once the queue of ready work has drained.
+      await settled();
+      if (this.busy === 0) return;
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+  }
+
+  close(): void {
+    for (const running of this.running.values()) {
+      running.cancel.abort();
+      running.abort();
+    }
+    this.running.clear();
+  }
+
+  private markBusy(): void {
+    this.busy += 1;
+  }
+
+  private markIdle(): void {
+    this.busy -= 1;
+    if (this.busy > 0) return;
+    // Let whatever was just resolved run first; it may make the engine busy again.
+    setImmediate(() => {
+      if (this.busy !== 0) return;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    });
+  }
+
+  private run(
+    journey: JourneyMachine,
+    record: ExecutionRecord,
+    machine: StateMachine,
+    input: JsonValue,
+    checkpoint?: ExecutionRecord['checkpoint'],
+  ): void {
+    const cancel = new AbortController();
+    const clock = this.options.clock;
+    // The first parked state of a resumed run keeps the due time it had before the restart.
+    let resumeDue = checkpoint;
+    const park = async <T>(state: string, stateInput: JsonValue, due: Date, wait: Promise<T>): Promise<T> => {
+      record.checkpoint = {
+        state,
+        input: stateInput,
+        enteredAt: clock.now().toISOString(),
+        due: due.toISOString(),
+      };
+      this.options.executions.save(record);
+      this.markIdle();
+      try {
+        return await wait;
+      } finally {
+        this.markBusy();
+      }
+    };
+    const handlers: Record<string, (taskInput: JsonValue) => Promise<JsonValue>> = {};
+    for (const [state, definition] of Object.entries(journey.local.definition.States)) {
+      if (definition.Type !== 'Task') continue;
+      const resource = definition.Resource;
+      handlers[state] = async (taskInput) => {
+        const parameters = isRecord(taskInput) ? taskInput : {};
+        if (resource === CLOCK_WAIT_RESOURCE) {
+          const stateInput = toJsonValue(parameters.input);
+          const saved = resumeDue?.state === state ? resumeDue : undefined;
+          resumeDue = undefined;
+          const due = saved === undefined ? this.waitDue(journey, state, stateInput) : new Date(saved.due);
+          await park(state, stateInput, due, clock.sleepUntil(due, cancel.signal));
+          return {};
+        }
+        if (resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN) {
+          const saved = resumeDue?.state === state ? resumeDue : undefined;
+          resumeDue = undefined;
+          return this.waitForToken(journey, record, state, parameters, saved, park, cancel.signal);
+        }
+        if (resource === EVENTS_PUT_EVENTS) return this.putEventsTask(parameters);
+        if (resource === LAMBDA_INVOKE) {
+          const payload = await this.invoke(record, parameters);
+          return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
+        }
+        throw new EngineError('States.Runtime', `The local engine cannot run resource ${resource}`);
+      };
+    }
+    this.markBusy();
+    const handle = machine.run(input, {
+      overrides: { taskResourceLocalHandlers: handlers },
+      context: {
+        Execution: {
+          Id: record.executionArn,
+          Name: record.name,
+          StartTime: record.startDate,
+          Input: record.input,
+        },
+        StateMachine: { Id: journey.arn, Name: journey.compiled.journeyId },
+        State: {
+          get EnteredTime() {
+            return clock.now().toISOString();
+          },
+        },
+        Task: {
+          get Token() {
+            return randomUUID();
+          },
+        },
+      },
+    });
+    this.running.set(record.executionArn, { abort: handle.abort, cancel });
+    void this.followSteps(record, handle.eventLogs);
+    handle.result
+      .then((output) => {
+        this.finish(record, 'SUCCEEDED', { output });
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ExecutionAbortedError || record.status !== 'RUNNING') return;
+        const cause = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
+        this.finish(record, 'FAILED', {
+          error: cause instanceof Error ? cause.name : 'States.Runtime',
+          cause: describe(cause),
+        });
+      })
+      .finally(() => {
+        this.running.delete(record.executionArn);
+        this.markIdle();
+      });
+  }
+
+  private waitDue(journey: JourneyMachine, state: string, stateInput: JsonValue): Date {
+    const wait = journey.local.clockWaits.get(state);
+    const now = this.options.clock.now();
+    if (wait === undefined) return now;
+    switch (wait.kind) {
+      case 'seconds':
+        return new Date(now.getTime() + wait.seconds * 1000);
+      case 'timestampPath': {
+        const value = readJsonPath(stateInput, wait.path);
+        const due = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+        // Step Functions fails a Wait whose timestamp path is missing or not a timestamp.
+        if (Number.isNaN(due)) throw new EngineError('States.Runtime', `${wait.path} is not a timestamp`);
+        return new Date(due);
+      }
+      default: {
+        const unreachable: never = wait;
+        throw new Error(`Unknown wait ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private async waitForToken(
+    journey: JourneyMachine,
+    record: ExecutionRecord,
+    state: string,
+    parameters: Record<string, unknown>,
+    saved: ExecutionRecord['checkpoint'],
+    park: <T>(state: string, stateInput: JsonValue, due: Date, wait: Promise<T>) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<JsonValue> {
+    const { [STATE_INPUT_FIELD]: stateInput, ...invocation } = parameters;
+    const payload = isRecord(invocation.Payload) ? { ...invocation.Payload } : {};
+    // A resumed wait keeps the start it had, so its timeout and its view of the history do too.
+    if (saved !== undefined && typeof payload.now === 'string') payload.now = saved.enteredAt;
+    const token = typeof payload.taskToken === 'string' ? payload.taskToken : randomUUID();
+    const clock = this.options.clock;
+    const timeout = journey.local.tokenTimeouts.get(state) ?? 0;
+    const due = saved === undefined ? new Date(clock.now().getTime() + timeout * 1000) : new Date(saved.due);
+    const answered = new Promise<unknown>((resolve, reject) => {
+      this.tokens.set(token, { executionArn: record.executionArn, resolve, reject });
+    });
+    const timedOut = clock.sleepUntil(due, signal).then(() => {
+      this.tokens.delete(token);
+      throw new EngineError('States.Timeout', `${state} timed out`);
+    });
+    // Neither may go unhandled: only the first to settle matters.
+    answered.catch(() => undefined);
+    timedOut.catch(() => undefined);
+    await this.invoke(record, { ...invocation, Payload: payload });
+    try {
+      const output = await park(state, toJsonValue(stateInput), due, Promise.race([answered, timedOut]));
+      return toJsonValue(output);
+    } finally {
+      this.tokens.delete(token);
+    }
+  }
+
+  private async invoke(record: ExecutionRecord, parameters: Record<string, unknown>): Promise<JsonValue> {
+    const { FunctionName: functionName, Payload: payload } = parameters;
+    if (functionName === LOCAL_FUNCTIONS.deliver) {
+      const outcome = await this.options.functions.deliver(payload);
+      this.logDelivery(record, payload, outcome);
+      return toJsonValue(outcome);
+    }
+    if (functionName === LOCAL_FUNCTIONS.steps) {
+      const result = await this.options.functions.steps(payload);
+      this.logStep(record, payload, result);
+      return toJsonValue(result);
+    }
+    throw new EngineError('Lambda.ResourceNotFoundException', `Function not found: ${String(functionName)}`);
+  }
+
+  private putEventsTask(parameters: Record<string, unknown>): JsonValue {
+    const entries = Array.isArray(parameters.Entries) ? parameters.Entries : [];
+    const results: JsonValue[] = [];
+    for (const entry of entries) {
+      if (!isRecord(entry)) continue;
+      const detail =
+        typeof entry.Detail === 'string'
+          ? safeObject(entry.Detail)
+          : isRecord(entry.Detail)
+            ? entry.Detail
+            : {};
+      const id = randomUUID();
+      this.publish({
+        version: '0',
+        id,
+        'detail-type': String(entry.DetailType),
+        source: String(entry.Source),
+        account: LOCAL_ACCOUNT,
+        time: this.options.clock.now().toISOString(),
+        region: LOCAL_REGION,
+        resources: [],
+        detail,
+      });
+      results.push({ EventId: id });
+    }
+    return { Entries: results, FailedEntryCount: 0 };
+  }
+
+  private finish(
+    record: ExecutionRecord,
+    status: Exclude<ExecutionRecord['status'], 'RUNNING'>,
+    result: { output?: JsonValue; error?: string; cause?: string },
+  ): void {
+    if (record.status !== 'RUNNING') return;
+    record.status = status;
+    record.stopDate = this.options.clock.now().toISOString();
+    delete record.checkpoint;
+    if (result.output !== undefined) record.output = result.output;
+    if (result.error !== undefined) record.error = result.error;
+    if (result.cause !== undefined) record.cause = result.cause;
+    this.options.executions.save(record);
+    const why = result.error === undefined ? '' : ` (${result.error})`;
+    this.options.log(
+      `${this.stamp()} ${record.journeyId}${customerOf(record)}: ${status.toLowerCase()}${why}`,
+    );
+  }
+
+  private async followSteps(record: ExecutionRecord, events: AsyncGenerator<unknown>): Promise<void> {
+    try {
+      for await (const event of events) {
+        const step = stepEvent(event, this.options.clock.now());
+        if (step === undefined) continue;
+        record.steps.push(step);
+        if (step.event === 'entered' && !step.state.startsWith('Waymark.') && step.type !== 'Choice') {
+          this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: ${step.state}`);
+        }
+      }
+    } catch {
+      // The stream ends with the execution, however it ends.
+    }
+  }
+
+  private logDelivery(record: ExecutionRecord, payload: unknown, outcome: unknown): void {
+    const step = isRecord(payload) && typeof payload.stepId === 'string' ? payload.stepId : '?';
+    if (!isRecord(outcome)) return;
+    const channel = typeof outcome.channel === 'string' ? outcome.channel : '';
+    const text =
+      outcome.status === 'sent'
+        ? `sent by ${channel}`
+        : `not sent: ${String(outcome.status)}${typeof outcome.reason === 'string' ? `, ${outcome.reason}` : ''}`;
+    this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: ${step} ${text}`);
+  }
+
+  private logStep(record: ExecutionRecord, payload: unknown, result: unknown): void {
+    if (!isRecord(payload) || !isRecord(result)) return;
+    if (payload.task === 'enter' && result.admitted === false) {
+      this.options.log(
+        `${this.stamp()} ${record.journeyId}${customerOf(record)}: not entered (${String(result.reason)})`,
+      );
+    }
+  }
+
+  private stamp(): string {
+    return `[${this.options.clock.now().toISOString().slice(0, 16).replace('T', ' ')}]`;
+  }
+}
+
+export function stateMachineArn(journeyId: string): string {
+  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${journeyId}`;
+}
+
+export { LOCAL_BUS };
+
+function customerOf(record: ExecutionRecord): string {
+  return record.customerId === undefined ? '' : ` [${record.customerId}]`;
+}
+
+function stepEvent(event: unknown, now: Date): StepEvent | undefined {
+  if (!isRecord(event) || !isRecord(event.state) || typeof event.state.name !== 'string') return undefined;
+  const kinds: Record<string, StepEvent['event']> = {
+    StateEntered: 'entered',
+    StateExited: 'exited',
+    StateFailed: 'failed',
+    StateRetried: 'retried',
+    StateCaught: 'caught',
+  };
+  const kind = typeof event.type === 'string' ? kinds[event.type] : undefined;
+  if (kind === undefined) return undefined;
+  return { time: now.toISOString(), state: event.state.name, type: String(event.state.type), event: kind };
+}
+
+function safeObject(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function settled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,236 @@
+/**
+ * `npm start`: the whole system in one process. The journeys in a folder,
+ * compiled as for AWS; the same handler functions, bound in-process; dynalite,
+ * aws-ses-v2-local and the SNS stand-in behind one edge endpoint that any AWS
+ * SDK client can use; and the virtual clock every part reads.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createAwsClients } from '../../shared/aws/clients.ts';
+import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
+import type { EventEnvelope } from '../../shared/events/catalog.ts';
+import { type CompiledJourney, compileJourney } from '../../shared/journey/compile.ts';
+import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
+import { loadProject } from '../../shared/project/load.ts';
+import type { Runtime } from '../../shared/runtime/runtime.ts';
+import { useClock } from '../../shared/time/clock.ts';
+import { type ClockMode, VirtualClock } from './clock.ts';
+import { ensureTable, startLocalDynamo } from './dynamodb.ts';
+import { type EngineLog, LocalEngine, type LocalFunctions } from './engine.ts';
+import { ExecutionStore } from './executions.ts';
+import { createEdge, type Edge } from './edge.ts';
+import { Outbox, recordingGateway } from './outbox.ts';
+import { startLocalSes } from './ses.ts';
+import { createSnsState } from './sns.ts';
+
+export const LOCAL_TABLE = 'waymark';
+export const DEFAULT_PORT = 4590;
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface LocalHostOptions {
+  journeysDir: string;
+  /** Where tables, executions, the outbox and the clock are kept; undefined: in memory (simulate, tests). */
+  dataDir?: string;
+  port?: number;
+  clock: { mode: ClockMode; start?: Date };
+  log: EngineLog;
+  /** Only these journeys (simulate); default every journey in the folder. */
+  only?: readonly string[];
+}
+
+export interface LocalHost {
+  endpoint: string;
+  engine: LocalEngine;
+  clock: VirtualClock;
+  outbox: Outbox;
+  runtime: Runtime;
+  journeys: readonly CompiledJourney[];
+  /** Problems that kept journeys from loading (or warnings on those that did). */
+  problems: readonly Problem[];
+  /** Lets the engine act on everything due until `target`, then stops the clock there (manual clock). */
+  advanceTo(target: Date): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  // Before the handlers load: Powertools reads these when its logger and metrics are made.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+  const project = loadProject(options.journeysDir);
+  if (project.settings === undefined) {
+    throw new Error(
+      `No usable settings.json in ${options.journeysDir}:\n${project.problems.map(formatProblem).join('\n')}`,
+    );
+  }
+  const settings = project.settings;
+  const brokenFiles = new Set(
+    project.problems.filter((problem) => problem.severity === 'error').map((problem) => problem.file),
+  );
+  const journeys = project.journeys
+    .filter((loaded) => !brokenFiles.has(loaded.file))
+    .filter((loaded) => options.only === undefined || options.only.includes(loaded.journey.id))
+    .map((loaded) => compileJourney(loaded.journey, settings));
+  if (hasErrors(project.problems) && journeys.length === 0 && project.journeys.length > 0) {
+    throw new Error(
+      `Every journey in ${options.journeysDir} has errors:\n${project.problems.map(formatProblem).join('\n')}`,
+    );
+  }
+
+  const dataDir = options.dataDir;
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  const clockFile = dataDir === undefined ? undefined : join(dataDir, 'clock.json');
+  const clock = new VirtualClock(
+    options.clock.start ?? savedClock(clockFile) ?? new Date(),
+    options.clock.mode,
+  );
+  useClock(clock.now);
+
+  const dynamo = await startLocalDynamo(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') });
+  const ses = await startLocalSes();
+  const sns = createSnsState();
+  const edge: Edge = await createEdge({
+    port: options.port ?? DEFAULT_PORT,
+    dynamoEndpoint: dynamo.endpoint,
+    sesEndpoint: ses.endpoint,
+    sns,
+  });
+
+  const clients = createAwsClients({
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    endpoints: { dynamodb: dynamo.endpoint, sesv2: ses.endpoint, sns: edge.endpoint },
+  });
+  await ensureTable(
+    new DynamoDBClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint }),
+    LOCAL_TABLE,
+  );
+  const outbox = new Outbox(dataDir === undefined ? undefined : join(dataDir, 'outbox.jsonl'));
+  const executions = new ExecutionStore(dataDir === undefined ? undefined : join(dataDir, 'executions'));
+
+  // The handlers read the runtime when called, not when loaded, so the engine can come first.
+  const functions = await loadFunctions();
+  const engine = new LocalEngine({ journeys, clock, functions, executions, log: options.log });
+  const runtime: Runtime = {
+    store: { db: clients.dynamodb, table: LOCAL_TABLE },
+    channels: recordingGateway(createAwsChannelGateway(clients), outbox, clock.now),
+    workflows: {
+      sendTaskSuccess: (token, output) =>
+        Promise.resolve(tryEngine(() => engine.sendTaskSuccess(token, output))),
+      stopExecution: (id, cause) =>
+        Promise.resolve(tryEngineAnswer(() => engine.stopExecution(id, 'Waymark.Exited', cause))),
+      isRunning: (id) => Promise.resolve(engine.isRunning(id)),
+    },
+    project: {
+      settings,
+      templates: project.templates,
+      journeys: project.journeys.map((loaded) => loaded.journey),
+    },
+    // Local links only ever reach this machine; a fixed secret keeps them valid across restarts.
+    unsubscribeSecret: process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret',
+    now: clock.now,
+  };
+  const { useRuntime } = await import('../../functions/common/runtime.ts');
+  useRuntime(runtime);
+  edge.attach({ engine, clock, outbox, runtime, advanceTo: (target) => advanceTo(target) });
+
+  const advanceTo = async (target: Date): Promise<void> => {
+    await engine.idle();
+    await clock.advanceTo(target, () => engine.idle());
+    await engine.idle();
+  };
+  const clockSaver =
+    clockFile === undefined ? undefined : setInterval(() => saveClock(clockFile, clock.now()), 1000).unref();
+  engine.resumeSaved();
+
+  return {
+    endpoint: edge.endpoint,
+    engine,
+    clock,
+    outbox,
+    runtime,
+    journeys,
+    problems: project.problems,
+    advanceTo,
+    async close() {
+      if (clockSaver !== undefined) clearInterval(clockSaver);
+      if (clockFile !== undefined) saveClock(clockFile, clock.now());
+      engine.close();
+      clock.close();
+      useRuntime(undefined);
+      await edge.close();
+      await Promise.all([dynamo.close(), ses.close()]);
+    },
+  };
+}
+
+/** stopExecution of an execution the engine never had is "already ended", as on AWS. */
+function tryEngineAnswer(action: () => boolean): boolean {
+  try {
+    return action();
+  } catch {
+    return false;
+  }
+}
+
+function tryEngine(action: () => void): boolean {
+  try {
+    action();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const lambdaContext = (functionName: string): Context => ({
+  callbackWaitsForEmptyEventLoop: false,
+  functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+  memoryLimitInMB: '256',
+  awsRequestId: 'local',
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: 'local',
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+});
+
+/** The Lambda handlers, called in this process exactly as Lambda would call them. */
+async function loadFunctions(): Promise<LocalFunctions> {
+  const [steps, deliver, record, resume, goals, preferences] = await Promise.all([
+    import('../../functions/steps/handler.ts'),
+    import('../../functions/deliver/handler.ts'),
+    import('../../functions/record/handler.ts'),
+    import('../../functions/resume/handler.ts'),
+    import('../../functions/goals/handler.ts'),
+    import('../../functions/preferences/handler.ts'),
+  ]);
+  return {
+    steps: (payload) => steps.handler(payload, lambdaContext('waymark-steps')),
+    deliver: (payload) => deliver.handler(payload, lambdaContext('waymark-deliver')),
+    record: (event: EventEnvelope) => record.handler(event, lambdaContext('waymark-record')),
+    resume: (event: EventEnvelope) => resume.handler(event, lambdaContext('waymark-resume')),
+    goals: (event: EventEnvelope) => goals.handler(event, lambdaContext('waymark-goals')),
+    preferences: (event: EventEnvelope) => preferences.handler(event, lambdaContext('waymark-preferences')),
+  };
+}
+
+function savedClock(file: string | undefined): Date | undefined {
+  if (file === undefined || !existsSync(file)) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const time = typeof parsed === 'object' && parsed !== null && 'now' in parsed ? parsed.now : undefined;
+    return typeof time === 'string' && !Number.isNaN(Date.parse(time)) ? new Date(time) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveClock(file: string, now: Date): void {
+  writeFileSync(file, JSON.stringify({ now: now.toISOString() }));
+}

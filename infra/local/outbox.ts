@@ -1,0 +1,105 @@
+/**
+ * Every message the local engine delivered, across channels, as a person
+ * checking a journey wants to see it: who, which journey and step, to what
+ * address, what it said, at what (virtual) time. Kept as JSON lines in the
+ * data folder, so it survives a restart.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { ChannelGateway, SendResult } from '../../shared/channels/gateway.ts';
+
+export const outboxMessageSchema = z.object({
+  messageId: z.string(),
+  channel: z.enum(['email', 'sms', 'push']),
+  customerId: z.string(),
+  journeyId: z.string(),
+  stepId: z.string(),
+  recipient: z.string(),
+  /** The email subject or the push title; absent for SMS. */
+  subject: z.string().optional(),
+  body: z.string(),
+  html: z.string().optional(),
+  time: z.string(),
+});
+export type OutboxMessage = z.infer<typeof outboxMessageSchema>;
+
+export interface OutboxFilter {
+  customerId?: string;
+  channel?: string;
+  journeyId?: string;
+}
+
+export class Outbox {
+  private readonly messages: OutboxMessage[] = [];
+
+  /** `file` undefined: in memory only. */
+  constructor(private readonly file: string | undefined) {
+    if (file === undefined || !existsSync(file)) return;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const parsed = outboxMessageSchema.safeParse(parseLine(line));
+      if (parsed.success) this.messages.push(parsed.data);
+    }
+  }
+
+  add(message: OutboxMessage): void {
+    this.messages.push(message);
+    if (this.file === undefined) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    appendFileSync(this.file, `${JSON.stringify(message)}\n`);
+  }
+
+  list(filter: OutboxFilter = {}): OutboxMessage[] {
+    return this.messages.filter(
+      (message) =>
+        (filter.customerId === undefined || message.customerId === filter.customerId) &&
+        (filter.channel === undefined || message.channel === filter.channel) &&
+        (filter.journeyId === undefined || message.journeyId === filter.journeyId),
+    );
+  }
+}
+
+/** The gateway the deliver function uses locally: the real SES and SNS calls, each success recorded. */
+export function recordingGateway(inner: ChannelGateway, outbox: Outbox, now: () => Date): ChannelGateway {
+  const record = (result: SendResult, message: Omit<OutboxMessage, 'messageId' | 'time'>): SendResult => {
+    if (result.ok) outbox.add({ ...message, messageId: result.messageId, time: now().toISOString() });
+    return result;
+  };
+  return {
+    async sendEmail(message) {
+      const result = await inner.sendEmail(message);
+      return record(result, {
+        ...message.meta,
+        channel: 'email',
+        recipient: message.to,
+        subject: message.subject,
+        body: message.text ?? '',
+        ...(message.html === undefined ? {} : { html: message.html }),
+      });
+    },
+    async sendSms(message) {
+      const result = await inner.sendSms(message);
+      return record(result, { ...message.meta, channel: 'sms', recipient: message.to, body: message.text });
+    },
+    async sendPush(message) {
+      const result = await inner.sendPush(message);
+      return record(result, {
+        ...message.meta,
+        channel: 'push',
+        recipient: message.endpointArn,
+        subject: message.title,
+        body: message.body,
+      });
+    },
+    isPhoneOptedOut: (phone) => inner.isPhoneOptedOut(phone),
+  };
+}
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
