@@ -10,6 +10,9 @@ import {
   settingsJsonSchemaText,
 } from '../../shared/journey/json-schema.ts';
 import { eraseCommand } from './erase.ts';
+import { localCommand } from './local.ts';
+import { putEventCommand } from './put-event.ts';
+import { simulateCommand } from './simulate.ts';
 import { journeyToMermaid } from '../../shared/journey/mermaid.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
 import {
@@ -31,7 +34,10 @@ Usage:
   waymark schema [--write]              print (or write into journeys/) the JSON Schemas
   waymark erase <customerId> --table <name> [--endpoint <url>] [--region <r>]
                                         delete everything stored about a customer (GDPR erasure)
-  waymark local | synth | deploy        the local engine and the CDK app (not built yet)
+  waymark local [--demo] [--time-scale n]  the whole system on this machine (npm start); --help for options
+  waymark put-event --file <events.json>   put events on the local engine's bus (or --type, --detail, --customer)
+  waymark simulate <journey> --events <f>  play events through one journey on a jumping clock; print the timeline
+  waymark synth | deploy                   the CDK app: use npm run synth / npm run deploy
 `;
 
 export interface Output {
@@ -62,11 +68,14 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
       case 'erase':
         return eraseCommand(rest, io);
       case 'local':
+        return localCommand(rest, io);
+      case 'put-event':
+        return putEventCommand(rest, io);
+      case 'simulate':
+        return simulateCommand(rest, io);
       case 'synth':
       case 'deploy':
-        io.err(
-          `waymark ${command}: not built yet; see the project's issues (local engine, infrastructure).\n`,
-        );
+        io.err(`waymark ${command}: the CDK app runs through the CDK CLI: npm run ${command}\n`);
         return 2;
       case undefined:
       case 'help':

@@ -163,7 +163,8 @@ export async function customerTimeline(
   for (const execution of parts.engine.listExecutions()) {
     if (execution.customerId !== customerId) continue;
     for (const step of execution.steps) {
-      if (step.event !== 'entered' || step.state.startsWith('Waymark.')) continue;
+      // Journey steps only: the compiler's own states are named with a dot (remind.outcome, Waymark.Enter).
+      if (step.event !== 'entered' || step.state.includes('.')) continue;
       entries.push({
         kind: 'step',
         time: step.time,
@@ -173,7 +174,23 @@ export async function customerTimeline(
       });
     }
   }
-  return entries.sort((a, b) => String(a.time).localeCompare(String(b.time)));
+  // Within one instant (a frozen clock makes many), the order things happen in a journey.
+  return entries.sort((a, b) => String(a.time).localeCompare(String(b.time)) || rank(a) - rank(b));
+}
+
+function rank(entry: Record<string, unknown>): number {
+  switch (entry.kind) {
+    case 'event':
+      return 0;
+    case 'journey':
+      return entry.action === 'entered' || entry.action === 'not-entered' ? 1 : 5;
+    case 'step':
+      return 2;
+    case 'conversion':
+      return 4;
+    default:
+      return 3;
+  }
 }
 
 function bus(parts: EdgeParts): LocalBus {

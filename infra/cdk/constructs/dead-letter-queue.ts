@@ -1,0 +1,55 @@
+/**
+ * Where an event or invocation goes when every retry has failed: an
+ * encrypted SQS queue kept 14 days, with an alarm on its first message.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface DeadLetterQueueProps {
+  /** What ends up here, in words, for the alarm description (e.g. "events journey cart-abandonment could not start"). */
+  readonly holds: string;
+  /** Notified when the first message arrives. */
+  readonly alarmTopic: sns.ITopic;
+  /**
+   * How long a failed event is kept for inspection or redrive.
+   * @default Duration.days(14), the SQS maximum
+   */
+  readonly retention?: Duration;
+}
+
+export class DeadLetterQueue extends Construct {
+  readonly queue: sqs.Queue;
+  readonly depthAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: DeadLetterQueueProps) {
+    super(scope, id);
+    this.queue = new sqs.Queue(this, 'Queue', {
+      // SQS-managed keys: EventBridge cannot write to a queue under the AWS-managed SQS KMS key, and a
+      // customer key would have to trust every rule. The messages are events and invocation records.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.retention ?? Duration.days(14),
+    });
+    Validations.of(this.queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue (of an EventBridge rule target or a Lambda on-failure destination); a dead-letter queue of a dead-letter queue would only move the same messages again.',
+    });
+    this.depthAlarm = new cloudwatch.Alarm(this, 'DepthAlarm', {
+      alarmDescription: `Dead-letter queue has messages: ${props.holds}. Inspect them and redrive once the cause is fixed.`,
+      metric: this.queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.depthAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * One journey as AWS resources, straight from the compiler's output: the
+ * state machine from the compiled ASL, one EventBridge rule per compiled
+ * rule, and IAM for exactly the resources the compiled Tasks use. Nothing
+ * here decides anything about the journey itself.
+ */
+import { Duration, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { PLACEHOLDERS, type PlaceholderName } from '../../../shared/contract/tasks.ts';
+import {
+  type CompiledJourney,
+  type CompiledRule,
+  definitionText,
+  type RuleRole,
+} from '../../../shared/journey/compile.ts';
+import { stateMachineLogGroupName } from '../names.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { EventRoute, type RouteTarget } from './event-route.ts';
+
+/** The runtime functions a journey's tasks and rules call. */
+export interface JourneyFunctions {
+  /** `${StepsFunctionArn}`: every task that sends nothing. */
+  readonly steps: lambda.IFunction;
+  /** `${DeliverFunctionArn}`: send steps. */
+  readonly deliver: lambda.IFunction;
+  /** Target of the exit rule. */
+  readonly goals: lambda.IFunction;
+  /** Target of the resume rule. */
+  readonly resume: lambda.IFunction;
+}
+
+export interface JourneyProps {
+  /** `compileJourney`'s output for this journey. */
+  readonly compiled: CompiledJourney;
+  /** Must start with the prefix the runtime functions are granted (see names.ts). */
+  readonly stateMachineName: string;
+  /** The Waymark bus: the rules listen on it and `${EventBusName}` names it. */
+  readonly eventBus: events.IEventBus;
+  readonly functions: JourneyFunctions;
+  readonly alarmTopic: sns.ITopic;
+  /**
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class Journey extends Construct {
+  readonly journeyId: string;
+  readonly stateMachine: sfn.StateMachine;
+  /** Events no rule target of this journey could take after EventBridge's retries. */
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly routes: ReadonlyMap<RuleRole, EventRoute>;
+  readonly failedExecutionsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: JourneyProps) {
+    super(scope, id);
+    const { compiled } = props;
+    this.journeyId = compiled.journeyId;
+    const placeholders = (name: PlaceholderName): { value: string; resourceArn: string } => {
+      switch (name) {
+        case PLACEHOLDERS.stepsFunction:
+          return { value: props.functions.steps.functionArn, resourceArn: props.functions.steps.functionArn };
+        case PLACEHOLDERS.deliverFunction:
+          return { value: props.functions.deliver.functionArn, resourceArn: props.functions.deliver.functionArn };
+        case PLACEHOLDERS.eventBus:
+          return { value: props.eventBus.eventBusName, resourceArn: props.eventBus.eventBusArn };
+      }
+    };
+
+    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: stateMachineLogGroupName(props.stateMachineName),
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      // The name is fixed (see names.ts): a retained group would stop the journey from ever being
+      // deployed again under the same id.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: stateMachineType(compiled.workflowType),
+      comment: compiled.definition.Comment,
+      definitionBody: sfn.DefinitionBody.fromString(definitionText(compiled.definition)),
+      definitionSubstitutions: Object.fromEntries(
+        compiled.resources.map((use) => [use.placeholder, placeholders(use.placeholder).value]),
+      ),
+      // Every state is logged, never its data: states carry the trigger event and customer values.
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      tracingEnabled: true,
+    });
+    for (const use of compiled.resources) {
+      this.stateMachine.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: `${use.placeholder}Tasks`,
+          actions: use.actions,
+          resources: [placeholders(use.placeholder).resourceArn],
+        }),
+      );
+    }
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Added by CDK for Step Functions logging and X-Ray: the CloudWatch Logs delivery actions (logs:CreateLogDelivery and the like) and xray:PutTraceSegments/PutTelemetryRecords/GetSampling* do not support resource-level permissions. The task statements name their exact function or bus.',
+    });
+
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
+      holds: `events journey ${compiled.journeyId}'s rules could not deliver`,
+      alarmTopic: props.alarmTopic,
+    });
+    const target = (rule: CompiledRule): RouteTarget => {
+      switch (rule.role) {
+        case 'trigger':
+          return { kind: 'stateMachine', stateMachine: this.stateMachine };
+        case 'exit':
+          return { kind: 'function', function: props.functions.goals };
+        case 'resume':
+          return { kind: 'function', function: props.functions.resume };
+      }
+    };
+    const routes = new Map<RuleRole, EventRoute>();
+    for (const rule of compiled.rules) {
+      routes.set(
+        rule.role,
+        new EventRoute(this, ruleConstructId(rule.role), {
+          eventBus: props.eventBus,
+          pattern: rule.pattern,
+          description: rule.description,
+          enabled: rule.enabled,
+          target: target(rule),
+          deadLetterQueue: this.deadLetterQueue.queue,
+        }),
+      );
+    }
+    this.routes = routes;
+
+    this.failedExecutionsAlarm = new cloudwatch.Alarm(this, 'FailedExecutionsAlarm', {
+      alarmDescription: `Executions of journey ${compiled.journeyId} failed (a step could not go on; see the execution history).`,
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.failedExecutionsAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+  }
+}
+
+function stateMachineType(type: CompiledJourney['workflowType']): sfn.StateMachineType {
+  switch (type) {
+    case 'STANDARD':
+      return sfn.StateMachineType.STANDARD;
+    case 'EXPRESS':
+      return sfn.StateMachineType.EXPRESS;
+  }
+}
+
+function ruleConstructId(role: RuleRole): string {
+  switch (role) {
+    case 'trigger':
+      return 'TriggerRule';
+    case 'exit':
+      return 'ExitRule';
+    case 'resume':
+      return 'ResumeRule';
+  }
+}
+
+/**
+ * Each journey deploys as its own nested stack: a journey is about a dozen resources, so a
+ * project of fifty would pass CloudFormation's 500-resource limit in one stack, and a journey
+ * removed from journeys/ takes its whole stack with it on the next deploy.
+ */
+export class JourneyStack extends NestedStack {
+  readonly journey: Journey;
+
+  constructor(scope: Construct, id: string, props: JourneyProps) {
+    super(scope, id, { description: `Waymark journey ${props.compiled.journeyId} v${props.compiled.version}` });
+    this.journey = new Journey(this, 'Journey', props);
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The CloudWatch dashboard and the alarms on what the functions report.
+ *
+ * The functions publish embedded-metric-format metrics in the `Waymark`
+ * namespace (functions/common/observability.ts, one `service` dimension on
+ * every metric) with fine-grained dimensions: a delivery is counted per
+ * journey, step, channel and outcome. Graphs add them up with SEARCH
+ * expressions; the alarm uses a Metrics Insights query, which alarms accept
+ * and SEARCH does not.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Channel } from '../../../shared/journey/schema.ts';
+
+const NAMESPACE = 'Waymark';
+
+/** Dimension sets as the handlers emit them (the `service` default dimension included). */
+const SCHEMA = {
+  /** deliver: `Deliveries` per journey, step, channel and outcome. */
+  deliveries: `{${NAMESPACE},channel,journey,outcome,service,step}`,
+  /** steps: `Entries` and `Finished` per journey and outcome. */
+  journeyOutcomes: `{${NAMESPACE},journey,outcome,service}`,
+  /** goals: `Exited` and `Converted` per journey. */
+  journeys: `{${NAMESPACE},journey,service}`,
+} as const;
+
+const CHANNELS: readonly Channel[] = ['email', 'sms', 'push'];
+/** DeliveryOutcome statuses other than sent (shared/contract/tasks.ts). */
+const NOT_SENT = ['capped', 'deferred', 'opted-out', 'no-address', 'failed'] as const;
+
+export interface MonitoredJourney {
+  readonly journeyId: string;
+  readonly stateMachine: sfn.IStateMachine;
+}
+
+export interface MonitoredFunction {
+  /** The legend: the folder under functions/. */
+  readonly label: string;
+  readonly function: lambda.IFunction;
+}
+
+export interface MonitoredQueue {
+  /** What the queue holds, as the graph's legend. */
+  readonly label: string;
+  readonly queue: sqs.IQueue;
+}
+
+export interface MonitoringProps {
+  readonly dashboardName: string;
+  readonly journeys: readonly MonitoredJourney[];
+  readonly functions: readonly MonitoredFunction[];
+  readonly deadLetterQueues: readonly MonitoredQueue[];
+  /** Every alarm of the stack, for the dashboard's status row. */
+  readonly alarms: readonly cloudwatch.IAlarm[];
+  readonly alarmTopic: sns.ITopic;
+  /**
+   * Failed deliveries (SES or SNS refused the message) within `period` that raise the alarm.
+   * @default 5
+   */
+  readonly failedDeliveriesThreshold?: number;
+  /**
+   * @default Duration.minutes(5)
+   */
+  readonly period?: Duration;
+}
+
+export class Monitoring extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly failedDeliveriesAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const period = props.period ?? Duration.minutes(5);
+    const seconds = period.toSeconds();
+    const total = (search: string, label: string): cloudwatch.MathExpression =>
+      new cloudwatch.MathExpression({
+        expression: `SUM(SEARCH('${search}', 'Sum', ${seconds}))`,
+        label,
+        period,
+        usingMetrics: {},
+      });
+    const perJourney = (search: string): cloudwatch.MathExpression =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('${search}', 'Sum', ${seconds})`,
+        period,
+        usingMetrics: {},
+      });
+    const deliveries = (filter: string): string => `${SCHEMA.deliveries} MetricName="Deliveries" ${filter}`;
+
+    this.failedDeliveriesAlarm = new cloudwatch.Alarm(this, 'FailedDeliveriesAlarm', {
+      alarmDescription:
+        'SES or SNS refused messages (outcome "failed" in the Deliveries metric); the deliver function logs each reason.',
+      metric: new cloudwatch.MathExpression({
+        expression: `SELECT SUM(Deliveries) FROM SCHEMA(${NAMESPACE}, channel, journey, outcome, service, step) WHERE outcome = 'failed'`,
+        label: 'Failed deliveries',
+        period,
+        usingMetrics: {},
+      }),
+      threshold: props.failedDeliveriesThreshold ?? 5,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.failedDeliveriesAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+
+    const graph = (title: string, metrics: cloudwatch.IMetric[]): cloudwatch.GraphWidget =>
+      new cloudwatch.GraphWidget({ title, left: metrics, width: 8, height: 6, period });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.days(1),
+      widgets: [
+        [
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Alarms',
+            alarms: [this.failedDeliveriesAlarm, ...props.alarms],
+            width: 24,
+            height: Math.min(12, 2 + Math.ceil((props.alarms.length + 1) / 4)),
+          }),
+        ],
+        [
+          graph('Customers entering journeys', [
+            perJourney(`${SCHEMA.journeyOutcomes} MetricName="Entries" outcome="entered"`),
+          ]),
+          graph(
+            'Messages sent by channel',
+            CHANNELS.map((channel) => total(deliveries(`outcome="sent" channel="${channel}"`), channel)),
+          ),
+          graph(
+            'Messages not sent, by reason',
+            NOT_SENT.map((outcome) => total(deliveries(`outcome="${outcome}"`), outcome)),
+          ),
+        ],
+        [
+          graph(
+            'Messages sent by journey',
+            props.journeys.map(({ journeyId }) =>
+              total(deliveries(`outcome="sent" journey="${journeyId}"`), journeyId),
+            ),
+          ),
+          graph('Conversions by journey', [perJourney(`${SCHEMA.journeys} MetricName="Converted"`)]),
+          graph(
+            'Dead-letter queue depth',
+            props.deadLetterQueues.map(({ label, queue }) =>
+              queue.metricApproximateNumberOfMessagesVisible({
+                label,
+                period,
+                statistic: cloudwatch.Stats.MAXIMUM,
+              }),
+            ),
+          ),
+        ],
+        [
+          graph(
+            'Failed executions by journey',
+            props.journeys.map(({ journeyId, stateMachine }) =>
+              stateMachine.metricFailed({ label: journeyId, period, statistic: cloudwatch.Stats.SUM }),
+            ),
+          ),
+          graph(
+            'Function errors',
+            props.functions.map(({ label, function: fn }) =>
+              fn.metricErrors({ label, period, statistic: cloudwatch.Stats.SUM }),
+            ),
+          ),
+          graph(
+            'Function duration (p99)',
+            props.functions.map(({ label, function: fn }) =>
+              fn.metricDuration({ label, period, statistic: cloudwatch.Stats.p(99) }),
+            ),
+          ),
+        ],
+      ],
+    });
+  }
+}

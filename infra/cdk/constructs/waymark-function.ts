@@ -1,0 +1,179 @@
+/**
+ * The one way a runtime function is deployed: Node.js 22 on ARM64, bundled
+ * by esbuild into minified ESM with a source map, the journeys folder next
+ * to the handler, its own log group and role, X-Ray tracing, an errors alarm,
+ * and for functions invoked asynchronously an on-failure queue.
+ */
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+
+/** The folders under functions/ that hold a handler. */
+export const FUNCTION_NAMES = ['steps', 'deliver', 'record', 'resume', 'goals', 'preferences', 'unsubscribe'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** The runtime reads journeys from `$LAMBDA_TASK_ROOT/journeys` (functions/common/runtime.ts). */
+export const BUNDLED_JOURNEYS_DIR = 'journeys';
+
+/**
+ * CJS dependencies (liquidjs, jsonc-parser) call `require` for Node built-ins, which an ES module
+ * does not have: esbuild's shim needs a real one.
+ */
+const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** The esbuild settings of every function; the bench and the tests read the same object. */
+export const BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: nodejs.SourceMapMode.DEFAULT,
+  // Stack traces need names and lines, not the sources themselves: the map stays small.
+  sourcesContent: false,
+  // The Node.js 22 runtime ships AWS SDK v3; bundling it would triple every function.
+  externalModules: ['@aws-sdk/*'],
+  banner: REQUIRE_SHIM,
+};
+
+/**
+ * How a function is called decides what happens to a failed call. Synchronous callers (Step
+ * Functions, the function URL) see the error and retry themselves; asynchronous ones (EventBridge)
+ * hand the event over, so Lambda retries it and then keeps it in an on-failure queue.
+ */
+export type Invocation = 'synchronous' | 'asynchronous';
+
+export interface WaymarkFunctionProps {
+  /** The folder under functions/ whose `handler.ts` this function runs. */
+  readonly name: FunctionName;
+  readonly description: string;
+  /** The repository root: `functions/`, `package-lock.json`. */
+  readonly projectRoot: string;
+  /** The validated journeys folder, copied next to the handler. */
+  readonly journeysDir: string;
+  readonly invocation: Invocation;
+  /** Where the errors alarm and the on-failure queue's alarm notify. */
+  readonly alarmTopic: sns.ITopic;
+  /**
+   * Added to the Powertools and source-map variables every function gets.
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * CPU grows with memory, and a cold start validates every journey.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Code that is already built, for tests that only inspect the template.
+   * @default - esbuild bundles `functions/<name>/handler.ts` with `BUNDLING` and copies the journeys folder
+   */
+  readonly code?: lambda.Code;
+}
+
+export class WaymarkFunction extends nodejs.NodejsFunction {
+  /** The folder under functions/ this function runs. */
+  readonly handlerFolder: FunctionName;
+  /** Events Lambda gave up on after its retries; only for asynchronous invocation. */
+  readonly failureQueue: DeadLetterQueue | undefined;
+  readonly errorsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: WaymarkFunctionProps) {
+    // The log group, role and queue are the function's siblings: they must exist before it does.
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // An own role instead of AWSLambdaBasicExecutionRole: logs go to this one group only.
+    const role = new iam.Role(scope, `${id}Role`, {
+      description: `Runs the Waymark ${props.name} function`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    logGroup.grantWrite(role);
+    const failureQueue =
+      props.invocation === 'asynchronous'
+        ? new DeadLetterQueue(scope, `${id}Failures`, {
+            holds: `invocations of the ${props.name} function that failed after Lambda's retries`,
+            alarmTopic: props.alarmTopic,
+          })
+        : undefined;
+    const entry = join(props.projectRoot, 'functions', props.name, 'handler.ts');
+    const journeysCopy = (outputDir: string): string[] => [
+      `node ${quote(join(props.projectRoot, 'infra', 'cdk', 'copy-journeys.mjs'))} ${quote(props.journeysDir)} ${quote(join(outputDir, BUNDLED_JOURNEYS_DIR))}`,
+    ];
+    super(scope, id, {
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(30),
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'waymark',
+        POWERTOOLS_METRICS_NAMESPACE: 'Waymark',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      ...(failureQueue === undefined
+        ? {}
+        : {
+            onFailure: new destinations.SqsDestination(failureQueue.queue),
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }),
+      ...(props.code === undefined
+        ? {
+            entry,
+            handler: 'handler',
+            projectRoot: props.projectRoot,
+            depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+            bundling: {
+              ...BUNDLING,
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) => journeysCopy(outputDir),
+              },
+            },
+          }
+        : { code: props.code, handler: 'index.handler' }),
+    });
+    this.handlerFolder = props.name;
+    this.failureQueue = failureQueue;
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: `The ${props.name} function failed (see its log group for the error).`,
+      metric: this.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.errorsAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+  }
+}
+
+/** Bundling commands run in a shell; paths may contain spaces. */
+function quote(path: string): string {
+  return `"${path.replace(/(["\\$`])/g, '\\$1')}"`;
+}

@@ -1,0 +1,211 @@
+/**
+ * `npm start -- --demo`: the brief's scenarios, played with a few customers
+ * through the edge endpoint with the real SDK, as a customer's own systems
+ * would send them. What happens is printed as it happens, and summed up at the
+ * end.
+ */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { CreatePlatformEndpointCommand, SNSClient } from '@aws-sdk/client-sns';
+import { type CatalogEventType, type EventEnvelope, eventCatalog } from '../../shared/events/catalog.ts';
+import { LOCAL_BUS } from './definition.ts';
+import { type PlannedEvent, playPlan } from './drive.ts';
+import type { LocalHost } from './host.ts';
+
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const HOUR = 3600;
+
+interface DemoCustomer {
+  id: string;
+  story: string;
+  profile: Record<string, unknown>;
+  wantsPush?: boolean;
+}
+
+const OPTED_IN = { email: 'opted-in', sms: 'opted-in', push: 'opted-in' };
+
+export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
+  {
+    id: 'demo-ana',
+    story: 'abandons a cart, gets the reminder, buys: the order ends her journey (a conversion)',
+    profile: {
+      email: 'ana@example.com',
+      phone: '+5511987650001',
+      timeZone: 'America/Sao_Paulo',
+      consent: OPTED_IN,
+      attributes: { firstName: 'Ana' },
+    },
+    wantsPush: true,
+  },
+  {
+    id: 'demo-bruno',
+    story: 'abandons a cart and never buys: reminder email, then the nudge falls back from push to SMS',
+    profile: {
+      email: 'bruno@example.com',
+      phone: '+12125550102',
+      timeZone: 'America/New_York',
+      consent: OPTED_IN,
+      attributes: { firstName: 'Bruno' },
+    },
+  },
+  {
+    id: 'demo-carla',
+    story: 'calls support about an unresolved case: survey by SMS, case summary by email',
+    profile: {
+      email: 'carla@example.com',
+      phone: '+5511987650003',
+      timeZone: 'America/Sao_Paulo',
+      consent: OPTED_IN,
+      attributes: { firstName: 'Carla' },
+    },
+  },
+  {
+    id: 'demo-diego',
+    story: 'comments on Instagram: a follow-up email the next day at his usual hour',
+    profile: {
+      email: 'diego@example.com',
+      timeZone: 'Europe/Lisbon',
+      consent: OPTED_IN,
+      attributes: { firstName: 'Diego' },
+    },
+  },
+  {
+    id: 'demo-eva',
+    story: 'leaves a chat unresolved and comes back to it: summary email, no reminder needed',
+    profile: {
+      email: 'eva@example.com',
+      timeZone: 'America/Sao_Paulo',
+      consent: OPTED_IN,
+      attributes: { firstName: 'Eva' },
+    },
+    wantsPush: true,
+  },
+  {
+    id: 'demo-fabio',
+    story: 'leaves a chat unresolved and does not come back; he turned push off, so the reminder is skipped',
+    profile: {
+      email: 'fabio@example.com',
+      timeZone: 'America/Sao_Paulo',
+      consent: { email: 'opted-in', sms: 'opted-in', push: 'opted-out' },
+      attributes: { firstName: 'Fabio' },
+    },
+    wantsPush: true,
+  },
+];
+
+/** An event of the catalog's own example, for this customer: what a real producer would send. */
+function example(
+  detailType: CatalogEventType,
+  customerId: string,
+  offsetSeconds: number,
+  source: string,
+  overrides: Record<string, unknown> = {},
+): PlannedEvent {
+  return {
+    offsetSeconds,
+    source,
+    detailType,
+    detail: { ...eventCatalog[detailType].example, customerId, ...overrides },
+  };
+}
+
+export const DEMO_PLAN: readonly PlannedEvent[] = [
+  example('cart.abandoned', 'demo-ana', 60, 'shop.web'),
+  example('cart.abandoned', 'demo-bruno', 120, 'shop.web'),
+  // Ana's second abandoned cart while her first journey still runs: one journey at a time.
+  example('cart.abandoned', 'demo-ana', 2 * HOUR, 'shop.web', { cartId: 'cart-second' }),
+  example('order.placed', 'demo-ana', 3 * HOUR, 'shop.checkout'),
+  example('support.call.completed', 'demo-carla', 600, 'support.phone', { resolved: false }),
+  example('social.engagement', 'demo-diego', 1200, 'social.listener', {
+    network: 'instagram',
+    action: 'comment',
+  }),
+  example('chat.session.ended', 'demo-eva', 1800, 'support.chat', { resolved: false }),
+  example('chat.session.ended', 'demo-fabio', 1800, 'support.chat', { resolved: false }),
+  example('chat.session.started', 'demo-eva', 5 * HOUR, 'support.chat'),
+];
+
+/** Plays the demo through the edge with real SDK clients; resolves when every journey has ended. */
+export async function playDemo(host: LocalHost, print: (line: string) => void): Promise<void> {
+  const eventbridge = new EventBridgeClient({
+    region: 'us-east-1',
+    endpoint: host.endpoint,
+    credentials: CREDENTIALS,
+  });
+  const sns = new SNSClient({ region: 'us-east-1', endpoint: host.endpoint, credentials: CREDENTIALS });
+  print('Demo customers:');
+  const profiles: PlannedEvent[] = [];
+  for (const customer of DEMO_CUSTOMERS) {
+    print(`  ${customer.id}: ${customer.story}`);
+    const push = customer.wantsPush === true ? await registerDevice(sns, customer.id) : undefined;
+    profiles.push({
+      offsetSeconds: 0,
+      source: 'crm',
+      detailType: 'customer.profile.updated',
+      detail: { customerId: customer.id, ...customer.profile, ...(push === undefined ? {} : { push }) },
+    });
+  }
+  const publish = async (event: EventEnvelope): Promise<void> => {
+    const result = await eventbridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: LOCAL_BUS,
+            Source: event.source,
+            DetailType: event['detail-type'],
+            Detail: JSON.stringify(event.detail),
+            Time: new Date(event.time),
+          },
+        ],
+      }),
+    );
+    if ((result.FailedEntryCount ?? 0) > 0)
+      print(`  ! ${event['detail-type']} refused: ${JSON.stringify(result.Entries)}`);
+  };
+  await playPlan(host, [...profiles, ...DEMO_PLAN], publish);
+}
+
+async function registerDevice(sns: SNSClient, customerId: string): Promise<Record<string, string>> {
+  const created = await sns.send(
+    new CreatePlatformEndpointCommand({
+      PlatformApplicationArn: 'arn:aws:sns:us-east-1:000000000000:app/GCM/waymark-demo',
+      Token: `device-${customerId}`,
+    }),
+  );
+  return { platform: 'fcm', endpointArn: created.EndpointArn ?? '' };
+}
+
+/** What the demo did, per customer: the messages sent and those not sent, with the reason. */
+export async function demoSummary(host: LocalHost): Promise<string[]> {
+  const { readHistory } = await import('../../shared/store/history.ts');
+  const lines = ['', 'What each customer got:'];
+  for (const customer of DEMO_CUSTOMERS) {
+    lines.push(`  ${customer.id}`);
+    const history = await readHistory(
+      host.runtime.store,
+      customer.id,
+      '1970-01-01T00:00:00Z',
+      '9999-12-31T00:00:00Z',
+    );
+    for (const { entry } of history) {
+      const at = entry.time.slice(0, 16).replace('T', ' ');
+      if (entry.kind === 'message')
+        lines.push(`    ${at} ${entry.channel} sent (${entry.journeyId}/${entry.stepId}): ${entry.headline}`);
+      if (entry.kind === 'skipped')
+        lines.push(
+          `    ${at} not sent (${entry.journeyId}/${entry.stepId}): ${entry.status}, ${entry.reason}`,
+        );
+      if (entry.kind === 'conversion') {
+        const touches = entry.linear
+          .map((touch) => `${touch.stepId} ${Math.round(touch.weight * 100)}%`)
+          .join(', ');
+        lines.push(
+          `    ${at} converted (${entry.journeyId}): last touch ${entry.lastTouch?.stepId ?? 'none'}; linear ${touches}`,
+        );
+      }
+      if (entry.kind === 'journey' && entry.action === 'not-entered') {
+        lines.push(`    ${at} not entered ${entry.journeyId}: ${entry.reason ?? ''}`);
+      }
+    }
+  }
+  return lines;
+}
