@@ -52,11 +52,10 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const ADDRESS = /^[^\s@<>"]+@([^\s@<>"]+)$/;
 
-const stageName = z
-  .string()
-  .regex(/^[a-z][a-z0-9]{0,11}$/, {
-    error: 'a stage name is 1 to 12 lowercase letters and digits, starting with a letter (it prefixes resource names)',
-  });
+const stageName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, {
+  error:
+    'a stage name is 1 to 12 lowercase letters and digits, starting with a letter (it prefixes resource names)',
+});
 
 const stageSchema = z.strictObject({
   sesIdentity: z
@@ -67,7 +66,9 @@ const stageSchema = z.strictObject({
   senderAddress: z.string().optional(),
   configurationSet: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'an SES configuration set name is 1 to 64 letters, digits, "-" or "_"' })
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, {
+      error: 'an SES configuration set name is 1 to 64 letters, digits, "-" or "_"',
+    })
     .optional(),
   smsOriginationNumber: z
     .string()
@@ -171,7 +172,9 @@ function resolveStage(
     );
   }
   if ((input.account === undefined) !== (input.region === undefined)) {
-    problems.push(`${origin.where}: set both account and region, or neither (the stack then deploys where your credentials point).`);
+    problems.push(
+      `${origin.where}: set both account and region, or neither (the stack then deploys where your credentials point).`,
+    );
   }
   if (problems.length > 0 || senderAddress === undefined) throw new ConfigurationError(problems.join('\n'));
   const unsubscribeBaseUrl = input.unsubscribeBaseUrl ?? settings.unsubscribe.baseUrl;
@@ -187,7 +190,9 @@ function resolveStage(
     configurationSet: input.configurationSet ?? settings.senders.email.configurationSet ?? `waymark-${stage}`,
     smsOriginationNumber: input.smsOriginationNumber ?? settings.senders.sms.originationNumber,
     unsubscribe:
-      unsubscribeBaseUrl === FUNCTION_URL ? { kind: 'function-url' } : { kind: 'url', url: unsubscribeBaseUrl },
+      unsubscribeBaseUrl === FUNCTION_URL
+        ? { kind: 'function-url' }
+        : { kind: 'url', url: unsubscribeBaseUrl },
     alarmEmail: input.alarmEmail,
   };
 }
@@ -216,7 +221,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function pathText(path: readonly PropertyKey[]): string {
-  return path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`)).join('');
+  return path
+    .map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`))
+    .join('');
 }
 
 function issueText(issues: readonly { message: string }[]): string {

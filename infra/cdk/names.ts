@@ -15,7 +15,10 @@ export function resourcePrefix(stage: string): string {
  * can contain ("_"): switching a journey's workflow type replaces its state machine, and
  * CloudFormation can only replace a named resource under a new name.
  */
-export function stateMachineName(stage: string, journey: Pick<CompiledJourney, 'journeyId' | 'workflowType'>): string {
+export function stateMachineName(
+  stage: string,
+  journey: Pick<CompiledJourney, 'journeyId' | 'workflowType'>,
+): string {
   const base = `${resourcePrefix(stage)}-${journey.journeyId}`;
   switch (journey.workflowType) {
     case 'STANDARD':

@@ -228,7 +228,9 @@ function clockTarget(body: string, now: Date): Date | string {
     if (!parsed.ok) return parsed.message;
     return new Date(now.getTime() + parsed.seconds * 1000);
   }
-  return 'Send {"to": "<ISO time>"} or {"by": "2h"}.';
+  // {}: move nowhere, but answer once everything already due has happened.
+  if (Object.keys(request).length === 0) return now;
+  return 'Send {"to": "<ISO time>"} or {"by": "2h"}, or {} to let what is due happen.';
 }
 
 function welcome(parts: EdgeParts): string {

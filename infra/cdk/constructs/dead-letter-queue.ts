@@ -2,12 +2,13 @@
  * Where an event or invocation goes when every retry has failed: an
  * encrypted SQS queue kept 14 days, with an alarm on its first message.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
 
 export interface DeadLetterQueueProps {
   /** What ends up here, in words, for the alarm description (e.g. "events journey cart-abandonment could not start"). */
@@ -34,11 +35,11 @@ export class DeadLetterQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: props.retention ?? Duration.days(14),
     });
-    Validations.of(this.queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter queue (of an EventBridge rule target or a Lambda on-failure destination); a dead-letter queue of a dead-letter queue would only move the same messages again.',
-    });
+    acknowledge(
+      this.queue,
+      'AwsSolutions-SQS3',
+      'This queue is itself a dead-letter queue (of an EventBridge rule target or a Lambda on-failure destination); a dead-letter queue of a dead-letter queue would only move the same messages again.',
+    );
     this.depthAlarm = new cloudwatch.Alarm(this, 'DepthAlarm', {
       alarmDescription: `Dead-letter queue has messages: ${props.holds}. Inspect them and redrive once the cause is fixed.`,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({

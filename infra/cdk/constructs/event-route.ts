@@ -72,7 +72,7 @@ export class EventRoute extends Construct {
       ],
     });
     if (target.kind === 'function') {
-      target.function.addPermission(`InvokedBy${this.node.id}`, {
+      target.function.addPermission('InvokePermission', {
         principal: new iam.ServicePrincipal('events.amazonaws.com'),
         sourceArn: this.rule.attrArn,
         scope: this,

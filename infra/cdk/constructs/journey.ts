@@ -4,7 +4,7 @@
  * rule, and IAM for exactly the resources the compiled Tasks use. Nothing
  * here decides anything about the journey itself.
  */
-import { Duration, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -22,6 +22,7 @@ import {
   type RuleRole,
 } from '../../../shared/journey/compile.ts';
 import { stateMachineLogGroupName } from '../names.ts';
+import { acknowledge, ANY_RESOURCE } from '../nag.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { EventRoute, type RouteTarget } from './event-route.ts';
 
@@ -69,7 +70,10 @@ export class Journey extends Construct {
         case PLACEHOLDERS.stepsFunction:
           return { value: props.functions.steps.functionArn, resourceArn: props.functions.steps.functionArn };
         case PLACEHOLDERS.deliverFunction:
-          return { value: props.functions.deliver.functionArn, resourceArn: props.functions.deliver.functionArn };
+          return {
+            value: props.functions.deliver.functionArn,
+            resourceArn: props.functions.deliver.functionArn,
+          };
         case PLACEHOLDERS.eventBus:
           return { value: props.eventBus.eventBusName, resourceArn: props.eventBus.eventBusArn };
       }
@@ -103,11 +107,11 @@ export class Journey extends Construct {
         }),
       );
     }
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Added by CDK for Step Functions logging and X-Ray: the CloudWatch Logs delivery actions (logs:CreateLogDelivery and the like) and xray:PutTraceSegments/PutTelemetryRecords/GetSampling* do not support resource-level permissions. The task statements name their exact function or bus.',
-    });
+    acknowledge(
+      this.stateMachine.role,
+      ANY_RESOURCE,
+      'Added by CDK for Step Functions logging and X-Ray: the CloudWatch Logs delivery actions (logs:CreateLogDelivery and the like) and xray:PutTraceSegments/PutTelemetryRecords/GetSampling* do not support resource-level permissions. The task statements name their exact function or bus.',
+    );
 
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetterQueue', {
       holds: `events journey ${compiled.journeyId}'s rules could not deliver`,
@@ -141,7 +145,10 @@ export class Journey extends Construct {
 
     this.failedExecutionsAlarm = new cloudwatch.Alarm(this, 'FailedExecutionsAlarm', {
       alarmDescription: `Executions of journey ${compiled.journeyId} failed (a step could not go on; see the execution history).`,
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      metric: this.stateMachine.metricFailed({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.SUM,
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -180,7 +187,9 @@ export class JourneyStack extends NestedStack {
   readonly journey: Journey;
 
   constructor(scope: Construct, id: string, props: JourneyProps) {
-    super(scope, id, { description: `Waymark journey ${props.compiled.journeyId} v${props.compiled.version}` });
+    super(scope, id, {
+      description: `Waymark journey ${props.compiled.journeyId} v${props.compiled.version}`,
+    });
     this.journey = new Journey(this, 'Journey', props);
   }
 }

@@ -30,6 +30,9 @@ const SCHEMA = {
   journeys: `{${NAMESPACE},journey,service}`,
 } as const;
 
+/** CloudWatch's limit for one alarm status widget. */
+const ALARMS_PER_WIDGET = 100;
+
 const CHANNELS: readonly Channel[] = ['email', 'sms', 'push'];
 /** DeliveryOutcome statuses other than sent (shared/contract/tasks.ts). */
 const NOT_SENT = ['capped', 'deferred', 'opted-out', 'no-address', 'failed'] as const;
@@ -88,6 +91,8 @@ export class Monitoring extends Construct {
     const perJourney = (search: string): cloudwatch.MathExpression =>
       new cloudwatch.MathExpression({
         expression: `SEARCH('${search}', 'Sum', ${seconds})`,
+        // A dynamic label: one line per journey, named by its dimension.
+        label: "${PROP('Dim.journey')}",
         period,
         usingMetrics: {},
       });
@@ -116,14 +121,15 @@ export class Monitoring extends Construct {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(1),
       widgets: [
-        [
-          new cloudwatch.AlarmStatusWidget({
-            title: 'Alarms',
-            alarms: [this.failedDeliveriesAlarm, ...props.alarms],
-            width: 24,
-            height: Math.min(12, 2 + Math.ceil((props.alarms.length + 1) / 4)),
-          }),
-        ],
+        chunks([this.failedDeliveriesAlarm, ...props.alarms], ALARMS_PER_WIDGET).map(
+          (alarms, index) =>
+            new cloudwatch.AlarmStatusWidget({
+              title: index === 0 ? 'Alarms' : `Alarms (${index + 1})`,
+              alarms,
+              width: 24,
+              height: 2 + Math.ceil(alarms.length / 4),
+            }),
+        ),
         [
           graph('Customers entering journeys', [
             perJourney(`${SCHEMA.journeyOutcomes} MetricName="Entries" outcome="entered"`),
@@ -179,4 +185,10 @@ export class Monitoring extends Construct {
       ],
     });
   }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
 }

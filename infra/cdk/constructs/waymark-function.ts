@@ -15,10 +15,19 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 
 /** The folders under functions/ that hold a handler. */
-export const FUNCTION_NAMES = ['steps', 'deliver', 'record', 'resume', 'goals', 'preferences', 'unsubscribe'] as const;
+export const FUNCTION_NAMES = [
+  'steps',
+  'deliver',
+  'record',
+  'resume',
+  'goals',
+  'preferences',
+  'unsubscribe',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** The runtime reads journeys from `$LAMBDA_TASK_ROOT/journeys` (functions/common/runtime.ts). */
@@ -28,7 +37,8 @@ export const BUNDLED_JOURNEYS_DIR = 'journeys';
  * CJS dependencies (liquidjs, jsonc-parser) call `require` for Node built-ins, which an ES module
  * does not have: esbuild's shim needs a real one.
  */
-const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+const REQUIRE_SHIM =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** The esbuild settings of every function; the bench and the tests read the same object. */
 export const BUNDLING: nodejs.BundlingOptions = {
@@ -39,8 +49,12 @@ export const BUNDLING: nodejs.BundlingOptions = {
   sourceMapMode: nodejs.SourceMapMode.DEFAULT,
   // Stack traces need names and lines, not the sources themselves: the map stays small.
   sourcesContent: false,
+  // ES module builds first: UMD builds (jsonc-parser's) `require` their own files at run time,
+  // which a single-file bundle cannot satisfy.
+  mainFields: ['module', 'main'],
   // The Node.js 22 runtime ships AWS SDK v3; bundling it would triple every function.
   externalModules: ['@aws-sdk/*'],
+  logLevel: nodejs.LogLevel.WARNING,
   banner: REQUIRE_SHIM,
 };
 
@@ -160,6 +174,11 @@ export class WaymarkFunction extends nodejs.NodejsFunction {
         : { code: props.code, handler: 'index.handler' }),
     });
     this.handlerFolder = props.name;
+    acknowledge(
+      this,
+      'AwsSolutions-L1',
+      'Node.js 22 on purpose: the code is developed and tested on Node 20 and 22 (middy 6, vitest 4 and the pinned AWS SDK support them), and nodejs22.x is supported by Lambda until 2027. Move to the next runtime together with the toolchain.',
+    );
     this.failureQueue = failureQueue;
     this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
       alarmDescription: `The ${props.name} function failed (see its log group for the error).`,

@@ -1,0 +1,54 @@
+/**
+ * Builds the Waymark CDK app: reads the stage from context, validates and
+ * compiles the journeys folder, creates the core stack (with one nested
+ * stack per journey) and registers cdk-nag. Used by app.ts, the tests and
+ * the bench, so all three synthesize the same thing.
+ */
+import { isAbsolute, join } from 'node:path';
+import { Annotations, type App } from 'aws-cdk-lib';
+import { type CompiledProject, compileProject } from './compile-project.ts';
+import { type DeploymentConfig, journeysDirFrom, readDeploymentConfig } from './config.ts';
+import type { FunctionName } from './constructs/waymark-function.ts';
+import { CoreStack } from './core-stack.ts';
+import { resourcePrefix } from './names.ts';
+import { addNagChecks } from './nag.ts';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+
+export interface WaymarkAppOptions {
+  /** The App to build into; its context is cdk.json's (or a test's). */
+  readonly app: App;
+  /** The repository root: `functions/`, `package-lock.json`, and the base of a relative journeys folder. */
+  readonly projectRoot: string;
+  /**
+   * Code that is already built, for tests that only inspect templates.
+   * @default - every function is bundled by esbuild
+   */
+  readonly functionCode?: (name: FunctionName) => lambda.Code;
+}
+
+export interface WaymarkApp {
+  readonly config: DeploymentConfig;
+  readonly project: CompiledProject;
+  readonly stack: CoreStack;
+}
+
+/** Throws ConfigurationError or JourneyProblemsError, whose messages are meant for the user as they are. */
+export function buildWaymarkApp(options: WaymarkAppOptions): WaymarkApp {
+  const context = (key: string): unknown => options.app.node.tryGetContext(key);
+  const journeysDir = journeysDirFrom(context);
+  const project = compileProject(
+    isAbsolute(journeysDir) ? journeysDir : join(options.projectRoot, journeysDir),
+  );
+  const config = readDeploymentConfig(context, project.settings, project.settingsFile);
+  const stack = new CoreStack(options.app, resourcePrefix(config.stage), {
+    description: `Waymark ${config.stage}: journeys, event bus, delivery functions and their data`,
+    ...(config.env === undefined ? {} : { env: config.env }),
+    config,
+    project,
+    projectRoot: options.projectRoot,
+    ...(options.functionCode === undefined ? {} : { functionCode: options.functionCode }),
+  });
+  for (const warning of project.warnings) Annotations.of(stack).addWarningV2('waymark:journeys', warning);
+  addNagChecks(options.app);
+  return { config, project, stack };
+}
