@@ -83,11 +83,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const dataDir = options.dataDir;
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const clockFile = dataDir === undefined ? undefined : join(dataDir, 'clock.json');
-  const clock = new VirtualClock(
-    options.clock.start ?? savedClock(clockFile) ?? new Date(),
-    options.clock.mode,
-  );
-  useClock(clock.now);
 
   const dynamo = await startLocalDynamo(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') });
   const ses = await startLocalSes();
@@ -108,6 +103,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     new DynamoDBClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint }),
     LOCAL_TABLE,
   );
+  // Started once the services are up: at --time-scale 3600 a second of start-up would be an hour.
+  const clock = new VirtualClock(
+    options.clock.start ?? savedClock(clockFile) ?? new Date(),
+    options.clock.mode,
+  );
+  useClock(clock.now);
   const outbox = new Outbox(dataDir === undefined ? undefined : join(dataDir, 'outbox.jsonl'));
   const executions = new ExecutionStore(dataDir === undefined ? undefined : join(dataDir, 'executions'));
 
