@@ -515,18 +515,21 @@ export class LocalEngine {
     const answered = new Promise<unknown>((resolve, reject) => {
       this.tokens.set(token, { executionArn: record.executionArn, resolve, reject });
     });
-    const timedOut = clock.sleepUntil(due, signal).then(() => {
+    // Once answered, the timeout must leave the clock too, or a jumping clock would still stop there.
+    const settledToken = new AbortController();
+    const timedOut = clock.sleepUntil(due, AbortSignal.any([signal, settledToken.signal])).then(() => {
       this.tokens.delete(token);
       throw new EngineError('States.Timeout', `${state} timed out`);
     });
     // Neither may go unhandled: only the first to settle matters.
     answered.catch(() => undefined);
     timedOut.catch(() => undefined);
-    await this.invoke(record, { ...invocation, Payload: payload });
     try {
+      await this.invoke(record, { ...invocation, Payload: payload });
       const output = await park(state, toJsonValue(stateInput), due, Promise.race([answered, timedOut]));
       return toJsonValue(output);
     } finally {
+      settledToken.abort();
       this.tokens.delete(token);
     }
   }
