@@ -16,6 +16,8 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulateCommand } from '../infra/cli/simulate.ts';
+import { eventCatalog } from '../shared/events/catalog.ts';
 import { OPTED_IN, START, startTestEngine, type TestEngine } from './support/local-engine.ts';
 
 const at = (hours: number, minutes = 0): string =>
@@ -362,5 +364,67 @@ describe('local engine: bad requests', () => {
         reason: expect.stringContaining('invalid-event'),
       }),
     );
+  });
+});
+
+describe('waymark simulate', () => {
+  it('plays a day-long journey on a jumping clock and prints the customer timeline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waymark-simulate-'));
+    try {
+      const events = join(dir, 'events.json');
+      writeFileSync(
+        events,
+        JSON.stringify([
+          {
+            'detail-type': 'customer.profile.updated',
+            source: 'crm',
+            detail: {
+              customerId: 'sim-1',
+              email: 'sim@example.com',
+              phone: '+5511900007777',
+              consent: OPTED_IN,
+            },
+          },
+          {
+            'detail-type': 'cart.abandoned',
+            source: 'shop.web',
+            delay: '1m',
+            detail: { ...eventCatalog['cart.abandoned'].example, customerId: 'sim-1' },
+          },
+        ]),
+      );
+      let out = '';
+      let err = '';
+      const code = await simulateCommand(
+        ['cart-abandonment', '--events', events, '--clock-start', '2026-01-05T12:00:00Z'],
+        {
+          out: (text) => (out += text),
+          err: (text) => (err += text),
+        },
+      );
+      expect({ code, err }).toEqual({ code: 0, err: '' });
+      expect(out).toContain('2026-01-05 13:01  sent      email cart-abandonment/remind');
+      expect(out).toContain('2026-01-06 12:01  sent      sms cart-abandonment/nudge');
+      expect(out).toContain('Simulated until 2026-01-06T12:01:00.000Z');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the problem in an events file it cannot use', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waymark-simulate-'));
+    try {
+      const events = join(dir, 'events.json');
+      writeFileSync(events, JSON.stringify([{ source: 'x', detail: { customerId: 'a' } }]));
+      let err = '';
+      const code = await simulateCommand(['cart-abandonment', '--events', events], {
+        out: () => undefined,
+        err: (text) => (err += text),
+      });
+      expect(code).toBe(2);
+      expect(err).toContain('event 1 has no "detail-type"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
