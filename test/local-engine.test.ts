@@ -3,7 +3,7 @@
  * clients and its local API only: what a marketer trying a journey, or a
  * developer testing against it, would see.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateCommand } from '../infra/cli/simulate.ts';
+import { demoSummary, playDemo } from '../infra/local/demo.ts';
 import { eventCatalog } from '../shared/events/catalog.ts';
 import { OPTED_IN, START, startTestEngine, type TestEngine } from './support/local-engine.ts';
 
@@ -425,6 +426,91 @@ describe('waymark simulate', () => {
       expect(err).toContain('event 1 has no "detail-type"');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('local engine: restarts, harder cases', () => {
+  it('a wait for an event survives a restart: the answer after the restart resumes it, its timeout still holds', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'waymark-restart-token-'));
+    try {
+      const before = await startTestEngine({ dataDir });
+      const endpointArn = await before.registerDevice('restart-token-device');
+      for (const customerId of ['e2e-back', 'e2e-gone']) {
+        await before.put('customer.profile.updated', customerId, {
+          email: `${customerId}@example.com`,
+          consent: OPTED_IN,
+          push: { platform: 'fcm', endpointArn },
+        });
+        await before.put('chat.session.ended', customerId, { resolved: false });
+      }
+      const endedAt = Date.parse(await before.advance('1h')) - 3_600_000;
+      await before.close();
+
+      const after = await startTestEngine({ dataDir });
+      await after.put('chat.session.started', 'e2e-back');
+      await after.advance('48h');
+      expect((await after.outbox({ customerId: 'e2e-back' })).map((message) => message.stepId)).toEqual([
+        'summary',
+      ]);
+      const gone = await after.outbox({ customerId: 'e2e-gone' });
+      expect(gone.map((message) => [message.stepId, Date.parse(message.time) - endedAt])).toEqual([
+        ['summary', 0],
+        ['reminder', 48 * 3_600_000],
+      ]);
+      await after.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a journey edited between runs: executions in flight finish on the definition they started with', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waymark-edited-'));
+    const journeysDir = join(dir, 'journeys');
+    const dataDir = join(dir, 'data');
+    try {
+      cpSync('journeys', journeysDir, { recursive: true });
+      const before = await startTestEngine({ journeysDir, dataDir });
+      await before.put('customer.profile.updated', 'e2e-old', {
+        email: 'old@example.com',
+        consent: OPTED_IN,
+      });
+      await before.put('cart.abandoned', 'e2e-old');
+      const startedAt = Date.parse(await before.advance('10m')) - 600_000;
+      await before.close();
+
+      const file = join(journeysDir, 'cart-abandonment.json');
+      const journey = JSON.parse(readFileSync(file, 'utf8'));
+      journey.steps['wait-an-hour'].duration = '3h';
+      writeFileSync(file, JSON.stringify(journey));
+
+      const after = await startTestEngine({ journeysDir, dataDir });
+      await after.advance('2h');
+      const reminder = (await after.outbox({ customerId: 'e2e-old' }))[0];
+      expect(reminder?.stepId).toBe('remind');
+      expect(Date.parse(reminder?.time ?? '') - startedAt).toBe(3_600_000);
+      await after.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the demo', () => {
+  it("plays the brief's scenarios to the end with the outcomes it promises", async () => {
+    const engine = await startTestEngine();
+    try {
+      const run = await playDemo(engine.host, () => undefined, 'test');
+      const summary = (await demoSummary(engine.host, run)).join('\n');
+      expect(summary).toContain('converted (cart-abandonment): last touch remind');
+      expect(summary).toMatch(/demo-bruno-test\n.*email sent \(cart-abandonment\/remind\)/);
+      expect(summary).toContain('sms sent (cart-abandonment/nudge)');
+      expect(summary).toContain('sms sent (support-call-followup/survey)');
+      expect(summary).toContain('email sent (social-engagement/follow-up)');
+      expect(summary).toContain('not sent (chat-followup/reminder): opted-out, push: the customer opted out');
+      expect(await engine.outbox({ customerId: 'demo-eva-test' })).toHaveLength(1);
+    } finally {
+      await engine.close();
     }
   });
 });

@@ -224,8 +224,7 @@ export class CoreStack extends Stack {
       events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT],
     });
 
-    const functions: Partial<Record<FunctionName, WaymarkFunction>> = {};
-    for (const name of FUNCTION_NAMES) {
+    const runtimeFunction = (name: FunctionName): WaymarkFunction => {
       const spec = FUNCTIONS[name];
       const fn = new WaymarkFunction(this, functionId(name), {
         name,
@@ -258,9 +257,17 @@ export class CoreStack extends Stack {
         ANY_RESOURCE,
         'Added by CDK for active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
       );
-      functions[name] = fn;
-    }
-    this.functions = completeFunctions(functions);
+      return fn;
+    };
+    this.functions = {
+      steps: runtimeFunction('steps'),
+      deliver: runtimeFunction('deliver'),
+      record: runtimeFunction('record'),
+      resume: runtimeFunction('resume'),
+      goals: runtimeFunction('goals'),
+      preferences: runtimeFunction('preferences'),
+      unsubscribe: runtimeFunction('unsubscribe'),
+    };
     const { steps, deliver, resume, goals, preferences, unsubscribe } = this.functions;
 
     this.unsubscribeUrl = unsubscribe.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
@@ -453,25 +460,6 @@ function functionId(name: FunctionName): string {
 function roleOf(fn: WaymarkFunction): iam.IRole {
   if (fn.role === undefined) throw new Error(`The ${fn.handlerFolder} function has no role`);
   return fn.role;
-}
-
-function completeFunctions(
-  partial: Partial<Record<FunctionName, WaymarkFunction>>,
-): Readonly<Record<FunctionName, WaymarkFunction>> {
-  const pick = (name: FunctionName): WaymarkFunction => {
-    const fn = partial[name];
-    if (fn === undefined) throw new Error(`The ${name} function was not built`);
-    return fn;
-  };
-  return {
-    steps: pick('steps'),
-    deliver: pick('deliver'),
-    record: pick('record'),
-    resume: pick('resume'),
-    goals: pick('goals'),
-    preferences: pick('preferences'),
-    unsubscribe: pick('unsubscribe'),
-  };
 }
 
 /** The table's keys and billing exactly as the runtime's CreateTable input (shared/store/table.ts) declares them. */

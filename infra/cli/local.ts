@@ -97,8 +97,8 @@ export async function localCommand(args: readonly string[], io: Output): Promise
   });
   if (options.demo) {
     void playDemo(host, print)
-      .then(async () => {
-        for (const line of await demoSummary(host)) print(line);
+      .then(async (run) => {
+        for (const line of await demoSummary(host, run)) print(line);
         print('\nThe demo is over; the engine keeps running. Ctrl-C to stop.');
       })
       .catch((error: unknown) =>

@@ -66,13 +66,13 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
       case 'schema':
         return schema(rest, io);
       case 'erase':
-        return eraseCommand(rest, io);
+        return guarded(command, eraseCommand(rest, io), io);
       case 'local':
-        return localCommand(rest, io);
+        return guarded(command, localCommand(rest, io), io);
       case 'put-event':
-        return putEventCommand(rest, io);
+        return guarded(command, putEventCommand(rest, io), io);
       case 'simulate':
-        return simulateCommand(rest, io);
+        return guarded(command, simulateCommand(rest, io), io);
       case 'synth':
       case 'deploy':
         io.err(`waymark ${command}: the CDK app runs through the CDK CLI: npm run ${command}\n`);
@@ -87,6 +87,16 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         io.err(`Unknown command "${command}".\n\n${USAGE}`);
         return 2;
     }
+  } catch (error) {
+    io.err(`waymark ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+}
+
+/** A command that answers later gets the same last word on an unexpected error as the others. */
+async function guarded(command: string, running: Promise<number>, io: Output): Promise<number> {
+  try {
+    return await running;
   } catch (error) {
     io.err(`waymark ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;

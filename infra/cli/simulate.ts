@@ -55,6 +55,10 @@ export async function simulateCommand(args: readonly string[], io: Output): Prom
   const journeyId = isFile ? basename(target, '.json') : target;
   const journeysDir = resolve(parsed.values.journeys ?? (isFile ? dirname(target) : 'journeys'));
   const start = new Date(parsed.values['clock-start'] ?? '2026-01-05T12:00:00Z');
+  if (Number.isNaN(start.getTime())) {
+    io.err(`waymark simulate: --clock-start must be an ISO time such as 2026-01-05T12:00:00Z\n`);
+    return 2;
+  }
   const plan = readPlan(eventsFile, start);
   if (typeof plan === 'string') {
     io.err(`waymark simulate: ${plan}\n`);

@@ -43,16 +43,25 @@ export class VirtualClock {
     if (signal?.aborted === true) return Promise.reject(new Error('The wait was cancelled'));
     if (due.getTime() <= this.nowMs()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const sleeper: Sleeper = { due: due.getTime(), resolve, reject };
-      this.sleepers.push(sleeper);
-      this.sleepers.sort((a, b) => a.due - b.due);
-      this.arm();
-      signal?.addEventListener('abort', () => {
+      const cancel = (): void => {
         const index = this.sleepers.indexOf(sleeper);
         if (index >= 0) this.sleepers.splice(index, 1);
         this.arm();
         reject(new Error('The wait was cancelled'));
-      });
+      };
+      // The listener goes when the sleeper wakes: one execution waits many times on one signal.
+      const sleeper: Sleeper = {
+        due: due.getTime(),
+        resolve: () => {
+          signal?.removeEventListener('abort', cancel);
+          resolve();
+        },
+        reject,
+      };
+      this.sleepers.push(sleeper);
+      this.sleepers.sort((a, b) => a.due - b.due);
+      this.arm();
+      signal?.addEventListener('abort', cancel, { once: true });
     });
   }
 

@@ -5,6 +5,7 @@
  * wait keeps its timeout here instead of in the interpreter. Everything else
  * is the same ASL that runs on AWS.
  */
+import { createHash } from 'node:crypto';
 import type { StateMachine } from 'aws-local-stepfunctions';
 import type { State, StateMachineDefinition, TaskState } from '../../shared/asl/types.ts';
 import {
@@ -44,6 +45,11 @@ export interface LocalDefinition {
   clockWaits: ReadonlyMap<string, ClockWait>;
   /** Token tasks and their TimeoutSeconds, kept by the engine. */
   tokenTimeouts: ReadonlyMap<string, number>;
+}
+
+/** Identifies one version of a journey's adapted definition. */
+export function definitionHash(local: LocalDefinition): string {
+  return createHash('sha256').update(JSON.stringify(local.definition)).digest('hex').slice(0, 16);
 }
 
 export function localDefinition(compiled: StateMachineDefinition): LocalDefinition {
@@ -102,6 +108,6 @@ function adapt(
   return state;
 }
 
-function isInterpreterDefinition(value: unknown): value is InterpreterDefinition {
+export function isInterpreterDefinition(value: unknown): value is InterpreterDefinition {
   return isRecord(value) && typeof value.StartAt === 'string' && isRecord(value.States);
 }

@@ -4,6 +4,7 @@
  * would send them. What happens is printed as it happens, and summed up at the
  * end.
  */
+import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreatePlatformEndpointCommand, SNSClient } from '@aws-sdk/client-sns';
 import { type CatalogEventType, type EventEnvelope, eventCatalog } from '../../shared/events/catalog.ts';
@@ -125,7 +126,21 @@ export const DEMO_PLAN: readonly PlannedEvent[] = [
 ];
 
 /** Plays the demo through the edge with real SDK clients; resolves when every journey has ended. */
-export async function playDemo(host: LocalHost, print: (line: string) => void): Promise<void> {
+/**
+ * Customer ids carry a run tag: a data folder kept from an earlier demo still has those customers,
+ * and re-entry rules would (rightly) turn them away.
+ */
+export function demoCustomerId(id: string, run: string): string {
+  return `${id}-${run}`;
+}
+
+/** Plays the demo; resolves with the run tag once every journey has ended. */
+export async function playDemo(
+  host: LocalHost,
+  print: (line: string) => void,
+  run: string = randomUUID().slice(0, 4),
+): Promise<string> {
+  const tagged = (id: string): string => demoCustomerId(id, run);
   const eventbridge = new EventBridgeClient({
     region: 'us-east-1',
     endpoint: host.endpoint,
@@ -135,13 +150,17 @@ export async function playDemo(host: LocalHost, print: (line: string) => void): 
   print('Demo customers:');
   const profiles: PlannedEvent[] = [];
   for (const customer of DEMO_CUSTOMERS) {
-    print(`  ${customer.id}: ${customer.story}`);
-    const push = customer.wantsPush === true ? await registerDevice(sns, customer.id) : undefined;
+    print(`  ${tagged(customer.id)}: ${customer.story}`);
+    const push = customer.wantsPush === true ? await registerDevice(sns, tagged(customer.id)) : undefined;
     profiles.push({
       offsetSeconds: 0,
       source: 'crm',
       detailType: 'customer.profile.updated',
-      detail: { customerId: customer.id, ...customer.profile, ...(push === undefined ? {} : { push }) },
+      detail: {
+        customerId: tagged(customer.id),
+        ...customer.profile,
+        ...(push === undefined ? {} : { push }),
+      },
     });
   }
   const publish = async (event: EventEnvelope): Promise<void> => {
@@ -161,7 +180,12 @@ export async function playDemo(host: LocalHost, print: (line: string) => void): 
     if ((result.FailedEntryCount ?? 0) > 0)
       print(`  ! ${event['detail-type']} refused: ${JSON.stringify(result.Entries)}`);
   };
-  await playPlan(host, [...profiles, ...DEMO_PLAN], publish);
+  const plan = DEMO_PLAN.map((event) => ({
+    ...event,
+    detail: { ...event.detail, customerId: tagged(String(event.detail.customerId)) },
+  }));
+  await playPlan(host, [...profiles, ...plan], publish);
+  return run;
 }
 
 async function registerDevice(sns: SNSClient, customerId: string): Promise<Record<string, string>> {
@@ -175,14 +199,15 @@ async function registerDevice(sns: SNSClient, customerId: string): Promise<Recor
 }
 
 /** What the demo did, per customer: the messages sent and those not sent, with the reason. */
-export async function demoSummary(host: LocalHost): Promise<string[]> {
+export async function demoSummary(host: LocalHost, run: string): Promise<string[]> {
   const { readHistory } = await import('../../shared/store/history.ts');
   const lines = ['', 'What each customer got:'];
   for (const customer of DEMO_CUSTOMERS) {
-    lines.push(`  ${customer.id}`);
+    const customerId = demoCustomerId(customer.id, run);
+    lines.push(`  ${customerId}`);
     const history = await readHistory(
       host.runtime.store,
-      customer.id,
+      customerId,
       '1970-01-01T00:00:00Z',
       '9999-12-31T00:00:00Z',
     );

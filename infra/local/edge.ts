@@ -255,7 +255,9 @@ function operationOf(request: IncomingMessage): string {
 }
 
 function proxy(request: IncomingMessage, response: ServerResponse, target: string): void {
-  const url = new URL(request.url ?? '/', target);
+  // Only the path and query go on: an absolute URL in the request must not point the proxy elsewhere.
+  const incoming = new URL(request.url ?? '/', 'http://localhost');
+  const url = new URL(`${incoming.pathname}${incoming.search}`, target);
   const upstream = httpRequest(url, { method: request.method, headers: request.headers }, (answer) => {
     const headers = { ...answer.headers };
     // aws-ses-v2-local's errors carry no type, which the SDK would report as "Unknown".
@@ -264,6 +266,8 @@ function proxy(request: IncomingMessage, response: ServerResponse, target: strin
     }
     response.writeHead(answer.statusCode ?? 502, headers);
     answer.pipe(response);
+    // A stand-in that breaks off mid-answer must not leave the client waiting for ever.
+    answer.on('error', () => response.destroy());
   });
   upstream.on('error', (error) => {
     send(response, { status: 502, body: { __type: 'ServiceUnavailable', message: describe(error) } });

@@ -24,6 +24,7 @@ import {
   LOCAL_BUS,
   LOCAL_FUNCTIONS,
   LOCAL_REGION,
+  definitionHash,
   type LocalDefinition,
   localDefinition,
   resumedAt,
@@ -70,6 +71,14 @@ interface JourneyMachine {
   local: LocalDefinition;
   machine: StateMachine;
   arn: string;
+  hash: string;
+}
+
+/** What an execution runs on: its journey's definition as it was when the execution started. */
+interface RunTarget {
+  journeyId: string;
+  arn: string;
+  local: LocalDefinition;
 }
 
 interface Running {
@@ -128,11 +137,14 @@ export class LocalEngine {
       if (!compiled.deploy) continue;
       const local = localDefinition(compiled.definition);
       const arn = stateMachineArn(compiled.journeyId);
+      const hash = definitionHash(local);
+      options.executions.saveDefinition(hash, local);
       this.machines.set(compiled.journeyId, {
         compiled,
         local,
         machine: new StateMachine(local.definition),
         arn,
+        hash,
       });
       compiled.rules.forEach((rule, index) => {
         this.ruleList.push({
@@ -236,8 +248,9 @@ export class LocalEngine {
     const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machine.compiled.journeyId}:${name}`;
     const existing = this.options.executions.get(executionArn);
     if (existing !== undefined) {
-      // StartExecution is idempotent for the same name and input, as on AWS.
-      if (JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+      // StartExecution is idempotent for the same name and input while the execution runs, as on AWS.
+      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input))
+        return existing;
       throw new EngineError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const detail = isRecord(input) && isRecord(input.detail) ? input.detail : {};
@@ -251,10 +264,11 @@ export class LocalEngine {
       input,
       startDate: this.options.clock.now().toISOString(),
       steps: [],
+      definitionHash: machine.hash,
     };
     this.options.executions.save(record);
     this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: started ${name}`);
-    this.run(machine, record, machine.machine, input);
+    this.run(targetOf(machine), record, machine.machine, input);
     return record;
   }
 
@@ -263,23 +277,34 @@ export class LocalEngine {
     let resumed = 0;
     for (const record of this.options.executions.all()) {
       if (record.status !== 'RUNNING' || this.running.has(record.executionArn)) continue;
-      const machine = this.machines.get(record.journeyId);
-      if (machine === undefined) {
-        this.finish(record, 'ABORTED', {
-          error: 'Waymark.JourneyRemoved',
-          cause: 'The journey is no longer deployed.',
-        });
+      const current = this.machines.get(record.journeyId);
+      // The definition it started on, even if the journey has changed or fails to load today.
+      const local =
+        record.definitionHash === undefined || record.definitionHash === current?.hash
+          ? current?.local
+          : this.options.executions.loadDefinition(record.definitionHash);
+      if (local === undefined) {
+        this.options.log(
+          `${this.stamp()} ${record.journeyId}${customerOf(record)}: ${record.name} stays parked: its journey does not load`,
+        );
         continue;
       }
+      const target: RunTarget = { journeyId: record.journeyId, arn: record.stateMachineArn, local };
       const checkpoint = record.checkpoint;
       if (checkpoint === undefined) {
         // Nothing parked yet: the first steps are idempotent, so run again from the start.
-        this.run(machine, record, machine.machine, record.input);
+        this.run(target, record, new StateMachine(local.definition), record.input);
+      } else if (!Object.hasOwn(local.definition.States, checkpoint.state)) {
+        this.finish(record, 'FAILED', {
+          error: 'Waymark.CannotResume',
+          cause: `The saved position ${checkpoint.state} is not in the journey's definition.`,
+        });
+        continue;
       } else {
-        const resumedMachine = new StateMachine(resumedAt(machine.local, checkpoint.state), {
+        const resumedMachine = new StateMachine(resumedAt(local, checkpoint.state), {
           validationOptions: { noValidate: true },
         });
-        this.run(machine, record, resumedMachine, checkpoint.input, checkpoint);
+        this.run(target, record, resumedMachine, checkpoint.input, checkpoint);
       }
       resumed += 1;
       this.options.log(
@@ -379,7 +404,7 @@ export class LocalEngine {
   }
 
   private run(
-    journey: JourneyMachine,
+    journey: RunTarget,
     record: ExecutionRecord,
     machine: StateMachine,
     input: JsonValue,
@@ -390,6 +415,8 @@ export class LocalEngine {
     // The first parked state of a resumed run keeps the due time it had before the restart.
     let resumeDue = checkpoint;
     const park = async <T>(state: string, stateInput: JsonValue, due: Date, wait: Promise<T>): Promise<T> => {
+      // Stopped while its last step ran: nothing to wait for, nothing to save.
+      if (record.status !== 'RUNNING') throw new EngineError('States.Aborted', 'The execution was stopped');
       record.checkpoint = {
         state,
         input: stateInput,
@@ -433,7 +460,10 @@ export class LocalEngine {
     }
     this.markBusy();
     const handle = machine.run(input, {
-      overrides: { taskResourceLocalHandlers: handlers },
+      overrides: {
+        taskResourceLocalHandlers: handlers,
+        retryIntervalOverrides: this.retryIntervals(journey),
+      },
       context: {
         Execution: {
           Id: record.executionArn,
@@ -441,7 +471,7 @@ export class LocalEngine {
           StartTime: record.startDate,
           Input: record.input,
         },
-        StateMachine: { Id: journey.arn, Name: journey.compiled.journeyId },
+        StateMachine: { Id: journey.arn, Name: journey.journeyId },
         State: {
           get EnteredTime() {
             return clock.now().toISOString();
@@ -474,7 +504,19 @@ export class LocalEngine {
       });
   }
 
-  private waitDue(journey: JourneyMachine, state: string, stateInput: JsonValue): Date {
+  /** Retries wait on the virtual clock's pace too: not at all on a jumping clock, scaled otherwise. */
+  private retryIntervals(journey: RunTarget): Record<string, number> {
+    const mode = this.options.clock.mode;
+    const intervals: Record<string, number> = {};
+    for (const [name, state] of Object.entries(journey.local.definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const seconds = state.Retry?.[0]?.IntervalSeconds ?? 1;
+      intervals[name] = mode.kind === 'manual' ? 0 : (seconds * 1000) / mode.scale;
+    }
+    return intervals;
+  }
+
+  private waitDue(journey: RunTarget, state: string, stateInput: JsonValue): Date {
     const wait = journey.local.clockWaits.get(state);
     const now = this.options.clock.now();
     if (wait === undefined) return now;
@@ -496,7 +538,7 @@ export class LocalEngine {
   }
 
   private async waitForToken(
-    journey: JourneyMachine,
+    journey: RunTarget,
     record: ExecutionRecord,
     state: string,
     parameters: Record<string, unknown>,
@@ -609,6 +651,8 @@ export class LocalEngine {
     } catch {
       // The stream ends with the execution, however it ends.
     }
+    // The stream lags the result: the last steps arrive after finish() saved the record.
+    this.options.executions.save(record);
   }
 
   private logDelivery(record: ExecutionRecord, payload: unknown, outcome: unknown): void {
@@ -634,6 +678,10 @@ export class LocalEngine {
   private stamp(): string {
     return `[${this.options.clock.now().toISOString().slice(0, 16).replace('T', ' ')}]`;
   }
+}
+
+function targetOf(machine: JourneyMachine): RunTarget {
+  return { journeyId: machine.compiled.journeyId, arn: machine.arn, local: machine.local };
 }
 
 export function stateMachineArn(journeyId: string): string {

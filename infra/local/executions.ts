@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { JsonValue } from '../../shared/json.ts';
+import { isInterpreterDefinition, type LocalDefinition } from './definition.ts';
 
 const jsonSchema: z.ZodType<JsonValue> = z.json();
 
@@ -39,24 +40,74 @@ export const executionRecordSchema = z.object({
     .object({ state: z.string(), input: jsonSchema, enteredAt: z.string(), due: z.string() })
     .optional(),
   steps: z.array(stepEventSchema),
+  /** The definition it started on: a resumed execution goes on with it, as on AWS, even if the journey changed. */
+  definitionHash: z.string().optional(),
 });
 export type ExecutionRecord = z.infer<typeof executionRecordSchema>;
 
 /** Steps kept per execution, as Step Functions caps history too; a journey never comes close. */
 const MAX_STEP_EVENTS = 2_000;
 
+const clockWaitSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('seconds'), seconds: z.number() }),
+  z.object({ kind: z.literal('timestampPath'), path: z.string() }),
+]);
+
+const storedDefinitionSchema = z.object({
+  definition: z.record(z.string(), z.unknown()),
+  clockWaits: z.array(z.tuple([z.string(), clockWaitSchema])),
+  tokenTimeouts: z.array(z.tuple([z.string(), z.number()])),
+});
+
 export class ExecutionStore {
   private readonly records = new Map<string, ExecutionRecord>();
+  private readonly definitions = new Map<string, LocalDefinition>();
 
   /** `dir` undefined: in memory only (simulate, tests). */
   constructor(private readonly dir: string | undefined) {
     if (dir === undefined) return;
     mkdirSync(dir, { recursive: true });
     for (const file of readdirSync(dir)) {
+      if (file === 'definitions') continue;
       if (!file.endsWith('.json')) continue;
       const parsed = executionRecordSchema.safeParse(safeJson(readFileSync(join(dir, file), 'utf8')));
       if (parsed.success) this.records.set(parsed.data.executionArn, parsed.data);
     }
+  }
+
+  /** Keeps a definition executions started on, once per version. */
+  saveDefinition(hash: string, local: LocalDefinition): void {
+    if (this.definitions.has(hash)) return;
+    this.definitions.set(hash, local);
+    if (this.dir === undefined) return;
+    const dir = join(this.dir, 'definitions');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${hash}.json`);
+    if (existsSync(file)) return;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        definition: local.definition,
+        clockWaits: [...local.clockWaits],
+        tokenTimeouts: [...local.tokenTimeouts],
+      }),
+    );
+  }
+
+  loadDefinition(hash: string): LocalDefinition | undefined {
+    const known = this.definitions.get(hash);
+    if (known !== undefined || this.dir === undefined) return known;
+    const file = join(this.dir, 'definitions', `${hash}.json`);
+    if (!existsSync(file)) return undefined;
+    const stored = storedDefinitionSchema.safeParse(safeJson(readFileSync(file, 'utf8')));
+    if (!stored.success || !isInterpreterDefinition(stored.data.definition)) return undefined;
+    const local: LocalDefinition = {
+      definition: stored.data.definition,
+      clockWaits: new Map(stored.data.clockWaits),
+      tokenTimeouts: new Map(stored.data.tokenTimeouts),
+    };
+    this.definitions.set(hash, local);
+    return local;
   }
 
   get(executionArn: string): ExecutionRecord | undefined {

@@ -24,6 +24,7 @@ import { createEdge, type Edge } from './edge.ts';
 import { Outbox, recordingGateway } from './outbox.ts';
 import { startLocalSes } from './ses.ts';
 import { createSnsState } from './sns.ts';
+import { loadSnsState, saveSnsState } from './sns-state-file.ts';
 
 export const LOCAL_TABLE = 'waymark';
 export const DEFAULT_PORT = 4590;
@@ -87,6 +88,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const dynamo = await startLocalDynamo(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') });
   const ses = await startLocalSes();
   const sns = createSnsState();
+  const snsFile = dataDir === undefined ? undefined : join(dataDir, 'sns.json');
+  if (snsFile !== undefined) loadSnsState(snsFile, sns);
   const edge: Edge = await createEdge({
     port: options.port ?? DEFAULT_PORT,
     dynamoEndpoint: dynamo.endpoint,
@@ -103,14 +106,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     new DynamoDBClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint }),
     LOCAL_TABLE,
   );
+  const outbox = new Outbox(dataDir === undefined ? undefined : join(dataDir, 'outbox.jsonl'));
+  const executions = new ExecutionStore(dataDir === undefined ? undefined : join(dataDir, 'executions'));
   // Started once the services are up: at --time-scale 3600 a second of start-up would be an hour.
   const clock = new VirtualClock(
-    options.clock.start ?? savedClock(clockFile) ?? new Date(),
+    options.clock.start ?? resumedTime(savedClock(clockFile), executions, outbox) ?? new Date(),
     options.clock.mode,
   );
   useClock(clock.now);
-  const outbox = new Outbox(dataDir === undefined ? undefined : join(dataDir, 'outbox.jsonl'));
-  const executions = new ExecutionStore(dataDir === undefined ? undefined : join(dataDir, 'executions'));
 
   // The handlers read the runtime when called, not when loaded, so the engine can come first.
   const functions = await loadFunctions();
@@ -143,8 +146,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     await clock.advanceTo(target, () => engine.idle());
     await engine.idle();
   };
-  const clockSaver =
-    clockFile === undefined ? undefined : setInterval(() => saveClock(clockFile, clock.now()), 1000).unref();
+  const saveState = (): void => {
+    if (clockFile !== undefined) saveClock(clockFile, clock.now());
+    if (snsFile !== undefined) saveSnsState(snsFile, sns);
+  };
+  const stateSaver = dataDir === undefined ? undefined : setInterval(saveState, 1000).unref();
   engine.resumeSaved();
 
   return {
@@ -157,8 +163,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     problems: project.problems,
     advanceTo,
     async close() {
-      if (clockSaver !== undefined) clearInterval(clockSaver);
-      if (clockFile !== undefined) saveClock(clockFile, clock.now());
+      if (stateSaver !== undefined) clearInterval(stateSaver);
+      // Events already accepted are routed and running steps finish, if they do so soon.
+      await Promise.race([engine.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
+      saveState();
       engine.close();
       clock.close();
       useRuntime(undefined);
@@ -221,6 +229,26 @@ async function loadFunctions(): Promise<LocalFunctions> {
   };
 }
 
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * Where the clock goes on after a restart: never before anything already written. The clock file is
+ * saved each second, so a crash can leave it behind the last checkpoint or message.
+ */
+function resumedTime(saved: Date | undefined, executions: ExecutionStore, outbox: Outbox): Date | undefined {
+  const times = [
+    saved?.getTime(),
+    ...executions
+      .all()
+      .flatMap((record) => [record.checkpoint?.enteredAt, record.stopDate, record.startDate]),
+    ...outbox.list().map((message) => message.time),
+  ].map((time) => (typeof time === 'string' ? Date.parse(time) : time));
+  const latest = Math.max(
+    ...times.filter((time): time is number => typeof time === 'number' && !Number.isNaN(time)),
+  );
+  return Number.isFinite(latest) ? new Date(latest) : undefined;
+}
+
 function savedClock(file: string | undefined): Date | undefined {
   if (file === undefined || !existsSync(file)) return undefined;
   try {
@@ -233,5 +261,9 @@ function savedClock(file: string | undefined): Date | undefined {
 }
 
 function saveClock(file: string, now: Date): void {
-  writeFileSync(file, JSON.stringify({ now: now.toISOString() }));
+  try {
+    writeFileSync(file, JSON.stringify({ now: now.toISOString() }));
+  } catch {
+    // The data folder went away (deleted under a running engine): nothing to keep the time for.
+  }
 }

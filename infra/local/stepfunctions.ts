@@ -94,7 +94,7 @@ function answer(operation: Operation, body: unknown, engine: LocalEngine): unkno
     }
     case 'SendTaskSuccess': {
       const request = schemas.SendTaskSuccess.parse(body);
-      engine.sendTaskSuccess(request.taskToken, parseInput(request.output));
+      engine.sendTaskSuccess(request.taskToken, parseOutput(request.output));
       return {};
     }
     case 'SendTaskFailure': {
@@ -163,6 +163,15 @@ function parseInput(text: string): JsonValue {
   }
   if (!isRecord(parsed)) throw new EngineError('InvalidExecutionInput', 'The input must be a JSON object');
   return toJsonValue(parsed);
+}
+
+/** A task's output may be any JSON value, unlike an execution's input. */
+function parseOutput(text: string): JsonValue {
+  try {
+    return toJsonValue(JSON.parse(text));
+  } catch {
+    throw new EngineError('InvalidOutput', 'The output is not valid JSON');
+  }
 }
 
 /** awsJson protocols carry timestamps as epoch seconds. */

@@ -65,17 +65,21 @@ export class Journey extends Construct {
     super(scope, id);
     const { compiled } = props;
     this.journeyId = compiled.journeyId;
-    const placeholders = (name: PlaceholderName): { value: string; resourceArn: string } => {
+    // What each placeholder of the compiled ASL stands for: its substitution and the ARN IAM grants on.
+    const binding = (name: PlaceholderName): { substitution: string; resourceArn: string } => {
       switch (name) {
         case PLACEHOLDERS.stepsFunction:
-          return { value: props.functions.steps.functionArn, resourceArn: props.functions.steps.functionArn };
+          return {
+            substitution: props.functions.steps.functionArn,
+            resourceArn: props.functions.steps.functionArn,
+          };
         case PLACEHOLDERS.deliverFunction:
           return {
-            value: props.functions.deliver.functionArn,
+            substitution: props.functions.deliver.functionArn,
             resourceArn: props.functions.deliver.functionArn,
           };
         case PLACEHOLDERS.eventBus:
-          return { value: props.eventBus.eventBusName, resourceArn: props.eventBus.eventBusArn };
+          return { substitution: props.eventBus.eventBusName, resourceArn: props.eventBus.eventBusArn };
       }
     };
 
@@ -89,10 +93,9 @@ export class Journey extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: stateMachineType(compiled.workflowType),
-      comment: compiled.definition.Comment,
       definitionBody: sfn.DefinitionBody.fromString(definitionText(compiled.definition)),
       definitionSubstitutions: Object.fromEntries(
-        compiled.resources.map((use) => [use.placeholder, placeholders(use.placeholder).value]),
+        compiled.resources.map((use) => [use.placeholder, binding(use.placeholder).substitution]),
       ),
       // Every state is logged, never its data: states carry the trigger event and customer values.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
@@ -103,7 +106,7 @@ export class Journey extends Construct {
         new iam.PolicyStatement({
           sid: `${use.placeholder}Tasks`,
           actions: use.actions,
-          resources: [placeholders(use.placeholder).resourceArn],
+          resources: [binding(use.placeholder).resourceArn],
         }),
       );
     }

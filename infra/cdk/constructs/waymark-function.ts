@@ -129,7 +129,7 @@ export class WaymarkFunction extends nodejs.NodejsFunction {
         : undefined;
     const entry = join(props.projectRoot, 'functions', props.name, 'handler.ts');
     const journeysCopy = (outputDir: string): string[] => [
-      `node ${quote(join(props.projectRoot, 'infra', 'cdk', 'copy-journeys.mjs'))} ${quote(props.journeysDir)} ${quote(join(outputDir, BUNDLED_JOURNEYS_DIR))}`,
+      `${quote(process.execPath)} ${quote(join(props.projectRoot, 'infra', 'cdk', 'copy-journeys.mjs'))} ${quote(props.journeysDir)} ${quote(join(outputDir, BUNDLED_JOURNEYS_DIR))}`,
     ];
     super(scope, id, {
       description: props.description,
@@ -177,7 +177,7 @@ export class WaymarkFunction extends nodejs.NodejsFunction {
     acknowledge(
       this,
       'AwsSolutions-L1',
-      'Node.js 22 on purpose: the code is developed and tested on Node 20 and 22 (middy 6, vitest 4 and the pinned AWS SDK support them), and nodejs22.x is supported by Lambda until 2027. Move to the next runtime together with the toolchain.',
+      'Node.js 22 on purpose: the code is developed and tested on Node 20 and 22 (middy 6, vitest 4 and the pinned AWS SDK support them), and Node.js 22 is maintained until April 2027. Move to the next runtime together with the toolchain.',
     );
     this.failureQueue = failureQueue;
     this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {

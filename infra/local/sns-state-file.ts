@@ -1,0 +1,51 @@
+/**
+ * The local SNS's lasting state (platform endpoints and the SMS opt-out
+ * list) kept in the data folder: a device registered before a restart must
+ * still receive the push its journey sends after it.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { SnsState } from './sns.ts';
+
+const storedSchema = z.object({
+  optedOut: z.array(z.string()),
+  endpoints: z.array(
+    z.object({
+      arn: z.string(),
+      platform: z.enum(['apns', 'fcm']),
+      platformKey: z.enum(['GCM', 'APNS', 'APNS_SANDBOX']),
+      attributes: z.array(z.tuple([z.string(), z.string()])),
+    }),
+  ),
+});
+
+export function loadSnsState(file: string, state: SnsState): void {
+  if (!existsSync(file)) return;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return;
+  }
+  const stored = storedSchema.safeParse(raw);
+  if (!stored.success) return;
+  for (const phone of stored.data.optedOut) state.optedOut.add(phone);
+  for (const endpoint of stored.data.endpoints) {
+    state.endpoints.set(endpoint.arn, { ...endpoint, attributes: new Map(endpoint.attributes) });
+  }
+}
+
+export function saveSnsState(file: string, state: SnsState): void {
+  const stored: z.infer<typeof storedSchema> = {
+    optedOut: [...state.optedOut],
+    endpoints: [...state.endpoints.values()].map((endpoint) => ({
+      ...endpoint,
+      attributes: [...endpoint.attributes],
+    })),
+  };
+  try {
+    writeFileSync(file, JSON.stringify(stored));
+  } catch {
+    // The data folder went away under a running engine: nothing left to keep it for.
+  }
+}
