@@ -12,7 +12,7 @@ import {
   OptInPhoneNumberCommand,
   type SNSClient,
 } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLocalSes, type LocalSes } from '../infra/local/ses.ts';
 import { startLocalSns, type LocalSns, type PublishedMessage } from '../infra/local/sns.ts';

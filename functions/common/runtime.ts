@@ -6,20 +6,14 @@ import { join } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { awsClients } from '../../shared/aws/clients.ts';
 import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
-import { loadProject } from '../../shared/project/load.ts';
+import { loadDeployedProject } from '../../shared/project/deployed.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { createSfnWorkflowControl } from '../../shared/runtime/workflows.ts';
 import { now } from '../../shared/time/clock.ts';
+import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
+import { applyStageOverrides, type StageOverrides } from '../../shared/project/overrides.ts';
 
-export const ENVIRONMENT = {
-  table: 'WAYMARK_TABLE',
-  /** The journeys folder (journeys, settings.json, templates/) bundled with the function. */
-  projectDir: 'WAYMARK_PROJECT_DIR',
-  /** The secret's value, for the local engine and tests. */
-  unsubscribeSecret: 'WAYMARK_UNSUBSCRIBE_SECRET',
-  /** On AWS: the Secrets Manager secret holding it, read once per container. */
-  unsubscribeSecretArn: 'WAYMARK_UNSUBSCRIBE_SECRET_ARN',
-} as const;
+export { ENVIRONMENT };
 
 export function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -45,26 +39,33 @@ async function unsubscribeSecret(): Promise<string> {
   return secret.SecretString;
 }
 
+function stageOverrides(): StageOverrides {
+  const read = (name: string): string | undefined => {
+    const value = process.env[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const overrides: StageOverrides = {};
+  const senderFrom = read(ENVIRONMENT.senderFrom);
+  const configurationSet = read(ENVIRONMENT.configurationSet);
+  const smsOriginationNumber = read(ENVIRONMENT.smsOriginationNumber);
+  const unsubscribeBaseUrl = read(ENVIRONMENT.unsubscribeBaseUrl);
+  if (senderFrom !== undefined) overrides.senderFrom = senderFrom;
+  if (configurationSet !== undefined) overrides.configurationSet = configurationSet;
+  if (smsOriginationNumber !== undefined) overrides.smsOriginationNumber = smsOriginationNumber;
+  if (unsubscribeBaseUrl !== undefined) overrides.unsubscribeBaseUrl = unsubscribeBaseUrl;
+  return overrides;
+}
+
 async function buildRuntime(): Promise<Runtime> {
   const dir =
     process.env[ENVIRONMENT.projectDir] ?? join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'journeys');
-  const project = loadProject(dir);
-  if (project.settings === undefined) {
-    const first = project.problems[0];
-    throw new Error(
-      `The journeys in ${dir} could not be loaded: ${first === undefined ? 'no settings.json' : first.message}`,
-    );
-  }
+  const project = loadDeployedProject(dir);
   const clients = awsClients();
   return {
     store: { db: clients.dynamodb, table: requiredEnv(ENVIRONMENT.table) },
     channels: createAwsChannelGateway(clients),
     workflows: createSfnWorkflowControl(clients.sfn),
-    project: {
-      settings: project.settings,
-      templates: project.templates,
-      journeys: project.journeys.map((loaded) => loaded.journey),
-    },
+    project: { ...project, settings: applyStageOverrides(project.settings, stageOverrides()) },
     unsubscribeSecret: await unsubscribeSecret(),
     now,
   };

@@ -32,20 +32,13 @@ import {
   type Invocation,
   WaymarkFunction,
 } from './constructs/waymark-function.ts';
-import { erasurePattern, recordPattern, sesFeedbackPattern } from './core-routes.ts';
+import { erasurePattern, recordPattern, sesFeedbackPattern } from '../../shared/events/routes.ts';
+import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
 import { resourcePrefix, stateMachineName } from './names.ts';
 import { acknowledge, ANY_RESOURCE, wildcardResource } from './nag.ts';
 
-/** Environment variables the functions read (functions/common/runtime.ts). */
-export const FUNCTION_ENVIRONMENT = {
-  table: 'WAYMARK_TABLE',
-  unsubscribeSecretArn: 'WAYMARK_UNSUBSCRIBE_SECRET_ARN',
-  /** The stage's overrides of journeys/settings.json (see config.ts). */
-  senderFrom: 'WAYMARK_SENDER_FROM',
-  configurationSet: 'WAYMARK_CONFIGURATION_SET',
-  smsOriginationNumber: 'WAYMARK_SMS_ORIGINATION_NUMBER',
-  unsubscribeBaseUrl: 'WAYMARK_UNSUBSCRIBE_BASE_URL',
-} as const;
+/** Environment variables the functions read: named once, in shared/runtime/environment.ts. */
+export const FUNCTION_ENVIRONMENT = ENVIRONMENT;
 
 /**
  * A function's timeout must be shorter than the Task that calls it, or a message could go out after

@@ -4,7 +4,7 @@
  * than as an event on the bus.
  */
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { customerIdSchema } from '../../shared/customer/profile.ts';
 import { type ErasureOutcome, eraseCustomer } from '../../shared/runtime/preferences.ts';

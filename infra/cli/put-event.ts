@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type PutEventsRequestEntry, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { isRecord, ownValue } from '../../shared/json.ts';
 import type { Output } from './main.ts';

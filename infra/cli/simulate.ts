@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../../shared/time/duration.ts';
 import { customerTimeline } from '../local/edge.ts';
 import { type PlannedEvent, playPlan } from '../local/drive.ts';

@@ -15,6 +15,7 @@ import {
 } from '../../shared/contract/tasks.ts';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import { type EventPattern, matchesPattern } from '../../shared/events/pattern.ts';
+import { erasurePattern, recordPattern, sesFeedbackPattern } from '../../shared/events/routes.ts';
 import type { CompiledJourney } from '../../shared/journey/compile.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
 import type { VirtualClock } from './clock.ts';
@@ -98,41 +99,49 @@ export interface EngineOptions {
   functions: LocalFunctions;
   executions: ExecutionStore;
   log: EngineLog;
+  /** SES feedback is routed for this configuration set only, as on AWS. */
+  configurationSet: string;
 }
 
-export const SYSTEM_RULES: readonly LocalRule[] = [
-  {
-    name: 'waymark-record',
-    description: 'Every customer event: profile and history (record function)',
-    eventPattern: { detail: { customerId: [{ exists: true }] } },
-    state: 'ENABLED',
-    target: { kind: 'function', name: 'record' },
-  },
-  {
-    name: 'waymark-preferences',
-    description: 'SES bounces and complaints, erasure requests (preferences function)',
-    eventPattern: {
-      $or: [
-        { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] },
-        { 'detail-type': ['customer.erasure.requested'] },
-      ],
+/** The core rules, with the same patterns as the CDK stack's. */
+function coreRules(configurationSet: string): LocalRule[] {
+  return [
+    {
+      name: 'waymark-record',
+      description: 'Every customer event: profile and history (record function)',
+      eventPattern: recordPattern(),
+      state: 'ENABLED',
+      target: { kind: 'function', name: 'record' },
     },
-    state: 'ENABLED',
-    target: { kind: 'function', name: 'preferences' },
-  },
-];
+    {
+      name: 'waymark-erasure',
+      description: 'Erasure requests (preferences function)',
+      eventPattern: erasurePattern(),
+      state: 'ENABLED',
+      target: { kind: 'function', name: 'preferences' },
+    },
+    {
+      name: 'waymark-ses-feedback',
+      description: 'SES bounces and complaints of the configuration set (preferences function)',
+      eventPattern: sesFeedbackPattern(configurationSet),
+      state: 'ENABLED',
+      target: { kind: 'function', name: 'preferences' },
+    },
+  ];
+}
 
 export class LocalEngine {
   private readonly machines = new Map<string, JourneyMachine>();
   private readonly running = new Map<string, Running>();
   private readonly tokens = new Map<string, ParkedToken>();
-  private readonly ruleList: LocalRule[] = [...SYSTEM_RULES];
+  private readonly ruleList: LocalRule[];
   private readonly queue: EventEnvelope[] = [];
   private draining = false;
   private busy = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: EngineOptions) {
+    this.ruleList = coreRules(options.configurationSet);
     for (const compiled of options.journeys) {
       if (!compiled.deploy) continue;
       const local = localDefinition(compiled.definition);

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonValue } from '../../shared/json.ts';
 import { isInterpreterDefinition, type LocalDefinition } from './definition.ts';
 

@@ -117,7 +117,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // The handlers read the runtime when called, not when loaded, so the engine can come first.
   const functions = await loadFunctions();
-  const engine = new LocalEngine({ journeys, clock, functions, executions, log: options.log });
+  const engine = new LocalEngine({
+    journeys,
+    clock,
+    functions,
+    executions,
+    log: options.log,
+    configurationSet: settings.senders.email.configurationSet ?? 'waymark',
+  });
   const runtime: Runtime = {
     store: { db: clients.dynamodb, table: LOCAL_TABLE },
     channels: recordingGateway(createAwsChannelGateway(clients), outbox, clock.now),

@@ -6,7 +6,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChannelGateway, SendResult } from '../../shared/channels/gateway.ts';
 
 export const outboxMessageSchema = z.object({

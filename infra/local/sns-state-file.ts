@@ -4,7 +4,7 @@
  * still receive the push its journey sends after it.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SnsState } from './sns.ts';
 
 const storedSchema = z.object({

@@ -2,7 +2,7 @@
  * The Step Functions API of the local engine (awsJson1_0, `AWSStepFunctions.<Operation>`), over
  * the engine's executions. Answers as the service does, so the SDK's SFNClient works unchanged.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
 import { EngineError, type LocalEngine } from './engine.ts';
 import type { ExecutionRecord } from './executions.ts';

@@ -3,7 +3,7 @@
  * typed against the contract in tasks.ts, so a change on one side that the
  * other does not follow fails to compile.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelSchema, customerIdSchema } from '../customer/profile.ts';
 import {
   capRuleSchema,

@@ -4,7 +4,7 @@
  * step taken, and each conversion. The panel's timeline, the branch
  * conditions on history and the attribution of conversions all read this.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelSchema } from './profile.ts';
 
 export const skipStatusSchema = z.enum(['capped', 'deferred', 'opted-out', 'no-address', 'failed']);

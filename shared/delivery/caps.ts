@@ -6,7 +6,7 @@
  * cannot both take the last slot of a cap, and a retried delivery finds its
  * own record and sends nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelSchema, type Channel } from '../customer/profile.ts';
 import type { CapRule } from '../journey/schema.ts';
 import { capWindowStart, longestWindowSeconds } from './cap-windows.ts';

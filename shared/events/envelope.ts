@@ -1,5 +1,5 @@
 /** An EventBridge event about one customer, as every event-driven function first reads it. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { customerIdSchema } from '../customer/profile.ts';
 import { type EventEnvelope, eventEnvelopeSchema } from './catalog.ts';

@@ -3,7 +3,7 @@
  * (not its examples, which leave optional fields out). Used to tell a
  * misspelt filter or reference from a field that is simply optional.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventCatalog, isCatalogEventType } from './catalog.ts';
 import { isRecord } from '../json.ts';
 

@@ -1,5 +1,5 @@
 /** JSON Schemas generated from the zod source, committed so editors autocomplete journey files. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { journeySchema, settingsSchema } from './schema.ts';
 import { isRecord } from '../json.ts';
 

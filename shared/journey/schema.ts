@@ -3,7 +3,7 @@
  * may say. The validator, the compiler, the generated JSON Schema and (later)
  * the runtime all import these schemas and the types inferred from them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Channel, channelSchema, timeZoneSchema } from '../customer/profile.ts';
 import { DURATION_DESCRIPTION, parseDuration } from '../time/duration.ts';
 import { LOCAL_TIME_PATTERN } from '../time/local-time.ts';

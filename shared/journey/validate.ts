@@ -3,7 +3,7 @@
  * of problems with file, line, column, JSON path, what was expected and a
  * hint. It never throws, whatever the input.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { isRecord, ownValue } from '../json.ts';
 import { closest, didYouMean } from '../text/suggest.ts';
 import { checkMatcher } from './checks/events.ts';

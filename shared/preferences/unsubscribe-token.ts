@@ -5,7 +5,7 @@
  * storing to check it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelSchema } from '../customer/profile.ts';
 
 /** Links in old emails keep working this long (mail clients keep messages for months). */

@@ -5,7 +5,7 @@
  * so each of these changes things once however often it arrives.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { customerFromTagValue } from '../channels/tags.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, customerIdSchema } from '../customer/profile.ts';

@@ -26,6 +26,8 @@ export function createSfnWorkflowControl(sfn: SFNClient): WorkflowControl {
       }
     },
     async isRunning(executionId) {
+      // Express executions cannot be described; they last five minutes at most, so count them as running.
+      if (executionId.includes(':express:')) return true;
       try {
         const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: executionId }));
         return execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE';

@@ -5,7 +5,7 @@
  * delivery never wait for each other, and neither overwrites the other.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelSchema, customerProfileSchema, type CustomerProfile } from '../customer/profile.ts';
 import type { ConsentChangedAt } from '../customer/profile-update.ts';
 import { type Ledger, type SendRecord, sendRecordSchema } from '../delivery/caps.ts';

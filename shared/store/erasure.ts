@@ -3,7 +3,7 @@
  * and the executions their journey memberships hold open.
  */
 import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { queryAll, type StoreContext } from './context.ts';
 import { customerKey, SORT } from './table.ts';
 

@@ -5,7 +5,7 @@
  * a "one at a time" or "never again" rule.
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Reentry } from '../journey/schema.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { epochSeconds, isConditionFailure, type StoreContext } from './context.ts';

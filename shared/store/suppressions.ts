@@ -4,7 +4,7 @@
  * address to whichever profile gives it next.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StoreContext } from './context.ts';
 import { suppressionKey } from './table.ts';
 import type { SuppressionRecord } from './customers.ts';

@@ -5,7 +5,7 @@
  * arrive, one of them resumes the journey.
  */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventMatcherSchema, type EventMatcher } from '../journey/schema.ts';
 import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
 import { TTL_ATTRIBUTE, waitKey, waitPrefix } from './table.ts';

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CreatePlatformEndpointCommand, SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventCatalog, type CatalogEventType } from '../../shared/events/catalog.ts';
 import { startLocalHost, type LocalHost } from '../../infra/local/host.ts';
 import { outboxMessageSchema } from '../../infra/local/outbox.ts';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable, startLocalDynamo } from '../../infra/local/dynamodb.ts';
 import { startLocalSes } from '../../infra/local/ses.ts';

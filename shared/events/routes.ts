@@ -1,11 +1,10 @@
 /**
  * The event patterns of the core rules (the journey rules come from the
- * compiler). The local engine must route the same events to the same
- * functions, so these belong next to the compiler's patterns in shared/
- * once the local router needs them.
+ * compiler). The CDK stack and the local engine both route with these, so the
+ * same events reach the same functions in both places.
  */
-import type { EventPattern } from '../../shared/events/pattern.ts';
-import { ERASURE_REQUESTED, SES_FEEDBACK_DETAIL_TYPES } from '../../shared/runtime/preferences.ts';
+import { ERASURE_REQUESTED, SES_FEEDBACK_DETAIL_TYPES } from '../runtime/preferences.ts';
+import type { EventPattern } from './pattern.ts';
 
 const HAS_CUSTOMER = { customerId: [{ exists: true }] };
 

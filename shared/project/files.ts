@@ -1,0 +1,81 @@
+/**
+ * The files of a journeys folder: journey files, templates. Shared by the
+ * validating loader (CLI, CDK app, local engine) and the lean one the
+ * deployed functions use.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { jsonPath, type Problem } from '../journey/problem.ts';
+import type { TemplateSource } from '../render/templates.ts';
+
+export const SETTINGS_FILE = 'settings.json';
+export const TEMPLATES_DIR = 'templates';
+
+export function isJourneyFileName(name: string): boolean {
+  return name.endsWith('.json') && name !== SETTINGS_FILE && !name.endsWith('.schema.json');
+}
+
+export function listJourneyFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return entries(dir)
+    .filter(isJourneyFileName)
+    .sort()
+    .map((name) => join(dir, name))
+    .filter((path) => kindOf(path) === 'file');
+}
+
+/** The names in a folder; an unreadable folder reads as empty (its files are then reported missing). */
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** What is at a path; a dangling link or an unreadable entry counts as missing rather than throwing. */
+export function kindOf(path: string): 'file' | 'folder' | 'missing' {
+  try {
+    const stat = statSync(path);
+    return stat.isDirectory() ? 'folder' : stat.isFile() ? 'file' : 'missing';
+  } catch {
+    return 'missing';
+  }
+}
+
+export function loadTemplates(dir: string, problems: Problem[] = []): Map<string, TemplateSource> {
+  const templates = new Map<string, TemplateSource>();
+  if (kindOf(dir) !== 'folder') return templates;
+  for (const name of entries(dir).sort()) {
+    const folder = join(dir, name);
+    if (kindOf(folder) !== 'folder') continue;
+    const files: Record<string, string> = {};
+    for (const file of entries(folder).sort()) {
+      const path = join(folder, file);
+      if (kindOf(path) !== 'file') {
+        if (kindOf(path) === 'missing')
+          problems.push(fileProblem(path, 'Cannot read this template file (a broken link?).'));
+        continue;
+      }
+      const text = readText(path, problems);
+      if (text !== undefined) files[file] = text;
+    }
+    templates.set(name, { name, files });
+  }
+  return templates;
+}
+
+export function fileProblem(file: string, message: string, path: string[] = []): Problem {
+  return { severity: 'error', file, line: 0, column: 0, path: jsonPath(path), message };
+}
+
+export function readText(path: string, problems: Problem[]): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.push(
+      fileProblem(path, `Cannot read the file: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    return undefined;
+  }
+}

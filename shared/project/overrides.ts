@@ -1,0 +1,38 @@
+/**
+ * A deployed stage's own sender, configuration set, SMS number and
+ * unsubscribe address, which win over journeys/settings.json: one set of
+ * journeys, several stages.
+ */
+import { type Settings, settingsSchema } from '../journey/schema.ts';
+
+export interface StageOverrides {
+  senderFrom?: string;
+  configurationSet?: string;
+  smsOriginationNumber?: string;
+  unsubscribeBaseUrl?: string;
+}
+
+/** Settings with the stage's values in place; checked again, so a bad value fails here, not at send time. */
+export function applyStageOverrides(settings: Settings, overrides: StageOverrides): Settings {
+  return settingsSchema.parse({
+    ...settings,
+    senders: {
+      ...settings.senders,
+      email: {
+        ...settings.senders.email,
+        ...(overrides.senderFrom === undefined ? {} : { from: overrides.senderFrom }),
+        ...(overrides.configurationSet === undefined ? {} : { configurationSet: overrides.configurationSet }),
+      },
+      sms: {
+        ...settings.senders.sms,
+        ...(overrides.smsOriginationNumber === undefined
+          ? {}
+          : { originationNumber: overrides.smsOriginationNumber }),
+      },
+    },
+    unsubscribe:
+      overrides.unsubscribeBaseUrl === undefined
+        ? settings.unsubscribe
+        : { baseUrl: overrides.unsubscribeBaseUrl },
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * The environment variables the functions read, named once: the CDK stack
+ * sets them from these names and the functions read them by these names.
+ */
+export const ENVIRONMENT = {
+  table: 'WAYMARK_TABLE',
+  /** The journeys folder (journeys, settings.json, templates/) bundled with the function. */
+  projectDir: 'WAYMARK_PROJECT_DIR',
+  /** The secret's value, for the local engine and tests. */
+  unsubscribeSecret: 'WAYMARK_UNSUBSCRIBE_SECRET',
+  /** On AWS: the Secrets Manager secret holding it, read once per container. */
+  unsubscribeSecretArn: 'WAYMARK_UNSUBSCRIBE_SECRET_ARN',
+  /** A stage's overrides of journeys/settings.json, set by the CDK stack from cdk.json. */
+  senderFrom: 'WAYMARK_SENDER_FROM',
+  configurationSet: 'WAYMARK_CONFIGURATION_SET',
+  smsOriginationNumber: 'WAYMARK_SMS_ORIGINATION_NUMBER',
+  unsubscribeBaseUrl: 'WAYMARK_UNSUBSCRIBE_BASE_URL',
+} as const;
