@@ -61,6 +61,8 @@ function bindFunctions(runtime: TestRuntime): Harness {
       const result = new Promise<unknown>((resolve, reject) =>
         parked.set(task.taskToken, { resolve, reject }),
       );
+      // The test may time the wait out while awaitEvent is still registering: handled below, not lost.
+      result.catch(() => undefined);
       await runStepsTask(task, runtime);
       return toJson(await result);
     }
