@@ -494,7 +494,7 @@ export class LocalEngine {
       },
     });
     this.running.set(record.executionArn, { abort: handle.abort, cancel });
-    void this.followSteps(record, handle.eventLogs);
+    void this.followSteps(record, handle.eventLogs, journey.local);
     handle.result
       .then((output) => {
         this.finish(record, 'SUCCEEDED', { output });
@@ -647,11 +647,17 @@ export class LocalEngine {
     );
   }
 
-  private async followSteps(record: ExecutionRecord, events: AsyncGenerator<unknown>): Promise<void> {
+  private async followSteps(
+    record: ExecutionRecord,
+    events: AsyncGenerator<unknown>,
+    local: LocalDefinition,
+  ): Promise<void> {
     try {
       for await (const event of events) {
         const step = stepEvent(event, this.options.clock.now());
         if (step === undefined) continue;
+        // A Wait runs as a Task here (on the virtual clock); its history says what it is on AWS.
+        if (local.clockWaits.has(step.state)) step.type = 'Wait';
         record.steps.push(step);
         if (step.event === 'entered' && !step.state.startsWith('Waymark.') && step.type !== 'Choice') {
           this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: ${step.state}`);
