@@ -252,6 +252,25 @@ describe('the sample journeys', () => {
     }
   });
 
+  it('lets goals and resume be invoked by the rules of its bus with one statement each, however many journeys', () => {
+    for (const { journey } of synth.stack.journeys) {
+      const { stack } = deployedJourney(synth, journey.journeyId);
+      // A statement per rule would outgrow a function policy's 20 KB at about forty journeys.
+      expect(Template.fromStack(stack).findResources('AWS::Lambda::Permission')).toEqual({});
+    }
+    const core = Template.fromStack(synth.stack);
+    for (const fn of [synth.stack.functions.goals, synth.stack.functions.resume]) {
+      const permissions = Object.values(
+        core.findResources('AWS::Lambda::Permission', {
+          Properties: { FunctionName: getAtt(fn, 'Arn'), Principal: 'events.amazonaws.com' },
+        }),
+      );
+      expect(permissions).toHaveLength(1);
+      const sourceArn = JSON.stringify(permissions[0]?.Properties.SourceArn);
+      expect(sourceArn).toContain(`":rule/",{"Ref":"${logicalId(synth.stack.eventBus)}"},"/*"`);
+    }
+  });
+
   it('gives every rule target a retry policy and a dead-letter queue that accepts only that rule', () => {
     for (const template of allTemplates(synth)) {
       const rules = template.findResources('AWS::Events::Rule');
@@ -452,9 +471,10 @@ describe('the sample journeys', () => {
     expect(matchesPattern(recordPattern(), erasure)).toBe(false);
     expect(matchesPattern(sesFeedbackPattern('waymark'), bounce('waymark'))).toBe(true);
     expect(matchesPattern(sesFeedbackPattern('waymark'), bounce('someone-else'))).toBe(false);
+    // Configuration sets are unique per account and region: the stage's own, not settings.json's.
     core.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: 'default',
-      EventPattern: Match.exact(sesFeedbackPattern('waymark')),
+      EventPattern: Match.exact(sesFeedbackPattern(`waymark-${synth.config.stage}`)),
       Targets: [Match.objectLike({ Arn: getAtt(synth.stack.functions.preferences, 'Arn') })],
     });
     core.hasResourceProperties('AWS::Events::Rule', {
@@ -534,6 +554,18 @@ describe('the sample journeys', () => {
       }
     }
     expect(checked).toBeGreaterThan(0);
+  });
+
+  it('charts on the dashboard only metrics the functions publish, with the dimensions they publish', () => {
+    const dashboards = Template.fromStack(synth.stack).findResources('AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboards);
+    const charted = [...body.matchAll(/MetricName=\\+"(\w+)\\+"/g)].map((match) => match[1]);
+    expect(charted.length).toBeGreaterThan(0);
+    const handlers = FUNCTION_NAMES.map((name) =>
+      readFileSync(join('functions', name, 'handler.ts'), 'utf8'),
+    ).join('\n');
+    const published = new Set([...handlers.matchAll(/addMetric\(\s*'(\w+)'/g)].map((match) => match[1]));
+    for (const metric of charted) expect(published).toContain(metric);
   });
 
   it('passes cdk-nag AwsSolutions, every acknowledgement with its reason', () => {
@@ -756,6 +788,49 @@ describe('real bundles', () => {
       expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(300 * 1024);
     }
   });
+
+  it(
+    'start with exactly the environment the template gives them (no secret for those that must not read it)',
+    () => {
+      const sdk = join(synth.assembly.directory, 'node_modules');
+      if (!existsSync(sdk)) symlinkSync(join(PROJECT_ROOT, 'node_modules'), sdk, 'dir');
+      const core = Template.fromStack(synth.stack).toJSON();
+      // Events these functions refuse before any AWS call: enough to prove the runtime starts.
+      for (const name of ['record', 'resume', 'goals', 'preferences'] as const) {
+        const dir = assetDir(name);
+        const variables: Record<string, unknown> =
+          core.Resources[logicalId(synth.stack.functions[name])].Properties.Environment.Variables;
+        const environment = Object.fromEntries(
+          Object.entries(variables).map(([key, value]) => [
+            key,
+            typeof value === 'string' ? value : 'from-the-template',
+          ]),
+        );
+        expect(environment).not.toHaveProperty(ENVIRONMENT.unsubscribeSecretArn);
+        const script = `
+        const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
+        const result = await handler({ 'detail-type': 'nothing' }, { functionName: '${name}', awsRequestId: 'test', getRemainingTimeInMillis: () => 5000 });
+        process.stdout.write('RESULT' + JSON.stringify(result));
+      `;
+        const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+          cwd: PROJECT_ROOT,
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            LAMBDA_TASK_ROOT: dir,
+            AWS_REGION: 'us-east-1',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            ...environment,
+          },
+        });
+        expect(run.stderr, name).not.toMatch(/not set|Error/);
+        expect(run.stdout.slice(run.stdout.indexOf('RESULT') + 6), name).toMatch(
+          /"status":"(rejected|ignored)"|"kind":"ignored"/,
+        );
+      }
+    },
+    SYNTH_TIMEOUT,
+  );
 
   it(
     'load on Node and answer from the bundled journeys (the unsubscribe page)',

@@ -222,7 +222,12 @@ describe('local engine: the sample journeys', () => {
       new GetExecutionHistoryCommand({ executionArn: first.executionArn }),
     );
     expect(history.events?.map((event) => event.type)).toEqual(
-      expect.arrayContaining(['ExecutionStarted', 'WaitStateEntered', 'TaskStateEntered', 'ExecutionSucceeded']),
+      expect.arrayContaining([
+        'ExecutionStarted',
+        'WaitStateEntered',
+        'TaskStateEntered',
+        'ExecutionSucceeded',
+      ]),
     );
     await expect(
       engine.sfn.send(new SendTaskFailureCommand({ taskToken: 'no-such-token', error: 'X' })),

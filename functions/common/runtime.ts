@@ -23,8 +23,13 @@ export function requiredEnv(name: string): string {
 
 let runtime: Runtime | Promise<Runtime> | undefined;
 
-export function runtimeFromEnvironment(): Promise<Runtime> {
-  runtime ??= buildRuntime();
+export interface RuntimeNeeds {
+  /** Only deliver and unsubscribe sign or check links: the others neither read nor may read the secret. */
+  unsubscribeSecret?: boolean;
+}
+
+export function runtimeFromEnvironment(needs: RuntimeNeeds = {}): Promise<Runtime> {
+  runtime ??= buildRuntime(needs);
   return Promise.resolve(runtime);
 }
 
@@ -56,7 +61,7 @@ function stageOverrides(): StageOverrides {
   return overrides;
 }
 
-async function buildRuntime(): Promise<Runtime> {
+async function buildRuntime(needs: RuntimeNeeds): Promise<Runtime> {
   const dir =
     process.env[ENVIRONMENT.projectDir] ?? join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'journeys');
   const project = loadDeployedProject(dir);
@@ -66,7 +71,7 @@ async function buildRuntime(): Promise<Runtime> {
     channels: createAwsChannelGateway(clients),
     workflows: createSfnWorkflowControl(clients.sfn),
     project: { ...project, settings: applyStageOverrides(project.settings, stageOverrides()) },
-    unsubscribeSecret: await unsubscribeSecret(),
+    unsubscribeSecret: needs.unsubscribeSecret === true ? await unsubscribeSecret() : undefined,
     now,
   };
 }

@@ -15,7 +15,7 @@ export const handler = middy<unknown, DeliveryOutcome>()
   .handler(async (event) => {
     const task = parseTask(deliverTaskSchema, event);
     logger.appendKeys({ journeyId: task.journeyId, stepId: task.stepId, customerId: task.customerId });
-    const outcome = await deliver(task, await runtimeFromEnvironment());
+    const outcome = await deliver(task, await runtimeFromEnvironment({ unsubscribeSecret: true }));
     metrics.addDimensions({
       journey: task.journeyId,
       step: task.stepId,

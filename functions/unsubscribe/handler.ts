@@ -24,7 +24,7 @@ export const handler = middy<LambdaFunctionURLEvent, APIGatewayProxyStructuredRe
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const runtime = await runtimeFromEnvironment();
+    const runtime = await runtimeFromEnvironment({ unsubscribeSecret: true });
     const token = event.queryStringParameters?.token ?? '';
     const context = { sender: senderName(runtime.project.settings.senders.email.from) };
     const method = event.requestContext.http.method;

@@ -187,7 +187,8 @@ function resolveStage(
     sesIdentity: input.sesIdentity,
     sender,
     senderAddress,
-    configurationSet: input.configurationSet ?? settings.senders.email.configurationSet ?? `waymark-${stage}`,
+    // Configuration sets are unique per account and region: each stage has its own, whatever settings.json says.
+    configurationSet: input.configurationSet ?? `waymark-${stage}`,
     smsOriginationNumber: input.smsOriginationNumber ?? settings.senders.sms.originationNumber,
     unsubscribe:
       unsubscribeBaseUrl === FUNCTION_URL

@@ -42,16 +42,20 @@ export const FUNCTION_ENVIRONMENT = ENVIRONMENT;
 
 /**
  * A function's timeout must be shorter than the Task that calls it, or a message could go out after
- * the task gave up (shared/journey/policies.ts); Express tasks are the shortest.
+ * the task gave up (shared/journey/policies.ts). Express tasks are the shortest, so they set it only
+ * when an Express journey is deployed.
  */
-const TASK_FUNCTION_TIMEOUT = Duration.seconds(
-  Math.min(STANDARD_POLICIES.taskTimeoutSeconds, EXPRESS_POLICIES.taskTimeoutSeconds) - 2,
-);
+function taskFunctionTimeout(project: CompiledProject): Duration {
+  const express = project.journeys.some((journey) => journey.deploy && journey.workflowType === 'EXPRESS');
+  const taskSeconds = express ? EXPRESS_POLICIES.taskTimeoutSeconds : STANDARD_POLICIES.taskTimeoutSeconds;
+  return Duration.seconds(taskSeconds - 2);
+}
 
 interface FunctionSpec {
   readonly description: string;
   readonly invocation: Invocation;
-  readonly timeout: Duration;
+  /** 'task': as long as the Task that calls it allows (see taskFunctionTimeout). */
+  readonly timeout: Duration | 'task';
   /** The DynamoDB calls its code makes (checked against the bundle by test/infra.test.ts). */
   readonly tableActions: readonly string[];
 }
@@ -61,7 +65,7 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     description:
       'Journey steps that send nothing: entry, branches, schedules, profile updates, waits, the end',
     invocation: 'synchronous',
-    timeout: TASK_FUNCTION_TIMEOUT,
+    timeout: 'task',
     tableActions: [
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -73,7 +77,7 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   deliver: {
     description: 'Send steps: consent, quiet hours, caps, then SES or SNS',
     invocation: 'synchronous',
-    timeout: TASK_FUNCTION_TIMEOUT,
+    timeout: 'task',
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   },
   record: {
@@ -225,7 +229,7 @@ export class CoreStack extends Stack {
         projectRoot: props.projectRoot,
         journeysDir: project.dir,
         invocation: spec.invocation,
-        timeout: spec.timeout,
+        timeout: spec.timeout === 'task' ? taskFunctionTimeout(project) : spec.timeout,
         alarmTopic: this.alarmTopic,
         environment: { [FUNCTION_ENVIRONMENT.table]: this.table.tableName },
         ...(props.functionCode === undefined ? {} : { code: props.functionCode(name) }),
@@ -262,6 +266,18 @@ export class CoreStack extends Stack {
       unsubscribe: runtimeFunction('unsubscribe'),
     };
     const { steps, deliver, resume, goals, preferences, unsubscribe } = this.functions;
+
+    // The journeys' exit and resume rules invoke these: one statement for every rule on the bus.
+    for (const fn of [goals, resume]) {
+      fn.addPermission('InvokeFromJourneyRules', {
+        principal: new iam.ServicePrincipal('events.amazonaws.com'),
+        sourceArn: Stack.of(this).formatArn({
+          service: 'events',
+          resource: 'rule',
+          resourceName: `${this.eventBus.eventBusName}/*`,
+        }),
+      });
+    }
 
     this.unsubscribeUrl = unsubscribe.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     for (const fn of [deliver, unsubscribe]) {

@@ -22,7 +22,7 @@ import { type RenderedMessage, renderMessage, type TemplateContext } from '../re
 import { type CustomerRecord, readCustomer, writeLedger } from '../store/customers.ts';
 import { appendHistory, readHistoryEntry } from '../store/history.ts';
 import { ThrottledError } from './errors.ts';
-import type { Runtime } from './runtime.ts';
+import { requireUnsubscribeSecret, type Runtime } from './runtime.ts';
 
 type NotSent = Extract<DeliveryOutcome, { status: 'capped' | 'opted-out' | 'no-address' | 'failed' }>;
 
@@ -322,7 +322,7 @@ function optionalTag(name: string, value: string | undefined): Record<string, st
 function unsubscribeLink(runtime: Runtime, task: DeliverTask, channel: Channel, now: Date): string {
   const token = signUnsubscribeToken(
     { customerId: task.customerId, channel, journeyId: task.journeyId },
-    runtime.unsubscribeSecret,
+    requireUnsubscribeSecret(runtime),
     now,
   );
   return unsubscribeUrl(runtime.project.settings.unsubscribe.baseUrl, token);

@@ -16,7 +16,7 @@ import { readCustomer, type SuppressionRecord, writeProfile } from '../store/cus
 import { writeAddressSuppression } from '../store/suppressions.ts';
 import { activeExecutionIds, deleteCustomerPartition, type ErasedCounts } from '../store/erasure.ts';
 import { appendHistory } from '../store/history.ts';
-import type { Runtime, WorkflowControl } from './runtime.ts';
+import { requireUnsubscribeSecret, type Runtime, type WorkflowControl } from './runtime.ts';
 
 /** Optimistic profile writes retry this often before giving up (the caller's retry then takes over). */
 const MAX_PROFILE_ATTEMPTS = 20;
@@ -35,7 +35,7 @@ export type UnsubscribeOutcome =
 
 /** Checks a link without acting on it: what the confirmation page shows before anything changes. */
 export function checkUnsubscribeLink(runtime: Runtime, token: string): TokenCheck {
-  return verifyUnsubscribeToken(token, runtime.unsubscribeSecret, runtime.now());
+  return verifyUnsubscribeToken(token, requireUnsubscribeSecret(runtime), runtime.now());
 }
 
 export async function unsubscribe(runtime: Runtime, token: string): Promise<UnsubscribeOutcome> {

@@ -30,7 +30,18 @@ export interface Runtime {
   channels: ChannelGateway;
   workflows: WorkflowControl;
   project: RuntimeProject;
-  /** Signs unsubscribe links; from a secret store, never from the repository. */
-  unsubscribeSecret: string;
+  /**
+   * Signs and checks unsubscribe links; from a secret store, never from the repository. Only the
+   * functions that sign or check links (deliver, unsubscribe) are given it.
+   */
+  unsubscribeSecret: string | undefined;
   now: () => Date;
+}
+
+/** The unsubscribe secret, for the functions that must have it. */
+export function requireUnsubscribeSecret(runtime: Runtime): string {
+  if (runtime.unsubscribeSecret === undefined) {
+    throw new Error('This function was not given the unsubscribe secret; only deliver and unsubscribe are.');
+  }
+  return runtime.unsubscribeSecret;
 }

@@ -37,6 +37,8 @@ export function createSfnWorkflowControl(sfn: SFNClient): WorkflowControl {
       }
     },
     async stopExecution(executionId, cause) {
+      // Express executions cannot be stopped; they end on their own within five minutes.
+      if (executionId.includes(':express:')) return false;
       try {
         await sfn.send(new StopExecutionCommand({ executionArn: executionId, cause }));
         return true;

@@ -144,6 +144,7 @@ export function recordingWorkflows(): RecordedWorkflows {
 }
 
 export interface TestRuntime extends Runtime {
+  unsubscribeSecret: string;
   clock: { now: Date };
   workflows: RecordedWorkflows;
 }

@@ -16,8 +16,15 @@ import { Construct } from 'constructs';
 import type { EventPattern } from '../../../shared/events/pattern.ts';
 
 export type RouteTarget =
-  /** Invoked asynchronously with the event. */
-  | { readonly kind: 'function'; readonly function: lambda.IFunction }
+  /**
+   * Invoked asynchronously with the event. `invokePermission: 'bus'`: the function already lets
+   * every rule of the bus invoke it (one statement, however many journeys), so none is added here.
+   */
+  | {
+      readonly kind: 'function';
+      readonly function: lambda.IFunction;
+      readonly invokePermission?: 'rule' | 'bus';
+    }
   /** Started with the whole event as its input. */
   | { readonly kind: 'stateMachine'; readonly stateMachine: sfn.IStateMachine };
 
@@ -71,7 +78,7 @@ export class EventRoute extends Construct {
         },
       ],
     });
-    if (target.kind === 'function') {
+    if (target.kind === 'function' && target.invokePermission !== 'bus') {
       target.function.addPermission('InvokePermission', {
         principal: new iam.ServicePrincipal('events.amazonaws.com'),
         sourceArn: this.rule.attrArn,

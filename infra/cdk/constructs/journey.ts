@@ -124,10 +124,11 @@ export class Journey extends Construct {
       switch (rule.role) {
         case 'trigger':
           return { kind: 'stateMachine', stateMachine: this.stateMachine };
+        // A statement per journey rule would outgrow a function policy's 20 KB at about 40 journeys.
         case 'exit':
-          return { kind: 'function', function: props.functions.goals };
+          return { kind: 'function', function: props.functions.goals, invokePermission: 'bus' };
         case 'resume':
-          return { kind: 'function', function: props.functions.resume };
+          return { kind: 'function', function: props.functions.resume, invokePermission: 'bus' };
       }
     };
     const routes = new Map<RuleRole, EventRoute>();

@@ -24,8 +24,8 @@ const NAMESPACE = 'Waymark';
 const SCHEMA = {
   /** deliver: `Deliveries` per journey, step, channel and outcome. */
   deliveries: `{${NAMESPACE},channel,journey,outcome,service,step}`,
-  /** steps: `Entries` and `Finished` per journey and outcome. */
-  journeyOutcomes: `{${NAMESPACE},journey,outcome,service}`,
+  /** steps: `StepTasks` per journey, task and outcome (entries: task "enter", outcome "entered"). */
+  steps: `{${NAMESPACE},journey,outcome,service,task}`,
   /** goals: `Exited` and `Converted` per journey. */
   journeys: `{${NAMESPACE},journey,service}`,
 } as const;
@@ -132,7 +132,7 @@ export class Monitoring extends Construct {
         ),
         [
           graph('Customers entering journeys', [
-            perJourney(`${SCHEMA.journeyOutcomes} MetricName="Entries" outcome="entered"`),
+            perJourney(`${SCHEMA.steps} MetricName="StepTasks" task="enter" outcome="entered"`),
           ]),
           graph(
             'Messages sent by channel',
