@@ -758,6 +758,39 @@ describe('what stops synth', () => {
   });
 });
 
+/**
+ * Calls a bundled handler once in a fresh Node process, as the Lambda runtime would: the bundle's
+ * folder as LAMBDA_TASK_ROOT, the given environment, and the project's AWS SDK standing in for the
+ * runtime's (the bundles leave it out).
+ */
+function invokeBundle(
+  synth: Synthesized,
+  dir: string,
+  environment: Record<string, string>,
+  event: unknown,
+): { stdout: string; stderr: string; result: string } {
+  const sdk = join(synth.assembly.directory, 'node_modules');
+  if (!existsSync(sdk)) symlinkSync(join(PROJECT_ROOT, 'node_modules'), sdk, 'dir');
+  const script = `
+    const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
+    const result = await handler(${JSON.stringify(event)}, { functionName: 'test', awsRequestId: 'test', getRemainingTimeInMillis: () => 5000 });
+    process.stdout.write('RESULT' + JSON.stringify(result));
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    env: {
+      PATH: process.env.PATH,
+      LAMBDA_TASK_ROOT: dir,
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...environment,
+    },
+  });
+  const marker = run.stdout.lastIndexOf('RESULT');
+  return { stdout: run.stdout, stderr: run.stderr, result: marker < 0 ? '' : run.stdout.slice(marker + 6) };
+}
+
 describe('real bundles', () => {
   let synth: Synthesized;
   beforeAll(() => {
@@ -792,12 +825,9 @@ describe('real bundles', () => {
   it(
     'start with exactly the environment the template gives them (no secret for those that must not read it)',
     () => {
-      const sdk = join(synth.assembly.directory, 'node_modules');
-      if (!existsSync(sdk)) symlinkSync(join(PROJECT_ROOT, 'node_modules'), sdk, 'dir');
       const core = Template.fromStack(synth.stack).toJSON();
       // Events these functions refuse before any AWS call: enough to prove the runtime starts.
       for (const name of ['record', 'resume', 'goals', 'preferences'] as const) {
-        const dir = assetDir(name);
         const variables: Record<string, unknown> =
           core.Resources[logicalId(synth.stack.functions[name])].Properties.Environment.Variables;
         const environment = Object.fromEntries(
@@ -807,26 +837,9 @@ describe('real bundles', () => {
           ]),
         );
         expect(environment).not.toHaveProperty(ENVIRONMENT.unsubscribeSecretArn);
-        const script = `
-        const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
-        const result = await handler({ 'detail-type': 'nothing' }, { functionName: '${name}', awsRequestId: 'test', getRemainingTimeInMillis: () => 5000 });
-        process.stdout.write('RESULT' + JSON.stringify(result));
-      `;
-        const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-          cwd: PROJECT_ROOT,
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            LAMBDA_TASK_ROOT: dir,
-            AWS_REGION: 'us-east-1',
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-            ...environment,
-          },
-        });
+        const run = invokeBundle(synth, assetDir(name), environment, { 'detail-type': 'nothing' });
         expect(run.stderr, name).not.toMatch(/not set|Error/);
-        expect(run.stdout.slice(run.stdout.indexOf('RESULT') + 6), name).toMatch(
-          /"status":"(rejected|ignored)"|"kind":"ignored"/,
-        );
+        expect(run.result, name).toMatch(/"status":"(rejected|ignored)"|"kind":"ignored"/);
       }
     },
     SYNTH_TIMEOUT,
@@ -835,33 +848,23 @@ describe('real bundles', () => {
   it(
     'load on Node and answer from the bundled journeys (the unsubscribe page)',
     () => {
-      const dir = assetDir('unsubscribe');
-      // The Lambda runtime provides the AWS SDK the bundles leave out; here the project's stands in.
-      const sdk = join(synth.assembly.directory, 'node_modules');
-      if (!existsSync(sdk)) symlinkSync(join(PROJECT_ROOT, 'node_modules'), sdk, 'dir');
-      const script = `
-      const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
-      const response = await handler(
-        { requestContext: { http: { method: 'GET' } }, queryStringParameters: { token: 'not-a-token' }, headers: {} },
-        { functionName: 'unsubscribe', awsRequestId: 'test', getRemainingTimeInMillis: () => 5000 },
-      );
-      process.stdout.write(JSON.stringify({ status: response.statusCode, body: response.body }));
-    `;
-      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: PROJECT_ROOT,
-        encoding: 'utf8',
-        env: {
-          PATH: process.env.PATH,
-          LAMBDA_TASK_ROOT: dir,
-          AWS_REGION: 'us-east-1',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      const run = invokeBundle(
+        synth,
+        assetDir('unsubscribe'),
+        {
           POWERTOOLS_DEV: 'false',
           [ENVIRONMENT.table]: 'unused',
           [ENVIRONMENT.unsubscribeSecret]: 'test-secret',
         },
-      });
+        {
+          requestContext: { http: { method: 'GET' } },
+          queryStringParameters: { token: 'not-a-token' },
+          headers: {},
+        },
+      );
       expect(run.stderr).not.toMatch(/Error/);
-      const result = JSON.parse(run.stdout.slice(run.stdout.lastIndexOf('{"status"')));
+      const response = JSON.parse(run.result);
+      const result = { status: response.statusCode, body: response.body };
       expect(result.status).toBeGreaterThanOrEqual(200);
       expect(result.body).toContain('This link does not work');
     },

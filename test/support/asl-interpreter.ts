@@ -13,7 +13,7 @@ import { LAMBDA_INVOKE, PLACEHOLDERS, type PlaceholderName } from '../../shared/
 import { definitionText } from '../../shared/journey/compile.ts';
 
 // The interpreter declares Node >= 22 and uses Promise.withResolvers from its first Task on.
-installPromiseWithResolvers();
+import '../../infra/local/polyfill.ts';
 
 type InterpreterDefinition = ConstructorParameters<typeof StateMachine>[0];
 export type JsonValue = Parameters<StateMachine['run']>[0];
@@ -162,23 +162,6 @@ export class LocalStateMachine {
     const entered = events.flatMap((event) => (event.type === 'StateEntered' ? [event.state.name] : []));
     return { status, output, error, entered, calls, events };
   }
-}
-
-function installPromiseWithResolvers(): void {
-  if ('withResolvers' in Promise) return;
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    value: function withResolvers<T>() {
-      let resolve: (value: T | PromiseLike<T>) => void = () => {};
-      let reject: (reason?: unknown) => void = () => {};
-      const promise = new Promise<T>((onResolve, onReject) => {
-        resolve = onResolve;
-        reject = onReject;
-      });
-      return { promise, resolve, reject };
-    },
-  });
 }
 
 export { isRecord };
