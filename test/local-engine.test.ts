@@ -16,6 +16,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putEventCommand } from '../infra/cli/put-event.ts';
 import { simulateCommand } from '../infra/cli/simulate.ts';
 import { demoSummary, playDemo } from '../infra/local/demo.ts';
 import { eventCatalog } from '../shared/events/catalog.ts';
@@ -186,6 +187,30 @@ describe('local engine: the sample journeys', () => {
       (message) => message.stepId === 'nudge',
     );
     expect(nudge?.channel).toBe('sms');
+  });
+
+  it('waymark put-event sends a file of events through the SDK and the journey starts', async () => {
+    let out = '';
+    const code = await putEventCommand(
+      [
+        '--file',
+        'test/events/support.call.completed.json',
+        '--endpoint',
+        engine.endpoint,
+        '--customer',
+        'e2e-cli',
+      ],
+      {
+        out: (text) => (out += text),
+        err: () => undefined,
+      },
+    );
+    expect(code).toBe(0);
+    expect(out).toContain('1 accepted, 0 failed');
+    await engine.advance('1m');
+    expect(await engine.timeline('e2e-cli')).toContainEqual(
+      expect.objectContaining({ kind: 'journey', journeyId: 'support-call-followup', action: 'entered' }),
+    );
   });
 
   it('StartExecution with the same name and input is idempotent; history and failures answer as Step Functions', async () => {
