@@ -399,6 +399,15 @@ describe('deliver: bad input and failures', () => {
     expect(await skippedEntries(runtime, 'c-nobody')).toHaveLength(1);
   });
 
+  it('a Lambda retry of a step that sent nothing records its reason once', async () => {
+    const runtime = await createTestRuntime(services);
+    const task = deliverTask('c-retried-skip', { enteredAt: '2026-11-18T15:00:00.000Z' });
+    await deliver(task, runtime);
+    runtime.clock.now = new Date(runtime.clock.now.getTime() + 2000);
+    await deliver(task, runtime);
+    expect(await skippedEntries(runtime, 'c-retried-skip')).toHaveLength(1);
+  });
+
   it('records failed, naming the problem, for a damaged stored profile', async () => {
     const runtime = await createTestRuntime(services);
     await runtime.store.db.send(

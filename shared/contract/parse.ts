@@ -29,6 +29,7 @@ const executionRef = {
   journeyVersion: z.number().int(),
   executionId: z.string().min(1),
   customerId: customerIdSchema,
+  enteredAt: z.string().optional(),
 };
 
 const valuesSchema = z.record(z.string(), z.unknown());

@@ -43,6 +43,11 @@ export interface ExecutionRef {
   /** `$$.Execution.Id`: the execution ARN on AWS, an id locally. */
   executionId: string;
   customerId: string;
+  /**
+   * `$$.State.EnteredTime`: the same on every retry of one visit to the state, so history entries
+   * written under it are written once however often Lambda retries.
+   */
+  enteredAt?: string;
 }
 
 /** The EventBridge event that started the execution, as delivered by the rule. */

@@ -168,6 +168,8 @@ function executionRef(journey: Journey): { [key: string]: AslJson } {
     journeyVersion: journey.version,
     'executionId.$': '$$.Execution.Id',
     'customerId.$': STATE_PATHS.customerId,
+    // The same on every retry of one visit to the state: what the functions write is keyed by it.
+    'enteredAt.$': '$$.State.EnteredTime',
   };
 }
 

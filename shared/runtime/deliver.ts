@@ -421,7 +421,7 @@ async function recordSkip(
 ): Promise<void> {
   const entry: HistoryEntryOf<'skipped'> = {
     kind: 'skipped',
-    time: now.toISOString(),
+    time: task.enteredAt ?? now.toISOString(),
     journeyId: task.journeyId,
     executionId: task.executionId,
     stepId: task.stepId,

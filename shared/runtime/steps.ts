@@ -293,11 +293,12 @@ function describeError(error: unknown): string {
 
 async function journeyEntry(
   runtime: Runtime,
-  task: { customerId: string; journeyId: string; executionId: string },
+  task: { customerId: string; journeyId: string; executionId: string; enteredAt?: string },
   action: HistoryEntryOf<'journey'>['action'],
   extra: { stepId?: string; reason?: string },
 ): Promise<void> {
-  const time = runtime.now().toISOString();
+  // Under the state's entry time, a Lambda retry writes the same entry again rather than a second one.
+  const time = task.enteredAt ?? runtime.now().toISOString();
   const entry: HistoryEntryOf<'journey'> = {
     kind: 'journey',
     time,
