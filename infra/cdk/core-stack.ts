@@ -189,11 +189,14 @@ export class CoreStack extends Stack {
       masterKey: this.key,
       enforceSSL: true,
     });
-    // CloudWatch alarms publish to the encrypted topic with the key.
-    this.key.grant(
-      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:Decrypt',
-      'kms:GenerateDataKey',
+    // CloudWatch alarms publish to the encrypted topic with the key: this account's alarms only.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
     );
     if (config.alarmEmail !== undefined) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
