@@ -6,6 +6,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DescribeExecutionCommand,
@@ -377,6 +378,47 @@ describe('local engine: bad requests', () => {
 
     const health = await fetch(`${engine.endpoint}/_local/health`);
     expect(health.status).toBe(200);
+  });
+
+  it('answers bad requests to Step Functions, SNS and DynamoDB with the errors their SDKs name', async () => {
+    const sfn = await fetch(engine.endpoint, {
+      method: 'POST',
+      headers: {
+        ...signed('states', 'AWSStepFunctions.StartExecution'),
+        'content-type': 'application/x-amz-json-1.0',
+      },
+      body: '{not json',
+    });
+    expect(await sfn.json()).toMatchObject({ __type: 'SerializationException' });
+    await expect(
+      engine.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:nope',
+          input: '{}',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'StateMachineDoesNotExist' });
+
+    const sns = await fetch(engine.endpoint, {
+      method: 'POST',
+      headers: { ...signed('sns', ''), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=Teleport&Version=2010-03-31',
+    });
+    expect(sns.status).toBe(400);
+    expect(await sns.text()).toContain('<Code>InvalidParameter</Code>');
+
+    const dynamo = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: engine.endpoint,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
+    await expect(
+      dynamo.send(new GetItemCommand({ TableName: 'no-such-table', Key: { pk: { S: 'a' } } })),
+    ).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+
+    expect((await fetch(`${engine.endpoint}/_local/health`)).status).toBe(200);
   });
 
   it('an event whose detail breaks the catalog is recorded with its problems and starts no journey', async () => {
