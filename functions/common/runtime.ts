@@ -29,7 +29,14 @@ export interface RuntimeNeeds {
 }
 
 export function runtimeFromEnvironment(needs: RuntimeNeeds = {}): Promise<Runtime> {
-  runtime ??= buildRuntime(needs);
+  if (runtime === undefined) {
+    const building = buildRuntime(needs);
+    runtime = building;
+    // A failed start (the secret briefly unreachable) must not stay cached for the container's life.
+    building.catch(() => {
+      if (runtime === building) runtime = undefined;
+    });
+  }
   return Promise.resolve(runtime);
 }
 
