@@ -1,13 +1,14 @@
 /**
  * Deliveries per second against local DynamoDB (dynalite) and SES, and
- * DynamoDB requests per delivered message: `npm run bench`.
+ * DynamoDB requests per delivered message, by command: `npm run bench`.
  * The floor is 1 conditional write (caps and idempotency) + 1 history write;
  * the profile read that decides consent, address and caps comes on top.
  */
 import { afterAll, bench, describe } from 'vitest';
+import type { DeliverTask } from '../shared/contract/tasks.ts';
 import { deliver } from '../shared/runtime/deliver.ts';
 import { ANA, deliverTask, seedCustomer } from '../test/support/runtime-fixtures.ts';
-import { createTestRuntime, startLocalServices } from '../test/support/runtime-services.ts';
+import { createTestRuntime, startLocalServices, type TestRuntime } from '../test/support/runtime-services.ts';
 
 const CUSTOMERS = 500;
 const services = await startLocalServices();
@@ -25,25 +26,54 @@ function nextTask() {
   return deliverTask(`bench-${sequence % CUSTOMERS}`, { stepId: `step-${sequence}` });
 }
 
-async function requestsPerMessage(count: number): Promise<number> {
-  const before = services.dynamoRequests.count;
-  for (let index = 0; index < count; index += 1) await deliver(nextTask(), runtime);
-  return (services.dynamoRequests.count - before) / count;
+/** Delivers and insists the message went out: a bench that timed skips would measure the wrong thing. */
+async function deliverSent(task: DeliverTask, on: TestRuntime = runtime): Promise<void> {
+  const outcome = await deliver(task, on);
+  if (outcome.status !== 'sent') {
+    throw new Error(`expected ${task.customerId}/${task.stepId} sent, got ${JSON.stringify(outcome)}`);
+  }
 }
 
-const sentPerMessage = await requestsPerMessage(200);
+/** The DynamoDB requests `act` makes, by command, from the SDK's own command names. */
+async function requestsDuring(act: () => Promise<void>): Promise<Map<string, number>> {
+  const before = new Map(services.dynamoRequests.byCommand);
+  await act();
+  const during = new Map<string, number>();
+  for (const [command, count] of services.dynamoRequests.byCommand) {
+    const added = count - (before.get(command) ?? 0);
+    if (added > 0) during.set(command, added);
+  }
+  return during;
+}
+
+function breakdown(requests: Map<string, number>, messages: number): string {
+  const total = [...requests.values()].reduce((sum, count) => sum + count, 0);
+  const parts = [...requests]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([command, count]) => `${(count / messages).toFixed(2)} ${command.replace(/Command$/, '')}`);
+  return `${(total / messages).toFixed(2)} (${parts.join(', ')})`;
+}
+
+const MEASURED = 200;
+let delivered = 0;
+const sentRequests = await requestsDuring(async () => {
+  for (let index = 0; index < MEASURED; index += 1) {
+    await deliverSent(nextTask());
+    delivered += 1;
+  }
+});
 const cappedRuntime = await createTestRuntime(services, {
   settings: { caps: [{ id: 'marketing-daily', channels: 'any', limit: 1, window: 'calendarDay' }] },
 });
 await seedCustomer(cappedRuntime, 'bench-capped', { ...ANA, email: 'bench-capped@example.com' });
-await deliver(deliverTask('bench-capped', { stepId: 'first' }), cappedRuntime);
-const beforeCapped = services.dynamoRequests.count;
-await deliver(deliverTask('bench-capped', { stepId: 'second' }), cappedRuntime);
-const cappedRequests = services.dynamoRequests.count - beforeCapped;
+await deliverSent(deliverTask('bench-capped', { stepId: 'first' }), cappedRuntime);
+const cappedRequests = await requestsDuring(async () => {
+  const outcome = await deliver(deliverTask('bench-capped', { stepId: 'second' }), cappedRuntime);
+  if (outcome.status !== 'capped') throw new Error(`expected capped, got ${JSON.stringify(outcome)}`);
+});
 console.log(
-  `DynamoDB requests per delivered email: ${sentPerMessage.toFixed(2)} ` +
-    `(1 GetItem profile+ledger, 1 conditional UpdateItem caps+idempotency, 1 PutItem history); ` +
-    `per capped message: ${cappedRequests} (read + history, no write to the ledger)`,
+  `DynamoDB requests per delivered email, over ${delivered} sent: ${breakdown(sentRequests, delivered)}; ` +
+    `per capped message: ${breakdown(cappedRequests, 1)}`,
 );
 
 afterAll(async () => {
@@ -52,18 +82,18 @@ afterAll(async () => {
 
 describe('deliver (dynalite + aws-ses-v2-local over loopback)', () => {
   bench('one email at a time', async () => {
-    await deliver(nextTask(), runtime);
+    await deliverSent(nextTask());
   });
 
   bench('16 emails in flight (ops/s x 16 = deliveries/s)', async () => {
-    await Promise.all(Array.from({ length: 16 }, () => deliver(nextTask(), runtime)));
+    await Promise.all(Array.from({ length: 16 }, () => deliverSent(nextTask())));
   });
 
   bench('16 emails in flight to ONE customer (ledger contention)', async () => {
     await Promise.all(
       Array.from({ length: 16 }, () => {
         sequence += 1;
-        return deliver(deliverTask('bench-0', { stepId: `hot-${sequence}` }), runtime);
+        return deliverSent(deliverTask('bench-0', { stepId: `hot-${sequence}` }));
       }),
     );
   });

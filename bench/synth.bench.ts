@@ -10,9 +10,11 @@ import { AssetStaging } from 'aws-cdk-lib';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { afterAll, bench, describe } from 'vitest';
 import { FUNCTION_NAMES } from '../infra/cdk/constructs/waymark-function.ts';
+import { loadProject } from '../shared/project/load.ts';
 import {
   generatedJourneys,
   removeTemporaryFolders,
+  SAMPLE_JOURNEYS,
   type SynthOptions,
   synthWaymark,
 } from '../test/support/infra.ts';
@@ -20,7 +22,10 @@ import {
 /** The issue's goal for each function's index.mjs. */
 const BUNDLE_GOAL_BYTES = 300 * 1024;
 
-const fiftyJourneys = generatedJourneys(50);
+const GENERATED_JOURNEYS = 50;
+const generated = generatedJourneys(GENERATED_JOURNEYS);
+const samples = `${loadProject(SAMPLE_JOURNEYS).journeys.length} sample journeys`;
+const bundling = `real esbuild bundling of the ${FUNCTION_NAMES.length} functions`;
 
 /** One synth; its output folder is removed at once, and the asset cache cleared so the next one bundles again. */
 function synthOnce(options: SynthOptions): void {
@@ -59,18 +64,18 @@ reportBundleSizes();
 afterAll(removeTemporaryFolders);
 
 describe('cdk synth', () => {
-  bench('4 sample journeys, real esbuild bundling of the 7 functions', () => synthOnce({ code: 'esbuild' }), {
+  bench(`${samples}, ${bundling}`, () => synthOnce({ code: 'esbuild' }), {
     iterations: 3,
     time: 0,
     warmupIterations: 0,
   });
-  bench('4 sample journeys, stub code', () => synthOnce({}), { iterations: 5, time: 0, warmupIterations: 1 });
+  bench(`${samples}, stub code`, () => synthOnce({}), { iterations: 5, time: 0, warmupIterations: 1 });
   bench(
-    '50 generated journeys, real esbuild bundling of the 7 functions',
-    () => synthOnce({ journeysDir: fiftyJourneys, code: 'esbuild' }),
+    `${GENERATED_JOURNEYS} generated journeys, ${bundling}`,
+    () => synthOnce({ journeysDir: generated, code: 'esbuild' }),
     { iterations: 2, time: 0, warmupIterations: 0 },
   );
-  bench('50 generated journeys, stub code', () => synthOnce({ journeysDir: fiftyJourneys }), {
+  bench(`${GENERATED_JOURNEYS} generated journeys, stub code`, () => synthOnce({ journeysDir: generated }), {
     iterations: 3,
     time: 0,
     warmupIterations: 0,

@@ -6,18 +6,12 @@ export function toJsonValue(value: unknown): JsonValue {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (Array.isArray(value)) return value.map(toJsonValue);
-  if (typeof value === 'object') {
-    const result: { [key: string]: JsonValue } = {};
-    for (const [key, entry] of Object.entries(value)) {
-      if (entry !== undefined) result[key] = toJsonValue(entry);
-    }
-    return result;
-  }
+  if (typeof value === 'object') return toJsonObject(value);
   return null;
 }
 
 /** The same, for values known to be objects (patterns, parameters). */
-export function toJsonObject(value: Record<string, unknown>): { [key: string]: JsonValue } {
+export function toJsonObject(value: object): { [key: string]: JsonValue } {
   const result: { [key: string]: JsonValue } = {};
   for (const [key, entry] of Object.entries(value)) {
     if (entry !== undefined) result[key] = toJsonValue(entry);

@@ -4,9 +4,6 @@
  * Each machine is built once (construction validates, about 100 ms) and run
  * many times; waits and retry intervals take 0 ms.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type DeliveryOutcome,
@@ -20,9 +17,8 @@ import {
   TASK_ERRORS,
 } from '../shared/contract/tasks.ts';
 import { compileJourney, STATE } from '../shared/journey/compile.ts';
-import { type Journey, journeySchema, type Settings } from '../shared/journey/schema.ts';
+import { type Journey, journeySchema } from '../shared/journey/schema.ts';
 import { splitHash, splitPathIndex } from '../shared/journey/split.ts';
-import { loadProject } from '../shared/project/load.ts';
 import {
   type ExecutionReport,
   FAKE_BINDINGS,
@@ -34,10 +30,7 @@ import {
   LocalStateMachine,
   type RunSettings,
 } from './support/asl-interpreter.ts';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const project = loadProject(join(ROOT, 'journeys'));
-const settings = requireSettings(project.settings);
+import { readEvent, sample, settings, withDetail } from './support/project.ts';
 
 const PAST = '2020-01-01T00:00:00.000Z';
 const CART_VALUES = {
@@ -67,30 +60,8 @@ function isStepsTaskKind(value: unknown): value is StepsTaskKind {
   return typeof value === 'string' && Object.keys(STEPS_TASK_KINDS).includes(value);
 }
 
-function requireSettings(value: Settings | undefined): Settings {
-  if (value === undefined) throw new Error('journeys/settings.json did not load');
-  return value;
-}
-
-function sample(id: string): Journey {
-  const found = project.journeys.find(({ journey }) => journey.id === id);
-  if (found === undefined) throw new Error(`No sample journey ${id}`);
-  return found.journey;
-}
-
 function machineFor(journey: Journey): LocalStateMachine {
   return new LocalStateMachine(compileJourney(journey, settings).definition);
-}
-
-function readEvent(name: string): JsonObject {
-  const parsed: unknown = JSON.parse(readFileSync(join(ROOT, 'test', 'events', `${name}.json`), 'utf8'));
-  if (!isJsonObject(parsed)) throw new Error(`test/events/${name}.json is not an object`);
-  return parsed;
-}
-
-function withDetail(event: JsonObject, changes: JsonObject): JsonObject {
-  const detail = isJsonObject(event.detail) ? event.detail : {};
-  return { ...event, detail: { ...detail, ...changes } };
 }
 
 /** An error as a function (or SendTaskFailure) raises it: the ASL matches on `name`. */
@@ -511,10 +482,10 @@ describe('chat-followup in the ASL interpreter', () => {
 });
 
 describe('social-engagement in the ASL interpreter', () => {
-  // Compiler bug: the wait-until step's schedule Task ("<id>.schedule") is never
-  // entered, because the step's incoming transitions name the Wait ("<id>"). The
-  // interpreter refuses the definition (unreachable state); on AWS the Wait's
-  // TimestampPath would find no resumeAt and fail the execution.
+  // Guards a fixed compiler bug: the wait-until step's schedule Task ("<id>.schedule")
+  // was never entered, because the step's incoming transitions named the Wait ("<id>").
+  // The interpreter refused the definition (unreachable state); on AWS the Wait's
+  // TimestampPath would have found no resumeAt and failed the execution.
   it('schedules the next-day wait, then sends the follow-up', async () => {
     const machine = machineFor(sample('social-engagement'));
     const { report, aws } = await execute(machine, readEvent('social.engagement'));

@@ -5,52 +5,39 @@
  */
 import { type SESv2Client } from '@aws-sdk/client-sesv2';
 import {
-  CreatePlatformEndpointCommand,
   GetEndpointAttributesCommand,
   ListPhoneNumbersOptedOutCommand,
   ListTopicsCommand,
   OptInPhoneNumberCommand,
   type SNSClient,
 } from '@aws-sdk/client-sns';
-import * as z from 'zod';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalSes, type LocalSes } from '../infra/local/ses.ts';
-import { startLocalSns, type LocalSns, type PublishedMessage } from '../infra/local/sns.ts';
-import { createAwsClients, type AwsClients } from '../shared/aws/clients.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PublishedMessage } from '../infra/local/sns.ts';
+import { createAwsClients } from '../shared/aws/clients.ts';
 import { createAwsChannelGateway } from '../shared/channels/aws-gateway.ts';
 import type { ChannelGateway, EmailMessage, PushMessage, SmsMessage } from '../shared/channels/gateway.ts';
 import { sendEmailWithSes } from '../shared/channels/ses.ts';
 import { sendSmsWithSns } from '../shared/channels/sns.ts';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+import {
+  createPushEndpoint,
+  expectVariant,
+  localServicesForFile,
+  type SentEmail,
+} from './support/runtime-services.ts';
 
 const FCM_APP = 'arn:aws:sns:us-east-1:000000000000:app/GCM/waymark-shop';
 const APNS_APP = 'arn:aws:sns:us-east-1:000000000000:app/APNS/waymark-shop';
 
-let ses: LocalSes;
-let sns: LocalSns;
-let clients: AwsClients;
+// One attempt per request: a failure the SDK would retry must show here, not be retried away.
+const services = localServicesForFile({ maxAttempts: 1 });
 let gateway: ChannelGateway;
 
-beforeAll(async () => {
-  [ses, sns] = await Promise.all([startLocalSes(), startLocalSns()]);
-  clients = createAwsClients({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    endpoints: { sesv2: ses.endpoint, sns: sns.endpoint },
-    maxAttempts: 1,
-  });
-  gateway = createAwsChannelGateway(clients);
-});
-
-afterAll(async () => {
-  clients.sesv2.destroy();
-  clients.sns.destroy();
-  await Promise.all([ses.close(), sns.close()]);
+beforeAll(() => {
+  gateway = createAwsChannelGateway(services.clients);
 });
 
 beforeEach(() => {
-  sns.clear();
+  services.sns.clear();
 });
 
 const META = { customerId: 'cust-1001', journeyId: 'cart-recovery', stepId: 'email-1' };
@@ -69,25 +56,8 @@ function email(overrides: Partial<EmailMessage> = {}): EmailMessage {
   };
 }
 
-/** The part of aws-ses-v2-local's `GET /store` a recipient would see. */
-const sesStoreSchema = z.object({
-  emails: z.array(
-    z.object({
-      messageId: z.string(),
-      subject: z.string(),
-      replyTo: z.array(z.string()),
-      body: z.object({ html: z.string().optional(), text: z.string().optional() }),
-      headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
-    }),
-  ),
-});
-
-async function storedEmail(
-  messageId: string,
-): Promise<z.infer<typeof sesStoreSchema>['emails'][number] | undefined> {
-  const response = await fetch(`${ses.endpoint}/store`);
-  const store = sesStoreSchema.parse(await response.json());
-  return store.emails.find((stored) => stored.messageId === messageId);
+async function storedEmail(messageId: string): Promise<SentEmail | undefined> {
+  return (await services.emails()).find((stored) => stored.messageId === messageId);
 }
 
 function sms(overrides: Partial<SmsMessage> = {}): SmsMessage {
@@ -98,14 +68,6 @@ function sms(overrides: Partial<SmsMessage> = {}): SmsMessage {
     category: 'marketing',
     ...overrides,
   };
-}
-
-async function createEndpoint(client: SNSClient, application: string, token: string): Promise<string> {
-  const created = await client.send(
-    new CreatePlatformEndpointCommand({ PlatformApplicationArn: application, Token: token }),
-  );
-  if (created.EndpointArn === undefined) throw new Error('CreatePlatformEndpoint returned no EndpointArn');
-  return created.EndpointArn;
 }
 
 function push(endpointArn: string, platform: PushMessage['platform']): PushMessage {
@@ -120,7 +82,7 @@ function push(endpointArn: string, platform: PushMessage['platform']): PushMessa
 }
 
 function onlyPublished(): PublishedMessage {
-  const published = sns.published();
+  const published = services.sns.published();
   expect(published).toHaveLength(1);
   const [message] = published;
   if (message === undefined) throw new Error('nothing published');
@@ -156,7 +118,7 @@ describe('email through SESv2', () => {
     const client = createAwsClients({
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      endpoints: { sesv2: ses.endpoint },
+      endpoints: { sesv2: services.sesEndpoint },
     }).sesv2;
     client.middlewareStack.add(
       (next) => (args) => {
@@ -222,13 +184,13 @@ describe('SMS through SNS', () => {
   it('reports an opted-out phone until OptInPhoneNumber clears it', async () => {
     // Prepare
     const phone = '+15555550142';
-    sns.optOut(phone);
+    services.sns.optOut(phone);
 
     // Act
     const optedOut = await gateway.isPhoneOptedOut(phone);
-    const listed = await clients.sns.send(new ListPhoneNumbersOptedOutCommand({}));
+    const listed = await services.clients.sns.send(new ListPhoneNumbersOptedOutCommand({}));
     const publishedWhileOptedOut = await gateway.sendSms(sms({ to: phone }));
-    await clients.sns.send(new OptInPhoneNumberCommand({ phoneNumber: phone }));
+    await services.clients.sns.send(new OptInPhoneNumberCommand({ phoneNumber: phone }));
     const afterOptIn = await gateway.isPhoneOptedOut(phone);
 
     // Assess
@@ -236,7 +198,7 @@ describe('SMS through SNS', () => {
     expect(listed.phoneNumbers).toContain(phone);
     // Like real SNS: the publish succeeds and nothing is delivered.
     expect(publishedWhileOptedOut.ok).toBe(true);
-    expect(sns.published()).toEqual([]);
+    expect(services.sns.published()).toEqual([]);
     expect(afterOptIn).toBe(false);
     expect(await gateway.isPhoneOptedOut('+15555550143')).toBe(false);
   });
@@ -245,7 +207,7 @@ describe('SMS through SNS', () => {
 describe('push through SNS', () => {
   it('sends FCM an HTTP v1 message with notification and data', async () => {
     // Prepare
-    const endpointArn = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-1');
+    const endpointArn = await createPushEndpoint(services.clients.sns, 'fcm-token-1', FCM_APP);
 
     // Act
     const result = await gateway.sendPush(push(endpointArn, 'fcm'));
@@ -269,7 +231,7 @@ describe('push through SNS', () => {
 
   it('sends APNs an alert with the data beside aps', async () => {
     // Prepare
-    const endpointArn = await createEndpoint(clients.sns, APNS_APP, 'apns-token-1');
+    const endpointArn = await createPushEndpoint(services.clients.sns, 'apns-token-1', APNS_APP);
 
     // Act
     const result = await gateway.sendPush(push(endpointArn, 'apns'));
@@ -286,15 +248,15 @@ describe('push through SNS', () => {
         url: 'https://shop.example.com/cart',
       },
     });
-    if (published.kind !== 'push') throw new Error('expected a push');
-    expect(Object.keys(JSON.parse(published.message)).sort()).toEqual(['APNS', 'APNS_SANDBOX', 'default']);
+    const { message } = expectVariant(published, 'kind', 'push');
+    expect(Object.keys(JSON.parse(message)).sort()).toEqual(['APNS', 'APNS_SANDBOX', 'default']);
   });
 
   it('gives the same endpoint for the same token', async () => {
     // Act
-    const first = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-2');
-    const second = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-2');
-    const other = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-3');
+    const first = await createPushEndpoint(services.clients.sns, 'fcm-token-2', FCM_APP);
+    const second = await createPushEndpoint(services.clients.sns, 'fcm-token-2', FCM_APP);
+    const other = await createPushEndpoint(services.clients.sns, 'fcm-token-3', FCM_APP);
 
     // Assess
     expect(second).toBe(first);
@@ -304,17 +266,19 @@ describe('push through SNS', () => {
 
   it('reports a disabled endpoint as unreachable and delivers nothing', async () => {
     // Prepare
-    const endpointArn = await createEndpoint(clients.sns, FCM_APP, 'fcm-token-dead');
-    sns.disableEndpoint(endpointArn);
+    const endpointArn = await createPushEndpoint(services.clients.sns, 'fcm-token-dead', FCM_APP);
+    services.sns.disableEndpoint(endpointArn);
 
     // Act
     const result = await gateway.sendPush(push(endpointArn, 'fcm'));
-    const attributes = await clients.sns.send(new GetEndpointAttributesCommand({ EndpointArn: endpointArn }));
+    const attributes = await services.clients.sns.send(
+      new GetEndpointAttributesCommand({ EndpointArn: endpointArn }),
+    );
 
     // Assess
     expect(result).toEqual({ ok: false, kind: 'unreachable', reason: 'push endpoint disabled' });
     expect(attributes.Attributes).toMatchObject({ Enabled: 'false', Token: 'fcm-token-dead' });
-    expect(sns.published()).toEqual([]);
+    expect(services.sns.published()).toEqual([]);
   });
 
   it('rejects a push to an endpoint SNS does not know', async () => {
@@ -338,7 +302,7 @@ describe('push through SNS', () => {
 describe('the local SNS', () => {
   it('answers an action it does not implement with an error the SDK names', async () => {
     // Act
-    const failure = clients.sns.send(new ListTopicsCommand({}));
+    const failure = services.clients.sns.send(new ListTopicsCommand({}));
 
     // Assess
     await expect(failure).rejects.toMatchObject({

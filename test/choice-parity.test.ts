@@ -11,15 +11,14 @@ import { nativeChoice } from '../shared/journey/choice.ts';
 import { compileJourney } from '../shared/journey/compile.ts';
 import { evaluateCondition } from '../shared/journey/conditions.ts';
 import { type Condition, journeySchema } from '../shared/journey/schema.ts';
-import { loadProject } from '../shared/project/load.ts';
 import {
   isJsonObject,
   type JsonObject,
   type JsonValue,
   LocalStateMachine,
 } from './support/asl-interpreter.ts';
+import { settings } from './support/project.ts';
 
-const settings = loadProject('journeys').settings;
 const FIELDS = ['event.a', 'event.b.c', 'values.v', 'trigger.source'] as const;
 const scalar = fc.oneof(
   fc.constantFrom('x', 'y', 'xy', ''),
@@ -92,7 +91,6 @@ function withoutUndefined(record: Record<string, unknown>): JsonObject {
 describe('native Choice branches decide exactly like the evaluate task', () => {
   let machine: LocalStateMachine;
   beforeAll(() => {
-    if (settings === undefined) throw new Error('no settings');
     const compiled = compileJourney(chainJourney(CONDITIONS), settings);
     // Every branch here reads only the event, the trigger and the values: none may call a function.
     expect(JSON.stringify(compiled.definition)).not.toContain('"evaluate"');

@@ -10,11 +10,7 @@ import { type State, stateTargets } from '../shared/asl/types.ts';
 import { compileJourney, STATE } from '../shared/journey/compile.ts';
 import { journeySchema } from '../shared/journey/schema.ts';
 import { validateJourneyText } from '../shared/journey/validate.ts';
-import { loadProject } from '../shared/project/load.ts';
-
-const project = loadProject('journeys');
-const settings = project.settings;
-if (settings === undefined) throw new Error('journeys/settings.json does not load');
+import { project, settings } from './support/project.ts';
 
 const LONG_ID = `a${'-x'.repeat(19)}b`; // 40 characters, the longest step id
 const LONG_PATH = `p${'-y'.repeat(15)}z`; // 32 characters, the longest path name
@@ -121,7 +117,6 @@ function paths(): { where: string; path: string }[] {
 
 describe('a journey using every step kind at the edges of the language', () => {
   it('is a valid journey', () => {
-    if (settings === undefined) throw new Error('no settings');
     const result = validateJourneyText(JSON.stringify(input, null, 2), 'every-step-kind.json', {
       settings,
       templates: project.templates,

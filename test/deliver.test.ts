@@ -1,42 +1,23 @@
-import { CreatePlatformEndpointCommand } from '@aws-sdk/client-sns';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { createAwsChannelGateway } from '../shared/channels/aws-gateway.ts';
 import type { DeliveryOutcome } from '../shared/contract/tasks.ts';
 import { TASK_ERRORS } from '../shared/contract/tasks.ts';
 import { verifyUnsubscribeToken } from '../shared/preferences/unsubscribe-token.ts';
 import { deliver } from '../shared/runtime/deliver.ts';
-import { readHistory } from '../shared/store/history.ts';
 import { profileKey } from '../shared/store/table.ts';
 import { ANA, deliverTask, seedCustomer } from './support/runtime-fixtures.ts';
-import { createAwsChannelGateway } from '../shared/channels/aws-gateway.ts';
-import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
+import {
+  createPushEndpoint,
+  createTestRuntime,
+  expectVariant,
+  historyEntries,
+  localServicesForFile,
+  unsubscribeLink,
+  unsubscribeToken,
+} from './support/runtime-services.ts';
 
 const services = localServicesForFile();
-
-/** What the app backend does when a phone registers for push. */
-async function registerDevice(token: string): Promise<string> {
-  const created = await services.clients.sns.send(
-    new CreatePlatformEndpointCommand({
-      PlatformApplicationArn: 'arn:aws:sns:us-east-1:000000000000:app/GCM/waymark-android',
-      Token: token,
-    }),
-  );
-  return created.EndpointArn ?? '';
-}
-
-async function emailsTo(address: string) {
-  return (await services.emails()).filter((email) => email.destination.to.includes(address));
-}
-
-async function skippedEntries(runtime: TestRuntime, customerId: string) {
-  const history = await readHistory(
-    runtime.store,
-    customerId,
-    '2000-01-01T00:00:00Z',
-    '2100-01-01T00:00:00Z',
-  );
-  return history.map(({ entry }) => entry).filter((entry) => entry.kind === 'skipped');
-}
 
 describe('deliver: email', () => {
   it('sends through SES with one-click unsubscribe headers and records the message in the history', async () => {
@@ -47,25 +28,18 @@ describe('deliver: email', () => {
     const outcome = await deliver(deliverTask('c-email'), runtime);
     // Assess
     expect(outcome).toMatchObject({ status: 'sent', channel: 'email' });
-    const [email] = await emailsTo('c-email@example.com');
+    const [email] = await services.emailsTo('c-email@example.com');
     expect(email?.subject).toBe('Your cart is still saved: 10% off your cart');
     expect(email?.body.text).toContain('Hi Ana, Trail Running Shoes is still in your cart');
     const headers = new Map(email?.headers?.map((header) => [header.name, header.value]));
     expect(headers.get('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
-    const link = /^<(.+)>$/.exec(headers.get('List-Unsubscribe') ?? '')?.[1] ?? '';
+    const link = unsubscribeLink(email);
     expect(link.startsWith('https://shop.example.com/unsubscribe?token=')).toBe(true);
-    const token = new URL(link).searchParams.get('token') ?? '';
-    const claims = verifyUnsubscribeToken(token, runtime.unsubscribeSecret, runtime.now());
+    const claims = verifyUnsubscribeToken(unsubscribeToken(email), runtime.unsubscribeSecret, runtime.now());
     expect(claims).toMatchObject({ ok: true, claims: { customerId: 'c-email', channel: 'email' } });
     // The body's link is the same signed link as the header's.
     expect(email?.body.text).toContain(link);
-    const history = await readHistory(
-      runtime.store,
-      'c-email',
-      '2000-01-01T00:00:00Z',
-      '2100-01-01T00:00:00Z',
-    );
-    expect(history.map(({ entry }) => entry)).toContainEqual(
+    expect(await historyEntries(runtime, 'c-email')).toContainEqual(
       expect.objectContaining({
         kind: 'message',
         channel: 'email',
@@ -94,11 +68,11 @@ describe('deliver: caps and idempotency', () => {
     const capped = outcomes.filter((outcome) => outcome.status === 'capped');
     expect(sent).toHaveLength(3);
     expect(capped).toHaveLength(47);
-    expect(
-      capped.every((outcome) => outcome.status === 'capped' && outcome.capId === 'marketing-daily'),
-    ).toBe(true);
-    expect(await emailsTo('c-cap@example.com')).toHaveLength(3);
-    const skipped = await skippedEntries(runtime, 'c-cap');
+    expect(capped).toEqual(
+      Array.from({ length: 47 }, () => expect.objectContaining({ capId: 'marketing-daily' })),
+    );
+    expect(await services.emailsTo('c-cap@example.com')).toHaveLength(3);
+    const skipped = await historyEntries(runtime, 'c-cap', 'skipped');
     expect(skipped.filter((entry) => entry.status === 'capped')).toHaveLength(47);
   });
 
@@ -111,7 +85,7 @@ describe('deliver: caps and idempotency', () => {
     const outcomes = await Promise.all(Array.from({ length: 10 }, () => deliver(task, runtime)));
     // Assess
     expect(outcomes.every((outcome) => outcome.status === 'sent')).toBe(true);
-    expect(await emailsTo('c-once@example.com')).toHaveLength(1);
+    expect(await services.emailsTo('c-once@example.com')).toHaveLength(1);
   });
 
   it('a retry after the message went out answers sent with the same message id, even if consent changed since', async () => {
@@ -125,7 +99,7 @@ describe('deliver: caps and idempotency', () => {
     expect(first.status).toBe('sent');
     // The journey must not take the "not sent" path for a message the customer already has.
     expect(retried).toEqual(first);
-    expect(await emailsTo('c-retry@example.com')).toHaveLength(1);
+    expect(await services.emailsTo('c-retry@example.com')).toHaveLength(1);
   });
 
   it("a journey's weekly cap holds even when another journey's deliveries rewrite the ledger", async () => {
@@ -149,7 +123,7 @@ describe('deliver: caps and idempotency', () => {
     const task = deliverTask('c-loop', { visit: '2026-11-18T15:00:00Z' });
     await deliver(task, runtime);
     await deliver({ ...task, visit: '2026-11-19T15:00:00Z' }, runtime);
-    expect(await emailsTo('c-loop@example.com')).toHaveLength(2);
+    expect(await services.emailsTo('c-loop@example.com')).toHaveLength(2);
   });
 
   it('a cap counts every channel when it says "any", and only its channels otherwise', async () => {
@@ -253,14 +227,13 @@ describe('deliver: consent, suppression and fallback', () => {
       consent: { email: 'opted-out', sms: 'unknown', push: 'opted-in' },
     });
     const outcome = await deliver(deliverTask('c-optout', { channels: ['email', 'sms', 'push'] }), runtime);
-    expect(outcome.status).toBe('opted-out');
-    if (outcome.status !== 'opted-out') return;
-    expect(outcome.reason).toContain('email: the customer opted out');
-    expect(outcome.reason).toContain('sms: no marketing consent');
-    expect(outcome.reason).toContain('push: no push endpoint');
-    expect(await emailsTo('c-optout@example.com')).toHaveLength(0);
-    expect(await skippedEntries(runtime, 'c-optout')).toEqual([
-      expect.objectContaining({ status: 'opted-out', reason: outcome.reason }),
+    const { reason } = expectVariant(outcome, 'status', 'opted-out');
+    expect(reason).toContain('email: the customer opted out');
+    expect(reason).toContain('sms: no marketing consent');
+    expect(reason).toContain('push: no push endpoint');
+    expect(await services.emailsTo('c-optout@example.com')).toHaveLength(0);
+    expect(await historyEntries(runtime, 'c-optout', 'skipped')).toEqual([
+      expect.objectContaining({ status: 'opted-out', reason }),
     ]);
   });
 
@@ -294,7 +267,7 @@ describe('deliver: consent, suppression and fallback', () => {
         caps: [{ id: 'daily', channels: 'any', limit: 1, window: 'calendarDay' }],
       },
     });
-    const endpointArn = await registerDevice('disabled-device');
+    const endpointArn = await createPushEndpoint(services.clients.sns, 'disabled-device');
     await seedCustomer(runtime, 'c-disabled', {
       ...ANA,
       email: 'c-disabled@example.com',
@@ -310,7 +283,7 @@ describe('deliver: consent, suppression and fallback', () => {
     const runtime = await createTestRuntime(services, {
       settings: { quietHours: { email: null, sms: null, push: null } },
     });
-    const endpointArn = await registerDevice('enabled-device');
+    const endpointArn = await createPushEndpoint(services.clients.sns, 'enabled-device');
     await seedCustomer(runtime, 'c-push', { ...ANA, push: { platform: 'fcm', endpointArn } });
     const outcome = await deliver(deliverTask('c-push', { channels: ['push', 'email'] }), runtime);
     expect(outcome).toMatchObject({ status: 'sent', channel: 'push' });
@@ -340,7 +313,7 @@ describe('deliver: consent, suppression and fallback', () => {
     });
     const outcome = await deliver(deliverTask('c-bounced'), runtime);
     expect(outcome.status).toBe('no-address');
-    expect(await emailsTo('c-bounced@example.com')).toHaveLength(0);
+    expect(await services.emailsTo('c-bounced@example.com')).toHaveLength(0);
   });
 });
 
@@ -371,12 +344,17 @@ describe('deliver: quiet hours', () => {
     const runtime = await createTestRuntime(services);
     await seedCustomer(runtime, 'c-lisbon', { ...ANA, phone: '+351910000001', timeZone: 'Europe/Lisbon' });
     await seedCustomer(runtime, 'c-kolkata', { ...ANA, phone: '+919800000001', timeZone: 'Asia/Kolkata' });
-    runtime.clock.now = new Date('2026-11-18T22:00:00Z'); // 22:00 in Lisbon, 03:30 in Kolkata... both quiet
     runtime.clock.now = new Date('2026-11-18T07:00:00Z'); // 07:00 in Lisbon (quiet), 12:30 in Kolkata
     const lisbon = await deliver(deliverTask('c-lisbon', { channels: ['sms'] }), runtime);
     const kolkata = await deliver(deliverTask('c-kolkata', { channels: ['sms'] }), runtime);
     expect(lisbon).toMatchObject({ status: 'deferred', resumeAt: '2026-11-18T08:00:00.000Z' });
     expect(kolkata).toMatchObject({ status: 'sent', channel: 'sms' });
+    runtime.clock.now = new Date('2026-11-18T22:00:00Z'); // 22:00 in Lisbon, 03:30 the next day in Kolkata
+    const lisbonNight = await deliver(deliverTask('c-lisbon', { channels: ['sms'] }), runtime);
+    const kolkataNight = await deliver(deliverTask('c-kolkata', { channels: ['sms'] }), runtime);
+    // Both quiet now, each until 08:00 on its own clock.
+    expect(lisbonNight).toMatchObject({ status: 'deferred', resumeAt: '2026-11-19T08:00:00.000Z' });
+    expect(kolkataNight).toMatchObject({ status: 'deferred', resumeAt: '2026-11-19T02:30:00.000Z' });
   });
 
   it('does not hold transactional messages for quiet hours', async () => {
@@ -396,7 +374,7 @@ describe('deliver: bad input and failures', () => {
     const runtime = await createTestRuntime(services);
     const outcome = await deliver(deliverTask('c-nobody'), runtime);
     expect(outcome).toMatchObject({ status: 'no-address', reason: 'No profile for this customer.' });
-    expect(await skippedEntries(runtime, 'c-nobody')).toHaveLength(1);
+    expect(await historyEntries(runtime, 'c-nobody', 'skipped')).toHaveLength(1);
   });
 
   it('a Lambda retry of a step that sent nothing records its reason once', async () => {
@@ -405,7 +383,7 @@ describe('deliver: bad input and failures', () => {
     await deliver(task, runtime);
     runtime.clock.now = new Date(runtime.clock.now.getTime() + 2000);
     await deliver(task, runtime);
-    expect(await skippedEntries(runtime, 'c-retried-skip')).toHaveLength(1);
+    expect(await historyEntries(runtime, 'c-retried-skip', 'skipped')).toHaveLength(1);
   });
 
   it('records failed, naming the problem, for a damaged stored profile', async () => {
@@ -417,10 +395,9 @@ describe('deliver: bad input and failures', () => {
       }),
     );
     const outcome = await deliver(deliverTask('c-damaged'), runtime);
-    expect(outcome.status).toBe('failed');
-    if (outcome.status !== 'failed') return;
-    expect(outcome.reason).toContain('damaged');
-    expect(outcome.reason).toContain('email');
+    const { reason } = expectVariant(outcome, 'status', 'failed');
+    expect(reason).toContain('damaged');
+    expect(reason).toContain('email');
   });
 
   it('records failed for a template that is not deployed', async () => {
@@ -472,6 +449,6 @@ describe('deliver: bad input and failures', () => {
     throttle = false;
     const retried: DeliveryOutcome = await deliver(task, runtime);
     expect(retried).toMatchObject({ status: 'sent', channel: 'email' });
-    expect(await emailsTo('c-throttled@example.com')).toHaveLength(1);
+    expect(await services.emailsTo('c-throttled@example.com')).toHaveLength(1);
   });
 });

@@ -12,18 +12,18 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js'
 import type { IConstruct } from 'constructs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENVIRONMENT } from '../functions/common/runtime.ts';
 import { matchesPattern } from '../shared/events/pattern.ts';
 import { type CompiledJourney, definitionText } from '../shared/journey/compile.ts';
 import { formatProblem } from '../shared/journey/problem.ts';
 import { loadProject } from '../shared/project/load.ts';
+import { signUnsubscribeToken } from '../shared/preferences/unsubscribe-token.ts';
+import { ENVIRONMENT } from '../shared/runtime/environment.ts';
 import { ERASURE_REQUESTED } from '../shared/runtime/preferences.ts';
 import { tableDefinition, TTL_ATTRIBUTE } from '../shared/store/table.ts';
 import { JourneyProblemsError } from '../infra/cdk/compile-project.ts';
 import { ConfigurationError, readDeploymentConfig } from '../infra/cdk/config.ts';
 import type { JourneyStack } from '../infra/cdk/constructs/journey.ts';
 import { FUNCTION_NAMES, type FunctionName } from '../infra/cdk/constructs/waymark-function.ts';
-import { FUNCTION_ENVIRONMENT } from '../infra/cdk/core-stack.ts';
 import { recordPattern, sesFeedbackPattern } from '../shared/events/routes.ts';
 import {
   cdkContext,
@@ -255,7 +255,7 @@ describe('the sample journeys', () => {
   it('lets goals and resume be invoked by the rules of its bus with one statement each, however many journeys', () => {
     for (const { journey } of synth.stack.journeys) {
       const { stack } = deployedJourney(synth, journey.journeyId);
-      // A statement per rule would outgrow a function policy's 20 KB at about forty journeys.
+      // A statement per rule would grow the function policy with every journey, towards its 20 KB limit.
       expect(Template.fromStack(stack).findResources('AWS::Lambda::Permission')).toEqual({});
     }
     const core = Template.fromStack(synth.stack);
@@ -438,18 +438,16 @@ describe('the sample journeys', () => {
     ]);
   });
 
-  it("names the functions' environment the way functions/common/runtime.ts reads it", () => {
-    expect(FUNCTION_ENVIRONMENT.table).toBe(ENVIRONMENT.table);
-    expect(FUNCTION_ENVIRONMENT.unsubscribeSecretArn).toBe(ENVIRONMENT.unsubscribeSecretArn);
+  it("gives deliver the stage's settings under the names shared/runtime/environment.ts gives them", () => {
     const core = Template.fromStack(synth.stack);
     core.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('^Send steps'),
       Environment: {
         Variables: Match.objectLike({
-          [FUNCTION_ENVIRONMENT.senderFrom]: 'Waymark Demo Shop <hello@shop.example.com>',
-          [FUNCTION_ENVIRONMENT.configurationSet]: { Ref: logicalId(synth.stack.configurationSet) },
-          [FUNCTION_ENVIRONMENT.smsOriginationNumber]: '+15555550100',
-          [FUNCTION_ENVIRONMENT.unsubscribeBaseUrl]: getAtt(synth.stack.unsubscribeUrl, 'FunctionUrl'),
+          [ENVIRONMENT.senderFrom]: 'Waymark Demo Shop <hello@shop.example.com>',
+          [ENVIRONMENT.configurationSet]: { Ref: logicalId(synth.stack.configurationSet) },
+          [ENVIRONMENT.smsOriginationNumber]: '+15555550100',
+          [ENVIRONMENT.unsubscribeBaseUrl]: getAtt(synth.stack.unsubscribeUrl, 'FunctionUrl'),
         }),
       },
     });
@@ -848,25 +846,30 @@ describe('real bundles', () => {
   it(
     'load on Node and answer from the bundled journeys (the unsubscribe page)',
     () => {
-      const run = invokeBundle(
-        synth,
-        assetDir('unsubscribe'),
-        {
-          POWERTOOLS_DEV: 'false',
-          [ENVIRONMENT.table]: 'unused',
-          [ENVIRONMENT.unsubscribeSecret]: 'test-secret',
-        },
-        {
+      const secret = 'test-secret';
+      const environment = {
+        POWERTOOLS_DEV: 'false',
+        [ENVIRONMENT.table]: 'unused',
+        [ENVIRONMENT.unsubscribeSecret]: secret,
+      };
+      // GET only shows a page: neither token makes the function call DynamoDB.
+      const page = (token: string): { status: unknown; body: unknown } => {
+        const run = invokeBundle(synth, assetDir('unsubscribe'), environment, {
           requestContext: { http: { method: 'GET' } },
-          queryStringParameters: { token: 'not-a-token' },
+          queryStringParameters: { token },
           headers: {},
-        },
-      );
-      expect(run.stderr).not.toMatch(/Error/);
-      const response = JSON.parse(run.result);
-      const result = { status: response.statusCode, body: response.body };
-      expect(result.status).toBeGreaterThanOrEqual(200);
-      expect(result.body).toContain('This link does not work');
+        });
+        expect(run.stderr).not.toMatch(/Error/);
+        const response = JSON.parse(run.result);
+        return { status: response.statusCode, body: response.body };
+      };
+      const invalid = page('not-a-token');
+      expect(invalid.status).toBe(400);
+      expect(invalid.body).toContain('This link does not work');
+      // The sender's name comes from the bundled journeys/settings.json: no environment variable sets it.
+      const valid = page(signUnsubscribeToken({ customerId: 'c-1', channel: 'email' }, secret, new Date()));
+      expect(valid.status).toBe(200);
+      expect(valid.body).toContain('Waymark Demo Shop');
     },
     SYNTH_TIMEOUT,
   );

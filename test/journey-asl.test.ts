@@ -11,7 +11,6 @@ import { isRecord, toJsonValue } from '../shared/json.ts';
 import { deliver } from '../shared/runtime/deliver.ts';
 import { resumeWaits } from '../shared/runtime/resume.ts';
 import { runStepsTask } from '../shared/runtime/steps.ts';
-import { readHistory } from '../shared/store/history.ts';
 import { readMembership } from '../shared/store/journeys.ts';
 import { waitsFor } from '../shared/store/waits.ts';
 import {
@@ -22,7 +21,12 @@ import {
   type RunSettings,
 } from './support/asl-interpreter.ts';
 import { ANA, cartTrigger, envelope, fixtureEvent, seedCustomer } from './support/runtime-fixtures.ts';
-import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
+import {
+  createTestRuntime,
+  historyEntries,
+  localServicesForFile,
+  type TestRuntime,
+} from './support/runtime-services.ts';
 
 const services = localServicesForFile();
 let executions = 0;
@@ -131,18 +135,9 @@ describe('cart-abandonment compiled ASL over the runtime functions', () => {
     expect(report.status).toBe('SUCCEEDED');
     expect(report.entered).toContain('purchased');
     expect(report.entered).not.toContain('nudge');
-    const emails = (await services.emails()).filter((email) =>
-      email.destination.to.includes('c-asl-order@example.com'),
-    );
-    expect(emails.map((email) => email.subject)).toHaveLength(1);
-    const history = (
-      await readHistory(runtime.store, 'c-asl-order', '2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z')
-    ).map(({ entry }) => entry);
-    expect(
-      history
-        .filter((entry) => entry.kind === 'journey')
-        .map((entry) => entry.kind === 'journey' && entry.action),
-    ).toEqual(['entered', 'completed']);
+    expect(await services.emailsTo('c-asl-order@example.com')).toHaveLength(1);
+    const journeyEntries = await historyEntries(runtime, 'c-asl-order', 'journey');
+    expect(journeyEntries.map((entry) => entry.action)).toEqual(['entered', 'completed']);
     expect((await readMembership(runtime.store, 'c-asl-order', 'cart-abandonment')).active).toEqual([]);
   });
 
@@ -192,12 +187,8 @@ describe('cart-abandonment compiled ASL over the runtime functions', () => {
     harness.timeOutWaits();
     const report = await running;
     expect(report.status).toBe('SUCCEEDED');
-    const skipped = (
-      await readHistory(runtime.store, 'c-asl-nobody', '2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z')
-    )
-      .map(({ entry }) => entry)
-      .filter((entry) => entry.kind === 'skipped');
-    expect(skipped.map((entry) => entry.kind === 'skipped' && [entry.stepId, entry.status])).toEqual([
+    const skipped = await historyEntries(runtime, 'c-asl-nobody', 'skipped');
+    expect(skipped.map((entry) => [entry.stepId, entry.status])).toEqual([
       ['remind', 'no-address'],
       ['nudge', 'opted-out'],
     ]);

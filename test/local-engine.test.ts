@@ -3,8 +3,7 @@
  * clients and its local API only: what a marketer trying a journey, or a
  * developer testing against it, would see.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -16,24 +15,26 @@ import {
   SendTaskFailureCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { putEventCommand } from '../infra/cli/put-event.ts';
 import { simulateCommand } from '../infra/cli/simulate.ts';
 import { demoSummary, playDemo } from '../infra/local/demo.ts';
 import { eventCatalog } from '../shared/events/catalog.ts';
-import { OPTED_IN, START, startTestEngine, type TestEngine } from './support/local-engine.ts';
+import { captureIo } from './support/io.ts';
+import {
+  engineForSuite,
+  OPTED_IN,
+  START,
+  startTestEngine,
+  tempFolderForSuite,
+  withTempFolder,
+} from './support/local-engine.ts';
 
 const at = (hours: number, minutes = 0): string =>
   new Date(START.getTime() + (hours * 60 + minutes) * 60_000).toISOString();
 
 describe('local engine: the sample journeys', () => {
-  let engine: TestEngine;
-  beforeAll(async () => {
-    engine = await startTestEngine();
-  });
-  afterAll(async () => {
-    await engine.close();
-  });
+  const engine = engineForSuite();
 
   it('is up, lists its journeys, and Step Functions clients see one state machine per journey', async () => {
     const health = await (await fetch(`${engine.endpoint}/_local/health`)).json();
@@ -191,7 +192,7 @@ describe('local engine: the sample journeys', () => {
   });
 
   it('waymark put-event sends a file of events through the SDK and the journey starts', async () => {
-    let out = '';
+    const output = captureIo();
     const code = await putEventCommand(
       [
         '--file',
@@ -201,13 +202,10 @@ describe('local engine: the sample journeys', () => {
         '--customer',
         'e2e-cli',
       ],
-      {
-        out: (text) => (out += text),
-        err: () => undefined,
-      },
+      output.io,
     );
     expect(code).toBe(0);
-    expect(out).toContain('1 accepted, 0 failed');
+    expect(output.out).toContain('1 accepted, 0 failed');
     await engine.advance('1m');
     expect(await engine.timeline('e2e-cli')).toContainEqual(
       expect.objectContaining({ kind: 'journey', journeyId: 'support-call-followup', action: 'entered' }),
@@ -261,28 +259,25 @@ describe('local engine: the sample journeys', () => {
   });
 });
 
+/** The sample journeys in `dir`, with settings that cap marketing messages at 3 a day. */
+function journeysWithDailyCap(dir: string): string {
+  cpSync('journeys', dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'settings.json'),
+    JSON.stringify({
+      timeZone: 'America/Sao_Paulo',
+      caps: [{ id: 'marketing-daily', channels: 'any', limit: 3, window: 'calendarDay' }],
+      quietHours: { email: null, sms: null, push: null },
+      senders: { email: { from: 'Shop <hello@shop.example.com>' } },
+      unsubscribe: { baseUrl: 'https://shop.example.com/unsubscribe' },
+    }),
+  );
+  return dir;
+}
+
 describe('local engine: caps across journeys', () => {
-  let engine: TestEngine;
-  let dir: string;
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'waymark-caps-'));
-    cpSync('journeys', dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'settings.json'),
-      JSON.stringify({
-        timeZone: 'America/Sao_Paulo',
-        caps: [{ id: 'marketing-daily', channels: 'any', limit: 3, window: 'calendarDay' }],
-        quietHours: { email: null, sms: null, push: null },
-        senders: { email: { from: 'Shop <hello@shop.example.com>' } },
-        unsubscribe: { baseUrl: 'https://shop.example.com/unsubscribe' },
-      }),
-    );
-    engine = await startTestEngine({ journeysDir: dir });
-  });
-  afterAll(async () => {
-    await engine.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = tempFolderForSuite('waymark-caps-');
+  const engine = engineForSuite(() => ({ journeysDir: journeysWithDailyCap(dir()) }));
 
   it('a cap of 3 a day stops the fourth marketing message and names the cap', async () => {
     await engine.put('customer.profile.updated', 'e2e-capped', {
@@ -304,8 +299,7 @@ describe('local engine: caps across journeys', () => {
 
 describe('local engine: a restart in the middle of a wait', () => {
   it('loses nothing: the reminder goes out once, at its time, after the engine comes back', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'waymark-restart-'));
-    try {
+    await withTempFolder('waymark-restart-', async (dataDir) => {
       const before = await startTestEngine({ dataDir });
       await before.put('customer.profile.updated', 'e2e-restart', {
         email: 'restart@example.com',
@@ -328,20 +322,12 @@ describe('local engine: a restart in the middle of a wait', () => {
         'nudge',
       ]);
       await after.close();
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('local engine: bad requests', () => {
-  let engine: TestEngine;
-  beforeAll(async () => {
-    engine = await startTestEngine();
-  });
-  afterAll(async () => {
-    await engine.close();
-  });
+  const engine = engineForSuite();
 
   const signed = (service: string, target: string) => ({
     authorization: `AWS4-HMAC-SHA256 Credential=test/20261118/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
@@ -444,8 +430,7 @@ describe('local engine: bad requests', () => {
 
 describe('waymark simulate', () => {
   it('plays a day-long journey on a jumping clock and prints the customer timeline', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'waymark-simulate-'));
-    try {
+    await withTempFolder('waymark-simulate-', async (dir) => {
       const events = join(dir, 'events.json');
       writeFileSync(
         events,
@@ -468,46 +453,33 @@ describe('waymark simulate', () => {
           },
         ]),
       );
-      let out = '';
-      let err = '';
+      const output = captureIo();
       const code = await simulateCommand(
         ['cart-abandonment', '--events', events, '--clock-start', '2026-01-05T12:00:00Z'],
-        {
-          out: (text) => (out += text),
-          err: (text) => (err += text),
-        },
+        output.io,
       );
-      expect({ code, err }).toEqual({ code: 0, err: '' });
-      expect(out).toContain('2026-01-05 13:01  sent      email cart-abandonment/remind');
-      expect(out).toContain('2026-01-06 12:01  sent      sms cart-abandonment/nudge');
-      expect(out).toContain('Simulated until 2026-01-06T12:01:00.000Z');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      expect({ code, err: output.err }).toEqual({ code: 0, err: '' });
+      expect(output.out).toContain('2026-01-05 13:01  sent      email cart-abandonment/remind');
+      expect(output.out).toContain('2026-01-06 12:01  sent      sms cart-abandonment/nudge');
+      expect(output.out).toContain('Simulated until 2026-01-06T12:01:00.000Z');
+    });
   });
 
   it('names the problem in an events file it cannot use', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'waymark-simulate-'));
-    try {
+    await withTempFolder('waymark-simulate-', async (dir) => {
       const events = join(dir, 'events.json');
       writeFileSync(events, JSON.stringify([{ source: 'x', detail: { customerId: 'a' } }]));
-      let err = '';
-      const code = await simulateCommand(['cart-abandonment', '--events', events], {
-        out: () => undefined,
-        err: (text) => (err += text),
-      });
+      const output = captureIo();
+      const code = await simulateCommand(['cart-abandonment', '--events', events], output.io);
       expect(code).toBe(2);
-      expect(err).toContain('event 1 has no "detail-type"');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      expect(output.err).toContain('event 1 has no "detail-type"');
+    });
   });
 });
 
 describe('local engine: restarts, harder cases', () => {
   it('a wait for an event survives a restart: the answer after the restart resumes it, its timeout still holds', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'waymark-restart-token-'));
-    try {
+    await withTempFolder('waymark-restart-token-', async (dataDir) => {
       const before = await startTestEngine({ dataDir });
       const endpointArn = await before.registerDevice('restart-token-device');
       for (const customerId of ['e2e-back', 'e2e-gone']) {
@@ -533,16 +505,13 @@ describe('local engine: restarts, harder cases', () => {
         ['reminder', 48 * 3_600_000],
       ]);
       await after.close();
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a journey edited between runs: executions in flight finish on the definition they started with', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'waymark-edited-'));
-    const journeysDir = join(dir, 'journeys');
-    const dataDir = join(dir, 'data');
-    try {
+    await withTempFolder('waymark-edited-', async (dir) => {
+      const journeysDir = join(dir, 'journeys');
+      const dataDir = join(dir, 'data');
       cpSync('journeys', journeysDir, { recursive: true });
       const before = await startTestEngine({ journeysDir, dataDir });
       await before.put('customer.profile.updated', 'e2e-old', {
@@ -564,27 +533,22 @@ describe('local engine: restarts, harder cases', () => {
       expect(reminder?.stepId).toBe('remind');
       expect(Date.parse(reminder?.time ?? '') - startedAt).toBe(3_600_000);
       await after.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('the demo', () => {
+  const engine = engineForSuite();
+
   it("plays the brief's scenarios to the end with the outcomes it promises", async () => {
-    const engine = await startTestEngine();
-    try {
-      const run = await playDemo(engine.host, () => undefined, 'test');
-      const summary = (await demoSummary(engine.host, run)).join('\n');
-      expect(summary).toContain('converted (cart-abandonment): last touch remind');
-      expect(summary).toMatch(/demo-bruno-test\n.*email sent \(cart-abandonment\/remind\)/);
-      expect(summary).toContain('sms sent (cart-abandonment/nudge)');
-      expect(summary).toContain('sms sent (support-call-followup/survey)');
-      expect(summary).toContain('email sent (social-engagement/follow-up)');
-      expect(summary).toContain('not sent (chat-followup/reminder): opted-out, push: the customer opted out');
-      expect(await engine.outbox({ customerId: 'demo-eva-test' })).toHaveLength(1);
-    } finally {
-      await engine.close();
-    }
+    const run = await playDemo(engine.host, () => undefined, 'test');
+    const summary = (await demoSummary(engine.host, run)).join('\n');
+    expect(summary).toContain('converted (cart-abandonment): last touch remind');
+    expect(summary).toMatch(/demo-bruno-test\n.*email sent \(cart-abandonment\/remind\)/);
+    expect(summary).toContain('sms sent (cart-abandonment/nudge)');
+    expect(summary).toContain('sms sent (support-call-followup/survey)');
+    expect(summary).toContain('email sent (social-engagement/follow-up)');
+    expect(summary).toContain('not sent (chat-followup/reminder): opted-out, push: the customer opted out');
+    expect(await engine.outbox({ customerId: 'demo-eva-test' })).toHaveLength(1);
   });
 });

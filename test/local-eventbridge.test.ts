@@ -11,9 +11,11 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { putEventCommand } from '../infra/cli/put-event.ts';
+import { LOCAL_CREDENTIALS } from '../infra/local/constants.ts';
 import { type BusRule, handleEventBridge, type LocalBus } from '../infra/local/eventbridge.ts';
-import { listenOnLoopback } from '../infra/local/loopback.ts';
+import { listenOnLoopback, readRequestBody } from '../infra/local/loopback.ts';
 import type { EventEnvelope } from '../shared/events/catalog.ts';
+import { captureIo } from './support/io.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -55,15 +57,8 @@ let server: Server;
 let endpoint: string;
 let client: EventBridgeClient;
 
-function readBody(request: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.on('end', () => resolve(text));
-    request.on('error', reject);
-  });
-}
+/** Larger than any test sends: the oversized PutEvents must reach the handler to be refused there. */
+const MAX_TEST_BODY_BYTES = 4 * 1024 * 1024;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -72,7 +67,7 @@ beforeAll(async () => {
       response.writeHead(404).end();
       return;
     }
-    void readBody(request)
+    void readRequestBody(request, MAX_TEST_BODY_BYTES)
       .then((body) => handleEventBridge(target.slice('AWSEvents.'.length), body, bus))
       .then((reply) => {
         response.writeHead(reply.status, reply.headers).end(JSON.stringify(reply.body));
@@ -82,7 +77,7 @@ beforeAll(async () => {
   client = new EventBridgeClient({
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: LOCAL_CREDENTIALS,
   });
 });
 
@@ -326,13 +321,9 @@ describe('calls the local EventBridge does not understand', () => {
 
 describe('waymark put-event', () => {
   async function putEvent(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await putEventCommand(args, {
-      out: (text) => (out += text),
-      err: (text) => (err += text),
-    });
-    return { code, out, err };
+    const output = captureIo();
+    const code = await putEventCommand(args, output.io);
+    return { code, out: output.out, err: output.err };
   }
 
   it('sends an event file as the engine receives it and prints its event id', async () => {

@@ -12,10 +12,18 @@ import { signUnsubscribeToken } from '../shared/preferences/unsubscribe-token.ts
 import { deliver } from '../shared/runtime/deliver.ts';
 import { recordSesFeedback } from '../shared/runtime/preferences.ts';
 import { readCustomer } from '../shared/store/customers.ts';
-import { appendHistory, readHistory } from '../shared/store/history.ts';
+import { appendHistory } from '../shared/store/history.ts';
 import { customerKey, entryKey, membershipKey, suppressionKey, waitKey } from '../shared/store/table.ts';
+import { captureIo } from './support/io.ts';
 import { ANA, deliverTask, envelope, seedCustomer } from './support/runtime-fixtures.ts';
-import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
+import {
+  createTestRuntime,
+  expectVariant,
+  historyEntries,
+  localServicesForFile,
+  type TestRuntime,
+  unsubscribeToken,
+} from './support/runtime-services.ts';
 
 const services = localServicesForFile();
 afterEach(() => {
@@ -73,20 +81,12 @@ async function callUnsubscribe(runtime: TestRuntime, event: LambdaFunctionURLEve
 
 /** The signed link in the List-Unsubscribe header of the last email SES accepted for an address. */
 async function unsubscribeTokenFromEmail(address: string): Promise<string> {
-  const emails = (await services.emails()).filter((email) => email.destination.to.includes(address));
-  const header = emails.at(-1)?.headers?.find((candidate) => candidate.name === 'List-Unsubscribe');
-  const link = /^<(.+)>$/.exec(header?.value ?? '')?.[1] ?? '';
-  return new URL(link).searchParams.get('token') ?? '';
+  return unsubscribeToken((await services.emailsTo(address)).at(-1));
 }
 
 async function consentOf(runtime: TestRuntime, customerId: string) {
   const read = await readCustomer(runtime.store, customerId);
-  return read.found === true ? read.customer.profile.consent : undefined;
-}
-
-async function historyOf(runtime: TestRuntime, customerId: string) {
-  const stored = await readHistory(runtime.store, customerId, '2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z');
-  return stored.map(({ entry }) => entry);
+  return expectVariant(read, 'found', true).customer.profile.consent;
 }
 
 async function partitionItems(runtime: TestRuntime, partition: string) {
@@ -180,10 +180,7 @@ describe('unsubscribe link', () => {
       sms: 'opted-in',
       push: 'opted-in',
     });
-    const unsubscribes = (await historyOf(runtime, 'c-oneclick')).filter(
-      (entry) => entry.kind === 'preference',
-    );
-    expect(unsubscribes).toEqual([
+    expect(await historyEntries(runtime, 'c-oneclick', 'preference')).toEqual([
       expect.objectContaining({ action: 'unsubscribed', channel: 'email', time: '2026-11-18T15:00:00.000Z' }),
     ]);
     const email = await deliver(deliverTask('c-oneclick', { stepId: 'later' }), runtime);
@@ -337,7 +334,7 @@ describe('SES feedback', () => {
     );
     expect(suppression.Item).toMatchObject({ kind: 'bounce', time: '2026-11-18T15:00:06Z' });
     expect(JSON.stringify(suppression.Item)).not.toContain('example.com');
-    expect((await historyOf(runtime, 'c-hard')).filter((entry) => entry.kind === 'preference')).toEqual([
+    expect(await historyEntries(runtime, 'c-hard', 'preference')).toEqual([
       expect.objectContaining({ action: 'suppressed', channel: 'email' }),
     ]);
   });
@@ -367,9 +364,7 @@ describe('SES feedback', () => {
     expect(first).toMatchObject({ status: 'suppressed', kind: 'complaint', profile: 'suppressed' });
     expect(redelivered).toMatchObject({ status: 'suppressed', profile: 'already' });
     const outcome = await deliver(deliverTask('c-spam'), runtime);
-    expect(outcome.status).toBe('opted-out');
-    if (outcome.status !== 'opted-out') return;
-    expect(outcome.reason).toContain('complaint');
+    expect(expectVariant(outcome, 'status', 'opted-out').reason).toContain('complaint');
   });
 
   it('a late bounce for an address the customer has replaced leaves the new address alone', async () => {
@@ -387,10 +382,9 @@ describe('SES feedback', () => {
     const runtime = await createTestRuntime(services);
     const event = sesEvent('Bounce', 'someone@example.com');
     const result = await recordSesFeedback(runtime, { ...event, detail: { eventType: 'Bounce', mail: {} } });
-    expect(result.status).toBe('ignored');
-    if (result.status !== 'ignored') return;
-    expect(result.reason).toContain('detail.mail.destination');
-    expect(result.reason).toContain('detail.bounce');
+    const { reason } = expectVariant(result, 'status', 'ignored');
+    expect(reason).toContain('detail.mail.destination');
+    expect(reason).toContain('detail.bounce');
     expect(await recordSesFeedback(runtime, 'not an event')).toMatchObject({ status: 'ignored' });
   });
 });
@@ -445,6 +439,11 @@ describe('erasure', () => {
       },
     });
     expect(runtime.workflows.stops).toEqual([{ executionId: 'exec-1', cause: 'customer erased' }]);
+    // The execution that had already ended was asked to stop too, and left as it was.
+    expect(runtime.workflows.stopRequests).toEqual([
+      { executionId: 'exec-1', cause: 'customer erased' },
+      { executionId: 'exec-2', cause: 'customer erased' },
+    ]);
     expect(await partitionItems(runtime, customerKey('c-erase'))).toEqual([]);
     expect(await readCustomer(runtime.store, 'c-neighbour')).toMatchObject({ found: true });
     // The bounce stays, under the address hash alone, so a re-created profile is not mailed again blindly.
@@ -460,13 +459,16 @@ describe('erasure', () => {
     const request = envelope('customer.erasure.requested', { customerId: 'c-twice' }, '2026-11-18T16:00:00Z');
     useRuntime(runtime);
     await preferencesHandler(request, lambdaContext);
+    const requestsAfterFirst = runtime.workflows.stopRequests.length;
     const second = await preferencesHandler(request, lambdaContext);
     expect(second).toEqual({
       kind: 'erasure',
       outcome: { status: 'nothing-to-erase', customerId: 'c-twice' },
     });
-    // Both executions were stopped by the first request; the second stops nothing more.
+    // Both executions were stopped by the first request; the second asks to stop nothing more.
     expect(runtime.workflows.stops.map((stop) => stop.executionId)).toEqual(['exec-1', 'exec-2']);
+    expect(requestsAfterFirst).toBe(2);
+    expect(runtime.workflows.stopRequests).toHaveLength(requestsAfterFirst);
   });
 
   it('ignores an erasure request without a customer id', async () => {
@@ -476,9 +478,7 @@ describe('erasure', () => {
       envelope('customer.erasure.requested', {}, '2026-11-18T16:00:00Z'),
       lambdaContext,
     );
-    expect(result).toMatchObject({ kind: 'ignored' });
-    if (result.kind !== 'ignored') return;
-    expect(result.reason).toContain('customerId');
+    expect(expectVariant(result, 'kind', 'ignored').reason).toContain('customerId');
   });
 
   it('waymark erase deletes the customer and prints the counts', async () => {
@@ -486,16 +486,7 @@ describe('erasure', () => {
     await seedCustomer(runtime, 'c-cli', { ...ANA, email: 'c-cli@example.com' });
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'local');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local');
-    let out = '';
-    let err = '';
-    const io = {
-      out: (text: string) => {
-        out += text;
-      },
-      err: (text: string) => {
-        err += text;
-      },
-    };
+    const output = captureIo();
     const args = [
       'c-cli',
       '--table',
@@ -505,16 +496,16 @@ describe('erasure', () => {
       '--region',
       'us-east-1',
     ];
-    const code = await eraseCommand(args, io);
-    const again = await eraseCommand(args, io);
-    const usage = await eraseCommand(['c-cli'], io);
+    const code = await eraseCommand(args, output.io);
+    const again = await eraseCommand(args, output.io);
+    const usage = await eraseCommand(['c-cli'], output.io);
     vi.unstubAllEnvs();
     expect([code, again, usage]).toEqual([0, 0, 2]);
-    expect(out).toContain('Erased customer c-cli:');
-    expect(out).toMatch(/profile\s+1/);
-    expect(out).toMatch(/history entries\s+1/);
-    expect(out).toContain('Nothing is stored for customer c-cli.');
-    expect(err).toContain('--table is required');
+    expect(output.out).toContain('Erased customer c-cli:');
+    expect(output.out).toMatch(/profile\s+1/);
+    expect(output.out).toMatch(/history entries\s+1/);
+    expect(output.out).toContain('Nothing is stored for customer c-cli.');
+    expect(output.err).toContain('--table is required');
     expect(await readCustomer(runtime.store, 'c-cli')).toEqual({ found: false });
   });
 });

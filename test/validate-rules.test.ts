@@ -3,12 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Problem } from '../shared/journey/problem.ts';
 import { validateJourneyText, validateSettingsText } from '../shared/journey/validate.ts';
-import { loadProject } from '../shared/project/load.ts';
 import type { TemplateSource } from '../shared/render/templates.ts';
-
-const project = loadProject('journeys');
-const settings = project.settings;
-if (settings === undefined) throw new Error('journeys/settings.json does not load');
+import { project, settings } from './support/project.ts';
 
 const cart = JSON.parse(readFileSync('journeys/cart-abandonment.json', 'utf8'));
 const settingsJson = JSON.parse(readFileSync('journeys/settings.json', 'utf8'));
@@ -18,7 +14,6 @@ function withTemplate(name: string, files: Record<string, string>): Map<string, 
 }
 
 function journeyProblems(journey: unknown, templates = project.templates): Problem[] {
-  if (settings === undefined) throw new Error('no settings');
   return validateJourneyText(JSON.stringify(journey, null, 2), 'j.json', { settings, templates }).problems;
 }
 
@@ -148,7 +143,6 @@ describe('hints and single reports', () => {
       '"offerCode": "CART10"',
       '"__proto__": "x", "offerCode": "CART10"',
     );
-    if (settings === undefined) throw new Error('no settings');
     const result = validateJourneyText(text, 'j.json', { settings, templates: project.templates });
     expect(result.problems).toContainEqual(
       expect.objectContaining({

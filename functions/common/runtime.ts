@@ -9,7 +9,6 @@ import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
 import { loadDeployedProject } from '../../shared/project/deployed.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { createSfnWorkflowControl } from '../../shared/runtime/workflows.ts';
-import { now } from '../../shared/time/clock.ts';
 import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
 import { applyStageOverrides, type StageOverrides } from '../../shared/project/overrides.ts';
 
@@ -79,7 +78,7 @@ async function buildRuntime(needs: RuntimeNeeds): Promise<Runtime> {
     workflows: createSfnWorkflowControl(clients.sfn),
     project: { ...project, settings: applyStageOverrides(project.settings, stageOverrides()) },
     unsubscribeSecret: needs.unsubscribeSecret === true ? await unsubscribeSecret() : undefined,
-    now,
+    now: () => new Date(),
   };
 }
 

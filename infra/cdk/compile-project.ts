@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { type CompiledJourney, compileJourney } from '../../shared/journey/compile.ts';
-import { formatProblem, hasErrors } from '../../shared/journey/problem.ts';
+import { formatProblem } from '../../shared/journey/problem.ts';
 import type { Settings } from '../../shared/journey/schema.ts';
 import { loadProject, SETTINGS_FILE } from '../../shared/project/load.ts';
 
@@ -27,7 +27,7 @@ export class JourneyProblemsError extends Error {
 export function compileProject(dir: string): CompiledProject {
   const project = loadProject(dir);
   const errors = project.problems.filter((problem) => problem.severity === 'error');
-  if (hasErrors(project.problems) || project.settings === undefined) {
+  if (errors.length > 0 || project.settings === undefined) {
     const count = errors.length === 1 ? '1 error' : `${errors.length} errors`;
     throw new JourneyProblemsError(
       [

@@ -9,6 +9,7 @@
  * environment. A value the stage leaves out comes from settings.json.
  */
 import * as z from 'zod';
+import { phoneSchema } from '../../shared/customer/profile.ts';
 import type { Settings } from '../../shared/journey/schema.ts';
 
 export const CONTEXT = {
@@ -48,7 +49,6 @@ export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
-const E164 = /^\+[1-9]\d{6,14}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const ADDRESS = /^[^\s@<>"]+@([^\s@<>"]+)$/;
 
@@ -70,9 +70,12 @@ const stageSchema = z.strictObject({
       error: 'an SES configuration set name is 1 to 64 letters, digits, "-" or "_"',
     })
     .optional(),
+  // A profile's phone rule (SNS sends only to E.164), with a message worded like the other cdk.json errors.
   smsOriginationNumber: z
     .string()
-    .regex(E164, { error: 'expected an E.164 phone number such as "+15555550100"' })
+    .refine((value) => phoneSchema.safeParse(value).success, {
+      error: 'expected an E.164 phone number such as "+15555550100"',
+    })
     .optional(),
   unsubscribeBaseUrl: z
     .string()

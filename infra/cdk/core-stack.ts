@@ -16,10 +16,9 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { EventPattern } from '../../shared/events/pattern.ts';
 import { EXPRESS_POLICIES, STANDARD_POLICIES } from '../../shared/journey/policies.ts';
-import { tableDefinition, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
+import { KEY, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
 import type { CompiledProject } from './compile-project.ts';
 import type { DeploymentConfig } from './config.ts';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
@@ -36,9 +35,6 @@ import { erasurePattern, recordPattern, sesFeedbackPattern } from '../../shared/
 import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
 import { resourcePrefix, stateMachineName } from './names.ts';
 import { acknowledge, ANY_RESOURCE, wildcardResource } from './nag.ts';
-
-/** Environment variables the functions read: named once, in shared/runtime/environment.ts. */
-export const FUNCTION_ENVIRONMENT = ENVIRONMENT;
 
 /**
  * A function's timeout must be shorter than the Task that calls it, or a message could go out after
@@ -163,7 +159,11 @@ export class CoreStack extends Stack {
     });
 
     this.table = new dynamodb.Table(this, 'Table', {
-      ...tableShape(tableDefinition('')),
+      // The same keys and billing as the local engine's table (tableDefinition, shared/store/table.ts);
+      // test/infra.test.ts checks that they agree.
+      partitionKey: { name: KEY.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: KEY.sort, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TTL_ATTRIBUTE,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
@@ -234,7 +234,7 @@ export class CoreStack extends Stack {
         invocation: spec.invocation,
         timeout: spec.timeout === 'task' ? taskFunctionTimeout(project) : spec.timeout,
         alarmTopic: this.alarmTopic,
-        environment: { [FUNCTION_ENVIRONMENT.table]: this.table.tableName },
+        environment: { [ENVIRONMENT.table]: this.table.tableName },
         ...(props.functionCode === undefined ? {} : { code: props.functionCode(name) }),
       });
       fn.addToRolePolicy(
@@ -285,16 +285,16 @@ export class CoreStack extends Stack {
     this.unsubscribeUrl = unsubscribe.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     for (const fn of [deliver, unsubscribe]) {
       unsubscribeSecret.grantRead(fn);
-      fn.addEnvironment(FUNCTION_ENVIRONMENT.unsubscribeSecretArn, unsubscribeSecret.secretArn);
-      fn.addEnvironment(FUNCTION_ENVIRONMENT.senderFrom, config.sender);
+      fn.addEnvironment(ENVIRONMENT.unsubscribeSecretArn, unsubscribeSecret.secretArn);
+      fn.addEnvironment(ENVIRONMENT.senderFrom, config.sender);
     }
-    deliver.addEnvironment(FUNCTION_ENVIRONMENT.configurationSet, this.configurationSet.configurationSetName);
+    deliver.addEnvironment(ENVIRONMENT.configurationSet, this.configurationSet.configurationSetName);
     deliver.addEnvironment(
-      FUNCTION_ENVIRONMENT.unsubscribeBaseUrl,
+      ENVIRONMENT.unsubscribeBaseUrl,
       config.unsubscribe.kind === 'url' ? config.unsubscribe.url : this.unsubscribeUrl.url,
     );
     if (config.smsOriginationNumber !== undefined) {
-      deliver.addEnvironment(FUNCTION_ENVIRONMENT.smsOriginationNumber, config.smsOriginationNumber);
+      deliver.addEnvironment(ENVIRONMENT.smsOriginationNumber, config.smsOriginationNumber);
     }
     deliver.addToRolePolicy(
       new iam.PolicyStatement({
@@ -472,38 +472,4 @@ function functionId(name: FunctionName): string {
 function roleOf(fn: WaymarkFunction): iam.IRole {
   if (fn.role === undefined) throw new Error(`The ${fn.handlerFolder} function has no role`);
   return fn.role;
-}
-
-/** The table's keys and billing exactly as the runtime's CreateTable input (shared/store/table.ts) declares them. */
-function tableShape(
-  definition: CreateTableCommandInput,
-): Pick<dynamodb.TableProps, 'partitionKey' | 'sortKey' | 'billingMode'> {
-  const attribute = (keyType: 'HASH' | 'RANGE'): dynamodb.Attribute | undefined => {
-    const key = definition.KeySchema?.find((candidate) => candidate.KeyType === keyType);
-    if (key?.AttributeName === undefined) return undefined;
-    const declared = definition.AttributeDefinitions?.find(
-      (candidate) => candidate.AttributeName === key.AttributeName,
-    );
-    switch (declared?.AttributeType) {
-      case 'S':
-        return { name: key.AttributeName, type: dynamodb.AttributeType.STRING };
-      case 'N':
-        return { name: key.AttributeName, type: dynamodb.AttributeType.NUMBER };
-      case 'B':
-        return { name: key.AttributeName, type: dynamodb.AttributeType.BINARY };
-      case undefined:
-        throw new Error(`tableDefinition declares no type for key ${key.AttributeName}`);
-    }
-  };
-  const partitionKey = attribute('HASH');
-  if (partitionKey === undefined) throw new Error('tableDefinition has no partition key');
-  const sortKey = attribute('RANGE');
-  return {
-    partitionKey,
-    ...(sortKey === undefined ? {} : { sortKey }),
-    billingMode:
-      definition.BillingMode === 'PROVISIONED'
-        ? dynamodb.BillingMode.PROVISIONED
-        : dynamodb.BillingMode.PAY_PER_REQUEST,
-  };
 }

@@ -9,6 +9,7 @@ import { createAwsClients } from '../../shared/aws/clients.ts';
 import { customerIdSchema } from '../../shared/customer/profile.ts';
 import { type ErasureOutcome, eraseCustomer } from '../../shared/runtime/preferences.ts';
 import { createSfnWorkflowControl } from '../../shared/runtime/workflows.ts';
+import { errorMessage } from '../local/errors.ts';
 import type { Output } from './main.ts';
 
 export const ERASE_USAGE =
@@ -27,7 +28,7 @@ export async function eraseCommand(args: readonly string[], io: Output): Promise
   try {
     request = parseRequest(args);
   } catch (error) {
-    io.err(`waymark erase: ${error instanceof Error ? error.message : String(error)}\n${ERASE_USAGE}\n`);
+    io.err(`waymark erase: ${errorMessage(error)}\n${ERASE_USAGE}\n`);
     return 2;
   }
   try {
@@ -45,7 +46,7 @@ export async function eraseCommand(args: readonly string[], io: Output): Promise
     io.out(describeErasure(outcome));
     return 0;
   } catch (error) {
-    io.err(`waymark erase: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.err(`waymark erase: ${errorMessage(error)}\n`);
     return 1;
   }
 }
@@ -69,7 +70,7 @@ function parseRequest(args: readonly string[]): EraseRequest {
   };
 }
 
-export function describeErasure(outcome: ErasureOutcome): string {
+function describeErasure(outcome: ErasureOutcome): string {
   switch (outcome.status) {
     case 'nothing-to-erase':
       return `Nothing is stored for customer ${outcome.customerId}.\n`;

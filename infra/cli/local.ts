@@ -1,11 +1,13 @@
 /** `waymark local` (npm start): the local engine, until Ctrl-C. */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_PORT } from '../local/constants.ts';
 import { demoSummary, playDemo } from '../local/demo.ts';
-import { DEFAULT_PORT, type LocalHost, startLocalHost } from '../local/host.ts';
+import { errorMessage } from '../local/errors.ts';
+import { type LocalHost, startLocalHost } from '../local/host.ts';
 import type { Output } from './main.ts';
 
-export const LOCAL_USAGE = `usage: waymark local [options]            (npm start -- [options])
+const LOCAL_USAGE = `usage: waymark local [options]            (npm start -- [options])
   --port <n>             the edge endpoint's port (default ${DEFAULT_PORT})
   --data-dir <dir>       tables, executions, outbox and clock (default .waymark/)
   --journeys <dir>       journeys, templates and settings.json (default journeys/)
@@ -23,7 +25,7 @@ export interface LocalOptions {
   demo: boolean;
 }
 
-export function parseLocalOptions(args: readonly string[]): LocalOptions | string {
+function parseLocalOptions(args: readonly string[]): LocalOptions | string {
   let parsed;
   try {
     parsed = parseArgs({
@@ -39,7 +41,7 @@ export function parseLocalOptions(args: readonly string[]): LocalOptions | strin
       allowPositionals: false,
     });
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorMessage(error);
   }
   const { values } = parsed;
   const port = Number(values.port ?? DEFAULT_PORT);
@@ -82,7 +84,7 @@ export async function localCommand(args: readonly string[], io: Output): Promise
       log: print,
     });
   } catch (error) {
-    io.err(`waymark local: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.err(`waymark local: ${errorMessage(error)}\n`);
     return 1;
   }
   for (const problem of host.problems) print(`  ${problem.severity}: ${problem.file}: ${problem.message}`);
@@ -101,9 +103,7 @@ export async function localCommand(args: readonly string[], io: Output): Promise
         for (const line of await demoSummary(host, run)) print(line);
         print('\nThe demo is over; the engine keeps running. Ctrl-C to stop.');
       })
-      .catch((error: unknown) =>
-        print(`! the demo failed: ${error instanceof Error ? error.message : String(error)}`),
-      );
+      .catch((error: unknown) => print(`! the demo failed: ${errorMessage(error)}`));
   }
   await stopped;
   return 0;

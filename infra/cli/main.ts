@@ -9,6 +9,7 @@ import {
   SETTINGS_SCHEMA_FILE,
   settingsJsonSchemaText,
 } from '../../shared/journey/json-schema.ts';
+import { errorMessage } from '../local/errors.ts';
 import { eraseCommand } from './erase.ts';
 import { localCommand } from './local.ts';
 import { putEventCommand } from './put-event.ts';
@@ -88,7 +89,7 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return 2;
     }
   } catch (error) {
-    io.err(`waymark ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.err(`waymark ${command}: ${errorMessage(error)}\n`);
     return 2;
   }
 }
@@ -98,7 +99,7 @@ async function guarded(command: string, running: Promise<number>, io: Output): P
   try {
     return await running;
   } catch (error) {
-    io.err(`waymark ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.err(`waymark ${command}: ${errorMessage(error)}\n`);
     return 2;
   }
 }

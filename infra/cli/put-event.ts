@@ -9,15 +9,12 @@ import { type PutEventsRequestEntry, PutEventsCommand } from '@aws-sdk/client-ev
 import * as z from 'zod';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { isRecord, ownValue } from '../../shared/json.ts';
+import { DEFAULT_LOCAL_ENDPOINT, LOCAL_BUS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/constants.ts';
+import { errorMessage } from '../local/errors.ts';
 import type { Output } from './main.ts';
 
-export const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:4590';
-const DEFAULT_REGION = 'us-east-1';
-const DEFAULT_BUS = 'waymark';
 /** PutEvents takes at most 10 entries per call. */
 const BATCH_SIZE = 10;
-/** The local engine does not check signatures, but the SDK will not sign without some credentials. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export const PUT_EVENT_USAGE = `usage: waymark put-event --file <events.json> [options]
        waymark put-event --type <detail-type> --source <source> [--detail '<json object>'] [--customer <id>] [options]
@@ -25,8 +22,8 @@ export const PUT_EVENT_USAGE = `usage: waymark put-event --file <events.json> [o
               (as in test/events/), or a JSON array of either
   --customer  sets detail.customerId (with --file: on every event)
   --endpoint  default $AWS_ENDPOINT_URL_EVENTBRIDGE, $AWS_ENDPOINT_URL or ${DEFAULT_LOCAL_ENDPOINT} (the local engine)
-  --region    default $AWS_REGION or ${DEFAULT_REGION}
-  --bus       default ${DEFAULT_BUS}, for entries that name no EventBusName`;
+  --region    default $AWS_REGION or ${LOCAL_REGION}
+  --bus       default ${LOCAL_BUS}, for entries that name no EventBusName`;
 
 /** A command line that cannot be sent; answered with exit code 2 and the usage. */
 class UsageError extends Error {}
@@ -45,7 +42,7 @@ export async function putEventCommand(args: readonly string[], io: Output): Prom
   try {
     request = parseRequest(args);
   } catch (error) {
-    io.err(`waymark put-event: ${messageOf(error)}\n${PUT_EVENT_USAGE}\n`);
+    io.err(`waymark put-event: ${errorMessage(error)}\n${PUT_EVENT_USAGE}\n`);
     return 2;
   }
   if (request === 'help') {
@@ -83,7 +80,7 @@ function parseRequest(args: readonly string[]): PutEventRequest | 'help' {
       ? [entryFromFlags(values.type, values.source, values.detail)]
       : entriesFromFile(values.file);
   const customer = nonEmpty(values.customer, '--customer');
-  const bus = nonEmpty(values.bus, '--bus') ?? DEFAULT_BUS;
+  const bus = nonEmpty(values.bus, '--bus') ?? LOCAL_BUS;
   return {
     entries: entries.map((entry) => ({
       ...entry,
@@ -92,7 +89,7 @@ function parseRequest(args: readonly string[]): PutEventRequest | 'help' {
     })),
     endpoint: endpointOption(values.endpoint),
     region:
-      nonEmpty(values.region, '--region') ?? nonEmpty(process.env.AWS_REGION, 'AWS_REGION') ?? DEFAULT_REGION,
+      nonEmpty(values.region, '--region') ?? nonEmpty(process.env.AWS_REGION, 'AWS_REGION') ?? LOCAL_REGION,
   };
 }
 
@@ -129,7 +126,7 @@ function parseDetailObject(text: string, where: string): Record<string, unknown>
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${where} is not JSON: ${messageOf(error)}`);
+    throw new UsageError(`${where} is not JSON: ${errorMessage(error)}`);
   }
   if (!isRecord(parsed)) throw new UsageError(`${where} must be a JSON object, e.g. '{"cartId": "cart-1"}'`);
   return parsed;
@@ -172,13 +169,13 @@ function entriesFromFile(path: string): PutEventsRequestEntry[] {
   try {
     text = readFileSync(resolve(path), 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${messageOf(error)}`);
+    throw new UsageError(`cannot read ${path}: ${errorMessage(error)}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${path} is not JSON: ${messageOf(error)}`);
+    throw new UsageError(`${path} is not JSON: ${errorMessage(error)}`);
   }
   const items: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
   if (items.length === 0) throw new UsageError(`${path} holds an empty list; nothing to send`);
@@ -295,7 +292,7 @@ function describeCallFailure(error: unknown, endpoint: string, unsent: number): 
   if (isConnectionRefused(error))
     return `No local engine at ${endpoint}; start it with npm start${notSent}\n`;
   const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
-  return `waymark put-event: ${name}${messageOf(error)}${notSent}\n`;
+  return `waymark put-event: ${name}${errorMessage(error)}${notSent}\n`;
 }
 
 /** Node reports a refused connection as ECONNREFUSED, sometimes inside an AggregateError or as a cause. */
@@ -305,8 +302,4 @@ function isConnectionRefused(error: unknown, depth = 0): boolean {
   const inner = ownValue(error, 'errors');
   if (Array.isArray(inner) && inner.some((item) => isConnectionRefused(item, depth + 1))) return true;
   return isConnectionRefused(ownValue(error, 'cause'), depth + 1);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { parseDuration } from '../../shared/time/duration.ts';
 import { customerTimeline } from '../local/edge.ts';
 import { type PlannedEvent, playPlan } from '../local/drive.ts';
+import { errorMessage } from '../local/errors.ts';
 import { startLocalHost } from '../local/host.ts';
 import type { Output } from './main.ts';
 
@@ -40,9 +41,7 @@ export async function simulateCommand(args: readonly string[], io: Output): Prom
       allowPositionals: true,
     });
   } catch (error) {
-    io.err(
-      `waymark simulate: ${error instanceof Error ? error.message : String(error)}\n${SIMULATE_USAGE}\n`,
-    );
+    io.err(`waymark simulate: ${errorMessage(error)}\n${SIMULATE_USAGE}\n`);
     return 2;
   }
   const [target] = parsed.positionals;
@@ -102,7 +101,7 @@ function readPlan(file: string, start: Date): PlannedEvent[] | string {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    return `${file}: ${error instanceof Error ? error.message : String(error)}`;
+    return `${file}: ${errorMessage(error)}`;
   }
   const items = z.array(plannedSchema).safeParse(Array.isArray(raw) ? raw : [raw]);
   if (!items.success) return `${file}: ${z.prettifyError(items.error)}`;

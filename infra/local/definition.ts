@@ -15,12 +15,10 @@ import {
 } from '../../shared/contract/tasks.ts';
 import { definitionText } from '../../shared/journey/compile.ts';
 import { isRecord } from '../../shared/json.ts';
+import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION } from './constants.ts';
 
 export type InterpreterDefinition = ConstructorParameters<typeof StateMachine>[0];
 
-export const LOCAL_ACCOUNT = '000000000000';
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_BUS = 'waymark';
 export const CLOCK_WAIT_RESOURCE = 'arn:aws:states:::waymark:clock.wait';
 /** Carries a token task's own input to the engine, which checkpoints it to resume after a restart. */
 export const STATE_INPUT_FIELD = 'Waymark.StateInput';

@@ -8,11 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreatePlatformEndpointCommand, SNSClient } from '@aws-sdk/client-sns';
 import { type CatalogEventType, type EventEnvelope, eventCatalog } from '../../shared/events/catalog.ts';
-import { LOCAL_BUS } from './definition.ts';
+import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';
 import { type PlannedEvent, playPlan } from './drive.ts';
 import type { LocalHost } from './host.ts';
 
-const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const HOUR = 3600;
 
 interface DemoCustomer {
@@ -24,7 +23,7 @@ interface DemoCustomer {
 
 const OPTED_IN = { email: 'opted-in', sms: 'opted-in', push: 'opted-in' };
 
-export const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
+const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
   {
     id: 'demo-ana',
     story: 'abandons a cart, gets the reminder, buys: the order ends her journey (a conversion)',
@@ -109,7 +108,7 @@ function example(
   };
 }
 
-export const DEMO_PLAN: readonly PlannedEvent[] = [
+const DEMO_PLAN: readonly PlannedEvent[] = [
   example('cart.abandoned', 'demo-ana', 60, 'shop.web'),
   example('cart.abandoned', 'demo-bruno', 120, 'shop.web'),
   // Ana's second abandoned cart while her first journey still runs: one journey at a time.
@@ -125,28 +124,24 @@ export const DEMO_PLAN: readonly PlannedEvent[] = [
   example('chat.session.started', 'demo-eva', 5 * HOUR, 'support.chat'),
 ];
 
-/** Plays the demo through the edge with real SDK clients; resolves when every journey has ended. */
 /**
  * Customer ids carry a run tag: a data folder kept from an earlier demo still has those customers,
  * and re-entry rules would (rightly) turn them away.
  */
-export function demoCustomerId(id: string, run: string): string {
+function demoCustomerId(id: string, run: string): string {
   return `${id}-${run}`;
 }
 
-/** Plays the demo; resolves with the run tag once every journey has ended. */
+/** Plays the demo through the edge with real SDK clients; resolves with the run tag once every journey has ended. */
 export async function playDemo(
   host: LocalHost,
   print: (line: string) => void,
   run: string = randomUUID().slice(0, 4),
 ): Promise<string> {
   const tagged = (id: string): string => demoCustomerId(id, run);
-  const eventbridge = new EventBridgeClient({
-    region: 'us-east-1',
-    endpoint: host.endpoint,
-    credentials: CREDENTIALS,
-  });
-  const sns = new SNSClient({ region: 'us-east-1', endpoint: host.endpoint, credentials: CREDENTIALS });
+  const clientConfig = { region: LOCAL_REGION, endpoint: host.endpoint, credentials: LOCAL_CREDENTIALS };
+  const eventbridge = new EventBridgeClient(clientConfig);
+  const sns = new SNSClient(clientConfig);
   print('Demo customers:');
   const profiles: PlannedEvent[] = [];
   for (const customer of DEMO_CUSTOMERS) {
@@ -191,7 +186,7 @@ export async function playDemo(
 async function registerDevice(sns: SNSClient, customerId: string): Promise<Record<string, string>> {
   const created = await sns.send(
     new CreatePlatformEndpointCommand({
-      PlatformApplicationArn: 'arn:aws:sns:us-east-1:000000000000:app/GCM/waymark-demo',
+      PlatformApplicationArn: `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:app/GCM/waymark-demo`,
       Token: `device-${customerId}`,
     }),
   );

@@ -4,9 +4,8 @@
  * demo and the tests use it; with a scaled clock the same plan plays in
  * (accelerated) real time.
  */
-import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './definition.ts';
+import { localEnvelope } from './envelope.ts';
 import type { LocalHost } from './host.ts';
 
 export interface PlannedEvent {
@@ -19,20 +18,6 @@ export interface PlannedEvent {
 
 /** A year: no journey lasts longer, so a run that goes further has lost its way. */
 const HORIZON_MS = 366 * 86_400_000;
-
-export function envelopeAt(event: Omit<PlannedEvent, 'offsetSeconds'>, time: Date): EventEnvelope {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': event.detailType,
-    source: event.source,
-    account: LOCAL_ACCOUNT,
-    time: time.toISOString(),
-    region: LOCAL_REGION,
-    resources: [],
-    detail: event.detail,
-  };
-}
 
 /**
  * Puts each event when its moment comes, then lets the journeys run to their end. With a manual
@@ -47,14 +32,15 @@ export async function playPlan(
   for (const event of [...plan].sort((a, b) => a.offsetSeconds - b.offsetSeconds)) {
     const moment = new Date(start + event.offsetSeconds * 1000);
     await moveTo(host, moment);
-    await publish(envelopeAt(event, host.clock.now()));
+    const { source, detailType, detail } = event;
+    await publish(localEnvelope({ source, detailType, detail, time: host.clock.now().toISOString() }));
     await host.engine.idle();
   }
   await runUntilQuiet(host);
 }
 
 /** Lets everything due happen, wait after wait, until nothing is left to wait for. */
-export async function runUntilQuiet(host: LocalHost): Promise<void> {
+async function runUntilQuiet(host: LocalHost): Promise<void> {
   const limit = host.clock.now().getTime() + HORIZON_MS;
   for (;;) {
     await host.engine.idle();

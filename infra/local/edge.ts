@@ -11,10 +11,11 @@ import { readHistory } from '../../shared/store/history.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { parseDuration } from '../../shared/time/duration.ts';
 import type { VirtualClock } from './clock.ts';
-import { LOCAL_BUS } from './definition.ts';
+import { LOCAL_BUS } from './constants.ts';
 import type { LocalEngine } from './engine.ts';
+import { errorMessage } from './errors.ts';
 import { handleEventBridge, type LocalBus } from './eventbridge.ts';
-import { listenOnLoopback } from './loopback.ts';
+import { listenOnLoopback, readRequestBody, RequestBodyTooLarge } from './loopback.ts';
 import type { Outbox } from './outbox.ts';
 import { createSnsHandler, type SnsState } from './sns.ts';
 import { handleStepFunctions } from './stepfunctions.ts';
@@ -43,13 +44,23 @@ export interface EdgeOptions {
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
 
+/**
+ * Far above any request the APIs answered here take (PutEvents and StartExecution stop at 256 KB), so an
+ * oversized call still gets its service's own error; the cap only keeps a runaway client from filling memory.
+ */
+const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+
 export async function createEdge(options: EdgeOptions): Promise<Edge> {
   let parts: EdgeParts | undefined;
   const sns = createSnsHandler(options.sns);
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
+      if (error instanceof RequestBodyTooLarge) {
+        send(response, { status: 413, body: { __type: 'RequestEntityTooLarge', message: error.message } });
+        return;
+      }
       // Nothing a request does may take the engine down: answer as AWS answers an internal error.
-      send(response, { status: 500, body: { __type: 'InternalFailure', message: describe(error) } });
+      send(response, { status: 500, body: { __type: 'InternalFailure', message: errorMessage(error) } });
     });
   });
 
@@ -196,13 +207,7 @@ function rank(entry: Record<string, unknown>): number {
 function bus(parts: EdgeParts): LocalBus {
   return {
     name: LOCAL_BUS,
-    rules: () =>
-      parts.engine.rules().map((rule) => ({
-        name: rule.name,
-        description: rule.description,
-        eventPattern: rule.eventPattern,
-        state: rule.state,
-      })),
+    rules: () => parts.engine.rules(),
     now: parts.clock.now,
     newEventId: randomUUID,
     publish: (event) => parts.engine.publish(event),
@@ -270,18 +275,13 @@ function proxy(request: IncomingMessage, response: ServerResponse, target: strin
     answer.on('error', () => response.destroy());
   });
   upstream.on('error', (error) => {
-    send(response, { status: 502, body: { __type: 'ServiceUnavailable', message: describe(error) } });
+    send(response, { status: 502, body: { __type: 'ServiceUnavailable', message: errorMessage(error) } });
   });
   request.pipe(upstream);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+  return readRequestBody(request, MAX_REQUEST_BYTES);
 }
 
 function send(response: ServerResponse, reply: Reply): void {
@@ -303,8 +303,4 @@ function send(response: ServerResponse, reply: Reply): void {
 
 function optional(name: string, value: string | null): Record<string, string> {
   return value === null || value === '' ? {} : { [name]: value };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -14,23 +14,22 @@ import {
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
 } from '../../shared/contract/tasks.ts';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
-import { type EventPattern, matchesPattern } from '../../shared/events/pattern.ts';
+import { matchesPattern } from '../../shared/events/pattern.ts';
 import { erasurePattern, recordPattern, sesFeedbackPattern } from '../../shared/events/routes.ts';
 import type { CompiledJourney } from '../../shared/journey/compile.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
 import type { VirtualClock } from './clock.ts';
+import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION } from './constants.ts';
 import {
   CLOCK_WAIT_RESOURCE,
-  LOCAL_ACCOUNT,
-  LOCAL_BUS,
   LOCAL_FUNCTIONS,
-  LOCAL_REGION,
   definitionHash,
   type LocalDefinition,
   localDefinition,
   resumedAt,
   STATE_INPUT_FIELD,
 } from './definition.ts';
+import { type BusRule, type LocalBus, putEntries, readEntry } from './eventbridge.ts';
 import type { ExecutionRecord, ExecutionStore, StepEvent } from './executions.ts';
 
 /** The runtime functions as the engine calls them: the Lambda handlers, in this process. */
@@ -47,11 +46,7 @@ export type RuleTarget =
   | { kind: 'journey'; journeyId: string }
   | { kind: 'function'; name: 'record' | 'resume' | 'goals' | 'preferences' };
 
-export interface LocalRule {
-  name: string;
-  description: string;
-  eventPattern: EventPattern;
-  state: 'ENABLED' | 'DISABLED';
+export interface LocalRule extends BusRule {
   target: RuleTarget;
 }
 
@@ -135,12 +130,24 @@ export class LocalEngine {
   private readonly running = new Map<string, Running>();
   private readonly tokens = new Map<string, ParkedToken>();
   private readonly ruleList: LocalRule[];
+  /** The bus as a journey's PutEvents task sees it: entries checked as the EventBridge API checks them. */
+  private readonly taskBus: LocalBus = {
+    name: LOCAL_BUS,
+    rules: () => this.ruleList,
+    now: () => this.options.clock.now(),
+    newEventId: randomUUID,
+    publish: (event) => this.publish(event),
+    // The events journeys put have always carried the clock's milliseconds locally.
+    formatTime: (time) => time.toISOString(),
+  };
   private readonly queue: EventEnvelope[] = [];
   private draining = false;
   private busy = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: EngineOptions) {
+    // Each rule's pattern object is made once, here, and kept: matchesPattern compiles a pattern object
+    // once and reuses it, so routing would compile on every event if patterns were made anew.
     this.ruleList = coreRules(options.configurationSet);
     for (const compiled of options.journeys) {
       if (!compiled.deploy) continue;
@@ -423,6 +430,11 @@ export class LocalEngine {
     const clock = this.options.clock;
     // The first parked state of a resumed run keeps the due time it had before the restart.
     let resumeDue = checkpoint;
+    const takeResumeDue = (state: string): ExecutionRecord['checkpoint'] => {
+      const saved = resumeDue?.state === state ? resumeDue : undefined;
+      resumeDue = undefined;
+      return saved;
+    };
     const park = async <T>(state: string, stateInput: JsonValue, due: Date, wait: Promise<T>): Promise<T> => {
       // Stopped while its last step ran: nothing to wait for, nothing to save.
       if (record.status !== 'RUNNING') throw new EngineError('States.Aborted', 'The execution was stopped');
@@ -448,15 +460,13 @@ export class LocalEngine {
         const parameters = isRecord(taskInput) ? taskInput : {};
         if (resource === CLOCK_WAIT_RESOURCE) {
           const stateInput = toJsonValue(parameters.input);
-          const saved = resumeDue?.state === state ? resumeDue : undefined;
-          resumeDue = undefined;
+          const saved = takeResumeDue(state);
           const due = saved === undefined ? this.waitDue(journey, state, stateInput) : new Date(saved.due);
           await park(state, stateInput, due, clock.sleepUntil(due, cancel.signal));
           return {};
         }
         if (resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN) {
-          const saved = resumeDue?.state === state ? resumeDue : undefined;
-          resumeDue = undefined;
+          const saved = takeResumeDue(state);
           return this.waitForToken(journey, record, state, parameters, saved, park, cancel.signal);
         }
         if (resource === EVENTS_PUT_EVENTS) return this.putEventsTask(parameters);
@@ -600,32 +610,19 @@ export class LocalEngine {
     throw new EngineError('Lambda.ResourceNotFoundException', `Function not found: ${String(functionName)}`);
   }
 
-  private putEventsTask(parameters: Record<string, unknown>): JsonValue {
-    const entries = Array.isArray(parameters.Entries) ? parameters.Entries : [];
-    const results: JsonValue[] = [];
-    for (const entry of entries) {
-      if (!isRecord(entry)) continue;
-      const detail =
-        typeof entry.Detail === 'string'
-          ? safeObject(entry.Detail)
-          : isRecord(entry.Detail)
-            ? entry.Detail
-            : {};
-      const id = randomUUID();
-      this.publish({
-        version: '0',
-        id,
-        'detail-type': String(entry.DetailType),
-        source: String(entry.Source),
-        account: LOCAL_ACCOUNT,
-        time: this.options.clock.now().toISOString(),
-        region: LOCAL_REGION,
-        resources: [],
-        detail,
-      });
-      results.push({ EventId: id });
-    }
-    return { Entries: results, FailedEntryCount: 0 };
+  /** Each entry is checked and answered as PutEvents would; a failed entry is reported, never published. */
+  private async putEventsTask(parameters: Record<string, unknown>): Promise<JsonValue> {
+    const values: unknown[] = Array.isArray(parameters.Entries) ? parameters.Entries : [];
+    const entries = values.map((value, index) =>
+      // Step Functions sends a Detail object to PutEvents as its JSON text.
+      readEntry(
+        isRecord(value) && isRecord(value.Detail)
+          ? { ...value, Detail: JSON.stringify(value.Detail) }
+          : value,
+        index,
+      ),
+    );
+    return toJsonValue(await putEntries(entries, this.taskBus));
   }
 
   private finish(
@@ -699,11 +696,9 @@ function targetOf(machine: JourneyMachine): RunTarget {
   return { journeyId: machine.compiled.journeyId, arn: machine.arn, local: machine.local };
 }
 
-export function stateMachineArn(journeyId: string): string {
+function stateMachineArn(journeyId: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${journeyId}`;
 }
-
-export { LOCAL_BUS };
 
 function customerOf(record: ExecutionRecord): string {
   return record.customerId === undefined ? '' : ` [${record.customerId}]`;
@@ -721,15 +716,6 @@ function stepEvent(event: unknown, now: Date): StepEvent | undefined {
   const kind = typeof event.type === 'string' ? kinds[event.type] : undefined;
   if (kind === undefined) return undefined;
   return { time: now.toISOString(), state: event.state.name, type: String(event.state.type), event: kind };
-}
-
-function safeObject(text: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return isRecord(parsed) ? parsed : {};
-  } catch {
-    return {};
-  }
 }
 
 function describe(error: unknown): string {

@@ -11,6 +11,10 @@
 import { compilePattern, type EventPattern, matchesCompiled } from '../../shared/events/pattern.ts';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import { isRecord, ownValue } from '../../shared/json.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
+import { localEnvelope } from './envelope.ts';
+import { errorMessage } from './errors.ts';
+import { parseJsonText } from './json-file.ts';
 
 export interface BusRule {
   name: string;
@@ -28,20 +32,12 @@ export interface LocalBus {
   newEventId(): string;
   /** Hands an accepted event to the engine; PutEvents answers once every entry has been handed over. */
   publish(event: EventEnvelope): void | Promise<void>;
+  /** How an envelope writes its time: as EventBridge does, to the second, unless the bus says otherwise. */
+  formatTime?: (time: Date) => string;
 }
 
 export type ApiReply = { status: number; body: unknown; headers?: Record<string, string> };
 
-export type EventBridgeHandler = (operation: string, requestBody: string, bus: LocalBus) => Promise<ApiReply>;
-
-export interface EventBridgeOptions {
-  /** The region written into envelopes and ARNs; us-east-1 unless the engine runs as another region. */
-  region?: string;
-}
-
-/** The account id every local envelope and ARN carries: obviously not a real account. */
-export const LOCAL_ACCOUNT = '000000000000';
-export const DEFAULT_REGION = 'us-east-1';
 /** PutEvents takes 1 to 10 entries (API reference, PutEvents Entries). */
 export const MAX_ENTRIES_PER_CALL = 10;
 /** The sum of the entry sizes must stay within 256 KB ("Calculating PutEvents event entry size"). */
@@ -105,9 +101,7 @@ function parseRequest(requestBody: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(requestBody);
   } catch (error) {
-    throw serializationFault(
-      `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw serializationFault(`The request body is not valid JSON: ${errorMessage(error)}`);
   }
   if (!isRecord(parsed)) throw serializationFault('The request body must be a JSON object.');
   return parsed;
@@ -181,7 +175,7 @@ function unknownBusMessage(nameOrArn: string): string {
 
 // ---- PutEvents --------------------------------------------------------------------------------------------------
 
-interface RequestEntry {
+export interface RequestEntry {
   source: string | undefined;
   detailType: string | undefined;
   detail: string | undefined;
@@ -190,9 +184,15 @@ interface RequestEntry {
   eventBusName: string | undefined;
 }
 
-type ResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+export type ResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
-function readEntry(value: unknown, index: number): RequestEntry {
+export interface PutEventsResult {
+  FailedEntryCount: number;
+  Entries: ResultEntry[];
+}
+
+/** One entry of a PutEvents call as the API types it; a field of the wrong type fails the whole call, as on AWS. */
+export function readEntry(value: unknown, index: number): RequestEntry {
   const where = `Entries[${index}].`;
   if (!isRecord(value)) throw serializationFault(`Entries[${index}] must be an object.`);
   return {
@@ -264,7 +264,8 @@ function requiredArgument(name: 'Source' | 'DetailType' | 'Detail'): ResultEntry
 
 type EntryCheck = { ok: true; envelope: EventEnvelope } | { ok: false; failure: ResultEntry };
 
-function buildEnvelope(entry: RequestEntry, bus: LocalBus, region: string): EntryCheck {
+/** The checks AWS makes of each entry on its own; an entry that fails them is answered, not published. */
+function checkEntry(entry: RequestEntry, bus: LocalBus): EntryCheck {
   // Empty strings count as missing, as AWS treats them (snapshot test_put_event_without_detail_type).
   if (entry.source === undefined || entry.source === '')
     return { ok: false, failure: requiredArgument('Source') };
@@ -288,30 +289,24 @@ function buildEnvelope(entry: RequestEntry, bus: LocalBus, region: string): Entr
       },
     };
   }
+  const formatTime = bus.formatTime ?? eventTime;
   return {
     ok: true,
-    envelope: {
-      version: '0',
+    envelope: localEnvelope({
       id: bus.newEventId(),
-      'detail-type': entry.detailType,
       source: entry.source,
-      account: LOCAL_ACCOUNT,
-      time: eventTime(entry.time ?? bus.now()),
-      region,
-      resources: entry.resources ?? [],
+      detailType: entry.detailType,
       detail,
-    },
+      time: formatTime(entry.time ?? bus.now()),
+      resources: entry.resources,
+    }),
   };
 }
 
 /** Only a JSON object is a detail: "[]", '"text"' and "42" are malformed too (snapshot test_put_event_malformed_detail). */
 function parseDetail(text: string): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return isRecord(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = parseJsonText(text);
+  return isRecord(parsed) ? parsed : undefined;
 }
 
 async function handOver(envelope: EventEnvelope, bus: LocalBus): Promise<ResultEntry> {
@@ -320,25 +315,32 @@ async function handOver(envelope: EventEnvelope, bus: LocalBus): Promise<ResultE
     return { EventId: envelope.id };
   } catch (error) {
     // InternalFailure is the retryable per-entry code AWS documents for its own failures.
-    const reason = error instanceof Error ? error.message : String(error);
     return {
       ErrorCode: 'InternalFailure',
-      ErrorMessage: `The local engine could not take the event: ${reason}`,
+      ErrorMessage: `The local engine could not take the event: ${errorMessage(error)}`,
     };
   }
 }
 
-async function putEvents(request: Record<string, unknown>, bus: LocalBus, region: string): Promise<ApiReply> {
-  const entries = readEntries(request);
-  checkTotalSize(entries);
+/**
+ * PutEvents' work once the call as a whole is accepted: each entry checked on its own, the valid ones handed
+ * to the bus, the others answered with AWS's error code. The engine's PutEvents task goes through here too.
+ */
+export async function putEntries(entries: readonly RequestEntry[], bus: LocalBus): Promise<PutEventsResult> {
   const results: ResultEntry[] = [];
   // In entry order, one at a time: the engine sees events in the order the caller listed them.
   for (const entry of entries) {
-    const check = buildEnvelope(entry, bus, region);
+    const check = checkEntry(entry, bus);
     results.push(check.ok ? await handOver(check.envelope, bus) : check.failure);
   }
   const failed = results.filter((result) => 'ErrorCode' in result).length;
-  return reply({ FailedEntryCount: failed, Entries: results });
+  return { FailedEntryCount: failed, Entries: results };
+}
+
+async function putEvents(request: Record<string, unknown>, bus: LocalBus): Promise<ApiReply> {
+  const entries = readEntries(request);
+  checkTotalSize(entries);
+  return reply(await putEntries(entries, bus));
 }
 
 // ---- TestEventPattern -------------------------------------------------------------------------------------------
@@ -358,12 +360,7 @@ function invalidEvent(): ApiFault {
 }
 
 function readTestEvent(text: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw invalidEvent();
-  }
+  const parsed = parseJsonText(text);
   if (!isRecord(parsed)) throw invalidEvent();
   const event = parsed;
   if (!REQUIRED_TEST_EVENT_FIELDS.every((field) => Object.hasOwn(event, field))) throw invalidEvent();
@@ -384,7 +381,7 @@ function testEventPattern(request: Record<string, unknown>): ApiReply {
   try {
     pattern = JSON.parse(patternText);
   } catch (error) {
-    throw invalidPattern(error instanceof Error ? error.message : String(error));
+    throw invalidPattern(errorMessage(error));
   }
   const compiled = compilePattern(pattern);
   if (!compiled.ok) throw invalidPattern(compiled.problems.map((problem) => problem.message).join(' '));
@@ -400,13 +397,10 @@ function encodeNextToken(lastName: string): string {
 }
 
 function decodeNextToken(token: string): string {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    const after = isRecord(parsed) ? ownValue(parsed, 'after') : undefined;
-    if (typeof after === 'string') return after;
-  } catch {
-    // Falls through to the same answer as a well-formed token that is not ours.
-  }
+  // Text that is not JSON gets the same answer as a well-formed token that is not ours.
+  const parsed = parseJsonText(Buffer.from(token, 'base64url').toString('utf8'));
+  const after = isRecord(parsed) ? ownValue(parsed, 'after') : undefined;
+  if (typeof after === 'string') return after;
   throw new ApiFault('ValidationException', 'The NextToken is not valid.');
 }
 
@@ -425,16 +419,16 @@ function readLimit(request: Record<string, unknown>): number {
   return limit;
 }
 
-function ruleArn(rule: BusRule, bus: LocalBus, region: string): string {
+function ruleArn(rule: BusRule, bus: LocalBus): string {
   // Rules on the default bus have no bus segment in their ARN; rules on a custom bus do.
   const path = bus.name === 'default' ? rule.name : `${bus.name}/${rule.name}`;
-  return `arn:aws:events:${region}:${LOCAL_ACCOUNT}:rule/${path}`;
+  return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${path}`;
 }
 
-function describeRule(rule: BusRule, bus: LocalBus, region: string): Record<string, string> {
+function describeRule(rule: BusRule, bus: LocalBus): Record<string, string> {
   return {
     Name: rule.name,
-    Arn: ruleArn(rule, bus, region),
+    Arn: ruleArn(rule, bus),
     EventPattern: JSON.stringify(rule.eventPattern),
     State: rule.state,
     ...(rule.description === '' ? {} : { Description: rule.description }),
@@ -442,7 +436,7 @@ function describeRule(rule: BusRule, bus: LocalBus, region: string): Record<stri
   };
 }
 
-function listRules(request: Record<string, unknown>, bus: LocalBus, region: string): ApiReply {
+function listRules(request: Record<string, unknown>, bus: LocalBus): ApiReply {
   const busName = optionalString(request, 'EventBusName', '');
   if (!resolvesToLocalBus(busName, bus)) {
     throw new ApiFault('ResourceNotFoundException', unknownBusMessage(busName ?? ''));
@@ -458,7 +452,7 @@ function listRules(request: Record<string, unknown>, bus: LocalBus, region: stri
   const page = matching.slice(0, limit);
   const last = page.at(-1);
   return reply({
-    Rules: page.map((rule) => describeRule(rule, bus, region)),
+    Rules: page.map((rule) => describeRule(rule, bus)),
     ...(matching.length > page.length && last !== undefined ? { NextToken: encodeNextToken(last.name) } : {}),
   });
 }
@@ -467,20 +461,15 @@ function listRules(request: Record<string, unknown>, bus: LocalBus, region: stri
 
 const SUPPORTED_OPERATIONS = ['PutEvents', 'TestEventPattern', 'ListRules'] as const;
 
-async function dispatch(
-  operation: string,
-  requestBody: string,
-  bus: LocalBus,
-  region: string,
-): Promise<ApiReply> {
+async function dispatch(operation: string, requestBody: string, bus: LocalBus): Promise<ApiReply> {
   const name = operation.startsWith(TARGET_PREFIX) ? operation.slice(TARGET_PREFIX.length) : operation;
   switch (name) {
     case 'PutEvents':
-      return putEvents(parseRequest(requestBody), bus, region);
+      return putEvents(parseRequest(requestBody), bus);
     case 'TestEventPattern':
       return testEventPattern(parseRequest(requestBody));
     case 'ListRules':
-      return listRules(parseRequest(requestBody), bus, region);
+      return listRules(parseRequest(requestBody), bus);
     default:
       throw new ApiFault(
         'UnknownOperationException',
@@ -489,26 +478,21 @@ async function dispatch(
   }
 }
 
-/** A handler for one region. Never rejects: bad input becomes the AWS error reply, a bug an InternalException. */
-export function createEventBridgeHandler(options: EventBridgeOptions = {}): EventBridgeHandler {
-  const region = options.region ?? DEFAULT_REGION;
-  return async (operation, requestBody, bus) => {
-    try {
-      return await dispatch(operation, requestBody, bus, region);
-    } catch (error) {
-      if (error instanceof ApiFault) return faultReply(error);
-      const reason = error instanceof Error ? error.message : String(error);
-      return faultReply(new ApiFault('InternalException', `The local EventBridge failed: ${reason}`, 500));
-    }
-  };
-}
-
-const defaultHandler = createEventBridgeHandler();
-
 /**
- * Answers one EventBridge call for the local bus in us-east-1. `operation` is the X-Amz-Target after `AWSEvents.`
- * (the whole target is accepted too). Never rejects.
+ * Answers one EventBridge call for the local bus. `operation` is the X-Amz-Target after `AWSEvents.` (the whole
+ * target is accepted too). Never rejects: bad input becomes the AWS error reply, a bug an InternalException.
  */
-export function handleEventBridge(operation: string, requestBody: string, bus: LocalBus): Promise<ApiReply> {
-  return defaultHandler(operation, requestBody, bus);
+export async function handleEventBridge(
+  operation: string,
+  requestBody: string,
+  bus: LocalBus,
+): Promise<ApiReply> {
+  try {
+    return await dispatch(operation, requestBody, bus);
+  } catch (error) {
+    if (error instanceof ApiFault) return faultReply(error);
+    return faultReply(
+      new ApiFault('InternalException', `The local EventBridge failed: ${errorMessage(error)}`, 500),
+    );
+  }
 }

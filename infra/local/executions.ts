@@ -3,16 +3,16 @@
  * in-flight journeys survive a restart: where each one is parked (a wait, a
  * wait for an event) and with which state input, written as it parks.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import type { JsonValue } from '../../shared/json.ts';
 import { isInterpreterDefinition, type LocalDefinition } from './definition.ts';
+import { readJsonFile, writeJsonFile } from './json-file.ts';
 
 const jsonSchema: z.ZodType<JsonValue> = z.json();
 
-export const executionStatusSchema = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']);
-export type ExecutionStatus = z.infer<typeof executionStatusSchema>;
+const executionStatusSchema = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']);
 
 const stepEventSchema = z.object({
   time: z.string(),
@@ -22,7 +22,7 @@ const stepEventSchema = z.object({
 });
 export type StepEvent = z.infer<typeof stepEventSchema>;
 
-export const executionRecordSchema = z.object({
+const executionRecordSchema = z.object({
   executionArn: z.string(),
   name: z.string(),
   stateMachineArn: z.string(),
@@ -68,10 +68,9 @@ export class ExecutionStore {
     if (dir === undefined) return;
     mkdirSync(dir, { recursive: true });
     for (const file of readdirSync(dir)) {
-      if (file === 'definitions') continue;
       if (!file.endsWith('.json')) continue;
-      const parsed = executionRecordSchema.safeParse(safeJson(readFileSync(join(dir, file), 'utf8')));
-      if (parsed.success) this.records.set(parsed.data.executionArn, parsed.data);
+      const record = readJsonFile(join(dir, file), executionRecordSchema);
+      if (record !== undefined) this.records.set(record.executionArn, record);
     }
   }
 
@@ -84,27 +83,22 @@ export class ExecutionStore {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${hash}.json`);
     if (existsSync(file)) return;
-    writeFileSync(
-      file,
-      JSON.stringify({
-        definition: local.definition,
-        clockWaits: [...local.clockWaits],
-        tokenTimeouts: [...local.tokenTimeouts],
-      }),
-    );
+    writeJsonFile(file, {
+      definition: local.definition,
+      clockWaits: [...local.clockWaits],
+      tokenTimeouts: [...local.tokenTimeouts],
+    });
   }
 
   loadDefinition(hash: string): LocalDefinition | undefined {
     const known = this.definitions.get(hash);
     if (known !== undefined || this.dir === undefined) return known;
-    const file = join(this.dir, 'definitions', `${hash}.json`);
-    if (!existsSync(file)) return undefined;
-    const stored = storedDefinitionSchema.safeParse(safeJson(readFileSync(file, 'utf8')));
-    if (!stored.success || !isInterpreterDefinition(stored.data.definition)) return undefined;
+    const stored = readJsonFile(join(this.dir, 'definitions', `${hash}.json`), storedDefinitionSchema);
+    if (stored === undefined || !isInterpreterDefinition(stored.definition)) return undefined;
     const local: LocalDefinition = {
-      definition: stored.data.definition,
-      clockWaits: new Map(stored.data.clockWaits),
-      tokenTimeouts: new Map(stored.data.tokenTimeouts),
+      definition: stored.definition,
+      clockWaits: new Map(stored.clockWaits),
+      tokenTimeouts: new Map(stored.tokenTimeouts),
     };
     this.definitions.set(hash, local);
     return local;
@@ -122,21 +116,10 @@ export class ExecutionStore {
     if (record.steps.length > MAX_STEP_EVENTS) record.steps.splice(0, record.steps.length - MAX_STEP_EVENTS);
     this.records.set(record.executionArn, record);
     if (this.dir === undefined || !existsSync(this.dir)) return;
-    const file = join(this.dir, `${fileName(record.executionArn)}.json`);
-    // Write then rename: a crash mid-write leaves the previous version, never half a file.
-    writeFileSync(`${file}.tmp`, JSON.stringify(record));
-    renameSync(`${file}.tmp`, file);
+    writeJsonFile(join(this.dir, `${fileName(record.executionArn)}.json`), record);
   }
 }
 
 function fileName(executionArn: string): string {
   return executionArn.replace(/[^A-Za-z0-9_.-]/g, '_');
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -4,10 +4,11 @@
  * aws-ses-v2-local and the SNS stand-in behind one edge endpoint that any AWS
  * SDK client can use; and the virtual clock every part reads.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
@@ -15,20 +16,19 @@ import { type CompiledJourney, compileJourney } from '../../shared/journey/compi
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
 import { loadProject } from '../../shared/project/load.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
-import { useClock } from '../../shared/time/clock.ts';
 import { type ClockMode, VirtualClock } from './clock.ts';
+import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';
 import { ensureTable, startLocalDynamo } from './dynamodb.ts';
 import { type EngineLog, LocalEngine, type LocalFunctions } from './engine.ts';
 import { ExecutionStore } from './executions.ts';
 import { createEdge, type Edge } from './edge.ts';
+import { readJsonFile, writeJsonFile } from './json-file.ts';
 import { Outbox, recordingGateway } from './outbox.ts';
 import { startLocalSes } from './ses.ts';
 import { createSnsState } from './sns.ts';
 import { loadSnsState, saveSnsState } from './sns-state-file.ts';
 
 export const LOCAL_TABLE = 'waymark';
-export const DEFAULT_PORT = 4590;
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalHostOptions {
   journeysDir: string;
@@ -87,7 +87,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   const dynamo = await startLocalDynamo(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') });
   const ses = await startLocalSes();
-  const sns = createSnsState();
+  // The host reads what was sent from its outbox; kept here too, every message would stay for good.
+  const sns = createSnsState({ keepPublished: false });
   const snsFile = dataDir === undefined ? undefined : join(dataDir, 'sns.json');
   if (snsFile !== undefined) loadSnsState(snsFile, sns);
   const edge: Edge = await createEdge({
@@ -98,12 +99,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   });
 
   const clients = createAwsClients({
-    region: 'us-east-1',
+    region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
     endpoints: { dynamodb: dynamo.endpoint, sesv2: ses.endpoint, sns: edge.endpoint },
   });
   await ensureTable(
-    new DynamoDBClient({ region: 'us-east-1', credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint }),
+    new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint }),
     LOCAL_TABLE,
   );
   const outbox = new Outbox(dataDir === undefined ? undefined : join(dataDir, 'outbox.jsonl'));
@@ -113,7 +114,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     options.clock.start ?? resumedTime(savedClock(clockFile), executions, outbox) ?? new Date(),
     options.clock.mode,
   );
-  useClock(clock.now);
 
   // The handlers read the runtime when called, not when loaded, so the engine can come first.
   const functions = await loadFunctions();
@@ -130,9 +130,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     channels: recordingGateway(createAwsChannelGateway(clients), outbox, clock.now),
     workflows: {
       sendTaskSuccess: (token, output) =>
-        Promise.resolve(tryEngine(() => engine.sendTaskSuccess(token, output))),
+        Promise.resolve(
+          falseIfGone(() => {
+            engine.sendTaskSuccess(token, output);
+            return true;
+          }),
+        ),
       stopExecution: (id, cause) =>
-        Promise.resolve(tryEngineAnswer(() => engine.stopExecution(id, 'Waymark.Exited', cause))),
+        Promise.resolve(falseIfGone(() => engine.stopExecution(id, 'Waymark.Exited', cause))),
       isRunning: (id) => Promise.resolve(engine.isRunning(id)),
     },
     project: {
@@ -183,19 +188,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   };
 }
 
-/** stopExecution of an execution the engine never had is "already ended", as on AWS. */
-function tryEngineAnswer(action: () => boolean): boolean {
+/**
+ * A token or execution the engine does not know (any more) has already ended, as on AWS: the workflow
+ * control answers false instead of failing the function that asked.
+ */
+function falseIfGone(action: () => boolean): boolean {
   try {
     return action();
-  } catch {
-    return false;
-  }
-}
-
-function tryEngine(action: () => void): boolean {
-  try {
-    action();
-    return true;
   } catch {
     return false;
   }
@@ -205,7 +204,7 @@ const lambdaContext = (functionName: string): Context => ({
   callbackWaitsForEmptyEventLoop: false,
   functionName,
   functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+  invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
   memoryLimitInMB: '256',
   awsRequestId: 'local',
   logGroupName: `/aws/lambda/${functionName}`,
@@ -256,20 +255,16 @@ function resumedTime(saved: Date | undefined, executions: ExecutionStore, outbox
   return Number.isFinite(latest) ? new Date(latest) : undefined;
 }
 
+const savedClockSchema = z.object({ now: z.string() });
+
 function savedClock(file: string | undefined): Date | undefined {
-  if (file === undefined || !existsSync(file)) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    const time = typeof parsed === 'object' && parsed !== null && 'now' in parsed ? parsed.now : undefined;
-    return typeof time === 'string' && !Number.isNaN(Date.parse(time)) ? new Date(time) : undefined;
-  } catch {
-    return undefined;
-  }
+  const time = file === undefined ? undefined : readJsonFile(file, savedClockSchema)?.now;
+  return time !== undefined && !Number.isNaN(Date.parse(time)) ? new Date(time) : undefined;
 }
 
 function saveClock(file: string, now: Date): void {
   try {
-    writeFileSync(file, JSON.stringify({ now: now.toISOString() }));
+    writeJsonFile(file, { now: now.toISOString() });
   } catch {
     // The data folder went away (deleted under a running engine): nothing to keep the time for.
   }

@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as z from 'zod';
 import type { ChannelGateway, SendResult } from '../../shared/channels/gateway.ts';
+import { parseJsonText } from './json-file.ts';
 
 export const outboxMessageSchema = z.object({
   messageId: z.string(),
@@ -38,7 +39,7 @@ export class Outbox {
     if (file === undefined || !existsSync(file)) return;
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (line.trim() === '') continue;
-      const parsed = outboxMessageSchema.safeParse(parseLine(line));
+      const parsed = outboxMessageSchema.safeParse(parseJsonText(line));
       if (parsed.success) this.messages.push(parsed.data);
     }
   }
@@ -62,44 +63,40 @@ export class Outbox {
 
 /** The gateway the deliver function uses locally: the real SES and SNS calls, each success recorded. */
 export function recordingGateway(inner: ChannelGateway, outbox: Outbox, now: () => Date): ChannelGateway {
-  const record = (result: SendResult, message: Omit<OutboxMessage, 'messageId' | 'time'>): SendResult => {
+  const record = async (
+    sending: Promise<SendResult>,
+    message: Omit<OutboxMessage, 'messageId' | 'time'>,
+  ): Promise<SendResult> => {
+    const result = await sending;
+    // Stamped when the send succeeded, not when it began.
     if (result.ok) outbox.add({ ...message, messageId: result.messageId, time: now().toISOString() });
     return result;
   };
   return {
-    async sendEmail(message) {
-      const result = await inner.sendEmail(message);
-      return record(result, {
+    sendEmail: (message) =>
+      record(inner.sendEmail(message), {
         ...message.meta,
         channel: 'email',
         recipient: message.to,
         subject: message.subject,
         body: message.text ?? '',
         ...(message.html === undefined ? {} : { html: message.html }),
-      });
-    },
-    async sendSms(message) {
-      const result = await inner.sendSms(message);
-      return record(result, { ...message.meta, channel: 'sms', recipient: message.to, body: message.text });
-    },
-    async sendPush(message) {
-      const result = await inner.sendPush(message);
-      return record(result, {
+      }),
+    sendSms: (message) =>
+      record(inner.sendSms(message), {
+        ...message.meta,
+        channel: 'sms',
+        recipient: message.to,
+        body: message.text,
+      }),
+    sendPush: (message) =>
+      record(inner.sendPush(message), {
         ...message.meta,
         channel: 'push',
         recipient: message.endpointArn,
         subject: message.title,
         body: message.body,
-      });
-    },
+      }),
     isPhoneOptedOut: (phone) => inner.isPhoneOptedOut(phone),
   };
-}
-
-function parseLine(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return undefined;
-  }
 }

@@ -3,8 +3,8 @@
  * list) kept in the data folder: a device registered before a restart must
  * still receive the push its journey sends after it.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as z from 'zod';
+import { readJsonFile, writeJsonFile } from './json-file.ts';
 import type { SnsState } from './sns.ts';
 
 const storedSchema = z.object({
@@ -20,17 +20,10 @@ const storedSchema = z.object({
 });
 
 export function loadSnsState(file: string, state: SnsState): void {
-  if (!existsSync(file)) return;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return;
-  }
-  const stored = storedSchema.safeParse(raw);
-  if (!stored.success) return;
-  for (const phone of stored.data.optedOut) state.optedOut.add(phone);
-  for (const endpoint of stored.data.endpoints) {
+  const stored = readJsonFile(file, storedSchema);
+  if (stored === undefined) return;
+  for (const phone of stored.optedOut) state.optedOut.add(phone);
+  for (const endpoint of stored.endpoints) {
     state.endpoints.set(endpoint.arn, { ...endpoint, attributes: new Map(endpoint.attributes) });
   }
 }
@@ -44,7 +37,7 @@ export function saveSnsState(file: string, state: SnsState): void {
     })),
   };
   try {
-    writeFileSync(file, JSON.stringify(stored));
+    writeJsonFile(file, stored);
   } catch {
     // The data folder went away under a running engine: nothing left to keep it for.
   }

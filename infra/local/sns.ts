@@ -3,17 +3,17 @@
  * PhoneNumber publishing and platform endpoints on Node 20, so this speaks
  * just enough of the AWS Query protocol (form-encoded POST with
  * `Action=...`, XML replies) for the SDK v3 SNS client. Nothing is sent
- * anywhere; accepted messages are kept in memory for tests and the local
- * engine to read.
+ * anywhere; accepted messages are kept in memory for tests to read (the
+ * local engine keeps its own outbox instead, and turns that off).
  *
  * `createSnsHandler` is a plain request listener, so the local engine can
  * mount it on its own edge server; `startLocalSns` gives it a loopback port.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { listenOnLoopback } from './loopback.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { PushPlatform } from '../../shared/customer/profile.ts';
 import { type JsonValue, toJsonValue } from '../../shared/json.ts';
+import { listenOnLoopback, readRequestBody, RequestBodyTooLarge } from './loopback.ts';
 
 const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 /** SNS refuses messages over 256 KiB. */
@@ -67,13 +67,25 @@ export interface PlatformEndpoint {
 
 /** Everything the local SNS knows; shared by reference so a host can inspect or seed it. */
 export interface SnsState {
+  /** Empty unless `keepPublished`. */
   published: PublishedMessage[];
+  /** Whether accepted messages are kept in `published`: tests read them, a long-running host would only grow. */
+  readonly keepPublished: boolean;
   optedOut: Set<string>;
   endpoints: Map<string, PlatformEndpoint>;
 }
 
-export function createSnsState(): SnsState {
-  return { published: [], optedOut: new Set(), endpoints: new Map() };
+export function createSnsState(options: { keepPublished?: boolean } = {}): SnsState {
+  return {
+    published: [],
+    keepPublished: options.keepPublished ?? true,
+    optedOut: new Set(),
+    endpoints: new Map(),
+  };
+}
+
+function keep(state: SnsState, message: PublishedMessage): void {
+  if (state.keepPublished) state.published.push(message);
 }
 
 /** An error SNS would answer with; `code` is the Query error code the SDK maps to `<code>Exception`. */
@@ -164,7 +176,7 @@ function publishSms(state: SnsState, phoneNumber: string, message: string, param
   if (state.optedOut.has(phoneNumber)) return messageId;
   const originationNumber = attributes.get('AWS.MM.SMS.OriginationNumber');
   const senderId = attributes.get('AWS.SNS.SMS.SenderID');
-  state.published.push({
+  keep(state, {
     kind: 'sms',
     messageId,
     time: new Date().toISOString(),
@@ -223,7 +235,7 @@ function publishPush(state: SnsState, targetArn: string, message: string, params
   }
   const payload = structure === 'json' ? platformPayload(message, endpoint.platformKey) : undefined;
   const messageId = randomUUID();
-  state.published.push({
+  keep(state, {
     kind: 'push',
     messageId,
     time: new Date().toISOString(),
@@ -380,20 +392,14 @@ function faultReply(fault: SnsFault, requestId: string): Reply {
   };
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (size > MAX_REQUEST_BYTES) reject(invalidParameter('Invalid parameter: request body too large'));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    request.on('error', reject);
-  });
+async function readBody(request: IncomingMessage): Promise<string> {
+  try {
+    return await readRequestBody(request, MAX_REQUEST_BYTES);
+  } catch (error) {
+    if (error instanceof RequestBodyTooLarge)
+      throw invalidParameter('Invalid parameter: request body too large');
+    throw error;
+  }
 }
 
 /** A request listener for the SNS Query API over `state`. */

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
 import { EngineError, type LocalEngine } from './engine.ts';
+import { errorMessage } from './errors.ts';
 import type { ExecutionRecord } from './executions.ts';
 
 export type ApiReply = { status: number; body: unknown };
@@ -50,7 +51,7 @@ export function handleStepFunctions(operation: string, requestBody: string, engi
   } catch (error) {
     if (error instanceof EngineError) return fault(error.name, error.message);
     if (error instanceof z.ZodError) return fault('ValidationException', z.prettifyError(error));
-    return fault('InvalidArgument', error instanceof Error ? error.message : String(error));
+    return fault('InvalidArgument', errorMessage(error));
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * What the deliver function needs from the sending services, as an
- * interface: `createChannelGateway` (ses.ts / sns.ts) implements it over
+ * interface: `createAwsChannelGateway` (aws-gateway.ts) implements it over
  * SESv2 and SNS, and tests can swap in a failing one for the errors a local
  * service cannot produce.
  */

@@ -59,11 +59,6 @@ export interface TriggerEnvelope {
   detail: Record<string, unknown>;
 }
 
-/**
- * Enter resolves every journey value: literals as written, references from the event, trigger or
- * profile, and `null` for a reference that finds nothing. Every declared value is present, so the
- * state machine's `$.entry.outcome.values.<name>` paths can never fail.
- */
 /** What SendTaskSuccess hands a waitForEvent step: enough to find the event in the history, small enough for the state. */
 export interface AwaitedEvent {
   eventId: string;
@@ -71,6 +66,11 @@ export interface AwaitedEvent {
   time: string;
 }
 
+/**
+ * Enter resolves every journey value: literals as written, references from the event, trigger or
+ * profile, and `null` for a reference that finds nothing. Every declared value is present, so the
+ * state machine's `$.entry.outcome.values.<name>` paths can never fail.
+ */
 export type EntryDecision =
   | { admitted: true; values: Record<string, unknown> }
   | {

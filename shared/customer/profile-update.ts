@@ -112,8 +112,18 @@ function mergeProfileUpdate(
   const add = update.tags?.add ?? [];
   const remove = new Set(update.tags?.remove ?? []);
   if (add.length > 0 || remove.size > 0) {
-    next.tags = [...new Set([...next.tags, ...add])].filter((tag) => !remove.has(tag));
+    next.tags = mergeTags(next.tags, add, [...remove]);
     changed.push('tags');
   }
   return { profile: next, consentChangedAt: consentTimes, changed };
+}
+
+/** Tags with `add` added and `remove` taken away, each once, in the order they came. */
+export function mergeTags(
+  tags: readonly string[],
+  add: readonly string[],
+  remove: readonly string[],
+): string[] {
+  const removed = new Set(remove);
+  return [...new Set([...tags, ...add])].filter((tag) => !removed.has(tag));
 }

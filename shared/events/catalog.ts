@@ -323,6 +323,11 @@ export function parseEventDetail(
   }
 }
 
+/** Problems as one line each, as the history and the journey entries keep them: "detail.items: ...". */
+export function describeDetailProblems(problems: readonly DetailProblem[]): string[] {
+  return problems.map((problem) => `detail.${problem.path.join('.')}: ${problem.message}`);
+}
+
 function toProblem(issue: z.core.$ZodIssue): DetailProblem {
   return {
     path: issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)),

@@ -378,10 +378,20 @@ function compileRule(
     const matchers = compileLeaf(value, where, report);
     return matchers === undefined ? undefined : { kind: 'leaf', field: key, matchers };
   }
-  if (isRecord(value) && isOperatorName(key) && !compilesSilently(value, where, depth)) {
-    // {"state": {"prefix": "x"}} is almost always a forgotten list; explain that instead of the nested errors.
-    reportUnwrappedOperator(key, value, parent, where, report);
-    return undefined;
+  if (isRecord(value) && isOperatorName(key)) {
+    // Compiled once, its problems held back: {"state": {"prefix": "x"}} is almost always a forgotten
+    // list, and that explanation replaces the nested errors. (Compiling twice, to test and then to
+    // report, doubled the work at every level of nested operator-named keys.)
+    const held: Parameters<Report>[] = [];
+    const pattern =
+      Object.keys(value).length === 0
+        ? undefined
+        : compileObject(value, where, depth + 1, (...problem) => held.push(problem));
+    if (pattern === undefined || held.length > 0) {
+      reportUnwrappedOperator(key, value, parent, where, report);
+      return undefined;
+    }
+    return { kind: 'nested', field: key, pattern };
   }
   if (isRecord(value)) {
     if (Object.keys(value).length === 0) {
@@ -404,14 +414,6 @@ function compileRule(
     `"${where.field}" must be a list of allowed values in square brackets, for example "${key}": [${example}].`,
   );
   return undefined;
-}
-
-function compilesSilently(value: Record<string, unknown>, where: Where, depth: number): boolean {
-  let silent = true;
-  compileObject(value, where, depth + 1, () => {
-    silent = false;
-  });
-  return silent && Object.keys(value).length > 0;
 }
 
 function reportUnwrappedOperator(
@@ -1005,8 +1007,15 @@ export function validatePattern(pattern: unknown): PatternProblem[] {
   return result.ok ? [] : result.problems;
 }
 
+// Patterns come from journeys and rules that live as long as the process: each is compiled once.
+const compiled = new WeakMap<EventPattern, CompileResult>();
+
 /** True when the event matches. Assumes a valid pattern (an invalid one matches nothing). Never throws. */
 export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
-  const result = compilePattern(pattern);
+  let result = compiled.get(pattern);
+  if (result === undefined) {
+    result = compilePattern(pattern);
+    compiled.set(pattern, result);
+  }
   return result.ok && matchesCompiled(result.pattern, event);
 }

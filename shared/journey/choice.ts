@@ -5,8 +5,8 @@
  * every comparison is guarded by IsPresent and a type check, because a
  * Choice comparison on a missing path fails the execution.
  */
-import type { ChoiceCondition } from '../asl/types.ts';
-import type { Condition, FieldCondition } from './schema.ts';
+import type { ChoiceCondition, ChoiceRule } from '../asl/types.ts';
+import type { Condition, FieldCondition, StepOfType } from './schema.ts';
 import { referencePath } from './state.ts';
 
 type Scalar = string | number | boolean | null;
@@ -113,4 +113,18 @@ function equalsScalar(variable: string, value: unknown): ChoiceCondition[] | und
 
 function isScalar(value: unknown): value is Scalar {
   return value === null || ['string', 'number', 'boolean'].includes(typeof value);
+}
+
+/**
+ * The Choice rules of a branch when every case compiles natively, else undefined (the evaluate
+ * task decides). The compiler and the timing model both ask this, so they cannot disagree.
+ */
+export function nativeBranch(step: StepOfType<'branch'>): ChoiceRule[] | undefined {
+  const rules: ChoiceRule[] = [];
+  for (const branchCase of step.cases) {
+    const rule = nativeChoice(branchCase.when);
+    if (rule === undefined) return undefined;
+    rules.push({ ...rule, Next: branchCase.next });
+  }
+  return rules;
 }

@@ -17,7 +17,7 @@ import type { EventPattern } from '../events/pattern.ts';
 import { toJsonObject, toJsonValue } from '../json.ts';
 import { stepResultPath } from '../asl/path.ts';
 import { durationSeconds } from '../time/duration.ts';
-import { nativeChoice } from './choice.ts';
+import { nativeBranch } from './choice.ts';
 import { type CostReport, estimateCost } from './cost.ts';
 import { assertNever, reachableFrom, stepById, stepEdges } from './graph.ts';
 import { policiesFor } from './policies.ts';
@@ -32,7 +32,7 @@ import {
   type ValueExpression,
   isReference,
 } from './schema.ts';
-import { splitThresholds } from './split.ts';
+import { splitKey, splitThresholds } from './split.ts';
 import { referencePath, STATE_PATHS } from './state.ts';
 
 export const STATE = {
@@ -103,7 +103,13 @@ export function definitionText(definition: StateMachineDefinition): string {
 
 // ---- rules ----
 
+// A journey's matchers are asked about every event (exits, resumes): build each pattern once, so
+// the matcher's own cache of compiled patterns holds too.
+const matcherPatterns = new WeakMap<EventMatcher, EventPattern>();
+
 export function matcherPattern(matcher: EventMatcher): EventPattern {
+  const known = matcherPatterns.get(matcher);
+  if (known !== undefined) return known;
   const pattern: EventPattern = { 'detail-type': [matcher.event] };
   if (matcher.source !== undefined)
     pattern.source = typeof matcher.source === 'string' ? [matcher.source] : matcher.source;
@@ -111,6 +117,7 @@ export function matcherPattern(matcher: EventMatcher): EventPattern {
   // Every journey is per customer: an event without a customer id must not start or stop anything.
   if (!Object.hasOwn(detail, 'customerId')) detail.customerId = [{ exists: true }];
   pattern.detail = detail;
+  matcherPatterns.set(matcher, pattern);
   return pattern;
 }
 
@@ -469,12 +476,8 @@ function compileWaitForEvent(
 }
 
 function compileBranch(journey: Journey, id: string, step: StepOfType<'branch'>): Record<string, State> {
-  const native: ChoiceRule[] = [];
-  for (const branchCase of step.cases) {
-    const rule = nativeChoice(branchCase.when);
-    if (rule !== undefined) native.push({ ...rule, Next: branchCase.next });
-  }
-  if (native.length === step.cases.length) {
+  const native = nativeBranch(step);
+  if (native !== undefined) {
     // Only the event and the values are read: the state machine decides alone, no function call.
     return {
       [id]: {
@@ -519,8 +522,8 @@ function compileSplit(journey: Journey, id: string, step: StepOfType<'split'>): 
       Type: 'Pass',
       ...(step.description === undefined ? {} : { Comment: step.description }),
       Parameters: {
-        // The same key as splitKey(customerId, journeyId, stepId); ids have no quote or brace to escape.
-        'hash.$': `States.Hash(States.Format('{}/${journey.id}/${id}', ${STATE_PATHS.customerId}), 'SHA-256')`,
+        // splitKey with the customer left as States.Format's placeholder; ids have no quote or brace to escape.
+        'hash.$': `States.Hash(States.Format('${splitKey('{}', journey.id, id)}', ${STATE_PATHS.customerId}), 'SHA-256')`,
       },
       ResultPath: stepResultPath(id),
       Next: choose,

@@ -5,7 +5,7 @@
  * state instead (see choice.ts), which must agree with this function.
  */
 import { matchesPattern } from '../events/pattern.ts';
-import { toJsonObject } from '../json.ts';
+import { isRecord, toJsonObject } from '../json.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { type ReferenceScope, resolveReference } from './references.ts';
 import type { Condition, FieldCondition } from './schema.ts';
@@ -76,7 +76,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b))
     return a.length === b.length && a.every((item, index) => sameJson(item, b[index]));
-  if (isObject(a) && isObject(b)) {
+  if (isRecord(a) && isRecord(b)) {
     const keys = Object.keys(a);
     return (
       keys.length === Object.keys(b).length &&
@@ -84,8 +84,4 @@ export function sameJson(a: unknown, b: unknown): boolean {
     );
   }
   return false;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

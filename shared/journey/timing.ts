@@ -4,7 +4,7 @@
  * longest, every task timing out and retried as often as its policy allows.
  */
 import { durationSeconds } from '../time/duration.ts';
-import { nativeChoice } from './choice.ts';
+import { nativeBranch } from './choice.ts';
 import { stepById, stepEdges } from './graph.ts';
 import {
   EXPRESS_MAX_SECONDS,
@@ -39,7 +39,7 @@ function stepSeconds(step: Step, policies: Policies): number {
       // Lambda service errors fail the registration at once; the wait itself is the step's timeout.
       return durationSeconds(step.timeout) + retrySeconds(policies.lambdaService);
     case 'branch':
-      return step.cases.every((branchCase) => nativeChoice(branchCase.when) !== undefined) ? 0 : lambdaTask;
+      return nativeBranch(step) !== undefined ? 0 : lambdaTask;
     case 'split':
       return 0;
     case 'updateProfile':

@@ -28,8 +28,12 @@ export interface FileValidation<T> {
   problems: Problem[];
 }
 
-/** Every property name the language knows, for "did you mean" on unknown keys. */
-const KNOWN_KEYS = journeyPropertyNames();
+/** Every property name the language knows, for "did you mean" on unknown keys; built when first needed. */
+let knownKeys: readonly string[] | undefined;
+function knownKeyNames(): readonly string[] {
+  knownKeys ??= journeyPropertyNames();
+  return knownKeys;
+}
 
 export function validateSettingsText(text: string, file: string): FileValidation<Settings> {
   return parseWith(text, file, settingsSchema, checkSettings);
@@ -71,7 +75,7 @@ function parseWith<S extends z.ZodType>(
     for (const issue of source.duplicates) {
       report(issue.path, issue.message, { hint: issue.hint, position: issue.position });
     }
-    if (typeof source.value !== 'object' || source.value === null || Array.isArray(source.value)) {
+    if (!isRecord(source.value)) {
       report([], 'Expected a JSON object at the top of the file.');
       return { value: undefined, problems };
     }
@@ -82,7 +86,7 @@ function parseWith<S extends z.ZodType>(
       for (const issue of parsed.error.issues) {
         if (issue.code !== 'unrecognized_keys') continue;
         for (const key of issue.keys) {
-          const meant = closest(key, KNOWN_KEYS);
+          const meant = closest(key, knownKeyNames());
           if (meant !== undefined) misspelt.add(jsonPath([...issue.path.map(String), meant]));
         }
       }
@@ -134,7 +138,7 @@ function reportIssue(
     case 'unrecognized_keys':
       for (const key of issue.keys) {
         report([...path, key], `Unknown property ${JSON.stringify(key)}.`, {
-          hint: didYouMean(key, KNOWN_KEYS),
+          hint: didYouMean(key, knownKeyNames()),
         });
       }
       return;

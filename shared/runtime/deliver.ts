@@ -3,6 +3,7 @@
  * respect consent, suppression, quiet hours and caps, send it once, and
  * record in the customer's history what was sent, or why nothing was.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelGateway, SendResult } from '../channels/gateway.ts';
 import { customerTagValue } from '../channels/tags.ts';
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
@@ -19,7 +20,7 @@ import {
 import { quietHoursEnd } from '../delivery/quiet-hours.ts';
 import { signUnsubscribeToken, unsubscribeUrl } from '../preferences/unsubscribe-token.ts';
 import { type RenderedMessage, renderMessage, type TemplateContext } from '../render/templates.ts';
-import { type CustomerRecord, readCustomer, writeLedger } from '../store/customers.ts';
+import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '../store/customers.ts';
 import { appendHistory, readHistoryEntry } from '../store/history.ts';
 import { ThrottledError } from './errors.ts';
 import { requireUnsubscribeSecret, type Runtime } from './runtime.ts';
@@ -43,7 +44,7 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
   if (read.found === 'damaged') {
     return notSent(runtime, task, now, {
       status: 'failed',
-      reason: `The stored profile is damaged: ${read.reason}`,
+      reason: damagedProfile(read.reason),
     });
   }
   const template = runtime.project.templates.get(task.template);
@@ -153,15 +154,18 @@ async function sendOnce(
           },
         };
       case 'reserve': {
-        if (await writeLedger(runtime.store, task.customerId, customer.ledger.version, decision.sends)) {
-          const reserved = {
-            ...customer,
-            ledger: { version: customer.ledger.version + 1, sends: decision.sends },
-          };
+        const ledger = await writeLedger(
+          runtime.store,
+          task.customerId,
+          customer.ledger.version,
+          decision.sends,
+        );
+        if (ledger !== undefined) {
+          const reserved = { ...customer, ledger };
           const result = await send(runtime.channels, address, message, task, envelope).catch(
             async (error: unknown) => {
               // Not sent: give the slot back before the error reaches the state machine's Catch.
-              await release(runtime, task.customerId, key);
+              await release(runtime, task.customerId, reserved, key);
               throw error;
             },
           );
@@ -172,7 +176,7 @@ async function sendOnce(
               outcome: { status: 'sent', channel: address.channel, messageId: result.messageId },
             };
           }
-          const released = await release(runtime, task.customerId, key);
+          const released = await release(runtime, task.customerId, reserved, key);
           if (result.kind === 'throttled') throw new ThrottledError(`${address.channel}: ${result.reason}`);
           const status = result.kind === 'unreachable' ? 'no-address' : 'failed';
           return {
@@ -201,7 +205,7 @@ async function sendOnce(
             outcome: { status: still.status, reason: still.reason, channel: address.channel },
           };
         // Spread the retries so the losers of one round do not collide again in the next.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
+        await sleep(Math.random() * Math.min(50, 2 * attempt));
         break;
       }
       default: {
@@ -239,15 +243,22 @@ function messageUnique(task: DeliverTask): string {
 async function release(
   runtime: Runtime,
   customerId: string,
+  reserved: CustomerRecord,
   key: string,
 ): Promise<CustomerRecord | undefined> {
+  // First against the ledger this delivery itself just wrote: a read only if someone wrote since.
+  let customer: CustomerRecord = reserved;
   for (let attempt = 1; attempt <= MAX_LEDGER_ATTEMPTS; attempt += 1) {
+    const ledger = await writeLedger(
+      runtime.store,
+      customerId,
+      customer.ledger.version,
+      withoutRecord(customer.ledger, key),
+    );
+    if (ledger !== undefined) return { ...customer, ledger };
     const read = await readCustomer(runtime.store, customerId);
     if (read.found !== true) return undefined;
-    const { ledger } = read.customer;
-    if (await writeLedger(runtime.store, customerId, ledger.version, withoutRecord(ledger, key))) {
-      return { ...read.customer, ledger: { version: ledger.version + 1, sends: withoutRecord(ledger, key) } };
-    }
+    customer = read.customer;
   }
   return undefined;
 }
@@ -407,7 +418,7 @@ async function recordMessage(
       await appendHistory(runtime.store, task.customerId, entry, messageUnique(task));
       return;
     } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      await sleep(100 * attempt);
     }
   }
 }

@@ -9,7 +9,7 @@ import { matchesPattern } from '../events/pattern.ts';
 import { attributeConversion } from '../journey/attribution.ts';
 import { matcherPattern } from '../journey/compile.ts';
 import type { Journey } from '../journey/schema.ts';
-import { appendHistory, readHistory } from '../store/history.ts';
+import { appendHistory, appendJourneyEntry, readHistory } from '../store/history.ts';
 import { readMembership, release } from '../store/journeys.ts';
 import { durationSeconds } from '../time/duration.ts';
 import type { Runtime } from './runtime.ts';
@@ -59,7 +59,7 @@ async function exitJourney(
       action: 'exited',
       reason,
     };
-    await appendHistory(runtime.store, customerId, exited, `journey#${executionId}#exited#${event.id}`);
+    await appendJourneyEntry(runtime.store, customerId, exited, event.id);
   }
   if (!goal) return { journeyId: journey.id, stopped, converted: false };
   const windowStart = new Date(Date.parse(event.time) - durationSeconds(journey.attributionWindow) * 1000);

@@ -12,14 +12,11 @@ import { type Channel, customerIdSchema } from '../customer/profile.ts';
 import { addressHash } from '../delivery/availability.ts';
 import { type TokenCheck, verifyUnsubscribeToken } from '../preferences/unsubscribe-token.ts';
 import type { StoreContext } from '../store/context.ts';
-import { readCustomer, type SuppressionRecord, writeProfile } from '../store/customers.ts';
+import { damagedProfile, type SuppressionRecord, updateCustomer } from '../store/customers.ts';
 import { writeAddressSuppression } from '../store/suppressions.ts';
 import { activeExecutionIds, deleteCustomerPartition, type ErasedCounts } from '../store/erasure.ts';
 import { appendHistory } from '../store/history.ts';
 import { requireUnsubscribeSecret, type Runtime, type WorkflowControl } from './runtime.ts';
-
-/** Optimistic profile writes retry this often before giving up (the caller's retry then takes over). */
-const MAX_PROFILE_ATTEMPTS = 20;
 
 // ---------------------------------------------------------------------------------------------
 // Unsubscribe
@@ -44,47 +41,45 @@ export async function unsubscribe(runtime: Runtime, token: string): Promise<Unsu
   const { customerId, channel, journeyId } = check.claims;
   // Same token, same marker: a second click (or a retried request) finds the first one's work.
   const marker = `unsubscribe#${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
-  for (let attempt = 1; attempt <= MAX_PROFILE_ATTEMPTS; attempt += 1) {
-    const read = await readCustomer(runtime.store, customerId);
-    if (read.found === false) return { status: 'unknown-customer', customerId, channel };
-    if (read.found === 'damaged') {
-      return {
-        status: 'failed',
-        customerId,
-        channel,
-        reason: `The stored profile is damaged: ${read.reason}`,
-      };
-    }
-    const customer = read.customer;
-    if (customer.profile.consent[channel] === 'opted-out') {
-      // The history key includes the time of the first click, kept with the marker on the profile,
-      // so this completes the entry if the first attempt stopped after the profile write.
-      const earlier = customer.appliedEventIds.findLast((id) => id.startsWith(`${marker}@`));
-      if (earlier !== undefined) {
-        await recordUnsubscribed(
-          runtime,
-          customerId,
-          channel,
-          journeyId,
-          marker,
-          earlier.slice(marker.length + 1),
-        );
+  const time = runtime.now().toISOString();
+  const outcome = await updateCustomer<UnsubscribeOutcome | { status: 'written' }>(
+    runtime.store,
+    customerId,
+    async (read) => {
+      if (read.found === false) return { done: { status: 'unknown-customer', customerId, channel } };
+      if (read.found === 'damaged') {
+        return { done: { status: 'failed', customerId, channel, reason: damagedProfile(read.reason) } };
       }
-      return { status: 'already', customerId, channel };
-    }
-    const time = runtime.now().toISOString();
-    const written = await writeProfile(runtime.store, customerId, customer.profileVersion, {
-      profile: { ...customer.profile, consent: { ...customer.profile.consent, [channel]: 'opted-out' } },
-      engagementByHour: customer.engagementByHour,
-      appliedEventIds: [...customer.appliedEventIds, `${marker}@${time}`],
-      consentChangedAt: { ...customer.consentChangedAt, [channel]: time },
-    });
-    if (written) {
-      await recordUnsubscribed(runtime, customerId, channel, journeyId, marker, time);
-      return { status: 'unsubscribed', customerId, channel };
-    }
-  }
-  throw new Error(`The profile kept changing during ${MAX_PROFILE_ATTEMPTS} attempts; try the link again.`);
+      const customer = read.customer;
+      if (customer.profile.consent[channel] === 'opted-out') {
+        // The history key includes the time of the first click, kept with the marker on the profile,
+        // so this completes the entry if the first attempt stopped after the profile write.
+        const earlier = customer.appliedEventIds.findLast((id) => id.startsWith(`${marker}@`));
+        if (earlier !== undefined) {
+          await recordUnsubscribed(
+            runtime,
+            customerId,
+            channel,
+            journeyId,
+            marker,
+            earlier.slice(marker.length + 1),
+          );
+        }
+        return { done: { status: 'already', customerId, channel } };
+      }
+      return {
+        write: {
+          profile: { ...customer.profile, consent: { ...customer.profile.consent, [channel]: 'opted-out' } },
+          appliedEventIds: [...customer.appliedEventIds, `${marker}@${time}`],
+          consentChangedAt: { ...customer.consentChangedAt, [channel]: time },
+        },
+        then: { status: 'written' },
+      };
+    },
+  );
+  if (outcome.status !== 'written') return outcome;
+  await recordUnsubscribed(runtime, customerId, channel, journeyId, marker, time);
+  return { status: 'unsubscribed', customerId, channel };
 }
 
 async function recordUnsubscribed(
@@ -221,39 +216,37 @@ async function suppressOnProfile(
   suppression: Omit<SuppressionRecord, 'addressHash'>,
   unique: string,
 ): Promise<ProfileSuppression> {
-  for (let attempt = 1; attempt <= MAX_PROFILE_ATTEMPTS; attempt += 1) {
-    const read = await readCustomer(runtime.store, customerId);
-    if (read.found === false) return 'unknown-customer';
-    if (read.found === 'damaged') return 'damaged';
+  const outcome = await updateCustomer<ProfileSuppression | 'written'>(runtime.store, customerId, (read) => {
+    if (read.found === false) return { done: 'unknown-customer' };
+    if (read.found === 'damaged') return { done: 'damaged' };
     const customer = read.customer;
     const email = customer.profile.email;
     const hash = email === undefined ? undefined : addressHash(email);
     // A late report about an address the customer has since replaced must not displace the current one's.
-    if (hash === undefined || !hashes.has(hash)) return 'other-address';
+    if (hash === undefined || !hashes.has(hash)) return { done: 'other-address' };
     const current = customer.suppressions.email;
-    if (current?.addressHash === hash && current.kind === suppression.kind) return 'already';
-    const written = await writeProfile(runtime.store, customerId, customer.profileVersion, {
-      profile: customer.profile,
-      engagementByHour: customer.engagementByHour,
-      appliedEventIds: customer.appliedEventIds,
-      suppressions: { ...customer.suppressions, email: { addressHash: hash, ...suppression } },
-    });
-    if (written) {
-      const entry: HistoryEntryOf<'preference'> = {
-        kind: 'preference',
-        time: suppression.time,
-        action: 'suppressed',
-        channel: 'email',
-        reason:
-          suppression.kind === 'bounce'
-            ? 'The email address bounced permanently; no more email is sent to it.'
-            : 'The customer marked an email as spam; no more email is sent to the address.',
-      };
-      await appendHistory(runtime.store, customerId, entry, unique);
-      return 'suppressed';
-    }
-  }
-  throw new Error(`The profile kept changing during ${MAX_PROFILE_ATTEMPTS} attempts; retry the event.`);
+    if (current?.addressHash === hash && current.kind === suppression.kind) return { done: 'already' };
+    return {
+      write: {
+        profile: customer.profile,
+        suppressions: { ...customer.suppressions, email: { addressHash: hash, ...suppression } },
+      },
+      then: 'written',
+    };
+  });
+  if (outcome !== 'written') return outcome;
+  const entry: HistoryEntryOf<'preference'> = {
+    kind: 'preference',
+    time: suppression.time,
+    action: 'suppressed',
+    channel: 'email',
+    reason:
+      suppression.kind === 'bounce'
+        ? 'The email address bounced permanently; no more email is sent to it.'
+        : 'The customer marked an email as spam; no more email is sent to the address.',
+  };
+  await appendHistory(runtime.store, customerId, entry, unique);
+  return 'suppressed';
 }
 
 // ---------------------------------------------------------------------------------------------

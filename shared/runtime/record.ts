@@ -4,6 +4,7 @@
  */
 import {
   type CatalogEventType,
+  describeDetailProblems,
   eventCatalog,
   isCatalogEventType,
   parseEventDetail,
@@ -15,7 +16,7 @@ import {
   emptyCustomer,
   type ProfileUpdate,
 } from '../customer/profile-update.ts';
-import { readCustomer, type Suppressions, writeProfile } from '../store/customers.ts';
+import { damagedProfile, type Suppressions, updateCustomer } from '../store/customers.ts';
 import { readAddressSuppression } from '../store/suppressions.ts';
 import { addressHash } from '../delivery/availability.ts';
 import { appendHistory } from '../store/history.ts';
@@ -29,8 +30,6 @@ export type RecordOutcome =
   /** Not even a customer to file it under: only the logs can tell. */
   | { status: 'rejected'; problems: string[] };
 
-const MAX_PROFILE_ATTEMPTS = 20;
-
 export async function recordEvent(input: unknown, runtime: Runtime): Promise<RecordOutcome> {
   const parsedEnvelope = parseCustomerEnvelope(input);
   if (!parsedEnvelope.ok) return { status: 'rejected', problems: parsedEnvelope.problems };
@@ -39,9 +38,8 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   const parsed = parseEventDetail(detailType, event.detail);
   const entry = eventHistoryEntry(event);
   if (!parsed.ok || !isCatalogEventType(detailType)) {
-    const problems = parsed.ok
-      ? []
-      : parsed.problems.map((problem) => `detail.${problem.path.join('.')}: ${problem.message}`);
+    // parseEventDetail refuses types outside the catalog; the second test only narrows the type.
+    const problems = parsed.ok ? [] : describeDetailProblems(parsed.problems);
     await appendHistory(runtime.store, id, { ...entry, problems }, eventHistoryKey(event));
     return { status: 'invalid', customerId: id, problems };
   }
@@ -74,36 +72,35 @@ function profileUpdate(detail: Record<string, unknown>): ProfileUpdate {
   return eventCatalog['customer.profile.updated'].detail.parse(detail);
 }
 
-/** Read, apply, write if nobody wrote in between; the applied ids make a redelivery a no-op. */
-async function applyToProfile(
+/** Apply and write; the applied ids make a redelivery a no-op. */
+function applyToProfile(
   runtime: Runtime,
   customerId: string,
   eventId: string,
   event: CustomerEvent,
 ): Promise<RecordOutcome> {
-  for (let attempt = 1; attempt <= MAX_PROFILE_ATTEMPTS; attempt += 1) {
-    const read = await readCustomer(runtime.store, customerId);
+  return updateCustomer<RecordOutcome>(runtime.store, customerId, async (read) => {
     if (read.found === 'damaged') {
-      return { status: 'invalid', customerId, problems: [`The stored profile is damaged: ${read.reason}`] };
+      return { done: { status: 'invalid', customerId, problems: [damagedProfile(read.reason)] } };
     }
     const current = read.found ? read.customer : undefined;
-    if (current?.appliedEventIds.includes(eventId) === true) return { status: 'duplicate', customerId };
+    if (current?.appliedEventIds.includes(eventId) === true)
+      return { done: { status: 'duplicate', customerId } };
     const change = applyEvent(current ?? emptyCustomer(customerId), event, runtime.project.settings.timeZone);
     const suppressions = change.changed.includes('email')
       ? await suppressionsForNewEmail(runtime, current?.suppressions ?? {}, change.profile.email)
       : undefined;
-    const written = await writeProfile(runtime.store, customerId, current?.profileVersion ?? 0, {
-      profile: change.profile,
-      engagementByHour: change.engagementByHour,
-      consentChangedAt: change.consentChangedAt,
-      appliedEventIds: [...(current?.appliedEventIds ?? []), eventId],
-      ...(suppressions === undefined ? {} : { suppressions }),
-    });
-    if (written) return { status: 'recorded', customerId, changed: change.changed, stale: change.stale };
-  }
-  throw new Error(
-    `The profile of a customer kept changing during ${MAX_PROFILE_ATTEMPTS} attempts; retry the event.`,
-  );
+    return {
+      write: {
+        profile: change.profile,
+        engagementByHour: change.engagementByHour,
+        consentChangedAt: change.consentChangedAt,
+        appliedEventIds: [...(current?.appliedEventIds ?? []), eventId],
+        ...(suppressions === undefined ? {} : { suppressions }),
+      },
+      then: { status: 'recorded', customerId, changed: change.changed, stale: change.stale },
+    };
+  });
 }
 
 /** A new email that bounced or drew a complaint before (for anyone, even an erased customer) stays suppressed. */

@@ -5,8 +5,8 @@
  */
 import type { StepsTask, StepsTaskResults } from '../contract/tasks.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
-import { emptyCustomer } from '../customer/profile-update.ts';
-import { parseEventDetail } from '../events/catalog.ts';
+import { emptyCustomer, mergeTags } from '../customer/profile-update.ts';
+import { describeDetailProblems, parseEventDetail } from '../events/catalog.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { matcherPattern } from '../journey/compile.ts';
 import { firstMatchingCase, type HistoryEvent } from '../journey/conditions.ts';
@@ -14,9 +14,9 @@ import { assertNever } from '../journey/graph.ts';
 import { resolveReference } from '../journey/references.ts';
 import { type Condition, isReference, type ValueExpression } from '../journey/schema.ts';
 import { nextLocalWindowOpening, preferredHourInstant } from '../journey/schedule.ts';
-import { type CustomerRecord, readCustomer, writeProfile } from '../store/customers.ts';
-import { appendHistory, readHistory } from '../store/history.ts';
-import { admit, claimTriggerEvent, readMembership, release } from '../store/journeys.ts';
+import { type CustomerRecord, damagedProfile, readCustomer, updateCustomer } from '../store/customers.ts';
+import { appendJourneyEntry, readHistory } from '../store/history.ts';
+import { admit, claimTriggerEvent, release } from '../store/journeys.ts';
 import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { toJsonValue } from '../json.ts';
@@ -68,10 +68,7 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   };
   const detail = parseEventDetail(task.trigger['detail-type'], task.trigger.detail);
   if (!detail.ok) {
-    return refuse(
-      'invalid-event',
-      detail.problems.map((problem) => `detail.${problem.path.join('.')}: ${problem.message}`).join('; '),
-    );
+    return refuse('invalid-event', describeDetailProblems(detail.problems).join('; '));
   }
   const owner = await claimTriggerEvent(
     runtime.store,
@@ -88,7 +85,7 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   if (
     !admission.admitted &&
     admission.reason === 'concurrency-limit' &&
-    (await releaseEnded(runtime, task))
+    (await releaseEnded(runtime, task, admission.active))
   ) {
     admission = await tryAdmit();
   }
@@ -108,10 +105,13 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
  * Executions that ended without reaching a finish step (stopped by hand, timed out, failed in a
  * way the state machine could not record) would hold their place for ever: free those.
  */
-async function releaseEnded(runtime: Runtime, task: Task<'enter'>): Promise<boolean> {
-  const membership = await readMembership(runtime.store, task.customerId, task.journeyId);
+async function releaseEnded(
+  runtime: Runtime,
+  task: Task<'enter'>,
+  active: readonly string[],
+): Promise<boolean> {
   let released = false;
-  for (const executionId of membership.active) {
+  for (const executionId of active) {
     if (executionId === task.executionId || (await runtime.workflows.isRunning(executionId))) continue;
     await release(runtime.store, task.customerId, task.journeyId, executionId);
     released = true;
@@ -175,45 +175,32 @@ async function schedule(task: Task<'schedule'>, runtime: Runtime): Promise<Steps
   return { resumeAt: resumeAt.toISOString() };
 }
 
-const MAX_PROFILE_ATTEMPTS = 20;
-
 async function updateProfile(
   task: Task<'updateProfile'>,
   runtime: Runtime,
 ): Promise<StepsTaskResults['updateProfile']> {
-  for (let attempt = 1; attempt <= MAX_PROFILE_ATTEMPTS; attempt += 1) {
-    const read = await readCustomer(runtime.store, task.customerId);
-    if (read.found === 'damaged') throw new Error(`The stored profile is damaged: ${read.reason}`);
-    const current = read.found ? read.customer : undefined;
-    const base = current ?? { ...emptyCustomer(task.customerId), appliedEventIds: [], profileVersion: 0 };
+  const updated = await updateCustomer(runtime.store, task.customerId, (read) => {
+    if (read.found === 'damaged') throw new Error(damagedProfile(read.reason));
+    const profile = read.found ? read.customer.profile : emptyCustomer(task.customerId).profile;
     const set = resolveValues(task.set, {
       event: task.trigger.detail,
       trigger: { id: task.trigger.id, time: task.trigger.time, source: task.trigger.source },
-      profile: base.profile,
+      profile,
       values: task.values,
     });
-    const attributes = { ...base.profile.attributes };
+    const attributes = { ...profile.attributes };
     for (const [name, value] of Object.entries(set)) attributes[name] = toJsonValue(value ?? null);
-    const removed = new Set(task.removeTags);
-    const tags = [...new Set([...base.profile.tags, ...task.addTags])].filter((tag) => !removed.has(tag));
-    const written = await writeProfile(runtime.store, task.customerId, current?.profileVersion ?? 0, {
-      profile: { ...base.profile, attributes, tags },
-      engagementByHour: base.engagementByHour,
-      appliedEventIds: base.appliedEventIds,
-    });
-    if (written) {
-      const updated = [
+    const tags = mergeTags(profile.tags, task.addTags, task.removeTags);
+    return {
+      write: { profile: { ...profile, attributes, tags } },
+      then: [
         ...Object.keys(set).map((name) => `attributes.${name}`),
         ...(task.addTags.length + task.removeTags.length > 0 ? ['tags'] : []),
-      ];
-      await journeyEntry(runtime, task, 'profile-updated', {
-        stepId: task.stepId,
-        reason: updated.join(', '),
-      });
-      return { updated };
-    }
-  }
-  throw new Error('The profile kept changing while the journey updated it; the step will be retried.');
+      ],
+    };
+  });
+  await journeyEntry(runtime, task, 'profile-updated', { stepId: task.stepId, reason: updated.join(', ') });
+  return { updated };
 }
 
 /**
@@ -307,10 +294,5 @@ async function journeyEntry(
     action,
     ...extra,
   };
-  await appendHistory(
-    runtime.store,
-    task.customerId,
-    entry,
-    `journey#${task.executionId}#${action}#${extra.stepId ?? ''}`,
-  );
+  await appendJourneyEntry(runtime.store, task.customerId, entry, extra.stepId ?? '');
 }

@@ -77,15 +77,16 @@ export async function readCustomer(store: StoreContext, customerId: string): Pro
 }
 
 /**
- * Replaces the ledger if its version is still `expected`. False when another delivery got there
- * first (or the customer was erased): read again and decide again.
+ * Replaces the ledger if its version is still `expected`, answering the ledger as now stored.
+ * Undefined when another delivery got there first (or the customer was erased): read again and
+ * decide again.
  */
 export async function writeLedger(
   store: StoreContext,
   customerId: string,
   expected: number,
   sends: SendRecord[],
-): Promise<boolean> {
+): Promise<Ledger | undefined> {
   const versionCondition =
     expected === 0 ? 'attribute_not_exists(ledgerVersion)' : 'ledgerVersion = :expected';
   try {
@@ -102,17 +103,18 @@ export async function writeLedger(
         },
       }),
     );
-    return true;
+    return { version: expected + 1, sends };
   } catch (error) {
-    if (isConditionFailure(error)) return false;
+    if (isConditionFailure(error)) return undefined;
     throw error;
   }
 }
 
+/** The parts of the customer item a write replaces; what it leaves out stays as stored. */
 export interface ProfileWrite {
   profile: CustomerProfile;
-  engagementByHour: number[];
-  appliedEventIds: string[];
+  engagementByHour?: number[];
+  appliedEventIds?: string[];
   suppressions?: Suppressions;
   consentChangedAt?: ConsentChangedAt;
 }
@@ -124,32 +126,29 @@ export async function writeProfile(
   expected: number,
   write: ProfileWrite,
 ): Promise<boolean> {
-  const versionCondition =
-    expected === 0 ? 'attribute_not_exists(profileVersion)' : 'profileVersion = :expected';
-  const sets = [
-    'profile = :profile',
-    'profileVersion = :next',
-    'engagement = :engagement',
-    'appliedEventIds = :applied',
-  ];
-  if (write.suppressions !== undefined) sets.push('suppressions = :suppressions');
-  if (write.consentChangedAt !== undefined) sets.push('consentChangedAt = :consentChangedAt');
+  const optional = {
+    engagement: write.engagementByHour,
+    appliedEventIds: write.appliedEventIds?.slice(-APPLIED_EVENTS_KEPT),
+    suppressions: write.suppressions,
+    consentChangedAt: write.consentChangedAt,
+  };
+  const values: Record<string, unknown> = { ':profile': write.profile, ':next': expected + 1 };
+  const sets = ['profile = :profile', 'profileVersion = :next'];
+  for (const [attribute, value] of Object.entries(optional)) {
+    if (value === undefined) continue;
+    sets.push(`${attribute} = :${attribute}`);
+    values[`:${attribute}`] = value;
+  }
+  if (expected !== 0) values[':expected'] = expected;
   try {
     await store.db.send(
       new UpdateCommand({
         TableName: store.table,
         Key: profileKey(customerId),
         UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: versionCondition,
-        ExpressionAttributeValues: {
-          ':profile': write.profile,
-          ':next': expected + 1,
-          ':engagement': write.engagementByHour,
-          ':applied': write.appliedEventIds.slice(-APPLIED_EVENTS_KEPT),
-          ...(write.suppressions === undefined ? {} : { ':suppressions': write.suppressions }),
-          ...(write.consentChangedAt === undefined ? {} : { ':consentChangedAt': write.consentChangedAt }),
-          ...(expected === 0 ? {} : { ':expected': expected }),
-        },
+        ConditionExpression:
+          expected === 0 ? 'attribute_not_exists(profileVersion)' : 'profileVersion = :expected',
+        ExpressionAttributeValues: values,
       }),
     );
     return true;
@@ -157,4 +156,34 @@ export async function writeProfile(
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/** Optimistic profile writes retry this often before giving up (the caller's own retry then takes over). */
+const MAX_PROFILE_ATTEMPTS = 20;
+
+/** What to do with the customer as read: write this (then answer `then`), or answer without writing. */
+export type CustomerDecision<T> = { write: ProfileWrite; then: T } | { done: T };
+
+/**
+ * Read, decide, write if nobody wrote in between, else read and decide again: the one way the
+ * profile part of the customer item changes, so concurrent updates never overwrite each other.
+ */
+export async function updateCustomer<T>(
+  store: StoreContext,
+  customerId: string,
+  decide: (read: CustomerRead) => CustomerDecision<T> | Promise<CustomerDecision<T>>,
+): Promise<T> {
+  for (let attempt = 1; attempt <= MAX_PROFILE_ATTEMPTS; attempt += 1) {
+    const read = await readCustomer(store, customerId);
+    const decision = await decide(read);
+    if ('done' in decision) return decision.done;
+    const version = read.found === true ? read.customer.profileVersion : 0;
+    if (await writeProfile(store, customerId, version, decision.write)) return decision.then;
+  }
+  throw new Error(`A customer's profile kept changing during ${MAX_PROFILE_ATTEMPTS} attempts; try again.`);
+}
+
+/** The reason a damaged stored profile gives, the same wherever it is met. */
+export function damagedProfile(reason: string): string {
+  return `The stored profile is damaged: ${reason}`;
 }

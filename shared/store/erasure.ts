@@ -2,6 +2,7 @@
  * The storage side of erasure: every item under a customer's partition,
  * and the executions their journey memberships hold open.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { queryAll, type StoreContext } from './context.ts';
@@ -69,7 +70,7 @@ async function deleteItems(store: StoreContext, keys: readonly { pk: string; sk:
       );
       requests = result.UnprocessedItems?.[store.table] ?? [];
       // Unprocessed items mean the table is throttling: back off before asking again.
-      if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      if (requests.length > 0) await sleep(50 * 2 ** attempt);
     }
   }
 }

@@ -1,6 +1,6 @@
 /** The customer history: append once per unique key, read by time range. */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type HistoryEntry, parseHistoryEntry } from '../customer/history.ts';
+import { type HistoryEntry, type HistoryEntryOf, parseHistoryEntry } from '../customer/history.ts';
 import { historyKey, historyRange, customerKey, TTL_ATTRIBUTE } from './table.ts';
 import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
 
@@ -36,6 +36,16 @@ export async function appendHistory(
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/** A journey's own entry, once per execution, action and `about` (the step, or the event that ended it). */
+export function appendJourneyEntry(
+  store: StoreContext,
+  customerId: string,
+  entry: HistoryEntryOf<'journey'>,
+  about: string,
+): Promise<boolean> {
+  return appendHistory(store, customerId, entry, `journey#${entry.executionId}#${entry.action}#${about}`);
 }
 
 export interface StoredHistoryEntry {

@@ -74,7 +74,9 @@ export async function claimTriggerEvent(
 
 export type Admission =
   | { admitted: true }
-  | { admitted: false; reason: 'reentry-never' | 'reentry-too-soon' | 'concurrency-limit' };
+  | { admitted: false; reason: 'reentry-never' | 'reentry-too-soon' }
+  /** With the executions holding the places, as read to tell the reason. */
+  | { admitted: false; reason: 'concurrency-limit'; active: string[] };
 
 /** Opens the execution in the customer's membership if re-entry and concurrency allow it. */
 export async function admit(
@@ -125,7 +127,7 @@ export async function admit(
   ) {
     return { admitted: false, reason: 'reentry-too-soon' };
   }
-  return { admitted: false, reason: 'concurrency-limit' };
+  return { admitted: false, reason: 'concurrency-limit', active: membership.active };
 }
 
 type ReentryRule = { kind: 'never' } | { kind: 'always' } | { kind: 'after'; cutoff: string };

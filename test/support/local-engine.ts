@@ -3,6 +3,9 @@
  * it: AWS SDK clients pointed at its edge endpoint, and its HTTP local API.
  * The clock is manual, moved forward with POST /_local/clock.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   EventBridgeClient,
   PutEventsCommand,
@@ -10,6 +13,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CreatePlatformEndpointCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll } from 'vitest';
 import * as z from 'zod';
 import { eventCatalog, type CatalogEventType } from '../../shared/events/catalog.ts';
 import { startLocalHost, type LocalHost } from '../../infra/local/host.ts';
@@ -40,9 +44,13 @@ export interface TestEngine {
   close(): Promise<void>;
 }
 
-export async function startTestEngine(
-  options: { journeysDir?: string; dataDir?: string } = {},
-): Promise<TestEngine> {
+export interface TestEngineOptions {
+  journeysDir?: string;
+  /** Where the engine keeps its state; undefined: in memory, on a clock that starts at START. */
+  dataDir?: string;
+}
+
+export async function startTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
   const host = await startLocalHost({
     journeysDir: options.journeysDir ?? 'journeys',
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
@@ -111,3 +119,73 @@ export async function startTestEngine(
 }
 
 export const OPTED_IN = { email: 'opted-in', sms: 'opted-in', push: 'opted-in' };
+
+/**
+ * One engine for the tests of a describe block: started before its first test, closed after its last.
+ * `options` may be a function, read when the engine starts, to use what an earlier beforeAll prepared.
+ */
+export function engineForSuite(options: TestEngineOptions | (() => TestEngineOptions) = {}): TestEngine {
+  let started: TestEngine | undefined;
+  beforeAll(async () => {
+    started = await startTestEngine(typeof options === 'function' ? options() : options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = (): TestEngine => {
+    if (started === undefined) throw new Error('The engine starts in beforeAll; use it inside tests.');
+    return started;
+  };
+  return {
+    get host() {
+      return current().host;
+    },
+    get endpoint() {
+      return current().endpoint;
+    },
+    get eventbridge() {
+      return current().eventbridge;
+    },
+    get sfn() {
+      return current().sfn;
+    },
+    get sns() {
+      return current().sns;
+    },
+    put: (detailType, customerId, detail) => current().put(detailType, customerId, detail),
+    advance: (by) => current().advance(by),
+    outbox: (query) => current().outbox(query),
+    timeline: (customerId) => current().timeline(customerId),
+    registerDevice: (token) => current().registerDevice(token),
+    close: () => current().close(),
+  };
+}
+
+/** Runs `use` with a new empty folder, removed afterwards however `use` ends. */
+export async function withTempFolder<T>(prefix: string, use: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    return await use(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A new empty folder for the tests of a describe block, made before its first test and removed after its
+ * last; call the answer inside a test or a later hook. Declared before an `engineForSuite` that uses it,
+ * the folder outlives the engine: afterAll hooks run in reverse order.
+ */
+export function tempFolderForSuite(prefix: string): () => string {
+  let dir: string | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (dir === undefined) throw new Error('The folder is made in beforeAll; use it inside tests.');
+    return dir;
+  };
+}

@@ -1,30 +1,34 @@
 /**
  * The runtime's real neighbours on loopback: dynalite, aws-ses-v2-local and
  * the local SNS, reached through the real SDK clients; a Runtime over them
- * with a clock the test sets.
+ * with a clock the test sets; and the reads tests make of what it did.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import * as z from 'zod';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreatePlatformEndpointCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { ensureTable, startLocalDynamo } from '../../infra/local/dynamodb.ts';
 import { startLocalSes } from '../../infra/local/ses.ts';
 import { startLocalSns, type LocalSns } from '../../infra/local/sns.ts';
 import { type AwsClients, createAwsClients } from '../../shared/aws/clients.ts';
 import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
 import type { ChannelGateway } from '../../shared/channels/gateway.ts';
+import type { HistoryEntry, HistoryEntryOf, HistoryKind } from '../../shared/customer/history.ts';
 import { settingsSchema, type Settings } from '../../shared/journey/schema.ts';
-import { loadProject } from '../../shared/project/load.ts';
 import type { Runtime, WorkflowControl } from '../../shared/runtime/runtime.ts';
+import { readHistory } from '../../shared/store/history.ts';
+import { project, settings as sampleSettings } from './project.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-const project = loadProject(new URL('../../journeys/', import.meta.url).pathname);
 
-const sentEmailSchema = z.object({
+/** What aws-ses-v2-local's `GET /store` holds for each email it accepted. */
+export const sentEmailSchema = z.object({
   messageId: z.string(),
   from: z.string(),
+  replyTo: z.array(z.string()),
   destination: z.object({ to: z.array(z.string()) }),
   subject: z.string(),
   body: z.object({ html: z.string().optional(), text: z.string().optional() }),
@@ -33,6 +37,14 @@ const sentEmailSchema = z.object({
 export type SentEmail = z.infer<typeof sentEmailSchema>;
 const sesStoreSchema = z.object({ emails: z.array(sentEmailSchema) });
 
+/** DynamoDB requests made through `LocalServices.clients`, counted as the SDK sends them. */
+export interface DynamoRequests {
+  /** Every request since the services started. */
+  count: number;
+  /** The same requests by command name (GetItemCommand, UpdateItemCommand...). */
+  byCommand: Map<string, number>;
+}
+
 export interface LocalServices {
   clients: AwsClients;
   sns: LocalSns;
@@ -40,47 +52,62 @@ export interface LocalServices {
   dynamoEndpoint: string;
   /** Mail SES accepted, oldest first. */
   emails(): Promise<SentEmail[]>;
-  /** DynamoDB requests made through `clients` since the start (or the last reset). */
-  dynamoRequests: { count: number };
+  /** Mail SES accepted for this address, oldest first. */
+  emailsTo(address: string): Promise<SentEmail[]>;
+  dynamoRequests: DynamoRequests;
   close(): Promise<void>;
 }
 
-export async function startLocalServices(): Promise<LocalServices> {
+export interface LocalServicesOptions {
+  /** Attempts per SDK request, the first included; the SDK's default is 3. */
+  maxAttempts?: number;
+}
+
+export async function startLocalServices(options: LocalServicesOptions = {}): Promise<LocalServices> {
   const [dynamo, ses, sns] = await Promise.all([startLocalDynamo(), startLocalSes(), startLocalSns()]);
   const clients = createAwsClients({
     region: 'us-east-1',
     credentials: CREDENTIALS,
     endpoints: { dynamodb: dynamo.endpoint, sesv2: ses.endpoint, sns: sns.endpoint },
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   });
-  const dynamoRequests = { count: 0 };
+  const dynamoRequests: DynamoRequests = { count: 0, byCommand: new Map() };
   clients.dynamodb.middlewareStack.add(
-    (next) => (args) => {
+    (next, context) => (args) => {
+      const command = context.commandName ?? 'unknown';
       dynamoRequests.count += 1;
+      dynamoRequests.byCommand.set(command, (dynamoRequests.byCommand.get(command) ?? 0) + 1);
       return next(args);
     },
     { step: 'initialize', name: 'countRequests' },
   );
+  const emails = async (): Promise<SentEmail[]> => {
+    const response = await fetch(`${ses.endpoint}/store`);
+    return sesStoreSchema.parse(await response.json()).emails;
+  };
   return {
     clients,
     sns,
     sesEndpoint: ses.endpoint,
     dynamoEndpoint: dynamo.endpoint,
     dynamoRequests,
-    async emails() {
-      const response = await fetch(`${ses.endpoint}/store`);
-      return sesStoreSchema.parse(await response.json()).emails;
+    emails,
+    async emailsTo(address) {
+      return (await emails()).filter((email) => email.destination.to.includes(address));
     },
     async close() {
+      clients.sesv2.destroy();
+      clients.sns.destroy();
       await Promise.all([dynamo.close(), ses.close(), sns.close()]);
     },
   };
 }
 
 /** The services for one test file: started before its first test, closed after its last. */
-export function localServicesForFile(): LocalServices {
+export function localServicesForFile(options: LocalServicesOptions = {}): LocalServices {
   let started: LocalServices | undefined;
   beforeAll(async () => {
-    started = await startLocalServices();
+    started = await startLocalServices(options);
   });
   afterAll(async () => {
     await started?.close();
@@ -107,14 +134,101 @@ export function localServicesForFile(): LocalServices {
       return current().dynamoRequests;
     },
     emails: () => current().emails(),
+    emailsTo: (address) => current().emailsTo(address),
     close: () => current().close(),
   };
+}
+
+/** The signed link in an email's List-Unsubscribe header (`<https://...>`); fails the test without one. */
+export function unsubscribeLink(email: SentEmail | undefined): string {
+  const header = email?.headers?.find((candidate) => candidate.name === 'List-Unsubscribe');
+  const link = /^<(.+)>$/.exec(header?.value ?? '')?.[1];
+  if (link === undefined) {
+    throw new Error(`No List-Unsubscribe link in ${JSON.stringify(email?.headers ?? email)}`);
+  }
+  return link;
+}
+
+/** The token of an email's List-Unsubscribe link; fails the test without one. */
+export function unsubscribeToken(email: SentEmail | undefined): string {
+  const link = unsubscribeLink(email);
+  const token = new URL(link).searchParams.get('token');
+  if (token === null || token === '') throw new Error(`No token in the unsubscribe link ${link}`);
+  return token;
+}
+
+/** The push platform application the sample app registers its Android devices with. */
+export const FCM_APPLICATION = 'arn:aws:sns:us-east-1:000000000000:app/GCM/waymark-android';
+
+/** What the app backend does when a phone registers for push: the endpoint to keep in the profile. */
+export async function createPushEndpoint(
+  sns: SNSClient,
+  token: string,
+  application: string = FCM_APPLICATION,
+): Promise<string> {
+  const created = await sns.send(
+    new CreatePlatformEndpointCommand({ PlatformApplicationArn: application, Token: token }),
+  );
+  if (created.EndpointArn === undefined) throw new Error('CreatePlatformEndpoint returned no EndpointArn');
+  return created.EndpointArn;
+}
+
+/** A customer's whole history, oldest first; only the entries of one kind when `kind` is given. */
+export function historyEntries(runtime: Pick<Runtime, 'store'>, customerId: string): Promise<HistoryEntry[]>;
+export function historyEntries<K extends HistoryKind>(
+  runtime: Pick<Runtime, 'store'>,
+  customerId: string,
+  kind: K,
+): Promise<HistoryEntryOf<K>[]>;
+export async function historyEntries(
+  runtime: Pick<Runtime, 'store'>,
+  customerId: string,
+  kind?: HistoryKind,
+): Promise<HistoryEntry[]> {
+  const stored = await readHistory(runtime.store, customerId, '2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z');
+  const entries = stored.map(({ entry }) => entry);
+  return kind === undefined ? entries : entries.filter((entry) => entry.kind === kind);
+}
+
+/** The members of union T whose `key` can be V, with `key` narrowed to V. */
+export type Variant<T, K extends keyof T, V> = T extends unknown
+  ? V extends T[K]
+    ? T & Record<K, V>
+    : never
+  : never;
+
+function hasVariant<T extends object, K extends keyof T, V extends T[K]>(
+  value: T,
+  key: K,
+  expected: V,
+): value is Variant<T, K, V> {
+  return value[key] === expected;
+}
+
+/**
+ * Fails the test unless `value[key]` is `expected` (showing the whole value),
+ * and returns the value narrowed to that variant of its union, so a test
+ * reads the variant's fields only after checking it has them.
+ */
+export function expectVariant<T extends object, K extends keyof T, const V extends T[K]>(
+  value: T | undefined,
+  key: K,
+  expected: V,
+): Variant<T, K, V> {
+  expect(value).toMatchObject({ [key]: expected });
+  if (value === undefined || !hasVariant(value, key, expected)) {
+    throw new Error(`expected ${String(key)} ${String(expected)}`);
+  }
+  return value;
 }
 
 /** Step Functions calls, as the resume and exit functions made them. */
 export interface RecordedWorkflows extends WorkflowControl {
   successes: { taskToken: string; output: unknown }[];
+  /** Executions stopped: each stop request for an execution that was still running. */
   stops: { executionId: string; cause: string }[];
+  /** Every StopExecution request, for running and ended executions alike. */
+  stopRequests: { executionId: string; cause: string }[];
   /** Tokens and executions that are no longer waiting (as if timed out or ended). */
   gone: Set<string>;
 }
@@ -123,6 +237,7 @@ export function recordingWorkflows(): RecordedWorkflows {
   const workflows: RecordedWorkflows = {
     successes: [],
     stops: [],
+    stopRequests: [],
     gone: new Set(),
     sendTaskSuccess(taskToken, output) {
       if (workflows.gone.has(taskToken)) return Promise.resolve(false);
@@ -134,6 +249,7 @@ export function recordingWorkflows(): RecordedWorkflows {
       return Promise.resolve(!workflows.gone.has(executionId));
     },
     stopExecution(executionId, cause) {
+      workflows.stopRequests.push({ executionId, cause });
       if (workflows.gone.has(executionId)) return Promise.resolve(false);
       workflows.stops.push({ executionId, cause });
       workflows.gone.add(executionId);
@@ -166,8 +282,7 @@ export async function createTestRuntime(
     endpoint: services.dynamoEndpoint,
   });
   await ensureTable(dynamo, table);
-  if (project.settings === undefined) throw new Error('journeys/settings.json does not load');
-  const settings = settingsSchema.parse({ ...project.settings, ...options.settings });
+  const settings = settingsSchema.parse({ ...sampleSettings, ...options.settings });
   const clock = { now: new Date('2026-11-18T15:00:00Z') };
   return {
     clock,

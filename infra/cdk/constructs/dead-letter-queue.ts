@@ -4,11 +4,11 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.ts';
+import { alarmOnAny } from './alarms.ts';
 
 export interface DeadLetterQueueProps {
   /** What ends up here, in words, for the alarm description (e.g. "events journey cart-abandonment could not start"). */
@@ -40,17 +40,13 @@ export class DeadLetterQueue extends Construct {
       'AwsSolutions-SQS3',
       'This queue is itself a dead-letter queue (of an EventBridge rule target or a Lambda on-failure destination); a dead-letter queue of a dead-letter queue would only move the same messages again.',
     );
-    this.depthAlarm = new cloudwatch.Alarm(this, 'DepthAlarm', {
-      alarmDescription: `Dead-letter queue has messages: ${props.holds}. Inspect them and redrive once the cause is fixed.`,
+    this.depthAlarm = alarmOnAny(this, 'DepthAlarm', {
+      description: `Dead-letter queue has messages: ${props.holds}. Inspect them and redrive once the cause is fixed.`,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: cloudwatch.Stats.MAXIMUM,
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      topic: props.alarmTopic,
     });
-    this.depthAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
   }
 }

@@ -6,7 +6,6 @@
  */
 import { Duration, NestedStack, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -23,6 +22,7 @@ import {
 } from '../../../shared/journey/compile.ts';
 import { stateMachineLogGroupName } from '../names.ts';
 import { acknowledge, ANY_RESOURCE } from '../nag.ts';
+import { alarmOnAny } from './alarms.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { EventRoute, type RouteTarget } from './event-route.ts';
 
@@ -124,7 +124,8 @@ export class Journey extends Construct {
       switch (rule.role) {
         case 'trigger':
           return { kind: 'stateMachine', stateMachine: this.stateMachine };
-        // A statement per journey rule would outgrow a function policy's 20 KB at about 40 journeys.
+        // The stack grants the whole bus once: a statement per journey rule would grow the function's
+        // resource policy with every journey, towards its 20 KB limit.
         case 'exit':
           return { kind: 'function', function: props.functions.goals, invokePermission: 'bus' };
         case 'resume':
@@ -147,18 +148,14 @@ export class Journey extends Construct {
     }
     this.routes = routes;
 
-    this.failedExecutionsAlarm = new cloudwatch.Alarm(this, 'FailedExecutionsAlarm', {
-      alarmDescription: `Executions of journey ${compiled.journeyId} failed (a step could not go on; see the execution history).`,
+    this.failedExecutionsAlarm = alarmOnAny(this, 'FailedExecutionsAlarm', {
+      description: `Executions of journey ${compiled.journeyId} failed (a step could not go on; see the execution history).`,
       metric: this.stateMachine.metricFailed({
         period: Duration.minutes(5),
         statistic: cloudwatch.Stats.SUM,
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      topic: props.alarmTopic,
     });
-    this.failedExecutionsAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
   }
 }
 

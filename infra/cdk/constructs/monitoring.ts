@@ -10,13 +10,14 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Channel } from '../../../shared/journey/schema.ts';
+import { skipStatusSchema } from '../../../shared/customer/history.ts';
+import { channelSchema } from '../../../shared/customer/profile.ts';
+import { alarmOnAny } from './alarms.ts';
 
 const NAMESPACE = 'Waymark';
 
@@ -33,9 +34,9 @@ const SCHEMA = {
 /** CloudWatch's limit for one alarm status widget. */
 const ALARMS_PER_WIDGET = 100;
 
-const CHANNELS: readonly Channel[] = ['email', 'sms', 'push'];
-/** DeliveryOutcome statuses other than sent (shared/contract/tasks.ts). */
-const NOT_SENT = ['capped', 'deferred', 'opted-out', 'no-address', 'failed'] as const;
+const CHANNELS = channelSchema.options;
+/** The outcomes of a delivery other than sent, as the history records them. */
+const NOT_SENT = skipStatusSchema.options;
 
 export interface MonitoredJourney {
   readonly journeyId: string;
@@ -98,8 +99,8 @@ export class Monitoring extends Construct {
       });
     const deliveries = (filter: string): string => `${SCHEMA.deliveries} MetricName="Deliveries" ${filter}`;
 
-    this.failedDeliveriesAlarm = new cloudwatch.Alarm(this, 'FailedDeliveriesAlarm', {
-      alarmDescription:
+    this.failedDeliveriesAlarm = alarmOnAny(this, 'FailedDeliveriesAlarm', {
+      description:
         'SES or SNS refused messages (outcome "failed" in the Deliveries metric); the deliver function logs each reason.',
       metric: new cloudwatch.MathExpression({
         expression: `SELECT SUM(Deliveries) FROM SCHEMA(${NAMESPACE}, channel, journey, outcome, service, step) WHERE outcome = 'failed'`,
@@ -108,11 +109,8 @@ export class Monitoring extends Construct {
         usingMetrics: {},
       }),
       threshold: props.failedDeliveriesThreshold ?? 5,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      topic: props.alarmTopic,
     });
-    this.failedDeliveriesAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
 
     const graph = (title: string, metrics: cloudwatch.IMetric[]): cloudwatch.GraphWidget =>
       new cloudwatch.GraphWidget({ title, left: metrics, width: 8, height: 6, period });

@@ -7,7 +7,6 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -16,6 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../nag.ts';
+import { alarmOnAny } from './alarms.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 
 /** The folders under functions/ that hold a handler. */
@@ -40,8 +40,8 @@ export const BUNDLED_JOURNEYS_DIR = 'journeys';
 const REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
-/** The esbuild settings of every function; the bench and the tests read the same object. */
-export const BUNDLING: nodejs.BundlingOptions = {
+/** The esbuild settings of every function. */
+const BUNDLING: nodejs.BundlingOptions = {
   format: nodejs.OutputFormat.ESM,
   target: 'node22',
   minify: true,
@@ -180,15 +180,11 @@ export class WaymarkFunction extends nodejs.NodejsFunction {
       'Node.js 22 on purpose: the code is developed and tested on Node 20 and 22 (middy 6, vitest 4 and the pinned AWS SDK support them), and Node.js 22 is maintained until April 2027. Move to the next runtime together with the toolchain.',
     );
     this.failureQueue = failureQueue;
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmDescription: `The ${props.name} function failed (see its log group for the error).`,
+    this.errorsAlarm = alarmOnAny(this, 'ErrorsAlarm', {
+      description: `The ${props.name} function failed (see its log group for the error).`,
       metric: this.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      topic: props.alarmTopic,
     });
-    this.errorsAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
   }
 }
 

@@ -5,9 +5,7 @@ import type { Journey } from '../schema.ts';
 import { STANDARD_POLICIES } from '../policies.ts';
 import { worstCaseSeconds } from '../timing.ts';
 import type { Report } from './scope.ts';
-
-/** Step Functions Standard executions run for at most a year. */
-const MAX_EXECUTION_SECONDS = 365 * 86_400;
+import { MAX_DURATION_SECONDS } from '../../time/duration.ts';
 
 /** Returns false when the graph is too broken (a dangling step) for later checks to make sense. */
 export function checkGraph(journey: Journey, report: Report): boolean {
@@ -59,7 +57,7 @@ export function checkGraph(journey: Journey, report: Report): boolean {
         hint: 'make sure every loop has a way out, such as a waitForEvent timeout or a branch',
       },
     );
-  } else if (longest > MAX_EXECUTION_SECONDS) {
+  } else if (longest > MAX_DURATION_SECONDS) {
     report(
       ['start'],
       `A customer may spend ${Math.ceil(longest / 86_400)} days in this journey; Step Functions runs an execution for at most 365.`,
