@@ -57,8 +57,12 @@ export async function readCustomer(store: StoreContext, customerId: string): Pro
   const result = await store.db.send(
     new GetCommand({ TableName: store.table, Key: profileKey(customerId), ConsistentRead: true }),
   );
-  if (result.Item === undefined) return { found: false };
-  const item = storedItemSchema.safeParse(result.Item);
+  return result.Item === undefined ? { found: false } : parseCustomerItem(result.Item);
+}
+
+/** A stored customer item as the code reads it: the one parser for a GetItem and a Scan alike. */
+export function parseCustomerItem(stored: Record<string, unknown>): CustomerRead {
+  const item = storedItemSchema.safeParse(stored);
   if (!item.success) return { found: 'damaged', reason: z.prettifyError(item.error) };
   const profile = customerProfileSchema.safeParse(item.data.profile);
   if (!profile.success) return { found: 'damaged', reason: z.prettifyError(profile.error) };

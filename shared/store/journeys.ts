@@ -32,7 +32,12 @@ export async function readMembership(
       ConsistentRead: true,
     }),
   );
-  const parsed = membershipSchema.safeParse(result.Item ?? {});
+  return parseMembershipItem(result.Item ?? {});
+}
+
+/** A stored membership item; one that does not parse holds no one. */
+export function parseMembershipItem(item: Record<string, unknown>): Membership {
+  const parsed = membershipSchema.safeParse(item);
   if (!parsed.success) return { active: [] };
   return {
     ...(parsed.data.lastEnteredAt === undefined ? {} : { lastEnteredAt: parsed.data.lastEnteredAt }),

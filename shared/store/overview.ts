@@ -1,0 +1,142 @@
+/**
+ * Whole customers as the panel and `waymark report` read them: profile, history and journey
+ * places in one Query per customer, or every customer in one Scan. The same parsers as the
+ * functions' own reads, so there is one data model, wherever the table lives.
+ */
+import { ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { parseHistoryEntry } from '../customer/history.ts';
+import { isRecord } from '../json.ts';
+import { queryAll, type StoreContext } from './context.ts';
+import { type CustomerRead, parseCustomerItem } from './customers.ts';
+import type { StoredHistoryEntry } from './history.ts';
+import { type Membership, parseMembershipItem } from './journeys.ts';
+import { customerKey, SORT } from './table.ts';
+
+export interface JourneyPlace {
+  journeyId: string;
+  membership: Membership;
+}
+
+export interface CustomerOverview {
+  customerId: string;
+  customer: CustomerRead;
+  /** Oldest first. */
+  history: StoredHistoryEntry[];
+  journeys: JourneyPlace[];
+}
+
+/** Everything stored under one customer; undefined when nothing is. */
+export async function readCustomerOverview(
+  store: StoreContext,
+  customerId: string,
+): Promise<CustomerOverview | undefined> {
+  const items = await queryAll(store, {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': customerKey(customerId) },
+  });
+  return items.length === 0 ? undefined : overviewOf(customerId, items);
+}
+
+/**
+ * Every customer in the table, read in one Scan (each item once). On AWS that reads the whole
+ * table: fine for a report or a panel over thousands of customers, not for millions.
+ */
+export async function scanCustomerOverviews(store: StoreContext): Promise<CustomerOverview[]> {
+  const byPartition = new Map<string, Record<string, unknown>[]>();
+  for (const item of await scanAll(store, {})) {
+    const partition = item.pk;
+    if (typeof partition !== 'string' || !partition.startsWith(CUSTOMER_PREFIX)) continue;
+    const items = byPartition.get(partition) ?? [];
+    items.push(item);
+    byPartition.set(partition, items);
+  }
+  return [...byPartition.entries()]
+    .map(([partition, items]) => overviewOf(partition.slice(CUSTOMER_PREFIX.length), items))
+    .sort((a, b) => a.customerId.localeCompare(b.customerId));
+}
+
+export interface CustomerMatch {
+  customerId: string;
+  email?: string;
+  phone?: string;
+  updatedAt?: string;
+}
+
+/**
+ * Customers whose id, email or phone contains `text` (case and spaces ignored), at most `limit`.
+ * Reads profile items only; an empty `text` lists customers.
+ */
+export async function searchCustomers(
+  store: StoreContext,
+  text: string,
+  limit: number,
+): Promise<CustomerMatch[]> {
+  const wanted = normalized(text);
+  const profiles = await scanAll(store, {
+    FilterExpression: 'sk = :profile',
+    ExpressionAttributeValues: { ':profile': SORT.profile },
+  });
+  const matches: CustomerMatch[] = [];
+  for (const item of profiles) {
+    const partition = item.pk;
+    if (typeof partition !== 'string' || !partition.startsWith(CUSTOMER_PREFIX)) continue;
+    const customerId = partition.slice(CUSTOMER_PREFIX.length);
+    const read = parseCustomerItem(item);
+    const profile = read.found === true ? read.customer.profile : undefined;
+    const match: CustomerMatch = {
+      customerId,
+      ...(profile?.email === undefined ? {} : { email: profile.email }),
+      ...(profile?.phone === undefined ? {} : { phone: profile.phone }),
+      ...(profile?.updatedAt === undefined ? {} : { updatedAt: profile.updatedAt }),
+    };
+    const fields = [match.customerId, match.email, match.phone].filter((field) => field !== undefined);
+    if (wanted === '' || fields.some((field) => normalized(field).includes(wanted))) matches.push(match);
+  }
+  return matches.sort((a, b) => a.customerId.localeCompare(b.customerId)).slice(0, limit);
+}
+
+const CUSTOMER_PREFIX = customerKey('');
+
+function normalized(text: string): string {
+  return text.toLowerCase().replace(/[\s()-]/g, '');
+}
+
+function overviewOf(customerId: string, items: readonly Record<string, unknown>[]): CustomerOverview {
+  const history: StoredHistoryEntry[] = [];
+  const journeys: JourneyPlace[] = [];
+  let customer: CustomerRead = { found: false };
+  for (const item of items) {
+    const sortKey = item.sk;
+    if (typeof sortKey !== 'string') continue;
+    if (sortKey === SORT.profile) customer = parseCustomerItem(item);
+    if (sortKey.startsWith(SORT.historyPrefix)) {
+      const entry = parseHistoryEntry(item.entry);
+      if (entry !== undefined) history.push({ sortKey, entry });
+    }
+    if (sortKey.startsWith(SORT.journeyPrefix)) {
+      journeys.push({
+        journeyId: sortKey.slice(SORT.journeyPrefix.length),
+        membership: parseMembershipItem(item),
+      });
+    }
+  }
+  history.sort((a, b) => a.sortKey.localeCompare(b.sortKey));
+  return { customerId, customer, history, journeys };
+}
+
+/** Every item a scan finds, following DynamoDB's pages. */
+async function scanAll(
+  store: StoreContext,
+  input: Omit<ScanCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await store.db.send(
+      new ScanCommand({ ...input, TableName: store.table, ExclusiveStartKey: startKey }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
+  } while (startKey !== undefined);
+  return items;
+}
