@@ -113,12 +113,14 @@ function banner(host: LocalHost, options: LocalOptions): string {
   return [
     '',
     `Waymark local engine on ${host.endpoint}`,
+    `  panel:        ${host.endpoint}/ (customers, journeys, outbox, metrics, try it)`,
     `  journeys:     ${host.journeys.map((journey) => journey.journeyId).join(', ') || '(none)'} from ${options.journeysDir}`,
     `  data:         ${options.dataDir}`,
     `  virtual time: ${host.clock.now().toISOString()} (x${options.timeScale})`,
     `  AWS APIs:     AWS_ENDPOINT_URL=${host.endpoint} (DynamoDB, SESv2, SNS, EventBridge, Step Functions)`,
     `  local API:    ${host.endpoint}/_local/health, /_local/outbox, /_local/customers/<id>/timeline, /_local/clock`,
     `  send events:  npx waymark put-event --file test/events/cart.abandoned.json`,
+    '  figures:      npx waymark report',
     '  Ctrl-C to stop.',
     '',
   ].join('\n');

@@ -13,8 +13,11 @@ import { errorMessage } from '../local/errors.ts';
 import { eraseCommand } from './erase.ts';
 import { localCommand } from './local.ts';
 import { putEventCommand } from './put-event.ts';
+import { reportCommand } from './report.ts';
 import { simulateCommand } from './simulate.ts';
+import { layoutJourney } from '../../shared/journey/layout.ts';
 import { journeyToMermaid } from '../../shared/journey/mermaid.ts';
+import { journeyGraphSvgDocument } from '../panel/views/journey-graph.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
 import {
   isJourneyFileName,
@@ -31,6 +34,7 @@ Usage:
   waymark compile <journey.json>        print the compiled rules, ASL, resources and cost
   waymark compile <journey.json> --asl  print only the ASL definition
   waymark graph <journey.json>          print the journey as a Mermaid flowchart
+  waymark graph <journey.json> --svg    print it as an SVG picture instead
   waymark cost [files or folders]       state transitions and tasks per journey (cost model)
   waymark schema [--write]              print (or write into journeys/) the JSON Schemas
   waymark erase <customerId> --table <name> [--endpoint <url>] [--region <r>]
@@ -38,6 +42,8 @@ Usage:
   waymark local [--demo] [--time-scale n]  the whole system on this machine (npm start); --help for options
   waymark put-event --file <events.json>   put events on the local engine's bus (or --type, --detail, --customer)
   waymark simulate <journey> --events <f>  play events through one journey on a jumping clock; print the timeline
+  waymark report [--endpoint <url>] [--json]  funnels, conversions, attribution, timing, compliance, skips
+                                           (--aws --table <name> for a deployed stage; --help for options)
   waymark synth | deploy                   the CDK app: use npm run synth / npm run deploy
 `;
 
@@ -74,6 +80,8 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return guarded(command, putEventCommand(rest, io), io);
       case 'simulate':
         return guarded(command, simulateCommand(rest, io), io);
+      case 'report':
+        return guarded(command, reportCommand(rest, io), io);
       case 'synth':
       case 'deploy':
         io.err(`waymark ${command}: the CDK app runs through the CDK CLI: npm run ${command}\n`);
@@ -151,11 +159,12 @@ function validate(args: readonly string[], io: Output): number {
   return errors > 0 ? 1 : 0;
 }
 
-function singleJourney(args: readonly string[], command: string) {
+/** One journey file, and whether the one flag its command takes (compile --asl, graph --svg) is set. */
+function singleJourney(args: readonly string[], command: string, flag: 'asl' | 'svg') {
   const { positionals, values } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { asl: { type: 'boolean' } },
+    options: { [flag]: { type: 'boolean' } },
   });
   const [file] = positionals;
   if (file === undefined || positionals.length > 1)
@@ -166,11 +175,11 @@ function singleJourney(args: readonly string[], command: string) {
   }
   const [project] = loadTargets([file]);
   if (project === undefined) throw new Error(`${file}: nothing to load`);
-  return { project, loaded: project.journeys[0], asl: values.asl === true };
+  return { project, loaded: project.journeys[0], flagSet: values[flag] === true };
 }
 
 function compile(args: readonly string[], io: Output): number {
-  const { project, loaded, asl } = singleJourney(args, 'compile');
+  const { project, loaded, flagSet: asl } = singleJourney(args, 'compile', 'asl');
   if (loaded === undefined || project.settings === undefined || hasErrors(project.problems)) {
     report(project.problems, io);
     return 1;
@@ -181,12 +190,17 @@ function compile(args: readonly string[], io: Output): number {
 }
 
 function graph(args: readonly string[], io: Output): number {
-  const { project, loaded } = singleJourney(args, 'graph');
+  const { project, loaded, flagSet: svg } = singleJourney(args, 'graph', 'svg');
   if (loaded === undefined || hasErrors(project.problems)) {
     report(project.problems, io);
     return 1;
   }
-  io.out(journeyToMermaid(loaded.journey));
+  const journey = loaded.journey;
+  io.out(
+    svg
+      ? journeyGraphSvgDocument(journey, layoutJourney(journey, { reserveCountRows: false }))
+      : journeyToMermaid(journey),
+  );
   return 0;
 }
 

@@ -17,6 +17,7 @@ import { errorMessage } from './errors.ts';
 import { handleEventBridge, type LocalBus } from './eventbridge.ts';
 import { listenOnLoopback, readRequestBody, RequestBodyTooLarge } from './loopback.ts';
 import type { Outbox } from './outbox.ts';
+import type { PanelHandler } from '../panel/server.ts';
 import { createSnsHandler, type SnsState } from './sns.ts';
 import { handleStepFunctions } from './stepfunctions.ts';
 
@@ -26,6 +27,8 @@ export interface EdgeParts {
   outbox: Outbox;
   runtime: Runtime;
   advanceTo: (target: Date) => Promise<void>;
+  /** Browser requests (no AWS signature) go to the panel. */
+  panel: PanelHandler;
 }
 
 export interface Edge {
@@ -93,8 +96,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
         });
         return;
       default:
-        if (service === undefined && request.method === 'GET' && url.pathname === '/') {
-          send(response, { status: 200, body: welcome(attached()) });
+        if (service === undefined) {
+          await attached().panel(request, response);
           return;
         }
         send(response, {
@@ -161,7 +164,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
 
 /** Everything about one customer, in time order: events, messages, skipped messages, journey steps. */
 export async function customerTimeline(
-  parts: EdgeParts,
+  parts: Pick<EdgeParts, 'runtime' | 'engine'>,
   customerId: string,
 ): Promise<Record<string, unknown>[]> {
   const history = await readHistory(
@@ -236,16 +239,6 @@ function clockTarget(body: string, now: Date): Date | string {
   // {}: move nowhere, but answer once everything already due has happened.
   if (Object.keys(request).length === 0) return now;
   return 'Send {"to": "<ISO time>"} or {"by": "2h"}, or {} to let what is due happen.';
-}
-
-function welcome(parts: EdgeParts): string {
-  return [
-    'Waymark local engine',
-    `journeys: ${parts.engine.journeyIds().join(', ')}`,
-    `virtual time: ${parts.clock.now().toISOString()}`,
-    'AWS APIs: set endpoint (or AWS_ENDPOINT_URL) to this address in any SDK client.',
-    'Local API: /_local/health, /_local/clock, /_local/outbox, /_local/customers/{id}/timeline',
-  ].join('\n');
 }
 
 /** The service in `Credential=<key>/<date>/<region>/<service>/aws4_request`. */

@@ -24,6 +24,8 @@ import { ExecutionStore } from './executions.ts';
 import { createEdge, type Edge } from './edge.ts';
 import { readJsonFile, writeJsonFile } from './json-file.ts';
 import { Outbox, recordingGateway } from './outbox.ts';
+import { localPanelSources } from './panel-sources.ts';
+import { createPanel } from '../panel/server.ts';
 import { startLocalSes } from './ses.ts';
 import { createSnsState } from './sns.ts';
 import { loadSnsState, saveSnsState } from './sns-state-file.ts';
@@ -151,7 +153,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   };
   const { useRuntime } = await import('../../functions/common/runtime.ts');
   useRuntime(runtime);
-  edge.attach({ engine, clock, outbox, runtime, advanceTo: (target) => advanceTo(target) });
+  const host: LocalHost = {
+    endpoint: edge.endpoint,
+    engine,
+    clock,
+    outbox,
+    runtime,
+    journeys,
+    problems: project.problems,
+    advanceTo: (target) => advanceTo(target),
+    close: () => close(),
+  };
+  const panel = createPanel(localPanelSources(host, project));
+  edge.attach({ engine, clock, outbox, runtime, advanceTo: (target) => advanceTo(target), panel });
 
   const advanceTo = async (target: Date): Promise<void> => {
     await engine.idle();
@@ -165,27 +179,18 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const stateSaver = dataDir === undefined ? undefined : setInterval(saveState, 1000).unref();
   engine.resumeSaved();
 
-  return {
-    endpoint: edge.endpoint,
-    engine,
-    clock,
-    outbox,
-    runtime,
-    journeys,
-    problems: project.problems,
-    advanceTo,
-    async close() {
-      if (stateSaver !== undefined) clearInterval(stateSaver);
-      // Events already accepted are routed and running steps finish, if they do so soon.
-      await Promise.race([engine.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
-      saveState();
-      engine.close();
-      clock.close();
-      useRuntime(undefined);
-      await edge.close();
-      await Promise.all([dynamo.close(), ses.close()]);
-    },
+  const close = async (): Promise<void> => {
+    if (stateSaver !== undefined) clearInterval(stateSaver);
+    // Events already accepted are routed and running steps finish, if they do so soon.
+    await Promise.race([engine.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
+    saveState();
+    engine.close();
+    clock.close();
+    useRuntime(undefined);
+    await edge.close();
+    await Promise.all([dynamo.close(), ses.close()]);
   };
+  return host;
 }
 
 /**

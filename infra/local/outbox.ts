@@ -51,6 +51,10 @@ export class Outbox {
     appendFileSync(this.file, `${JSON.stringify(message)}\n`);
   }
 
+  find(messageId: string): OutboxMessage | undefined {
+    return this.messages.find((message) => message.messageId === messageId);
+  }
+
   list(filter: OutboxFilter = {}): OutboxMessage[] {
     return this.messages.filter(
       (message) =>

@@ -89,10 +89,7 @@ export function decideReservation(
     for (const cap of caps) {
       if (!capCovers(cap, request)) continue;
       const windowStart = capWindowStart(request.now, request.timeZone, cap.window);
-      const count = ledger.sends.filter(
-        (record) =>
-          countsToward(cap, record, request.journeyId) && Date.parse(record.time) >= windowStart.getTime(),
-      ).length;
+      const count = sendsInWindow(ledger, cap, request.journeyId, windowStart);
       if (count >= cap.limit) {
         return {
           kind: 'capped',
@@ -132,6 +129,42 @@ function countsToward(cap: EffectiveCap, record: SendRecord, journeyId: string):
   if (record.category !== 'marketing') return false;
   if (cap.channels !== 'any' && !cap.channels.includes(record.channel)) return false;
   return cap.scope === 'all-journeys' || record.journeyId === journeyId;
+}
+
+/** How much of each global cap a customer has used in its current window: what the panel shows. */
+export interface CapUsage {
+  capId: string;
+  channels: 'any' | Channel[];
+  limit: number;
+  used: number;
+  window: CapRule['window'];
+  windowStart: string;
+}
+
+export function capUsage(
+  ledger: Ledger,
+  globalCaps: readonly CapRule[],
+  now: Date,
+  timeZone: string,
+): CapUsage[] {
+  return effectiveCaps(globalCaps, []).map((cap) => {
+    const windowStart = capWindowStart(now, timeZone, cap.window);
+    return {
+      capId: cap.id,
+      channels: cap.channels,
+      limit: cap.limit,
+      // Global caps count every journey's sends, so any journey id reads the same.
+      used: sendsInWindow(ledger, cap, '', windowStart),
+      window: cap.window,
+      windowStart: windowStart.toISOString(),
+    };
+  });
+}
+
+function sendsInWindow(ledger: Ledger, cap: EffectiveCap, journeyId: string, windowStart: Date): number {
+  return ledger.sends.filter(
+    (record) => countsToward(cap, record, journeyId) && Date.parse(record.time) >= windowStart.getTime(),
+  ).length;
 }
 
 export function describeCap(decision: Extract<ReservationDecision, { kind: 'capped' }>): string {

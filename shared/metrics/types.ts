@@ -2,6 +2,7 @@
  * The figures the panel and `waymark report` show, in one shape: built by
  * `buildReport` from the customers as stored and the journeys' executions.
  */
+import type { SkipStatus } from '../customer/history.ts';
 import type { Channel } from '../customer/profile.ts';
 
 /** Where one execution is, as the workflow service knows it (Step Functions, or the local engine). */
@@ -33,4 +34,152 @@ export interface StepCounts {
   exited: number;
   /** Conversions whose last touch was this step's message. */
   converted: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report: what `buildReport` (shared/metrics/report.ts) answers. Rates are fractions (0.25 is
+// 25%), null when their denominator is 0; durations are seconds.
+
+export interface Report {
+  generatedAt: string;
+  sources: ReportSources;
+  /** Journeys from the journeys folder in their order, then journeys known only from the data. */
+  journeys: JourneyReport[];
+  /** Every channel, in the order email, sms, push. */
+  channels: ChannelReport[];
+  /** One row per journey, step and channel that sent a message or earned a conversion. */
+  attribution: AttributionRow[];
+  /** Trigger to first message, over every journey. */
+  firstMessage: LatencySummary;
+  compliance: ComplianceReport;
+  notSent: NotSentReport;
+}
+
+export interface ReportSources {
+  customers: number;
+  /** Customers whose stored profile does not parse; their history is still counted. */
+  damagedProfiles: number;
+  historyEntries: number;
+  executions: number;
+  /** Journeys whose executions were read only up to a limit (the most recent first). */
+  executionsLimited: string[];
+}
+
+export interface JourneyReport {
+  journeyId: string;
+  name: string;
+  /** False when the data names a journey the journeys folder does not have (removed or renamed). */
+  defined: boolean;
+  /** Executions the trigger started: entered, or turned away by the entry rules. */
+  triggered: number;
+  entered: number;
+  /** Turned away by the entry rules (re-entry, concurrency, a duplicate event). */
+  notEntered: number;
+  /** Open executions, as the customers' membership items list them. */
+  active: number;
+  completed: number;
+  exited: number;
+  failed: number;
+  /** Executions with at least one conversion. */
+  converted: number;
+  /** Goal events recorded as conversions (one execution may convert more than once in its window). */
+  conversions: number;
+  /** Whether the journey has a goal (an `exitOn` event with `goal`); without one nothing converts. */
+  hasGoal: boolean;
+  /** converted / entered; null when nobody entered or the journey has no goal. */
+  conversionRate: number | null;
+  /** Triggered, entered, received a message, sent at each send step in graph order, converted (with a goal). */
+  funnel: FunnelStage[];
+  /** The journey's step ids in graph order (breadth first from the start), then ids known only from the data. */
+  stepOrder: string[];
+  steps: Record<string, StepCounts>;
+  firstMessage: LatencySummary;
+}
+
+export interface FunnelStage {
+  label: string;
+  count: number;
+  /** count / entered; null for the stage before entry, or when nobody entered. */
+  ofEntered: number | null;
+}
+
+export interface ChannelReport {
+  channel: Channel;
+  sent: number;
+  /** Conversions whose last touch was a message on this channel. */
+  lastTouch: number;
+  /** The channel's share of conversions under linear multi-touch (sum of its weights). */
+  linear: number;
+  /** lastTouch / sent. */
+  lastTouchRate: number | null;
+  /** linear / sent. */
+  linearRate: number | null;
+}
+
+export interface AttributionRow {
+  journeyId: string;
+  stepId: string;
+  channel: Channel;
+  sent: number;
+  lastTouch: number;
+  linear: number;
+}
+
+export interface LatencySummary {
+  /** Executions that sent at least one message and whose start is in the history. */
+  samples: number;
+  /** Nearest-rank percentiles; null without samples. */
+  p50Seconds: number | null;
+  p95Seconds: number | null;
+  /** Samples timed from the trigger event itself; the others from the journey's `entered` entry. */
+  fromTriggerEvent: number;
+}
+
+export type ComplianceRule = 'opted-out' | 'suppressed' | 'no-marketing-consent';
+
+export interface ComplianceViolation {
+  customerId: string;
+  journeyId: string;
+  executionId: string;
+  stepId: string;
+  channel: Channel;
+  category: 'marketing' | 'transactional';
+  time: string;
+  rule: ComplianceRule;
+  /** When the opt-out, suppression or missing consent began, as the history tells it; undefined: from the start. */
+  since?: string;
+}
+
+export interface ComplianceReport {
+  /** Every message in the history, marketing and transactional. */
+  messagesChecked: number;
+  marketingChecked: number;
+  transactionalChecked: number;
+  /** Must be 0. */
+  violations: number;
+  byRule: Record<ComplianceRule, number>;
+  /** The first violations, oldest first (at most 50), for someone to look at. */
+  examples: ComplianceViolation[];
+}
+
+export interface NotSentRow {
+  journeyId: string;
+  /** null: the skip named no channel (no profile, or a step with no usable channel). */
+  channel: Channel | null;
+  capped: number;
+  /** Waited for quiet hours to end. */
+  deferred: number;
+  optedOut: number;
+  noAddress: number;
+  failed: number;
+}
+
+export interface NotSentReport {
+  byStatus: Record<SkipStatus, number>;
+  /** By journey and channel, journeys in the report's order, channels email, sms, push, none. */
+  rows: NotSentRow[];
+  /** Capped messages by cap id. */
+  byCap: Record<string, number>;
+  /** Deferred steps (execution and step) that later sent their message once quiet hours ended. */
+  deferredThenSent: number;
 }

@@ -1,0 +1,485 @@
+/**
+ * `waymark report`: the panel's figures as tables in a terminal. The customers are read with the
+ * store code the functions use (one Scan) and the executions through the Step Functions API, so
+ * the same command reads a running `npm start` or a deployed stage.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createAwsClients } from '../../shared/aws/clients.ts';
+import { isRecord, ownValue } from '../../shared/json.ts';
+import { stepById } from '../../shared/journey/graph.ts';
+import type { Journey } from '../../shared/journey/schema.ts';
+import {
+  DEFAULT_EXECUTION_LIMIT,
+  type PositionsRead,
+  readExecutionPositions,
+} from '../../shared/metrics/positions.ts';
+import { buildReport } from '../../shared/metrics/report.ts';
+import type { JourneyReport, LatencySummary, Report } from '../../shared/metrics/types.ts';
+import { hasErrors } from '../../shared/journey/problem.ts';
+import { loadProject } from '../../shared/project/load.ts';
+import { scanCustomerOverviews } from '../../shared/store/overview.ts';
+import { DEFAULT_LOCAL_ENDPOINT, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/constants.ts';
+import { errorMessage } from '../local/errors.ts';
+import { LOCAL_TABLE } from '../local/host.ts';
+import type { Output } from './main.ts';
+import { duration, figure, formatTable, percent } from './table.ts';
+
+export const REPORT_USAGE = `usage: waymark report [--endpoint <url>] [--table <name>] [--journeys <dir>] [--json]
+       waymark report --aws --table <name> [--stage <stage>] [--region <region>] [--journeys <dir>] [--json]
+  --endpoint  default $AWS_ENDPOINT_URL or ${DEFAULT_LOCAL_ENDPOINT} (the local engine: npm start)
+  --aws       read the table and the executions in AWS, with the SDK's usual credentials and region
+  --table     default ${LOCAL_TABLE} (the local engine's); on AWS the stack's TableName output
+  --stage     on AWS: only the state machines waymark-<stage>-<journey>
+  --region    default $AWS_REGION, or ${LOCAL_REGION} for the local engine
+  --journeys  the journeys folder, for names and step order (default journeys)
+  --limit     executions read per journey, newest first (default ${DEFAULT_EXECUTION_LIMIT})
+  --json      print the figures as JSON instead of tables`;
+
+class UsageError extends Error {}
+
+interface ReportRequest {
+  /** undefined: AWS itself. */
+  endpoint: string | undefined;
+  region: string | undefined;
+  table: string;
+  stage: string | undefined;
+  journeysDir: string;
+  limit: number;
+  json: boolean;
+}
+
+/** Never rejects: 0 when the report is printed, 1 when the data could not be read, 2 for a wrong command line. */
+export async function reportCommand(args: readonly string[], io: Output): Promise<number> {
+  let request: ReportRequest | 'help';
+  try {
+    request = parseRequest(args);
+  } catch (error) {
+    io.err(`waymark report: ${errorMessage(error)}\n${REPORT_USAGE}\n`);
+    return 2;
+  }
+  if (request === 'help') {
+    io.out(`${REPORT_USAGE}\n`);
+    return 0;
+  }
+  const journeys = loadJourneys(request.journeysDir, io);
+  const credentials = request.endpoint !== undefined ? credentialsFor(request.endpoint) : undefined;
+  const clients = createAwsClients({
+    ...(request.endpoint === undefined ? {} : { endpoint: request.endpoint }),
+    ...(request.region === undefined ? {} : { region: request.region }),
+    ...(credentials === undefined ? {} : { credentials }),
+  });
+  let report: Report;
+  let positions: PositionsRead;
+  try {
+    const customers = await scanCustomerOverviews({ db: clients.dynamodb, table: request.table });
+    // Journeys the data names count too: a journey removed from the folder still has executions.
+    const journeyIds = new Set(journeys.map((journey) => journey.id));
+    for (const customer of customers) {
+      for (const place of customer.journeys) journeyIds.add(place.journeyId);
+      for (const { entry } of customer.history) if ('journeyId' in entry) journeyIds.add(entry.journeyId);
+    }
+    positions = await readExecutionPositions(clients.sfn, {
+      journeyIds: [...journeyIds],
+      limit: request.limit,
+      ...(request.endpoint !== undefined
+        ? { namePrefix: '' }
+        : request.stage === undefined
+          ? {}
+          : { namePrefix: `waymark-${request.stage}-` }),
+    });
+    report = buildReport({
+      customers,
+      journeys,
+      executions: positions.positions,
+      now: new Date(),
+      executionsLimited: positions.limited,
+    });
+  } catch (error) {
+    io.err(describeReadFailure(error, request));
+    return 1;
+  } finally {
+    clients.dynamodb.destroy();
+    clients.sfn.destroy();
+  }
+  io.out(request.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, journeys, positions));
+  return 0;
+}
+
+// ---- the command line -------------------------------------------------------------------------
+
+function parseRequest(args: readonly string[]): ReportRequest | 'help' {
+  const { values } = parseArgs({
+    args: [...args],
+    allowPositionals: false,
+    options: {
+      endpoint: { type: 'string' },
+      aws: { type: 'boolean' },
+      table: { type: 'string' },
+      stage: { type: 'string' },
+      region: { type: 'string' },
+      journeys: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) return 'help';
+  const aws = values.aws === true;
+  if (aws && values.endpoint !== undefined) throw new UsageError('give either --aws or --endpoint, not both');
+  if (aws && (values.table === undefined || values.table === ''))
+    throw new UsageError("--aws needs --table, the stack's TableName output");
+  if (!aws && values.stage !== undefined)
+    throw new UsageError('--stage names state machines in AWS: add --aws');
+  const endpoint = aws ? undefined : localEndpoint(values.endpoint);
+  const limit = Number(values.limit ?? DEFAULT_EXECUTION_LIMIT);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError('--limit is a whole number of executions, e.g. 500');
+  return {
+    endpoint,
+    region: nonEmpty(values.region) ?? nonEmpty(process.env.AWS_REGION) ?? (aws ? undefined : LOCAL_REGION),
+    table: nonEmpty(values.table) ?? LOCAL_TABLE,
+    stage: nonEmpty(values.stage),
+    journeysDir: nonEmpty(values.journeys) ?? 'journeys',
+    limit,
+    json: values.json === true,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}
+
+function localEndpoint(flag: string | undefined): string {
+  const endpoint = nonEmpty(flag) ?? nonEmpty(process.env.AWS_ENDPOINT_URL) ?? DEFAULT_LOCAL_ENDPOINT;
+  if (!URL.canParse(endpoint))
+    throw new UsageError(`${endpoint} is not a URL, e.g. ${DEFAULT_LOCAL_ENDPOINT}`);
+  return endpoint;
+}
+
+/** Names and step order come from the files; without them the report still counts, by journey id. */
+function loadJourneys(dir: string, io: Output): Journey[] {
+  const path = resolve(dir);
+  if (!existsSync(path)) {
+    io.err(
+      `waymark report: no journeys folder at ${dir}; journeys are shown by id, steps in the order found\n`,
+    );
+    return [];
+  }
+  const project = loadProject(path);
+  if (hasErrors(project.problems))
+    io.err(
+      `waymark report: ${dir} has problems (see waymark validate ${dir}); using the journeys that load\n`,
+    );
+  return project.journeys.map((loaded) => loaded.journey);
+}
+
+function isLoopback(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+}
+
+/** Keys from the environment win; the local engine otherwise gets its dummy keys, AWS the SDK's chain. */
+function credentialsFor(endpoint: string): typeof LOCAL_CREDENTIALS | undefined {
+  const { AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: secret } = process.env;
+  const inEnvironment = keyId !== undefined && keyId !== '' && secret !== undefined && secret !== '';
+  return !inEnvironment && isLoopback(endpoint) ? LOCAL_CREDENTIALS : undefined;
+}
+
+function describeReadFailure(error: unknown, request: ReportRequest): string {
+  const where = request.endpoint ?? 'AWS';
+  if (request.endpoint !== undefined && isConnectionRefused(error))
+    return `waymark report: no local engine at ${request.endpoint}; start it with npm start (or give --endpoint)\n`;
+  const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
+  if (name === 'ResourceNotFoundException: ')
+    return `waymark report: no table "${request.table}" at ${where} (give --table)\n`;
+  return `waymark report: reading from ${where}: ${name}${errorMessage(error).split('\n')[0] ?? ''}\n`;
+}
+
+/** Node reports a refused connection as ECONNREFUSED, sometimes inside an AggregateError or as a cause. */
+function isConnectionRefused(error: unknown, depth = 0): boolean {
+  if (depth > 4 || !isRecord(error)) return false;
+  if (ownValue(error, 'code') === 'ECONNREFUSED') return true;
+  const inner = ownValue(error, 'errors');
+  if (Array.isArray(inner) && inner.some((item) => isConnectionRefused(item, depth + 1))) return true;
+  return isConnectionRefused(ownValue(error, 'cause'), depth + 1);
+}
+
+// ---- the tables -------------------------------------------------------------------------------
+
+/** The report as a person reads it: totals first, then each journey, channels, time, compliance, skips. */
+export function formatReport(
+  report: Report,
+  journeys: readonly Journey[],
+  positions?: PositionsRead,
+): string {
+  const { sources } = report;
+  const parts: string[] = [
+    `Waymark report, ${report.generatedAt}\n` +
+      `Read ${sources.customers} customer(s), ${sources.historyEntries} history entries and ${sources.executions} execution(s).\n`,
+    section('Journeys', journeyTable(report.journeys)),
+  ];
+  for (const journey of report.journeys) {
+    const title =
+      journey.name === journey.journeyId ? journey.journeyId : `${journey.journeyId}: ${journey.name}`;
+    parts.push(
+      section(
+        `Funnel, ${title}`,
+        formatTable(
+          [
+            { header: 'stage' },
+            { header: 'count', align: 'right' },
+            { header: 'of entered', align: 'right' },
+          ],
+          journey.funnel.map((stage) => [stage.label, String(stage.count), percent(stage.ofEntered)]),
+        ),
+      ),
+      section(
+        `Steps, ${journey.journeyId}`,
+        stepTable(
+          journey,
+          journeys.find((known) => known.id === journey.journeyId),
+        ),
+      ),
+    );
+  }
+  parts.push(
+    section(
+      'Conversion by channel (last touch beside linear multi-touch)',
+      formatTable(
+        [
+          { header: 'channel' },
+          { header: 'sent', align: 'right' },
+          { header: 'last touch', align: 'right' },
+          { header: 'per sent', align: 'right' },
+          { header: 'linear', align: 'right' },
+          { header: 'per sent', align: 'right' },
+        ],
+        report.channels.map((row) => [
+          row.channel,
+          String(row.sent),
+          figure(row.lastTouch),
+          percent(row.lastTouchRate),
+          figure(row.linear),
+          percent(row.linearRate),
+        ]),
+      ),
+    ),
+    section(
+      'Attribution by step',
+      report.attribution.length === 0
+        ? 'No messages sent and no conversions.\n'
+        : formatTable(
+            [
+              { header: 'journey' },
+              { header: 'step' },
+              { header: 'channel' },
+              { header: 'sent', align: 'right' },
+              { header: 'last touch', align: 'right' },
+              { header: 'linear', align: 'right' },
+            ],
+            report.attribution.map((row) => [
+              row.journeyId,
+              row.stepId,
+              row.channel,
+              String(row.sent),
+              figure(row.lastTouch),
+              figure(row.linear),
+            ]),
+          ),
+    ),
+    section(
+      'Trigger to first message (nearest rank)',
+      formatTable(
+        [
+          { header: 'journey' },
+          { header: 'samples', align: 'right' },
+          { header: 'p50', align: 'right' },
+          { header: 'p95', align: 'right' },
+          { header: 'timed from trigger event', align: 'right' },
+        ],
+        [
+          ...report.journeys.map((journey) => latencyRow(journey.journeyId, journey.firstMessage)),
+          latencyRow('all journeys', report.firstMessage),
+        ],
+      ),
+    ),
+    section('Preference compliance', complianceText(report)),
+    section('Not sent: caps, quiet hours and other reasons', notSentText(report)),
+  );
+  const notes = [
+    ...sources.executionsLimited.map(
+      (journeyId) =>
+        `Steps' entered and waiting for ${journeyId} count its most recent executions only (--limit).`,
+    ),
+    ...(positions?.skipped ?? []).map(
+      (machine) => `State machine ${machine.name} not read: ${machine.reason}.`,
+    ),
+    ...(sources.damagedProfiles > 0
+      ? [`${sources.damagedProfiles} stored profile(s) do not parse; their history is counted.`]
+      : []),
+  ];
+  if (notes.length > 0) parts.push(section('Notes', notes.map((note) => `${note}\n`).join('')));
+  return parts.join('\n');
+}
+
+function section(title: string, body: string): string {
+  return `${title}\n${body}`;
+}
+
+function journeyTable(journeys: readonly JourneyReport[]): string {
+  if (journeys.length === 0) return 'No journeys.\n';
+  return formatTable(
+    [
+      { header: 'journey' },
+      { header: 'triggered', align: 'right' },
+      { header: 'entered', align: 'right' },
+      { header: 'active', align: 'right' },
+      { header: 'completed', align: 'right' },
+      { header: 'exited', align: 'right' },
+      { header: 'failed', align: 'right' },
+      { header: 'converted', align: 'right' },
+      { header: 'conversion', align: 'right' },
+    ],
+    journeys.map((journey) => [
+      journey.defined ? journey.journeyId : `${journey.journeyId} (no file)`,
+      String(journey.triggered),
+      String(journey.entered),
+      String(journey.active),
+      String(journey.completed),
+      String(journey.exited),
+      String(journey.failed),
+      String(journey.converted),
+      percent(journey.conversionRate),
+    ]),
+  );
+}
+
+function stepTable(journey: JourneyReport, definition: Journey | undefined): string {
+  if (journey.stepOrder.length === 0) return 'No steps.\n';
+  return formatTable(
+    [
+      { header: 'step' },
+      { header: 'type' },
+      { header: 'entered', align: 'right' },
+      { header: 'waiting', align: 'right' },
+      { header: 'email', align: 'right' },
+      { header: 'sms', align: 'right' },
+      { header: 'push', align: 'right' },
+      { header: 'capped', align: 'right' },
+      { header: 'deferred', align: 'right' },
+      { header: 'not sent', align: 'right' },
+      { header: 'exited', align: 'right' },
+      { header: 'converted', align: 'right' },
+    ],
+    journey.stepOrder.flatMap((stepId) => {
+      const counts = journey.steps[stepId];
+      if (counts === undefined) return [];
+      const type = definition === undefined ? '' : (stepById(definition, stepId)?.type ?? '(gone)');
+      return [
+        [
+          stepId,
+          type,
+          String(counts.entered),
+          String(counts.waiting),
+          String(counts.sent.email),
+          String(counts.sent.sms),
+          String(counts.sent.push),
+          String(counts.capped),
+          String(counts.deferred),
+          String(counts.notSent),
+          String(counts.exited),
+          String(counts.converted),
+        ],
+      ];
+    }),
+  );
+}
+
+function latencyRow(label: string, latency: LatencySummary): string[] {
+  return [
+    label,
+    String(latency.samples),
+    duration(latency.p50Seconds),
+    duration(latency.p95Seconds),
+    String(latency.fromTriggerEvent),
+  ];
+}
+
+function complianceText(report: Report): string {
+  const { compliance } = report;
+  const lines = [
+    `${compliance.violations} violation(s) in ${compliance.messagesChecked} message(s) checked ` +
+      `(${compliance.marketingChecked} marketing, ${compliance.transactionalChecked} transactional); must be 0.`,
+    `Opted out: ${compliance.byRule['opted-out']}. Suppressed address: ${compliance.byRule.suppressed}. ` +
+      `Marketing without opt-in: ${compliance.byRule['no-marketing-consent']}.`,
+    'Replayed from each customer\'s profile updates and preferences. Transactional messages need only "not opted out".',
+  ];
+  const text = lines.map((line) => `${line}\n`).join('');
+  if (compliance.examples.length === 0) return text;
+  return (
+    text +
+    formatTable(
+      [
+        { header: 'time' },
+        { header: 'customer' },
+        { header: 'journey' },
+        { header: 'step' },
+        { header: 'channel' },
+        { header: 'category' },
+        { header: 'rule' },
+        { header: 'since' },
+      ],
+      compliance.examples.map((violation) => [
+        violation.time,
+        violation.customerId,
+        violation.journeyId,
+        violation.stepId,
+        violation.channel,
+        violation.category,
+        violation.rule,
+        violation.since ?? 'always',
+      ]),
+    )
+  );
+}
+
+function notSentText(report: Report): string {
+  const { notSent } = report;
+  const byStatus = Object.entries(notSent.byStatus)
+    .map(([status, count]) => `${status} ${count}`)
+    .join(', ');
+  const lines = [`By status: ${byStatus}.`];
+  if (notSent.byStatus.deferred > 0)
+    lines.push(
+      `Deferred steps that sent once quiet hours ended: ${notSent.deferredThenSent} (a step deferred twice counts once).`,
+    );
+  const caps = Object.entries(notSent.byCap);
+  if (caps.length > 0)
+    lines.push(`Capped by cap: ${caps.map(([capId, count]) => `${capId} ${count}`).join(', ')}.`);
+  const text = lines.map((line) => `${line}\n`).join('');
+  if (notSent.rows.length === 0) return text;
+  return (
+    formatTable(
+      [
+        { header: 'journey' },
+        { header: 'channel' },
+        { header: 'capped', align: 'right' },
+        { header: 'deferred (quiet hours)', align: 'right' },
+        { header: 'opted out', align: 'right' },
+        { header: 'no address', align: 'right' },
+        { header: 'failed', align: 'right' },
+      ],
+      notSent.rows.map((row) => [
+        row.journeyId,
+        row.channel ?? '-',
+        String(row.capped),
+        String(row.deferred),
+        String(row.optedOut),
+        String(row.noAddress),
+        String(row.failed),
+      ]),
+    ) + text
+  );
+}

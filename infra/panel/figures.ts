@@ -1,0 +1,37 @@
+/** The figures behind the journey, graph and metrics pages: one report, built as `waymark report` builds it. */
+import { buildReport } from '../../shared/metrics/report.ts';
+import type { Report, StepCounts } from '../../shared/metrics/types.ts';
+import { scanCustomerOverviews } from '../../shared/store/overview.ts';
+import type { PanelSources } from './sources.ts';
+import type { JourneyTotals } from './views/journeys.ts';
+
+export interface PanelFigures {
+  report: Report;
+  totals: Map<string, JourneyTotals>;
+  steps: Map<string, Map<string, StepCounts>>;
+}
+
+export async function readFigures(sources: PanelSources): Promise<PanelFigures> {
+  const [customers, executions] = await Promise.all([
+    scanCustomerOverviews(sources.store),
+    sources.executions(),
+  ]);
+  const report = buildReport({
+    customers,
+    journeys: sources.journeyFiles.flatMap((file) => (file.journey === undefined ? [] : [file.journey])),
+    executions,
+    now: sources.now(),
+  });
+  return {
+    report,
+    totals: new Map(
+      report.journeys.map((journey) => [
+        journey.journeyId,
+        { entered: journey.entered, active: journey.active, converted: journey.converted },
+      ]),
+    ),
+    steps: new Map(
+      report.journeys.map((journey) => [journey.journeyId, new Map(Object.entries(journey.steps))]),
+    ),
+  };
+}

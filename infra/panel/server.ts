@@ -1,0 +1,437 @@
+/**
+ * The panel: server-rendered pages (htmx swaps the live parts), one request
+ * handler any HTTP host can mount. Reads go through the store code the
+ * functions use; "Try it" goes through the bus as any producer would.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import { channelSchema, type Channel } from '../../shared/customer/profile.ts';
+import { capUsage } from '../../shared/delivery/caps.ts';
+import {
+  catalogEventTypes,
+  describeDetailProblems,
+  eventCatalog,
+  isCatalogEventType,
+  parseEventDetail,
+} from '../../shared/events/catalog.ts';
+import { isRecord } from '../../shared/json.ts';
+import { readCustomerOverview, searchCustomers, scanCustomerOverviews } from '../../shared/store/overview.ts';
+import { type Html, html } from './html.ts';
+import { type PanelFigures, readFigures } from './figures.ts';
+import type { PanelSources } from './sources.ts';
+import {
+  customerSearchView,
+  customerView,
+  customerHref,
+  liveCustomer,
+  type CustomerPage,
+} from './views/customers.ts';
+import { journeyListView, journeyView, liveJourney, type JourneyPage } from './views/journeys.ts';
+import { errorPage, page, type PageFrame, type Section } from './views/layout.ts';
+import { metricsView } from './views/metrics.ts';
+import { type DeliveredMessage, outboxView } from './views/outbox.ts';
+import { type TryItForm, tryItView } from './views/try-it.ts';
+import { journeyGraphCss } from './views/journey-graph.ts';
+
+export type PanelHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+
+type Reply =
+  | { kind: 'page'; status: number; body: Html }
+  /** A live fragment that has not changed: htmx leaves the page as it is. */
+  | { kind: 'unchanged' }
+  | { kind: 'redirect'; location: string }
+  | { kind: 'asset'; type: string; body: string | Buffer }
+  | { kind: 'preview'; body: string };
+
+const SEARCH_LIMIT = 50;
+const OUTBOX_LIMIT = 500;
+const MAX_FORM_BYTES = 256 * 1024;
+
+export function createPanel(sources: PanelSources): PanelHandler {
+  const assets = loadAssets();
+  return async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://panel.local');
+    let reply: Reply;
+    try {
+      reply = await route(sources, assets, request, url);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      reply = {
+        kind: 'page',
+        status: 500,
+        body: errorPage(frame(sources, 'customers', 'Error'), 500, message),
+      };
+    }
+    write(response, reply);
+  };
+}
+
+async function route(
+  sources: PanelSources,
+  assets: Assets,
+  request: IncomingMessage,
+  url: URL,
+): Promise<Reply> {
+  const path = url.pathname;
+  const method = request.method ?? 'GET';
+  if (method === 'GET' && path === '/') return { kind: 'redirect', location: '/customers' };
+  if (method === 'GET' && path === '/assets/htmx.min.js')
+    return { kind: 'asset', type: 'text/javascript', body: assets.htmx };
+  if (method === 'GET' && path === '/assets/panel.css')
+    return { kind: 'asset', type: 'text/css', body: assets.css };
+  if (method === 'GET' && path === '/customers') return customerSearch(sources, url);
+  const customer = /^\/customers\/([^/]+)(\/live|\/messages\/([^/]+))?$/.exec(path);
+  if (method === 'GET' && customer?.[1] !== undefined) {
+    const customerId = decodeURIComponent(customer[1]);
+    if (customer[3] !== undefined)
+      return messagePreview(sources, customerId, decodeURIComponent(customer[3]));
+    return customerPage(sources, customerId, url, customer[2] === '/live');
+  }
+  if (method === 'GET' && path === '/journeys') return journeyList(sources);
+  const journey = /^\/journeys\/([^/]+)(\/live)?$/.exec(path);
+  if (method === 'GET' && journey?.[1] !== undefined) {
+    return journeyPage(sources, decodeURIComponent(journey[1]), url, journey[2] === '/live');
+  }
+  if (method === 'GET' && path === '/outbox') return outbox(sources, url);
+  if (method === 'GET' && path === '/metrics') return metrics(sources);
+  if (method === 'GET' && path === '/try') return tryIt(sources, formFromQuery(url.searchParams), []);
+  if (method === 'POST' && path === '/try') return sendTryIt(sources, await readForm(request));
+  if (method === 'POST' && path === '/clock') return advanceClock(sources, await readForm(request));
+  return notFound(sources, `No page at ${path}.`);
+}
+
+// ---- customers ------------------------------------------------------------------------------------------------
+
+async function customerSearch(sources: PanelSources, url: URL): Promise<Reply> {
+  const query = (url.searchParams.get('q') ?? '').trim();
+  const matches = await searchCustomers(sources.store, query, SEARCH_LIMIT);
+  // One exact hit for a search: straight to the customer, as a support agent would want.
+  if (query !== '' && matches.length === 1 && matches[0] !== undefined) {
+    return { kind: 'redirect', location: customerHref(matches[0].customerId) };
+  }
+  return pageReply(sources, 'customers', 'Customers', customerSearchView(query, matches, SEARCH_LIMIT));
+}
+
+async function customerPage(
+  sources: PanelSources,
+  customerId: string,
+  url: URL,
+  live: boolean,
+): Promise<Reply> {
+  const overview = await readCustomerOverview(sources.store, customerId);
+  if (overview === undefined) return notFound(sources, `No customer "${customerId}" is stored.`);
+  const executions = (await sources.executions()).filter((execution) => execution.customerId === customerId);
+  const read = overview.customer;
+  const now = sources.now();
+  const view: CustomerPage = {
+    overview,
+    executions,
+    capUsage:
+      read.found === true
+        ? capUsage(
+            read.customer.ledger,
+            sources.settings.caps,
+            now,
+            read.customer.profile.timeZone ?? sources.settings.timeZone,
+          )
+        : [],
+    version: fingerprint([
+      overview.history.map((stored) => stored.sortKey),
+      executions.map((execution) => [execution.executionId, execution.status, execution.current ?? '']),
+    ]),
+    ...optionalFlash(url),
+    clockMovable: sources.clock !== undefined,
+  };
+  if (live) {
+    return url.searchParams.get('v') === view.version
+      ? { kind: 'unchanged' }
+      : { kind: 'page', status: 200, body: liveCustomer(view) };
+  }
+  return pageReply(sources, 'customers', customerId, customerView(view));
+}
+
+function optionalFlash(url: URL): { flash?: string } {
+  const sent = url.searchParams.get('sent');
+  return sent === null ? {} : { flash: `Event sent: ${sent}. What it starts appears below as it happens.` };
+}
+
+async function messagePreview(sources: PanelSources, customerId: string, messageId: string): Promise<Reply> {
+  const content = sources.sentContent(messageId);
+  if (content?.html !== undefined) return { kind: 'preview', body: content.html };
+  // No copy of the body (on AWS the history keeps the headline and a preview only).
+  const overview = await readCustomerOverview(sources.store, customerId);
+  const message = overview?.history
+    .map((stored) => stored.entry)
+    .find((entry) => entry.kind === 'message' && entry.messageId === messageId);
+  if (message?.kind !== 'message') return notFound(sources, `No message ${messageId} for ${customerId}.`);
+  return {
+    kind: 'preview',
+    body: html`<!doctype html><meta charset="utf-8" />
+      <h3>${message.headline}</h3>
+      <p>${content?.text ?? message.preview}</p>
+      <p style="color:#777">The full body was not kept; this is the preview from the customer history.</p>`
+      .text,
+  };
+}
+
+// ---- journeys ---------------------------------------------------------------------------------------------------
+
+async function journeyList(sources: PanelSources): Promise<Reply> {
+  const figures = await readFigures(sources);
+  return pageReply(sources, 'journeys', 'Journeys', journeyListView(sources.journeyFiles, figures.totals));
+}
+
+async function journeyPage(
+  sources: PanelSources,
+  journeyId: string,
+  url: URL,
+  live: boolean,
+): Promise<Reply> {
+  const file = sources.journeyFiles.find((candidate) => candidate.journey?.id === journeyId);
+  if (file?.journey === undefined) return notFound(sources, `No journey "${journeyId}" in journeys/.`);
+  const figures = await readFigures(sources);
+  const counts = figures.steps.get(journeyId) ?? new Map();
+  const view: JourneyPage = {
+    file,
+    journey: file.journey,
+    counts,
+    totals: figures.totals.get(journeyId) ?? { entered: 0, active: 0, converted: 0 },
+    version: fingerprint([[...counts.entries()], figures.totals.get(journeyId) ?? null]),
+    clockMovable: sources.clock !== undefined,
+  };
+  if (live) {
+    return url.searchParams.get('v') === view.version
+      ? { kind: 'unchanged' }
+      : { kind: 'page', status: 200, body: liveJourney(view) };
+  }
+  return pageReply(sources, 'journeys', file.journey.name, journeyView(view));
+}
+
+// ---- outbox and metrics -------------------------------------------------------------------------------------------
+
+async function outbox(sources: PanelSources, url: URL): Promise<Reply> {
+  const channel = channelSchema.safeParse(url.searchParams.get('channel'));
+  const journeyId = url.searchParams.get('journey') ?? '';
+  const customer = (url.searchParams.get('customer') ?? '').trim();
+  const filter = {
+    ...(channel.success ? { channel: channel.data } : {}),
+    ...(journeyId === '' ? {} : { journeyId }),
+    ...(customer === '' ? {} : { customer }),
+  };
+  const delivered: DeliveredMessage[] = [];
+  for (const overview of await scanCustomerOverviews(sources.store)) {
+    for (const { entry } of overview.history) {
+      if (entry.kind !== 'message') continue;
+      const recipient = sources.sentContent(entry.messageId)?.recipient;
+      delivered.push({
+        ...entry,
+        customerId: overview.customerId,
+        ...(recipient === undefined ? {} : { recipient }),
+      });
+    }
+  }
+  const totals: Record<Channel, number> = { email: 0, sms: 0, push: 0 };
+  for (const message of delivered) totals[message.channel] += 1;
+  const shown = delivered
+    .filter(
+      (message) =>
+        (filter.channel === undefined || message.channel === filter.channel) &&
+        (filter.journeyId === undefined || message.journeyId === filter.journeyId) &&
+        (filter.customer === undefined || message.customerId.includes(filter.customer)),
+    )
+    .sort((a, b) => b.time.localeCompare(a.time))
+    .slice(0, OUTBOX_LIMIT);
+  const journeyIds = sources.journeyFiles.flatMap((file) =>
+    file.journey === undefined ? [] : [file.journey.id],
+  );
+  return pageReply(sources, 'outbox', 'Outbox', outboxView(shown, filter, journeyIds, totals));
+}
+
+async function metrics(sources: PanelSources): Promise<Reply> {
+  const figures: PanelFigures = await readFigures(sources);
+  return pageReply(sources, 'metrics', 'Metrics', metricsView(figures.report));
+}
+
+// ---- try it -------------------------------------------------------------------------------------------------------
+
+function formFromQuery(params: URLSearchParams): TryItForm {
+  const requested = params.get('detailType') ?? '';
+  const detailType = isCatalogEventType(requested) ? requested : (catalogEventTypes[0] ?? 'cart.abandoned');
+  const customerId = params.get('customerId') ?? params.get('customer') ?? 'cust-1001';
+  const example = isCatalogEventType(detailType) ? eventCatalog[detailType].example : { customerId };
+  return {
+    customerId,
+    detailType,
+    source: 'waymark.panel',
+    detail: JSON.stringify({ ...example, customerId }, null, 2),
+  };
+}
+
+function tryIt(sources: PanelSources, form: TryItForm, problems: readonly string[]): Reply {
+  const choices = catalogEventTypes.map((detailType) => ({
+    detailType,
+    description: eventCatalog[detailType].description,
+    starts: sources.journeyFiles.flatMap((file) =>
+      file.running && file.journey?.trigger.event === detailType ? [file.journey.id] : [],
+    ),
+  }));
+  const body = tryItView(form, choices, problems);
+  return problems.length === 0
+    ? pageReply(sources, 'try', 'Try it', body)
+    : { ...pageReply(sources, 'try', 'Try it', body), status: 400 };
+}
+
+async function sendTryIt(sources: PanelSources, params: URLSearchParams): Promise<Reply> {
+  const form: TryItForm = {
+    customerId: (params.get('customerId') ?? '').trim(),
+    detailType: params.get('detailType') ?? '',
+    source: (params.get('source') ?? '').trim(),
+    detail: params.get('detail') ?? '',
+  };
+  const problems: string[] = [];
+  if (form.customerId === '') problems.push('Customer id: give the customer the event is about.');
+  if (form.source === '') problems.push('Source: name the system the event comes from, e.g. "shop.web".');
+  let detail: unknown;
+  try {
+    detail = JSON.parse(form.detail);
+  } catch (error) {
+    problems.push(`Detail is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (problems.length > 0) return tryIt(sources, form, problems);
+  if (!isRecord(detail))
+    return tryIt(sources, form, ['Detail must be a JSON object, such as {"cartId": "c-1"}.']);
+  const withCustomer = { ...detail, customerId: form.customerId };
+  const parsed = parseEventDetail(form.detailType, withCustomer);
+  if (!parsed.ok) return tryIt(sources, form, describeDetailProblems(parsed.problems));
+  const outcome = await sources.publish({
+    source: form.source,
+    detailType: form.detailType,
+    detail: withCustomer,
+  });
+  if (!outcome.sent) return tryIt(sources, form, [outcome.reason]);
+  return {
+    kind: 'redirect',
+    location: `${customerHref(form.customerId)}?sent=${encodeURIComponent(`${form.detailType} ${outcome.eventId}`)}`,
+  };
+}
+
+async function advanceClock(sources: PanelSources, params: URLSearchParams): Promise<Reply> {
+  const back = params.get('back') ?? '/customers';
+  const seconds = Number(params.get('seconds'));
+  if (sources.clock === undefined) return notFound(sources, 'Only the local engine has a clock to move.');
+  if (Number.isFinite(seconds) && seconds > 0) await sources.clock.advanceBy(seconds);
+  // Only paths of this panel: the form must not send anyone elsewhere.
+  return { kind: 'redirect', location: back.startsWith('/') && !back.startsWith('//') ? back : '/customers' };
+}
+
+// ---- plumbing -----------------------------------------------------------------------------------------------------
+
+interface Assets {
+  htmx: string;
+  css: string;
+}
+
+function loadAssets(): Assets {
+  const require = createRequire(import.meta.url);
+  return {
+    htmx: readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8'),
+    css: `${readFileSync(new URL('./assets/panel.css', import.meta.url), 'utf8')}\n${journeyGraphCss}`,
+  };
+}
+
+function frame(sources: PanelSources, section: Section, title: string): PageFrame {
+  return {
+    title,
+    section,
+    now: sources.now(),
+    ...(sources.clock === undefined ? {} : { clockMode: sources.clock.mode }),
+  };
+}
+
+function pageReply(
+  sources: PanelSources,
+  section: Section,
+  title: string,
+  body: Html,
+): Extract<Reply, { kind: 'page' }> {
+  return { kind: 'page', status: 200, body: page(frame(sources, section, title), body) };
+}
+
+function notFound(sources: PanelSources, message: string): Reply {
+  return {
+    kind: 'page',
+    status: 404,
+    body: errorPage(frame(sources, 'customers', 'Not found'), 404, message),
+  };
+}
+
+/** A short hash of what a live fragment shows. */
+function fingerprint(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 16);
+}
+
+async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_FORM_BYTES) throw new Error(`The form is larger than ${MAX_FORM_BYTES} bytes.`);
+    chunks.push(buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'SAMEORIGIN',
+};
+
+function write(response: ServerResponse, reply: Reply): void {
+  switch (reply.kind) {
+    case 'page':
+      response.writeHead(reply.status, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy':
+          "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; frame-src 'self'",
+      });
+      response.end(reply.body.text);
+      return;
+    case 'unchanged':
+      response.writeHead(204, { 'cache-control': 'no-store' });
+      response.end();
+      return;
+    case 'redirect':
+      response.writeHead(303, { location: reply.location });
+      response.end();
+      return;
+    case 'asset':
+      response.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': `${reply.type}; charset=utf-8`,
+        'cache-control': 'max-age=300',
+      });
+      response.end(reply.body);
+      return;
+    case 'preview':
+      // An email is someone else's markup: no scripts, no requests home, and its own null origin.
+      response.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+        'content-security-policy':
+          "sandbox; default-src 'none'; img-src data: https:; style-src 'unsafe-inline'",
+      });
+      response.end(reply.body);
+      return;
+    default: {
+      const unreachable: never = reply;
+      throw new Error(`Unhandled reply ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

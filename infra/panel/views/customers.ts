@@ -1,0 +1,383 @@
+/** Customers: search by id, email or phone; one customer across every channel. */
+import { channelSchema } from '../../../shared/customer/profile.ts';
+import type { HistoryEntry } from '../../../shared/customer/history.ts';
+import { assertNever } from '../../../shared/journey/graph.ts';
+import type { CapUsage } from '../../../shared/delivery/caps.ts';
+import type { ExecutionPosition } from '../../../shared/metrics/types.ts';
+import type { CustomerRecord } from '../../../shared/store/customers.ts';
+import type { CustomerMatch, CustomerOverview } from '../../../shared/store/overview.ts';
+import { type Html, html } from '../html.ts';
+import { clockControls, formatTime } from './layout.ts';
+
+export function customerSearchView(query: string, matches: readonly CustomerMatch[], limit: number): Html {
+  return html`<h1>Customers</h1>
+    <form class="inline card" method="get" action="/customers" role="search">
+      <input
+        type="search"
+        name="q"
+        value="${query}"
+        placeholder="id, email or phone"
+        aria-label="Search customers"
+        data-testid="customer-search"
+        autofocus
+      />
+      <button type="submit">Search</button>
+    </form>
+    ${
+      matches.length === 0
+        ? html`<p class="notice" data-testid="no-customers">
+            ${query === '' ? 'No customers yet: send an event from Try it.' : `No customer matches "${query}".`}
+          </p>`
+        : html`<table data-testid="customer-results">
+              <thead>
+                <tr>
+                  <th>Customer</th>
+                  <th>Email</th>
+                  <th>Phone</th>
+                  <th>Profile updated</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${matches.map(
+                  (match) =>
+                    html`<tr>
+                      <td><a href="${customerHref(match.customerId)}">${match.customerId}</a></td>
+                      <td>${match.email ?? '—'}</td>
+                      <td>${match.phone ?? '—'}</td>
+                      <td class="muted">
+                        ${match.updatedAt === undefined ? '—' : formatTime(match.updatedAt)}
+                      </td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+            ${
+              matches.length >= limit
+                ? html`<p class="muted">Showing the first ${limit}; narrow the search to see others.</p>`
+                : ''
+            }`
+    }`;
+}
+
+export function customerHref(customerId: string): string {
+  return `/customers/${encodeURIComponent(customerId)}`;
+}
+
+export interface CustomerPage {
+  overview: CustomerOverview;
+  capUsage: readonly CapUsage[];
+  executions: readonly ExecutionPosition[];
+  /** A short fingerprint of what the live part shows; the page asks again only for a change. */
+  version: string;
+  flash?: string;
+  /** Only a local engine's clock can be moved. */
+  clockMovable: boolean;
+}
+
+export function customerView(view: CustomerPage): Html {
+  const { overview } = view;
+  const read = overview.customer;
+  return html`<h1>Customer <span data-testid="customer-id">${overview.customerId}</span></h1>
+    ${view.flash === undefined ? '' : html`<p class="notice ok" data-testid="flash">${view.flash}</p>`}
+    ${view.clockMovable ? clockControls(customerHref(overview.customerId)) : ''}
+    <div class="grid">
+      <section class="card" data-testid="profile">
+        <h2>Profile</h2>
+        ${
+          read.found === true
+            ? profileFacts(read.customer)
+            : read.found === false
+              ? html`<p class="muted">No profile yet: only events and journey records are stored.</p>`
+              : html`<p class="notice error">${read.reason}</p>`
+        }
+      </section>
+      <section class="card" data-testid="consent">
+        <h2>Consent</h2>
+        ${read.found === true ? consentTable(read.customer) : html`<p class="muted">Unknown on every channel.</p>`}
+      </section>
+      <section class="card" data-testid="caps">
+        <h2>Frequency caps</h2>
+        ${capTable(view.capUsage)}
+      </section>
+    </div>
+    ${liveCustomer(view)}`;
+}
+
+/** The part that changes while a journey runs: asked for again every two seconds, swapped only on change. */
+export function liveCustomer(view: CustomerPage): Html {
+  const customerId = view.overview.customerId;
+  const poll = `${customerHref(customerId)}/live?v=${encodeURIComponent(view.version)}`;
+  return html`<div id="live" hx-get="${poll}" hx-trigger="every 2s" hx-swap="outerHTML">
+    <section class="card" data-testid="active-journeys">
+      <h2>Active journeys</h2>
+      ${activeJourneys(view.executions)}
+    </section>
+    <section class="card">
+      <h2>Timeline <span class="muted">(${view.overview.history.length} entries, every channel)</span></h2>
+      ${timeline(
+        customerId,
+        view.overview.history.map((stored) => stored.entry),
+      )}
+    </section>
+  </div>`;
+}
+
+function profileFacts(customer: CustomerRecord): Html {
+  const profile = customer.profile;
+  const attributes = Object.entries(profile.attributes);
+  return html`<dl class="facts">
+    <dt>Email</dt>
+    <dd data-testid="profile-email">${profile.email ?? '—'}</dd>
+    <dt>Phone</dt>
+    <dd>${profile.phone ?? '—'}</dd>
+    <dt>Push</dt>
+    <dd>${profile.push === undefined ? '—' : `${profile.push.platform} device`}</dd>
+    <dt>Time zone</dt>
+    <dd>${profile.timeZone ?? 'the project default'}</dd>
+    <dt>Locale</dt>
+    <dd>${profile.locale ?? '—'}</dd>
+    <dt>Tags</dt>
+    <dd>
+      ${profile.tags.length === 0 ? '—' : profile.tags.map((tag) => html`<span class="badge">${tag}</span> `)}
+    </dd>
+    ${attributes.map(
+      ([name, value]) =>
+        html`<dt>${name}</dt>
+          <dd>${typeof value === 'string' ? value : JSON.stringify(value)}</dd>`,
+    )}
+    <dt>Updated</dt>
+    <dd>${profile.updatedAt === undefined ? '—' : formatTime(profile.updatedAt)}</dd>
+  </dl>`;
+}
+
+function consentTable(customer: CustomerRecord): Html {
+  return html`<table>
+    <tbody>
+      ${channelSchema.options.map((channel) => {
+        const suppression = customer.suppressions[channel];
+        const changedAt = customer.consentChangedAt[channel];
+        return html`<tr data-channel="${channel}">
+          <th>${channel}</th>
+          <td>
+            <span class="badge ${customer.profile.consent[channel]}" data-testid="consent-${channel}"
+              >${customer.profile.consent[channel]}</span
+            >
+            ${
+              suppression === undefined
+                ? ''
+                : html`<span class="badge suppressed">suppressed after a ${suppression.kind}</span>`
+            }
+          </td>
+          <td class="muted">${changedAt === undefined ? '' : `since ${formatTime(changedAt)}`}</td>
+        </tr>`;
+      })}
+    </tbody>
+  </table>`;
+}
+
+function capTable(usage: readonly CapUsage[]): Html {
+  if (usage.length === 0) return html`<p class="muted">No caps in settings.json.</p>`;
+  return html`<table>
+    <thead>
+      <tr>
+        <th>Cap</th>
+        <th>Channels</th>
+        <th class="number">Used</th>
+        <th>Window since</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${usage.map(
+        (cap) =>
+          html`<tr data-cap="${cap.capId}">
+            <td>${cap.capId}</td>
+            <td>${cap.channels === 'any' ? 'any' : cap.channels.join(', ')}</td>
+            <td class="number" data-testid="cap-used">
+              <span class="badge ${cap.used >= cap.limit ? 'capped' : 'ok'}"
+                >${cap.used} of ${cap.limit}</span
+              >
+            </td>
+            <td class="muted">${formatTime(cap.windowStart)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function activeJourneys(executions: readonly ExecutionPosition[]): Html {
+  const running = executions.filter((execution) => execution.status === 'running');
+  if (running.length === 0)
+    return html`<p class="muted" data-testid="no-active-journeys">In no journey now.</p>`;
+  return html`<table>
+    <thead>
+      <tr>
+        <th>Journey</th>
+        <th>Current step</th>
+        <th>Since</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${running.map(
+        (execution) =>
+          html`<tr data-testid="active-journey" data-journey="${execution.journeyId}">
+            <td><a href="/journeys/${encodeURIComponent(execution.journeyId)}">${execution.journeyId}</a></td>
+            <td><span class="badge">${execution.current ?? 'starting'}</span></td>
+            <td class="muted">${formatTime(execution.startedAt)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function timeline(customerId: string, entries: readonly HistoryEntry[]): Html {
+  if (entries.length === 0) return html`<p class="muted">Nothing yet.</p>`;
+  // Newest first: what happened last is what someone on a call needs first.
+  return html`<ol class="timeline" data-testid="timeline">
+    ${[...entries].reverse().map((entry) => timelineItem(customerId, entry))}
+  </ol>`;
+}
+
+function timelineItem(customerId: string, entry: HistoryEntry): Html {
+  return html`<li class="${entry.kind}" data-testid="timeline-entry" data-kind="${entry.kind}">
+    <time datetime="${entry.time}">${formatTime(entry.time)}</time>
+    <div class="what">${describeEntry(customerId, entry)}</div>
+  </li>`;
+}
+
+function describeEntry(customerId: string, entry: HistoryEntry): Html {
+  switch (entry.kind) {
+    case 'event':
+      return html`<span class="headline"><span class="badge">${entry.source}</span> ${entry.detailType}</span>
+        <span class="muted">${eventSummary(entry.detail)}</span>
+        ${
+          entry.problems === undefined
+            ? ''
+            : html`<span class="badge error">not usable</span> <span>${entry.problems.join('; ')}</span>`
+        }
+        <details>
+          <summary class="muted">Event detail</summary>
+          <pre class="json">${JSON.stringify(entry.detail, null, 2)}</pre>
+        </details>`;
+    case 'message':
+      return html`<span class="headline"
+          ><span class="badge channel">${entry.channel}</span>
+          <span class="badge sent">sent</span> ${entry.headline}</span
+        >
+        <span class="muted">${entry.preview}</span>
+        <span class="muted">${journeyStep(entry.journeyId, entry.stepId)} · ${entry.category}</span>
+        ${
+          entry.channel === 'email'
+            ? html`<details data-testid="email-preview">
+                <summary>Preview</summary>
+                <iframe
+                  class="email-preview"
+                  sandbox=""
+                  loading="lazy"
+                  title="${entry.headline}"
+                  src="${customerHref(customerId)}/messages/${encodeURIComponent(entry.messageId)}"
+                ></iframe>
+              </details>`
+            : ''
+        }`;
+    case 'skipped':
+      return html`<span class="headline"
+          >${entry.channel === undefined ? '' : html`<span class="badge channel">${entry.channel}</span> `}<span
+            class="badge ${entry.status}"
+            data-testid="skip-status"
+            >${skipLabel(entry.status)}</span
+          >
+          not sent</span
+        >
+        <span data-testid="skip-reason">${entry.reason}</span>
+        <span class="muted"
+          >${journeyStep(entry.journeyId, entry.stepId)}${
+            entry.resumeAt === undefined ? '' : ` · tries again at ${formatTime(entry.resumeAt)}`
+          }</span
+        >`;
+    case 'journey':
+      return html`<span class="headline"
+          >${journeyActionLabel(entry.action)} ${journeyLink(entry.journeyId)}</span
+        >
+        ${entry.stepId === undefined ? '' : html`<span class="muted">at ${entry.stepId}</span>`}
+        ${entry.reason === undefined ? '' : html`<span class="muted">${entry.reason}</span>`}`;
+    case 'conversion': {
+      const linear = entry.linear.map(
+        (touch) => `${touch.channel} ${touch.stepId} ${Math.round(touch.weight * 100)}%`,
+      );
+      return html`<span class="headline"
+          ><span class="badge ok">converted</span> ${journeyLink(entry.journeyId)} on
+          ${entry.detailType}</span
+        >
+        <span class="muted"
+          >Last touch:
+          ${entry.lastTouch === null ? 'none' : `${entry.lastTouch.channel} ${entry.lastTouch.stepId}`} ·
+          linear: ${linear.length === 0 ? 'none' : linear.join(', ')}</span
+        >`;
+    }
+    case 'preference':
+      return html`<span class="headline"
+          ><span class="badge channel">${entry.channel}</span>
+          <span class="badge warn">${entry.action}</span></span
+        >
+        <span class="muted">${entry.reason}</span>`;
+    default:
+      return assertNever(entry);
+  }
+}
+
+function skipLabel(status: Extract<HistoryEntry, { kind: 'skipped' }>['status']): string {
+  switch (status) {
+    case 'capped':
+      return 'capped';
+    case 'deferred':
+      return 'quiet hours';
+    case 'opted-out':
+      return 'opted out';
+    case 'no-address':
+      return 'no address';
+    case 'failed':
+      return 'failed';
+    default:
+      return assertNever(status);
+  }
+}
+
+function journeyActionLabel(action: Extract<HistoryEntry, { kind: 'journey' }>['action']): string {
+  switch (action) {
+    case 'entered':
+      return 'Entered';
+    case 'not-entered':
+      return 'Not entered';
+    case 'completed':
+      return 'Completed';
+    case 'failed':
+      return 'Failed in';
+    case 'exited':
+      return 'Exited';
+    case 'step-failed':
+      return 'A step failed in';
+    case 'profile-updated':
+      return 'Profile updated by';
+    default:
+      return assertNever(action);
+  }
+}
+
+function journeyLink(journeyId: string): Html {
+  return html`<a href="/journeys/${encodeURIComponent(journeyId)}">${journeyId}</a>`;
+}
+
+function journeyStep(journeyId: string, stepId: string): Html {
+  return html`${journeyLink(journeyId)} / ${stepId}`;
+}
+
+/** The few detail fields that say what the event was about; the rest is one click away. */
+function eventSummary(detail: Record<string, unknown>): string {
+  return Object.entries(detail)
+    .filter(
+      ([name, value]) => name !== 'customerId' && ['string', 'number', 'boolean'].includes(typeof value),
+    )
+    .slice(0, 4)
+    .map(([name, value]) => `${name}: ${String(value)}`)
+    .join(' · ');
+}

@@ -1,0 +1,140 @@
+/** Journeys: each file with its status and problems; one journey drawn with live counts per step. */
+import { formatProblem } from '../../../shared/journey/problem.ts';
+import { layoutJourney } from '../../../shared/journey/layout.ts';
+import type { Journey } from '../../../shared/journey/schema.ts';
+import type { StepCounts } from '../../../shared/metrics/types.ts';
+import { type Html, html } from '../html.ts';
+import type { PanelJourneyFile } from '../sources.ts';
+import { journeyGraphSvg } from './journey-graph.ts';
+import { clockControls } from './layout.ts';
+
+export interface JourneyTotals {
+  entered: number;
+  active: number;
+  converted: number;
+}
+
+export function journeyListView(
+  files: readonly PanelJourneyFile[],
+  totals: ReadonlyMap<string, JourneyTotals>,
+): Html {
+  return html`<h1>Journeys</h1>
+    <table data-testid="journeys">
+      <thead>
+        <tr>
+          <th>Journey</th>
+          <th>Status</th>
+          <th>Trigger</th>
+          <th class="number">Entered</th>
+          <th class="number">Active</th>
+          <th class="number">Converted</th>
+          <th>Problems</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${files.map((file) => {
+          const journey = file.journey;
+          const figures = journey === undefined ? undefined : totals.get(journey.id);
+          return html`<tr data-testid="journey-row" data-file="${file.file}">
+            <td>
+              ${
+                journey === undefined
+                  ? html`<strong>${file.file}</strong>`
+                  : html`<a href="/journeys/${encodeURIComponent(journey.id)}"
+                        ><strong>${journey.name}</strong></a
+                      ><br /><span class="muted">${journey.id} · ${file.file}</span>`
+              }
+            </td>
+            <td>${statusBadge(file)}</td>
+            <td>${journey?.trigger.event ?? '—'}</td>
+            <td class="number">${figures?.entered ?? 0}</td>
+            <td class="number">${figures?.active ?? 0}</td>
+            <td class="number">${figures?.converted ?? 0}</td>
+            <td>${problemList(file)}</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>`;
+}
+
+export interface JourneyPage {
+  file: PanelJourneyFile;
+  journey: Journey;
+  counts: ReadonlyMap<string, StepCounts>;
+  totals: JourneyTotals;
+  version: string;
+  clockMovable: boolean;
+}
+
+export function journeyView(view: JourneyPage): Html {
+  const { journey } = view;
+  return html`<h1>${journey.name} <span class="muted">${journey.id}</span></h1>
+    <section class="card">
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>${statusBadge(view.file)}</dd>
+        <dt>File</dt>
+        <dd>journeys/${view.file.file}</dd>
+        <dt>Starts on</dt>
+        <dd>${journey.trigger.event}${journey.trigger.filter === undefined ? '' : ' (with a filter)'}</dd>
+        <dt>Exits on</dt>
+        <dd>
+          ${
+            journey.exitOn.length === 0
+              ? '—'
+              : journey.exitOn.map((exit) => `${exit.event}${exit.goal ? ' (goal)' : ''}`).join(', ')
+          }
+        </dd>
+        ${
+          journey.description === undefined
+            ? ''
+            : html`<dt>About</dt>
+                <dd>${journey.description}</dd>`
+        }
+      </dl>
+      ${
+        view.file.problems.length === 0
+          ? ''
+          : html`<h2>Problems</h2>
+              ${problemList(view.file)}`
+      }
+    </section>
+    ${view.clockMovable ? clockControls(`/journeys/${encodeURIComponent(journey.id)}`) : ''}
+    ${liveJourney(view)}`;
+}
+
+export function liveJourney(view: JourneyPage): Html {
+  const poll = `/journeys/${encodeURIComponent(view.journey.id)}/live?v=${encodeURIComponent(view.version)}`;
+  return html`<div id="live" hx-get="${poll}" hx-trigger="every 2s" hx-swap="outerHTML">
+    <p>
+      <span class="badge">entered ${view.totals.entered}</span>
+      <span class="badge active">active ${view.totals.active}</span>
+      <span class="badge ok">converted ${view.totals.converted}</span>
+    </p>
+    <div class="graph-wrap" data-testid="journey-graph">
+      ${journeyGraphSvg(view.journey, layoutJourney(view.journey), view.counts)}
+    </div>
+  </div>`;
+}
+
+function statusBadge(file: PanelJourneyFile): Html {
+  if (file.journey === undefined) return html`<span class="badge error">does not load</span>`;
+  const status = file.journey.status;
+  return html`<span class="badge ${status}">${status}</span>
+    ${file.running ? '' : html`<span class="badge error" title="Fix its errors to run it">not running</span>`}`;
+}
+
+function problemList(file: PanelJourneyFile): Html {
+  if (file.problems.length === 0) return html`<span class="badge ok">valid</span>`;
+  return html`<ul class="problems" data-testid="problems">
+    ${file.problems.map(
+      (problem) =>
+        html`<li>
+          <span class="badge ${problem.severity === 'error' ? 'error' : 'warn'}">${problem.severity}</span>
+          <code>${problem.path}</code>${problem.line > 0 ? ` (line ${problem.line})` : ''}: ${problem.message}
+          ${problem.hint === undefined ? '' : html`<br /><span class="muted">${problem.hint}</span>`}
+          <span hidden>${formatProblem(problem)}</span>
+        </li>`,
+    )}
+  </ul>`;
+}

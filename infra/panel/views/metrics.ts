@@ -1,0 +1,233 @@
+/** Metrics across channels: funnels, conversion, attribution, speed, compliance, what was held back. */
+import type { Report } from '../../../shared/metrics/types.ts';
+import { type Html, html } from '../html.ts';
+
+export function metricsView(report: Report): Html {
+  const sent = report.channels.reduce((total, channel) => total + channel.sent, 0);
+  const conversions = report.journeys.reduce((total, journey) => total + journey.conversions, 0);
+  const compliance = report.compliance;
+  return html`<h1>Metrics</h1>
+    <p class="muted">
+      ${report.sources.customers} customers, ${report.sources.historyEntries} history entries,
+      ${report.sources.executions} executions, as of the engine's time ${report.generatedAt}.
+    </p>
+    <div class="grid">
+      <section class="card">
+        <h2>Messages sent</h2>
+        <div class="figure" data-testid="messages-sent">${sent}</div>
+      </section>
+      <section class="card">
+        <h2>Conversions</h2>
+        <div class="figure">${conversions}</div>
+      </section>
+      <section class="card">
+        <h2>Trigger to first message</h2>
+        <div class="figure" data-testid="first-message">
+          ${seconds(report.firstMessage.p50Seconds)} <span class="muted">p50</span> ·
+          ${seconds(report.firstMessage.p95Seconds)} <span class="muted">p95</span>
+        </div>
+        <p class="muted">${report.firstMessage.samples} executions that sent a message.</p>
+      </section>
+      <section class="card">
+        <h2>Preference compliance</h2>
+        <div
+          class="figure ${compliance.violations === 0 ? 'good' : 'bad'}"
+          data-testid="compliance-violations"
+        >
+          ${compliance.violations}
+        </div>
+        <p class="muted">
+          messages to opted-out or suppressed addresses, of ${compliance.messagesChecked} checked against the
+          consent history (must be 0).
+        </p>
+      </section>
+    </div>
+
+    <h2>Journeys</h2>
+    ${report.journeys.map(
+      (journey) =>
+        html`<section class="card" data-testid="funnel" data-journey="${journey.journeyId}">
+          <h3>
+            <a href="/journeys/${encodeURIComponent(journey.journeyId)}">${journey.name}</a>
+            <span class="muted">· converted ${percent(journey.conversionRate)} of those who entered</span>
+          </h3>
+          <table>
+            <tbody>
+              ${journey.funnel.map(
+                (stage) =>
+                  html`<tr>
+                    <td class="stage">${stage.label}</td>
+                    <td class="number">${stage.count}</td>
+                    <td class="bar-cell">
+                      <meter min="0" max="1" value="${stage.ofEntered ?? 1}">
+                        ${percent(stage.ofEntered)}
+                      </meter>
+                    </td>
+                    <td class="number muted">${percent(stage.ofEntered)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+          <p class="muted">
+            active ${journey.active} · completed ${journey.completed} · exited ${journey.exited} · failed
+            ${journey.failed} · not entered ${journey.notEntered} · first message p50
+            ${seconds(journey.firstMessage.p50Seconds)}, p95 ${seconds(journey.firstMessage.p95Seconds)}
+          </p>
+        </section>`,
+    )}
+
+    <h2>Conversion by channel</h2>
+    <table data-testid="channels">
+      <thead>
+        <tr>
+          <th>Channel</th>
+          <th class="number">Sent</th>
+          <th class="number">Last touch</th>
+          <th class="number">Linear</th>
+          <th class="number">Last-touch rate</th>
+          <th class="number">Linear rate</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${report.channels.map(
+          (channel) =>
+            html`<tr data-channel="${channel.channel}">
+              <td><span class="badge channel">${channel.channel}</span></td>
+              <td class="number">${channel.sent}</td>
+              <td class="number">${channel.lastTouch}</td>
+              <td class="number">${decimal(channel.linear)}</td>
+              <td class="number">${percent(channel.lastTouchRate)}</td>
+              <td class="number">${percent(channel.linearRate)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+
+    <h2>Attribution: last touch beside linear multi-touch</h2>
+    <p class="muted">
+      Last touch gives a conversion wholly to the last message before it; linear splits it equally over every
+      message in the attribution window.
+    </p>
+    <table data-testid="attribution">
+      <thead>
+        <tr>
+          <th>Journey</th>
+          <th>Step</th>
+          <th>Channel</th>
+          <th class="number">Sent</th>
+          <th class="number">Last touch</th>
+          <th class="number">Linear</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${report.attribution.map(
+          (row) =>
+            html`<tr>
+              <td>${row.journeyId}</td>
+              <td>${row.stepId}</td>
+              <td><span class="badge channel">${row.channel}</span></td>
+              <td class="number">${row.sent}</td>
+              <td class="number">${row.lastTouch}</td>
+              <td class="number">${decimal(row.linear)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+
+    <h2>Held back: caps, quiet hours and other reasons</h2>
+    <p>
+      <span class="badge capped" data-testid="capped-total">capped ${report.notSent.byStatus.capped}</span>
+      <span class="badge deferred" data-testid="deferred-total"
+        >quiet hours ${report.notSent.byStatus.deferred}</span
+      >
+      <span class="badge opted-out">opted out ${report.notSent.byStatus['opted-out']}</span>
+      <span class="badge no-address">no address ${report.notSent.byStatus['no-address']}</span>
+      <span class="badge failed">failed ${report.notSent.byStatus.failed}</span>
+      <span class="muted"
+        >· ${report.notSent.deferredThenSent} deferred messages went out once quiet hours ended</span
+      >
+    </p>
+    <table data-testid="not-sent">
+      <thead>
+        <tr>
+          <th>Journey</th>
+          <th>Channel</th>
+          <th class="number">Capped</th>
+          <th class="number">Quiet hours</th>
+          <th class="number">Opted out</th>
+          <th class="number">No address</th>
+          <th class="number">Failed</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${report.notSent.rows.map(
+          (row) =>
+            html`<tr>
+              <td>${row.journeyId}</td>
+              <td>${row.channel ?? '—'}</td>
+              <td class="number">${row.capped}</td>
+              <td class="number">${row.deferred}</td>
+              <td class="number">${row.optedOut}</td>
+              <td class="number">${row.noAddress}</td>
+              <td class="number">${row.failed}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${
+      Object.keys(report.notSent.byCap).length === 0
+        ? ''
+        : html`<p class="muted">
+            By cap:
+            ${Object.entries(report.notSent.byCap)
+              .map(([capId, count]) => `${capId} ${count}`)
+              .join(', ')}
+          </p>`
+    }
+    ${
+      compliance.examples.length === 0
+        ? ''
+        : html`<h2>Messages that broke a preference</h2>
+            <table data-testid="violations">
+              <thead>
+                <tr>
+                  <th>Time</th>
+                  <th>Customer</th>
+                  <th>Journey / step</th>
+                  <th>Channel</th>
+                  <th>Rule</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${compliance.examples.map(
+                  (violation) =>
+                    html`<tr>
+                      <td>${violation.time}</td>
+                      <td>${violation.customerId}</td>
+                      <td>${violation.journeyId} / ${violation.stepId}</td>
+                      <td>${violation.channel}</td>
+                      <td>${violation.rule}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+    }`;
+}
+
+function percent(rate: number | null): string {
+  return rate === null ? '—' : `${Math.round(rate * 1000) / 10}%`;
+}
+
+function decimal(value: number): string {
+  return (Math.round(value * 100) / 100).toString();
+}
+
+/** "0 s", "45 s", "1 h 5 min": latencies as people say them. */
+function seconds(value: number | null): string {
+  if (value === null) return '—';
+  if (value < 60) return `${Math.round(value)} s`;
+  if (value < 3600) return `${Math.round(value / 60)} min`;
+  const hours = Math.floor(value / 3600);
+  const minutes = Math.round((value % 3600) / 60);
+  return minutes === 0 ? `${hours} h` : `${hours} h ${minutes} min`;
+}

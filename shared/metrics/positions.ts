@@ -1,0 +1,253 @@
+/**
+ * Where each journey's executions are, read through the Step Functions API: the same calls answer
+ * on AWS and at the local engine's endpoint. ListStateMachines names the journeys, ListExecutions
+ * lists each one's executions (newest first), and GetExecutionHistory tells the steps each one
+ * entered and the one it is in.
+ *
+ * The work is bounded: at most `limit` executions per journey (the most recent), and `concurrency`
+ * history reads at once, because Step Functions throttles GetExecutionHistory. A journey cut at the
+ * limit is named in `limited`, so the figures can say they are partial. Express state machines keep
+ * no execution history in Step Functions and are left out (`skipped`).
+ */
+import {
+  type ExecutionListItem,
+  type ExecutionStatus,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  type SFNClient,
+  type StateMachineListItem,
+} from '@aws-sdk/client-sfn';
+import { isRecord } from '../json.ts';
+import { STATE } from '../journey/compile.ts';
+import type { ExecutionPosition } from './types.ts';
+
+export interface PositionsOptions {
+  /** The journeys to look for; a state machine that is none of them is not read. */
+  journeyIds: readonly string[];
+  /**
+   * State machine names are `<prefix><journeyId>`: "" locally, `waymark-<stage>-` on AWS. Undefined:
+   * the journey id alone or after any prefix ending in "-" (the longest journey id wins).
+   */
+  namePrefix?: string;
+  /** Executions read per journey, newest first; default 500. */
+  limit?: number;
+  /** History reads at once; default 4. */
+  concurrency?: number;
+}
+
+export interface PositionsRead {
+  positions: ExecutionPosition[];
+  /** Journeys with more executions than the limit. */
+  limited: string[];
+  /** State machines left out, with the reason. */
+  skipped: { name: string; reason: string }[];
+}
+
+export const DEFAULT_EXECUTION_LIMIT = 500;
+const DEFAULT_CONCURRENCY = 4;
+/** ListExecutions' largest page. */
+const MAX_PAGE = 1000;
+
+export async function readExecutionPositions(
+  sfn: SFNClient,
+  options: PositionsOptions,
+): Promise<PositionsRead> {
+  const limit = options.limit ?? DEFAULT_EXECUTION_LIMIT;
+  const skipped: PositionsRead['skipped'] = [];
+  const machines: { arn: string; journeyId: string }[] = [];
+  for (const machine of await listStateMachines(sfn)) {
+    const name = machine.name ?? '';
+    const journeyId = journeyOfStateMachine(name, options.journeyIds, options.namePrefix);
+    if (journeyId === undefined || machine.stateMachineArn === undefined) continue;
+    if (machine.type === 'EXPRESS') {
+      skipped.push({
+        name,
+        reason: 'an Express workflow: Step Functions keeps no history of its executions',
+      });
+      continue;
+    }
+    const other = machines.find((known) => known.journeyId === journeyId);
+    if (other !== undefined) {
+      skipped.push({
+        name,
+        reason: `journey "${journeyId}" is already read from ${other.arn}; give a stage`,
+      });
+      continue;
+    }
+    machines.push({ arn: machine.stateMachineArn, journeyId });
+  }
+  const limited: string[] = [];
+  const work: { execution: ExecutionListItem; journeyId: string }[] = [];
+  for (const machine of machines) {
+    const listed = await listExecutions(sfn, machine.arn, limit);
+    if (listed.more) limited.push(machine.journeyId);
+    work.push(...listed.executions.map((execution) => ({ execution, journeyId: machine.journeyId })));
+  }
+  const positions = await mapLimited(work, options.concurrency ?? DEFAULT_CONCURRENCY, (item) =>
+    readPosition(sfn, item.journeyId, item.execution),
+  );
+  return {
+    positions: positions.flatMap((position) => (position === undefined ? [] : [position])),
+    limited,
+    skipped,
+  };
+}
+
+/** The journey a state machine runs, by its name; undefined when it is none of `journeyIds`. */
+export function journeyOfStateMachine(
+  name: string,
+  journeyIds: readonly string[],
+  namePrefix: string | undefined,
+): string | undefined {
+  // Express machines carry a suffix no journey id can contain.
+  const base = name.endsWith('_express') ? name.slice(0, -'_express'.length) : name;
+  if (namePrefix !== undefined) {
+    const journeyId = base.startsWith(namePrefix) ? base.slice(namePrefix.length) : undefined;
+    return journeyId !== undefined && journeyIds.includes(journeyId) ? journeyId : undefined;
+  }
+  return journeyIds
+    .filter((journeyId) => base === journeyId || base.endsWith(`-${journeyId}`))
+    .sort((a, b) => b.length - a.length)[0];
+}
+
+async function listStateMachines(sfn: SFNClient): Promise<StateMachineListItem[]> {
+  const machines: StateMachineListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListStateMachinesCommand({ nextToken }));
+    machines.push(...(page.stateMachines ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  return machines;
+}
+
+async function listExecutions(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  limit: number,
+): Promise<{ executions: ExecutionListItem[]; more: boolean }> {
+  const executions: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn,
+        maxResults: Math.min(MAX_PAGE, Math.max(1, limit - executions.length)),
+        nextToken,
+      }),
+    );
+    executions.push(...(page.executions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined && executions.length < limit);
+  // A service that ignores maxResults (the local engine) answers everything in one page.
+  return {
+    executions: executions.slice(0, limit),
+    more: nextToken !== undefined || executions.length > limit,
+  };
+}
+
+async function readPosition(
+  sfn: SFNClient,
+  journeyId: string,
+  execution: ExecutionListItem,
+): Promise<ExecutionPosition | undefined> {
+  const executionArn = execution.executionArn;
+  if (executionArn === undefined) return undefined;
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  const status = positionStatus(execution.status);
+  const { visited, current } = stepsOf(events);
+  return {
+    journeyId,
+    executionId: executionArn,
+    customerId: customerOf(events),
+    status,
+    visited,
+    ...(status === 'running' && current !== undefined ? { current } : {}),
+    startedAt: (execution.startDate ?? new Date(0)).toISOString(),
+  };
+}
+
+const COMPILER_STATES: ReadonlySet<string> = new Set(Object.values(STATE));
+
+/**
+ * The journey steps entered, from the state names: each step's first state has the step's id; the
+ * compiler's own states contain a dot (`remind.outcome`, `Waymark.Enter`). A send entered again
+ * straight from its quiet-hours wait is the same visit, not a new one.
+ */
+export function stepsOf(events: readonly HistoryEvent[]): { visited: string[]; current: string | undefined } {
+  const visited: string[] = [];
+  let current: string | undefined;
+  let previousState: string | undefined;
+  for (const event of events) {
+    const name = event.stateEnteredEventDetails?.name;
+    if (name === undefined || event.type?.endsWith('StateEntered') !== true) continue;
+    if (!name.includes('.')) {
+      if (previousState !== `${name}.quietHours`) visited.push(name);
+      current = name;
+    } else {
+      current = COMPILER_STATES.has(name) ? undefined : name.slice(0, name.indexOf('.'));
+    }
+    previousState = name;
+  }
+  return { visited, current };
+}
+
+/** The trigger event is the execution's input: its `detail.customerId`. */
+function customerOf(events: readonly HistoryEvent[]): string {
+  const input = events.find((event) => event.type === 'ExecutionStarted')?.executionStartedEventDetails
+    ?.input;
+  if (input === undefined) return '';
+  try {
+    const parsed: unknown = JSON.parse(input);
+    const detail = isRecord(parsed) ? parsed.detail : undefined;
+    const customerId = isRecord(detail) ? detail.customerId : undefined;
+    return typeof customerId === 'string' ? customerId : '';
+  } catch {
+    // A history that cut a large input short: the customer is not known from here.
+    return '';
+  }
+}
+
+function positionStatus(status: ExecutionStatus | undefined): ExecutionPosition['status'] {
+  switch (status) {
+    case 'RUNNING':
+    case 'PENDING_REDRIVE':
+      return 'running';
+    case 'SUCCEEDED':
+      return 'succeeded';
+    case 'ABORTED':
+      return 'stopped';
+    case 'FAILED':
+    case 'TIMED_OUT':
+    case undefined:
+      return 'failed';
+    default:
+      return 'failed';
+  }
+}
+
+/** `work` mapped with at most `concurrency` calls in flight, answers in the input's order. */
+async function mapLimited<T, R>(
+  work: readonly T[],
+  concurrency: number,
+  call: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(work.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < work.length; index = next++) {
+      const item = work[index];
+      if (item !== undefined) results[index] = await call(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, work.length)) }, worker));
+  return results;
+}

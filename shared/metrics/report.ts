@@ -1,0 +1,511 @@
+/**
+ * The figures of the panel and `waymark report`, from the customers as the store reads them and
+ * the executions as Step Functions lists them. Pure: the callers read, this counts.
+ *
+ * Where each figure comes from:
+ * - journey totals (entered, completed, exited, failed), messages, skips and conversions: the
+ *   customers' history entries, the same ones the timeline shows;
+ * - open executions (`active`): the customers' journey membership items;
+ * - per step `entered` and `waiting`: the executions (each visit of a step counts; the retry of a
+ *   send after quiet hours is the same visit);
+ * - per step `exited`: the step named by the `exited` entry, or else the step the execution was
+ *   in when it stopped (goal exits stop the execution from outside and name no step);
+ * - trigger to first message: from the trigger event's own time when the history holds it (the
+ *   latest event before the `entered` entry that the journey's trigger matches, at most a day
+ *   earlier, EventBridge's longest retry), else from the `entered` entry; to the earliest message
+ *   of the execution.
+ */
+import type { HistoryEntry, HistoryEntryOf, SkipStatus } from '../customer/history.ts';
+import { type Channel, channelSchema } from '../customer/profile.ts';
+import { matchesPattern } from '../events/pattern.ts';
+import { matcherPattern } from '../journey/compile.ts';
+import { assertNever, stepEdges, stepById } from '../journey/graph.ts';
+import type { Journey } from '../journey/schema.ts';
+import type { CustomerOverview } from '../store/overview.ts';
+import { checkCompliance } from './compliance.ts';
+import { nearestRank } from './percentile.ts';
+import type {
+  AttributionRow,
+  ChannelReport,
+  ExecutionPosition,
+  FunnelStage,
+  JourneyReport,
+  LatencySummary,
+  NotSentReport,
+  NotSentRow,
+  Report,
+  StepCounts,
+} from './types.ts';
+
+export interface ReportInput {
+  customers: readonly CustomerOverview[];
+  journeys: readonly Journey[];
+  executions: readonly ExecutionPosition[];
+  now: Date;
+  /** Journeys whose executions were read only up to a limit, as the reader reports them. */
+  executionsLimited?: readonly string[];
+}
+
+const CHANNELS = channelSchema.options;
+/** EventBridge retries a target for up to a day: a trigger event older than that did not start this execution. */
+const TRIGGER_LOOKBACK_MS = 24 * 3600 * 1000;
+
+export function buildReport(input: ReportInput): Report {
+  const history = input.customers.flatMap((customer) =>
+    customer.history.map(({ entry }) => ({ customerId: customer.customerId, entry })),
+  );
+  const positionsById = new Map(input.executions.map((position) => [position.executionId, position]));
+  const journeyIds = orderedJourneyIds(input.journeys, history, input.executions);
+  const tallies = new Map(
+    journeyIds.map((journeyId) => [
+      journeyId,
+      newTally(input.journeys.find((journey) => journey.id === journeyId)),
+    ]),
+  );
+  const tallyOf = (journeyId: string): JourneyTally => {
+    const known = tallies.get(journeyId);
+    if (known !== undefined) return known;
+    const tally = newTally(undefined);
+    tallies.set(journeyId, tally);
+    return tally;
+  };
+
+  const attribution = new Map<string, AttributionRow>();
+  const attributionRow = (journeyId: string, stepId: string, channel: Channel): AttributionRow => {
+    const key = JSON.stringify([journeyId, stepId, channel]);
+    const row = attribution.get(key) ?? { journeyId, stepId, channel, sent: 0, lastTouch: 0, linear: 0 };
+    attribution.set(key, row);
+    return row;
+  };
+  const notSent = newNotSent();
+  const deferredSteps = new Map<string, number>();
+  const messageTimes = new Map<string, number[]>();
+
+  for (const { customerId, entry } of history) {
+    switch (entry.kind) {
+      case 'event':
+      case 'preference':
+        break;
+      case 'journey':
+        countJourneyEntry(tallyOf(entry.journeyId), customerId, entry, positionsById);
+        break;
+      case 'message': {
+        const tally = tallyOf(entry.journeyId);
+        stepOf(tally, entry.stepId).sent[entry.channel] += 1;
+        tally.messaged.add(entry.executionId);
+        addTo(tally.sentBySendStep, entry.stepId, entry.executionId);
+        const at = Date.parse(entry.time);
+        const first = tally.firstMessageAt.get(entry.executionId);
+        if (first === undefined || at < first) tally.firstMessageAt.set(entry.executionId, at);
+        attributionRow(entry.journeyId, entry.stepId, entry.channel).sent += 1;
+        const stepKey = JSON.stringify([entry.executionId, entry.stepId]);
+        messageTimes.set(stepKey, [...(messageTimes.get(stepKey) ?? []), at]);
+        break;
+      }
+      case 'skipped': {
+        const counts = stepOf(tallyOf(entry.journeyId), entry.stepId);
+        countSkip(notSent, entry);
+        switch (entry.status) {
+          case 'capped':
+            counts.capped += 1;
+            break;
+          case 'deferred': {
+            counts.deferred += 1;
+            const stepKey = JSON.stringify([entry.executionId, entry.stepId]);
+            const at = Date.parse(entry.time);
+            deferredSteps.set(stepKey, Math.min(at, deferredSteps.get(stepKey) ?? at));
+            break;
+          }
+          case 'opted-out':
+          case 'no-address':
+          case 'failed':
+            counts.notSent += 1;
+            break;
+          default:
+            assertNever(entry.status);
+        }
+        break;
+      }
+      case 'conversion': {
+        const tally = tallyOf(entry.journeyId);
+        tally.conversions += 1;
+        tally.converted.add(entry.executionId === '' ? `${customerId}#${entry.eventId}` : entry.executionId);
+        const last = entry.lastTouch;
+        if (last !== null) {
+          if (last.journeyId === entry.journeyId) stepOf(tally, last.stepId).converted += 1;
+          attributionRow(last.journeyId, last.stepId, last.channel).lastTouch += 1;
+        }
+        for (const touch of entry.linear) {
+          attributionRow(touch.journeyId, touch.stepId, touch.channel).linear += touch.weight;
+        }
+        break;
+      }
+      default:
+        assertNever(entry);
+    }
+  }
+
+  for (const customer of input.customers) {
+    for (const place of customer.journeys) tallyOf(place.journeyId).active += place.membership.active.length;
+  }
+  for (const position of input.executions) {
+    const tally = tallyOf(position.journeyId);
+    for (const stepId of position.visited) stepOf(tally, stepId).entered += 1;
+    if (position.status === 'running' && position.current !== undefined)
+      stepOf(tally, position.current).waiting += 1;
+  }
+  notSent.deferredThenSent = [...deferredSteps].filter(([stepKey, deferredAt]) =>
+    (messageTimes.get(stepKey) ?? []).some((sentAt) => sentAt >= deferredAt),
+  ).length;
+
+  const eventsByCustomer = new Map(
+    input.customers.map((customer) => [
+      customer.customerId,
+      customer.history.flatMap(({ entry }) => (entry.kind === 'event' ? [entry] : [])),
+    ]),
+  );
+  const allLatencies: { seconds: number; fromTrigger: boolean }[] = [];
+  const journeys: JourneyReport[] = [...tallies].map(([journeyId, tally]) => {
+    const latencies = firstMessageLatencies(tally, eventsByCustomer);
+    allLatencies.push(...latencies);
+    return journeyReport(journeyId, tally, latencies);
+  });
+  const attributionRows = [...attribution.values()].sort(
+    (a, b) =>
+      journeyIds.indexOf(a.journeyId) - journeyIds.indexOf(b.journeyId) ||
+      stepRank(tallies.get(a.journeyId), a.stepId) - stepRank(tallies.get(b.journeyId), b.stepId) ||
+      CHANNELS.indexOf(a.channel) - CHANNELS.indexOf(b.channel),
+  );
+  notSent.rows.sort(
+    (a, b) =>
+      journeyIds.indexOf(a.journeyId) - journeyIds.indexOf(b.journeyId) ||
+      channelRank(a.channel) - channelRank(b.channel),
+  );
+
+  return {
+    generatedAt: input.now.toISOString(),
+    sources: {
+      customers: input.customers.length,
+      damagedProfiles: input.customers.filter((customer) => customer.customer.found === 'damaged').length,
+      historyEntries: history.length,
+      executions: input.executions.length,
+      executionsLimited: [...(input.executionsLimited ?? [])],
+    },
+    journeys,
+    channels: channelReports(attributionRows),
+    attribution: attributionRows,
+    firstMessage: latencySummary(allLatencies),
+    compliance: checkCompliance(input.customers),
+    notSent,
+  };
+}
+
+// ---- one journey ----------------------------------------------------------------------------
+
+interface JourneyTally {
+  journey: Journey | undefined;
+  /** Step ids in graph order; ids the data names and the journey does not are added as found. */
+  stepOrder: string[];
+  steps: Map<string, StepCounts>;
+  triggered: Set<string>;
+  entered: Map<string, { customerId: string; at: number }>;
+  notEntered: Set<string>;
+  completed: Set<string>;
+  exited: Set<string>;
+  failed: Set<string>;
+  active: number;
+  converted: Set<string>;
+  conversions: number;
+  messaged: Set<string>;
+  sentBySendStep: Map<string, Set<string>>;
+  firstMessageAt: Map<string, number>;
+}
+
+function newTally(journey: Journey | undefined): JourneyTally {
+  const stepOrder = journey === undefined ? [] : graphOrder(journey);
+  return {
+    journey,
+    stepOrder,
+    steps: new Map(stepOrder.map((stepId) => [stepId, emptyStepCounts()])),
+    triggered: new Set(),
+    entered: new Map(),
+    notEntered: new Set(),
+    completed: new Set(),
+    exited: new Set(),
+    failed: new Set(),
+    active: 0,
+    converted: new Set(),
+    conversions: 0,
+    messaged: new Set(),
+    sentBySendStep: new Map(),
+    firstMessageAt: new Map(),
+  };
+}
+
+function emptyStepCounts(): StepCounts {
+  return {
+    entered: 0,
+    waiting: 0,
+    sent: { email: 0, sms: 0, push: 0 },
+    capped: 0,
+    deferred: 0,
+    notSent: 0,
+    exited: 0,
+    converted: 0,
+  };
+}
+
+function stepOf(tally: JourneyTally, stepId: string): StepCounts {
+  const known = tally.steps.get(stepId);
+  if (known !== undefined) return known;
+  const counts = emptyStepCounts();
+  tally.steps.set(stepId, counts);
+  tally.stepOrder.push(stepId);
+  return counts;
+}
+
+function stepRank(tally: JourneyTally | undefined, stepId: string): number {
+  const rank = tally?.stepOrder.indexOf(stepId) ?? -1;
+  return rank === -1 ? Number.MAX_SAFE_INTEGER : rank;
+}
+
+/** Breadth first from the start, in the order each step names its successors; unreachable steps last. */
+export function graphOrder(journey: Journey): string[] {
+  const order: string[] = [];
+  const queue = [journey.start];
+  for (let index = 0; index < queue.length; index += 1) {
+    const stepId = queue[index];
+    if (stepId === undefined || order.includes(stepId)) continue;
+    const step = stepById(journey, stepId);
+    if (step === undefined) continue;
+    order.push(stepId);
+    queue.push(...stepEdges(step).map((edge) => edge.to));
+  }
+  return [...order, ...Object.keys(journey.steps).filter((stepId) => !order.includes(stepId))];
+}
+
+function countJourneyEntry(
+  tally: JourneyTally,
+  customerId: string,
+  entry: HistoryEntryOf<'journey'>,
+  positions: ReadonlyMap<string, ExecutionPosition>,
+): void {
+  switch (entry.action) {
+    case 'entered':
+      tally.triggered.add(entry.executionId);
+      tally.entered.set(entry.executionId, { customerId, at: Date.parse(entry.time) });
+      break;
+    case 'not-entered':
+      tally.triggered.add(entry.executionId);
+      tally.notEntered.add(entry.executionId);
+      break;
+    case 'completed':
+      tally.completed.add(entry.executionId);
+      break;
+    case 'failed':
+      tally.failed.add(entry.executionId);
+      break;
+    case 'exited': {
+      if (tally.exited.has(entry.executionId)) break;
+      tally.exited.add(entry.executionId);
+      const position = positions.get(entry.executionId);
+      const stepId = entry.stepId ?? position?.current ?? position?.visited.at(-1);
+      if (stepId !== undefined) stepOf(tally, stepId).exited += 1;
+      break;
+    }
+    case 'step-failed':
+    case 'profile-updated':
+      break;
+    default:
+      assertNever(entry.action);
+  }
+}
+
+function journeyReport(
+  journeyId: string,
+  tally: JourneyTally,
+  latencies: readonly { seconds: number; fromTrigger: boolean }[],
+): JourneyReport {
+  const entered = tally.entered.size;
+  const hasGoal =
+    tally.journey === undefined
+      ? tally.conversions > 0
+      : tally.journey.exitOn.some((matcher) => matcher.goal) || tally.conversions > 0;
+  const ofEntered = (count: number): number | null => (entered === 0 ? null : count / entered);
+  const sendSteps = tally.stepOrder.filter((stepId) =>
+    tally.journey === undefined
+      ? tally.sentBySendStep.has(stepId)
+      : stepById(tally.journey, stepId)?.type === 'send',
+  );
+  const funnel: FunnelStage[] = [
+    { label: 'Triggered', count: tally.triggered.size, ofEntered: null },
+    { label: 'Entered', count: entered, ofEntered: ofEntered(entered) },
+    { label: 'Received a message', count: tally.messaged.size, ofEntered: ofEntered(tally.messaged.size) },
+    ...sendSteps.map((stepId) => {
+      const count = tally.sentBySendStep.get(stepId)?.size ?? 0;
+      return { label: `Sent at step "${stepId}"`, count, ofEntered: ofEntered(count) };
+    }),
+    ...(hasGoal
+      ? [{ label: 'Converted', count: tally.converted.size, ofEntered: ofEntered(tally.converted.size) }]
+      : []),
+  ];
+  return {
+    journeyId,
+    name: tally.journey?.name ?? journeyId,
+    defined: tally.journey !== undefined,
+    triggered: tally.triggered.size,
+    entered,
+    notEntered: tally.notEntered.size,
+    active: tally.active,
+    completed: tally.completed.size,
+    exited: tally.exited.size,
+    failed: tally.failed.size,
+    converted: tally.converted.size,
+    conversions: tally.conversions,
+    hasGoal,
+    conversionRate: hasGoal ? ofEntered(tally.converted.size) : null,
+    funnel,
+    stepOrder: [...tally.stepOrder],
+    steps: Object.fromEntries(tally.stepOrder.map((stepId) => [stepId, stepOf(tally, stepId)])),
+    firstMessage: latencySummary(latencies),
+  };
+}
+
+function orderedJourneyIds(
+  journeys: readonly Journey[],
+  history: readonly { entry: HistoryEntry }[],
+  executions: readonly ExecutionPosition[],
+): string[] {
+  const defined = journeys.map((journey) => journey.id);
+  const seen = new Set<string>();
+  for (const { entry } of history) if ('journeyId' in entry) seen.add(entry.journeyId);
+  for (const position of executions) seen.add(position.journeyId);
+  const others = [...seen].filter((journeyId) => !defined.includes(journeyId)).sort();
+  return [...defined, ...others];
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key) ?? new Set<string>();
+  set.add(value);
+  map.set(key, set);
+}
+
+// ---- trigger to first message ----------------------------------------------------------------
+
+function firstMessageLatencies(
+  tally: JourneyTally,
+  eventsByCustomer: ReadonlyMap<string, readonly HistoryEntryOf<'event'>[]>,
+): { seconds: number; fromTrigger: boolean }[] {
+  const latencies: { seconds: number; fromTrigger: boolean }[] = [];
+  for (const [executionId, { customerId, at: enteredAt }] of tally.entered) {
+    const firstMessageAt = tally.firstMessageAt.get(executionId);
+    if (firstMessageAt === undefined) continue;
+    const triggerAt =
+      tally.journey === undefined
+        ? undefined
+        : triggerEventTime(tally.journey, eventsByCustomer.get(customerId) ?? [], enteredAt);
+    const startedAt = triggerAt ?? enteredAt;
+    latencies.push({
+      seconds: Math.max(0, (firstMessageAt - startedAt) / 1000),
+      fromTrigger: triggerAt !== undefined,
+    });
+  }
+  return latencies;
+}
+
+/** The latest event the trigger matches, at or before the entry and at most a day earlier. */
+function triggerEventTime(
+  journey: Journey,
+  events: readonly HistoryEntryOf<'event'>[],
+  enteredAt: number,
+): number | undefined {
+  const pattern = matcherPattern(journey.trigger);
+  let latest: number | undefined;
+  for (const event of events) {
+    const at = Date.parse(event.time);
+    if (at > enteredAt || at < enteredAt - TRIGGER_LOOKBACK_MS) continue;
+    if (latest !== undefined && at <= latest) continue;
+    const envelope = { 'detail-type': event.detailType, source: event.source, detail: event.detail };
+    if (matchesPattern(pattern, envelope)) latest = at;
+  }
+  return latest;
+}
+
+function latencySummary(latencies: readonly { seconds: number; fromTrigger: boolean }[]): LatencySummary {
+  const seconds = latencies.map((latency) => latency.seconds);
+  return {
+    samples: latencies.length,
+    p50Seconds: nearestRank(seconds, 50) ?? null,
+    p95Seconds: nearestRank(seconds, 95) ?? null,
+    fromTriggerEvent: latencies.filter((latency) => latency.fromTrigger).length,
+  };
+}
+
+// ---- channels, not sent ----------------------------------------------------------------------
+
+function channelReports(rows: readonly AttributionRow[]): ChannelReport[] {
+  return CHANNELS.map((channel) => {
+    const mine = rows.filter((row) => row.channel === channel);
+    const sent = sum(mine.map((row) => row.sent));
+    const lastTouch = sum(mine.map((row) => row.lastTouch));
+    const linear = sum(mine.map((row) => row.linear));
+    return {
+      channel,
+      sent,
+      lastTouch,
+      linear,
+      lastTouchRate: sent === 0 ? null : lastTouch / sent,
+      linearRate: sent === 0 ? null : linear / sent,
+    };
+  });
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function newNotSent(): NotSentReport {
+  return {
+    byStatus: { capped: 0, deferred: 0, 'opted-out': 0, 'no-address': 0, failed: 0 },
+    rows: [],
+    byCap: {},
+    deferredThenSent: 0,
+  };
+}
+
+function countSkip(report: NotSentReport, entry: HistoryEntryOf<'skipped'>): void {
+  report.byStatus[entry.status] += 1;
+  const channel = entry.channel ?? null;
+  let row = report.rows.find(
+    (candidate) => candidate.journeyId === entry.journeyId && candidate.channel === channel,
+  );
+  if (row === undefined) {
+    row = {
+      journeyId: entry.journeyId,
+      channel,
+      capped: 0,
+      deferred: 0,
+      optedOut: 0,
+      noAddress: 0,
+      failed: 0,
+    };
+    report.rows.push(row);
+  }
+  row[ROW_FIELD[entry.status]] += 1;
+  if (entry.status === 'capped') {
+    const capId = entry.capId ?? '(unnamed)';
+    report.byCap[capId] = (report.byCap[capId] ?? 0) + 1;
+  }
+}
+
+const ROW_FIELD: Record<SkipStatus, Exclude<keyof NotSentRow, 'journeyId' | 'channel'>> = {
+  capped: 'capped',
+  deferred: 'deferred',
+  'opted-out': 'optedOut',
+  'no-address': 'noAddress',
+  failed: 'failed',
+};
+
+function channelRank(channel: Channel | null): number {
+  return channel === null ? CHANNELS.length : CHANNELS.indexOf(channel);
+}

@@ -1,0 +1,108 @@
+/**
+ * `waymark report` against the local engine after the demo: the figures a person would check
+ * first, read the way a user reads them (the command, over the edge endpoint).
+ */
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { main } from '../infra/cli/main.ts';
+import { playDemo } from '../infra/local/demo.ts';
+import type { Report } from '../shared/metrics/types.ts';
+import { captureIo } from './support/io.ts';
+import { engineForSuite } from './support/local-engine.ts';
+
+async function report(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const output = captureIo();
+  const code = await main(['report', ...args], output.io);
+  return { code, out: output.out, err: output.err };
+}
+
+/** A port nothing listens on: taken from the system, then given back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+describe('waymark report on the demo', () => {
+  const engine = engineForSuite();
+
+  it('prints the funnel, the conversion, no compliance violations and the quiet-hours deferral', async () => {
+    await playDemo(engine.host, () => undefined, 'test');
+
+    const json = await report('--endpoint', engine.endpoint, '--json');
+    expect(json.err).toBe('');
+    expect(json.code).toBe(0);
+    const figures: Report = JSON.parse(json.out);
+    const cart = figures.journeys.find((journey) => journey.journeyId === 'cart-abandonment');
+    // Ana and Bruno entered; Ana's second cart was turned away by the re-entry rule; Ana bought.
+    expect(cart).toMatchObject({
+      triggered: 3,
+      entered: 2,
+      notEntered: 1,
+      completed: 1,
+      exited: 1,
+      converted: 1,
+    });
+    expect(cart?.conversionRate).toBe(0.5);
+    expect(cart?.funnel.map((stage) => [stage.label, stage.count])).toEqual([
+      ['Triggered', 3],
+      ['Entered', 2],
+      ['Received a message', 2],
+      ['Sent at step "remind"', 2],
+      ['Sent at step "nudge"', 1],
+      ['Converted', 1],
+    ]);
+    // Ana's order stopped her execution while it waited for it: the exit is counted there.
+    expect(cart?.steps['await-order']).toMatchObject({ entered: 2, exited: 1 });
+    expect(cart?.steps.remind).toMatchObject({
+      entered: 2,
+      converted: 1,
+      sent: { email: 2, sms: 0, push: 0 },
+    });
+    // Bruno's SMS nudge waited for quiet hours in New York and went out when they ended: one visit.
+    expect(cart?.steps.nudge).toMatchObject({ entered: 1, deferred: 1, sent: { email: 0, sms: 1, push: 0 } });
+    expect(figures.channels.find((row) => row.channel === 'email')).toMatchObject({
+      lastTouch: 1,
+      linear: 1,
+    });
+    expect(cart?.firstMessage).toMatchObject({
+      samples: 2,
+      p50Seconds: 3600,
+      p95Seconds: 3600,
+      fromTriggerEvent: 2,
+    });
+
+    expect(figures.compliance.violations).toBe(0);
+    expect(figures.compliance.messagesChecked).toBeGreaterThan(0);
+    expect(figures.notSent.byStatus).toMatchObject({ deferred: 1, 'opted-out': 1, capped: 0 });
+    expect(figures.notSent.deferredThenSent).toBe(1);
+    // Fabio turned push off: the chat reminder was not sent, and that is counted at its step.
+    const chat = figures.journeys.find((journey) => journey.journeyId === 'chat-followup');
+    expect(chat?.steps.reminder).toMatchObject({ entered: 1, notSent: 1 });
+
+    const table = await report('--endpoint', engine.endpoint);
+    expect(table.code).toBe(0);
+    expect(table.out).toMatch(/^cart-abandonment\s+3\s+2\s+0\s+1\s+1\s+0\s+1\s+50\.0%$/m);
+    expect(table.out).toContain('0 violation(s) in');
+    expect(table.out).toMatch(/^cart-abandonment\s+sms\s+0\s+1\s+0\s+0\s+0$/m);
+  });
+
+  it('says in one line that no engine answers, and exits non-zero', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const result = await report('--endpoint', endpoint);
+    expect(result.code).toBe(1);
+    expect(result.out).toBe('');
+    expect(result.err).toBe(
+      `waymark report: no local engine at ${endpoint}; start it with npm start (or give --endpoint)\n`,
+    );
+  });
+
+  it('refuses --aws without a table', async () => {
+    const result = await report('--aws');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('--aws needs --table');
+  });
+});
