@@ -549,6 +549,8 @@ describe('the demo', () => {
     expect(summary).toContain('sms sent (support-call-followup/survey)');
     expect(summary).toContain('email sent (social-engagement/follow-up)');
     expect(summary).toContain('not sent (chat-followup/reminder): opted-out, push: the customer opted out');
+    expect(summary).toContain('converted (cart-abandonment): last touch nudge; linear remind 50%, nudge 50%');
+    expect(summary).toMatch(/not sent \(support-call-followup\/survey\): capped, Cap "sms-weekly" reached/);
     expect(await engine.outbox({ customerId: 'demo-eva-test' })).toHaveLength(1);
   });
 });

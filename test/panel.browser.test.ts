@@ -62,11 +62,22 @@ describe('the panel, in Chromium', () => {
     await screenshot(page, 'customer');
   });
 
-  it('shows a message that was not sent with its reason', async () => {
+  it('shows messages that were not sent, each with its reason', async () => {
     await open(`/customers/${fabio}`);
     const skipped = page.locator('[data-kind=skipped]').first();
     expect(await skipped.getByTestId('skip-status').textContent()).toBe('opted out');
     expect(await skipped.getByTestId('skip-reason').textContent()).toContain('the customer opted out');
+
+    await open(`/customers/demo-hugo-${RUN}`);
+    const capped = page.locator('[data-kind=skipped]').first();
+    expect(await capped.getByTestId('skip-status').textContent()).toBe('capped');
+    expect(await capped.getByTestId('skip-reason').textContent()).toContain(
+      'Cap "sms-weekly" reached: 2 of 2',
+    );
+    expect(await page.locator('[data-cap=sms-weekly] [data-testid=cap-used]').textContent()).toContain(
+      '2 of 2',
+    );
+    await screenshot(page, 'customer-capped');
   });
 
   it('draws a journey with counts per step', async () => {

@@ -29,7 +29,7 @@ async function closedPort(): Promise<number> {
 describe('waymark report on the demo', () => {
   const engine = engineForSuite();
 
-  it('prints the funnel, the conversion, no compliance violations and the quiet-hours deferral', async () => {
+  it('prints the funnels, conversions by both attributions, no compliance violations, the cap and the quiet-hours deferral', async () => {
     await playDemo(engine.host, () => undefined, 'test');
 
     const json = await report('--endpoint', engine.endpoint, '--json');
@@ -37,47 +37,61 @@ describe('waymark report on the demo', () => {
     expect(json.code).toBe(0);
     const figures: Report = JSON.parse(json.out);
     const cart = figures.journeys.find((journey) => journey.journeyId === 'cart-abandonment');
-    // Ana and Bruno entered; Ana's second cart was turned away by the re-entry rule; Ana bought.
+    // Ana, Bruno and Gabi entered; Ana's second cart was turned away by the re-entry rule; Ana bought
+    // while the journey waited for it, Gabi the day after it ended (within the attribution window).
     expect(cart).toMatchObject({
-      triggered: 3,
-      entered: 2,
+      triggered: 4,
+      entered: 3,
       notEntered: 1,
-      completed: 1,
+      completed: 2,
       exited: 1,
-      converted: 1,
+      converted: 2,
     });
-    expect(cart?.conversionRate).toBe(0.5);
+    expect(cart?.conversionRate).toBeCloseTo(2 / 3);
     expect(cart?.funnel.map((stage) => [stage.label, stage.count])).toEqual([
-      ['Triggered', 3],
-      ['Entered', 2],
-      ['Received a message', 2],
-      ['Sent at step "remind"', 2],
-      ['Sent at step "nudge"', 1],
-      ['Converted', 1],
+      ['Triggered', 4],
+      ['Entered', 3],
+      ['Received a message', 3],
+      ['Sent at step "remind"', 3],
+      ['Sent at step "nudge"', 2],
+      ['Converted', 2],
     ]);
     // Ana's order stopped her execution while it waited for it: the exit is counted there.
-    expect(cart?.steps['await-order']).toMatchObject({ entered: 2, exited: 1 });
+    expect(cart?.steps['await-order']).toMatchObject({ entered: 3, exited: 1 });
     expect(cart?.steps.remind).toMatchObject({
-      entered: 2,
+      entered: 3,
       converted: 1,
-      sent: { email: 2, sms: 0, push: 0 },
+      sent: { email: 3, sms: 0, push: 0 },
     });
     // Bruno's SMS nudge waited for quiet hours in New York and went out when they ended: one visit.
-    expect(cart?.steps.nudge).toMatchObject({ entered: 1, deferred: 1, sent: { email: 0, sms: 1, push: 0 } });
+    // Gabi's push nudge was the last touch before her order.
+    expect(cart?.steps.nudge).toMatchObject({
+      entered: 2,
+      deferred: 1,
+      converted: 1,
+      sent: { email: 0, sms: 1, push: 1 },
+    });
+    // Last touch gives Gabi's order to the push alone; linear gives half of it to her reminder email.
     expect(figures.channels.find((row) => row.channel === 'email')).toMatchObject({
       lastTouch: 1,
-      linear: 1,
+      linear: 1.5,
+    });
+    expect(figures.channels.find((row) => row.channel === 'push')).toMatchObject({
+      lastTouch: 1,
+      linear: 0.5,
     });
     expect(cart?.firstMessage).toMatchObject({
-      samples: 2,
+      samples: 3,
       p50Seconds: 3600,
       p95Seconds: 3600,
-      fromTriggerEvent: 2,
+      fromTriggerEvent: 3,
     });
 
     expect(figures.compliance.violations).toBe(0);
     expect(figures.compliance.messagesChecked).toBeGreaterThan(0);
-    expect(figures.notSent.byStatus).toMatchObject({ deferred: 1, 'opted-out': 1, capped: 0 });
+    // Hugo's third survey of the day hit the weekly SMS cap.
+    expect(figures.notSent.byStatus).toMatchObject({ deferred: 1, 'opted-out': 1, capped: 1 });
+    expect(figures.notSent.byCap).toEqual({ 'sms-weekly': 1 });
     expect(figures.notSent.deferredThenSent).toBe(1);
     // Fabio turned push off: the chat reminder was not sent, and that is counted at its step.
     const chat = figures.journeys.find((journey) => journey.journeyId === 'chat-followup');
@@ -85,7 +99,7 @@ describe('waymark report on the demo', () => {
 
     const table = await report('--endpoint', engine.endpoint);
     expect(table.code).toBe(0);
-    expect(table.out).toMatch(/^cart-abandonment\s+3\s+2\s+0\s+1\s+1\s+0\s+1\s+50\.0%$/m);
+    expect(table.out).toMatch(/^cart-abandonment\s+4\s+3\s+0\s+2\s+1\s+0\s+2\s+66\.7%$/m);
     expect(table.out).toContain('0 violation(s) in');
     expect(table.out).toMatch(/^cart-abandonment\s+sms\s+0\s+1\s+0\s+0\s+0$/m);
   });

@@ -9,9 +9,10 @@ import { type PutEventsRequestEntry, PutEventsCommand } from '@aws-sdk/client-ev
 import * as z from 'zod';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { isRecord, ownValue } from '../../shared/json.ts';
-import { DEFAULT_LOCAL_ENDPOINT, LOCAL_BUS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/constants.ts';
+import { DEFAULT_LOCAL_ENDPOINT, LOCAL_BUS, LOCAL_REGION } from '../local/constants.ts';
 import { errorMessage } from '../local/errors.ts';
 import type { Output } from './main.ts';
+import { credentialsFor, isConnectionRefused } from './endpoint.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 const BATCH_SIZE = 10;
@@ -221,18 +222,6 @@ function envelopeEntry(event: z.infer<typeof envelopeSchema>): PutEventsRequestE
 
 // ---- sending ----------------------------------------------------------------------------------------------------
 
-function isLoopback(endpoint: string): boolean {
-  const host = new URL(endpoint).hostname;
-  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-}
-
-/** Keys from the environment win; otherwise the local engine gets dummy keys and AWS the SDK's usual chain. */
-function credentialsFor(endpoint: string): typeof LOCAL_CREDENTIALS | undefined {
-  const { AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: secret } = process.env;
-  const inEnvironment = keyId !== undefined && keyId !== '' && secret !== undefined && secret !== '';
-  return !inEnvironment && isLoopback(endpoint) ? LOCAL_CREDENTIALS : undefined;
-}
-
 async function send(request: PutEventRequest, io: Output): Promise<number> {
   const { endpoint, region, entries } = request;
   const credentials = credentialsFor(endpoint);
@@ -293,13 +282,4 @@ function describeCallFailure(error: unknown, endpoint: string, unsent: number): 
     return `No local engine at ${endpoint}; start it with npm start${notSent}\n`;
   const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
   return `waymark put-event: ${name}${errorMessage(error)}${notSent}\n`;
-}
-
-/** Node reports a refused connection as ECONNREFUSED, sometimes inside an AggregateError or as a cause. */
-function isConnectionRefused(error: unknown, depth = 0): boolean {
-  if (depth > 4 || !isRecord(error)) return false;
-  if (ownValue(error, 'code') === 'ECONNREFUSED') return true;
-  const inner = ownValue(error, 'errors');
-  if (Array.isArray(inner) && inner.some((item) => isConnectionRefused(item, depth + 1))) return true;
-  return isConnectionRefused(ownValue(error, 'cause'), depth + 1);
 }

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAwsClients } from '../../shared/aws/clients.ts';
-import { isRecord, ownValue } from '../../shared/json.ts';
 import { stepById } from '../../shared/journey/graph.ts';
 import type { Journey } from '../../shared/journey/schema.ts';
 import {
@@ -20,11 +19,12 @@ import type { JourneyReport, LatencySummary, Report } from '../../shared/metrics
 import { hasErrors } from '../../shared/journey/problem.ts';
 import { loadProject } from '../../shared/project/load.ts';
 import { scanCustomerOverviews } from '../../shared/store/overview.ts';
-import { DEFAULT_LOCAL_ENDPOINT, LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/constants.ts';
+import { DEFAULT_LOCAL_ENDPOINT, LOCAL_REGION, LOCAL_TABLE } from '../local/constants.ts';
 import { errorMessage } from '../local/errors.ts';
-import { LOCAL_TABLE } from '../local/host.ts';
+
 import type { Output } from './main.ts';
 import { duration, figure, formatTable, percent } from './table.ts';
+import { credentialsFor, isConnectionRefused } from './endpoint.ts';
 
 export const REPORT_USAGE = `usage: waymark report [--endpoint <url>] [--table <name>] [--journeys <dir>] [--json]
        waymark report --aws --table <name> [--stage <stage>] [--region <region>] [--journeys <dir>] [--json]
@@ -175,18 +175,6 @@ function loadJourneys(dir: string, io: Output): Journey[] {
   return project.journeys.map((loaded) => loaded.journey);
 }
 
-function isLoopback(endpoint: string): boolean {
-  const host = new URL(endpoint).hostname;
-  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-}
-
-/** Keys from the environment win; the local engine otherwise gets its dummy keys, AWS the SDK's chain. */
-function credentialsFor(endpoint: string): typeof LOCAL_CREDENTIALS | undefined {
-  const { AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: secret } = process.env;
-  const inEnvironment = keyId !== undefined && keyId !== '' && secret !== undefined && secret !== '';
-  return !inEnvironment && isLoopback(endpoint) ? LOCAL_CREDENTIALS : undefined;
-}
-
 function describeReadFailure(error: unknown, request: ReportRequest): string {
   const where = request.endpoint ?? 'AWS';
   if (request.endpoint !== undefined && isConnectionRefused(error))
@@ -195,15 +183,6 @@ function describeReadFailure(error: unknown, request: ReportRequest): string {
   if (name === 'ResourceNotFoundException: ')
     return `waymark report: no table "${request.table}" at ${where} (give --table)\n`;
   return `waymark report: reading from ${where}: ${name}${errorMessage(error).split('\n')[0] ?? ''}\n`;
-}
-
-/** Node reports a refused connection as ECONNREFUSED, sometimes inside an AggregateError or as a cause. */
-function isConnectionRefused(error: unknown, depth = 0): boolean {
-  if (depth > 4 || !isRecord(error)) return false;
-  if (ownValue(error, 'code') === 'ECONNREFUSED') return true;
-  const inner = ownValue(error, 'errors');
-  if (Array.isArray(inner) && inner.some((item) => isConnectionRefused(item, depth + 1))) return true;
-  return isConnectionRefused(ownValue(error, 'cause'), depth + 1);
 }
 
 // ---- the tables -------------------------------------------------------------------------------

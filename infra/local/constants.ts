@@ -11,3 +11,6 @@ export const LOCAL_BUS = 'waymark';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const DEFAULT_PORT = 4590;
 export const DEFAULT_LOCAL_ENDPOINT = `http://127.0.0.1:${DEFAULT_PORT}`;
+
+/** The local engine's one table (the store's keys are in shared/store/table.ts). */
+export const LOCAL_TABLE = 'waymark';

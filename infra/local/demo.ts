@@ -90,6 +90,31 @@ const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
     },
     wantsPush: true,
   },
+  {
+    id: 'demo-gabi',
+    story:
+      'abandons a cart, ignores the reminder, buys the day after the nudge: last touch credits the nudge alone, linear splits it with the reminder',
+    profile: {
+      email: 'gabi@example.com',
+      phone: '+5511987650007',
+      timeZone: 'America/Sao_Paulo',
+      consent: OPTED_IN,
+      attributes: { firstName: 'Gabi' },
+    },
+    wantsPush: true,
+  },
+  {
+    id: 'demo-hugo',
+    story:
+      'calls support three times in a day: two surveys by SMS, the third held back by the weekly SMS cap',
+    profile: {
+      email: 'hugo@example.com',
+      phone: '+5511987650008',
+      timeZone: 'America/Sao_Paulo',
+      consent: OPTED_IN,
+      attributes: { firstName: 'Hugo' },
+    },
+  },
 ];
 
 /** An event of the catalog's own example, for this customer: what a real producer would send. */
@@ -122,6 +147,18 @@ const DEMO_PLAN: readonly PlannedEvent[] = [
   example('chat.session.ended', 'demo-eva', 1800, 'support.chat', { resolved: false }),
   example('chat.session.ended', 'demo-fabio', 1800, 'support.chat', { resolved: false }),
   example('chat.session.started', 'demo-eva', 5 * HOUR, 'support.chat'),
+  example('cart.abandoned', 'demo-gabi', 180, 'shop.web', { cartId: 'cart-gabi' }),
+  // Two days on: the nudge has gone out by then, even if quiet hours held it back for a night.
+  example('order.placed', 'demo-gabi', 48 * HOUR, 'shop.checkout', { cartId: 'cart-gabi' }),
+  example('support.call.completed', 'demo-hugo', 300, 'support.phone', { callId: 'call-h1', resolved: true }),
+  example('support.call.completed', 'demo-hugo', 3 * HOUR, 'support.phone', {
+    callId: 'call-h2',
+    resolved: true,
+  }),
+  example('support.call.completed', 'demo-hugo', 6 * HOUR, 'support.phone', {
+    callId: 'call-h3',
+    resolved: true,
+  }),
 ];
 
 /**

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
+import { compareTimelineEntries } from '../../shared/customer/history.ts';
 import { readHistory } from '../../shared/store/history.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { parseDuration } from '../../shared/time/duration.ts';
@@ -189,22 +190,12 @@ export async function customerTimeline(
     }
   }
   // Within one instant (a frozen clock makes many), the order things happen in a journey.
-  return entries.sort((a, b) => String(a.time).localeCompare(String(b.time)) || rank(a) - rank(b));
-}
-
-function rank(entry: Record<string, unknown>): number {
-  switch (entry.kind) {
-    case 'event':
-      return 0;
-    case 'journey':
-      return entry.action === 'entered' || entry.action === 'not-entered' ? 1 : 5;
-    case 'step':
-      return 2;
-    case 'conversion':
-      return 4;
-    default:
-      return 3;
-  }
+  return entries.sort((a, b) =>
+    compareTimelineEntries(
+      { time: String(a.time), kind: String(a.kind), action: a.action },
+      { time: String(b.time), kind: String(b.kind), action: b.action },
+    ),
+  );
 }
 
 function bus(parts: EdgeParts): LocalBus {

@@ -17,7 +17,7 @@ import { formatProblem, hasErrors, type Problem } from '../../shared/journey/pro
 import { loadProject } from '../../shared/project/load.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { type ClockMode, VirtualClock } from './clock.ts';
-import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';
+import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE } from './constants.ts';
 import { ensureTable, startLocalDynamo } from './dynamodb.ts';
 import { type EngineLog, LocalEngine, type LocalFunctions } from './engine.ts';
 import { ExecutionStore } from './executions.ts';
@@ -29,8 +29,6 @@ import { createPanel } from '../panel/server.ts';
 import { startLocalSes } from './ses.ts';
 import { createSnsState } from './sns.ts';
 import { loadSnsState, saveSnsState } from './sns-state-file.ts';
-
-export const LOCAL_TABLE = 'waymark';
 
 export interface LocalHostOptions {
   journeysDir: string;

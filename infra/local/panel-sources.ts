@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { stepsFromStates } from '../../shared/metrics/positions.ts';
 import type { ExecutionPosition } from '../../shared/metrics/types.ts';
 import type { Project } from '../../shared/project/load.ts';
 import type { PanelJourneyFile, PanelSources, SendOutcome } from '../panel/sources.ts';
@@ -93,23 +94,17 @@ function describeClock(mode: ClockMode): string {
   }
 }
 
-/** Journey steps only: the compiler's own states are named with a dot (remind.outcome, Waymark.Enter). */
-function isJourneyStep(state: string): boolean {
-  return !state.includes('.');
-}
-
 export function executionPosition(record: ExecutionRecord): ExecutionPosition {
-  const visited = record.steps
-    .filter((step) => step.event === 'entered' && isJourneyStep(step.state))
-    .map((step) => step.state);
-  const current = record.status === 'RUNNING' ? visited.at(-1) : undefined;
+  const { visited, current } = stepsFromStates(
+    record.steps.filter((step) => step.event === 'entered').map((step) => step.state),
+  );
   return {
     journeyId: record.journeyId,
     executionId: record.executionArn,
     customerId: record.customerId ?? '',
     status: executionStatus(record.status),
     visited,
-    ...(current === undefined ? {} : { current }),
+    ...(record.status === 'RUNNING' && current !== undefined ? { current } : {}),
     startedAt: record.startDate,
   };
 }

@@ -102,3 +102,30 @@ export function parseHistoryEntry(value: unknown): HistoryEntry | undefined {
   const result = historyEntrySchema.safeParse(value);
   return result.success ? result.data : undefined;
 }
+
+/**
+ * Time order for a timeline, oldest first. Within one instant (a frozen clock makes many) entries
+ * follow the order things happen in a journey: the event, entering, steps, messages, the
+ * conversion, and last the journey's end. `kind` may also be a host's own ("step").
+ */
+export function compareTimelineEntries(
+  a: { time: string; kind: string; action?: unknown },
+  b: { time: string; kind: string; action?: unknown },
+): number {
+  return Date.parse(a.time) - Date.parse(b.time) || sameInstantRank(a) - sameInstantRank(b);
+}
+
+function sameInstantRank(entry: { kind: string; action?: unknown }): number {
+  switch (entry.kind) {
+    case 'event':
+      return 0;
+    case 'journey':
+      return entry.action === 'entered' || entry.action === 'not-entered' ? 1 : 5;
+    case 'step':
+      return 2;
+    case 'conversion':
+      return 4;
+    default:
+      return 3;
+  }
+}

@@ -177,18 +177,29 @@ async function readPosition(
 
 const COMPILER_STATES: ReadonlySet<string> = new Set(Object.values(STATE));
 
-/**
- * The journey steps entered, from the state names: each step's first state has the step's id; the
- * compiler's own states contain a dot (`remind.outcome`, `Waymark.Enter`). A send entered again
- * straight from its quiet-hours wait is the same visit, not a new one.
- */
 export function stepsOf(events: readonly HistoryEvent[]): { visited: string[]; current: string | undefined } {
+  return stepsFromStates(
+    events.flatMap((event) => {
+      const name = event.stateEnteredEventDetails?.name;
+      return name !== undefined && event.type?.endsWith('StateEntered') === true ? [name] : [];
+    }),
+  );
+}
+
+/**
+ * The journey steps entered, from the states entered in order: each step's first state has the step's
+ * id; the compiler's own states contain a dot (`remind.outcome`, `Waymark.Enter`). A send entered
+ * again straight from its quiet-hours wait is the same visit, not a new one. Any host that knows the
+ * states an execution entered (Step Functions' history, the local engine) reads them here.
+ */
+export function stepsFromStates(states: readonly string[]): {
+  visited: string[];
+  current: string | undefined;
+} {
   const visited: string[] = [];
   let current: string | undefined;
   let previousState: string | undefined;
-  for (const event of events) {
-    const name = event.stateEnteredEventDetails?.name;
-    if (name === undefined || event.type?.endsWith('StateEntered') !== true) continue;
+  for (const name of states) {
     if (!name.includes('.')) {
       if (previousState !== `${name}.quietHours`) visited.push(name);
       current = name;

@@ -1,13 +1,13 @@
 /** Customers: search by id, email or phone; one customer across every channel. */
 import { channelSchema } from '../../../shared/customer/profile.ts';
-import type { HistoryEntry } from '../../../shared/customer/history.ts';
+import { compareTimelineEntries, type HistoryEntry } from '../../../shared/customer/history.ts';
 import { assertNever } from '../../../shared/journey/graph.ts';
 import type { CapUsage } from '../../../shared/delivery/caps.ts';
 import type { ExecutionPosition } from '../../../shared/metrics/types.ts';
 import type { CustomerRecord } from '../../../shared/store/customers.ts';
 import type { CustomerMatch, CustomerOverview } from '../../../shared/store/overview.ts';
 import { type Html, html } from '../html.ts';
-import { clockControls, formatTime } from './layout.ts';
+import { clockControls, formatTime, isoTime } from './layout.ts';
 
 export function customerSearchView(query: string, matches: readonly CustomerMatch[], limit: number): Html {
   return html`<h1>Customers</h1>
@@ -233,13 +233,16 @@ function timeline(customerId: string, entries: readonly HistoryEntry[]): Html {
   if (entries.length === 0) return html`<p class="muted">Nothing yet.</p>`;
   // Newest first: what happened last is what someone on a call needs first.
   return html`<ol class="timeline" data-testid="timeline">
-    ${[...entries].reverse().map((entry) => timelineItem(customerId, entry))}
+    ${[...entries]
+      .sort(compareTimelineEntries)
+      .reverse()
+      .map((entry) => timelineItem(customerId, entry))}
   </ol>`;
 }
 
 function timelineItem(customerId: string, entry: HistoryEntry): Html {
   return html`<li class="${entry.kind}" data-testid="timeline-entry" data-kind="${entry.kind}">
-    <time datetime="${entry.time}">${formatTime(entry.time)}</time>
+    <time datetime="${isoTime(entry.time)}">${formatTime(entry.time)}</time>
     <div class="what">${describeEntry(customerId, entry)}</div>
   </li>`;
 }

@@ -1,0 +1,24 @@
+/** What the commands that call an endpoint share: which keys to sign with, and how "nobody there" looks. */
+import { isRecord, ownValue } from '../../shared/json.ts';
+import { LOCAL_CREDENTIALS } from '../local/constants.ts';
+
+function isLoopback(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+}
+
+/** Keys from the environment win; otherwise the local engine gets dummy keys and AWS the SDK's usual chain. */
+export function credentialsFor(endpoint: string): typeof LOCAL_CREDENTIALS | undefined {
+  const { AWS_ACCESS_KEY_ID: keyId, AWS_SECRET_ACCESS_KEY: secret } = process.env;
+  const inEnvironment = keyId !== undefined && keyId !== '' && secret !== undefined && secret !== '';
+  return !inEnvironment && isLoopback(endpoint) ? LOCAL_CREDENTIALS : undefined;
+}
+
+/** Node reports a refused connection as ECONNREFUSED, sometimes inside an AggregateError or as a cause. */
+export function isConnectionRefused(error: unknown, depth = 0): boolean {
+  if (depth > 4 || !isRecord(error)) return false;
+  if (ownValue(error, 'code') === 'ECONNREFUSED') return true;
+  const inner = ownValue(error, 'errors');
+  if (Array.isArray(inner) && inner.some((item) => isConnectionRefused(item, depth + 1))) return true;
+  return isConnectionRefused(ownValue(error, 'cause'), depth + 1);
+}
