@@ -2,9 +2,11 @@
  * The panel's HTTP side, without a browser: what it refuses, what it
  * escapes, how the live parts answer, and how previews are fenced off.
  */
-import { describe, expect, it } from 'vitest';
+import { cpSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eventCatalog } from '../shared/events/catalog.ts';
-import { engineForSuite, OPTED_IN } from './support/local-engine.ts';
+import { engineForSuite, OPTED_IN, tempFolderForSuite } from './support/local-engine.ts';
 
 describe('the panel over HTTP', () => {
   const engine = engineForSuite();
@@ -121,5 +123,32 @@ describe('the panel over HTTP', () => {
     expect(engine.host.clock.now().getTime() - before).toBe(3_600_000);
     const offsite = await postForm('/clock', { seconds: '1', back: '//evil.example/' });
     expect(offsite.headers.get('location')).toBe('/customers');
+  });
+});
+
+describe('the journeys page with a broken journey beside a good one', () => {
+  const folder = tempFolderForSuite('waymark-panel-journeys-');
+  beforeAll(() => {
+    const dir = join(folder(), 'journeys');
+    mkdirSync(dir);
+    cpSync('journeys/settings.json', join(dir, 'settings.json'));
+    cpSync('journeys/templates', join(dir, 'templates'), { recursive: true });
+    cpSync('journeys/chat-followup.json', join(dir, 'chat-followup.json'));
+    cpSync('test/journeys/broken/channel-typo.json', join(dir, 'channel-typo.json'));
+  });
+  const engine = engineForSuite(() => ({ journeysDir: join(folder(), 'journeys') }));
+
+  it('says plainly which file is broken, where and why, and that it is not running', async () => {
+    const page = await (await fetch(`${engine.endpoint}/journeys`)).text();
+    const row = (file: string): string =>
+      page.split('<tr').find((candidate) => candidate.includes(`data-file="${file}"`)) ?? '';
+    const broken = row('channel-typo.json');
+    expect(broken).toContain('does not load');
+    expect(broken).toContain('$.steps.remind.channel');
+    expect(broken).toMatch(/line \d+/);
+    expect(broken).toContain('&quot;email&quot;');
+    const good = row('chat-followup.json');
+    expect(good).toContain('valid');
+    expect(good).not.toContain('not running');
   });
 });

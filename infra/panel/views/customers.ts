@@ -264,9 +264,10 @@ function describeEntry(customerId: string, entry: HistoryEntry): Html {
     case 'message':
       return html`<span class="headline"
           ><span class="badge channel">${entry.channel}</span>
-          <span class="badge sent">sent</span> ${entry.headline}</span
+          <span class="badge sent">sent</span>
+          ${entry.channel === 'sms' ? entry.preview : entry.headline}</span
         >
-        <span class="muted">${entry.preview}</span>
+        ${entry.channel === 'sms' ? '' : html`<span class="muted">${entry.preview}</span>`}
         <span class="muted">${journeyStep(entry.journeyId, entry.stepId)} · ${entry.category}</span>
         ${
           entry.channel === 'email'

@@ -86,12 +86,17 @@ export function outboxView(
                       <a href="/journeys/${encodeURIComponent(message.journeyId)}">${message.journeyId}</a> /
                       ${message.stepId}
                     </td>
-                    <td>
-                      <strong>${message.headline}</strong><br /><span class="muted">${message.preview}</span>
-                    </td>
+                    <td>${messageText(message)}</td>
                   </tr>`,
               )}
             </tbody>
           </table>`
     }`;
+}
+
+/** An SMS has no headline of its own (it is the text's start): the text alone says it. */
+function messageText(message: DeliveredMessage): Html {
+  return message.channel === 'sms'
+    ? html`<span>${message.preview}</span>`
+    : html`<strong>${message.headline}</strong><br /><span class="muted">${message.preview}</span>`;
 }

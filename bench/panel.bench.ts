@@ -1,0 +1,55 @@
+/**
+ * The panel and the report over a local engine holding the demo played 25 times (200 customers,
+ * every journey, conversions, caps and quiet hours): how long each page takes to answer, and how
+ * long the report's figures take to build from what was read. `npm run bench`.
+ */
+import { afterAll, bench, describe } from 'vitest';
+import { playDemo } from '../infra/local/demo.ts';
+import { startLocalHost } from '../infra/local/host.ts';
+import { buildReport } from '../shared/metrics/report.ts';
+import { loadProject } from '../shared/project/load.ts';
+import { scanCustomerOverviews } from '../shared/store/overview.ts';
+import { executionPosition } from '../infra/local/panel-sources.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const DEMO_RUNS = 25;
+
+const host = await startLocalHost({
+  journeysDir: 'journeys',
+  port: 0,
+  clock: { mode: { kind: 'manual' }, start: new Date('2026-11-18T12:00:00Z') },
+  log: () => undefined,
+});
+for (let run = 0; run < DEMO_RUNS; run += 1) await playDemo(host, () => undefined, `b${run}`);
+const customers = await scanCustomerOverviews(host.runtime.store);
+const entries = customers.reduce((total, customer) => total + customer.history.length, 0);
+const journeys = loadProject('journeys').journeys.map((loaded) => loaded.journey);
+const executions = host.engine.listExecutions().map(executionPosition);
+console.log(
+  `panel bench: ${customers.length} customers, ${entries} history entries, ${executions.length} executions`,
+);
+
+async function page(path: string): Promise<void> {
+  const response = await fetch(`${host.endpoint}${path}`);
+  if (response.status !== 200) throw new Error(`${path}: ${response.status}`);
+  await response.text();
+}
+
+afterAll(() => host.close());
+
+describe(`the panel over ${DEMO_RUNS} demo runs`, () => {
+  bench('customer page (one Query, the executions, render)', () => page('/customers/demo-ana-b7'));
+  bench('customer search by email (Scan of profiles)', () => page('/customers?q=bruno@example'));
+  bench('journey page with live counts (Scan, report, graph)', () => page('/journeys/cart-abandonment'));
+  bench('metrics page (Scan, report, render)', () => page('/metrics'));
+  bench('outbox page (Scan, every delivered message)', () => page('/outbox'));
+});
+
+describe('the report alone', () => {
+  bench('scan every customer through the store', async () => {
+    await scanCustomerOverviews(host.runtime.store);
+  });
+  bench('buildReport from what was read (pure)', () => {
+    buildReport({ customers, journeys, executions, now: host.clock.now() });
+  });
+});
