@@ -57,6 +57,8 @@ describe('the panel, in Chromium', () => {
 
     const reminder = page.locator('[data-kind=message]', { hasText: 'cart-abandonment' }).first();
     await reminder.getByText('Preview').click();
+    // Sandboxed with no allowances: the email's markup runs no script and has no origin of its own.
+    expect(await reminder.locator('iframe.email-preview').getAttribute('sandbox')).toBe('');
     const preview = reminder.frameLocator('iframe.email-preview');
     await expect.poll(() => preview.locator('body').textContent(), { timeout: 10_000 }).toMatch(/Ana/);
     await screenshot(page, 'customer');
@@ -103,6 +105,19 @@ describe('the panel, in Chromium', () => {
       })
       .toBeGreaterThanOrEqual(1);
     await screenshot(page, 'try-it-result');
+  });
+
+  it('follows a customer the panel has never seen, from the event to the message not sent', async () => {
+    await open('/try?detailType=chat.session.ended&customerId=walk-in-ui');
+    await page.getByTestId('try-send').click();
+    await page.waitForURL(/\/customers\/walk-in-ui\?sent=/);
+    // No profile, so no address: the summary is recorded as not sent, with that reason, as it happens.
+    await expect
+      .poll(() => page.locator('[data-kind=skipped] [data-testid=skip-status]').first().textContent(), {
+        timeout: 20_000,
+      })
+      .toBe('no address');
+    expect(await page.locator('[data-kind=event]').first().textContent()).toContain('chat.session.ended');
   });
 
   it('lists delivered messages by channel and shows the metrics', async () => {

@@ -3,6 +3,7 @@
  * escapes, how the live parts answer, and how previews are fenced off.
  */
 import { cpSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventCatalog } from '../shared/events/catalog.ts';
@@ -99,6 +100,50 @@ describe('the panel over HTTP', () => {
     expect(await changed.text()).toContain('chat.session.ended');
   });
 
+  it('shows a customer just sent from Try it, before anything about them is stored, and fills in', async () => {
+    const waiting = await get('/customers/panel-brand-new?sent=chat.session.ended%20e-1');
+    expect(waiting.status).toBe(200);
+    const page = await waiting.text();
+    expect(page).toContain('No profile yet');
+    const poll = /hx-get="([^"]+)"/.exec(page)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    expect((await get(poll)).status).toBe(204);
+    await engine.put('chat.session.ended', 'panel-brand-new');
+    expect(await (await get(poll)).text()).toContain('chat.session.ended');
+  });
+
+  it('refuses forms from other sites, other host names, and paths it cannot read', async () => {
+    const crossSite = await fetch(`${engine.endpoint}/clock`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example' },
+      body: new URLSearchParams({ seconds: '3600' }),
+      redirect: 'manual',
+    });
+    expect(crossSite.status).toBe(403);
+    // fetch will not set Host; a raw request does, as a browser does for a rebound name.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const { port } = new URL(engine.endpoint);
+      request(
+        { host: '127.0.0.1', port, path: '/customers', headers: { host: 'evil.example' } },
+        (answer) => {
+          answer.resume();
+          resolve(answer.statusCode ?? 0);
+        },
+      )
+        .on('error', reject)
+        .end();
+    });
+    expect(rebound).toBe(403);
+    const broken = await get('/customers/%E0%A4%A');
+    expect(broken.status).toBe(400);
+    expect(await broken.text()).toContain('broken %-escape');
+  });
+
+  it('finds a customer by exact id even before a profile exists', async () => {
+    await engine.put('chat.session.ended', 'panel-no-profile');
+    const answer = await get('/customers?q=panel-no-profile');
+    expect(answer.headers.get('location')).toBe('/customers/panel-no-profile');
+  });
+
   it('fences an email preview off: sandboxed, no scripts, its own origin', async () => {
     await engine.put('customer.profile.updated', 'panel-mail', {
       email: 'mail@example.com',
@@ -121,8 +166,19 @@ describe('the panel over HTTP', () => {
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toBe('/journeys');
     expect(engine.host.clock.now().getTime() - before).toBe(3_600_000);
-    const offsite = await postForm('/clock', { seconds: '1', back: '//evil.example/' });
-    expect(offsite.headers.get('location')).toBe('/customers');
+    for (const back of [
+      '//evil.example/',
+      '/\\evil.example/',
+      'https://evil.example/',
+      '/a\r\nSet-Cookie: x=1',
+    ]) {
+      const offsite = await postForm('/clock', { seconds: '3600', back });
+      expect(offsite.headers.get('location')).toBe('/customers');
+    }
+    // Only the steps the page offers: a typo must not throw the clock years ahead, for good.
+    const far = await postForm('/clock', { seconds: '1000000000000', back: '/journeys' });
+    expect(far.status).toBe(400);
+    expect(await far.text()).toContain('The clock moves by 3600 or 86400 seconds');
   });
 });
 
@@ -148,7 +204,7 @@ describe('the journeys page with a broken journey beside a good one', () => {
     expect(broken).toMatch(/line \d+/);
     expect(broken).toContain('&quot;email&quot;');
     const good = row('chat-followup.json');
-    expect(good).toContain('valid');
+    expect(good).toContain('<span class="badge ok">valid</span>');
     expect(good).not.toContain('not running');
   });
 });

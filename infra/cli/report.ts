@@ -23,7 +23,8 @@ import { DEFAULT_LOCAL_ENDPOINT, LOCAL_REGION, LOCAL_TABLE } from '../local/cons
 import { errorMessage } from '../local/errors.ts';
 
 import type { Output } from './main.ts';
-import { duration, figure, formatTable, percent } from './table.ts';
+import { duration, figure, percent } from '../../shared/metrics/format.ts';
+import { formatTable } from './table.ts';
 import { credentialsFor, isConnectionRefused } from './endpoint.ts';
 
 export const REPORT_USAGE = `usage: waymark report [--endpoint <url>] [--table <name>] [--journeys <dir>] [--json]

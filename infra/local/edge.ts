@@ -97,7 +97,8 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
         });
         return;
       default:
-        if (service === undefined) {
+        // A browser sends no AWS signature at all; a signature this edge cannot read still gets an AWS error.
+        if (request.headers.authorization === undefined && !url.searchParams.has('X-Amz-Credential')) {
           await attached().panel(request, response);
           return;
         }

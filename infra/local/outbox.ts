@@ -33,6 +33,7 @@ export interface OutboxFilter {
 
 export class Outbox {
   private readonly messages: OutboxMessage[] = [];
+  private readonly byId = new Map<string, OutboxMessage>();
 
   /** `file` undefined: in memory only. */
   constructor(private readonly file: string | undefined) {
@@ -40,19 +41,24 @@ export class Outbox {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       const parsed = outboxMessageSchema.safeParse(parseJsonText(line));
-      if (parsed.success) this.messages.push(parsed.data);
+      if (parsed.success) this.keep(parsed.data);
     }
   }
 
   add(message: OutboxMessage): void {
-    this.messages.push(message);
+    this.keep(message);
     if (this.file === undefined) return;
     mkdirSync(dirname(this.file), { recursive: true });
     appendFileSync(this.file, `${JSON.stringify(message)}\n`);
   }
 
   find(messageId: string): OutboxMessage | undefined {
-    return this.messages.find((message) => message.messageId === messageId);
+    return this.byId.get(messageId);
+  }
+
+  private keep(message: OutboxMessage): void {
+    this.messages.push(message);
+    this.byId.set(message.messageId, message);
   }
 
   list(filter: OutboxFilter = {}): OutboxMessage[] {

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { stepsFromStates } from '../../shared/metrics/positions.ts';
+import { positionStatus, stepsFromStates } from '../../shared/metrics/positions.ts';
 import type { ExecutionPosition } from '../../shared/metrics/types.ts';
 import type { Project } from '../../shared/project/load.ts';
 import type { PanelJourneyFile, PanelSources, SendOutcome } from '../panel/sources.ts';
@@ -102,26 +102,9 @@ export function executionPosition(record: ExecutionRecord): ExecutionPosition {
     journeyId: record.journeyId,
     executionId: record.executionArn,
     customerId: record.customerId ?? '',
-    status: executionStatus(record.status),
+    status: positionStatus(record.status),
     visited,
     ...(record.status === 'RUNNING' && current !== undefined ? { current } : {}),
     startedAt: record.startDate,
   };
-}
-
-function executionStatus(status: ExecutionRecord['status']): ExecutionPosition['status'] {
-  switch (status) {
-    case 'RUNNING':
-      return 'running';
-    case 'SUCCEEDED':
-      return 'succeeded';
-    case 'FAILED':
-      return 'failed';
-    case 'ABORTED':
-      return 'stopped';
-    default: {
-      const unreachable: never = status;
-      return unreachable;
-    }
-  }
 }

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { channelSchema, type Channel } from '../../shared/customer/profile.ts';
 import { capUsage } from '../../shared/delivery/caps.ts';
 import {
+  type CatalogEventType,
   catalogEventTypes,
   describeDetailProblems,
   eventCatalog,
@@ -17,7 +18,12 @@ import {
   parseEventDetail,
 } from '../../shared/events/catalog.ts';
 import { isRecord } from '../../shared/json.ts';
-import { readCustomerOverview, searchCustomers, scanCustomerOverviews } from '../../shared/store/overview.ts';
+import {
+  type CustomerOverview,
+  readCustomerOverview,
+  searchCustomers,
+  scanCustomerOverviews,
+} from '../../shared/store/overview.ts';
 import { type Html, html } from './html.ts';
 import { type PanelFigures, readFigures } from './figures.ts';
 import type { PanelSources } from './sources.ts';
@@ -43,11 +49,16 @@ type Reply =
   | { kind: 'unchanged' }
   | { kind: 'redirect'; location: string }
   | { kind: 'asset'; type: string; body: string | Buffer }
-  | { kind: 'preview'; body: string };
+  | { kind: 'preview'; body: string }
+  | { kind: 'text'; status: number; body: string };
 
 const SEARCH_LIMIT = 50;
 const OUTBOX_LIMIT = 500;
 const MAX_FORM_BYTES = 256 * 1024;
+const CLOCK_STEPS: readonly number[] = [3600, 86_400];
+const PANEL_PATH = /^\/(?![/\\])[A-Za-z0-9\-._~%/?=&]*$/;
+/** The event most journeys start from. */
+const DEFAULT_TRY_EVENT: CatalogEventType = 'cart.abandoned';
 
 export function createPanel(sources: PanelSources): PanelHandler {
   const assets = loadAssets();
@@ -55,17 +66,64 @@ export function createPanel(sources: PanelSources): PanelHandler {
     const url = new URL(request.url ?? '/', 'http://panel.local');
     let reply: Reply;
     try {
-      reply = await route(sources, assets, request, url);
+      reply = refusal(request) ?? (await route(sources, assets, request, url));
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      reply = {
-        kind: 'page',
-        status: 500,
-        body: errorPage(frame(sources, 'customers', 'Error'), 500, message),
-      };
+      reply =
+        error instanceof BadRequest
+          ? problemPage(sources, error.status, error.message)
+          : problemPage(sources, 500, error instanceof Error ? error.message : String(error));
     }
     write(response, reply);
   };
+}
+
+/** A request the panel will not serve, whatever it asks for; undefined: serve it. */
+function refusal(request: IncomingMessage): Reply | undefined {
+  // Another name for this address (DNS rebinding) must not read customers through a visitor's browser.
+  const host = request.headers.host ?? '';
+  if (!LOOPBACK_HOST.test(host)) {
+    return {
+      kind: 'text',
+      status: 403,
+      body: `The panel answers on loopback addresses only, not "${host}".`,
+    };
+  }
+  // A page elsewhere must not send events or move the clock through a visitor's browser.
+  if (request.method === 'POST' && !fromThisPanel(request)) {
+    return { kind: 'text', status: 403, body: 'Forms are accepted from the panel itself only.' };
+  }
+  return undefined;
+}
+
+const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d{1,5})?$/;
+
+function fromThisPanel(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return request.headers['sec-fetch-site'] !== 'cross-site';
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** A request that cannot be answered as asked: the status and a sentence saying why. */
+class BadRequest extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A path segment as written, or a 400 naming it when its %-escapes are broken. */
+function segment(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new BadRequest(400, `"${text}" is not a valid part of a path (a broken %-escape).`);
+  }
 }
 
 async function route(
@@ -84,15 +142,14 @@ async function route(
   if (method === 'GET' && path === '/customers') return customerSearch(sources, url);
   const customer = /^\/customers\/([^/]+)(\/live|\/messages\/([^/]+))?$/.exec(path);
   if (method === 'GET' && customer?.[1] !== undefined) {
-    const customerId = decodeURIComponent(customer[1]);
-    if (customer[3] !== undefined)
-      return messagePreview(sources, customerId, decodeURIComponent(customer[3]));
+    const customerId = segment(customer[1]);
+    if (customer[3] !== undefined) return messagePreview(sources, customerId, segment(customer[3]));
     return customerPage(sources, customerId, url, customer[2] === '/live');
   }
   if (method === 'GET' && path === '/journeys') return journeyList(sources);
   const journey = /^\/journeys\/([^/]+)(\/live)?$/.exec(path);
   if (method === 'GET' && journey?.[1] !== undefined) {
-    return journeyPage(sources, decodeURIComponent(journey[1]), url, journey[2] === '/live');
+    return journeyPage(sources, segment(journey[1]), url, journey[2] === '/live');
   }
   if (method === 'GET' && path === '/outbox') return outbox(sources, url);
   if (method === 'GET' && path === '/metrics') return metrics(sources);
@@ -106,6 +163,10 @@ async function route(
 
 async function customerSearch(sources: PanelSources, url: URL): Promise<Reply> {
   const query = (url.searchParams.get('q') ?? '').trim();
+  // An exact id goes straight to the customer, even one with events but no profile yet.
+  if (query !== '' && (await readCustomerOverview(sources.store, query)) !== undefined) {
+    return { kind: 'redirect', location: customerHref(query) };
+  }
   const matches = await searchCustomers(sources.store, query, SEARCH_LIMIT);
   // One exact hit for a search: straight to the customer, as a support agent would want.
   if (query !== '' && matches.length === 1 && matches[0] !== undefined) {
@@ -120,25 +181,32 @@ async function customerPage(
   url: URL,
   live: boolean,
 ): Promise<Reply> {
-  const overview = await readCustomerOverview(sources.store, customerId);
-  if (overview === undefined) return notFound(sources, `No customer "${customerId}" is stored.`);
+  const stored = await readCustomerOverview(sources.store, customerId);
+  // Just sent from Try it, a new customer is not stored yet: the page waits for them instead of a 404.
+  const waiting = url.searchParams.has('sent') || live;
+  if (stored === undefined && !waiting) return notFound(sources, `No customer "${customerId}" is stored.`);
+  const overview: CustomerOverview = stored ?? {
+    customerId,
+    customer: { found: false },
+    history: [],
+    journeys: [],
+  };
   const executions = (await sources.executions()).filter((execution) => execution.customerId === customerId);
   const read = overview.customer;
   const now = sources.now();
   const view: CustomerPage = {
     overview,
     executions,
-    capUsage:
-      read.found === true
-        ? capUsage(
-            read.customer.ledger,
-            sources.settings.caps,
-            now,
-            read.customer.profile.timeZone ?? sources.settings.timeZone,
-          )
-        : [],
+    // Without a (readable) profile the ledger is empty, and every cap is unused.
+    capUsage: capUsage(
+      read.found === true ? read.customer.ledger : { version: 0, sends: [] },
+      sources.settings.caps,
+      now,
+      (read.found === true ? read.customer.profile.timeZone : undefined) ?? sources.settings.timeZone,
+    ),
     version: fingerprint([
-      overview.history.map((stored) => stored.sortKey),
+      read.found === true ? [read.customer.profileVersion, read.customer.ledger.version] : read.found,
+      overview.history.map((entry) => entry.sortKey),
       executions.map((execution) => [execution.executionId, execution.status, execution.current ?? '']),
     ]),
     ...optionalFlash(url),
@@ -241,12 +309,18 @@ async function outbox(sources: PanelSources, url: URL): Promise<Reply> {
         (filter.journeyId === undefined || message.journeyId === filter.journeyId) &&
         (filter.customer === undefined || message.customerId.includes(filter.customer)),
     )
-    .sort((a, b) => b.time.localeCompare(a.time))
-    .slice(0, OUTBOX_LIMIT);
+    .sort((a, b) => b.time.localeCompare(a.time));
+  const matching = shown.length;
+  shown.splice(OUTBOX_LIMIT);
   const journeyIds = sources.journeyFiles.flatMap((file) =>
     file.journey === undefined ? [] : [file.journey.id],
   );
-  return pageReply(sources, 'outbox', 'Outbox', outboxView(shown, filter, journeyIds, totals));
+  return pageReply(
+    sources,
+    'outbox',
+    'Outbox',
+    outboxView(shown, filter, journeyIds, totals, matching > OUTBOX_LIMIT ? OUTBOX_LIMIT : undefined),
+  );
 }
 
 async function metrics(sources: PanelSources): Promise<Reply> {
@@ -258,9 +332,9 @@ async function metrics(sources: PanelSources): Promise<Reply> {
 
 function formFromQuery(params: URLSearchParams): TryItForm {
   const requested = params.get('detailType') ?? '';
-  const detailType = isCatalogEventType(requested) ? requested : (catalogEventTypes[0] ?? 'cart.abandoned');
-  const customerId = params.get('customerId') ?? params.get('customer') ?? 'cust-1001';
-  const example = isCatalogEventType(detailType) ? eventCatalog[detailType].example : { customerId };
+  const detailType = isCatalogEventType(requested) ? requested : DEFAULT_TRY_EVENT;
+  const example = eventCatalog[detailType].example;
+  const customerId = params.get('customerId') ?? params.get('customer') ?? example.customerId;
   return {
     customerId,
     detailType,
@@ -318,12 +392,19 @@ async function sendTryIt(sources: PanelSources, params: URLSearchParams): Promis
 }
 
 async function advanceClock(sources: PanelSources, params: URLSearchParams): Promise<Reply> {
-  const back = params.get('back') ?? '/customers';
+  const back = params.get('back') ?? '';
   const seconds = Number(params.get('seconds'));
   if (sources.clock === undefined) return notFound(sources, 'Only the local engine has a clock to move.');
-  if (Number.isFinite(seconds) && seconds > 0) await sources.clock.advanceBy(seconds);
-  // Only paths of this panel: the form must not send anyone elsewhere.
-  return { kind: 'redirect', location: back.startsWith('/') && !back.startsWith('//') ? back : '/customers' };
+  // The steps the page offers: the clock never goes back, so a slip must not send it years ahead.
+  if (!CLOCK_STEPS.includes(seconds)) {
+    throw new BadRequest(
+      400,
+      `The clock moves by ${CLOCK_STEPS.join(' or ')} seconds, not "${params.get('seconds') ?? ''}".`,
+    );
+  }
+  await sources.clock.advanceBy(seconds);
+  // Only a path of this panel: "//host", "/\\host" or a broken header must not send anyone elsewhere.
+  return { kind: 'redirect', location: PANEL_PATH.test(back) ? back : '/customers' };
 }
 
 // ---- plumbing -----------------------------------------------------------------------------------------------------
@@ -360,11 +441,11 @@ function pageReply(
 }
 
 function notFound(sources: PanelSources, message: string): Reply {
-  return {
-    kind: 'page',
-    status: 404,
-    body: errorPage(frame(sources, 'customers', 'Not found'), 404, message),
-  };
+  return problemPage(sources, 404, message);
+}
+
+function problemPage(sources: PanelSources, status: number, message: string): Reply {
+  return { kind: 'page', status, body: errorPage(frame(sources, 'customers', 'Error'), status, message) };
 }
 
 /** A short hash of what a live fragment shows. */
@@ -378,7 +459,7 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
   for await (const chunk of request) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buffer.length;
-    if (size > MAX_FORM_BYTES) throw new Error(`The form is larger than ${MAX_FORM_BYTES} bytes.`);
+    if (size > MAX_FORM_BYTES) throw new BadRequest(413, `The form is larger than ${MAX_FORM_BYTES} bytes.`);
     chunks.push(buffer);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
@@ -386,7 +467,8 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
 
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: with it the browser sends `Origin: null` on the panel's own forms, which then look foreign.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'SAMEORIGIN',
 };
 
@@ -398,9 +480,14 @@ function write(response: ServerResponse, reply: Reply): void {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
         'content-security-policy':
-          "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; frame-src 'self'",
+          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src 'self'; " +
+          "form-action 'self'; base-uri 'none'; frame-ancestors 'self'",
       });
       response.end(reply.body.text);
+      return;
+    case 'text':
+      response.writeHead(reply.status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+      response.end(reply.body);
       return;
     case 'unchanged':
       response.writeHead(204, { 'cache-control': 'no-store' });
@@ -424,8 +511,7 @@ function write(response: ServerResponse, reply: Reply): void {
         'content-type': 'text/html; charset=utf-8',
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-store',
-        'content-security-policy':
-          "sandbox; default-src 'none'; img-src data: https:; style-src 'unsafe-inline'",
+        'content-security-policy': "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
       });
       response.end(reply.body);
       return;

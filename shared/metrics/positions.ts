@@ -227,21 +227,25 @@ function customerOf(events: readonly HistoryEvent[]): string {
   }
 }
 
-function positionStatus(status: ExecutionStatus | undefined): ExecutionPosition['status'] {
+/** Step Functions' status as the report counts it; the local engine reports the same names. */
+export function positionStatus(status: ExecutionStatus | undefined): ExecutionPosition['status'] {
   switch (status) {
     case 'RUNNING':
-    case 'PENDING_REDRIVE':
       return 'running';
     case 'SUCCEEDED':
       return 'succeeded';
     case 'ABORTED':
       return 'stopped';
+    // A failed execution waiting for a redrive has failed until someone redrives it.
+    case 'PENDING_REDRIVE':
     case 'FAILED':
     case 'TIMED_OUT':
     case undefined:
       return 'failed';
-    default:
-      return 'failed';
+    default: {
+      const unknown: never = status;
+      return unknown;
+    }
   }
 }
 

@@ -3,10 +3,8 @@
  * places in one Query per customer, or every customer in one Scan. The same parsers as the
  * functions' own reads, so there is one data model, wherever the table lives.
  */
-import { ScanCommand, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { parseHistoryEntry } from '../customer/history.ts';
-import { isRecord } from '../json.ts';
-import { queryAll, type StoreContext } from './context.ts';
+import { queryAll, scanAll, type StoreContext } from './context.ts';
 import { type CustomerRead, parseCustomerItem } from './customers.ts';
 import type { StoredHistoryEntry } from './history.ts';
 import { type Membership, parseMembershipItem } from './journeys.ts';
@@ -122,21 +120,4 @@ function overviewOf(customerId: string, items: readonly Record<string, unknown>[
   }
   history.sort((a, b) => a.sortKey.localeCompare(b.sortKey));
   return { customerId, customer, history, journeys };
-}
-
-/** Every item a scan finds, following DynamoDB's pages. */
-async function scanAll(
-  store: StoreContext,
-  input: Omit<ScanCommandInput, 'TableName' | 'ExclusiveStartKey'>,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await store.db.send(
-      new ScanCommand({ ...input, TableName: store.table, ExclusiveStartKey: startKey }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = isRecord(page.LastEvaluatedKey) ? page.LastEvaluatedKey : undefined;
-  } while (startKey !== undefined);
-  return items;
 }

@@ -76,10 +76,20 @@ export interface CustomerPage {
 
 export function customerView(view: CustomerPage): Html {
   const { overview } = view;
-  const read = overview.customer;
   return html`<h1>Customer <span data-testid="customer-id">${overview.customerId}</span></h1>
     ${view.flash === undefined ? '' : html`<p class="notice ok" data-testid="flash">${view.flash}</p>`}
-    ${view.clockMovable ? clockControls(customerHref(overview.customerId)) : ''}
+    ${view.clockMovable ? clockControls(customerHref(overview.customerId)) : ''} ${liveCustomer(view)}`;
+}
+
+/**
+ * Everything that changes while journeys run (the profile and consent an event updates, the caps a
+ * message uses, the journeys, the timeline): asked for again every two seconds, swapped only on change.
+ */
+export function liveCustomer(view: CustomerPage): Html {
+  const { overview } = view;
+  const read = overview.customer;
+  const poll = `${customerHref(overview.customerId)}/live?v=${encodeURIComponent(view.version)}`;
+  return html`<div id="live" hx-get="${poll}" hx-trigger="every 2s" hx-swap="outerHTML">
     <div class="grid">
       <section class="card" data-testid="profile">
         <h2>Profile</h2>
@@ -100,23 +110,15 @@ export function customerView(view: CustomerPage): Html {
         ${capTable(view.capUsage)}
       </section>
     </div>
-    ${liveCustomer(view)}`;
-}
-
-/** The part that changes while a journey runs: asked for again every two seconds, swapped only on change. */
-export function liveCustomer(view: CustomerPage): Html {
-  const customerId = view.overview.customerId;
-  const poll = `${customerHref(customerId)}/live?v=${encodeURIComponent(view.version)}`;
-  return html`<div id="live" hx-get="${poll}" hx-trigger="every 2s" hx-swap="outerHTML">
     <section class="card" data-testid="active-journeys">
       <h2>Active journeys</h2>
       ${activeJourneys(view.executions)}
     </section>
     <section class="card">
-      <h2>Timeline <span class="muted">(${view.overview.history.length} entries, every channel)</span></h2>
+      <h2>Timeline <span class="muted">(${overview.history.length} entries, every channel)</span></h2>
       ${timeline(
-        customerId,
-        view.overview.history.map((stored) => stored.entry),
+        overview.customerId,
+        overview.history.map((stored) => stored.entry),
       )}
     </section>
   </div>`;

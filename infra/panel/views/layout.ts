@@ -73,7 +73,9 @@ export function errorPage(frame: PageFrame, status: number, message: string): Ht
   return page(
     frame,
     html`<section class="notice error" data-testid="error">
-      <h1>${status === 404 ? 'Not found' : 'Something went wrong'}</h1>
+      <h1>
+        ${status === 404 ? 'Not found' : status < 500 ? 'This request cannot be served' : 'Something went wrong'}
+      </h1>
       <p>${message}</p>
     </section>`,
   );

@@ -1,4 +1,5 @@
 /** Metrics across channels: funnels, conversion, attribution, speed, compliance, what was held back. */
+import { duration, figure, percent } from '../../../shared/metrics/format.ts';
 import type { Report } from '../../../shared/metrics/types.ts';
 import { type Html, html } from '../html.ts';
 
@@ -23,8 +24,8 @@ export function metricsView(report: Report): Html {
       <section class="card">
         <h2>Trigger to first message</h2>
         <div class="figure" data-testid="first-message">
-          ${seconds(report.firstMessage.p50Seconds)} <span class="muted">p50</span> ·
-          ${seconds(report.firstMessage.p95Seconds)} <span class="muted">p95</span>
+          ${duration(report.firstMessage.p50Seconds)} <span class="muted">p50</span> ·
+          ${duration(report.firstMessage.p95Seconds)} <span class="muted">p95</span>
         </div>
         <p class="muted">${report.firstMessage.samples} executions that sent a message.</p>
       </section>
@@ -71,7 +72,7 @@ export function metricsView(report: Report): Html {
           <p class="muted">
             active ${journey.active} · completed ${journey.completed} · exited ${journey.exited} · failed
             ${journey.failed} · not entered ${journey.notEntered} · first message p50
-            ${seconds(journey.firstMessage.p50Seconds)}, p95 ${seconds(journey.firstMessage.p95Seconds)}
+            ${duration(journey.firstMessage.p50Seconds)}, p95 ${duration(journey.firstMessage.p95Seconds)}
           </p>
         </section>`,
     )}
@@ -95,7 +96,7 @@ export function metricsView(report: Report): Html {
               <td><span class="badge channel">${channel.channel}</span></td>
               <td class="number">${channel.sent}</td>
               <td class="number">${channel.lastTouch}</td>
-              <td class="number">${decimal(channel.linear)}</td>
+              <td class="number">${figure(channel.linear)}</td>
               <td class="number">${percent(channel.lastTouchRate)}</td>
               <td class="number">${percent(channel.linearRate)}</td>
             </tr>`,
@@ -128,7 +129,7 @@ export function metricsView(report: Report): Html {
               <td><span class="badge channel">${row.channel}</span></td>
               <td class="number">${row.sent}</td>
               <td class="number">${row.lastTouch}</td>
-              <td class="number">${decimal(row.linear)}</td>
+              <td class="number">${figure(row.linear)}</td>
             </tr>`,
         )}
       </tbody>
@@ -212,22 +213,4 @@ export function metricsView(report: Report): Html {
               </tbody>
             </table>`
     }`;
-}
-
-function percent(rate: number | null): string {
-  return rate === null ? '—' : `${Math.round(rate * 1000) / 10}%`;
-}
-
-function decimal(value: number): string {
-  return (Math.round(value * 100) / 100).toString();
-}
-
-/** "0 s", "45 s", "1 h 5 min": latencies as people say them. */
-function seconds(value: number | null): string {
-  if (value === null) return '—';
-  if (value < 60) return `${Math.round(value)} s`;
-  if (value < 3600) return `${Math.round(value / 60)} min`;
-  const hours = Math.floor(value / 3600);
-  const minutes = Math.round((value % 3600) / 60);
-  return minutes === 0 ? `${hours} h` : `${hours} h ${minutes} min`;
 }

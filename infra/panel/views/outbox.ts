@@ -29,6 +29,8 @@ export function outboxView(
   filter: OutboxFilter,
   journeyIds: readonly string[],
   totals: Readonly<Record<Channel, number>>,
+  /** Set when more messages match than are shown: the newest this many. */
+  cutAt: number | undefined,
 ): Html {
   return html`<h1>Outbox</h1>
     <p class="muted">
@@ -60,6 +62,13 @@ export function outboxView(
       />
       <button type="submit">Filter</button>
     </form>
+    ${
+      cutAt === undefined
+        ? ''
+        : html`<p class="notice" data-testid="outbox-cut">
+            The newest ${cutAt} matching messages; filter to see the others.
+          </p>`
+    }
     ${
       messages.length === 0
         ? html`<p class="notice" data-testid="outbox-empty">No delivered message matches.</p>`
