@@ -1,6 +1,6 @@
 /** What the commands that call an endpoint share: which keys to sign with, and how "nobody there" looks. */
 import { isRecord, ownValue } from '../../shared/json.ts';
-import { LOCAL_CREDENTIALS } from '../local/constants.ts';
+import { DEFAULT_LOCAL_ENDPOINT, LOCAL_CREDENTIALS } from '../local/constants.ts';
 
 function isLoopback(endpoint: string): boolean {
   const host = new URL(endpoint).hostname;
@@ -21,4 +21,20 @@ export function isConnectionRefused(error: unknown, depth = 0): boolean {
   const inner = ownValue(error, 'errors');
   if (Array.isArray(inner) && inner.some((item) => isConnectionRefused(item, depth + 1))) return true;
   return isConnectionRefused(ownValue(error, 'cause'), depth + 1);
+}
+
+/** A command line that cannot be acted on: answered with exit code 2 and the usage. */
+export class UsageError extends Error {}
+
+/** An empty flag (`--table ""`) counts as not given. */
+export function nonEmpty(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}
+
+/** The local engine's address: the flag, else $AWS_ENDPOINT_URL, else the default port. */
+export function localEndpoint(flag: string | undefined): string {
+  const endpoint = nonEmpty(flag) ?? nonEmpty(process.env.AWS_ENDPOINT_URL) ?? DEFAULT_LOCAL_ENDPOINT;
+  if (!URL.canParse(endpoint))
+    throw new UsageError(`${endpoint} is not a URL, e.g. ${DEFAULT_LOCAL_ENDPOINT}`);
+  return endpoint;
 }

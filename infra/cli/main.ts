@@ -13,6 +13,7 @@ import { errorMessage } from '../local/errors.ts';
 import { eraseCommand } from './erase.ts';
 import { localCommand } from './local.ts';
 import { putEventCommand } from './put-event.ts';
+import { panelCommand } from './panel.ts';
 import { reportCommand } from './report.ts';
 import { simulateCommand } from './simulate.ts';
 import { layoutJourney } from '../../shared/journey/layout.ts';
@@ -44,6 +45,7 @@ Usage:
   waymark simulate <journey> --events <f>  play events through one journey on a jumping clock; print the timeline
   waymark report [--endpoint <url>] [--json]  funnels, conversions, attribution, timing, compliance, skips
                                            (--aws --table <name> for a deployed stage; --help for options)
+  waymark panel [--endpoint <url>]         the panel alone, over AWS APIs: a running engine, or --aws a stage
   waymark synth | deploy                   the CDK app: use npm run synth / npm run deploy
 `;
 
@@ -82,6 +84,8 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return guarded(command, simulateCommand(rest, io), io);
       case 'report':
         return guarded(command, reportCommand(rest, io), io);
+      case 'panel':
+        return guarded(command, panelCommand(rest, io), io);
       case 'synth':
       case 'deploy':
         io.err(`waymark ${command}: the CDK app runs through the CDK CLI: npm run ${command}\n`);

@@ -25,7 +25,7 @@ import { errorMessage } from '../local/errors.ts';
 import type { Output } from './main.ts';
 import { duration, figure, percent } from '../../shared/metrics/format.ts';
 import { formatTable } from './table.ts';
-import { credentialsFor, isConnectionRefused } from './endpoint.ts';
+import { credentialsFor, isConnectionRefused, localEndpoint, nonEmpty, UsageError } from './endpoint.ts';
 
 export const REPORT_USAGE = `usage: waymark report [--endpoint <url>] [--table <name>] [--journeys <dir>] [--json]
        waymark report --aws --table <name> [--stage <stage>] [--region <region>] [--journeys <dir>] [--json]
@@ -37,8 +37,6 @@ export const REPORT_USAGE = `usage: waymark report [--endpoint <url>] [--table <
   --journeys  the journeys folder, for names and step order (default journeys)
   --limit     executions read per journey, newest first (default ${DEFAULT_EXECUTION_LIMIT})
   --json      print the figures as JSON instead of tables`;
-
-class UsageError extends Error {}
 
 interface ReportRequest {
   /** undefined: AWS itself. */
@@ -146,17 +144,6 @@ function parseRequest(args: readonly string[]): ReportRequest | 'help' {
     limit,
     json: values.json === true,
   };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === '' ? undefined : value;
-}
-
-function localEndpoint(flag: string | undefined): string {
-  const endpoint = nonEmpty(flag) ?? nonEmpty(process.env.AWS_ENDPOINT_URL) ?? DEFAULT_LOCAL_ENDPOINT;
-  if (!URL.canParse(endpoint))
-    throw new UsageError(`${endpoint} is not a URL, e.g. ${DEFAULT_LOCAL_ENDPOINT}`);
-  return endpoint;
 }
 
 /** Names and step order come from the files; without them the report still counts, by journey id. */

@@ -4,29 +4,19 @@
  * outbox's copies of what was sent, the bus through the EventBridge API, and
  * the virtual clock.
  */
-import { basename } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { positionStatus, stepsFromStates } from '../../shared/metrics/positions.ts';
 import type { ExecutionPosition } from '../../shared/metrics/types.ts';
 import type { Project } from '../../shared/project/load.ts';
-import type { PanelJourneyFile, PanelSources, SendOutcome } from '../panel/sources.ts';
+import { journeyFilesOf, type PanelSources, publisherTo } from '../panel/sources.ts';
 import type { ClockMode } from './clock.ts';
 import { LOCAL_BUS, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';
 import type { ExecutionRecord } from './executions.ts';
 import type { LocalHost } from './host.ts';
-import { errorMessage } from './errors.ts';
 
 export function localPanelSources(host: LocalHost, project: Project): PanelSources {
   const running = new Set(host.journeys.map((compiled) => compiled.journeyId));
-  const journeyFiles: PanelJourneyFile[] = project.files.map((file) => {
-    const journey = project.journeys.find((loaded) => loaded.file === file)?.journey;
-    return {
-      file: basename(file),
-      ...(journey === undefined ? {} : { journey }),
-      running: journey !== undefined && running.has(journey.id),
-      problems: project.problems.filter((problem) => problem.file === file),
-    };
-  });
+  const journeyFiles = journeyFilesOf(project, (journeyId) => running.has(journeyId));
   const eventbridge = new EventBridgeClient({
     region: LOCAL_REGION,
     endpoint: host.endpoint,
@@ -37,6 +27,13 @@ export function localPanelSources(host: LocalHost, project: Project): PanelSourc
     settings: host.runtime.project.settings,
     journeyFiles,
     executions: () => Promise.resolve(host.engine.listExecutions().map(executionPosition)),
+    customerExecutions: (overview) =>
+      Promise.resolve(
+        host.engine
+          .listExecutions()
+          .filter((record) => record.customerId === overview.customerId)
+          .map(executionPosition),
+      ),
     sentContent: (messageId) => {
       const message = host.outbox.find(messageId);
       return message === undefined
@@ -49,30 +46,7 @@ export function localPanelSources(host: LocalHost, project: Project): PanelSourc
             ...(message.html === undefined ? {} : { html: message.html }),
           };
     },
-    publish: async (event): Promise<SendOutcome> => {
-      try {
-        const result = await eventbridge.send(
-          new PutEventsCommand({
-            Entries: [
-              {
-                EventBusName: LOCAL_BUS,
-                Source: event.source,
-                DetailType: event.detailType,
-                Detail: JSON.stringify(event.detail),
-              },
-            ],
-          }),
-        );
-        const entry = result.Entries?.[0];
-        if (entry?.EventId !== undefined) return { sent: true, eventId: entry.EventId };
-        return {
-          sent: false,
-          reason: `${entry?.ErrorCode ?? 'Refused'}: ${entry?.ErrorMessage ?? 'no reason given'}`,
-        };
-      } catch (error) {
-        return { sent: false, reason: errorMessage(error) };
-      }
-    },
+    publish: publisherTo(eventbridge, LOCAL_BUS),
     now: host.clock.now,
     clock: {
       mode: describeClock(host.clock.mode),

@@ -191,7 +191,7 @@ async function customerPage(
     history: [],
     journeys: [],
   };
-  const executions = (await sources.executions()).filter((execution) => execution.customerId === customerId);
+  const executions = await sources.customerExecutions(overview);
   const read = overview.customer;
   const now = sources.now();
   const view: CustomerPage = {

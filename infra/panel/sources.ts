@@ -8,6 +8,10 @@ import type { Journey, Settings } from '../../shared/journey/schema.ts';
 import type { Problem } from '../../shared/journey/problem.ts';
 import type { ExecutionPosition } from '../../shared/metrics/types.ts';
 import type { StoreContext } from '../../shared/store/context.ts';
+import type { CustomerOverview } from '../../shared/store/overview.ts';
+import type { Project } from '../../shared/project/load.ts';
+import { basename } from 'node:path';
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 
 export interface PanelJourneyFile {
   file: string;
@@ -45,9 +49,60 @@ export interface PanelSources {
   store: StoreContext;
   settings: Settings;
   journeyFiles: readonly PanelJourneyFile[];
+  /** Every journey's executions, for the figures. */
   executions(): Promise<ExecutionPosition[]>;
+  /** One customer's open executions: those their membership items hold. */
+  customerExecutions(overview: CustomerOverview): Promise<ExecutionPosition[]>;
   sentContent(messageId: string): SentMessageContent | undefined;
   publish(event: EventToSend): Promise<SendOutcome>;
   now(): Date;
   clock?: PanelClock;
+}
+
+/** Each journey file with its problems; `running` says whether the host runs a journey. */
+export function journeyFilesOf(
+  project: Project,
+  running: (journeyId: string) => boolean,
+): PanelJourneyFile[] {
+  return project.files.map((file) => {
+    const journey = project.journeys.find((loaded) => loaded.file === file)?.journey;
+    const problems = project.problems.filter((problem) => problem.file === file);
+    return {
+      file: basename(file),
+      ...(journey === undefined ? {} : { journey }),
+      running: journey !== undefined && running(journey.id),
+      problems,
+    };
+  });
+}
+
+/** "Try it" through PutEvents, as any producer sends: the entry's own refusal becomes the reason shown. */
+export function publisherTo(
+  eventbridge: EventBridgeClient,
+  bus: string,
+): (event: EventToSend) => Promise<SendOutcome> {
+  return async (event) => {
+    try {
+      const result = await eventbridge.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: bus,
+              Source: event.source,
+              DetailType: event.detailType,
+              Detail: JSON.stringify(event.detail),
+            },
+          ],
+        }),
+      );
+      const entry = result.Entries?.[0];
+      if (entry?.EventId !== undefined) return { sent: true, eventId: entry.EventId };
+      return {
+        sent: false,
+        reason: `${entry?.ErrorCode ?? 'Refused'}: ${entry?.ErrorMessage ?? 'no reason given'}`,
+      };
+    } catch (error) {
+      return { sent: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+  };
 }

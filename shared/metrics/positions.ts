@@ -10,6 +10,7 @@
  * no execution history in Step Functions and are left out (`skipped`).
  */
 import {
+  DescribeExecutionCommand,
   type ExecutionListItem,
   type ExecutionStatus,
   GetExecutionHistoryCommand,
@@ -95,6 +96,28 @@ export async function readExecutionPositions(
   };
 }
 
+/**
+ * Where some known executions are (a customer's open journeys, from their membership items):
+ * DescribeExecution and the history of each, rather than every execution of every journey.
+ * An execution Step Functions no longer knows is left out.
+ */
+export async function readPositionsOf(
+  sfn: SFNClient,
+  executions: readonly { journeyId: string; executionArn: string }[],
+  concurrency = DEFAULT_CONCURRENCY,
+): Promise<ExecutionPosition[]> {
+  const positions = await mapLimited(executions, concurrency, async ({ journeyId, executionArn }) => {
+    try {
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return await readPosition(sfn, journeyId, described);
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return undefined;
+      throw error;
+    }
+  });
+  return positions.flatMap((position) => (position === undefined ? [] : [position]));
+}
+
 /** The journey a state machine runs, by its name; undefined when it is none of `journeyIds`. */
 export function journeyOfStateMachine(
   name: string,
@@ -151,7 +174,7 @@ async function listExecutions(
 async function readPosition(
   sfn: SFNClient,
   journeyId: string,
-  execution: ExecutionListItem,
+  execution: Pick<ExecutionListItem, 'executionArn' | 'status' | 'startDate'>,
 ): Promise<ExecutionPosition | undefined> {
   const executionArn = execution.executionArn;
   if (executionArn === undefined) return undefined;

@@ -1,0 +1,55 @@
+/**
+ * The panel over AWS APIs only: the table through the store code, the
+ * executions through Step Functions, events through PutEvents. Pointed at a
+ * deployed stage it reads the stage; pointed at the local engine's endpoint
+ * it reads the engine exactly as it would read AWS.
+ */
+import type { AwsClients } from '../../shared/aws/clients.ts';
+import { readExecutionPositions, readPositionsOf } from '../../shared/metrics/positions.ts';
+import type { Project } from '../../shared/project/load.ts';
+import { journeyFilesOf, type PanelSources, publisherTo } from './sources.ts';
+
+export interface RemoteTarget {
+  clients: AwsClients;
+  table: string;
+  bus: string;
+  /** How state machines are named: "" locally, `waymark-<stage>-` on AWS. */
+  stateMachinePrefix: string;
+  project: Project;
+}
+
+export function remotePanelSources(target: RemoteTarget): PanelSources {
+  const { clients, project } = target;
+  const settings = project.settings;
+  if (settings === undefined) throw new Error(`No usable settings.json in ${project.dir}.`);
+  // What is deployed cannot be told from here; a journey file without errors is taken to run.
+  const brokenFiles = new Set(
+    project.problems.filter((problem) => problem.severity === 'error').map((problem) => problem.file),
+  );
+  const runningIds = new Set(
+    project.journeys.filter((loaded) => !brokenFiles.has(loaded.file)).map((loaded) => loaded.journey.id),
+  );
+  return {
+    store: { db: clients.dynamodb, table: target.table },
+    settings,
+    journeyFiles: journeyFilesOf(project, (journeyId) => runningIds.has(journeyId)),
+    executions: async () =>
+      (
+        await readExecutionPositions(clients.sfn, {
+          journeyIds: [...runningIds],
+          namePrefix: target.stateMachinePrefix,
+        })
+      ).positions,
+    customerExecutions: (overview) =>
+      readPositionsOf(
+        clients.sfn,
+        overview.journeys.flatMap((place) =>
+          place.membership.active.map((executionArn) => ({ journeyId: place.journeyId, executionArn })),
+        ),
+      ),
+    // Messages are not archived on AWS: previews come from the history's text.
+    sentContent: () => undefined,
+    publish: publisherTo(clients.eventbridge, target.bus),
+    now: () => new Date(),
+  };
+}
