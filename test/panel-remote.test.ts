@@ -3,6 +3,9 @@
  * table through DynamoDB, the executions through Step Functions, Try it through PutEvents. It
  * must show what the engine's own panel shows, which is what it would show of a deployed stage.
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePanelRequest, servePanel } from '../infra/cli/panel.ts';
 import { playDemo } from '../infra/local/demo.ts';
@@ -85,6 +88,24 @@ describe('waymark panel over AWS APIs', () => {
     await fetch(`${engine.endpoint}/_local/clock`, { method: 'POST', body: '{}' });
     const events = (await engine.timeline('remote-try')).filter((entry) => entry.kind === 'event');
     expect(events.map((entry) => entry.source)).toEqual(['panel-test']);
+  });
+
+  it("still shows a journey removed from the folder, from its customers' records", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waymark-removed-'));
+    cpSync('journeys/settings.json', join(dir, 'settings.json'));
+    cpSync('journeys/templates', join(dir, 'templates'), { recursive: true });
+    cpSync('journeys/chat-followup.json', join(dir, 'chat-followup.json'));
+    const request = parsePanelRequest(['--endpoint', engine.endpoint, '--port', '0', '--journeys', dir]);
+    if (request === 'help') throw new Error('unexpected help');
+    const narrow = await servePanel(request);
+    try {
+      const page = await text(narrow.url, '/journeys/cart-abandonment');
+      expect(page).toContain('not in journeys/ any more');
+      expect(page).toMatch(/<td>remind<\/td>\s*<td class="number">\d+<\/td>\s*<td class="number">3<\/td>/);
+    } finally {
+      await narrow.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a command line that cannot name what to read', () => {

@@ -45,6 +45,7 @@ describe('the panel over HTTP', () => {
     expect(customer.status).toBe(404);
     expect(await customer.text()).toContain('No customer &quot;never-seen&quot; is stored.');
     expect((await get('/nowhere')).status).toBe(404);
+    expect((await get('/journeys/never-a-journey')).status).toBe(404);
   });
 
   it('refuses a Try it event that is not JSON or breaks the catalog, and sends nothing', async () => {

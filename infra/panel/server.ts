@@ -34,7 +34,13 @@ import {
   liveCustomer,
   type CustomerPage,
 } from './views/customers.ts';
-import { journeyListView, journeyView, liveJourney, type JourneyPage } from './views/journeys.ts';
+import {
+  journeyListView,
+  journeyView,
+  liveJourney,
+  recordedJourneyView,
+  type JourneyPage,
+} from './views/journeys.ts';
 import { errorPage, page, type PageFrame, type Section } from './views/layout.ts';
 import { metricsView } from './views/metrics.ts';
 import { type DeliveredMessage, outboxView } from './views/outbox.ts';
@@ -258,8 +264,14 @@ async function journeyPage(
   live: boolean,
 ): Promise<Reply> {
   const file = sources.journeyFiles.find((candidate) => candidate.journey?.id === journeyId);
-  if (file?.journey === undefined) return notFound(sources, `No journey "${journeyId}" in journeys/.`);
   const figures = await readFigures(sources);
+  if (file?.journey === undefined) {
+    // Removed or renamed in the folder, its customers' records remain: their figures still show.
+    const recorded = figures.report.journeys.find((journey) => journey.journeyId === journeyId);
+    if (recorded === undefined)
+      return notFound(sources, `No journey "${journeyId}" in journeys/ or in the data.`);
+    return pageReply(sources, 'journeys', journeyId, recordedJourneyView(recorded));
+  }
   const counts = figures.steps.get(journeyId) ?? new Map();
   const view: JourneyPage = {
     file,

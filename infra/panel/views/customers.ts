@@ -180,30 +180,31 @@ function consentTable(customer: CustomerRecord): Html {
 function capTable(usage: readonly CapUsage[]): Html {
   if (usage.length === 0) return html`<p class="muted">No caps in settings.json.</p>`;
   return html`<table>
-    <thead>
-      <tr>
-        <th>Cap</th>
-        <th>Channels</th>
-        <th class="number">Used</th>
-        <th>Window since</th>
-      </tr>
-    </thead>
     <tbody>
       ${usage.map(
         (cap) =>
           html`<tr data-cap="${cap.capId}">
-            <td>${cap.capId}</td>
-            <td>${cap.channels === 'any' ? 'any' : cap.channels.join(', ')}</td>
-            <td class="number" data-testid="cap-used">
+            <td>
+              ${cap.capId}<br /><span class="muted"
+                >${cap.channels === 'any' ? 'any channel' : cap.channels.join(', ')} ·
+                ${windowName(cap.window)}</span
+              >
+            </td>
+            <td class="number" data-testid="cap-used" title="since ${formatTime(cap.windowStart)}">
               <span class="badge ${cap.used >= cap.limit ? 'capped' : 'ok'}"
                 >${cap.used} of ${cap.limit}</span
               >
             </td>
-            <td class="muted">${formatTime(cap.windowStart)}</td>
           </tr>`,
       )}
     </tbody>
   </table>`;
+}
+
+function windowName(window: CapUsage['window']): string {
+  if (window === 'calendarDay') return 'today';
+  if (window === 'calendarWeek') return 'this week';
+  return `last ${window.rolling}`;
 }
 
 function activeJourneys(executions: readonly ExecutionPosition[]): Html {

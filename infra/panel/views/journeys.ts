@@ -2,7 +2,7 @@
 import { formatProblem } from '../../../shared/journey/problem.ts';
 import { layoutJourney } from '../../../shared/journey/layout.ts';
 import type { Journey } from '../../../shared/journey/schema.ts';
-import type { StepCounts } from '../../../shared/metrics/types.ts';
+import type { JourneyReport, StepCounts } from '../../../shared/metrics/types.ts';
 import { type Html, html } from '../html.ts';
 import type { PanelJourneyFile } from '../sources.ts';
 import { journeyGraphSvg } from './journey-graph.ts';
@@ -137,4 +137,46 @@ function problemList(file: PanelJourneyFile): Html {
         </li>`,
     )}
   </ul>`;
+}
+
+/** A journey known only from the data (its file was removed or renamed): its figures, step by step. */
+export function recordedJourneyView(journey: JourneyReport): Html {
+  return html`<h1>${journey.journeyId}</h1>
+    <p class="notice" data-testid="journey-not-in-folder">
+      This journey is not in journeys/ any more (removed or renamed); its customers' records remain.
+    </p>
+    <p>
+      <span class="badge">entered ${journey.entered}</span>
+      <span class="badge active">active ${journey.active}</span>
+      <span class="badge ok">converted ${journey.converted}</span>
+    </p>
+    <table>
+      <thead>
+        <tr>
+          <th>Step</th>
+          <th class="number">Entered</th>
+          <th class="number">Sent</th>
+          <th class="number">Capped</th>
+          <th class="number">Quiet hours</th>
+          <th class="number">Not sent</th>
+          <th class="number">Exited</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${journey.stepOrder.map((stepId) => {
+          const counts = journey.steps[stepId];
+          return counts === undefined
+            ? ''
+            : html`<tr>
+                <td>${stepId}</td>
+                <td class="number">${counts.entered}</td>
+                <td class="number">${counts.sent.email + counts.sent.sms + counts.sent.push}</td>
+                <td class="number">${counts.capped}</td>
+                <td class="number">${counts.deferred}</td>
+                <td class="number">${counts.notSent}</td>
+                <td class="number">${counts.exited}</td>
+              </tr>`;
+        })}
+      </tbody>
+    </table>`;
 }
