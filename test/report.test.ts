@@ -90,9 +90,11 @@ describe('waymark report on the demo', () => {
     expect(figures.compliance.violations).toBe(0);
     expect(figures.compliance.messagesChecked).toBeGreaterThan(0);
     // Hugo's third survey of the day hit the weekly SMS cap.
-    expect(figures.notSent.byStatus).toMatchObject({ deferred: 1, 'opted-out': 1, capped: 1 });
+    // Bruno's nudge waited for quiet hours in New York, and two of Hugo's surveys for those in São Paulo.
+    expect(figures.notSent.byStatus).toMatchObject({ deferred: 3, 'opted-out': 1, capped: 1 });
     expect(figures.notSent.byCap).toEqual({ 'sms-weekly': 1 });
-    expect(figures.notSent.deferredThenSent).toBe(1);
+    // The two of those not held back by the cap went out once quiet hours ended.
+    expect(figures.notSent.deferredThenSent).toBe(2);
     // Fabio turned push off: the chat reminder was not sent, and that is counted at its step.
     const chat = figures.journeys.find((journey) => journey.journeyId === 'chat-followup');
     expect(chat?.steps.reminder).toMatchObject({ entered: 1, notSent: 1 });
@@ -102,6 +104,7 @@ describe('waymark report on the demo', () => {
     expect(table.out).toMatch(/^cart-abandonment\s+4\s+3\s+0\s+2\s+1\s+0\s+2\s+66\.7%$/m);
     expect(table.out).toContain('0 violation(s) in');
     expect(table.out).toMatch(/^cart-abandonment\s+sms\s+0\s+1\s+0\s+0\s+0$/m);
+    expect(table.out).toMatch(/^support-call-followup\s+sms\s+1\s+2\s+0\s+0\s+0$/m);
   });
 
   it('says in one line that no engine answers, and exits non-zero', async () => {

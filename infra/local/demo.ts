@@ -106,7 +106,7 @@ const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
   {
     id: 'demo-hugo',
     story:
-      'calls support three times in a day: two surveys by SMS, the third held back by the weekly SMS cap',
+      'calls support three times in two days: two surveys by SMS, the third held back by the weekly SMS cap',
     profile: {
       email: 'hugo@example.com',
       phone: '+5511987650008',
@@ -150,12 +150,14 @@ const DEMO_PLAN: readonly PlannedEvent[] = [
   example('cart.abandoned', 'demo-gabi', 180, 'shop.web', { cartId: 'cart-gabi' }),
   // Two days on: the nudge has gone out by then, even if quiet hours held it back for a night.
   example('order.placed', 'demo-gabi', 48 * HOUR, 'shop.checkout', { cartId: 'cart-gabi' }),
+  // Eighteen hours apart: each survey is out (after quiet hours, at worst) before the next call, so the
+  // third meets the weekly SMS cap, whatever the time of day the demo starts.
   example('support.call.completed', 'demo-hugo', 300, 'support.phone', { callId: 'call-h1', resolved: true }),
-  example('support.call.completed', 'demo-hugo', 3 * HOUR, 'support.phone', {
+  example('support.call.completed', 'demo-hugo', 18 * HOUR, 'support.phone', {
     callId: 'call-h2',
     resolved: true,
   }),
-  example('support.call.completed', 'demo-hugo', 6 * HOUR, 'support.phone', {
+  example('support.call.completed', 'demo-hugo', 36 * HOUR, 'support.phone', {
     callId: 'call-h3',
     resolved: true,
   }),
