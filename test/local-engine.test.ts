@@ -300,7 +300,7 @@ describe('local engine: caps across journeys', () => {
 describe('local engine: a restart in the middle of a wait', () => {
   it('loses nothing: the reminder goes out once, at its time, after the engine comes back', async () => {
     await withTempFolder('waymark-restart-', async (dataDir) => {
-      const before = await startTestEngine({ dataDir });
+      const before = await startTestEngine({ dataDir, start: START });
       await before.put('customer.profile.updated', 'e2e-restart', {
         email: 'restart@example.com',
         phone: '+5511900006666',
@@ -480,7 +480,7 @@ describe('waymark simulate', () => {
 describe('local engine: restarts, harder cases', () => {
   it('a wait for an event survives a restart: the answer after the restart resumes it, its timeout still holds', async () => {
     await withTempFolder('waymark-restart-token-', async (dataDir) => {
-      const before = await startTestEngine({ dataDir });
+      const before = await startTestEngine({ dataDir, start: START });
       const endpointArn = await before.registerDevice('restart-token-device');
       for (const customerId of ['e2e-back', 'e2e-gone']) {
         await before.put('customer.profile.updated', customerId, {
@@ -513,7 +513,7 @@ describe('local engine: restarts, harder cases', () => {
       const journeysDir = join(dir, 'journeys');
       const dataDir = join(dir, 'data');
       cpSync('journeys', journeysDir, { recursive: true });
-      const before = await startTestEngine({ journeysDir, dataDir });
+      const before = await startTestEngine({ journeysDir, dataDir, start: START });
       await before.put('customer.profile.updated', 'e2e-old', {
         email: 'old@example.com',
         consent: OPTED_IN,

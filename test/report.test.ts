@@ -99,12 +99,34 @@ describe('waymark report on the demo', () => {
     const chat = figures.journeys.find((journey) => journey.journeyId === 'chat-followup');
     expect(chat?.steps.reminder).toMatchObject({ entered: 1, notSent: 1 });
 
+    // Coordination: the eight customers got twelve messages over eleven customer-days (each in the
+    // profile's zone). Carla's case summary (email) and survey (SMS) went out together, the busiest
+    // day, and the only one on two channels. Hugo's two surveys fell on separate São Paulo days (the
+    // second waited out the night), Bruno's and Gabi's reminder and nudge a day apart. No customer
+    // heard from two journeys on one day. What caps and quiet hours held back is the not-sent count.
+    expect(figures.coordination).toMatchObject({
+      customersMessaged: 8,
+      messages: 12,
+      messagesPerCustomer: 1.5,
+      customerDays: 11,
+      maxPerCustomerDay: 2,
+      p95PerCustomerDay: 2,
+      multiJourneyDays: 0,
+      multiChannelDays: 1,
+      customersInUtc: 0,
+      busiest: { customerId: 'demo-carla-test', messages: 2, journeys: 1, channels: 2 },
+      heldBack: { capped: 1, deferred: 3 },
+    });
+    expect(figures.coordination.messages).toBe(figures.compliance.messagesChecked);
+
     const table = await report('--endpoint', engine.endpoint);
     expect(table.code).toBe(0);
     expect(table.out).toMatch(/^cart-abandonment\s+4\s+3\s+0\s+2\s+1\s+0\s+2\s+66\.7%$/m);
     expect(table.out).toContain('0 violation(s) in');
     expect(table.out).toMatch(/^cart-abandonment\s+sms\s+0\s+1\s+0\s+0\s+0$/m);
     expect(table.out).toMatch(/^support-call-followup\s+sms\s+1\s+2\s+0\s+0\s+0$/m);
+    expect(table.out).toMatch(/^most messages to one customer in one day\s+2$/m);
+    expect(table.out).toMatch(/^customer-days with 2\+ journeys\s+0$/m);
   });
 
   it('says in one line that no engine answers, and exits non-zero', async () => {

@@ -175,7 +175,7 @@ function describeReadFailure(error: unknown, request: ReportRequest): string {
 
 // ---- the tables -------------------------------------------------------------------------------
 
-/** The report as a person reads it: totals first, then each journey, channels, time, compliance, skips. */
+/** The report as a person reads it: totals first, then each journey, channels, time, compliance, coordination, skips. */
 export function formatReport(
   report: Report,
   journeys: readonly Journey[],
@@ -273,6 +273,7 @@ export function formatReport(
       ),
     ),
     section('Preference compliance', complianceText(report)),
+    section('Coordination across channels', coordinationText(report)),
     section('Not sent: caps, quiet hours and other reasons', notSentText(report)),
   );
   const notes = [
@@ -410,6 +411,40 @@ function complianceText(report: Report): string {
       ]),
     )
   );
+}
+
+function coordinationText(report: Report): string {
+  const { coordination } = report;
+  if (coordination.messages === 0) return 'No messages sent.\n';
+  const count = (value: number | null): string => (value === null ? '-' : figure(value));
+  const { busiest } = coordination;
+  const table = formatTable(
+    [{ header: 'figure' }, { header: 'value', align: 'right' }],
+    [
+      ['customers messaged', String(coordination.customersMessaged)],
+      ['messages per messaged customer (mean)', count(coordination.messagesPerCustomer)],
+      ['customer-days with a message', String(coordination.customerDays)],
+      ['most messages to one customer in one day', count(coordination.maxPerCustomerDay)],
+      ['messages per customer-day, p95', count(coordination.p95PerCustomerDay)],
+      ['customer-days with 2+ journeys', String(coordination.multiJourneyDays)],
+      ['customer-days with 2+ channels', String(coordination.multiChannelDays)],
+      ['held back by caps', String(coordination.heldBack.capped)],
+      ['held back by quiet hours (deferred)', String(coordination.heldBack.deferred)],
+    ],
+  );
+  const lines = [
+    ...(busiest === null
+      ? []
+      : [
+          `Busiest: ${busiest.customerId} on ${busiest.day} (${busiest.timeZone}), ${busiest.messages} message(s) ` +
+            `from ${busiest.journeys} journey(s) on ${busiest.channels} channel(s).`,
+        ]),
+    "Days are the customer's own, in the profile's time zone" +
+      (coordination.customersInUtc === 0
+        ? '.'
+        : `; ${coordination.customersInUtc} customer(s) without one counted in UTC.`),
+  ];
+  return table + lines.map((line) => `${line}\n`).join('');
 }
 
 function notSentText(report: Report): string {

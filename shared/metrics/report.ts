@@ -10,6 +10,9 @@
  *   send after quiet hours is the same visit);
  * - per step `exited`: the step named by the `exited` entry, or else the step the execution was
  *   in when it stopped (goal exits stop the execution from outside and name no step);
+ * - coordination (shared/metrics/coordination.ts): the customers' message entries by customer-day
+ *   in the profile's time zone (else UTC); what caps and quiet hours held back is the not-sent
+ *   report's own count;
  * - trigger to first message: from the trigger event's own time when the history holds it (the
  *   latest event before the `entered` entry that the journey's trigger matches, at most a day
  *   earlier, EventBridge's longest retry), else from the `entered` entry; to the earliest message
@@ -23,6 +26,7 @@ import { assertNever, stepEdges, stepById } from '../journey/graph.ts';
 import type { Journey } from '../journey/schema.ts';
 import type { CustomerOverview } from '../store/overview.ts';
 import { checkCompliance } from './compliance.ts';
+import { checkCoordination } from './coordination.ts';
 import { nearestRank } from './percentile.ts';
 import type {
   AttributionRow,
@@ -196,6 +200,7 @@ export function buildReport(input: ReportInput): Report {
     attribution: attributionRows,
     firstMessage: latencySummary(allLatencies),
     compliance: checkCompliance(input.customers),
+    coordination: checkCoordination(input.customers, notSent),
     notSent,
   };
 }

@@ -52,6 +52,8 @@ export interface Report {
   /** Trigger to first message, over every journey. */
   firstMessage: LatencySummary;
   compliance: ComplianceReport;
+  /** Whether the channels acted as one: messages per customer and per customer-day, overlaps. */
+  coordination: CoordinationReport;
   notSent: NotSentReport;
 }
 
@@ -182,4 +184,45 @@ export interface NotSentReport {
   byCap: Record<string, number>;
   /** Deferred steps (execution and step) that later sent their message once quiet hours ended. */
   deferredThenSent: number;
+}
+
+/**
+ * Coordination across channels (shared/metrics/coordination.ts). A customer-day is a calendar day in
+ * the time zone of the customer's stored profile, or UTC when it has none; only days with at least
+ * one message count. Every message counts, marketing and transactional, on every channel.
+ */
+export interface CoordinationReport {
+  /** Customers with at least one message in their history. */
+  customersMessaged: number;
+  /** Messages in the history, every journey and channel. */
+  messages: number;
+  /** messages / customersMessaged (the mean); null when nobody got a message. */
+  messagesPerCustomer: number | null;
+  /** Customer-days with at least one message. */
+  customerDays: number;
+  /** The most messages one customer got in one day; null without messages. */
+  maxPerCustomerDay: number | null;
+  /** Nearest-rank p95 of messages per customer-day, over customer-days with a message; null without. */
+  p95PerCustomerDay: number | null;
+  /** Customer-days with messages from two or more journeys (journeys that overlapped). */
+  multiJourneyDays: number;
+  /** Customer-days with messages on two or more channels. */
+  multiChannelDays: number;
+  /** Customers messaged whose days are counted in UTC: no time zone in a readable profile. */
+  customersInUtc: number;
+  /** The customer-day with the most messages (the first found of equals), for someone to look at; null without messages. */
+  busiest: BusiestCustomerDay | null;
+  /** Held back to keep within caps and quiet hours: notSent.byStatus's capped and deferred, not recounted. */
+  heldBack: { capped: number; deferred: number };
+}
+
+export interface BusiestCustomerDay {
+  customerId: string;
+  /** YYYY-MM-DD in `timeZone`. */
+  day: string;
+  /** The profile's time zone, or "UTC". */
+  timeZone: string;
+  messages: number;
+  journeys: number;
+  channels: number;
 }

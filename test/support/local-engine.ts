@@ -48,6 +48,12 @@ export interface TestEngineOptions {
   journeysDir?: string;
   /** Where the engine keeps its state; undefined: in memory, on a clock that starts at START. */
   dataDir?: string;
+  /**
+   * Where the clock starts. Default: START without a data folder; with one, the time the folder saved
+   * (a restart), or the machine's time for a new folder. A test whose outcome depends on the hour
+   * (quiet hours) gives START to its first engine, or it passes or fails with the time of day.
+   */
+  start?: Date;
 }
 
 export async function startTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
@@ -55,7 +61,14 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
     journeysDir: options.journeysDir ?? 'journeys',
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     port: 0,
-    clock: { mode: { kind: 'manual' }, ...(options.dataDir === undefined ? { start: START } : {}) },
+    clock: {
+      mode: { kind: 'manual' },
+      ...(options.start !== undefined
+        ? { start: options.start }
+        : options.dataDir === undefined
+          ? { start: START }
+          : {}),
+    },
     log: () => undefined,
   });
   const config = { region: 'us-east-1', endpoint: host.endpoint, credentials: CREDENTIALS };

@@ -1,4 +1,4 @@
-/** Metrics across channels: funnels, conversion, attribution, speed, compliance, what was held back. */
+/** Metrics across channels: funnels, conversion, attribution, speed, compliance, coordination, what was held back. */
 import { duration, figure, percent } from '../../../shared/metrics/format.ts';
 import type { Report } from '../../../shared/metrics/types.ts';
 import { type Html, html } from '../html.ts';
@@ -7,6 +7,19 @@ export function metricsView(report: Report): Html {
   const sent = report.channels.reduce((total, channel) => total + channel.sent, 0);
   const conversions = report.journeys.reduce((total, journey) => total + journey.conversions, 0);
   const compliance = report.compliance;
+  const coordination = report.coordination;
+  const count = (value: number | null): string => (value === null ? '—' : figure(value));
+  const utcNote =
+    coordination.customersInUtc === 0
+      ? ''
+      : `${coordination.customersInUtc} customers without one are counted in UTC.`;
+  const busiest = coordination.busiest;
+  const busiestNote =
+    busiest === null
+      ? ''
+      : html`The most:
+          <a href="/customers/${encodeURIComponent(busiest.customerId)}">${busiest.customerId}</a> on
+          ${busiest.day}.`;
   return html`<h1>Metrics</h1>
     <p class="muted">
       ${report.sources.customers} customers, ${report.sources.historyEntries} history entries,
@@ -134,6 +147,48 @@ export function metricsView(report: Report): Html {
         )}
       </tbody>
     </table>
+
+    <section data-testid="coordination">
+      <h2>Coordination across channels</h2>
+      <p class="muted">
+        One conversation, not a pile of messages: counted per customer and per customer-day, the customer's
+        own day in the profile's time zone. ${utcNote}
+      </p>
+      <div class="grid">
+        <section class="card">
+          <h3>Customers messaged</h3>
+          <div class="figure" data-testid="customers-messaged">${coordination.customersMessaged}</div>
+          <p class="muted">
+            ${count(coordination.messagesPerCustomer)} messages each on average, ${coordination.messages} in
+            all.
+          </p>
+        </section>
+        <section class="card">
+          <h3>Most to one customer in a day</h3>
+          <div class="figure" data-testid="max-per-day">${count(coordination.maxPerCustomerDay)}</div>
+          <p class="muted">
+            p95 ${count(coordination.p95PerCustomerDay)} over ${coordination.customerDays} customer-days with
+            a message. ${busiestNote}
+          </p>
+        </section>
+        <section class="card">
+          <h3>Days with 2+ journeys</h3>
+          <div class="figure" data-testid="multi-journey-days">${coordination.multiJourneyDays}</div>
+          <p class="muted">
+            customer-days with messages from two or more journeys; ${coordination.multiChannelDays} on two or
+            more channels.
+          </p>
+        </section>
+        <section class="card">
+          <h3>Held back to coordinate</h3>
+          <div class="figure" data-testid="coordination-held-back">
+            ${coordination.heldBack.capped} <span class="muted">capped</span> ·
+            ${coordination.heldBack.deferred} <span class="muted">quiet hours</span>
+          </div>
+          <p class="muted">messages kept within the shared frequency caps and quiet hours, counted below.</p>
+        </section>
+      </div>
+    </section>
 
     <h2>Held back: caps, quiet hours and other reasons</h2>
     <p>
