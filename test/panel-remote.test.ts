@@ -108,6 +108,21 @@ describe('waymark panel over AWS APIs', () => {
     }
   });
 
+  it('says when only the newest executions were read, so entered and waiting are partial', async () => {
+    const request = parsePanelRequest(['--endpoint', engine.endpoint, '--port', '0', '--limit', '1']);
+    if (request === 'help') throw new Error('unexpected help');
+    const narrow = await servePanel(request);
+    try {
+      expect(await text(narrow.url, '/journeys/cart-abandonment')).toContain(
+        'data-testid="executions-limited"',
+      );
+      expect(await text(narrow.url, '/metrics')).toContain('Only the newest executions of cart-abandonment');
+      expect(await text(remote.url, '/metrics')).not.toContain('executions-limited');
+    } finally {
+      await narrow.close();
+    }
+  });
+
   it('refuses a command line that cannot name what to read', () => {
     expect(() => parsePanelRequest(['--aws', '--table', 't'])).toThrow('--aws needs --table');
     expect(() => parsePanelRequest(['--stage', 'prod'])).toThrow('add --aws');

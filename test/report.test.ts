@@ -36,6 +36,8 @@ describe('waymark report on the demo', () => {
     expect(json.err).toBe('');
     expect(json.code).toBe(0);
     const figures: Report = JSON.parse(json.out);
+    // Dated by the engine's virtual clock, not the machine's: the demo's days have passed in it.
+    expect(figures.generatedAt).toBe(engine.host.clock.now().toISOString());
     const cart = figures.journeys.find((journey) => journey.journeyId === 'cart-abandonment');
     // Ana, Bruno and Gabi entered; Ana's second cart was turned away by the re-entry rule; Ana bought
     // while the journey waited for it, Gabi the day after it ended (within the attribution window).

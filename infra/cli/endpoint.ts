@@ -38,3 +38,17 @@ export function localEndpoint(flag: string | undefined): string {
     throw new UsageError(`${endpoint} is not a URL, e.g. ${DEFAULT_LOCAL_ENDPOINT}`);
   return endpoint;
 }
+
+/**
+ * The local engine's virtual time, so a report on a scaled or manual clock is dated as the engine
+ * sees it; undefined for an endpoint without the engine's local API.
+ */
+export async function engineTime(endpoint: string): Promise<Date | undefined> {
+  try {
+    const answer: unknown = await (await fetch(new URL('/_local/health', endpoint))).json();
+    const now = isRecord(answer) ? ownValue(answer, 'now') : undefined;
+    return typeof now === 'string' && !Number.isNaN(Date.parse(now)) ? new Date(now) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAwsClients } from '../../shared/aws/clients.ts';
+import { DEFAULT_EXECUTION_LIMIT } from '../../shared/metrics/positions.ts';
 import { loadProject } from '../../shared/project/load.ts';
 import { DEFAULT_PORT, LOCAL_BUS, LOCAL_REGION, LOCAL_TABLE } from '../local/constants.ts';
 import { errorMessage } from '../local/errors.ts';
@@ -23,7 +24,8 @@ export const PANEL_USAGE = `usage: waymark panel [--endpoint <url>] [--port <n>]
   --table     on AWS: the stack's TableName output
   --stage     on AWS: the stage (state machines waymark-<stage>-<journey>, bus waymark-<stage>)
   --port      where the panel listens on 127.0.0.1 (default ${DEFAULT_PORT + 1})
-  --journeys  the journeys folder (default journeys)`;
+  --journeys  the journeys folder (default journeys)
+  --limit     executions read per journey for the figures, newest first (default ${DEFAULT_EXECUTION_LIMIT})`;
 
 export interface PanelRequest {
   endpoint: string | undefined;
@@ -32,6 +34,7 @@ export interface PanelRequest {
   stage: string | undefined;
   port: number;
   journeysDir: string;
+  executionLimit: number;
 }
 
 export async function panelCommand(args: readonly string[], io: Output): Promise<number> {
@@ -80,6 +83,7 @@ export async function servePanel(request: PanelRequest): Promise<{ url: string; 
       table: request.table,
       bus: stage === undefined ? LOCAL_BUS : `waymark-${stage}`,
       stateMachinePrefix: stage === undefined ? '' : `waymark-${stage}-`,
+      executionLimit: request.executionLimit,
       project,
     }),
   );
@@ -107,6 +111,7 @@ export function parsePanelRequest(args: readonly string[]): PanelRequest | 'help
       region: { type: 'string' },
       port: { type: 'string' },
       journeys: { type: 'string' },
+      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -119,7 +124,11 @@ export function parsePanelRequest(args: readonly string[]): PanelRequest | 'help
   const port = Number(values.port ?? DEFAULT_PORT + 1);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError('--port is a port number, e.g. 4591');
+  const executionLimit = Number(values.limit ?? DEFAULT_EXECUTION_LIMIT);
+  if (!Number.isInteger(executionLimit) || executionLimit < 1)
+    throw new UsageError('--limit is a whole number of executions, e.g. 500');
   return {
+    executionLimit,
     endpoint: aws ? undefined : localEndpoint(values.endpoint),
     region: nonEmpty(values.region) ?? nonEmpty(process.env.AWS_REGION) ?? (aws ? undefined : LOCAL_REGION),
     table: nonEmpty(values.table) ?? LOCAL_TABLE,

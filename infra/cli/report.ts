@@ -25,7 +25,14 @@ import { errorMessage } from '../local/errors.ts';
 import type { Output } from './main.ts';
 import { duration, figure, percent } from '../../shared/metrics/format.ts';
 import { formatTable } from './table.ts';
-import { credentialsFor, isConnectionRefused, localEndpoint, nonEmpty, UsageError } from './endpoint.ts';
+import {
+  credentialsFor,
+  engineTime,
+  isConnectionRefused,
+  localEndpoint,
+  nonEmpty,
+  UsageError,
+} from './endpoint.ts';
 
 export const REPORT_USAGE = `usage: waymark report [--endpoint <url>] [--table <name>] [--journeys <dir>] [--json]
        waymark report --aws --table <name> [--stage <stage>] [--region <region>] [--journeys <dir>] [--json]
@@ -92,7 +99,7 @@ export async function reportCommand(args: readonly string[], io: Output): Promis
       customers,
       journeys,
       executions: positions.positions,
-      now: new Date(),
+      now: (request.endpoint === undefined ? undefined : await engineTime(request.endpoint)) ?? new Date(),
       executionsLimited: positions.limited,
     });
   } catch (error) {

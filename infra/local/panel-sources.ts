@@ -26,7 +26,8 @@ export function localPanelSources(host: LocalHost, project: Project): PanelSourc
     store: host.runtime.store,
     settings: host.runtime.project.settings,
     journeyFiles,
-    executions: () => Promise.resolve(host.engine.listExecutions().map(executionPosition)),
+    executions: () =>
+      Promise.resolve({ positions: host.engine.listExecutions().map(executionPosition), limited: [] }),
     customerExecutions: (overview) =>
       Promise.resolve(
         host.engine

@@ -19,7 +19,8 @@ export async function readFigures(sources: PanelSources): Promise<PanelFigures> 
   const report = buildReport({
     customers,
     journeys: sources.journeyFiles.flatMap((file) => (file.journey === undefined ? [] : [file.journey])),
-    executions,
+    executions: executions.positions,
+    executionsLimited: executions.limited,
     now: sources.now(),
   });
   return {

@@ -15,6 +15,8 @@ export interface RemoteTarget {
   bus: string;
   /** How state machines are named: "" locally, `waymark-<stage>-` on AWS. */
   stateMachinePrefix: string;
+  /** Executions read per journey, newest first (Step Functions throttles history reads). */
+  executionLimit: number;
   project: Project;
 }
 
@@ -33,13 +35,12 @@ export function remotePanelSources(target: RemoteTarget): PanelSources {
     store: { db: clients.dynamodb, table: target.table },
     settings,
     journeyFiles: journeyFilesOf(project, (journeyId) => runningIds.has(journeyId)),
-    executions: async () =>
-      (
-        await readExecutionPositions(clients.sfn, {
-          journeyIds: [...runningIds],
-          namePrefix: target.stateMachinePrefix,
-        })
-      ).positions,
+    executions: () =>
+      readExecutionPositions(clients.sfn, {
+        journeyIds: [...runningIds],
+        namePrefix: target.stateMachinePrefix,
+        limit: target.executionLimit,
+      }),
     customerExecutions: (overview) =>
       readPositionsOf(
         clients.sfn,

@@ -280,6 +280,7 @@ async function journeyPage(
     totals: figures.totals.get(journeyId) ?? { entered: 0, active: 0, converted: 0 },
     version: fingerprint([[...counts.entries()], figures.totals.get(journeyId) ?? null]),
     clockMovable: sources.clock !== undefined,
+    executionsLimited: figures.report.sources.executionsLimited.includes(journeyId),
   };
   if (live) {
     return url.searchParams.get('v') === view.version

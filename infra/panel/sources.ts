@@ -49,8 +49,8 @@ export interface PanelSources {
   store: StoreContext;
   settings: Settings;
   journeyFiles: readonly PanelJourneyFile[];
-  /** Every journey's executions, for the figures. */
-  executions(): Promise<ExecutionPosition[]>;
+  /** Every journey's executions, for the figures; `limited` names journeys read only in part. */
+  executions(): Promise<{ positions: ExecutionPosition[]; limited: string[] }>;
   /** One customer's open executions: those their membership items hold. */
   customerExecutions(overview: CustomerOverview): Promise<ExecutionPosition[]>;
   sentContent(messageId: string): SentMessageContent | undefined;

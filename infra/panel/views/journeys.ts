@@ -64,6 +64,8 @@ export interface JourneyPage {
   totals: JourneyTotals;
   version: string;
   clockMovable: boolean;
+  /** Only the newest executions were read (Step Functions), so entered and waiting are partial. */
+  executionsLimited: boolean;
 }
 
 export function journeyView(view: JourneyPage): Html {
@@ -111,6 +113,14 @@ export function liveJourney(view: JourneyPage): Html {
       <span class="badge active">active ${view.totals.active}</span>
       <span class="badge ok">converted ${view.totals.converted}</span>
     </p>
+    ${
+      view.executionsLimited
+        ? html`<p class="notice" data-testid="executions-limited">
+            Only the newest executions were read: entered and waiting are partial; sent and not sent are
+            complete.
+          </p>`
+        : ''
+    }
     <div class="graph-wrap" data-testid="journey-graph">
       ${journeyGraphSvg(view.journey, layoutJourney(view.journey), view.counts)}
     </div>

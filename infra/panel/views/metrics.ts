@@ -2,6 +2,7 @@
 import { duration, figure, percent } from '../../../shared/metrics/format.ts';
 import type { Report } from '../../../shared/metrics/types.ts';
 import { type Html, html } from '../html.ts';
+import { formatTime } from './layout.ts';
 
 export function metricsView(report: Report): Html {
   const sent = report.channels.reduce((total, channel) => total + channel.sent, 0);
@@ -23,8 +24,16 @@ export function metricsView(report: Report): Html {
   return html`<h1>Metrics</h1>
     <p class="muted">
       ${report.sources.customers} customers, ${report.sources.historyEntries} history entries,
-      ${report.sources.executions} executions, as of the engine's time ${report.generatedAt}.
+      ${report.sources.executions} executions, as of ${formatTime(report.generatedAt)}.
     </p>
+    ${
+      report.sources.executionsLimited.length === 0
+        ? ''
+        : html`<p class="notice" data-testid="executions-limited">
+            Only the newest executions of ${report.sources.executionsLimited.join(', ')} were read: their
+            entered and waiting counts are partial, while sent and not-sent counts cover the whole history.
+          </p>`
+    }
     <div class="grid">
       <section class="card">
         <h2>Messages sent</h2>
