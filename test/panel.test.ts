@@ -5,6 +5,7 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventCatalog } from '../shared/events/catalog.ts';
 import { engineForSuite, OPTED_IN, tempFolderForSuite } from './support/local-engine.ts';
@@ -143,6 +144,33 @@ describe('the panel over HTTP', () => {
     await engine.put('chat.session.ended', 'panel-no-profile');
     const answer = await get('/customers?q=panel-no-profile');
     expect(answer.headers.get('location')).toBe('/customers/panel-no-profile');
+  });
+
+  it('shows the newest 200 timeline entries of a long history, and the whole of it on request', async () => {
+    for (let batch = 0; batch < 21; batch += 1) {
+      await engine.eventbridge.send(
+        new PutEventsCommand({
+          Entries: Array.from({ length: 10 }, (_, index) => ({
+            EventBusName: 'waymark',
+            Source: 'support.chat',
+            DetailType: 'chat.session.started',
+            Detail: JSON.stringify({
+              ...eventCatalog['chat.session.started'].example,
+              customerId: 'panel-long',
+              sessionId: `s-${batch}-${index}`,
+            }),
+          })),
+        }),
+      );
+    }
+    await fetch(`${engine.endpoint}/_local/clock`, { method: 'POST', body: '{}' });
+    const entries = (page: string): number => page.split('data-testid="timeline-entry"').length - 1;
+    const newest = await (await get('/customers/panel-long')).text();
+    expect(entries(newest)).toBe(200);
+    expect(newest).toContain('The newest 200 of 210.');
+    const whole = await (await get('/customers/panel-long?all=1')).text();
+    expect(entries(whole)).toBe(210);
+    expect(whole).not.toContain('timeline-more');
   });
 
   it('fences an email preview off: sandboxed, no scripts, its own origin', async () => {

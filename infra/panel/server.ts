@@ -59,6 +59,8 @@ type Reply =
   | { kind: 'text'; status: number; body: string };
 
 const SEARCH_LIMIT = 50;
+/** Timeline entries a customer page shows before "show the whole history": a long-time customer has thousands. */
+const TIMELINE_LIMIT = 200;
 const OUTBOX_LIMIT = 500;
 const MAX_FORM_BYTES = 256 * 1024;
 const CLOCK_STEPS: readonly number[] = [3600, 86_400];
@@ -217,6 +219,7 @@ async function customerPage(
     ]),
     ...optionalFlash(url),
     clockMovable: sources.clock !== undefined,
+    timelineLimit: url.searchParams.has('all') ? undefined : TIMELINE_LIMIT,
   };
   if (live) {
     return url.searchParams.get('v') === view.version

@@ -72,6 +72,8 @@ export interface CustomerPage {
   flash?: string;
   /** Only a local engine's clock can be moved. */
   clockMovable: boolean;
+  /** The newest entries shown; undefined: all of them (asked for with ?all=1). */
+  timelineLimit: number | undefined;
 }
 
 export function customerView(view: CustomerPage): Html {
@@ -88,7 +90,8 @@ export function customerView(view: CustomerPage): Html {
 export function liveCustomer(view: CustomerPage): Html {
   const { overview } = view;
   const read = overview.customer;
-  const poll = `${customerHref(overview.customerId)}/live?v=${encodeURIComponent(view.version)}`;
+  const all = view.timelineLimit === undefined ? '&all=1' : '';
+  const poll = `${customerHref(overview.customerId)}/live?v=${encodeURIComponent(view.version)}${all}`;
   return html`<div id="live" hx-get="${poll}" hx-trigger="every 2s" hx-swap="outerHTML">
     <div class="grid">
       <section class="card" data-testid="profile">
@@ -119,6 +122,7 @@ export function liveCustomer(view: CustomerPage): Html {
       ${timeline(
         overview.customerId,
         overview.history.map((stored) => stored.entry),
+        view.timelineLimit,
       )}
     </section>
   </div>`;
@@ -232,15 +236,22 @@ function activeJourneys(executions: readonly ExecutionPosition[]): Html {
   </table>`;
 }
 
-function timeline(customerId: string, entries: readonly HistoryEntry[]): Html {
+function timeline(customerId: string, entries: readonly HistoryEntry[], limit: number | undefined): Html {
   if (entries.length === 0) return html`<p class="muted">Nothing yet.</p>`;
   // Newest first: what happened last is what someone on a call needs first.
+  const newestFirst = [...entries].sort(compareTimelineEntries).reverse();
+  const shown = limit === undefined ? newestFirst : newestFirst.slice(0, limit);
   return html`<ol class="timeline" data-testid="timeline">
-    ${[...entries]
-      .sort(compareTimelineEntries)
-      .reverse()
-      .map((entry) => timelineItem(customerId, entry))}
-  </ol>`;
+      ${shown.map((entry) => timelineItem(customerId, entry))}
+    </ol>
+    ${
+      shown.length < newestFirst.length
+        ? html`<p class="muted" data-testid="timeline-more">
+            The newest ${shown.length} of ${newestFirst.length}.
+            <a href="${customerHref(customerId)}?all=1">Show the whole history</a>
+          </p>`
+        : ''
+    }`;
 }
 
 function timelineItem(customerId: string, entry: HistoryEntry): Html {
