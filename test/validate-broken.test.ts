@@ -491,6 +491,20 @@ describe('validateJourneyText on any input', () => {
     );
   });
 
+  it('names the wrong type once for a string given as an object with a "length" (once a crash)', () => {
+    // fast-check found it: the schema's length check compared the object, which had no prototype.
+    const text = JSON.stringify(
+      mutate(sample, ['steps', 'retarget', 'event'], { kind: 'replace', value: { length: {} } }),
+      null,
+      2,
+    );
+    expectUsableResult(text);
+    const problems = validateJourneyText(text, 'generated.json', context).problems;
+    expect(problems.map((problem) => [problem.path, problem.message])).toEqual([
+      ['$.steps.retarget.event', 'Expected string, got an object.'],
+    ]);
+  });
+
   it('never throws on the sample journey with one property deleted or replaced', () => {
     const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       fc.constant({ kind: 'delete' } as const),

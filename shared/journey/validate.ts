@@ -90,7 +90,17 @@ function parseWith<S extends z.ZodType>(
           if (meant !== undefined) misspelt.add(jsonPath([...issue.path.map(String), meant]));
         }
       }
-      for (const issue of parsed.error.issues) reportIssue(issue, source.value, report, misspelt);
+      // A value of the wrong type also fails its length bounds; the type is the one thing to fix.
+      const wrongType = new Set(
+        parsed.error.issues
+          .filter((issue) => issue.code === 'invalid_type')
+          .map((issue) => jsonPath(issue.path.map(String))),
+      );
+      for (const issue of parsed.error.issues) {
+        const bound = issue.code === 'too_small' || issue.code === 'too_big';
+        if (bound && wrongType.has(jsonPath(issue.path.map(String)))) continue;
+        reportIssue(issue, source.value, report, misspelt);
+      }
       return { value: undefined, problems: byPosition(problems) };
     }
     check(parsed.data, report);
