@@ -503,6 +503,14 @@ describe('validateJourneyText on any input', () => {
     expect(problems.map((problem) => [problem.path, problem.message])).toEqual([
       ['$.steps.retarget.event', 'Expected string, got an object.'],
     ]);
+    // A "length" that cannot even be compared: its "toString" is not a function.
+    for (const length of [{ toString: 1 }, { valueOf: {} }, { toString: 1, valueOf: 2 }]) {
+      const uncomparable = JSON.stringify(mutate(sample, ['name'], { kind: 'replace', value: { length } }));
+      const named = validateJourneyText(uncomparable, 'generated.json', context).problems;
+      expect(named.map((problem) => [problem.path, problem.message])).toEqual([
+        ['$.name', 'Expected string, got an object.'],
+      ]);
+    }
   });
 
   it('never throws on the sample journey with one property deleted or replaced', () => {

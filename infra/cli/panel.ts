@@ -14,7 +14,9 @@ import { errorMessage } from '../local/errors.ts';
 import { listenOnLoopback } from '../local/loopback.ts';
 import { remotePanelSources } from '../panel/remote-sources.ts';
 import { createPanel } from '../panel/server.ts';
-import { credentialsFor, localEndpoint, nonEmpty, UsageError } from './endpoint.ts';
+import { credentialsFor, engineTime, localEndpoint, nonEmpty, UsageError } from './endpoint.ts';
+
+const CLOCK_CHECK_MS = 5_000;
 import type { Output } from './main.ts';
 
 export const PANEL_USAGE = `usage: waymark panel [--endpoint <url>] [--port <n>] [--journeys <dir>]
@@ -77,6 +79,16 @@ export async function servePanel(request: PanelRequest): Promise<{ url: string; 
     ...(credentials === undefined ? {} : { credentials }),
   });
   const stage = request.stage;
+  // A local engine keeps virtual time: caps' windows and "as of" follow it, checked every few seconds.
+  let offsetMs = 0;
+  const endpoint = request.endpoint;
+  const followEngineClock = async (): Promise<void> => {
+    const engineNow = endpoint === undefined ? undefined : await engineTime(endpoint);
+    if (engineNow !== undefined) offsetMs = engineNow.getTime() - Date.now();
+  };
+  await followEngineClock();
+  const clockTimer =
+    endpoint === undefined ? undefined : setInterval(() => void followEngineClock(), CLOCK_CHECK_MS).unref();
   const handler = createPanel(
     remotePanelSources({
       clients,
@@ -84,6 +96,7 @@ export async function servePanel(request: PanelRequest): Promise<{ url: string; 
       bus: stage === undefined ? LOCAL_BUS : `waymark-${stage}`,
       stateMachinePrefix: stage === undefined ? '' : `waymark-${stage}-`,
       executionLimit: request.executionLimit,
+      now: () => new Date(Date.now() + offsetMs),
       project,
     }),
   );
@@ -93,6 +106,7 @@ export async function servePanel(request: PanelRequest): Promise<{ url: string; 
     url,
     close: () =>
       new Promise<void>((done) => {
+        if (clockTimer !== undefined) clearInterval(clockTimer);
         server.close(() => done());
         server.closeAllConnections();
       }),

@@ -11,7 +11,20 @@ export interface PanelFigures {
   steps: Map<string, Map<string, StepCounts>>;
 }
 
-export async function readFigures(sources: PanelSources): Promise<PanelFigures> {
+/** The last figures read for each set of sources, reused while younger than their max age. */
+const recent = new WeakMap<PanelSources, { readAt: number; figures: Promise<PanelFigures> }>();
+
+export function readFigures(sources: PanelSources): Promise<PanelFigures> {
+  const cached = recent.get(sources);
+  if (cached !== undefined && Date.now() - cached.readAt < sources.figuresMaxAgeMs) return cached.figures;
+  const figures = readFreshFigures(sources);
+  recent.set(sources, { readAt: Date.now(), figures });
+  // A failed read is not kept: the next page tries again.
+  figures.catch(() => recent.delete(sources));
+  return figures;
+}
+
+async function readFreshFigures(sources: PanelSources): Promise<PanelFigures> {
   const [customers, executions] = await Promise.all([
     scanCustomerOverviews(sources.store),
     sources.executions(),

@@ -18,7 +18,11 @@ export interface RemoteTarget {
   /** Executions read per journey, newest first (Step Functions throttles history reads). */
   executionLimit: number;
   project: Project;
+  /** The time the stage lives in: the machine's on AWS, the engine's virtual clock locally. */
+  now: () => Date;
 }
+
+const REMOTE_FIGURES_MAX_AGE_MS = 10_000;
 
 export function remotePanelSources(target: RemoteTarget): PanelSources {
   const { clients, project } = target;
@@ -51,6 +55,7 @@ export function remotePanelSources(target: RemoteTarget): PanelSources {
     // Messages are not archived on AWS: previews come from the history's text.
     sentContent: () => undefined,
     publish: publisherTo(clients.eventbridge, target.bus),
-    now: () => new Date(),
+    now: target.now,
+    figuresMaxAgeMs: REMOTE_FIGURES_MAX_AGE_MS,
   };
 }

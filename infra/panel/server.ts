@@ -271,9 +271,13 @@ async function journeyPage(
   if (file?.journey === undefined) {
     // Removed or renamed in the folder, its customers' records remain: their figures still show.
     const recorded = figures.report.journeys.find((journey) => journey.journeyId === journeyId);
+    // A file named after the journey that does not load: most likely this journey, broken by an edit.
+    const brokenFile = sources.journeyFiles.find(
+      (candidate) => candidate.journey === undefined && candidate.file === `${journeyId}.json`,
+    );
     if (recorded === undefined)
       return notFound(sources, `No journey "${journeyId}" in journeys/ or in the data.`);
-    return pageReply(sources, 'journeys', journeyId, recordedJourneyView(recorded));
+    return pageReply(sources, 'journeys', journeyId, recordedJourneyView(recorded, brokenFile?.file));
   }
   const counts = figures.steps.get(journeyId) ?? new Map();
   const view: JourneyPage = {

@@ -57,6 +57,11 @@ export interface PanelSources {
   publish(event: EventToSend): Promise<SendOutcome>;
   now(): Date;
   clock?: PanelClock;
+  /**
+   * How long the figures (a Scan and the executions' histories) may be reused: 0 locally, where they
+   * are cheap; some seconds on AWS, so pages polled every two seconds do not read the whole stage each time.
+   */
+  figuresMaxAgeMs: number;
 }
 
 /** Each journey file with its problems; `running` says whether the host runs a journey. */

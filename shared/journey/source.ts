@@ -163,7 +163,10 @@ function locateOffset(root: Node, path: readonly PathSegment[]): number {
   return root.offset;
 }
 
-/** Keys JSON allows but an object cannot hold: duplicates (the last one wins) and __proto__ (it vanishes). */
+/**
+ * Keys JSON allows but a journey must not have: duplicates (the last one wins, silently) and
+ * __proto__ (an own key after parsing, but one that code assigning it would turn into a prototype).
+ */
 function keyIssues(
   node: Node,
   path: PathSegment[],

@@ -47,6 +47,44 @@ export function validateJourneyText(
   return parseWith(text, file, journeySchema, (journey, report) => checkJourney(journey, context, report));
 }
 
+/**
+ * zod's length bounds also run on a value of the wrong type and compare its `length`; an object
+ * there whose "toString" or "valueOf" is not a function (JSON can write `{"length":
+ * {"toString": 1}}`) makes the comparison throw. Such a document is parsed again as a copy whose
+ * objects compare as NaN, so its wrong type is reported like any other.
+ */
+function safeParseCoercing<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+): z.ZodSafeParseResult<z.output<S>> {
+  try {
+    return schema.safeParse(value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return schema.safeParse(comparable(value));
+  }
+}
+
+/** JSON cannot give an object its own Symbol.toPrimitive, so one inherited from here always wins. */
+const COMPARES_AS_NAN = { [Symbol.toPrimitive]: (): number => Number.NaN };
+
+function comparable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(comparable);
+  if (!isRecord(value)) return value;
+  const copy: Record<string, unknown> = {};
+  Object.setPrototypeOf(copy, COMPARES_AS_NAN);
+  for (const [key, entry] of Object.entries(value)) {
+    // defineProperty, not assignment: a "__proto__" key stays a key.
+    Object.defineProperty(copy, key, {
+      value: comparable(entry),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
+}
+
 function parseWith<S extends z.ZodType>(
   text: string,
   file: string,
@@ -79,7 +117,7 @@ function parseWith<S extends z.ZodType>(
       report([], 'Expected a JSON object at the top of the file.');
       return { value: undefined, problems };
     }
-    const parsed = schema.safeParse(source.value);
+    const parsed = safeParseCoercing(schema, source.value);
     if (!parsed.success) {
       // "nxt" already says "did you mean next?": the missing "next" need not be reported again.
       const misspelt = new Set<string>();

@@ -99,20 +99,22 @@ export async function readExecutionPositions(
 /**
  * Where some known executions are (a customer's open journeys, from their membership items):
  * DescribeExecution and the history of each, rather than every execution of every journey.
- * An execution Step Functions no longer knows is left out.
+ * An execution Step Functions no longer knows, or cannot read now, is left out, and so are Express ones.
  */
 export async function readPositionsOf(
   sfn: SFNClient,
   executions: readonly { journeyId: string; executionArn: string }[],
   concurrency = DEFAULT_CONCURRENCY,
 ): Promise<ExecutionPosition[]> {
-  const positions = await mapLimited(executions, concurrency, async ({ journeyId, executionArn }) => {
+  // Step Functions keeps no history of Express executions (their ARNs say ":express:").
+  const standard = executions.filter((execution) => !execution.executionArn.includes(':express:'));
+  const positions = await mapLimited(standard, concurrency, async ({ journeyId, executionArn }) => {
     try {
       const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       return await readPosition(sfn, journeyId, described);
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return undefined;
-      throw error;
+    } catch {
+      // Gone, or not readable now: one execution must not cost the customer's whole page.
+      return undefined;
     }
   });
   return positions.flatMap((position) => (position === undefined ? [] : [position]));

@@ -150,11 +150,18 @@ function problemList(file: PanelJourneyFile): Html {
 }
 
 /** A journey known only from the data (its file was removed or renamed): its figures, step by step. */
-export function recordedJourneyView(journey: JourneyReport): Html {
+export function recordedJourneyView(journey: JourneyReport, brokenFile: string | undefined): Html {
   return html`<h1>${journey.journeyId}</h1>
-    <p class="notice" data-testid="journey-not-in-folder">
-      This journey is not in journeys/ any more (removed or renamed); its customers' records remain.
-    </p>
+    ${
+      brokenFile === undefined
+        ? html`<p class="notice" data-testid="journey-not-in-folder">
+            This journey is not in journeys/ any more (removed or renamed); its customers' records remain.
+          </p>`
+        : html`<p class="notice error" data-testid="journey-does-not-load">
+            journeys/${brokenFile} does not load: its problems are listed on <a href="/journeys">Journeys</a>.
+            Its customers' records remain.
+          </p>`
+    }
     <p>
       <span class="badge">entered ${journey.entered}</span>
       <span class="badge active">active ${journey.active}</span>
