@@ -13,6 +13,7 @@ import { type Journey, type JourneyInput, journeySchema } from '../shared/journe
 import type { StepCounts } from '../shared/metrics/types.ts';
 import { captureIo } from './support/io.ts';
 import { sample, sampleIds, samples } from './support/project.ts';
+import { emptyStepCounts } from '../shared/metrics/report.ts';
 
 function journeyWith(
   start: string,
@@ -69,19 +70,6 @@ function crossingPairs(layout: JourneyLayout): [LayoutEdge, LayoutEdge][] {
     }
   });
   return pairs;
-}
-
-function zeroCounts(): StepCounts {
-  return {
-    entered: 0,
-    waiting: 0,
-    sent: { email: 0, sms: 0, push: 0 },
-    capped: 0,
-    deferred: 0,
-    notSent: 0,
-    exited: 0,
-    converted: 0,
-  };
 }
 
 /** The classes of one step's group. */
@@ -335,7 +323,7 @@ describe('journeyGraphSvg', () => {
       start: hostileId,
     };
     for (const journey of [parsed, hostile]) {
-      const counts = new Map([[hostileId, { ...zeroCounts(), entered: 2 }]]);
+      const counts = new Map([[hostileId, { ...emptyStepCounts(), entered: 2 }]]);
       const svg = journeyGraphSvg(journey, layoutJourney(journey), counts).text;
       expect(svg).not.toMatch(/<script/i);
       expect(svg).not.toMatch(/<img/i);
@@ -353,11 +341,11 @@ describe('journeyGraphSvg', () => {
   it('shows the non-zero counts under each step with data-count attributes, and no zeros', () => {
     const journey = sample('cart-abandonment');
     const counts = new Map<string, StepCounts>([
-      ['wait-an-hour', { ...zeroCounts(), entered: 6, waiting: 2 }],
+      ['wait-an-hour', { ...emptyStepCounts(), entered: 6, waiting: 2 }],
       [
         'nudge',
         {
-          ...zeroCounts(),
+          ...emptyStepCounts(),
           entered: 6,
           sent: { email: 0, sms: 1, push: 3 },
           capped: 1,
@@ -366,7 +354,7 @@ describe('journeyGraphSvg', () => {
           converted: 1,
         },
       ],
-      ['await-order', zeroCounts()],
+      ['await-order', emptyStepCounts()],
     ]);
     const svg = journeyGraphSvg(journey, layoutJourney(journey), counts).text;
 

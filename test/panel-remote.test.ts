@@ -129,7 +129,7 @@ describe('waymark panel over AWS APIs', () => {
   });
 
   it('refuses a command line that cannot name what to read', () => {
-    expect(() => parsePanelRequest(['--aws', '--table', 't'])).toThrow('--aws needs --table');
+    expect(() => parsePanelRequest(['--aws', '--table', 't'])).toThrow('--aws needs --stage');
     expect(() => parsePanelRequest(['--stage', 'prod'])).toThrow('add --aws');
   });
 });

@@ -1,6 +1,12 @@
-/** What the commands that call an endpoint share: which keys to sign with, and how "nobody there" looks. */
+/**
+ * What the commands that call an endpoint share: where they read (a local engine or AWS), which
+ * keys to sign with, and how "nobody there" looks.
+ */
 import { isRecord, ownValue } from '../../shared/json.ts';
-import { DEFAULT_LOCAL_ENDPOINT, LOCAL_CREDENTIALS } from '../local/constants.ts';
+import { type AwsClients, createAwsClients } from '../../shared/aws/clients.ts';
+import { DEFAULT_EXECUTION_LIMIT } from '../../shared/metrics/positions.ts';
+import { resourcePrefix } from '../cdk/names.ts';
+import { DEFAULT_LOCAL_ENDPOINT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE } from '../local/constants.ts';
 
 function isLoopback(endpoint: string): boolean {
   const host = new URL(endpoint).hostname;
@@ -51,4 +57,74 @@ export async function engineTime(endpoint: string): Promise<Date | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Where `report` and `panel` read a stage: a local engine's endpoint, or AWS itself. */
+export interface DataTarget {
+  /** undefined: AWS itself, with the SDK's usual credentials and region. */
+  endpoint: string | undefined;
+  region: string | undefined;
+  table: string;
+  stage: string | undefined;
+  /** Executions read per journey, newest first. */
+  executionLimit: number;
+}
+
+/** The flags that name a target, for parseArgs. */
+export const DATA_TARGET_OPTIONS = {
+  endpoint: { type: 'string' },
+  aws: { type: 'boolean' },
+  table: { type: 'string' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+
+export interface DataTargetFlags {
+  endpoint?: string;
+  aws?: boolean;
+  table?: string;
+  stage?: string;
+  region?: string;
+  limit?: string;
+}
+
+/** The target the flags name; `stageOnAws`: the command needs the stage on AWS (the panel's bus). */
+export function dataTarget(flags: DataTargetFlags, stageOnAws: 'required' | 'optional'): DataTarget {
+  const aws = flags.aws === true;
+  if (aws && flags.endpoint !== undefined) throw new UsageError('give either --aws or --endpoint, not both');
+  if (aws && nonEmpty(flags.table) === undefined)
+    throw new UsageError("--aws needs --table, the stack's TableName output");
+  if (aws && stageOnAws === 'required' && nonEmpty(flags.stage) === undefined)
+    throw new UsageError('--aws needs --stage, the stage to read');
+  if (!aws && flags.stage !== undefined) throw new UsageError('--stage names a deployed stage: add --aws');
+  const executionLimit = Number(flags.limit ?? DEFAULT_EXECUTION_LIMIT);
+  if (!Number.isInteger(executionLimit) || executionLimit < 1)
+    throw new UsageError('--limit is a whole number of executions, e.g. 500');
+  return {
+    endpoint: aws ? undefined : localEndpoint(flags.endpoint),
+    region: nonEmpty(flags.region) ?? nonEmpty(process.env.AWS_REGION) ?? (aws ? undefined : LOCAL_REGION),
+    table: nonEmpty(flags.table) ?? LOCAL_TABLE,
+    stage: nonEmpty(flags.stage),
+    executionLimit,
+  };
+}
+
+/** The SDK clients for a target: the endpoint's (with local keys on loopback), or AWS's. */
+export function clientsFor(target: DataTarget): AwsClients {
+  const credentials = target.endpoint === undefined ? undefined : credentialsFor(target.endpoint);
+  return createAwsClients({
+    ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
+    ...(target.region === undefined ? {} : { region: target.region }),
+    ...(credentials === undefined ? {} : { credentials }),
+  });
+}
+
+/**
+ * How the target's state machines are named before the journey id: "" at a local engine,
+ * `waymark-<stage>-` for a stage on AWS; undefined: any prefix (AWS, no stage given).
+ */
+export function stateMachinePrefix(target: DataTarget): string | undefined {
+  if (target.endpoint !== undefined) return '';
+  return target.stage === undefined ? undefined : `${resourcePrefix(target.stage)}-`;
 }

@@ -6,15 +6,24 @@
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAwsClients } from '../../shared/aws/clients.ts';
 import { DEFAULT_EXECUTION_LIMIT } from '../../shared/metrics/positions.ts';
 import { loadProject } from '../../shared/project/load.ts';
-import { DEFAULT_PORT, LOCAL_BUS, LOCAL_REGION, LOCAL_TABLE } from '../local/constants.ts';
+import { resourcePrefix } from '../cdk/names.ts';
+import { DEFAULT_PORT, LOCAL_BUS } from '../local/constants.ts';
 import { errorMessage } from '../local/errors.ts';
 import { listenOnLoopback } from '../local/loopback.ts';
 import { remotePanelSources } from '../panel/remote-sources.ts';
 import { createPanel } from '../panel/server.ts';
-import { credentialsFor, engineTime, localEndpoint, nonEmpty, UsageError } from './endpoint.ts';
+import {
+  clientsFor,
+  DATA_TARGET_OPTIONS,
+  type DataTarget,
+  dataTarget,
+  engineTime,
+  nonEmpty,
+  stateMachinePrefix,
+  UsageError,
+} from './endpoint.ts';
 
 const CLOCK_CHECK_MS = 5_000;
 import type { Output } from './main.ts';
@@ -30,13 +39,9 @@ export const PANEL_USAGE = `usage: waymark panel [--endpoint <url>] [--port <n>]
   --limit     executions read per journey for the figures, newest first (default ${DEFAULT_EXECUTION_LIMIT})`;
 
 export interface PanelRequest {
-  endpoint: string | undefined;
-  region: string | undefined;
-  table: string;
-  stage: string | undefined;
+  target: DataTarget;
   port: number;
   journeysDir: string;
-  executionLimit: number;
 }
 
 export async function panelCommand(args: readonly string[], io: Output): Promise<number> {
@@ -59,7 +64,7 @@ export async function panelCommand(args: readonly string[], io: Output): Promise
     return 1;
   }
   io.out(
-    `Waymark panel on ${panel.url}/, reading ${request.endpoint ?? `stage ${request.stage ?? ''} in AWS`}\n`,
+    `Waymark panel on ${panel.url}/, reading ${request.target.endpoint ?? `stage ${request.target.stage ?? ''} in AWS`}\n`,
   );
   await new Promise<void>((done) => {
     const stop = (): void => void panel.close().then(done);
@@ -72,16 +77,12 @@ export async function panelCommand(args: readonly string[], io: Output): Promise
 /** Starts the panel for a parsed request; the tests start it this way too. */
 export async function servePanel(request: PanelRequest): Promise<{ url: string; close(): Promise<void> }> {
   const project = loadProject(resolve(request.journeysDir));
-  const credentials = request.endpoint === undefined ? undefined : credentialsFor(request.endpoint);
-  const clients = createAwsClients({
-    ...(request.endpoint === undefined ? {} : { endpoint: request.endpoint }),
-    ...(request.region === undefined ? {} : { region: request.region }),
-    ...(credentials === undefined ? {} : { credentials }),
-  });
-  const stage = request.stage;
+  const { target } = request;
+  const clients = clientsFor(target);
+  const stage = target.stage;
   // A local engine keeps virtual time: caps' windows and "as of" follow it, checked every few seconds.
   let offsetMs = 0;
-  const endpoint = request.endpoint;
+  const endpoint = target.endpoint;
   const followEngineClock = async (): Promise<void> => {
     const engineNow = endpoint === undefined ? undefined : await engineTime(endpoint);
     if (engineNow !== undefined) offsetMs = engineNow.getTime() - Date.now();
@@ -92,10 +93,10 @@ export async function servePanel(request: PanelRequest): Promise<{ url: string; 
   const handler = createPanel(
     remotePanelSources({
       clients,
-      table: request.table,
-      bus: stage === undefined ? LOCAL_BUS : `waymark-${stage}`,
-      stateMachinePrefix: stage === undefined ? '' : `waymark-${stage}-`,
-      executionLimit: request.executionLimit,
+      table: target.table,
+      bus: stage === undefined ? LOCAL_BUS : resourcePrefix(stage),
+      stateMachinePrefix: stateMachinePrefix(target),
+      executionLimit: target.executionLimit,
       now: () => new Date(Date.now() + offsetMs),
       project,
     }),
@@ -118,35 +119,18 @@ export function parsePanelRequest(args: readonly string[]): PanelRequest | 'help
     args: [...args],
     allowPositionals: false,
     options: {
-      endpoint: { type: 'string' },
-      aws: { type: 'boolean' },
-      table: { type: 'string' },
-      stage: { type: 'string' },
-      region: { type: 'string' },
+      ...DATA_TARGET_OPTIONS,
       port: { type: 'string' },
       journeys: { type: 'string' },
-      limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) return 'help';
-  const aws = values.aws === true;
-  if (aws && values.endpoint !== undefined) throw new UsageError('give either --aws or --endpoint, not both');
-  if (aws && (nonEmpty(values.table) === undefined || nonEmpty(values.stage) === undefined))
-    throw new UsageError("--aws needs --table (the stack's TableName output) and --stage");
-  if (!aws && values.stage !== undefined) throw new UsageError('--stage names a deployed stage: add --aws');
   const port = Number(values.port ?? DEFAULT_PORT + 1);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError('--port is a port number, e.g. 4591');
-  const executionLimit = Number(values.limit ?? DEFAULT_EXECUTION_LIMIT);
-  if (!Number.isInteger(executionLimit) || executionLimit < 1)
-    throw new UsageError('--limit is a whole number of executions, e.g. 500');
   return {
-    executionLimit,
-    endpoint: aws ? undefined : localEndpoint(values.endpoint),
-    region: nonEmpty(values.region) ?? nonEmpty(process.env.AWS_REGION) ?? (aws ? undefined : LOCAL_REGION),
-    table: nonEmpty(values.table) ?? LOCAL_TABLE,
-    stage: nonEmpty(values.stage),
+    target: dataTarget(values, 'required'),
     port,
     journeysDir: nonEmpty(values.journeys) ?? 'journeys',
   };

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAwsClients } from '../../shared/aws/clients.ts';
 import { stepById } from '../../shared/journey/graph.ts';
 import type { Journey } from '../../shared/journey/schema.ts';
 import {
@@ -26,12 +25,14 @@ import type { Output } from './main.ts';
 import { duration, figure, percent } from '../../shared/metrics/format.ts';
 import { formatTable } from './table.ts';
 import {
-  credentialsFor,
+  clientsFor,
+  DATA_TARGET_OPTIONS,
+  type DataTarget,
+  dataTarget,
   engineTime,
   isConnectionRefused,
-  localEndpoint,
   nonEmpty,
-  UsageError,
+  stateMachinePrefix,
 } from './endpoint.ts';
 
 export const REPORT_USAGE = `usage: waymark report [--endpoint <url>] [--table <name>] [--journeys <dir>] [--json]
@@ -46,13 +47,8 @@ export const REPORT_USAGE = `usage: waymark report [--endpoint <url>] [--table <
   --json      print the figures as JSON instead of tables`;
 
 interface ReportRequest {
-  /** undefined: AWS itself. */
-  endpoint: string | undefined;
-  region: string | undefined;
-  table: string;
-  stage: string | undefined;
+  target: DataTarget;
   journeysDir: string;
-  limit: number;
   json: boolean;
 }
 
@@ -70,16 +66,13 @@ export async function reportCommand(args: readonly string[], io: Output): Promis
     return 0;
   }
   const journeys = loadJourneys(request.journeysDir, io);
-  const credentials = request.endpoint !== undefined ? credentialsFor(request.endpoint) : undefined;
-  const clients = createAwsClients({
-    ...(request.endpoint === undefined ? {} : { endpoint: request.endpoint }),
-    ...(request.region === undefined ? {} : { region: request.region }),
-    ...(credentials === undefined ? {} : { credentials }),
-  });
+  const { target } = request;
+  const clients = clientsFor(target);
+  const namePrefix = stateMachinePrefix(target);
   let report: Report;
   let positions: PositionsRead;
   try {
-    const customers = await scanCustomerOverviews({ db: clients.dynamodb, table: request.table });
+    const customers = await scanCustomerOverviews({ db: clients.dynamodb, table: target.table });
     // Journeys the data names count too: a journey removed from the folder still has executions.
     const journeyIds = new Set(journeys.map((journey) => journey.id));
     for (const customer of customers) {
@@ -88,22 +81,18 @@ export async function reportCommand(args: readonly string[], io: Output): Promis
     }
     positions = await readExecutionPositions(clients.sfn, {
       journeyIds: [...journeyIds],
-      limit: request.limit,
-      ...(request.endpoint !== undefined
-        ? { namePrefix: '' }
-        : request.stage === undefined
-          ? {}
-          : { namePrefix: `waymark-${request.stage}-` }),
+      limit: target.executionLimit,
+      ...(namePrefix === undefined ? {} : { namePrefix }),
     });
     report = buildReport({
       customers,
       journeys,
       executions: positions.positions,
-      now: (request.endpoint === undefined ? undefined : await engineTime(request.endpoint)) ?? new Date(),
+      now: (target.endpoint === undefined ? undefined : await engineTime(target.endpoint)) ?? new Date(),
       executionsLimited: positions.limited,
     });
   } catch (error) {
-    io.err(describeReadFailure(error, request));
+    io.err(describeReadFailure(error, target));
     return 1;
   } finally {
     clients.dynamodb.destroy();
@@ -120,35 +109,16 @@ function parseRequest(args: readonly string[]): ReportRequest | 'help' {
     args: [...args],
     allowPositionals: false,
     options: {
-      endpoint: { type: 'string' },
-      aws: { type: 'boolean' },
-      table: { type: 'string' },
-      stage: { type: 'string' },
-      region: { type: 'string' },
+      ...DATA_TARGET_OPTIONS,
       journeys: { type: 'string' },
-      limit: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help === true) return 'help';
-  const aws = values.aws === true;
-  if (aws && values.endpoint !== undefined) throw new UsageError('give either --aws or --endpoint, not both');
-  if (aws && (values.table === undefined || values.table === ''))
-    throw new UsageError("--aws needs --table, the stack's TableName output");
-  if (!aws && values.stage !== undefined)
-    throw new UsageError('--stage names state machines in AWS: add --aws');
-  const endpoint = aws ? undefined : localEndpoint(values.endpoint);
-  const limit = Number(values.limit ?? DEFAULT_EXECUTION_LIMIT);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError('--limit is a whole number of executions, e.g. 500');
   return {
-    endpoint,
-    region: nonEmpty(values.region) ?? nonEmpty(process.env.AWS_REGION) ?? (aws ? undefined : LOCAL_REGION),
-    table: nonEmpty(values.table) ?? LOCAL_TABLE,
-    stage: nonEmpty(values.stage),
+    target: dataTarget(values, 'optional'),
     journeysDir: nonEmpty(values.journeys) ?? 'journeys',
-    limit,
     json: values.json === true,
   };
 }
@@ -170,13 +140,13 @@ function loadJourneys(dir: string, io: Output): Journey[] {
   return project.journeys.map((loaded) => loaded.journey);
 }
 
-function describeReadFailure(error: unknown, request: ReportRequest): string {
-  const where = request.endpoint ?? 'AWS';
-  if (request.endpoint !== undefined && isConnectionRefused(error))
-    return `waymark report: no local engine at ${request.endpoint}; start it with npm start (or give --endpoint)\n`;
+function describeReadFailure(error: unknown, target: DataTarget): string {
+  const where = target.endpoint ?? 'AWS';
+  if (target.endpoint !== undefined && isConnectionRefused(error))
+    return `waymark report: no local engine at ${target.endpoint}; start it with npm start (or give --endpoint)\n`;
   const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
   if (name === 'ResourceNotFoundException: ')
-    return `waymark report: no table "${request.table}" at ${where} (give --table)\n`;
+    return `waymark report: no table "${target.table}" at ${where} (give --table)\n`;
   return `waymark report: reading from ${where}: ${name}${errorMessage(error).split('\n')[0] ?? ''}\n`;
 }
 

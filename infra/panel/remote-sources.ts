@@ -13,8 +13,8 @@ export interface RemoteTarget {
   clients: AwsClients;
   table: string;
   bus: string;
-  /** How state machines are named: "" locally, `waymark-<stage>-` on AWS. */
-  stateMachinePrefix: string;
+  /** How state machines are named: "" locally, `waymark-<stage>-` on AWS; undefined: any prefix. */
+  stateMachinePrefix: string | undefined;
   /** Executions read per journey, newest first (Step Functions throttles history reads). */
   executionLimit: number;
   project: Project;
@@ -42,7 +42,7 @@ export function remotePanelSources(target: RemoteTarget): PanelSources {
     executions: () =>
       readExecutionPositions(clients.sfn, {
         journeyIds: [...runningIds],
-        namePrefix: target.stateMachinePrefix,
+        ...(target.stateMachinePrefix === undefined ? {} : { namePrefix: target.stateMachinePrefix }),
         limit: target.executionLimit,
       }),
     customerExecutions: (overview) =>

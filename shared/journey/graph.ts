@@ -37,6 +37,45 @@ export function stepEdges(step: Step): StepEdge[] {
   }
 }
 
+/** Each step's successors with the words a drawing puts on the edge (Mermaid, the panel's graph); "" where one successor needs none. */
+export function labelledStepEdges(step: Step): [string, string][] {
+  switch (step.type) {
+    case 'send':
+      return step.onNotSent === undefined
+        ? [[step.next, '']]
+        : [
+            [step.next, 'sent'],
+            [step.onNotSent, 'not sent'],
+          ];
+    case 'wait':
+    case 'updateProfile':
+    case 'emit':
+      return [[step.next, '']];
+    case 'waitForEvent':
+      return [
+        [step.onEvent, step.event.event],
+        [step.onTimeout, `after ${step.timeout}`],
+      ];
+    case 'branch':
+      return [
+        ...step.cases.map((branchCase, index): [string, string] => [
+          branchCase.next,
+          branchCase.name ?? `case ${index + 1}`,
+        ]),
+        [step.default, 'otherwise'],
+      ];
+    case 'split':
+      return step.paths.map((path): [string, string] => [
+        path.next,
+        `${path.name} ${path.weight}%${path.holdout ? ' holdout' : ''}`,
+      ]);
+    case 'end':
+      return [];
+    default:
+      return assertNever(step);
+  }
+}
+
 /** The step with this id; own properties only, so "constructor" or "toString" are not steps. */
 export function stepById(journey: Journey, id: string): Step | undefined {
   return Object.hasOwn(journey.steps, id) ? journey.steps[id] : undefined;

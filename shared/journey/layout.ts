@@ -10,7 +10,7 @@
  * the layer allow. Back edges (a wait looping back) run up a lane to the right of the boxes they
  * pass.
  */
-import { assertNever, stepById } from './graph.ts';
+import { assertNever, labelledStepEdges, stepById } from './graph.ts';
 import { type Journey, type Step, sendChannels } from './schema.ts';
 
 /** The trigger's node id: not a valid step id, so it never clashes with one. */
@@ -216,7 +216,7 @@ function describeGraph(journey: Journey, reserveCountRows: boolean): Graph {
     named.add(id);
     const rows = reserveCountRows ? countRowsFor(step) : 0;
     boxes.push(box(id, step.type, id, stepPhrases(step), step.description ?? '', rows));
-    for (const [to, label] of labelledEdges(step)) addEdge(id, to, label);
+    for (const [to, label] of labelledStepEdges(step)) addEdge(id, to, label);
   }
   for (const id of missing) {
     if (!named.has(id)) boxes.push(box(id, 'missing', id, ['no such step'], '', 0));
@@ -308,45 +308,6 @@ function stepPhrases(step: Step): string[] {
       return [`emit ${step.event}`];
     case 'end':
       return ['end'];
-    default:
-      return assertNever(step);
-  }
-}
-
-/** Each step's successors with the words on its edge; "" where one successor needs none. */
-function labelledEdges(step: Step): [string, string][] {
-  switch (step.type) {
-    case 'send':
-      return step.onNotSent === undefined
-        ? [[step.next, '']]
-        : [
-            [step.next, 'sent'],
-            [step.onNotSent, 'not sent'],
-          ];
-    case 'wait':
-    case 'updateProfile':
-    case 'emit':
-      return [[step.next, '']];
-    case 'waitForEvent':
-      return [
-        [step.onEvent, step.event.event],
-        [step.onTimeout, `after ${step.timeout}`],
-      ];
-    case 'branch':
-      return [
-        ...step.cases.map((branchCase, index): [string, string] => [
-          branchCase.next,
-          branchCase.name ?? `case ${index + 1}`,
-        ]),
-        [step.default, 'otherwise'],
-      ];
-    case 'split':
-      return step.paths.map((path): [string, string] => [
-        path.next,
-        `${path.name} ${path.weight}%${path.holdout ? ' holdout' : ''}`,
-      ]);
-    case 'end':
-      return [];
     default:
       return assertNever(step);
   }

@@ -1,5 +1,5 @@
 /** A journey as a Mermaid flowchart, for pull requests and docs. */
-import { assertNever } from './graph.ts';
+import { assertNever, labelledStepEdges } from './graph.ts';
 import { type Journey, type Step, sendChannels } from './schema.ts';
 
 export function journeyToMermaid(journey: Journey): string {
@@ -9,7 +9,7 @@ export function journeyToMermaid(journey: Journey): string {
   lines.push(`  trigger --> ${node(journey.start)}`);
   for (const [id, step] of Object.entries(journey.steps)) {
     lines.push(`  ${shape(id, step)}`);
-    for (const [target, edgeLabel] of edges(step)) {
+    for (const [target, edgeLabel] of labelledStepEdges(step)) {
       lines.push(
         edgeLabel === ''
           ? `  ${node(id)} --> ${node(target)}`
@@ -59,44 +59,6 @@ function shape(id: string, step: Step): string {
       return `${name}[/"${label(`${id}: emit ${step.event}`)}"/]`;
     case 'end':
       return `${name}(("${label(id)}"))`;
-    default:
-      return assertNever(step);
-  }
-}
-
-function edges(step: Step): [string, string][] {
-  switch (step.type) {
-    case 'send':
-      return step.onNotSent === undefined
-        ? [[step.next, '']]
-        : [
-            [step.next, 'sent'],
-            [step.onNotSent, 'not sent'],
-          ];
-    case 'wait':
-    case 'updateProfile':
-    case 'emit':
-      return [[step.next, '']];
-    case 'waitForEvent':
-      return [
-        [step.onEvent, step.event.event],
-        [step.onTimeout, `after ${step.timeout}`],
-      ];
-    case 'branch':
-      return [
-        ...step.cases.map((branchCase, index): [string, string] => [
-          branchCase.next,
-          branchCase.name ?? `case ${index + 1}`,
-        ]),
-        [step.default, 'otherwise'],
-      ];
-    case 'split':
-      return step.paths.map((path): [string, string] => [
-        path.next,
-        `${path.name} ${path.weight}%${path.holdout ? ' holdout' : ''}`,
-      ]);
-    case 'end':
-      return [];
     default:
       return assertNever(step);
   }

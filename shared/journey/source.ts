@@ -80,24 +80,10 @@ export function parseSource(raw: string): ParsedSource {
   }
   return {
     ok: true,
-    value: plainValue(text, root),
+    value: getNodeValue(root),
     locate: (path) => position(locateOffset(root, path)),
     duplicates: keyIssues(root, [], position),
   };
-}
-
-/**
- * The document as ordinary objects. The tree's own values have no prototype, and a value without
- * one breaks code that compares it (a `length` that is such an object made the schema's length
- * check throw); JSON.parse gives ordinary objects, and a "__proto__" key stays an own property.
- */
-function plainValue(text: string, root: Node): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Text the tree parser accepted and JSON.parse does not: keep the tree's reading.
-    return getNodeValue(root);
-  }
 }
 
 function syntaxIssue(

@@ -49,9 +49,10 @@ export function validateJourneyText(
 
 /**
  * zod's length bounds also run on a value of the wrong type and compare its `length`; an object
- * there whose "toString" or "valueOf" is not a function (JSON can write `{"length":
- * {"toString": 1}}`) makes the comparison throw. Such a document is parsed again as a copy whose
- * objects compare as NaN, so its wrong type is reported like any other.
+ * there that cannot become a number makes the comparison throw: the source parser's objects have
+ * no prototype (`{"length": {}}`), and JSON can write `{"length": {"toString": 1}}`. Such a
+ * document is parsed again as a copy whose objects compare as NaN, so its wrong type is reported
+ * like any other.
  */
 function safeParseCoercing<S extends z.ZodType>(
   schema: S,

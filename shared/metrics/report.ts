@@ -247,7 +247,8 @@ function newTally(journey: Journey | undefined): JourneyTally {
   };
 }
 
-function emptyStepCounts(): StepCounts {
+/** A step nobody has reached yet. */
+export function emptyStepCounts(): StepCounts {
   return {
     entered: 0,
     waiting: 0,

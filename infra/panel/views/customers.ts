@@ -7,7 +7,8 @@ import type { ExecutionPosition } from '../../../shared/metrics/types.ts';
 import type { CustomerRecord } from '../../../shared/store/customers.ts';
 import type { CustomerMatch, CustomerOverview } from '../../../shared/store/overview.ts';
 import { type Html, html } from '../html.ts';
-import { clockControls, formatTime, isoTime } from './layout.ts';
+import { clockControls, formatTime } from './layout.ts';
+import { sortableTime } from '../../../shared/store/table.ts';
 
 export function customerSearchView(query: string, matches: readonly CustomerMatch[], limit: number): Html {
   return html`<h1>Customers</h1>
@@ -256,7 +257,7 @@ function timeline(customerId: string, entries: readonly HistoryEntry[], limit: n
 
 function timelineItem(customerId: string, entry: HistoryEntry): Html {
   return html`<li class="${entry.kind}" data-testid="timeline-entry" data-kind="${entry.kind}">
-    <time datetime="${isoTime(entry.time)}">${formatTime(entry.time)}</time>
+    <time datetime="${sortableTime(entry.time)}">${formatTime(entry.time)}</time>
     <div class="what">${describeEntry(customerId, entry)}</div>
   </li>`;
 }

@@ -64,28 +64,7 @@ function drawing(
           </style>`
     }
     <defs>
-      <marker
-        id="${markers.forward}"
-        viewBox="0 0 10 10"
-        refX="9"
-        refY="5"
-        markerWidth="8"
-        markerHeight="8"
-        orient="auto"
-      >
-        <path class="arrow-head" d="M0 0 L10 5 L0 10 z" />
-      </marker>
-      <marker
-        id="${markers.back}"
-        viewBox="0 0 10 10"
-        refX="9"
-        refY="5"
-        markerWidth="8"
-        markerHeight="8"
-        orient="auto"
-      >
-        <path class="arrow-head arrow-head-back" d="M0 0 L10 5 L0 10 z" />
-      </marker>
+      ${arrowMarker(markers.forward, 'arrow-head')} ${arrowMarker(markers.back, 'arrow-head arrow-head-back')}
     </defs>
     <g class="edges">
       ${layout.edges.map((edge) => edgeLine(edge, edge.back ? markers.back : markers.forward, nodeById))}
@@ -94,6 +73,21 @@ function drawing(
     <g class="edge-labels">${layout.edges.map(edgeLabel)}</g>
     ${layout.exitNote === undefined ? '' : exitNote(layout.exitNote)}
   </svg>`;
+}
+
+/** An arrow head for the edges that name it; forward and back edges differ only in their class. */
+function arrowMarker(id: string, pathClass: string): Html {
+  return html`<marker
+    id="${id}"
+    viewBox="0 0 10 10"
+    refX="9"
+    refY="5"
+    markerWidth="8"
+    markerHeight="8"
+    orient="auto"
+  >
+    <path class="${pathClass}" d="M0 0 L10 5 L0 10 z" />
+  </marker>`;
 }
 
 function edgeLine(edge: LayoutEdge, marker: string, nodeById: Map<string, LayoutNode>): Html {

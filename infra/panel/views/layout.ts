@@ -63,12 +63,6 @@ export function formatTime(time: string): string {
   return `${new Date(parsed).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-/** One spelling of an instant ("…:05Z" and "…:05.000Z" are the same time). */
-export function isoTime(time: string): string {
-  const parsed = Date.parse(time);
-  return Number.isNaN(parsed) ? time : new Date(parsed).toISOString();
-}
-
 export function errorPage(frame: PageFrame, status: number, message: string): Html {
   return page(
     frame,
