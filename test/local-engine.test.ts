@@ -15,10 +15,13 @@ import {
   SendTaskFailureCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import dynalite from 'dynalite';
 import { describe, expect, it } from 'vitest';
 import { putEventCommand } from '../infra/cli/put-event.ts';
 import { simulateCommand } from '../infra/cli/simulate.ts';
 import { demoSummary, playDemo } from '../infra/local/demo.ts';
+import { ensureTable } from '../infra/local/dynamodb.ts';
+import { listenOnLoopback } from '../infra/local/loopback.ts';
 import { eventCatalog } from '../shared/events/catalog.ts';
 import { captureIo } from './support/io.ts';
 import {
@@ -552,5 +555,28 @@ describe('the demo', () => {
     expect(summary).toContain('converted (cart-abandonment): last touch nudge; linear remind 50%, nudge 50%');
     expect(summary).toMatch(/not sent \(support-call-followup\/survey\): capped, Cap "sms-weekly" reached/);
     expect(await engine.outbox({ customerId: 'demo-eva-test' })).toHaveLength(1);
+  });
+});
+
+describe('local DynamoDB: the table before its first use', () => {
+  it('is ACTIVE when ensureTable answers, however long dynalite takes to create it', async () => {
+    // Slower than the engine's own dynalite: a table still CREATING refuses requests as missing.
+    const server = dynalite({ createTableMs: 150 });
+    const endpoint = await listenOnLoopback(server, 0);
+    const client = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      await ensureTable(client, 'waymark-slow');
+      const read = await client.send(
+        new GetItemCommand({ TableName: 'waymark-slow', Key: { pk: { S: 'C#x' }, sk: { S: 'PROFILE' } } }),
+      );
+      expect(read.Item).toBeUndefined();
+    } finally {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
