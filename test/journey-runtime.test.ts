@@ -418,7 +418,7 @@ describe('record: profiles and history', () => {
       ),
       runtime,
     );
-    expect(stale).toMatchObject({ status: 'recorded', stale: true });
+    expect(stale).toMatchObject({ status: 'recorded', changed: [], older: ['email'] });
     const read = await readCustomer(runtime.store, 'c-order');
     expect(expectVariant(read, 'found', true).customer.profile.email).toBe('new@example.com');
     expect(await historyEntries(runtime, 'c-order', 'event')).toHaveLength(2);
@@ -446,7 +446,10 @@ describe('record: profiles and history', () => {
     );
     const read = await readCustomer(runtime.store, 'c-undo');
     expect(expectVariant(read, 'found', true).customer.profile.consent.email).toBe('opted-out');
+    // The rest of that late update is newer than anything else on the profile: it applies.
+    expect(expectVariant(read, 'found', true).customer.profile.locale).toBe('pt-BR');
     // A later opt-in, made after the click, is the customer's newer choice.
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
     await recordEvent(
       envelope(
         'customer.profile.updated',

@@ -195,8 +195,7 @@ describe('preference compliance, replayed from the history', () => {
         ledger: { version: 0, sends: [] },
         suppressions: {},
         engagementByHour: new Array<number>(24).fill(0),
-        appliedEventIds: [],
-        consentChangedAt: { email: '2025-01-01T00:00:00.000Z' },
+        fieldStamps: { 'consent.email': { at: '2025-01-01T00:00:00.000Z', by: 'e-1' } },
       },
     };
     const report = checkCompliance([
@@ -500,8 +499,7 @@ describe('coordination across channels', () => {
         ledger: { version: 0, sends: [] },
         suppressions: {},
         engagementByHour: new Array<number>(24).fill(0),
-        appliedEventIds: [],
-        consentChangedAt: {},
+        fieldStamps: {},
       },
     };
   }

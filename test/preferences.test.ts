@@ -434,7 +434,15 @@ describe('erasure', () => {
         status: 'erased',
         customerId: 'c-erase',
         // History: the profile event, the 30 journey entries and the bounce's preference entry.
-        deleted: { profile: 1, history: 32, journeys: 2, entries: 1, waits: 1, other: 0 },
+        deleted: {
+          profile: 1,
+          history: 32,
+          journeys: 2,
+          entries: 1,
+          recordedEvents: 1,
+          waits: 1,
+          other: 0,
+        },
         executions: { stopped: 1, alreadyEnded: 1 },
       },
     });

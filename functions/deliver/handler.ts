@@ -23,6 +23,11 @@ export const handler = middy<unknown, DeliveryOutcome>()
       outcome: outcome.status,
     });
     metrics.addMetric('Deliveries', MetricUnit.Count, 1);
+    if (outcome.status === 'sent' && outcome.unrecorded === true) {
+      // Compliance and attribution read the history: a message missing from it must not go unnoticed.
+      metrics.addMetric('HistoryWritesDropped', MetricUnit.Count, 1);
+      logger.error('message sent but not recorded in the history', { channel: outcome.channel });
+    }
     logger.info('delivery', {
       status: outcome.status,
       channel: outcome.channel,

@@ -39,6 +39,8 @@ export const historyEntrySchema = z.discriminatedUnion('kind', [
     detail: z.record(z.string(), z.unknown()),
     /** Why the event could not be used (its detail does not match the catalog); kept so nothing is lost. */
     problems: z.array(z.string()).optional(),
+    /** The producer's time, when it lay too far in the future and the time of receipt was kept instead. */
+    clampedFrom: z.string().optional(),
   }),
   z.object({
     kind: z.literal('message'),

@@ -1,40 +1,82 @@
 /**
- * How an event changes a customer: a profile update merges its fields, and
- * every event the customer caused counts toward their engagement hours (the
- * local hours they tend to act in, which the preferred-hour wait uses).
+ * How an event changes a customer: a profile update merges field by field,
+ * in whatever order updates arrive, and every event the customer caused
+ * counts toward their engagement hours (the local hours they tend to act in,
+ * which the preferred-hour wait uses).
+ *
+ * EventBridge does not keep order, and producers' clocks drift. So each
+ * field (a contact, each channel's consent, each attribute, each tag) keeps
+ * the time of the update that last set it, and an update changes only the
+ * fields it is newer for. Removing an attribute or a tag keeps its time too,
+ * so an older "add" cannot bring it back.
  */
 import type { CatalogEventType, EventDetail } from '../events/catalog.ts';
 import { localParts } from '../time/zone.ts';
-import type { Channel, CustomerProfile } from './profile.ts';
+import type { Channel, ConsentStatus, CustomerProfile, JsonValue } from './profile.ts';
 
 export type ProfileUpdate = EventDetail<'customer.profile.updated'>;
 
 /** An event already checked against the catalog; a profile update carries its parsed detail. */
 export type CustomerEvent =
-  | { detailType: 'customer.profile.updated'; time: string; update: ProfileUpdate }
-  | { detailType: Exclude<CatalogEventType, 'customer.profile.updated'>; time: string };
+  | { detailType: 'customer.profile.updated'; time: string; id: string; update: ProfileUpdate }
+  | { detailType: Exclude<CatalogEventType, 'customer.profile.updated'>; time: string; id: string };
 
-/** When each channel's consent last changed, by whatever changed it (a profile event, an unsubscribe click). */
-export type ConsentChangedAt = Partial<Record<Channel, string>>;
+/** Who set a field and when: the update's time, and the event (or click) that carried it. */
+export interface FieldStamp {
+  at: string;
+  by: string;
+}
+
+/**
+ * Stamps by field path: `email`, `phone`, `push`, `timeZone`, `locale`, `consent.<channel>`,
+ * `attributes.<name>`, `tags.<tag>`. A path without a stamp was never set by a timed update.
+ */
+export type FieldStamps = Record<string, FieldStamp>;
 
 export interface CustomerState {
   profile: CustomerProfile;
   engagementByHour: number[];
-  consentChangedAt: ConsentChangedAt;
+  fieldStamps: FieldStamps;
 }
 
 export interface ProfileChange extends CustomerState {
   /** Profile fields this event changed, for the history and the logs (names only, never values). */
   changed: string[];
-  /** A profile update older than the profile's last one: recorded, not applied. */
-  stale: boolean;
+  /** Fields the update carried that a newer update had already set: kept as they were. */
+  older: string[];
+  /** Every field the update carried was already set by this very update: a redelivery, nothing to write. */
+  repeated: boolean;
 }
+
+/** One field an update sets (undefined: removes an attribute or a tag), as a path and a value. */
+export type FieldChange =
+  | { path: 'email' | 'phone' | 'timeZone' | 'locale'; value: string }
+  | { path: 'push'; value: NonNullable<CustomerProfile['push']> }
+  | { path: 'consent'; channel: Channel; value: ConsentStatus }
+  | { path: 'attribute'; name: string; value: JsonValue | undefined }
+  | { path: 'tag'; tag: string; present: boolean };
 
 // Events a system sends about the customer rather than ones the customer caused.
 const NOT_ENGAGEMENT: ReadonlySet<CatalogEventType> = new Set([
   'customer.profile.updated',
   'retargeting.audience.requested',
 ]);
+
+/** How far ahead of its receipt an event's time may be before it is taken as the producer's clock drifting. */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+export type EventTime = { time: string; clampedFrom?: string };
+
+/**
+ * The time an event counts at: its own, unless it is more than a few minutes in the future, when the
+ * time it was received is used instead. Otherwise one update dated next year would outrank every
+ * real update (an opt-out among them) until then.
+ */
+export function effectiveEventTime(eventTime: string, receivedAt: Date): EventTime {
+  const time = Date.parse(eventTime);
+  if (Number.isNaN(time) || time <= receivedAt.getTime() + FUTURE_TOLERANCE_MS) return { time: eventTime };
+  return { time: receivedAt.toISOString(), clampedFrom: eventTime };
+}
 
 export function emptyCustomer(customerId: string): CustomerState {
   return {
@@ -45,8 +87,13 @@ export function emptyCustomer(customerId: string): CustomerState {
       tags: [],
     },
     engagementByHour: new Array<number>(24).fill(0),
-    consentChangedAt: {},
+    fieldStamps: {},
   };
+}
+
+/** When a channel's consent last changed, by whatever changed it (a profile event, an unsubscribe click). */
+export function consentChangedAt(stamps: FieldStamps, channel: Channel): string | undefined {
+  return stamps[`consent.${channel}`]?.at;
 }
 
 export function applyEvent(
@@ -59,63 +106,141 @@ export function applyEvent(
     const hour = localParts(new Date(event.time), state.profile.timeZone ?? fallbackTimeZone).hour;
     engagementByHour[hour] = (engagementByHour[hour] ?? 0) + 1;
   }
-  if (!('update' in event)) {
-    return { ...state, engagementByHour, changed: [], stale: false };
-  }
-  const lastUpdate =
-    state.profile.updatedAt === undefined ? Number.NEGATIVE_INFINITY : Date.parse(state.profile.updatedAt);
-  if (Date.parse(event.time) < lastUpdate) {
-    return { ...state, engagementByHour, changed: [], stale: true };
-  }
-  return { ...mergeProfileUpdate(state, event.update, event.time), engagementByHour, stale: false };
+  if (!('update' in event)) return { ...state, engagementByHour, changed: [], older: [], repeated: false };
+  const merged = mergeFields(state, fieldChanges(event.update), { at: event.time, by: event.id });
+  return { ...merged, engagementByHour };
 }
 
-/** Only the fields present change; attributes merge key by key (null removes one); tags are added or removed. */
-function mergeProfileUpdate(
-  { profile, consentChangedAt }: CustomerState,
-  update: ProfileUpdate,
-  time: string,
-): { profile: CustomerProfile; consentChangedAt: ConsentChangedAt; changed: string[] } {
-  const consentTimes: ConsentChangedAt = { ...consentChangedAt };
+/** The fields a profile update carries: only those present; attribute null removes one. */
+export function fieldChanges(update: ProfileUpdate): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const path of ['email', 'phone', 'timeZone', 'locale'] as const) {
+    const value = update[path];
+    if (value !== undefined) changes.push({ path, value });
+  }
+  if (update.push !== undefined) changes.push({ path: 'push', value: update.push });
+  for (const channel of ['email', 'sms', 'push'] as const) {
+    const value = update.consent?.[channel];
+    if (value !== undefined) changes.push({ path: 'consent', channel, value });
+  }
+  for (const [name, value] of Object.entries(update.attributes ?? {})) {
+    // JSON has no "remove": null is how a producer deletes an attribute.
+    changes.push({ path: 'attribute', name, value: value === null ? undefined : value });
+  }
+  for (const tag of update.tags?.add ?? []) changes.push({ path: 'tag', tag, present: true });
+  for (const tag of update.tags?.remove ?? []) changes.push({ path: 'tag', tag, present: false });
+  return changes;
+}
+
+/**
+ * Sets each field the stamp is newer for (or as new: the later arrival wins a tie), except that an
+ * opt-out is never replaced by an opt-in of the same instant. Pure: the caller writes the result.
+ */
+export function mergeFields(
+  { profile, engagementByHour, fieldStamps }: CustomerState,
+  changes: readonly FieldChange[],
+  stamp: FieldStamp,
+): ProfileChange {
   const next: CustomerProfile = {
     ...profile,
     consent: { ...profile.consent },
     attributes: { ...profile.attributes },
     tags: [...profile.tags],
-    updatedAt: time,
   };
+  const stamps: FieldStamps = { ...fieldStamps };
   const changed: string[] = [];
-  if (update.email !== undefined) next.email = update.email;
-  if (update.phone !== undefined) next.phone = update.phone;
-  if (update.push !== undefined) next.push = update.push;
-  if (update.timeZone !== undefined) next.timeZone = update.timeZone;
-  if (update.locale !== undefined) next.locale = update.locale;
-  for (const field of ['email', 'phone', 'push', 'timeZone', 'locale'] as const) {
-    if (update[field] !== undefined) changed.push(field);
+  const older: string[] = [];
+  let repeats = 0;
+  const at = Date.parse(stamp.at);
+  for (const change of changes) {
+    const path = fieldPath(change);
+    const previous = stamps[path];
+    if (previous?.by === stamp.by && previous.at === stamp.at) {
+      repeats += 1;
+      continue;
+    }
+    const previousAt = previous === undefined ? Number.NEGATIVE_INFINITY : Date.parse(previous.at);
+    const keepsOptOut =
+      change.path === 'consent' &&
+      at === previousAt &&
+      change.value !== 'opted-out' &&
+      next.consent[change.channel] === 'opted-out';
+    // Tags are reported as one field: a tag's name may say more about a person than a log should.
+    const reported = change.path === 'tag' ? 'tags' : path;
+    if (at < previousAt || keepsOptOut) {
+      older.push(reported);
+      continue;
+    }
+    setField(next, change);
+    stamps[path] = stamp;
+    changed.push(reported);
   }
-  for (const channel of ['email', 'sms', 'push'] as const) {
-    const status = update.consent?.[channel];
-    const lastChange = consentTimes[channel];
-    // A consent older than the last change (say, an unsubscribe click) must not undo it.
-    if (status !== undefined && (lastChange === undefined || Date.parse(time) >= Date.parse(lastChange))) {
-      next.consent[channel] = status;
-      consentTimes[channel] = time;
-      changed.push(`consent.${channel}`);
+  if (changed.length > 0 && (next.updatedAt === undefined || Date.parse(next.updatedAt) < at)) {
+    next.updatedAt = stamp.at;
+  }
+  return {
+    profile: next,
+    engagementByHour,
+    fieldStamps: stamps,
+    changed: unique(changed),
+    older: unique(older),
+    repeated: changes.length > 0 && repeats === changes.length,
+  };
+}
+
+function fieldPath(change: FieldChange): string {
+  switch (change.path) {
+    case 'email':
+    case 'phone':
+    case 'timeZone':
+    case 'locale':
+    case 'push':
+      return change.path;
+    case 'consent':
+      return `consent.${change.channel}`;
+    case 'attribute':
+      return `attributes.${change.name}`;
+    case 'tag':
+      return `tags.${change.tag}`;
+    default: {
+      const unreachable: never = change;
+      throw new Error(`Unknown field change ${JSON.stringify(unreachable)}`);
     }
   }
-  for (const [name, value] of Object.entries(update.attributes ?? {})) {
-    // JSON has no "remove": null is how a producer deletes an attribute.
-    if (value === null) delete next.attributes[name];
-    else next.attributes[name] = value;
-    changed.push(`attributes.${name}`);
+}
+
+function setField(profile: CustomerProfile, change: FieldChange): void {
+  switch (change.path) {
+    case 'email':
+    case 'phone':
+    case 'timeZone':
+    case 'locale':
+      profile[change.path] = change.value;
+      return;
+    case 'push':
+      profile.push = change.value;
+      return;
+    case 'consent':
+      profile.consent[change.channel] = change.value;
+      return;
+    case 'attribute':
+      if (change.value === undefined) delete profile.attributes[change.name];
+      else profile.attributes[change.name] = change.value;
+      return;
+    case 'tag':
+      profile.tags = change.present
+        ? mergeTags(profile.tags, [change.tag], [])
+        : mergeTags(profile.tags, [], [change.tag]);
+      return;
+    default: {
+      const unreachable: never = change;
+      throw new Error(`Unknown field change ${JSON.stringify(unreachable)}`);
+    }
   }
-  const add = update.tags?.add ?? [];
-  const remove = new Set(update.tags?.remove ?? []);
-  if (add.length > 0 || remove.size > 0) {
-    next.tags = mergeTags(next.tags, add, [...remove]);
-    changed.push('tags');
-  }
-  return { profile: next, consentChangedAt: consentTimes, changed };
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }
 
 /** Tags with `add` added and `remove` taken away, each once, in the order they came. */

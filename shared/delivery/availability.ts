@@ -26,6 +26,10 @@ export function channelAvailability(
   channel: Channel,
   category: 'marketing' | 'transactional',
 ): Availability {
+  // README's order: an address, then consent, then suppression. A customer known only from an event
+  // has no address, and "no address" is what the team can act on.
+  const address = addressOf(profile, channel);
+  if (!address.ok) return address;
   const consent = profile.consent[channel];
   if (consent === 'opted-out')
     return { ok: false, status: 'opted-out', reason: `${channel}: the customer opted out` };
@@ -36,8 +40,6 @@ export function channelAvailability(
       reason: `${channel}: no marketing consent (consent is "${consent}")`,
     };
   }
-  const address = addressOf(profile, channel);
-  if (!address.ok) return address;
   const suppression = suppressions[channel];
   if (suppression !== undefined && suppression.addressHash === addressHash(addressText(address.address))) {
     return {

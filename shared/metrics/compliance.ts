@@ -24,6 +24,7 @@
  */
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, channelSchema, type ConsentStatus } from '../customer/profile.ts';
+import { consentChangedAt } from '../customer/profile-update.ts';
 import { eventCatalog } from '../events/catalog.ts';
 import { assertNever } from '../journey/graph.ts';
 import type { CustomerOverview } from '../store/overview.ts';
@@ -135,7 +136,7 @@ function initialStates(
   const stored = customer.customer.found === true ? customer.customer.customer : undefined;
   const state = (channel: Channel): ChannelState => {
     if (stored === undefined || changedChannels.has(channel)) return { consent: 'unknown' };
-    const since = stored.consentChangedAt[channel];
+    const since = consentChangedAt(stored.fieldStamps, channel);
     return {
       consent: stored.profile.consent[channel],
       ...(since === undefined ? {} : { consentSince: since }),

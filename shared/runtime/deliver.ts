@@ -54,14 +54,21 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
       reason: `No template "${task.template}" is deployed.`,
     });
   }
-  // A retry of a delivery that got as far as reserving: never send it again, whatever changed since.
+  // A retry of a delivery that got as far as reserving: sent if its history entry says so. If not,
+  // the attempt stopped between reserving and recording: marketing is at most once (not sent again),
+  // transactional at least once (sent again, on the channel it reserved, under the same reservation).
   const earlier = read.customer.ledger.sends.find((record) => record.key === deliveryKey(task));
-  if (earlier !== undefined) return earlierDelivery(runtime, task, earlier);
+  if (earlier !== undefined) {
+    const confirmed = await confirmedDelivery(runtime, task, earlier);
+    if (confirmed !== undefined) return confirmed;
+    if (task.category === 'marketing') return unconfirmedDelivery(earlier);
+  }
+  const channels = earlier === undefined ? task.channels : [earlier.channel];
   const { settings } = runtime.project;
   const timeZone = read.customer.profile.timeZone ?? settings.timeZone;
   const skipped: NotSent[] = [];
   let customer = read.customer;
-  for (const channel of task.channels) {
+  for (const channel of channels) {
     const available = channelAvailability(customer.profile, customer.suppressions, channel, task.category);
     if (!available.ok) {
       skipped.push({ status: available.status, reason: available.reason, channel });
@@ -140,9 +147,13 @@ async function sendOnce(
       caps,
     );
     switch (decision.kind) {
-      case 'already-sent':
-        // A concurrent copy of this delivery reserved it first and is sending it.
-        return { customer, outcome: await earlierDelivery(runtime, task, decision.record) };
+      case 'already-sent': {
+        // A concurrent copy of this delivery, or an earlier attempt, reserved it first.
+        const confirmed = await confirmedDelivery(runtime, task, decision.record);
+        if (confirmed !== undefined) return { customer, outcome: confirmed };
+        if (task.category === 'marketing') return { customer, outcome: unconfirmedDelivery(decision.record) };
+        return sendReserved(runtime, task, customer, decision.record, address, message, envelope);
+      }
       case 'capped':
         return {
           customer,
@@ -161,28 +172,15 @@ async function sendOnce(
           decision.sends,
         );
         if (ledger !== undefined) {
-          const reserved = { ...customer, ledger };
-          const result = await send(runtime.channels, address, message, task, envelope).catch(
-            async (error: unknown) => {
-              // Not sent: give the slot back before the error reaches the state machine's Catch.
-              await release(runtime, task.customerId, reserved, key);
-              throw error;
-            },
+          return sendReserved(
+            runtime,
+            task,
+            { ...customer, ledger },
+            decision.record,
+            address,
+            message,
+            envelope,
           );
-          if (result.ok) {
-            await recordMessage(runtime, task, decision.record, result.messageId, message);
-            return {
-              customer: reserved,
-              outcome: { status: 'sent', channel: address.channel, messageId: result.messageId },
-            };
-          }
-          const released = await release(runtime, task.customerId, reserved, key);
-          if (result.kind === 'throttled') throw new ThrottledError(`${address.channel}: ${result.reason}`);
-          const status = result.kind === 'unreachable' ? 'no-address' : 'failed';
-          return {
-            customer: released ?? reserved,
-            outcome: { status, reason: `${address.channel}: ${result.reason}`, channel: address.channel },
-          };
         }
         const reread = await readCustomer(runtime.store, task.customerId);
         if (reread.found !== true) {
@@ -220,19 +218,63 @@ async function sendOnce(
   );
 }
 
-/**
- * What became of a delivery an earlier attempt reserved: sent if its history entry is there.
- * Without one, the attempt stopped between reserving and recording; the message may or may not
- * have gone out, and at most once means it is not sent again.
- */
-async function earlierDelivery(
+/** Send under a reservation already in the ledger, then record; give the slot back if nothing went out. */
+async function sendReserved(
+  runtime: Runtime,
+  task: DeliverTask,
+  reserved: CustomerRecord,
+  record: SendRecord,
+  address: ChannelAddress,
+  message: RenderedMessage,
+  envelope: Envelope,
+): Promise<SendAttempt> {
+  const key = deliveryKey(task);
+  const result = await send(runtime.channels, address, message, task, envelope).catch(
+    async (error: unknown) => {
+      // Not sent: give the slot back before the error reaches the state machine's Catch.
+      await release(runtime, task.customerId, reserved, key);
+      throw error;
+    },
+  );
+  if (result.ok) {
+    const recorded = await recordMessage(runtime, task, record, result.messageId, message);
+    return {
+      customer: reserved,
+      outcome: {
+        status: 'sent',
+        channel: address.channel,
+        messageId: result.messageId,
+        ...(recorded ? {} : { unrecorded: true as const }),
+      },
+    };
+  }
+  const released = await release(runtime, task.customerId, reserved, key);
+  if (result.kind === 'throttled') throw new ThrottledError(`${address.channel}: ${result.reason}`);
+  const status = result.kind === 'unreachable' ? 'no-address' : 'failed';
+  return {
+    customer: released ?? reserved,
+    outcome: { status, reason: `${address.channel}: ${result.reason}`, channel: address.channel },
+  };
+}
+
+/** A delivery an earlier attempt reserved, as sent, if its history entry is there. */
+async function confirmedDelivery(
   runtime: Runtime,
   task: DeliverTask,
   record: SendRecord,
-): Promise<Extract<DeliveryOutcome, { status: 'sent' }>> {
+): Promise<Extract<DeliveryOutcome, { status: 'sent' }> | undefined> {
   const entry = await readHistoryEntry(runtime.store, task.customerId, record.time, messageUnique(task));
-  const messageId = entry?.kind === 'message' ? entry.messageId : `unconfirmed:${record.key}`;
-  return { status: 'sent', channel: record.channel, messageId };
+  return entry?.kind === 'message'
+    ? { status: 'sent', channel: record.channel, messageId: entry.messageId }
+    : undefined;
+}
+
+/**
+ * A marketing message an earlier attempt reserved but did not record: it may or may not have gone
+ * out, and at most once means it is not sent again.
+ */
+function unconfirmedDelivery(record: SendRecord): Extract<DeliveryOutcome, { status: 'sent' }> {
+  return { status: 'sent', channel: record.channel, messageId: `unconfirmed:${record.key}` };
 }
 
 function messageUnique(task: DeliverTask): string {
@@ -392,8 +434,8 @@ const HISTORY_WRITE_ATTEMPTS = 3;
 
 /**
  * The message is out: its history entry goes under the reservation's time, where a retry looks for
- * it. A failing history write must not turn a sent message into a failed step, so it is tried a
- * few times and then given up.
+ * it. A failing history write must not turn a sent message into a failed step (a retry would send
+ * it again), so it is tried a few times and then reported as unrecorded: false.
  */
 async function recordMessage(
   runtime: Runtime,
@@ -401,7 +443,7 @@ async function recordMessage(
   record: SendRecord,
   messageId: string,
   message: RenderedMessage,
-): Promise<void> {
+): Promise<boolean> {
   const entry: HistoryEntryOf<'message'> = {
     kind: 'message',
     time: record.time,
@@ -416,11 +458,12 @@ async function recordMessage(
   for (let attempt = 1; attempt <= HISTORY_WRITE_ATTEMPTS; attempt += 1) {
     try {
       await appendHistory(runtime.store, task.customerId, entry, messageUnique(task));
-      return;
+      return true;
     } catch {
-      await sleep(100 * attempt);
+      if (attempt < HISTORY_WRITE_ATTEMPTS) await sleep(100 * attempt);
     }
   }
+  return false;
 }
 
 async function recordSkip(

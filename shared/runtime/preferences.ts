@@ -12,6 +12,7 @@ import { type Channel, customerIdSchema } from '../customer/profile.ts';
 import { addressHash } from '../delivery/availability.ts';
 import { type TokenCheck, verifyUnsubscribeToken } from '../preferences/unsubscribe-token.ts';
 import type { StoreContext } from '../store/context.ts';
+import { mergeFields } from '../customer/profile-update.ts';
 import { damagedProfile, type SuppressionRecord, updateCustomer } from '../store/customers.ts';
 import { writeAddressSuppression } from '../store/suppressions.ts';
 import { activeExecutionIds, deleteCustomerPartition, type ErasedCounts } from '../store/erasure.ts';
@@ -42,7 +43,7 @@ export async function unsubscribe(runtime: Runtime, token: string): Promise<Unsu
   // Same token, same marker: a second click (or a retried request) finds the first one's work.
   const marker = `unsubscribe#${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
   const time = runtime.now().toISOString();
-  const outcome = await updateCustomer<UnsubscribeOutcome | { status: 'written' }>(
+  const outcome = await updateCustomer<UnsubscribeOutcome | { status: 'written'; at: string }>(
     runtime.store,
     customerId,
     async (read) => {
@@ -52,33 +53,30 @@ export async function unsubscribe(runtime: Runtime, token: string): Promise<Unsu
       }
       const customer = read.customer;
       if (customer.profile.consent[channel] === 'opted-out') {
-        // The history key includes the time of the first click, kept with the marker on the profile,
-        // so this completes the entry if the first attempt stopped after the profile write.
-        const earlier = customer.appliedEventIds.findLast((id) => id.startsWith(`${marker}@`));
-        if (earlier !== undefined) {
-          await recordUnsubscribed(
-            runtime,
-            customerId,
-            channel,
-            journeyId,
-            marker,
-            earlier.slice(marker.length + 1),
-          );
+        // The consent's stamp names what opted the customer out and when: if it was this very link,
+        // this completes the history entry in case the first attempt stopped after the profile write.
+        const stamp = customer.fieldStamps[`consent.${channel}`];
+        if (stamp?.by === marker) {
+          await recordUnsubscribed(runtime, customerId, channel, journeyId, marker, stamp.at);
         }
         return { done: { status: 'already', customerId, channel } };
       }
+      // The click is the customer's own word: it outranks every update so far, even one dated a few
+      // minutes ahead by a producer's clock, and only a later opt-in undoes it.
+      const stamp = customer.fieldStamps[`consent.${channel}`];
+      const at = stamp !== undefined && Date.parse(stamp.at) > Date.parse(time) ? stamp.at : time;
+      const change = mergeFields(customer, [{ path: 'consent', channel, value: 'opted-out' }], {
+        at,
+        by: marker,
+      });
       return {
-        write: {
-          profile: { ...customer.profile, consent: { ...customer.profile.consent, [channel]: 'opted-out' } },
-          appliedEventIds: [...customer.appliedEventIds, `${marker}@${time}`],
-          consentChangedAt: { ...customer.consentChangedAt, [channel]: time },
-        },
-        then: { status: 'written' },
+        write: { profile: change.profile, fieldStamps: change.fieldStamps },
+        then: { status: 'written', at },
       };
     },
   );
   if (outcome.status !== 'written') return outcome;
-  await recordUnsubscribed(runtime, customerId, channel, journeyId, marker, time);
+  await recordUnsubscribed(runtime, customerId, channel, journeyId, marker, outcome.at);
   return { status: 'unsubscribed', customerId, channel };
 }
 

@@ -7,7 +7,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { channelSchema, customerProfileSchema, type CustomerProfile } from '../customer/profile.ts';
-import type { ConsentChangedAt } from '../customer/profile-update.ts';
+import type { FieldStamps } from '../customer/profile-update.ts';
 import { type Ledger, type SendRecord, sendRecordSchema } from '../delivery/caps.ts';
 import { isConditionFailure, type StoreContext } from './context.ts';
 import { profileKey } from './table.ts';
@@ -22,9 +22,6 @@ export type SuppressionRecord = z.infer<typeof suppressionRecordSchema>;
 export const suppressionsSchema = z.partialRecord(channelSchema, suppressionRecordSchema);
 export type Suppressions = z.infer<typeof suppressionsSchema>;
 
-/** Applied event ids kept on the profile, so a redelivered event changes nothing twice. */
-export const APPLIED_EVENTS_KEPT = 50;
-
 export interface CustomerRecord {
   profile: CustomerProfile;
   profileVersion: number;
@@ -32,8 +29,8 @@ export interface CustomerRecord {
   suppressions: Suppressions;
   /** Engagement counts by local hour (24 entries), for the preferred-hour wait. */
   engagementByHour: number[];
-  appliedEventIds: string[];
-  consentChangedAt: ConsentChangedAt;
+  /** When, and by which event, each profile field was last set: how late updates merge. */
+  fieldStamps: FieldStamps;
 }
 
 export type CustomerRead =
@@ -49,7 +46,8 @@ const storedItemSchema = z.object({
   ledgerVersion: z.number().int().default(0),
   suppressions: suppressionsSchema.default({}),
   engagement: z.array(z.number()).length(24).optional(),
-  appliedEventIds: z.array(z.string()).default([]),
+  fieldStamps: z.record(z.string(), z.object({ at: z.string(), by: z.string() })).default({}),
+  // Written before field stamps existed: when each channel's consent last changed.
   consentChangedAt: z.partialRecord(channelSchema, z.string()).default({}),
 });
 
@@ -74,10 +72,17 @@ export function parseCustomerItem(stored: Record<string, unknown>): CustomerRead
       ledger: { version: item.data.ledgerVersion, sends: item.data.ledger },
       suppressions: item.data.suppressions,
       engagementByHour: item.data.engagement ?? new Array<number>(24).fill(0),
-      appliedEventIds: item.data.appliedEventIds,
-      consentChangedAt: item.data.consentChangedAt,
+      fieldStamps: { ...legacyConsentStamps(item.data.consentChangedAt), ...item.data.fieldStamps },
     },
   };
+}
+
+function legacyConsentStamps(changedAt: Partial<Record<string, string>>): FieldStamps {
+  const stamps: FieldStamps = {};
+  for (const [channel, at] of Object.entries(changedAt)) {
+    if (at !== undefined) stamps[`consent.${channel}`] = { at, by: 'consentChangedAt' };
+  }
+  return stamps;
 }
 
 /**
@@ -118,9 +123,8 @@ export async function writeLedger(
 export interface ProfileWrite {
   profile: CustomerProfile;
   engagementByHour?: number[];
-  appliedEventIds?: string[];
   suppressions?: Suppressions;
-  consentChangedAt?: ConsentChangedAt;
+  fieldStamps?: FieldStamps;
 }
 
 /** Writes the profile part if its version is still `expected` (0: the customer is new). */
@@ -132,9 +136,8 @@ export async function writeProfile(
 ): Promise<boolean> {
   const optional = {
     engagement: write.engagementByHour,
-    appliedEventIds: write.appliedEventIds?.slice(-APPLIED_EVENTS_KEPT),
     suppressions: write.suppressions,
-    consentChangedAt: write.consentChangedAt,
+    fieldStamps: write.fieldStamps,
   };
   const values: Record<string, unknown> = { ':profile': write.profile, ':next': expected + 1 };
   const sets = ['profile = :profile', 'profileVersion = :next'];

@@ -9,7 +9,8 @@ import { queryAll, type StoreContext } from './context.ts';
 import { customerKey, SORT } from './table.ts';
 
 /** `other`: items under the customer's partition this code does not know (written by a newer version). */
-export type ErasedKind = 'profile' | 'history' | 'journeys' | 'entries' | 'waits' | 'other';
+export type ErasedKind =
+  'profile' | 'history' | 'journeys' | 'entries' | 'recordedEvents' | 'waits' | 'other';
 export type ErasedCounts = Record<ErasedKind, number>;
 
 /** BatchWriteItem takes at most 25 requests. */
@@ -24,7 +25,15 @@ export async function deleteCustomerPartition(
   store: StoreContext,
   customerId: string,
 ): Promise<ErasedCounts> {
-  const deleted: ErasedCounts = { profile: 0, history: 0, journeys: 0, entries: 0, waits: 0, other: 0 };
+  const deleted: ErasedCounts = {
+    profile: 0,
+    history: 0,
+    journeys: 0,
+    entries: 0,
+    recordedEvents: 0,
+    waits: 0,
+    other: 0,
+  };
   const items = await queryAll(store, {
     KeyConditionExpression: 'pk = :pk',
     ExpressionAttributeValues: { ':pk': customerKey(customerId) },
@@ -81,5 +90,6 @@ function itemKind(sortKey: string): keyof ErasedCounts {
   if (sortKey.startsWith(SORT.journeyPrefix)) return 'journeys';
   if (sortKey.startsWith(SORT.entryPrefix)) return 'entries';
   if (sortKey.startsWith(SORT.waitPrefix)) return 'waits';
+  if (sortKey.startsWith(SORT.recordedPrefix)) return 'recordedEvents';
   return 'other';
 }

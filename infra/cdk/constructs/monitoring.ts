@@ -77,6 +77,7 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly failedDeliveriesAlarm: cloudwatch.Alarm;
+  readonly unrecordedMessagesAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -112,6 +113,19 @@ export class Monitoring extends Construct {
       topic: props.alarmTopic,
     });
 
+    this.unrecordedMessagesAlarm = alarmOnAny(this, 'UnrecordedMessagesAlarm', {
+      description:
+        'Messages sent whose history entry could not be written (HistoryWritesDropped): compliance and attribution read the history.',
+      metric: new cloudwatch.MathExpression({
+        expression: `SELECT SUM(HistoryWritesDropped) FROM SCHEMA(${NAMESPACE}, channel, journey, outcome, service, step)`,
+        label: 'Sent, not recorded',
+        period,
+        usingMetrics: {},
+      }),
+      threshold: 1,
+      topic: props.alarmTopic,
+    });
+
     const graph = (title: string, metrics: cloudwatch.IMetric[]): cloudwatch.GraphWidget =>
       new cloudwatch.GraphWidget({ title, left: metrics, width: 8, height: 6, period });
 
@@ -119,7 +133,7 @@ export class Monitoring extends Construct {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(1),
       widgets: [
-        chunks([this.failedDeliveriesAlarm, ...props.alarms], ALARMS_PER_WIDGET).map(
+        chunks([this.failedDeliveriesAlarm, this.unrecordedMessagesAlarm, ...props.alarms], ALARMS_PER_WIDGET).map(
           (alarms, index) =>
             new cloudwatch.AlarmStatusWidget({
               title: index === 0 ? 'Alarms' : `Alarms (${index + 1})`,

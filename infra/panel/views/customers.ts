@@ -1,6 +1,7 @@
 /** Customers: search by id, email or phone; one customer across every channel. */
 import { channelSchema } from '../../../shared/customer/profile.ts';
 import { compareTimelineEntries, type HistoryEntry } from '../../../shared/customer/history.ts';
+import { consentChangedAt } from '../../../shared/customer/profile-update.ts';
 import { assertNever } from '../../../shared/journey/graph.ts';
 import type { CapUsage } from '../../../shared/delivery/caps.ts';
 import type { ExecutionPosition } from '../../../shared/metrics/types.ts';
@@ -162,7 +163,7 @@ function consentTable(customer: CustomerRecord): Html {
     <tbody>
       ${channelSchema.options.map((channel) => {
         const suppression = customer.suppressions[channel];
-        const changedAt = customer.consentChangedAt[channel];
+        const changedAt = consentChangedAt(customer.fieldStamps, channel);
         return html`<tr data-channel="${channel}">
           <th>${channel}</th>
           <td>
