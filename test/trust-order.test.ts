@@ -1,0 +1,213 @@
+/**
+ * Events as EventBridge really delivers them: out of order, more than once,
+ * with producers' clocks ahead of ours, and from several writers at once.
+ * What a customer would notice is whether an opt-out holds and whether a
+ * message goes to someone who cannot or must not get it.
+ */
+import { describe, expect, it } from 'vitest';
+import { eventCatalog } from '../shared/events/catalog.ts';
+import { deliver } from '../shared/runtime/deliver.ts';
+import { recordEvent } from '../shared/runtime/record.ts';
+import { readCustomer } from '../shared/store/customers.ts';
+import { ANA, deliverTask, envelope, seedCustomer } from './support/runtime-fixtures.ts';
+import {
+  createTestRuntime,
+  expectVariant,
+  historyEntries,
+  localServicesForFile,
+} from './support/runtime-services.ts';
+
+const services = localServicesForFile();
+
+async function storedCustomer(runtime: Awaited<ReturnType<typeof createTestRuntime>>, customerId: string) {
+  return expectVariant(await readCustomer(runtime.store, customerId), 'found', true).customer;
+}
+
+describe('profile updates out of order', () => {
+  it('applies an opt-out that arrives after a newer attribute-only update, and the next marketing email is not sent', async () => {
+    // Prepare: Ana opted in at 15:00; the clock is now 16:00.
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-late-optout', { ...ANA, email: 'late-optout@example.com' });
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    // Act: the CRM opts her out at 15:10, then changes an attribute at 15:11; the bus delivers the second first.
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-late-optout', attributes: { loyaltyTier: 'gold' } },
+        '2026-11-18T15:11:00Z',
+      ),
+      runtime,
+    );
+    const optOut = await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-late-optout', consent: { email: 'opted-out' } },
+        '2026-11-18T15:10:00Z',
+      ),
+      runtime,
+    );
+    const outcome = await deliver(deliverTask('c-late-optout'), runtime);
+    // Assess
+    expect(optOut).toMatchObject({ status: 'recorded', changed: ['consent.email'] });
+    const customer = await storedCustomer(runtime, 'c-late-optout');
+    expect(customer.profile.consent.email).toBe('opted-out');
+    expect(customer.profile.attributes.loyaltyTier).toBe('gold');
+    expect(outcome).toMatchObject({ status: 'opted-out' });
+    expect(await services.emailsTo('late-optout@example.com')).toHaveLength(0);
+  });
+
+  it('keeps each field from its newest update whatever the arrival order', async () => {
+    const runtime = await createTestRuntime(services);
+    const updates = [
+      { time: '2026-11-18T10:00:00Z', detail: { email: 'first@example.com', attributes: { plan: 'free' } } },
+      {
+        time: '2026-11-18T11:00:00Z',
+        detail: { attributes: { plan: 'pro', seats: 3 }, tags: { add: ['beta'] } },
+      },
+      { time: '2026-11-18T12:00:00Z', detail: { email: 'second@example.com', tags: { remove: ['beta'] } } },
+      { time: '2026-11-18T13:00:00Z', detail: { attributes: { seats: null } } },
+    ];
+    // Newest first: the worst order for a profile that keeps only its last update's time.
+    for (const update of [...updates].reverse()) {
+      await recordEvent(
+        envelope('customer.profile.updated', { customerId: 'c-reversed', ...update.detail }, update.time),
+        runtime,
+      );
+    }
+    const { profile } = await storedCustomer(runtime, 'c-reversed');
+    expect(profile.email).toBe('second@example.com');
+    expect(profile.attributes).toEqual({ plan: 'pro' });
+    // Removed at 12:00: the older add, arriving later, does not bring the tag back.
+    expect(profile.tags).toEqual([]);
+    expect(profile.updatedAt).toBe('2026-11-18T13:00:00Z');
+  });
+
+  it('an opt-in of the same instant does not undo an opt-out', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-tie');
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    const at = '2026-11-18T15:30:00Z';
+    await recordEvent(
+      envelope('customer.profile.updated', { customerId: 'c-tie', consent: { sms: 'opted-out' } }, at),
+      runtime,
+    );
+    await recordEvent(
+      envelope('customer.profile.updated', { customerId: 'c-tie', consent: { sms: 'opted-in' } }, at),
+      runtime,
+    );
+    expect((await storedCustomer(runtime, 'c-tie')).profile.consent.sms).toBe('opted-out');
+  });
+
+  it('an update dated in the future does not lock the profile: its time is clamped to receipt, and the clamp is recorded', async () => {
+    // Prepare: the clock is 15:00; a producer whose clock runs a month ahead opts the customer in.
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-skew', { ...ANA, consent: { email: 'opted-out' } });
+    const skewed = await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-skew', consent: { email: 'opted-in' } },
+        '2026-12-18T15:00:00Z',
+      ),
+      runtime,
+    );
+    // Act: ten minutes later the CRM, with a right clock, records the customer's opt-out.
+    runtime.clock.now = new Date('2026-11-18T15:10:00Z');
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-skew', consent: { email: 'opted-out' } },
+        '2026-11-18T15:10:00Z',
+      ),
+      runtime,
+    );
+    // Assess
+    expect(skewed).toMatchObject({ status: 'recorded', clampedFrom: '2026-12-18T15:00:00Z' });
+    expect((await storedCustomer(runtime, 'c-skew')).profile.consent.email).toBe('opted-out');
+    const events = await historyEntries(runtime, 'c-skew', 'event');
+    expect(events).toContainEqual(
+      expect.objectContaining({ time: '2026-11-18T15:00:00.000Z', clampedFrom: '2026-12-18T15:00:00Z' }),
+    );
+    // A few minutes ahead is ordinary drift, kept as sent.
+    const drift = await recordEvent(
+      envelope('customer.profile.updated', { customerId: 'c-skew', locale: 'pt-BR' }, '2026-11-18T15:13:00Z'),
+      runtime,
+    );
+    expect(drift).not.toHaveProperty('clampedFrom');
+  });
+});
+
+describe('duplicates by event id', () => {
+  it('a redelivered event changes nothing, however many events came in between', async () => {
+    // Prepare: a cart event counts one engagement in the customer's local hour.
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-redelivered');
+    const cart = envelope(
+      'cart.abandoned',
+      { ...eventCatalog['cart.abandoned'].example, customerId: 'c-redelivered' },
+      '2026-11-18T14:00:00Z',
+    );
+    await recordEvent(cart, runtime);
+    for (let index = 0; index < 60; index += 1) {
+      await recordEvent(
+        envelope(
+          'customer.profile.updated',
+          { customerId: 'c-redelivered', attributes: { visits: index } },
+          '2026-11-18T14:30:00Z',
+        ),
+        runtime,
+      );
+    }
+    const engagementBefore = (await storedCustomer(runtime, 'c-redelivered')).engagementByHour;
+    // Act: EventBridge delivers the cart event again, an hour later.
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    const again = await recordEvent(cart, runtime);
+    // Assess
+    expect(again).toEqual({ status: 'duplicate', customerId: 'c-redelivered' });
+    expect((await storedCustomer(runtime, 'c-redelivered')).engagementByHour).toEqual(engagementBefore);
+    const carts = (await historyEntries(runtime, 'c-redelivered', 'event')).filter(
+      (entry) => entry.detailType === 'cart.abandoned',
+    );
+    expect(carts).toHaveLength(1);
+  });
+});
+
+describe('concurrent profile writers', () => {
+  it('twenty updates at once each keep their field: no writer overwrites another', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-crowd');
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        recordEvent(
+          envelope(
+            'customer.profile.updated',
+            { customerId: 'c-crowd', attributes: { [`field${index}`]: index } },
+            '2026-11-18T15:30:00Z',
+          ),
+          runtime,
+        ),
+      ),
+    );
+    const { profile } = await storedCustomer(runtime, 'c-crowd');
+    for (let index = 0; index < 20; index += 1) expect(profile.attributes[`field${index}`]).toBe(index);
+  });
+});
+
+describe('the order of the checks', () => {
+  it('a customer known only from a cart event is skipped for having no address, not as opted out', async () => {
+    const runtime = await createTestRuntime(services);
+    await recordEvent(
+      envelope(
+        'cart.abandoned',
+        { ...eventCatalog['cart.abandoned'].example, customerId: 'c-cart-only' },
+        '2026-11-18T14:00:00Z',
+      ),
+      runtime,
+    );
+    const outcome = await deliver(deliverTask('c-cart-only'), runtime);
+    expect(outcome).toMatchObject({ status: 'no-address', reason: 'email: no email address on the profile' });
+    expect(await historyEntries(runtime, 'c-cart-only', 'skipped')).toContainEqual(
+      expect.objectContaining({ status: 'no-address' }),
+    );
+  });
+});
