@@ -8,6 +8,7 @@ import { channelSchema, customerIdSchema } from '../customer/profile.ts';
 import {
   capRuleSchema,
   conditionSchema,
+  dedupeBySchema,
   eventMatcherSchema,
   localWindowSchema,
   preferredHourSchema,
@@ -52,7 +53,11 @@ export const stepsTaskSchema: z.ZodType<StepsTask> = z.discriminatedUnion('task'
     task: z.literal('enter'),
     ...executionRef,
     trigger: triggerSchema,
-    entry: z.object({ reentry: reentrySchema, maxConcurrent: z.number().int().min(1) }),
+    entry: z.object({
+      reentry: reentrySchema,
+      maxConcurrent: z.number().int().min(1),
+      dedupeBy: dedupeBySchema.optional(),
+    }),
     values: z.record(z.string(), valueExpressionSchema),
   }),
   z.object({

@@ -75,13 +75,22 @@ export type EntryDecision =
   | { admitted: true; values: Record<string, unknown> }
   | {
       admitted: false;
-      /** invalid-event: the detail does not match the catalog, so steps relying on its fields would fail. */
+      /**
+       * invalid-event: the detail does not match the catalog, so steps relying on its fields would fail.
+       * duplicate-event: the same event id, or the same business key (`entry.dedupeBy`), entered before.
+       */
       reason:
         'duplicate-event' | 'reentry-never' | 'reentry-too-soon' | 'concurrency-limit' | 'invalid-event';
     };
 
 export type DeliveryOutcome =
-  | { status: 'sent'; channel: Channel; messageId: string }
+  | {
+      status: 'sent';
+      channel: Channel;
+      messageId: string;
+      /** Sent, but its history entry could not be written: the deliver function logs and counts it. */
+      unrecorded?: true;
+    }
   | { status: 'deferred'; resumeAt: string; reason: string; channel: Channel }
   | { status: 'capped'; reason: string; capId: string; channel: Channel }
   | { status: 'opted-out' | 'no-address' | 'failed'; reason: string; channel?: Channel };
@@ -91,7 +100,12 @@ export type StepsTask =
   | (ExecutionRef & {
       task: 'enter';
       trigger: TriggerEnvelope;
-      entry: { reentry: Reentry; maxConcurrent: number };
+      entry: {
+        reentry: Reentry;
+        maxConcurrent: number;
+        /** Trigger detail fields that make two events one fact; absent: events are told apart by id. */
+        dedupeBy?: string[];
+      };
       values: Record<string, ValueExpression>;
     })
   | (ExecutionRef & {

@@ -55,6 +55,31 @@ export const eventMatcherSchema = z.strictObject({
 });
 export type EventMatcher = z.infer<typeof eventMatcherSchema>;
 
+/** The longest list of key fields: a fact is named by an id or two, never by a whole event. */
+export const MAX_DEDUPE_FIELDS = 5;
+
+/** A field of an event's detail, dotted at any depth as after "event." in a reference: "callId", "post.id". */
+export const dedupeFieldSchema = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
+  message: 'A key field is a field of the event detail, dotted for a nested one: "callId" or "post.id".',
+});
+
+/**
+ * The fields that make two events the same fact: a producer that retries PutEvents sends the same
+ * call or order again under a new event id, so the id alone cannot tell a copy from a new fact.
+ */
+export const dedupeBySchema = z
+  .array(dedupeFieldSchema)
+  .min(1)
+  .max(MAX_DEDUPE_FIELDS)
+  .refine((fields) => new Set(fields).size === fields.length, { message: 'A key field is listed twice.' })
+  .meta({
+    description:
+      'Detail fields that make two events the same fact (e.g. ["callId"]): events with equal values for all of them count once, whatever their event ids.',
+    examples: [['callId'], ['orderId']],
+    // For editors: the refine above is not representable in JSON Schema.
+    uniqueItems: true,
+  });
+
 type JsonLiteral = string | number | boolean | null | JsonLiteral[] | { [key: string]: JsonLiteral };
 const jsonLiteralSchema: z.ZodType<JsonLiteral> = z.json();
 
@@ -384,12 +409,20 @@ export const journeySchema = z
           .max(10)
           .default(1)
           .meta({ description: 'Journeys open at once per customer.' }),
+        dedupeBy: dedupeBySchema.optional().meta({
+          description:
+            'Trigger detail fields that make two events the same fact: a copy with equal values (a new event id, within 30 days) does not start the journey again. Default: the event id only.',
+        }),
       })
       .default({ reentry: 'always', maxConcurrent: 1 }),
     exitOn: z
       .array(
         eventMatcherSchema.extend({
           goal: z.boolean().default(true).meta({ description: 'Counts as a conversion (default true).' }),
+          dedupeBy: dedupeBySchema.optional().meta({
+            description:
+              'Detail fields that make two goal events the same fact (e.g. ["orderId"]): a resent one is not counted again. Default: every event counts.',
+          }),
         }),
       )
       .default([])

@@ -6,6 +6,7 @@
 import type * as z from 'zod';
 import { isRecord, ownValue } from '../json.ts';
 import { closest, didYouMean } from '../text/suggest.ts';
+import { checkBusinessKeys } from './checks/business-keys.ts';
 import { checkMatcher } from './checks/events.ts';
 import { checkGraph } from './checks/graph.ts';
 import { checkCondition, checkValue, checkValues, sampleOptions } from './checks/references.ts';
@@ -321,6 +322,7 @@ function describe(value: unknown): string {
 function checkJourney(journey: Journey, context: ValidationContext, report: Report): void {
   checkMatcher(journey.trigger, ['trigger'], report);
   checkExits(journey, report);
+  checkBusinessKeys(journey, report);
   const values = checkValues(journey, report);
   const sample = sampleContext(sampleOptions(journey, '', values));
   const scope: JourneyScope = { journey, context, values, sample, report };

@@ -8,11 +8,14 @@ import { parseCustomerEnvelope } from '../events/envelope.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { attributeConversion } from '../journey/attribution.ts';
 import { matcherPattern } from '../journey/compile.ts';
+import { businessKey } from '../journey/business-key.ts';
 import type { Journey } from '../journey/schema.ts';
 import { appendHistory, appendJourneyEntry, readHistory } from '../store/history.ts';
-import { readMembership, release } from '../store/journeys.ts';
+import { claimGoalFact, ENTRY_MARKER_DAYS, readMembership, release } from '../store/journeys.ts';
 import { durationSeconds } from '../time/duration.ts';
 import type { Runtime } from './runtime.ts';
+
+type ExitMatcher = Journey['exitOn'][number];
 
 export interface JourneyExit {
   journeyId: string;
@@ -32,7 +35,8 @@ export async function handleExitEvent(input: unknown, runtime: Runtime): Promise
   for (const journey of runtime.project.journeys) {
     const matching = journey.exitOn.filter((matcher) => matchesPattern(matcherPattern(matcher), event));
     if (matching.length === 0) continue;
-    const goal = matching.some((matcher) => matcher.goal);
+    // The first goal matcher counts the conversion, with its own business key if it names one.
+    const goal = matching.find((matcher) => matcher.goal);
     exits.push(await exitJourney(runtime, journey, customerId, event, goal));
   }
   return { status: 'handled', customerId: customerId, exits };
@@ -42,11 +46,11 @@ async function exitJourney(
   runtime: Runtime,
   journey: Journey,
   customerId: string,
-  event: { id: string; 'detail-type': string; time: string },
-  goal: boolean,
+  event: { id: string; 'detail-type': string; time: string; detail: Record<string, unknown> },
+  goal: ExitMatcher | undefined,
 ): Promise<JourneyExit> {
   const membership = await readMembership(runtime.store, customerId, journey.id);
-  const reason = `${event['detail-type']} (${goal ? 'goal' : 'exit'})`;
+  const reason = `${event['detail-type']} (${goal === undefined ? 'exit' : 'goal'})`;
   let stopped = 0;
   for (const executionId of membership.active) {
     if (await runtime.workflows.stopExecution(executionId, `The customer reached ${reason}`)) stopped += 1;
@@ -61,7 +65,7 @@ async function exitJourney(
     };
     await appendJourneyEntry(runtime.store, customerId, exited, event.id);
   }
-  if (!goal) return { journeyId: journey.id, stopped, converted: false };
+  if (goal === undefined) return { journeyId: journey.id, stopped, converted: false };
   const windowStart = new Date(Date.parse(event.time) - durationSeconds(journey.attributionWindow) * 1000);
   const history = await readHistory(runtime.store, customerId, windowStart.toISOString(), event.time);
   const messages: MessageRef[] = history.flatMap(({ entry }) =>
@@ -80,6 +84,9 @@ async function exitJourney(
   // A customer neither in the journey nor reached by it did not convert because of it.
   if (messages.length === 0 && membership.active.length === 0)
     return { journeyId: journey.id, stopped, converted: false };
+  if (!(await countsOnce(runtime, journey, customerId, event, goal))) {
+    return { journeyId: journey.id, stopped, converted: false };
+  }
   const attribution = attributeConversion(messages);
   const conversion: HistoryEntryOf<'conversion'> = {
     kind: 'conversion',
@@ -92,4 +99,33 @@ async function exitJourney(
   };
   await appendHistory(runtime.store, customerId, conversion, `conversion#${journey.id}#${event.id}`);
   return { journeyId: journey.id, stopped, converted: true };
+}
+
+/**
+ * A goal with a business key (`dedupeBy`) counts once per key and journey: a resent order under a
+ * new event id and a later time is the same order. The conversion's history key holds the event
+ * time, so only a marker of the key can tell. A goal event lacking a key field counts by its id.
+ */
+async function countsOnce(
+  runtime: Runtime,
+  journey: Journey,
+  customerId: string,
+  event: { id: string; detail: Record<string, unknown> },
+  goal: ExitMatcher,
+): Promise<boolean> {
+  if (goal.dedupeBy === undefined) return true;
+  const key = businessKey(event.detail, goal.dedupeBy);
+  if (key.kind === 'missing') return true;
+  // Remembered as long as a copy could still count: the entry markers' memory, or a longer window.
+  const rememberSeconds = Math.max(ENTRY_MARKER_DAYS * 86_400, durationSeconds(journey.attributionWindow));
+  const countedBy = await claimGoalFact(
+    runtime.store,
+    customerId,
+    journey.id,
+    key.hash,
+    event.id,
+    runtime.now(),
+    rememberSeconds,
+  );
+  return countedBy === event.id;
 }

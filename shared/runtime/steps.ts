@@ -8,6 +8,7 @@ import type { HistoryEntryOf } from '../customer/history.ts';
 import { emptyCustomer, mergeTags } from '../customer/profile-update.ts';
 import { describeDetailProblems, parseEventDetail } from '../events/catalog.ts';
 import { matchesPattern } from '../events/pattern.ts';
+import { businessKey, duplicateFactReason, missingKeyReason } from '../journey/business-key.ts';
 import { matcherPattern } from '../journey/compile.ts';
 import { firstMatchingCase, type HistoryEvent } from '../journey/conditions.ts';
 import { assertNever } from '../journey/graph.ts';
@@ -16,7 +17,7 @@ import { type Condition, isReference, type ValueExpression } from '../journey/sc
 import { nextLocalWindowOpening, preferredHourInstant } from '../journey/schedule.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, updateCustomer } from '../store/customers.ts';
 import { appendJourneyEntry, readHistory } from '../store/history.ts';
-import { admit, claimTriggerEvent, release } from '../store/journeys.ts';
+import { admit, claimTriggerEvent, release, type TriggerIdentity } from '../store/journeys.ts';
 import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { toJsonValue } from '../json.ts';
@@ -70,15 +71,23 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   if (!detail.ok) {
     return refuse('invalid-event', describeDetailProblems(detail.problems).join('; '));
   }
+  // With a business key, copies of one fact under new event ids are one trigger; a copy under the
+  // same id has the same key. An event lacking a key field is told apart by its id, as without a key.
+  const key =
+    task.entry.dedupeBy === undefined ? undefined : businessKey(task.trigger.detail, task.entry.dedupeBy);
+  const identity: TriggerIdentity =
+    key?.kind === 'key' ? { kind: 'fact', keyHash: key.hash } : { kind: 'event', eventId: task.trigger.id };
   const owner = await claimTriggerEvent(
     runtime.store,
     task.customerId,
     task.journeyId,
-    task.trigger.id,
+    identity,
     task.executionId,
     now,
   );
-  if (owner !== task.executionId) return refuse('duplicate-event');
+  if (owner !== task.executionId) {
+    return refuse('duplicate-event', key?.kind === 'key' ? duplicateFactReason(key) : undefined);
+  }
   const tryAdmit = () =>
     admit(runtime.store, task.customerId, task.journeyId, task.executionId, task.entry, now);
   let admission = await tryAdmit();
@@ -97,7 +106,12 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
     profile: customer.profile,
     values: {},
   });
-  await journeyEntry(runtime, task, 'entered', {});
+  await journeyEntry(
+    runtime,
+    task,
+    'entered',
+    key?.kind === 'missing' ? { reason: missingKeyReason(key) } : {},
+  );
   return { admitted: true, values };
 }
 

@@ -6,13 +6,18 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { assertNever } from '../journey/graph.ts';
 import type { Reentry } from '../journey/schema.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { epochSeconds, isConditionFailure, type StoreContext } from './context.ts';
-import { entryKey, membershipKey, TTL_ATTRIBUTE } from './table.ts';
+import { entryFactKey, entryKey, goalFactKey, membershipKey, TTL_ATTRIBUTE } from './table.ts';
 
-/** Trigger events remembered this long: EventBridge redelivers within 24 hours, producers may retry later. */
+/**
+ * Trigger events and facts are remembered this long: EventBridge redelivers within 24 hours, and
+ * producers may retry later.
+ */
 export const ENTRY_MARKER_DAYS = 30;
+const DAY_SECONDS = 86_400;
 
 const membershipSchema = z.object({
   lastEnteredAt: z.string().optional(),
@@ -45,35 +50,98 @@ export function parseMembershipItem(item: Record<string, unknown>): Membership {
   };
 }
 
+/** What a trigger is remembered by: its event id, or the hash of the journey's business key. */
+export type TriggerIdentity = { kind: 'event'; eventId: string } | { kind: 'fact'; keyHash: string };
+
 /**
- * Marks a trigger event as taken by this execution. Returns the execution that took it: this one,
- * or an earlier one (a duplicate event).
+ * Marks a trigger event (or fact) as taken by this execution. Returns the execution that took it:
+ * this one, or an earlier one (a duplicate).
  */
 export async function claimTriggerEvent(
   store: StoreContext,
   customerId: string,
   journeyId: string,
-  eventId: string,
+  identity: TriggerIdentity,
   executionId: string,
   now: Date,
 ): Promise<string> {
-  const key = entryKey(customerId, journeyId, eventId);
+  return claimMarker(
+    store,
+    triggerMarkerKey(customerId, journeyId, identity),
+    { attribute: 'executionId', id: executionId },
+    now,
+    ENTRY_MARKER_DAYS * DAY_SECONDS,
+  );
+}
+
+function triggerMarkerKey(
+  customerId: string,
+  journeyId: string,
+  identity: TriggerIdentity,
+): { pk: string; sk: string } {
+  switch (identity.kind) {
+    case 'event':
+      return entryKey(customerId, journeyId, identity.eventId);
+    case 'fact':
+      return entryFactKey(customerId, journeyId, identity.keyHash);
+    default:
+      return assertNever(identity);
+  }
+}
+
+/**
+ * Counts a goal fact (a business key, `exitOn[].dedupeBy`) once for the journey. Returns the event
+ * that counted it: this one (also when retried), or an earlier copy of the same fact.
+ */
+export async function claimGoalFact(
+  store: StoreContext,
+  customerId: string,
+  journeyId: string,
+  keyHash: string,
+  eventId: string,
+  now: Date,
+  rememberSeconds: number,
+): Promise<string> {
+  return claimMarker(
+    store,
+    goalFactKey(customerId, journeyId, keyHash),
+    { attribute: 'eventId', id: eventId },
+    now,
+    rememberSeconds,
+  );
+}
+
+/**
+ * One conditional put: the marker is taken when there is none, or when the one there is past its
+ * time. DynamoDB's TTL deletes expired items up to days late, so a marker older than its memory
+ * must not count: the condition compares its expiry with now.
+ */
+async function claimMarker(
+  store: StoreContext,
+  key: { pk: string; sk: string },
+  owner: { attribute: 'executionId' | 'eventId'; id: string },
+  now: Date,
+  rememberSeconds: number,
+): Promise<string> {
+  const nowSeconds = epochSeconds(now);
   try {
     await store.db.send(
       new PutCommand({
         TableName: store.table,
-        Item: { ...key, executionId, [TTL_ATTRIBUTE]: epochSeconds(now) + ENTRY_MARKER_DAYS * 86_400 },
-        ConditionExpression: 'attribute_not_exists(sk)',
+        Item: { ...key, [owner.attribute]: owner.id, [TTL_ATTRIBUTE]: nowSeconds + rememberSeconds },
+        ConditionExpression: 'attribute_not_exists(sk) OR #expires <= :now',
+        ExpressionAttributeNames: { '#expires': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':now': nowSeconds },
       }),
     );
-    return executionId;
+    return owner.id;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     const existing = await store.db.send(
       new GetCommand({ TableName: store.table, Key: key, ConsistentRead: true }),
     );
-    const owner: unknown = existing.Item?.executionId;
-    return typeof owner === 'string' ? owner : '';
+    const taken: unknown = existing.Item?.[owner.attribute];
+    return typeof taken === 'string' ? taken : '';
   }
 }
 
