@@ -18,6 +18,7 @@ export const SORT = {
   historyPrefix: 'H#',
   journeyPrefix: 'J#',
   entryPrefix: 'E#',
+  goalPrefix: 'G#',
   waitPrefix: 'W#',
   suppression: 'SUPPRESSION',
 } as const;
@@ -59,6 +60,27 @@ export function membershipKey(customerId: string, journeyId: string): { pk: stri
 
 export function entryKey(customerId: string, journeyId: string, eventId: string): { pk: string; sk: string } {
   return { pk: customerKey(customerId), sk: `${SORT.entryPrefix}${journeyId}#${eventId}` };
+}
+
+/**
+ * A trigger fact taken, by the hash of the journey's business key (`entry.dedupeBy`): among the entry
+ * markers, as "key#" can never begin an EventBridge event id (a UUID).
+ */
+export function entryFactKey(
+  customerId: string,
+  journeyId: string,
+  keyHash: string,
+): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.entryPrefix}${journeyId}#key#${keyHash}` };
+}
+
+/** A goal fact counted for a journey, by the hash of the goal's business key (`exitOn[].dedupeBy`). */
+export function goalFactKey(
+  customerId: string,
+  journeyId: string,
+  keyHash: string,
+): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.goalPrefix}${journeyId}#${keyHash}` };
 }
 
 export function waitPrefix(customerId: string, detailType: string): { pk: string; prefix: string } {
