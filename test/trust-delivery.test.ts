@@ -112,27 +112,51 @@ async function runtimeFailingHistory(): Promise<TestRuntime> {
   return { ...runtime, store: { db, table: runtime.store.table } };
 }
 
+/** Everything printed while `act` runs: Powertools writes logs and EMF metrics to stdout. */
+async function printedDuring(act: () => Promise<unknown>): Promise<string> {
+  const lines: string[] = [];
+  const keep = (chunk: string | Uint8Array): boolean => {
+    lines.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, 'write').mockImplementation(keep);
+  vi.spyOn(process.stderr, 'write').mockImplementation(keep);
+  for (const level of ['log', 'info', 'warn', 'error'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) =>
+      lines.push(args.map(String).join(' ')),
+    );
+  }
+  await act();
+  vi.restoreAllMocks();
+  return lines.join('\n');
+}
+
+describe('ids in function logs', () => {
+  it('masks a customer id that is an email address or a phone number', async () => {
+    const runtime = await createTestRuntime(services);
+    useRuntime(runtime);
+    for (const customerId of ['maria.silva@example.com', '+5511912345678']) {
+      await seedCustomer(runtime, customerId, { ...ANA, email: 'masked.ids@example.com' });
+      const printed = await printedDuring(() => deliverHandler(deliverTask(customerId), lambdaContext));
+      expect(printed).toContain('"customerId"');
+      expect(printed).not.toContain(customerId);
+    }
+    const printed = await printedDuring(() => deliverHandler(deliverTask('cust-42'), lambdaContext));
+    expect(printed).toContain('"customerId":"cust-42"');
+  });
+});
+
 describe('a history write that fails after the message was sent', () => {
   it('keeps the step as sent, and the handler logs it without the address and counts it in a metric', async () => {
     // Prepare
     const runtime = await runtimeFailingHistory();
     await seedCustomer(runtime, 'c-unrecorded', { ...ANA, email: 'unrecorded.person@example.com' });
     useRuntime(runtime);
-    const lines: string[] = [];
-    const keep = (chunk: string | Uint8Array): boolean => {
-      lines.push(String(chunk));
-      return true;
-    };
-    vi.spyOn(process.stdout, 'write').mockImplementation(keep);
-    vi.spyOn(process.stderr, 'write').mockImplementation(keep);
-    for (const level of ['log', 'info', 'warn', 'error'] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) =>
-        lines.push(args.map(String).join(' ')),
-      );
-    }
     // Act
-    const outcome = await deliverHandler(deliverTask('c-unrecorded'), lambdaContext);
-    const printed = lines.join('\n');
+    let outcome: unknown;
+    const printed = await printedDuring(async () => {
+      outcome = await deliverHandler(deliverTask('c-unrecorded'), lambdaContext);
+    });
     // Assess
     expect(outcome).toMatchObject({ status: 'sent', unrecorded: true });
     expect(await services.emailsTo('unrecorded.person@example.com')).toHaveLength(1);

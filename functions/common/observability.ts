@@ -5,6 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { maskIdentifier } from '../../shared/text/mask.ts';
 
 const PERSONAL_FIELDS = new Set([
   'email',
@@ -30,9 +31,16 @@ const PERSONAL_FIELDS = new Set([
   'trigger',
 ]);
 
+/** Ids are kept so a log can be followed, but one that is an email or a phone number is shown masked. */
+const IDENTIFIER_FIELDS = new Set(['customerId']);
+
 export const logger = new Logger({
   serviceName: 'waymark',
-  jsonReplacerFn: (key: string, value: unknown) => (PERSONAL_FIELDS.has(key) ? '***' : value),
+  jsonReplacerFn: (key: string, value: unknown) => {
+    if (PERSONAL_FIELDS.has(key)) return '***';
+    if (IDENTIFIER_FIELDS.has(key) && typeof value === 'string') return maskIdentifier(value);
+    return value;
+  },
 });
 
 export const metrics = new Metrics({ namespace: 'Waymark', serviceName: 'waymark' });
