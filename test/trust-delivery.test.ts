@@ -101,7 +101,8 @@ async function runtimeFailingHistory(): Promise<TestRuntime> {
   );
   db.middlewareStack.add(
     (next) => (args) => {
-      const item = isRecord(args.input) && isRecord(args.input.Item) ? args.input.Item : {};
+      const request: unknown = args.input;
+      const item = isRecord(request) && isRecord(request.Item) ? request.Item : {};
       if (item.kind === 'message') {
         return Promise.reject(Object.assign(new Error('injected'), { name: 'InternalServerError' }));
       }

@@ -62,22 +62,6 @@ const NOT_ENGAGEMENT: ReadonlySet<CatalogEventType> = new Set([
   'retargeting.audience.requested',
 ]);
 
-/** How far ahead of its receipt an event's time may be before it is taken as the producer's clock drifting. */
-export const FUTURE_TOLERANCE_MS = 5 * 60_000;
-
-export type EventTime = { time: string; clampedFrom?: string };
-
-/**
- * The time an event counts at: its own, unless it is more than a few minutes in the future, when the
- * time it was received is used instead. Otherwise one update dated next year would outrank every
- * real update (an opt-out among them) until then.
- */
-export function effectiveEventTime(eventTime: string, receivedAt: Date): EventTime {
-  const time = Date.parse(eventTime);
-  if (Number.isNaN(time) || time <= receivedAt.getTime() + FUTURE_TOLERANCE_MS) return { time: eventTime };
-  return { time: receivedAt.toISOString(), clampedFrom: eventTime };
-}
-
 export function emptyCustomer(customerId: string): CustomerState {
   return {
     profile: {

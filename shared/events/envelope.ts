@@ -25,8 +25,30 @@ export function parseCustomerEnvelope(input: unknown): CustomerEnvelope {
   return { ok: true, event: envelope.data, customerId: customerId.data };
 }
 
+/** How far ahead of its receipt an event's time may be before it is taken as the producer's clock drifting. */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/** An event as Waymark counts it: at its own time, or at its receipt when that time lay too far ahead. */
+export interface ReceivedEvent {
+  event: EventEnvelope;
+  /** The producer's time, when it was more than FUTURE_TOLERANCE_MS after the receipt. */
+  clampedFrom?: string;
+}
+
+/**
+ * Producers' clocks drift: an event dated more than a few minutes in the future counts at the time it
+ * was received. Otherwise one update dated next year would outrank every real update (an opt-out
+ * among them) until then. Record and resume both read events through this, so both file an event
+ * under the same time.
+ */
+export function receivedEvent(event: EventEnvelope, receivedAt: Date): ReceivedEvent {
+  const time = Date.parse(event.time);
+  if (Number.isNaN(time) || time <= receivedAt.getTime() + FUTURE_TOLERANCE_MS) return { event };
+  return { event: { ...event, time: receivedAt.toISOString() }, clampedFrom: event.time };
+}
+
 /** The event as the customer's history keeps it; record and resume both write it, under `eventHistoryKey`. */
-export function eventHistoryEntry(event: EventEnvelope): HistoryEntryOf<'event'> {
+export function eventHistoryEntry({ event, clampedFrom }: ReceivedEvent): HistoryEntryOf<'event'> {
   return {
     kind: 'event',
     time: event.time,
@@ -34,6 +56,7 @@ export function eventHistoryEntry(event: EventEnvelope): HistoryEntryOf<'event'>
     detailType: event['detail-type'],
     source: event.source,
     detail: event.detail,
+    ...(clampedFrom === undefined ? {} : { clampedFrom }),
   };
 }
 

@@ -10,11 +10,15 @@ import {
   isCatalogEventType,
   parseEventDetail,
 } from '../events/catalog.ts';
-import { eventHistoryEntry, eventHistoryKey, parseCustomerEnvelope } from '../events/envelope.ts';
+import {
+  eventHistoryEntry,
+  eventHistoryKey,
+  parseCustomerEnvelope,
+  receivedEvent,
+} from '../events/envelope.ts';
 import {
   applyEvent,
   type CustomerEvent,
-  effectiveEventTime,
   emptyCustomer,
   type ProfileUpdate,
 } from '../customer/profile-update.ts';
@@ -51,14 +55,11 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   if (!parsedEnvelope.ok) return { status: 'rejected', problems: parsedEnvelope.problems };
   const { customerId: id } = parsedEnvelope;
   const receivedAt = runtime.now();
-  const { time, clampedFrom } = effectiveEventTime(parsedEnvelope.event.time, receivedAt);
-  const event = { ...parsedEnvelope.event, time };
+  const received = receivedEvent(parsedEnvelope.event, receivedAt);
+  const { event, clampedFrom } = received;
   const detailType = event['detail-type'];
   const parsed = parseEventDetail(detailType, event.detail);
-  const entry = {
-    ...eventHistoryEntry(event),
-    ...(clampedFrom === undefined ? {} : { clampedFrom }),
-  };
+  const entry = eventHistoryEntry(received);
   if (!parsed.ok || !isCatalogEventType(detailType)) {
     // parseEventDetail refuses types outside the catalog; the second test only narrows the type.
     const problems = parsed.ok ? [] : describeDetailProblems(parsed.problems);
@@ -67,7 +68,7 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   }
   if (await wasRecorded(runtime.store, id, event.id, receivedAt))
     return { status: 'duplicate', customerId: id };
-  const customerEvent = toCustomerEvent(detailType, event.id, time, parsed.detail);
+  const customerEvent = toCustomerEvent(detailType, event.id, event.time, parsed.detail);
   const applied = await applyToProfile(runtime, id, customerEvent);
   if (applied.status === 'invalid') {
     await appendHistory(runtime.store, id, { ...entry, problems: applied.problems }, eventHistoryKey(event));

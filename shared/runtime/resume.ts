@@ -5,7 +5,12 @@
  */
 import type { AwaitedEvent } from '../contract/tasks.ts';
 import { parseEventDetail } from '../events/catalog.ts';
-import { eventHistoryEntry, eventHistoryKey, parseCustomerEnvelope } from '../events/envelope.ts';
+import {
+  eventHistoryEntry,
+  eventHistoryKey,
+  parseCustomerEnvelope,
+  receivedEvent,
+} from '../events/envelope.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { matcherPattern } from '../journey/compile.ts';
 import { takeWait, waitsFor } from '../store/waits.ts';
@@ -19,11 +24,14 @@ export type ResumeOutcome =
 export async function resumeWaits(input: unknown, runtime: Runtime): Promise<ResumeOutcome> {
   const parsed = parseCustomerEnvelope(input);
   if (!parsed.ok) return { status: 'rejected', problems: parsed.problems };
-  const { event, customerId } = parsed;
+  const { customerId } = parsed;
+  const received = receivedEvent(parsed.event, runtime.now());
+  const { event } = received;
   // Written here as well as by record, before reading the registrations: a step that registers
-  // meanwhile finds the event in the history, so neither side can miss the other.
-  if (parseEventDetail(event['detail-type'], event.detail).ok) {
-    await appendHistory(runtime.store, customerId, eventHistoryEntry(event), eventHistoryKey(event));
+  // meanwhile finds the event in the history, so neither side can miss the other. An event whose
+  // time was clamped is left to record: its time of receipt differs here, and the key with it.
+  if (received.clampedFrom === undefined && parseEventDetail(event['detail-type'], event.detail).ok) {
+    await appendHistory(runtime.store, customerId, eventHistoryEntry(received), eventHistoryKey(event));
   }
   const counts = { resumed: 0, late: 0, unmatched: 0 };
   const now = runtime.now().toISOString();

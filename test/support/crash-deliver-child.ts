@@ -24,7 +24,7 @@ const clients = createAwsClients({
 clients.dynamodb.middlewareStack.add(
   (next) => async (args) => {
     const result = await next(args);
-    const request = args.input;
+    const request: unknown = args.input;
     if (isRecord(request) && String(request.UpdateExpression).includes('ledger')) {
       process.kill(process.pid, 'SIGKILL');
     }
