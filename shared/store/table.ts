@@ -20,6 +20,7 @@ export const SORT = {
   entryPrefix: 'E#',
   goalPrefix: 'G#',
   waitPrefix: 'W#',
+  recordedPrefix: 'R#',
   suppression: 'SUPPRESSION',
 } as const;
 
@@ -81,6 +82,11 @@ export function goalFactKey(
   keyHash: string,
 ): { pk: string; sk: string } {
   return { pk: customerKey(customerId), sk: `${SORT.goalPrefix}${journeyId}#${keyHash}` };
+}
+
+/** Marks an event id as recorded for this customer, so a redelivery within the marker's memory changes nothing. */
+export function recordedEventKey(customerId: string, eventId: string): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.recordedPrefix}${eventId}` };
 }
 
 export function waitPrefix(customerId: string, detailType: string): { pk: string; prefix: string } {
