@@ -14,10 +14,9 @@ import {
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
 } from '../../shared/contract/tasks.ts';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
-import { matchesPattern } from '../../shared/events/pattern.ts';
-import { erasurePattern, recordPattern, sesFeedbackPattern } from '../../shared/events/routes.ts';
 import type { CompiledJourney } from '../../shared/journey/compile.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
+import { maskIdentifier } from '../../shared/text/mask.ts';
 import type { VirtualClock } from './clock.ts';
 import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION } from './constants.ts';
 import {
@@ -29,26 +28,12 @@ import {
   resumedAt,
   STATE_INPUT_FIELD,
 } from './definition.ts';
-import { type BusRule, type LocalBus, putEntries, readEntry } from './eventbridge.ts';
+import { type LocalBus, putEntries, readEntry } from './eventbridge.ts';
 import type { ExecutionRecord, ExecutionStore, StepEvent } from './executions.ts';
+import { type IntakeJournal, memoryJournal } from './intake-journal.ts';
+import { coreRules, describe, EventRouter, type LocalFunctions, type LocalRule } from './router.ts';
 
-/** The runtime functions as the engine calls them: the Lambda handlers, in this process. */
-export interface LocalFunctions {
-  steps(payload: unknown): Promise<unknown>;
-  deliver(payload: unknown): Promise<unknown>;
-  record(event: EventEnvelope): Promise<unknown>;
-  resume(event: EventEnvelope): Promise<unknown>;
-  goals(event: EventEnvelope): Promise<unknown>;
-  preferences(event: EventEnvelope): Promise<unknown>;
-}
-
-export type RuleTarget =
-  | { kind: 'journey'; journeyId: string }
-  | { kind: 'function'; name: 'record' | 'resume' | 'goals' | 'preferences' };
-
-export interface LocalRule extends BusRule {
-  target: RuleTarget;
-}
+export type { LocalFunctions, LocalRule, RuleTarget } from './router.ts';
 
 /** What the engine tells the console: one line per thing a person would want to follow. */
 export type EngineLog = (line: string) => void;
@@ -96,33 +81,10 @@ export interface EngineOptions {
   log: EngineLog;
   /** SES feedback is routed for this configuration set only, as on AWS. */
   configurationSet: string;
-}
-
-/** The core rules, with the same patterns as the CDK stack's. */
-function coreRules(configurationSet: string): LocalRule[] {
-  return [
-    {
-      name: 'waymark-record',
-      description: 'Every customer event: profile and history (record function)',
-      eventPattern: recordPattern(),
-      state: 'ENABLED',
-      target: { kind: 'function', name: 'record' },
-    },
-    {
-      name: 'waymark-erasure',
-      description: 'Erasure requests (preferences function)',
-      eventPattern: erasurePattern(),
-      state: 'ENABLED',
-      target: { kind: 'function', name: 'preferences' },
-    },
-    {
-      name: 'waymark-ses-feedback',
-      description: 'SES bounces and complaints of the configuration set (preferences function)',
-      eventPattern: sesFeedbackPattern(configurationSet),
-      state: 'ENABLED',
-      target: { kind: 'function', name: 'preferences' },
-    },
-  ];
+  /** Where accepted events are kept until routed; default in memory (an engine without a data folder). */
+  journal?: IntakeJournal;
+  /** Customers routed at once; default ROUTING_CONCURRENCY. */
+  routingConcurrency?: number;
 }
 
 export class LocalEngine {
@@ -140,8 +102,8 @@ export class LocalEngine {
     // The events journeys put have always carried the clock's milliseconds locally.
     formatTime: (time) => time.toISOString(),
   };
-  private readonly queue: EventEnvelope[] = [];
-  private draining = false;
+  private readonly journal: IntakeJournal;
+  private readonly router: EventRouter;
   private busy = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -149,6 +111,19 @@ export class LocalEngine {
     // Each rule's pattern object is made once, here, and kept: matchesPattern compiles a pattern object
     // once and reuses it, so routing would compile on every event if patterns were made anew.
     this.ruleList = coreRules(options.configurationSet);
+    this.journal = options.journal ?? memoryJournal();
+    this.router = new EventRouter({
+      rules: () => this.ruleList,
+      functions: options.functions,
+      startJourney: (journeyId, event) => this.startJourney(journeyId, event),
+      log: options.log,
+      stamp: () => this.stamp(),
+      routed: (event) => {
+        this.journal.markRouted(event.id);
+        this.markIdle();
+      },
+      ...(options.routingConcurrency === undefined ? {} : { concurrency: options.routingConcurrency }),
+    });
     for (const compiled of options.journeys) {
       if (!compiled.deploy) continue;
       const local = localDefinition(compiled.definition);
@@ -195,55 +170,42 @@ export class LocalEngine {
 
   // ---- the bus ----
 
-  /** Takes an event as PutEvents does: routed in order, in the background. */
-  publish(event: EventEnvelope): void {
-    this.queue.push(event);
+  /**
+   * Takes an event as PutEvents does: resolves once it is stored in the intake journal (PutEvents answers
+   * then), and routes it in the background. Rejects, and drops the event, if it could not be stored.
+   */
+  async publish(event: EventEnvelope): Promise<void> {
     this.markBusy();
-    void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
     try {
-      for (let event = this.queue.shift(); event !== undefined; event = this.queue.shift()) {
-        try {
-          await this.route(event);
-        } catch (error) {
-          this.options.log(`  ! routing ${event['detail-type']} failed: ${describe(error)}`);
-        } finally {
-          this.markIdle();
-        }
-      }
-    } finally {
-      this.draining = false;
+      await this.journal.append([event]);
+    } catch (error) {
+      this.markIdle();
+      throw error;
     }
+    this.router.accept(event);
   }
 
-  /** The order a person would expect: the profile first, then exits and resumes, then new journeys. */
-  private async route(event: EventEnvelope): Promise<void> {
-    const matching = this.ruleList.filter(
-      (rule) => rule.state === 'ENABLED' && matchesPattern(rule.eventPattern, event),
-    );
-    const customer = typeof event.detail.customerId === 'string' ? ` (${event.detail.customerId})` : '';
-    this.options.log(
-      `${this.stamp()} event ${event['detail-type']}${customer} → ${matching.length === 0 ? 'no rule' : matching.map((rule) => rule.name).join(', ')}`,
-    );
-    const functionsToCall = (['record', 'preferences', 'goals', 'resume'] as const).filter((name) =>
-      matching.some((rule) => rule.target.kind === 'function' && rule.target.name === name),
-    );
-    for (const name of functionsToCall) {
-      try {
-        await this.options.functions[name](event);
-      } catch (error) {
-        this.options.log(`  ! ${name} failed: ${describe(error)}`);
-      }
+  /** After a restart: the events accepted before it and not routed then are routed now, in the order accepted. */
+  routeUnrouted(): number {
+    for (const event of this.journal.unrouted) {
+      this.markBusy();
+      this.router.accept(event);
     }
-    for (const rule of matching) {
-      if (rule.target.kind !== 'journey') continue;
-      const machine = this.machines.get(rule.target.journeyId);
-      if (machine === undefined) continue;
-      this.startExecution(machine.arn, toJsonValue(event));
+    return this.journal.unrouted.length;
+  }
+
+  /**
+   * A trigger event's execution is named after the event: routing the same event again (a crash stopped its
+   * routing half-way) finds that execution instead of starting a second one.
+   */
+  private startJourney(journeyId: string, event: EventEnvelope): void {
+    const machine = this.machines.get(journeyId);
+    if (machine === undefined) return;
+    try {
+      this.startExecution(machine.arn, toJsonValue(event), event.id);
+    } catch (error) {
+      if (error instanceof EngineError && error.name === 'ExecutionAlreadyExists') return;
+      throw error;
     }
   }
 
@@ -397,7 +359,10 @@ export class LocalEngine {
     }
   }
 
-  close(): void {
+  /** Stops routing and every execution; what is accepted and not routed yet is routed at the next start. */
+  async close(): Promise<void> {
+    this.router.close();
+    await this.journal.close();
     for (const running of this.running.values()) {
       running.cancel.abort();
       running.abort();
@@ -701,7 +666,7 @@ function stateMachineArn(journeyId: string): string {
 }
 
 function customerOf(record: ExecutionRecord): string {
-  return record.customerId === undefined ? '' : ` [${record.customerId}]`;
+  return record.customerId === undefined ? '' : ` [${maskIdentifier(record.customerId)}]`;
 }
 
 function stepEvent(event: unknown, now: Date): StepEvent | undefined {
@@ -716,11 +681,6 @@ function stepEvent(event: unknown, now: Date): StepEvent | undefined {
   const kind = typeof event.type === 'string' ? kinds[event.type] : undefined;
   if (kind === undefined) return undefined;
   return { time: now.toISOString(), state: event.state.name, type: String(event.state.type), event: kind };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }
 
 function settled(): Promise<void> {

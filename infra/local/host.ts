@@ -21,6 +21,7 @@ import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TAB
 import { ensureTable, startLocalDynamo } from './dynamodb.ts';
 import { type EngineLog, LocalEngine, type LocalFunctions } from './engine.ts';
 import { ExecutionStore } from './executions.ts';
+import { memoryJournal, openIntakeJournal } from './intake-journal.ts';
 import { createEdge, type Edge } from './edge.ts';
 import { readJsonFile, writeJsonFile } from './json-file.ts';
 import { Outbox, recordingGateway } from './outbox.ts';
@@ -109,6 +110,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   );
   const outbox = new Outbox(dataDir === undefined ? undefined : join(dataDir, 'outbox.jsonl'));
   const executions = new ExecutionStore(dataDir === undefined ? undefined : join(dataDir, 'executions'));
+  // PutEvents answers once the events are in here: what it acknowledged survives a crash.
+  const journal = dataDir === undefined ? memoryJournal() : await openIntakeJournal(join(dataDir, 'intake'));
   // Started once the services are up: at --time-scale 3600 a second of start-up would be an hour.
   const clock = new VirtualClock(
     options.clock.start ?? resumedTime(savedClock(clockFile), executions, outbox) ?? new Date(),
@@ -124,6 +127,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     executions,
     log: options.log,
     configurationSet: settings.senders.email.configurationSet ?? 'waymark',
+    journal,
   });
   const runtime: Runtime = {
     store: { db: clients.dynamodb, table: LOCAL_TABLE },
@@ -176,13 +180,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   };
   const stateSaver = dataDir === undefined ? undefined : setInterval(saveState, 1000).unref();
   engine.resumeSaved();
+  engine.routeUnrouted();
 
   const close = async (): Promise<void> => {
     if (stateSaver !== undefined) clearInterval(stateSaver);
     // Events already accepted are routed and running steps finish, if they do so soon.
     await Promise.race([engine.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
     saveState();
-    engine.close();
+    await engine.close();
     clock.close();
     useRuntime(undefined);
     await edge.close();
