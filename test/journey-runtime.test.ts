@@ -265,6 +265,39 @@ describe('branches, schedules and profile updates', () => {
       tags: ['cart-abandoner'],
     });
   });
+
+  it('updateProfile is not undone by an older profile update that arrives after it', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-step-late', ANA);
+    runtime.clock.now = new Date('2026-11-18T17:00:00Z');
+    await runStepsTask(
+      {
+        task: 'updateProfile',
+        stepId: 'u',
+        set: { segment: 'abandoner' },
+        addTags: [],
+        removeTags: [],
+        trigger: cartTrigger('c-step-late'),
+        values: {},
+        ...ref('c-step-late'),
+        enteredAt: '2026-11-18T17:00:00.000Z',
+      },
+      runtime,
+    );
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-step-late', attributes: { segment: 'browser', plan: 'pro' } },
+        '2026-11-18T16:00:00Z',
+      ),
+      runtime,
+    );
+    const read = await readCustomer(runtime.store, 'c-step-late');
+    expect(expectVariant(read, 'found', true).customer.profile.attributes).toMatchObject({
+      segment: 'abandoner',
+      plan: 'pro',
+    });
+  });
 });
 
 describe('waiting for an event', () => {

@@ -439,6 +439,7 @@ describe('erasure', () => {
           history: 32,
           journeys: 2,
           entries: 1,
+          goals: 0,
           recordedEvents: 1,
           waits: 1,
           other: 0,

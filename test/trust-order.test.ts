@@ -211,3 +211,20 @@ describe('the order of the checks', () => {
     );
   });
 });
+
+describe('one update naming a field twice', () => {
+  it('adds then removes a tag as written, whether the update comes once or twice', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-twice', { ...ANA, tags: { add: ['trial'] } });
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    const update = envelope(
+      'customer.profile.updated',
+      { customerId: 'c-twice', tags: { add: ['trial', 'vip'], remove: ['trial'] } },
+      '2026-11-18T15:30:00Z',
+    );
+    expect(await recordEvent(update, runtime)).toMatchObject({ status: 'recorded' });
+    expect((await storedCustomer(runtime, 'c-twice')).profile.tags).toEqual(['vip']);
+    expect(await recordEvent(update, runtime)).toMatchObject({ status: 'duplicate' });
+    expect((await storedCustomer(runtime, 'c-twice')).profile.tags).toEqual(['vip']);
+  });
+});

@@ -139,7 +139,9 @@ export function mergeFields(
   for (const change of changes) {
     const path = fieldPath(change);
     const previous = stamps[path];
-    if (previous?.by === stamp.by && previous.at === stamp.at) {
+    // Against the stamps as read: a second change to one path within this update is not a repeat.
+    const stored = fieldStamps[path];
+    if (stored?.by === stamp.by && stored.at === stamp.at) {
       repeats += 1;
       continue;
     }

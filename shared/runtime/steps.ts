@@ -5,7 +5,7 @@
  */
 import type { StepsTask, StepsTaskResults } from '../contract/tasks.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
-import { emptyCustomer, mergeTags } from '../customer/profile-update.ts';
+import { emptyCustomer, type FieldChange, mergeFields } from '../customer/profile-update.ts';
 import { describeDetailProblems, parseEventDetail } from '../events/catalog.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { businessKey, duplicateFactReason, missingKeyReason } from '../journey/business-key.ts';
@@ -193,20 +193,32 @@ async function updateProfile(
   task: Task<'updateProfile'>,
   runtime: Runtime,
 ): Promise<StepsTaskResults['updateProfile']> {
+  // Stamped like any profile update, so an older update still on its way cannot undo the step.
+  const stamp = {
+    at: task.enteredAt ?? runtime.now().toISOString(),
+    by: `${task.executionId}#${task.stepId}`,
+  };
   const updated = await updateCustomer(runtime.store, task.customerId, (read) => {
     if (read.found === 'damaged') throw new Error(damagedProfile(read.reason));
-    const profile = read.found ? read.customer.profile : emptyCustomer(task.customerId).profile;
+    const customer = read.found ? read.customer : emptyCustomer(task.customerId);
     const set = resolveValues(task.set, {
       event: task.trigger.detail,
       trigger: { id: task.trigger.id, time: task.trigger.time, source: task.trigger.source },
-      profile,
+      profile: customer.profile,
       values: task.values,
     });
-    const attributes = { ...profile.attributes };
-    for (const [name, value] of Object.entries(set)) attributes[name] = toJsonValue(value ?? null);
-    const tags = mergeTags(profile.tags, task.addTags, task.removeTags);
+    const changes: FieldChange[] = [
+      ...Object.entries(set).map(([name, value]): FieldChange => ({
+        path: 'attribute',
+        name,
+        value: toJsonValue(value ?? null),
+      })),
+      ...task.addTags.map((tag): FieldChange => ({ path: 'tag', tag, present: true })),
+      ...task.removeTags.map((tag): FieldChange => ({ path: 'tag', tag, present: false })),
+    ];
+    const change = mergeFields(customer, changes, stamp);
     return {
-      write: { profile: { ...profile, attributes, tags } },
+      write: { profile: change.profile, fieldStamps: change.fieldStamps },
       then: [
         ...Object.keys(set).map((name) => `attributes.${name}`),
         ...(task.addTags.length + task.removeTags.length > 0 ? ['tags'] : []),

@@ -10,7 +10,7 @@ import { customerKey, SORT } from './table.ts';
 
 /** `other`: items under the customer's partition this code does not know (written by a newer version). */
 export type ErasedKind =
-  'profile' | 'history' | 'journeys' | 'entries' | 'recordedEvents' | 'waits' | 'other';
+  'profile' | 'history' | 'journeys' | 'entries' | 'goals' | 'recordedEvents' | 'waits' | 'other';
 export type ErasedCounts = Record<ErasedKind, number>;
 
 /** BatchWriteItem takes at most 25 requests. */
@@ -30,6 +30,7 @@ export async function deleteCustomerPartition(
     history: 0,
     journeys: 0,
     entries: 0,
+    goals: 0,
     recordedEvents: 0,
     waits: 0,
     other: 0,
@@ -90,6 +91,7 @@ function itemKind(sortKey: string): keyof ErasedCounts {
   if (sortKey.startsWith(SORT.journeyPrefix)) return 'journeys';
   if (sortKey.startsWith(SORT.entryPrefix)) return 'entries';
   if (sortKey.startsWith(SORT.waitPrefix)) return 'waits';
+  if (sortKey.startsWith(SORT.goalPrefix)) return 'goals';
   if (sortKey.startsWith(SORT.recordedPrefix)) return 'recordedEvents';
   return 'other';
 }
