@@ -2,25 +2,35 @@
  * One endpoint for every AWS API the project uses, so any SDK client works
  * with `endpoint` (or AWS_ENDPOINT_URL) set to it. Requests are routed by the
  * service in their SigV4 credential scope: DynamoDB and SESv2 go on to
- * dynalite and aws-ses-v2-local, SNS, EventBridge and Step Functions are
- * answered here. `/_local/...` is the engine's own API.
+ * dynalite and aws-ses-v2-local (their API only), SNS, EventBridge and Step
+ * Functions are answered here. `/_local/...` is the engine's own API,
+ * `/unsubscribe` the links in its emails, anything else unsigned the panel.
+ *
+ * Whatever a client sends, the edge answers that request and goes on: bad
+ * input gets the service's error, a failure inside an AWS-shaped 500, and no
+ * answer carries a stack trace or a path on this machine. Like the panel, it
+ * serves loopback host names only and takes no change from another site.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { compareTimelineEntries } from '../../shared/customer/history.ts';
 import { readHistory } from '../../shared/store/history.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { parseDuration } from '../../shared/time/duration.ts';
 import type { VirtualClock } from './clock.ts';
 import { LOCAL_BUS } from './constants.ts';
+import { awsError, type Reply, send } from './edge-reply.ts';
+import { forwardToStandIn } from './edge-stand-ins.ts';
 import type { LocalEngine } from './engine.ts';
-import { errorMessage } from './errors.ts';
+import { publicMessage } from './errors.ts';
 import { handleEventBridge, type LocalBus } from './eventbridge.ts';
-import { listenOnLoopback, readRequestBody, RequestBodyTooLarge } from './loopback.ts';
+import { answerOnce, listenOnLoopback, readRequestBody, RequestBodyTooLarge } from './loopback.ts';
 import type { Outbox } from './outbox.ts';
 import type { PanelHandler } from '../panel/server.ts';
+import { describeRefusal, type RequestRefusal, requestRefusal } from './request-guard.ts';
 import { createSnsHandler, type SnsState } from './sns.ts';
 import { handleStepFunctions } from './stepfunctions.ts';
+import { serveUnsubscribe, UNSUBSCRIBE_PATH, type UnsubscribeFunction } from './unsubscribe-route.ts';
 
 export interface EdgeParts {
   engine: LocalEngine;
@@ -30,6 +40,8 @@ export interface EdgeParts {
   advanceTo: (target: Date) => Promise<void>;
   /** Browser requests (no AWS signature) go to the panel. */
   panel: PanelHandler;
+  /** The unsubscribe function, called for the links in the engine's emails. */
+  unsubscribe: UnsubscribeFunction;
 }
 
 export interface Edge {
@@ -46,7 +58,14 @@ export interface EdgeOptions {
   sns: SnsState;
 }
 
-type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+/** Who a request is for, read from its path and signature before anything else. */
+type Route =
+  | { kind: 'local-api' }
+  | { kind: 'unsubscribe' }
+  | { kind: 'aws'; service: 'dynamodb' | 'ses' | 'sns' | 'events' | 'states' }
+  /** Signed (or presigned) for a service this endpoint does not serve. */
+  | { kind: 'other-service'; service: string | undefined }
+  | { kind: 'panel' };
 
 /**
  * Far above any request the APIs answered here take (PutEvents and StartExecution stop at 256 KB), so an
@@ -58,96 +77,113 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
   let parts: EdgeParts | undefined;
   const sns = createSnsHandler(options.sns);
   const server = createServer((request, response) => {
+    // Whatever answers below, a second answer to one request must not throw from a callback.
+    answerOnce(response);
     handle(request, response).catch((error: unknown) => {
       if (error instanceof RequestBodyTooLarge) {
-        send(response, { status: 413, body: { __type: 'RequestEntityTooLarge', message: error.message } });
+        send(response, awsError(413, 'RequestEntityTooLarge', error.message));
         return;
       }
       // Nothing a request does may take the engine down: answer as AWS answers an internal error.
-      send(response, { status: 500, body: { __type: 'InternalFailure', message: errorMessage(error) } });
+      send(response, awsError(500, 'InternalFailure', publicMessage(error)));
     });
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname.startsWith('/_local/')) {
-      send(response, await localApi(request, url, await readBody(request)));
+    const url = requestUrl(request);
+    if (url === undefined) {
+      send(response, {
+        status: 400,
+        body: { message: 'The request target is not a path this endpoint can read.' },
+      });
       return;
     }
-    const service = signedService(request.headers.authorization);
+    const route = routeOf(request, url);
+    // The panel applies the same rules itself, in its own words, wherever it is mounted.
+    const refusal = route.kind === 'panel' ? undefined : requestRefusal(request);
+    if (refusal !== undefined) {
+      send(response, refusalReply(route, refusal));
+      return;
+    }
+    if (parts === undefined) {
+      send(
+        response,
+        awsError(503, 'ServiceUnavailable', 'The local engine is still starting; try again in a moment.'),
+      );
+      return;
+    }
+    const running = parts;
+    switch (route.kind) {
+      case 'local-api':
+        send(response, await localApi(running, request, url, await readBody(request)));
+        return;
+      case 'unsubscribe':
+        await serveUnsubscribe(running.unsubscribe, request, response, url, await readBody(request));
+        return;
+      case 'panel':
+        await running.panel(request, response);
+        return;
+      case 'other-service':
+        send(
+          response,
+          awsError(
+            400,
+            'UnrecognizedClientException',
+            `This endpoint serves dynamodb, ses, sns, events and states; the request was signed for ${route.service ?? 'no service'}.`,
+          ),
+        );
+        return;
+      case 'aws':
+        await answerAws(running, route.service, request, response, url);
+        return;
+      default: {
+        const unreachable: never = route;
+        throw new Error(`Unknown route ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  async function answerAws(
+    running: EdgeParts,
+    service: Extract<Route, { kind: 'aws' }>['service'],
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+  ): Promise<void> {
     switch (service) {
       case 'dynamodb':
-        proxy(request, response, options.dynamoEndpoint);
+      case 'ses': {
+        const answer = await forwardToStandIn(
+          service,
+          request,
+          url,
+          service === 'dynamodb' ? options.dynamoEndpoint : options.sesEndpoint,
+        );
+        if (answer.kind === 'reply') {
+          send(response, answer.reply);
+          return;
+        }
+        response.writeHead(answer.status, answer.headers);
+        response.end(answer.body);
         return;
-      case 'ses':
-        proxy(request, response, options.sesEndpoint);
-        return;
+      }
       case 'sns':
         sns(request, response);
         return;
-      case 'events': {
-        const running = attached();
+      case 'events':
         send(response, await handleEventBridge(operationOf(request), await readBody(request), bus(running)));
         return;
-      }
       case 'states':
         send(response, {
-          ...handleStepFunctions(operationOf(request), await readBody(request), attached().engine),
+          ...handleStepFunctions(operationOf(request), await readBody(request), running.engine),
           headers: { 'content-type': 'application/x-amz-json-1.0' },
         });
         return;
-      default:
-        // A browser sends no AWS signature at all; a signature this edge cannot read still gets an AWS error.
-        if (request.headers.authorization === undefined && !url.searchParams.has('X-Amz-Credential')) {
-          await attached().panel(request, response);
-          return;
-        }
-        send(response, {
-          status: 400,
-          body: {
-            __type: 'UnrecognizedClientException',
-            message: `This endpoint serves dynamodb, ses, sns, events and states; the request was signed for ${service ?? 'no service'}.`,
-          },
-        });
-    }
-  }
-
-  function attached(): EdgeParts {
-    if (parts === undefined) throw new Error('The local engine is still starting');
-    return parts;
-  }
-
-  async function localApi(request: IncomingMessage, url: URL, body: string): Promise<Reply> {
-    const running = attached();
-    const path = url.pathname;
-    if (request.method === 'GET' && path === '/_local/health') {
-      return {
-        status: 200,
-        body: { ok: true, journeys: running.engine.journeyIds(), now: running.clock.now().toISOString() },
-      };
-    }
-    if (path === '/_local/clock') {
-      if (request.method === 'POST') {
-        const target = clockTarget(body, running.clock.now());
-        if (typeof target === 'string') return { status: 400, body: { message: target } };
-        await running.advanceTo(target);
+      default: {
+        const unreachable: never = service;
+        throw new Error(`Unknown service ${String(unreachable)}`);
       }
-      return { status: 200, body: { now: running.clock.now().toISOString(), mode: running.clock.mode } };
     }
-    if (request.method === 'GET' && path === '/_local/outbox') {
-      const filter = {
-        ...optional('customerId', url.searchParams.get('customerId')),
-        ...optional('channel', url.searchParams.get('channel')),
-        ...optional('journeyId', url.searchParams.get('journeyId')),
-      };
-      return { status: 200, body: { messages: running.outbox.list(filter) } };
-    }
-    const timeline = /^\/_local\/customers\/([^/]+)\/timeline$/.exec(path);
-    if (request.method === 'GET' && timeline?.[1] !== undefined) {
-      const customerId = decodeURIComponent(timeline[1]);
-      return { status: 200, body: { customerId, entries: await customerTimeline(running, customerId) } };
-    }
-    return { status: 404, body: { message: `No local API at ${request.method ?? 'GET'} ${path}` } };
   }
 
   const endpoint = await listenOnLoopback(server, options.port);
@@ -162,6 +198,110 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The request's path and query; undefined when its target is no URL at all. */
+function requestUrl(request: IncomingMessage): URL | undefined {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+const SERVED_SERVICES: ReadonlySet<string> = new Set(['dynamodb', 'ses', 'sns', 'events', 'states']);
+
+function isServedService(service: string): service is Extract<Route, { kind: 'aws' }>['service'] {
+  return SERVED_SERVICES.has(service);
+}
+
+function routeOf(request: IncomingMessage, url: URL): Route {
+  if (url.pathname.startsWith('/_local/')) return { kind: 'local-api' };
+  const service = signedService(request.headers.authorization);
+  if (service !== undefined && isServedService(service)) return { kind: 'aws', service };
+  // A browser sends no AWS signature at all; a signature this edge cannot read still gets an AWS error.
+  if (request.headers.authorization !== undefined || url.searchParams.has('X-Amz-Credential')) {
+    return { kind: 'other-service', service };
+  }
+  if (url.pathname === UNSUBSCRIBE_PATH) return { kind: 'unsubscribe' };
+  return { kind: 'panel' };
+}
+
+/** A refusal in the terms of whoever the request was for: an AWS error for an SDK, a sentence otherwise. */
+function refusalReply(route: Route, refusal: RequestRefusal): Reply {
+  const message = describeRefusal(refusal, 'The local engine');
+  switch (route.kind) {
+    case 'aws':
+    case 'other-service':
+      return awsError(403, 'AccessDeniedException', message);
+    case 'local-api':
+      return { status: 403, body: { message } };
+    case 'unsubscribe':
+    case 'panel':
+      return { status: 403, body: message };
+    default: {
+      const unreachable: never = route;
+      return { status: 403, body: String(unreachable) };
+    }
+  }
+}
+
+async function localApi(
+  running: EdgeParts,
+  request: IncomingMessage,
+  url: URL,
+  body: string,
+): Promise<Reply> {
+  const path = url.pathname;
+  if (request.method === 'GET' && path === '/_local/health') {
+    return {
+      status: 200,
+      body: { ok: true, journeys: running.engine.journeyIds(), now: running.clock.now().toISOString() },
+    };
+  }
+  if (path === '/_local/clock') {
+    if (request.method === 'POST') {
+      const target = clockTarget(body, running.clock.now());
+      if (typeof target === 'string') return { status: 400, body: { message: target } };
+      await running.advanceTo(target);
+    }
+    return { status: 200, body: { now: running.clock.now().toISOString(), mode: running.clock.mode } };
+  }
+  if (request.method === 'GET' && path === '/_local/outbox') {
+    const filter = {
+      ...optional('customerId', url.searchParams.get('customerId')),
+      ...optional('channel', url.searchParams.get('channel')),
+      ...optional('journeyId', url.searchParams.get('journeyId')),
+    };
+    return { status: 200, body: { messages: running.outbox.list(filter) } };
+  }
+  const timeline = /^\/_local\/customers\/([^/]+)\/timeline$/.exec(path);
+  if (request.method === 'GET' && timeline?.[1] !== undefined) {
+    const customerId = pathSegment(timeline[1]);
+    if (customerId === undefined) {
+      return {
+        status: 400,
+        body: {
+          message: `The customer id in ${shorten(path)} has a broken %-escape; encode it with encodeURIComponent.`,
+        },
+      };
+    }
+    return { status: 200, body: { customerId, entries: await customerTimeline(running, customerId) } };
+  }
+  return { status: 404, body: { message: `No local API at ${request.method ?? 'GET'} ${shorten(path)}` } };
+}
+
+/** A path segment decoded, or undefined when its %-escapes do not make text. */
+function pathSegment(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function shorten(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
 
 /** Everything about one customer, in time order: events, messages, skipped messages, journey steps. */
@@ -244,46 +384,8 @@ function operationOf(request: IncomingMessage): string {
   return value?.split('.').at(-1) ?? '';
 }
 
-function proxy(request: IncomingMessage, response: ServerResponse, target: string): void {
-  // Only the path and query go on: an absolute URL in the request must not point the proxy elsewhere.
-  const incoming = new URL(request.url ?? '/', 'http://localhost');
-  const url = new URL(`${incoming.pathname}${incoming.search}`, target);
-  const upstream = httpRequest(url, { method: request.method, headers: request.headers }, (answer) => {
-    const headers = { ...answer.headers };
-    // aws-ses-v2-local's errors carry no type, which the SDK would report as "Unknown".
-    if ((answer.statusCode ?? 200) >= 400 && headers['x-amzn-errortype'] === undefined) {
-      headers['x-amzn-errortype'] = 'BadRequestException';
-    }
-    response.writeHead(answer.statusCode ?? 502, headers);
-    answer.pipe(response);
-    // A stand-in that breaks off mid-answer must not leave the client waiting for ever.
-    answer.on('error', () => response.destroy());
-  });
-  upstream.on('error', (error) => {
-    send(response, { status: 502, body: { __type: 'ServiceUnavailable', message: errorMessage(error) } });
-  });
-  request.pipe(upstream);
-}
-
 function readBody(request: IncomingMessage): Promise<string> {
   return readRequestBody(request, MAX_REQUEST_BYTES);
-}
-
-function send(response: ServerResponse, reply: Reply): void {
-  if (response.headersSent) return;
-  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  const type = typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
-  const errorType =
-    reply.status >= 400 && typeof reply.body === 'object' && reply.body !== null && '__type' in reply.body
-      ? { 'x-amzn-errortype': String(reply.body.__type) }
-      : {};
-  response.writeHead(reply.status, {
-    'content-type': type,
-    'x-amzn-requestid': randomUUID(),
-    ...errorType,
-    ...reply.headers,
-  });
-  response.end(text);
 }
 
 function optional(name: string, value: string | null): Record<string, string> {

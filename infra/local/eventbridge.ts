@@ -13,8 +13,9 @@ import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import { isRecord, ownValue } from '../../shared/json.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
 import { localEnvelope } from './envelope.ts';
-import { errorMessage } from './errors.ts';
+import { errorMessage, publicMessage } from './errors.ts';
 import { parseJsonText } from './json-file.ts';
+import { jsonNestingDepth, MAX_NESTING_DEPTH, unsafeKey } from './json-guard.ts';
 
 export interface BusRule {
   name: string;
@@ -136,7 +137,18 @@ function optionalStringList(
   return value;
 }
 
-/** The awsJson timestamp forms: epoch seconds (what the SDK sends for a Date) or an ISO 8601 string. */
+/**
+ * The latest time an entry may carry: the end of year 9999, as far as an ISO 8601 date-time with four year
+ * digits reaches (and the envelope's time is written in that form). Before 1970 is refused too: the API's
+ * timestamps are epoch seconds, and no event of a customer's happened before.
+ */
+const LATEST_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * The awsJson timestamp forms: epoch seconds (what the SDK sends for a Date) or an ISO 8601 string. A time that
+ * is no time, or one no envelope can be written for (1e15 seconds is past any date), fails the whole call as
+ * AWS fails a value it cannot read (SerializationException), never as an engine error.
+ */
 function optionalTime(record: Record<string, unknown>, where: string): Date | undefined {
   const value = ownValue(record, 'Time');
   if (value === undefined || value === null) return undefined;
@@ -147,9 +159,22 @@ function optionalTime(record: Record<string, unknown>, where: string): Date | un
         ? Date.parse(value)
         : Number.NaN;
   if (!Number.isFinite(millis)) {
-    throw serializationFault(`${where}Time must be epoch seconds or an ISO 8601 date-time.`);
+    throw serializationFault(
+      `${where}Time must be epoch seconds or an ISO 8601 date-time, not ${describeValue(value)}.`,
+    );
+  }
+  if (millis < 0 || millis > LATEST_EVENT_TIME_MS) {
+    throw serializationFault(
+      `${where}Time ${describeValue(value)} is out of range: a time from 1970 to the end of year 9999.`,
+    );
   }
   return new Date(millis);
+}
+
+/** A value as a message quotes it, cut short: the client sent it and may have sent a lot. */
+function describeValue(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** EventBridge writes times to the second: 2025-03-11T22:40:00Z. */
@@ -274,9 +299,18 @@ function checkEntry(entry: RequestEntry, bus: LocalBus): EntryCheck {
   }
   if (entry.detail === undefined || entry.detail === '')
     return { ok: false, failure: requiredArgument('Detail') };
+  if (isReservedSource(entry.source)) {
+    return {
+      ok: false,
+      failure: {
+        ErrorCode: 'NotAuthorizedForSourceException',
+        ErrorMessage: `Not authorized for the source ${entry.source}: sources starting with "aws." are reserved for AWS services.`,
+      },
+    };
+  }
   const detail = parseDetail(entry.detail);
-  if (detail === undefined) {
-    return { ok: false, failure: { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' } };
+  if (typeof detail === 'string') {
+    return { ok: false, failure: { ErrorCode: 'MalformedDetail', ErrorMessage: detail } };
   }
   // AWS accepts and silently drops events for a bus that does not exist (aws/aws-cli#9186); locally a typo in a bus
   // name would then look like a journey that never starts, so the entry fails instead.
@@ -303,10 +337,31 @@ function checkEntry(entry: RequestEntry, bus: LocalBus): EntryCheck {
   };
 }
 
-/** Only a JSON object is a detail: "[]", '"text"' and "42" are malformed too (snapshot test_put_event_malformed_detail). */
-function parseDetail(text: string): Record<string, unknown> | undefined {
+/**
+ * AWS services publish under `aws.<service>` and EventBridge refuses that prefix to everyone else (PutEvents
+ * answers NotAuthorizedForSourceException): otherwise any producer could fake an SES bounce and suppress a
+ * customer's address. The engine hands its own events to the bus directly, not through PutEvents.
+ */
+function isReservedSource(source: string): boolean {
+  return source.startsWith('aws.');
+}
+
+/**
+ * The detail as an object, or why it cannot be one. Only a JSON object is a detail: "[]", '"text"' and "42"
+ * are malformed too (snapshot test_put_event_malformed_detail). A detail nested deeper than MAX_NESTING_DEPTH
+ * or with a key a plain object cannot safely carry is refused here rather than lost while routing.
+ */
+function parseDetail(text: string): Record<string, unknown> | string {
+  if (jsonNestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    return `Detail is malformed: it nests deeper than ${MAX_NESTING_DEPTH} levels, the local engine's limit.`;
+  }
   const parsed = parseJsonText(text);
-  return isRecord(parsed) ? parsed : undefined;
+  if (!isRecord(parsed)) return 'Detail is malformed.';
+  const unsafe = unsafeKey(parsed, 'detail');
+  if (unsafe !== undefined) {
+    return `Detail is malformed: the key "${unsafe.key}" at ${unsafe.at} cannot be kept in a JavaScript object or stored in DynamoDB; rename it.`;
+  }
+  return parsed;
 }
 
 async function handOver(envelope: EventEnvelope, bus: LocalBus): Promise<ResultEntry> {
@@ -317,7 +372,7 @@ async function handOver(envelope: EventEnvelope, bus: LocalBus): Promise<ResultE
     // InternalFailure is the retryable per-entry code AWS documents for its own failures.
     return {
       ErrorCode: 'InternalFailure',
-      ErrorMessage: `The local engine could not take the event: ${errorMessage(error)}`,
+      ErrorMessage: `The local engine could not take the event: ${publicMessage(error)}`,
     };
   }
 }
@@ -492,7 +547,7 @@ export async function handleEventBridge(
   } catch (error) {
     if (error instanceof ApiFault) return faultReply(error);
     return faultReply(
-      new ApiFault('InternalException', `The local EventBridge failed: ${errorMessage(error)}`, 500),
+      new ApiFault('InternalException', `The local EventBridge failed: ${publicMessage(error)}`, 500),
     );
   }
 }

@@ -3,7 +3,8 @@
  * in-flight journeys survive a restart: where each one is parked (a wait, a
  * wait for an event) and with which state input, written as it parks.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import type { JsonValue } from '../../shared/json.ts';
@@ -67,10 +68,23 @@ export class ExecutionStore {
   constructor(private readonly dir: string | undefined) {
     if (dir === undefined) return;
     mkdirSync(dir, { recursive: true });
-    for (const file of readdirSync(dir)) {
-      if (!file.endsWith('.json')) continue;
+    const files = readdirSync(dir).filter((file) => file.endsWith('.json'));
+    const present = new Set(files);
+    for (const file of files) {
       const record = readJsonFile(join(dir, file), executionRecordSchema);
-      if (record !== undefined) this.records.set(record.executionArn, record);
+      if (record === undefined) continue;
+      const current = fileName(record.executionArn);
+      if (file !== current) {
+        // Written by an engine that named files after a lossy form of the ARN: moved to today's name once.
+        // If today's file is there too, it is the newer one.
+        if (present.has(current)) {
+          rmSync(join(dir, file), { force: true });
+          continue;
+        }
+        renameSync(join(dir, file), join(dir, current));
+        present.add(current);
+      }
+      this.records.set(record.executionArn, record);
     }
   }
 
@@ -112,14 +126,33 @@ export class ExecutionStore {
     return [...this.records.values()];
   }
 
+  /**
+   * Written to disk first, then known: an execution whose record cannot be written (a full disk) is not
+   * left behind in memory as RUNNING, never to run.
+   */
   save(record: ExecutionRecord): void {
     if (record.steps.length > MAX_STEP_EVENTS) record.steps.splice(0, record.steps.length - MAX_STEP_EVENTS);
+    if (this.dir !== undefined && existsSync(this.dir)) {
+      writeJsonFile(join(this.dir, fileName(record.executionArn)), record);
+    }
     this.records.set(record.executionArn, record);
-    if (this.dir === undefined || !existsSync(this.dir)) return;
-    writeJsonFile(join(this.dir, `${fileName(record.executionArn)}.json`), record);
   }
 }
 
-function fileName(executionArn: string): string {
-  return executionArn.replace(/[^A-Za-z0-9_.-]/g, '_');
+/** Characters kept as they are in the readable part of a file name; others become "_". */
+const READABLE = /[^A-Za-z0-9_.=@+-]/g;
+/** The readable part is cut here: an ARN with an 80-character name would make a long file name. */
+const READABLE_LENGTH = 60;
+
+/**
+ * One file per execution, whatever its name: the readable part (journey and name) helps a person find a
+ * file, and the hash of the whole ARN keeps "a=b" and "a_b" (or any two names the readable part folds
+ * together) apart, at a length every file system takes.
+ */
+export function fileName(executionArn: string): string {
+  const readable = (executionArn.split(':execution:')[1] ?? executionArn)
+    .replace(READABLE, '_')
+    .slice(0, READABLE_LENGTH);
+  const hash = createHash('sha256').update(executionArn).digest('hex').slice(0, 32);
+  return `${readable}.${hash}.json`;
 }

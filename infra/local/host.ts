@@ -15,6 +15,8 @@ import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import { type CompiledJourney, compileJourney } from '../../shared/journey/compile.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
 import { loadProject } from '../../shared/project/load.ts';
+import { applyStageOverrides } from '../../shared/project/overrides.ts';
+import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { type ClockMode, VirtualClock } from './clock.ts';
 import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE } from './constants.ts';
@@ -29,6 +31,7 @@ import { localPanelSources } from './panel-sources.ts';
 import { createPanel } from '../panel/server.ts';
 import { startLocalSes } from './ses.ts';
 import { createSnsState } from './sns.ts';
+import { localUnsubscribeBaseUrl, type UnsubscribeFunction } from './unsubscribe-route.ts';
 import { loadSnsState, saveSnsState } from './sns-state-file.ts';
 
 export interface LocalHostOptions {
@@ -98,6 +101,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     sesEndpoint: ses.endpoint,
     sns,
   });
+  // The links in local emails point at this edge, which serves them with the unsubscribe function.
+  const localSettings = applyStageOverrides(settings, {
+    unsubscribeBaseUrl: localUnsubscribeBaseUrl(edge.endpoint, process.env[ENVIRONMENT.unsubscribeBaseUrl]),
+  });
 
   const clients = createAwsClients({
     region: LOCAL_REGION,
@@ -145,7 +152,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       isRunning: (id) => Promise.resolve(engine.isRunning(id)),
     },
     project: {
-      settings,
+      settings: localSettings,
       templates: project.templates,
       journeys: project.journeys.map((loaded) => loaded.journey),
     },
@@ -167,7 +174,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     close: () => close(),
   };
   const panel = createPanel(localPanelSources(host, project));
-  edge.attach({ engine, clock, outbox, runtime, advanceTo: (target) => advanceTo(target), panel });
+  edge.attach({
+    engine,
+    clock,
+    outbox,
+    runtime,
+    advanceTo: (target) => advanceTo(target),
+    panel,
+    unsubscribe: await loadUnsubscribe(),
+  });
 
   const advanceTo = async (target: Date): Promise<void> => {
     await engine.idle();
@@ -241,6 +256,12 @@ async function loadFunctions(): Promise<LocalFunctions> {
     goals: (event: EventEnvelope) => goals.handler(event, lambdaContext('waymark-goals')),
     preferences: (event: EventEnvelope) => preferences.handler(event, lambdaContext('waymark-preferences')),
   };
+}
+
+/** The unsubscribe function, called as its function URL calls it on AWS. */
+async function loadUnsubscribe(): Promise<UnsubscribeFunction> {
+  const unsubscribe = await import('../../functions/unsubscribe/handler.ts');
+  return (event) => unsubscribe.handler(event, lambdaContext('waymark-unsubscribe'));
 }
 
 const SHUTDOWN_GRACE_MS = 5_000;

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /** Listens on 127.0.0.1 (port 0: any free port) and answers the endpoint URL the SDK clients use. */
 export async function listenOnLoopback(server: Server, port = 0): Promise<string> {
@@ -36,4 +36,51 @@ export function readRequestBody(request: IncomingMessage, maxBytes: number): Pro
     });
     request.on('error', reject);
   });
+}
+
+/**
+ * Makes every answer after the first a no-op: a handler that answers twice (aws-ses-v2-local's
+ * `/get-emlContent` does) would otherwise throw ERR_HTTP_HEADERS_SENT from a callback, or have Node emit an
+ * unheard 'error' for a write after the end, and either one ends the whole process. Call it before any
+ * handler sees the response.
+ */
+export function answerOnce(response: ServerResponse): void {
+  const setHeader = response.setHeader.bind(response);
+  const writeHead = response.writeHead.bind(response);
+  const write = response.write.bind(response);
+  const end = response.end.bind(response);
+  const late = (): boolean => response.headersSent || response.writableEnded;
+  // defineProperty, not assignment: the methods are overloaded, and each stand-in keeps its own copy.
+  Object.defineProperty(response, 'setHeader', {
+    configurable: true,
+    writable: true,
+    value: (...args: unknown[]) => {
+      if (!response.headersSent) Reflect.apply(setHeader, undefined, args);
+      return response;
+    },
+  });
+  Object.defineProperty(response, 'writeHead', {
+    configurable: true,
+    writable: true,
+    value: (...args: unknown[]) => {
+      if (!late()) Reflect.apply(writeHead, undefined, args);
+      return response;
+    },
+  });
+  Object.defineProperty(response, 'write', {
+    configurable: true,
+    writable: true,
+    value: (...args: unknown[]): boolean =>
+      response.writableEnded ? false : Boolean(Reflect.apply(write, undefined, args)),
+  });
+  Object.defineProperty(response, 'end', {
+    configurable: true,
+    writable: true,
+    value: (...args: unknown[]) => {
+      if (!response.writableEnded) Reflect.apply(end, undefined, args);
+      return response;
+    },
+  });
+  // Whatever still goes wrong with one answer (the client gone mid-write) concerns that answer only.
+  response.on('error', () => undefined);
 }

@@ -5,10 +5,20 @@
 import * as z from 'zod';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
 import { EngineError, type LocalEngine } from './engine.ts';
-import { errorMessage } from './errors.ts';
+import { publicMessage } from './errors.ts';
 import type { ExecutionRecord } from './executions.ts';
+import { jsonNestingDepth, MAX_NESTING_DEPTH } from './json-guard.ts';
 
 export type ApiReply = { status: number; body: unknown };
+
+/** StartExecution's name: 1 to 80 characters (API reference, StartExecution name). */
+const MAX_EXECUTION_NAME_LENGTH = 80;
+
+/**
+ * What AWS refuses in an execution name (API reference, StartExecution name): whitespace, brackets, wildcards
+ * and the listed special characters; control characters (U+0000-001F, U+007F-009F) are checked by code.
+ */
+const REFUSED_NAME_CHARACTER = /^[\s<>{}[\]?*"#%\\^|~`$&,;:/]$/u;
 
 const schemas = {
   StartExecution: z.object({
@@ -51,8 +61,37 @@ export function handleStepFunctions(operation: string, requestBody: string, engi
   } catch (error) {
     if (error instanceof EngineError) return fault(error.name, error.message);
     if (error instanceof z.ZodError) return fault('ValidationException', z.prettifyError(error));
-    return fault('InvalidArgument', errorMessage(error));
+    // Not the client's doing (a file the engine could not write, say): a retryable 500, without the path.
+    return fault('InternalFailure', `The local Step Functions failed: ${publicMessage(error)}`, 500);
   }
+}
+
+/**
+ * Why AWS would refuse this execution name, or undefined. Checked before anything is started or written, so
+ * a refused name leaves no execution behind, and every name that passes is one AWS would take.
+ */
+export function executionNameProblem(name: string): string | undefined {
+  const characters = [...name];
+  // A name can be 10,000 characters long: the message quotes its start, escaped, and says how long it is.
+  const quoted =
+    characters.length > 20
+      ? `'${JSON.stringify(characters.slice(0, 20).join('')).slice(1, -1)}…' (${characters.length} characters)`
+      : `'${JSON.stringify(name).slice(1, -1)}'`;
+  if (characters.length === 0 || characters.length > MAX_EXECUTION_NAME_LENGTH) {
+    return `Invalid Name: ${quoted}: an execution name has 1 to ${MAX_EXECUTION_NAME_LENGTH} characters.`;
+  }
+  const refused = characters.find(isRefusedInName);
+  if (refused === undefined) return undefined;
+  const printable = /^[\p{L}\p{N}\p{P}\p{S}]$/u.test(refused);
+  const shown = printable
+    ? `"${refused}"`
+    : `U+${(refused.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return `Invalid Name: ${quoted}: an execution name may not contain ${shown} (no whitespace, brackets, wildcards, control characters or any of "#%\\^|~\`$&,;:/).`;
+}
+
+function isRefusedInName(character: string): boolean {
+  const code = character.codePointAt(0) ?? 0;
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f) || REFUSED_NAME_CHARACTER.test(character);
 }
 
 function answer(operation: Operation, body: unknown, engine: LocalEngine): unknown {
@@ -68,6 +107,8 @@ function answer(operation: Operation, body: unknown, engine: LocalEngine): unkno
       };
     case 'StartExecution': {
       const request = schemas.StartExecution.parse(body);
+      const nameProblem = request.name === undefined ? undefined : executionNameProblem(request.name);
+      if (nameProblem !== undefined) throw new EngineError('InvalidName', nameProblem);
       const input = parseInput(request.input ?? '{}');
       const record =
         request.name === undefined
@@ -156,6 +197,13 @@ function history(record: ExecutionRecord): Record<string, unknown>[] {
 }
 
 function parseInput(text: string): JsonValue {
+  // An input usually carries an event: it gets the same bound as an event's detail.
+  if (jsonNestingDepth(text, MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH) {
+    throw new EngineError(
+      'InvalidExecutionInput',
+      `The input nests deeper than ${MAX_NESTING_DEPTH} levels, the local engine's limit`,
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -180,6 +228,6 @@ function epoch(iso: string): number {
   return Date.parse(iso) / 1000;
 }
 
-function fault(type: string, message: string): ApiReply {
-  return { status: 400, body: { __type: type, message } };
+function fault(type: string, message: string, status = 400): ApiReply {
+  return { status, body: { __type: type, message } };
 }

@@ -24,6 +24,7 @@ import {
   searchCustomers,
   scanCustomerOverviews,
 } from '../../shared/store/overview.ts';
+import { describeRefusal, requestRefusal } from '../local/request-guard.ts';
 import { type Html, html } from './html.ts';
 import { type PanelFigures, readFigures } from './figures.ts';
 import type { PanelSources } from './sources.ts';
@@ -87,32 +88,11 @@ export function createPanel(sources: PanelSources): PanelHandler {
 
 /** A request the panel will not serve, whatever it asks for; undefined: serve it. */
 function refusal(request: IncomingMessage): Reply | undefined {
-  // Another name for this address (DNS rebinding) must not read customers through a visitor's browser.
-  const host = request.headers.host ?? '';
-  if (!LOOPBACK_HOST.test(host)) {
-    return {
-      kind: 'text',
-      status: 403,
-      body: `The panel answers on loopback addresses only, not "${host}".`,
-    };
-  }
-  // A page elsewhere must not send events or move the clock through a visitor's browser.
-  if (request.method === 'POST' && !fromThisPanel(request)) {
-    return { kind: 'text', status: 403, body: 'Forms are accepted from the panel itself only.' };
-  }
-  return undefined;
-}
-
-const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d{1,5})?$/;
-
-function fromThisPanel(request: IncomingMessage): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return request.headers['sec-fetch-site'] !== 'cross-site';
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
+  // The same rules as the local engine's edge: loopback host names only, nothing changed from another site.
+  const refused = requestRefusal(request);
+  return refused === undefined
+    ? undefined
+    : { kind: 'text', status: 403, body: describeRefusal(refused, 'The panel') };
 }
 
 /** A request that cannot be answered as asked: the status and a sentence saying why. */
