@@ -4,7 +4,7 @@
  * refuses, broken %-escapes, other host names and other sites. Every answer is AWS-shaped, none
  * carries a stack trace or a file path, and the engine answers the next request.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../infra/local/constants.ts';
+import { publicMessage, publicText } from '../infra/local/errors.ts';
 import { engineForSuite, OPTED_IN, startTestEngine, tempFolderForSuite } from './support/local-engine.ts';
 
 /** A SigV4 header the edge routes by: it reads the service in the credential scope, as AWS does. */
@@ -124,6 +125,59 @@ describe('the edge in its own process: one request cannot end it', () => {
     expect(health.status).toBe(200);
     expect(child?.exitCode).toBeNull();
     expect(output).not.toContain('ERR_HTTP_HEADERS_SENT');
+  });
+
+  it('a DynamoDB item nested thousands deep gets a ValidationException instead of ending dynalite and the engine', async () => {
+    let value = '{"S":"x"}';
+    for (let level = 0; level < 3_000; level += 1) value = `{"M":{"a":${value}}}`;
+    const answer = await raw(endpoint, {
+      method: 'POST',
+      path: '/',
+      headers: {
+        ...signedFor('dynamodb', 'DynamoDB_20120810.PutItem'),
+        'content-type': 'application/x-amz-json-1.0',
+      },
+      body: `{"TableName":"waymark","Item":{"pk":{"S":"a"},"sk":{"S":"b"},"deep":${value}}}`,
+    });
+    expect(answer.status).toBe(400);
+    expect(jsonOf(answer)).toMatchObject({ __type: 'ValidationException' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await raw(endpoint, { path: '/_local/health' })).status).toBe(200);
+    expect(child?.exitCode).toBeNull();
+  });
+});
+
+describe('the SES stand-in on its own', () => {
+  it('answering a request twice no longer ends the process it runs in', () => {
+    // Straight to the stand-in, as nothing through the edge can reach /get-emlContent any more.
+    const script = `
+      import { startLocalSes } from './infra/local/ses.ts';
+      const ses = await startLocalSes();
+      const answer = await fetch(ses.endpoint + '/get-emlContent?messageId=x');
+      console.log('status', answer.status);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await ses.close();
+      console.log('alive');
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.stdout).toContain('status 400');
+    expect(run.stdout).toContain('alive');
+    expect(run.status).toBe(0);
+  });
+});
+
+describe('what an error may tell a client', () => {
+  it('keeps the message, takes out stack frames and absolute paths, and leaves URLs alone', () => {
+    const error = new Error(
+      "ENAMETOOLONG: name too long, open '/home/someone/.waymark/executions/x.json'\n    at open (node:fs:1:1)",
+    );
+    expect(publicMessage(error)).toBe("ENAMETOOLONG: name too long, open '<path>'");
+    expect(publicText('see C:\\Users\\x\\data.json or http://127.0.0.1:4566/_local/health')).toBe(
+      'see <path> or http://127.0.0.1:4566/_local/health',
+    );
   });
 });
 

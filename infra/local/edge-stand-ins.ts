@@ -8,7 +8,7 @@
 import { type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
 import { isRecord } from '../../shared/json.ts';
 import { type Reply, awsError } from './edge-reply.ts';
-import { publicMessage } from './errors.ts';
+import { publicMessage, publicText } from './errors.ts';
 import { parseJsonText } from './json-file.ts';
 import { jsonNestingDepth } from './json-guard.ts';
 import { readRequestBody } from './loopback.ts';
@@ -186,7 +186,7 @@ function standInError(
   return awsError(
     status,
     type ?? fallbackType,
-    publicMessage(message ?? `The local ${service} stand-in refused the request.`),
+    publicText(message ?? `The local ${service} stand-in refused the request.`),
   );
 }
 

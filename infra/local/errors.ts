@@ -13,11 +13,21 @@ export function errorMessage(error: unknown): string {
 const ABSOLUTE_PATH = /(^|[\s'"(=[])(?:[A-Za-z]:[\\/]|\/)(?:[^\s'"()\\/]+[\\/])+[^\s'"()]*/g;
 
 /**
- * What an unexpected failure may tell a client: its first line, with file paths taken out. A Node error
- * names the file it failed on (ENAMETOOLONG: …, open '/home/…/executions/…'), and the client has no business
- * knowing where the engine keeps its data; the console still gets the whole error.
+ * What an unexpected failure may tell a client: its message, with file paths taken out. A Node error names
+ * the file it failed on (ENAMETOOLONG: …, open '/home/…/executions/…'), and the client has no business knowing
+ * where the engine keeps its data.
  */
 export function publicMessage(error: unknown): string {
-  const firstLine = errorMessage(error).split('\n', 1)[0] ?? '';
-  return firstLine.replace(ABSOLUTE_PATH, '$1<path>');
+  return publicText(errorMessage(error));
 }
+
+/** Text from inside the engine made fit for a client: no stack frames, no absolute file paths. */
+export function publicText(text: string): string {
+  const lines = text.split('\n');
+  const firstFrame = lines.findIndex((line) => STACK_FRAME.test(line));
+  const kept = firstFrame === -1 ? lines : lines.slice(0, firstFrame);
+  return kept.join('\n').replace(ABSOLUTE_PATH, '$1<path>').trim();
+}
+
+/** A line of a V8 stack trace: "    at parse (/app/node_modules/…:12:3)". */
+const STACK_FRAME = /^\s+at\s/;
