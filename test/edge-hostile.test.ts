@@ -5,7 +5,7 @@
  * carries a stack trace or a file path, and the engine answers the next request.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -444,6 +444,43 @@ describe('the edge: names that looked alike on disk', () => {
   });
 });
 
+describe('the edge: executions saved under the earlier file names', () => {
+  const dataDir = tempFolderForSuite('waymark-edge-old-names-');
+
+  it('are read, and moved to their new names once', async () => {
+    const executionArn = 'arn:aws:states:us-east-1:000000000000:execution:chat-followup:from-before';
+    const folder = join(dataDir(), 'executions');
+    mkdirSync(folder, { recursive: true });
+    const oldFile = join(folder, `${executionArn.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+    writeFileSync(
+      oldFile,
+      JSON.stringify({
+        executionArn,
+        name: 'from-before',
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:chat-followup',
+        journeyId: 'chat-followup',
+        customerId: 'edge-before',
+        status: 'SUCCEEDED',
+        input: {},
+        startDate: '2026-11-18T12:00:00.000Z',
+        stopDate: '2026-11-18T12:00:01.000Z',
+        steps: [],
+      }),
+    );
+    const engine = await startTestEngine({ dataDir: dataDir() });
+    try {
+      const listed = await engine.sfn.send(new ListExecutionsCommand({}));
+      expect(listed.executions?.map((execution) => execution.name)).toContain('from-before');
+      expect(existsSync(oldFile)).toBe(false);
+      expect(
+        readdirSync(folder).filter((file) => file.startsWith('chat-followup_from-before.')),
+      ).toHaveLength(1);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('the edge: the local API and loopback', () => {
   const engine = engineForSuite();
 
@@ -553,6 +590,19 @@ describe('the local engine serves the unsubscribe link in its emails', () => {
     expect(await engine.timeline('edge-unsub')).toContainEqual(
       expect.objectContaining({ kind: 'preference', action: 'unsubscribed', channel: 'email' }),
     );
+
+    // Its page's own button: a browser names the page's origin, which is this endpoint.
+    const button = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: engine.endpoint,
+        'sec-fetch-site': 'same-origin',
+      },
+      body: 'confirm=unsubscribe',
+    });
+    expect(button.status).toBe(200);
+    expect(await button.text()).toContain('You were already unsubscribed');
 
     const forged = await fetch(`${engine.endpoint}/unsubscribe?token=forged.token`, {
       method: 'POST',

@@ -99,7 +99,10 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
       return;
     }
     const route = routeOf(request, url);
-    // The panel applies the same rules itself, in its own words, wherever it is mounted.
+    // The panel applies the same rules itself, in its own words, wherever it is mounted. The unsubscribe link
+    // needs no exception: opening it is a GET (a top-level navigation from a mail page), its page's button
+    // posts from the same origin, and a mailbox provider's one-click POST (RFC 8058) comes from its servers,
+    // with no Origin. Only a page on another site posting through a visitor's browser is refused.
     const refusal = route.kind === 'panel' ? undefined : requestRefusal(request);
     if (refusal !== undefined) {
       send(response, refusalReply(route, refusal));
