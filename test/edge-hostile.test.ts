@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -15,7 +15,10 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../infra/local/constants.ts';
+import { send } from '../infra/local/edge-reply.ts';
+import { forwardToStandIn } from '../infra/local/edge-stand-ins.ts';
 import { publicMessage, publicText } from '../infra/local/errors.ts';
+import { listenOnLoopback } from '../infra/local/loopback.ts';
 import { engineForSuite, OPTED_IN, startTestEngine, tempFolderForSuite } from './support/local-engine.ts';
 
 /** A SigV4 header the edge routes by: it reads the service in the credential scope, as AWS does. */
@@ -166,6 +169,68 @@ describe('the SES stand-in on its own', () => {
     expect(run.stdout).toContain('status 400');
     expect(run.stdout).toContain('alive');
     expect(run.status).toBe(0);
+  });
+});
+
+describe('a stand-in that fails', () => {
+  /** A server in front of `standIn` that answers as the edge does, through the edge's own forwarding. */
+  async function frontOf(standIn: string): Promise<{ endpoint: string; close: () => Promise<void> }> {
+    const server = createServer((incoming, response) => {
+      const url = new URL(incoming.url ?? '/', 'http://localhost');
+      void forwardToStandIn('ses', incoming, url, standIn).then((answer) => {
+        if (answer.kind === 'reply') send(response, answer.reply);
+        else {
+          response.writeHead(answer.status, answer.headers);
+          response.end(answer.body);
+        }
+      });
+    });
+    const endpoint = await listenOnLoopback(server);
+    return { endpoint, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  const sendEmail = (endpoint: string): Promise<RawAnswer> =>
+    raw(endpoint, {
+      method: 'POST',
+      path: '/v2/email/outbound-emails',
+      headers: { ...signedFor('ses'), 'content-type': 'application/json' },
+      body: '{}',
+    });
+
+  it('gone: an AWS-shaped 500 for that request', async () => {
+    // A port that was free a moment ago: nothing answers there.
+    const gone = createServer();
+    const goneEndpoint = await listenOnLoopback(gone);
+    await new Promise((resolve) => gone.close(resolve));
+    const front = await frontOf(goneEndpoint);
+    try {
+      const answer = await sendEmail(front.endpoint);
+      expect(answer.status).toBe(500);
+      expect(answer.headers['x-amzn-errortype']).toBe('InternalFailure');
+      expect(jsonOf(answer)).toMatchObject({ __type: 'InternalFailure' });
+    } finally {
+      await front.close();
+    }
+  });
+
+  it('answering with a stack trace: the client gets an AWS error, never the trace', async () => {
+    const broken = createServer((_incoming, response) => {
+      response.writeHead(500, { 'content-type': 'text/html' });
+      response.end(
+        `<pre>TypeError: x is undefined<br> &nbsp; &nbsp;at handler (${process.cwd()}/node_modules/x.js:1:1)</pre>`,
+      );
+    });
+    const brokenEndpoint = await listenOnLoopback(broken);
+    const front = await frontOf(brokenEndpoint);
+    try {
+      const answer = await sendEmail(front.endpoint);
+      expect(answer.status).toBe(500);
+      expect(jsonOf(answer)).toMatchObject({ __type: 'InternalFailure' });
+      expectNothingInternal(answer.text);
+    } finally {
+      await front.close();
+      await new Promise((resolve) => broken.close(resolve));
+    }
   });
 });
 
