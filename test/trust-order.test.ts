@@ -228,3 +228,40 @@ describe('one update naming a field twice', () => {
     expect((await storedCustomer(runtime, 'c-twice')).profile.tags).toEqual(['vip']);
   });
 });
+
+describe('events whose detail cannot be stored', () => {
+  /** A detail nested `levels` deep below `customerId`'s level. */
+  function deepDetail(customerId: string, levels: number): Record<string, unknown> {
+    let nested: Record<string, unknown> = { end: true };
+    for (let level = 0; level < levels; level += 1) nested = { nested };
+    return { ...eventCatalog['cart.abandoned'].example, customerId, extra: nested };
+  }
+
+  it('keeps an event too deep for DynamoDB in the history with its problem, instead of failing on every retry', async () => {
+    const runtime = await createTestRuntime(services);
+    const outcome = await recordEvent(
+      envelope('cart.abandoned', deepDetail('c-deep', 40), '2026-11-18T14:00:00Z'),
+      runtime,
+    );
+    expect(outcome).toMatchObject({
+      status: 'invalid',
+      problems: [expect.stringContaining('nested more than')],
+    });
+    const [kept] = await historyEntries(runtime, 'c-deep', 'event');
+    expect(kept).toMatchObject({ detailType: 'cart.abandoned', detail: { customerId: 'c-deep' } });
+    expect(kept?.problems?.[0]).toContain('nested more than 30 levels');
+  });
+
+  it('keeps an event with a "constructor" key in the history with its problem', async () => {
+    const runtime = await createTestRuntime(services);
+    const detail = {
+      ...eventCatalog['cart.abandoned'].example,
+      customerId: 'c-ctor',
+      meta: { constructor: 'x' },
+    };
+    const outcome = await recordEvent(envelope('cart.abandoned', detail, '2026-11-18T14:00:00Z'), runtime);
+    expect(outcome).toMatchObject({ status: 'invalid' });
+    const [kept] = await historyEntries(runtime, 'c-ctor', 'event');
+    expect(kept?.problems?.[0]).toContain('detail.meta.constructor');
+  });
+});

@@ -38,27 +38,3 @@ export function jsonNestingDepth(text: string, limit: number): number {
   }
   return deepest;
 }
-
-/**
- * The first own key in `value` (at any depth) that a plain object cannot safely carry, with where it is:
- * `__proto__` becomes the object's prototype when the value is copied (and so disappears), and `constructor`
- * makes the DynamoDB marshaller take the object for a class instance and refuse it. undefined: none.
- */
-export function unsafeKey(value: unknown, where: string): { key: string; at: string } | undefined {
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = unsafeKey(item, `${where}[${index}]`);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    if (UNSAFE_KEYS.has(key)) return { key, at: `${where}.${key}` };
-    const found = unsafeKey(item, `${where}.${key}`);
-    if (found !== undefined) return found;
-  }
-  return undefined;
-}
-
-const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);

@@ -25,6 +25,7 @@ import {
 import { damagedProfile, type Suppressions, updateCustomer } from '../store/customers.ts';
 import { readAddressSuppression } from '../store/suppressions.ts';
 import { addressHash } from '../delivery/availability.ts';
+import { detailStorageProblem } from '../events/storable.ts';
 import { appendHistory } from '../store/history.ts';
 import { markRecorded, wasRecorded } from '../store/recorded-events.ts';
 import type { Runtime } from './runtime.ts';
@@ -60,6 +61,13 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   const detailType = event['detail-type'];
   const parsed = parseEventDetail(detailType, event.detail);
   const entry = eventHistoryEntry(received);
+  const unstorable = detailStorageProblem(event.detail);
+  if (unstorable !== undefined) {
+    // Recorded without its detail: failing here would fail every retry until EventBridge gave up.
+    const kept = { ...entry, detail: { customerId: id }, problems: [unstorable] };
+    await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
+    return { status: 'invalid', customerId: id, problems: [unstorable] };
+  }
   if (!parsed.ok || !isCatalogEventType(detailType)) {
     // parseEventDetail refuses types outside the catalog; the second test only narrows the type.
     const problems = parsed.ok ? [] : describeDetailProblems(parsed.problems);

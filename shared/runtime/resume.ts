@@ -15,6 +15,7 @@ import { matchesPattern } from '../events/pattern.ts';
 import { matcherPattern } from '../journey/compile.ts';
 import { takeWait, waitsFor } from '../store/waits.ts';
 import { appendHistory } from '../store/history.ts';
+import { detailStorageProblem } from '../events/storable.ts';
 import type { Runtime } from './runtime.ts';
 
 export type ResumeOutcome =
@@ -29,8 +30,14 @@ export async function resumeWaits(input: unknown, runtime: Runtime): Promise<Res
   const { event } = received;
   // Written here as well as by record, before reading the registrations: a step that registers
   // meanwhile finds the event in the history, so neither side can miss the other. An event whose
-  // time was clamped is left to record: its time of receipt differs here, and the key with it.
-  if (received.clampedFrom === undefined && parseEventDetail(event['detail-type'], event.detail).ok) {
+  // time was clamped is left to record (its time of receipt differs here, and the key with it), and
+  // so is one whose detail cannot be stored as it is (record keeps it without).
+  const storable = detailStorageProblem(event.detail) === undefined;
+  if (
+    storable &&
+    received.clampedFrom === undefined &&
+    parseEventDetail(event['detail-type'], event.detail).ok
+  ) {
     await appendHistory(runtime.store, customerId, eventHistoryEntry(received), eventHistoryKey(event));
   }
   const counts = { resumed: 0, late: 0, unmatched: 0 };
