@@ -185,6 +185,11 @@ export class LocalEngine {
     this.router.accept(event);
   }
 
+  /** Events accepted (and stored) whose routing has not finished. */
+  routingBacklog(): number {
+    return this.router.backlog;
+  }
+
   /** After a restart: the events accepted before it and not routed then are routed now, in the order accepted. */
   routeUnrouted(): number {
     for (const event of this.journal.unrouted) {

@@ -382,12 +382,14 @@ async function handOver(envelope: EventEnvelope, bus: LocalBus): Promise<ResultE
  * to the bus, the others answered with AWS's error code. The engine's PutEvents task goes through here too.
  */
 export async function putEntries(entries: readonly RequestEntry[], bus: LocalBus): Promise<PutEventsResult> {
-  const results: ResultEntry[] = [];
-  // In entry order, one at a time: the engine sees events in the order the caller listed them.
-  for (const entry of entries) {
-    const check = checkEntry(entry, bus);
-    results.push(check.ok ? await handOver(check.envelope, bus) : check.failure);
-  }
+  // All handed over in the same turn, in entry order: the engine sees events in the order the caller listed
+  // them, and stores the entries of one call with one write to its journal.
+  const results = await Promise.all(
+    entries.map((entry) => {
+      const check = checkEntry(entry, bus);
+      return check.ok ? handOver(check.envelope, bus) : check.failure;
+    }),
+  );
   const failed = results.filter((result) => 'ErrorCode' in result).length;
   return { FailedEntryCount: failed, Entries: results };
 }

@@ -43,6 +43,8 @@ export interface LocalHostOptions {
   log: EngineLog;
   /** Only these journeys (simulate); default every journey in the folder. */
   only?: readonly string[];
+  /** Customers whose events are routed at once (the bench compares); default the router's. */
+  routingConcurrency?: number;
 }
 
 export interface LocalHost {
@@ -135,6 +137,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     log: options.log,
     configurationSet: settings.senders.email.configurationSet ?? 'waymark',
     journal,
+    ...(options.routingConcurrency === undefined ? {} : { routingConcurrency: options.routingConcurrency }),
   });
   const runtime: Runtime = {
     store: { db: clients.dynamodb, table: LOCAL_TABLE },

@@ -104,6 +104,7 @@ export class EventRouter {
   /** Customers with an event to route and none being routed: each key is here or in flight, never both. */
   private readonly ready = new KeyQueue();
   private inFlight = 0;
+  private waiting = 0;
   private closed = false;
   private readonly concurrency: number;
 
@@ -111,8 +112,14 @@ export class EventRouter {
     this.concurrency = options.concurrency ?? ROUTING_CONCURRENCY;
   }
 
+  /** Events accepted and not routed yet, those being routed included. */
+  get backlog(): number {
+    return this.waiting;
+  }
+
   /** Routes the event after every event of the same customer accepted before it. */
   accept(event: EventEnvelope): void {
+    this.waiting += 1;
     const key = orderKey(event);
     const queue = this.queues.get(key);
     if (queue === undefined) {
@@ -153,6 +160,7 @@ export class EventRouter {
       if (!this.closed) this.options.routed(event);
     }
     queue.shift();
+    this.waiting -= 1;
     if (queue.length === 0) this.queues.delete(key);
     else this.ready.push(key);
     this.inFlight -= 1;
