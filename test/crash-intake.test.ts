@@ -4,6 +4,8 @@
  * acknowledged event exactly once (one history entry, one journey execution), and nothing it had already
  * routed again.
  */
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DescribeExecutionCommand,
@@ -13,7 +15,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { eventCatalog } from '../shared/events/catalog.ts';
+import { localEnvelope } from '../infra/local/envelope.ts';
+import { openIntakeJournal } from '../infra/local/intake-journal.ts';
+import { type EventEnvelope, eventCatalog } from '../shared/events/catalog.ts';
 import { type EngineProcess, startEngineProcess } from './support/engine-process.ts';
 import { withTempFolder } from './support/local-engine.ts';
 
@@ -227,6 +231,58 @@ describe('intake across a crash (kill -9 of waymark local)', () => {
       const second = await start(dataDir);
       await settle(second);
       await expectRoutedOnce(second, acknowledged);
+    });
+  });
+});
+
+describe('the intake journal on disk', () => {
+  const event = (customerId: string): EventEnvelope =>
+    localEnvelope({
+      source: 'crash-test',
+      detailType: 'customer.profile.updated',
+      detail: { customerId },
+      time: '2026-11-18T12:00:00Z',
+    });
+  const files = (dir: string): string[] => readdirSync(dir).sort();
+  const bytes = (dir: string): number =>
+    files(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
+
+  it('skips a last line a crash cut short (it was never acknowledged) and keeps every whole one', async () => {
+    await withTempFolder('waymark-journal-', async (dir) => {
+      const [routed, waiting, later] = [event('routed'), event('waiting'), event('later')];
+      const first = await openIntakeJournal(dir);
+      await first.append([routed, waiting]);
+      first.markRouted(routed.id);
+      await first.close();
+      const accepted = files(dir).find((file) => file.endsWith('.accepted.jsonl')) ?? '';
+      appendFileSync(join(dir, accepted), JSON.stringify(event('torn')).slice(0, 40));
+
+      const second = await openIntakeJournal(dir);
+      expect(second.unrouted.map((unrouted) => unrouted.detail.customerId)).toEqual(['waiting']);
+      await second.append([later]);
+      await second.close();
+      const third = await openIntakeJournal(dir);
+      expect(third.unrouted.map((unrouted) => unrouted.detail.customerId)).toEqual(['waiting', 'later']);
+      await third.close();
+    });
+  });
+
+  it('keeps about the backlog on disk, not every event it ever took', async () => {
+    await withTempFolder('waymark-journal-', async (dir) => {
+      const journal = await openIntakeJournal(dir);
+      const size = Buffer.byteLength(`${JSON.stringify(event('sized'))}\n`);
+      for (let call = 0; call < 100; call += 1) {
+        const events = Array.from({ length: 100 }, (_, index) => event(`c${call}-${index}`));
+        await journal.append(events);
+        for (const routed of events) journal.markRouted(routed.id);
+      }
+      // 10,000 events taken and routed: what stays is at most the segment still being written.
+      expect(bytes(dir)).toBeLessThan(2_500 * size);
+      await journal.close();
+      const reopened = await openIntakeJournal(dir);
+      expect(reopened.unrouted).toEqual([]);
+      expect(bytes(dir)).toBe(0);
+      await reopened.close();
     });
   });
 });

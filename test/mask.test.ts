@@ -1,5 +1,11 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../infra/local/constants.ts';
+import { startLocalHost } from '../infra/local/host.ts';
+import { eventCatalog } from '../shared/events/catalog.ts';
 import { maskIdentifier } from '../shared/text/mask.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 describe('identifiers in logs', () => {
   it('masks an id that is an email address, keeping its first character and its domain', () => {
@@ -38,5 +44,49 @@ describe('identifiers in logs', () => {
     ]) {
       expect(maskIdentifier(id)).toBe(id);
     }
+  });
+});
+
+describe("the local engine's console", () => {
+  it('shows customer ids that are an email or a phone number masked, in routing and journey lines alike', async () => {
+    const lines: string[] = [];
+    const host = await startLocalHost({
+      journeysDir: 'journeys',
+      port: 0,
+      clock: { mode: { kind: 'manual' }, start: new Date('2026-11-18T12:00:00Z') },
+      log: (line) => lines.push(line),
+    });
+    try {
+      const eventbridge = new EventBridgeClient({
+        region: 'us-east-1',
+        endpoint: host.endpoint,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      await eventbridge.send(
+        new PutEventsCommand({
+          Entries: ['ana.souza@example.com', '+5511987654321'].map((customerId) => ({
+            EventBusName: 'waymark',
+            Source: 'test',
+            DetailType: 'chat.session.ended',
+            Detail: JSON.stringify({
+              ...eventCatalog['chat.session.ended'].example,
+              customerId,
+              resolved: false,
+            }),
+          })),
+        }),
+      );
+      await host.engine.idle();
+    } finally {
+      await host.close();
+    }
+    const console = lines.join('\n');
+    // Routed, and each started its journey: the lines that name the customer are there.
+    expect(console).toContain('event chat.session.ended (a***@example.com) →');
+    expect(console).toContain('event chat.session.ended (+55*******4321) →');
+    expect(console).toMatch(/chat-followup \[a\*\*\*@example\.com\]: started/);
+    expect(console).toMatch(/chat-followup \[\+55\*{7}4321\]: started/);
+    expect(console).not.toContain('ana.souza');
+    expect(console).not.toContain('987654321');
   });
 });

@@ -120,14 +120,20 @@ class FileJournal implements IntakeJournal {
     if (events.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queued.push({ events, resolve, reject });
-      // Started after the code that called runs to its end: the other entries of a PutEvents call, handed
-      // over in the same turn, go in the same write.
-      this.writing ??= Promise.resolve()
-        .then(() => this.writeQueued())
-        .finally(() => {
-          this.writing = undefined;
-        });
+      this.startWriting();
     });
+  }
+
+  private startWriting(): void {
+    // Started after the code that called runs to its end: the other entries of a PutEvents call, handed
+    // over in the same turn, go in the same write.
+    this.writing ??= Promise.resolve()
+      .then(() => this.writeQueued())
+      .finally(() => {
+        this.writing = undefined;
+        // An append made while the last write was finishing found it still running, and waits for this.
+        if (this.queued.length > 0) this.startWriting();
+      });
   }
 
   /**
@@ -217,7 +223,7 @@ class FileJournal implements IntakeJournal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.writing;
+    while (this.writing !== undefined) await this.writing;
     for (const waiting of this.queued.splice(0)) waiting.reject(new Error('The intake journal is closed.'));
     for (const segment of this.segments.values()) {
       if (segment.routedFile !== undefined) closeSync(segment.routedFile);
