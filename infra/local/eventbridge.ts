@@ -15,7 +15,8 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
 import { localEnvelope } from './envelope.ts';
 import { errorMessage, publicMessage } from './errors.ts';
 import { parseJsonText } from './json-file.ts';
-import { jsonNestingDepth, MAX_NESTING_DEPTH, unsafeKey } from './json-guard.ts';
+import { unsafeKey } from '../../shared/events/storable.ts';
+import { jsonNestingDepth, MAX_NESTING_DEPTH } from './json-guard.ts';
 
 export interface BusRule {
   name: string;
