@@ -113,19 +113,35 @@ async function rawWrites(host: LocalHost, inFlight: number): Promise<number> {
   return RAW_WRITES / ((performance.now() - started) / 1000);
 }
 
+/** DynamoDB requests the functions have made, through the client they share. */
+function countRequests(host: LocalHost): () => number {
+  let requests = 0;
+  host.runtime.store.db.middlewareStack.add(
+    (next) => (args) => {
+      requests += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchRequestCount' },
+  );
+  return () => requests;
+}
+
 async function burst(
   host: LocalHost,
   eventbridge: EventBridgeClient,
+  requests: () => number,
   mix: Mix,
   run: string,
 ): Promise<string> {
   const entries = mix.entries(run);
+  const requestsBefore = requests();
   const started = performance.now();
   await putAll(eventbridge, entries);
   const acknowledged = performance.now();
   // Every acknowledged event is in the router by the time PutEvents answers.
   while (host.engine.routingBacklog() > 0) await new Promise((resolve) => setTimeout(resolve, 2));
   const routed = performance.now();
+  const routingRequests = requests() - requestsBefore;
   await host.engine.idle();
   const settled = performance.now();
   const seconds = (from: number, to: number): string => ((to - from) / 1000).toFixed(2);
@@ -135,6 +151,7 @@ async function burst(
     `    acknowledged in ${seconds(started, acknowledged)} s (${rate(started, acknowledged)} events/s)`,
     `    routed in ${seconds(started, routed)} s: ${rate(started, routed)} events/s routed`,
     `    unrouted backlog lasted ${seconds(acknowledged, routed)} s after the last answer`,
+    `    DynamoDB: ${(routingRequests / entries.length).toFixed(1)} requests per event (journeys' steps included), ${(routingRequests / ((routed - started) / 1000)).toFixed(0)} requests/s`,
     `    journeys parked ${seconds(routed, settled)} s later`,
   ].join('\n');
 }
@@ -154,13 +171,14 @@ async function burstsWith(concurrency: number, label: string): Promise<void> {
     endpoint: host.endpoint,
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
+  const requests = countRequests(host);
   try {
     const lines = [
       `routing ${label}:`,
       `  dynalite raw writes (PutItem through the functions' client): ${(await rawWrites(host, 1)).toFixed(0)}/s one at a time, ${(await rawWrites(host, RAW_IN_FLIGHT)).toFixed(0)}/s ${RAW_IN_FLIGHT} in flight`,
     ];
     for (const [index, mix] of MIXES.entries()) {
-      lines.push(await burst(host, eventbridge, mix, `c${concurrency}-m${index}`));
+      lines.push(await burst(host, eventbridge, requests, mix, `c${concurrency}-m${index}`));
     }
     console.log(lines.join('\n'));
   } finally {
