@@ -31,7 +31,7 @@ import {
 import { type LocalBus, putEntries, readEntry } from './eventbridge.ts';
 import type { ExecutionRecord, ExecutionStore, StepEvent } from './executions.ts';
 import { type IntakeJournal, memoryJournal } from './intake-journal.ts';
-import { coreRules, describe, EventRouter, type LocalFunctions, type LocalRule } from './router.ts';
+import { coreRules, describeError, EventRouter, type LocalFunctions, type LocalRule } from './router.ts';
 
 export type { LocalFunctions, LocalRule, RuleTarget } from './router.ts';
 
@@ -484,7 +484,7 @@ export class LocalEngine {
         const cause = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
         this.finish(record, 'FAILED', {
           error: cause instanceof Error ? cause.name : 'States.Runtime',
-          cause: describe(cause),
+          cause: describeError(cause),
         });
       })
       .finally(() => {

@@ -206,18 +206,27 @@ class FileJournal implements IntakeJournal {
     const segment = this.segmentOf.get(eventId);
     if (segment === undefined) return;
     this.segmentOf.delete(eventId);
-    segment.routedFile ??= openSync(routedPath(this.dir, segment.number), 'a');
-    writeSync(segment.routedFile, `${JSON.stringify(eventId)}\n`);
     segment.pending.delete(eventId);
+    try {
+      segment.routedFile ??= openSync(routedPath(this.dir, segment.number), 'a');
+      writeSync(segment.routedFile, `${JSON.stringify(eventId)}\n`);
+    } catch {
+      // A mark that cannot be written (a full disk) costs one more routing of the event at the next start.
+      return;
+    }
     this.dropIfDone(segment);
   }
 
   private dropIfDone(segment: Segment): void {
     if (segment === this.current || segment.pending.size > 0) return;
-    if (segment.routedFile !== undefined) closeSync(segment.routedFile);
     this.segments.delete(segment.number);
-    rmSync(acceptedPath(this.dir, segment.number), { force: true });
-    rmSync(routedPath(this.dir, segment.number), { force: true });
+    try {
+      if (segment.routedFile !== undefined) closeSync(segment.routedFile);
+      rmSync(acceptedPath(this.dir, segment.number), { force: true });
+      rmSync(routedPath(this.dir, segment.number), { force: true });
+    } catch {
+      // Files that stay are read at the next start: their events are all marked routed, so none is routed again.
+    }
   }
 
   async close(): Promise<void> {

@@ -50,6 +50,10 @@ export async function startEngineProcess(dataDir: string, journeysDir = 'journey
       resolve(started[1]);
     };
     child.stdout?.on('data', look);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`waymark local exited (${String(code)}) before it started:\n${stdout}\n${stderr}`));
