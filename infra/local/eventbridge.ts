@@ -388,7 +388,7 @@ export async function putEntries(entries: readonly RequestEntry[], bus: LocalBus
   const results = await Promise.all(
     entries.map((entry) => {
       const check = checkEntry(entry, bus);
-      return check.ok ? handOver(check.envelope, bus) : check.failure;
+      return check.ok ? handOver(check.envelope, bus) : Promise.resolve(check.failure);
     }),
   );
   const failed = results.filter((result) => 'ErrorCode' in result).length;
