@@ -259,7 +259,14 @@ async function localApi(
   if (request.method === 'GET' && path === '/_local/health') {
     return {
       status: 200,
-      body: { ok: true, journeys: running.engine.journeyIds(), now: running.clock.now().toISOString() },
+      body: {
+        ok: true,
+        journeys: running.engine.journeyIds(),
+        now: running.clock.now().toISOString(),
+        // Accepted and not yet routed, and routed to a target that kept failing (kept in intake/dead-letters.jsonl).
+        routingBacklog: running.engine.routingBacklog(),
+        deadLetters: running.engine.deadLetters,
+      },
     };
   }
   if (path === '/_local/clock') {

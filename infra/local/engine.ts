@@ -105,6 +105,8 @@ export class LocalEngine {
   private readonly journal: IntakeJournal;
   private readonly router: EventRouter;
   private busy = 0;
+  /** Events some target kept failing for, since this start (each kept in the journal's dead letters). */
+  deadLetters = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: EngineOptions) {
@@ -121,6 +123,14 @@ export class LocalEngine {
       routed: (event) => {
         this.journal.markRouted(event.id);
         this.markIdle();
+      },
+      deadLetter: (event, target, reason) => {
+        this.deadLetters += 1;
+        try {
+          this.journal.deadLetter({ event, target, reason, time: this.options.clock.now().toISOString() });
+        } catch (error) {
+          options.log(`  ! the dead letter for ${event.id} could not be written: ${describeError(error)}`);
+        }
       },
       ...(options.routingConcurrency === undefined ? {} : { concurrency: options.routingConcurrency }),
     });

@@ -34,9 +34,21 @@ export interface IntakeJournal {
   append(events: readonly EventEnvelope[]): Promise<void>;
   /** The event's routing is done: a later start does not route it again. */
   markRouted(eventId: string): void;
+  /** A target that kept failing for this event: kept in `dead-letters.jsonl` with the reason, never dropped. */
+  deadLetter(letter: DeadLetter): void;
   /** Stops writing; what is not marked routed by now is routed at the next start. */
   close(): Promise<void>;
 }
+
+export interface DeadLetter {
+  event: EventEnvelope;
+  /** The function or journey that kept failing. */
+  target: string;
+  reason: string;
+  time: string;
+}
+
+export const DEAD_LETTERS_FILE = 'dead-letters.jsonl';
 
 /** A journal that keeps nothing: engines without a data folder (tests, simulate) lose everything anyway. */
 export function memoryJournal(): IntakeJournal {
@@ -44,6 +56,7 @@ export function memoryJournal(): IntakeJournal {
     unrouted: [],
     append: () => Promise.resolve(),
     markRouted: () => undefined,
+    deadLetter: () => undefined,
     close: () => Promise.resolve(),
   };
 }
@@ -215,6 +228,16 @@ class FileJournal implements IntakeJournal {
       return;
     }
     this.dropIfDone(segment);
+  }
+
+  deadLetter(letter: DeadLetter): void {
+    const descriptor = openSync(join(this.dir, DEAD_LETTERS_FILE), 'a');
+    try {
+      writeSync(descriptor, `${JSON.stringify(letter)}\n`);
+      fsyncSync(descriptor);
+    } finally {
+      closeSync(descriptor);
+    }
   }
 
   private dropIfDone(segment: Segment): void {

@@ -74,6 +74,13 @@ export interface RouterOptions {
   stamp(): string;
   /** The event's routing is done (or failed and was logged): it is not routed again, even after a restart. */
   routed(event: EventEnvelope): void;
+  /**
+   * A target that kept failing, as a rule target's dead-letter queue receives it on AWS: kept with the
+   * reason so that nothing accepted is silently lost.
+   */
+  deadLetter(event: EventEnvelope, target: string, reason: string): void;
+  /** Waits between a failed call and the next try; default TARGET_RETRY_DELAYS_MS. */
+  retryDelaysMs?: readonly number[];
   concurrency?: number;
 }
 
@@ -98,6 +105,12 @@ class KeyQueue {
     return key;
   }
 }
+
+/**
+ * EventBridge retries a failing target (for up to 24 hours) before its dead-letter queue takes the event;
+ * locally a target is tried three times, a moment apart, which rides out a busy moment of the store.
+ */
+export const TARGET_RETRY_DELAYS_MS: readonly number[] = [100, 1_000];
 
 export class EventRouter {
   /** Per customer, the events accepted and not yet routed, the one being routed first. */
@@ -184,19 +197,41 @@ export class EventRouter {
     );
     for (const name of FUNCTION_ORDER) {
       if (!matching.some((rule) => rule.target.kind === 'function' && rule.target.name === name)) continue;
-      try {
-        await this.options.functions[name](event);
-      } catch (error) {
-        this.options.log(`  ! ${name} failed: ${describeError(error)}`);
-      }
+      await this.withRetries(event, name, () => this.options.functions[name](event));
     }
     const journeys = new Set<string>();
     for (const rule of matching) if (rule.target.kind === 'journey') journeys.add(rule.target.journeyId);
     for (const journeyId of journeys) {
-      try {
+      await this.withRetries(event, journeyId, () => {
         this.options.startJourney(journeyId, event);
+        return Promise.resolve();
+      });
+    }
+  }
+
+  /** Calls a target until it succeeds or its tries run out; then the event goes to the dead letters. */
+  private async withRetries(
+    event: EventEnvelope,
+    target: string,
+    call: () => Promise<unknown>,
+  ): Promise<void> {
+    const delays = this.options.retryDelaysMs ?? TARGET_RETRY_DELAYS_MS;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await call();
+        return;
       } catch (error) {
-        this.options.log(`  ! ${journeyId} did not start: ${describeError(error)}`);
+        // Stopping: the event is not marked routed, so the next start routes it again.
+        if (this.closed) return;
+        const delay = delays[attempt];
+        if (delay === undefined) {
+          this.options.log(
+            `  ! ${target} failed ${attempt + 1} times, kept as a dead letter: ${describeError(error)}`,
+          );
+          this.options.deadLetter(event, target, describeError(error));
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }

@@ -133,7 +133,10 @@ export class Monitoring extends Construct {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(1),
       widgets: [
-        chunks([this.failedDeliveriesAlarm, this.unrecordedMessagesAlarm, ...props.alarms], ALARMS_PER_WIDGET).map(
+        chunks(
+          [this.failedDeliveriesAlarm, this.unrecordedMessagesAlarm, ...props.alarms],
+          ALARMS_PER_WIDGET,
+        ).map(
           (alarms, index) =>
             new cloudwatch.AlarmStatusWidget({
               title: index === 0 ? 'Alarms' : `Alarms (${index + 1})`,
