@@ -175,10 +175,20 @@ describe('preference compliance, replayed from the history', () => {
     expect(report.violations).toBe(2);
   });
 
-  it('ignores a profile update the catalog refused: it never reached the profile', () => {
+  it('reads a partly invalid profile update as record applied it: its valid consent counts', () => {
     const report = checkCompliance([
       customer('fia', [
         profileUpdate(0, { consent: { email: 'opted-in' }, phone: '12345' }, ['phone: not E.164']),
+        message(10, 'offer', 'email'),
+      ]),
+    ]);
+    expect(report.byRule['no-marketing-consent']).toBe(0);
+  });
+
+  it('ignores a profile update with nothing valid in it: it never reached the profile', () => {
+    const report = checkCompliance([
+      customer('fio', [
+        profileUpdate(0, { consent: { email: 'yes please' } }, ['consent.email: invalid']),
         message(10, 'offer', 'email'),
       ]),
     ]);

@@ -86,6 +86,10 @@ describe('a crash between the reservation and the send', () => {
     expect(await services.emailsTo('crash-mk@example.com')).toHaveLength(0);
     const customer = expectVariant(await readCustomer(runtime.store, 'c-crash-mk'), 'found', true).customer;
     expect(customer.ledger.sends).toHaveLength(1);
+    // The timeline says what is known, rather than nothing.
+    expect(await historyEntries(runtime, 'c-crash-mk', 'skipped')).toEqual([
+      expect.objectContaining({ status: 'failed', reason: expect.stringContaining('unconfirmed') }),
+    ]);
   });
 });
 

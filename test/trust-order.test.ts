@@ -265,3 +265,89 @@ describe('events whose detail cannot be stored', () => {
     expect(kept?.problems?.[0]).toContain('detail.meta.constructor');
   });
 });
+
+describe('a profile update with some invalid fields', () => {
+  it('applies the opt-out it carries, leaves the invalid phone as it was and names it in the history', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-partial', { ...ANA, email: 'partial@example.com' });
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    const outcome = await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        {
+          customerId: 'c-partial',
+          consent: { email: 'opted-out', sms: 'maybe' },
+          phone: '(11) 98765-4321',
+          tags: { add: ['', 'vip'] },
+        },
+        '2026-11-18T15:30:00Z',
+      ),
+      runtime,
+    );
+    expect(outcome).toMatchObject({ status: 'recorded', changed: ['consent.email', 'tags'] });
+    const { profile } = await storedCustomer(runtime, 'c-partial');
+    expect(profile.consent).toMatchObject({ email: 'opted-out', sms: 'opted-in' });
+    expect(profile.phone).toBe(ANA.phone);
+    expect(profile.tags).toEqual(['vip']);
+    const [, kept] = await historyEntries(runtime, 'c-partial', 'event');
+    expect(kept?.problems).toEqual(
+      [
+        expect.stringContaining('detail.phone'),
+        expect.stringContaining('detail.consent.sms'),
+        expect.stringContaining('detail.tags.add.0'),
+      ].sort(),
+    );
+    expect(await deliver(deliverTask('c-partial'), runtime)).toMatchObject({ status: 'opted-out' });
+  });
+});
+
+describe('an opt-in dated ahead of its receipt', () => {
+  it('counts from its receipt, so an opt-out sent after it arrived wins, even within the tolerance', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-ahead', { ...ANA, consent: { email: 'opted-out' } });
+    runtime.clock.now = new Date('2026-11-18T16:00:00.184Z');
+    // Four minutes ahead: within the tolerance, so its time is kept for everything else.
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-ahead', consent: { email: 'opted-in' } },
+        '2026-11-18T16:04:00Z',
+      ),
+      runtime,
+    );
+    runtime.clock.now = new Date('2026-11-18T16:01:00Z');
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-ahead', consent: { email: 'opted-out' } },
+        '2026-11-18T16:00:00Z',
+      ),
+      runtime,
+    );
+    expect((await storedCustomer(runtime, 'c-ahead')).profile.consent.email).toBe('opted-out');
+  });
+
+  it('a clamped opt-in counts from the start of the second it arrived in, so an opt-out dated that second wins', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-second', { ...ANA, consent: { email: 'opted-out' } });
+    runtime.clock.now = new Date('2026-11-18T16:00:00.184Z');
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-second', consent: { email: 'opted-in' } },
+        '2027-11-18T16:00:00Z',
+      ),
+      runtime,
+    );
+    runtime.clock.now = new Date('2026-11-18T16:00:00.900Z');
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-second', consent: { email: 'opted-out' } },
+        '2026-11-18T16:00:00Z',
+      ),
+      runtime,
+    );
+    expect((await storedCustomer(runtime, 'c-second')).profile.consent.email).toBe('opted-out');
+  });
+});

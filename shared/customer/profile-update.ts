@@ -18,7 +18,14 @@ export type ProfileUpdate = EventDetail<'customer.profile.updated'>;
 
 /** An event already checked against the catalog; a profile update carries its parsed detail. */
 export type CustomerEvent =
-  | { detailType: 'customer.profile.updated'; time: string; id: string; update: ProfileUpdate }
+  | {
+      detailType: 'customer.profile.updated';
+      time: string;
+      id: string;
+      /** When Waymark received it: an opt-in never counts from later than that. */
+      receivedAt: string;
+      update: ProfileUpdate;
+    }
   | { detailType: Exclude<CatalogEventType, 'customer.profile.updated'>; time: string; id: string };
 
 /** Who set a field and when: the update's time, and the event (or click) that carried it. */
@@ -91,7 +98,12 @@ export function applyEvent(
     engagementByHour[hour] = (engagementByHour[hour] ?? 0) + 1;
   }
   if (!('update' in event)) return { ...state, engagementByHour, changed: [], older: [], repeated: false };
-  const merged = mergeFields(state, fieldChanges(event.update), { at: event.time, by: event.id });
+  const merged = mergeFields(
+    state,
+    fieldChanges(event.update),
+    { at: event.time, by: event.id },
+    event.receivedAt,
+  );
   return { ...merged, engagementByHour };
 }
 
@@ -118,12 +130,15 @@ export function fieldChanges(update: ProfileUpdate): FieldChange[] {
 
 /**
  * Sets each field the stamp is newer for (or as new: the later arrival wins a tie), except that an
- * opt-out is never replaced by an opt-in of the same instant. Pure: the caller writes the result.
+ * opt-out is never replaced by an opt-in of the same instant. An opt-in counts from `receivedAt` at
+ * the latest: dated a few minutes ahead by a producer's clock, it would otherwise outrank an opt-out
+ * the customer sent after it arrived. Pure: the caller writes the result.
  */
 export function mergeFields(
   { profile, engagementByHour, fieldStamps }: CustomerState,
   changes: readonly FieldChange[],
   stamp: FieldStamp,
+  receivedAt?: string,
 ): ProfileChange {
   const next: CustomerProfile = {
     ...profile,
@@ -136,29 +151,34 @@ export function mergeFields(
   const older: string[] = [];
   let repeats = 0;
   const at = Date.parse(stamp.at);
+  const optInAt =
+    receivedAt !== undefined && Date.parse(receivedAt) < at ? { ...stamp, at: receivedAt } : stamp;
   for (const change of changes) {
     const path = fieldPath(change);
+    const optIn = change.path === 'consent' && change.value !== 'opted-out';
+    const own = optIn ? optInAt : stamp;
+    const ownAt = Date.parse(own.at);
     const previous = stamps[path];
     // Against the stamps as read: a second change to one path within this update is not a repeat.
     const stored = fieldStamps[path];
-    if (stored?.by === stamp.by && stored.at === stamp.at) {
+    if (stored?.by === own.by && stored.at === own.at) {
       repeats += 1;
       continue;
     }
     const previousAt = previous === undefined ? Number.NEGATIVE_INFINITY : Date.parse(previous.at);
     const keepsOptOut =
       change.path === 'consent' &&
-      at === previousAt &&
+      ownAt === previousAt &&
       change.value !== 'opted-out' &&
       next.consent[change.channel] === 'opted-out';
     // Tags are reported as one field: a tag's name may say more about a person than a log should.
     const reported = change.path === 'tag' ? 'tags' : path;
-    if (at < previousAt || keepsOptOut) {
+    if (ownAt < previousAt || keepsOptOut) {
       older.push(reported);
       continue;
     }
     setField(next, change);
-    stamps[path] = stamp;
+    stamps[path] = own;
     changed.push(reported);
   }
   if (changed.length > 0 && (next.updatedAt === undefined || Date.parse(next.updatedAt) < at)) {

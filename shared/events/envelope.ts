@@ -44,7 +44,15 @@ export interface ReceivedEvent {
 export function receivedEvent(event: EventEnvelope, receivedAt: Date): ReceivedEvent {
   const time = Date.parse(event.time);
   if (Number.isNaN(time) || time <= receivedAt.getTime() + FUTURE_TOLERANCE_MS) return { event };
-  return { event: { ...event, time: receivedAt.toISOString() }, clampedFrom: event.time };
+  return { event: { ...event, time: receiptTime(receivedAt) }, clampedFrom: event.time };
+}
+
+/**
+ * A time of receipt as events are dated: EventBridge writes event times to the second, so an event
+ * received during a second counts from its start, and an opt-out dated that second is not older.
+ */
+export function receiptTime(receivedAt: Date): string {
+  return new Date(Math.floor(receivedAt.getTime() / 1000) * 1000).toISOString();
 }
 
 /** The event as the customer's history keeps it; record and resume both write it, under `eventHistoryKey`. */

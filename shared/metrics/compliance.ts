@@ -25,7 +25,7 @@
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, channelSchema, type ConsentStatus } from '../customer/profile.ts';
 import { consentChangedAt } from '../customer/profile-update.ts';
-import { eventCatalog } from '../events/catalog.ts';
+import { readProfileUpdate } from '../customer/profile-update-read.ts';
 import { assertNever } from '../journey/graph.ts';
 import type { CustomerOverview } from '../store/overview.ts';
 import type { ComplianceReport, ComplianceRule, ComplianceViolation } from './types.ts';
@@ -148,17 +148,19 @@ function initialStates(
 function changesOf(entry: CustomerOverview['history'][number]['entry']): Change[] {
   switch (entry.kind) {
     case 'event': {
-      // An update the catalog refused was kept in the history but never applied to the profile.
-      if (entry.detailType !== PROFILE_UPDATED || (entry.problems?.length ?? 0) > 0) return [];
-      const update = eventCatalog[PROFILE_UPDATED].detail.safeParse(entry.detail);
-      if (!update.success) return [];
+      if (entry.detailType !== PROFILE_UPDATED) return [];
+      // Read as record read it: the valid fields of an update applied, its invalid ones not.
+      const read = readProfileUpdate(entry.detail);
+      if (!read.ok) return [];
+      // Problems with a detail that reads whole: record refused it for another reason (a damaged profile).
+      if ((entry.problems?.length ?? 0) > 0 && read.problems.length === 0) return [];
       const changes: Change[] = [];
       for (const channel of CHANNELS) {
-        const consent = update.data.consent?.[channel];
+        const consent = read.update.consent?.[channel];
         if (consent !== undefined) changes.push({ kind: 'consent', time: entry.time, channel, consent });
       }
-      if (update.data.email !== undefined)
-        changes.push({ kind: 'email', time: entry.time, email: update.data.email });
+      if (read.update.email !== undefined)
+        changes.push({ kind: 'email', time: entry.time, email: read.update.email });
       return changes;
     }
     case 'preference': {

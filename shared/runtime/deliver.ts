@@ -61,7 +61,7 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
   if (earlier !== undefined) {
     const confirmed = await confirmedDelivery(runtime, task, earlier);
     if (confirmed !== undefined) return confirmed;
-    if (task.category === 'marketing') return unconfirmedDelivery(earlier);
+    if (task.category === 'marketing') return unconfirmedDelivery(runtime, task, now, earlier);
   }
   const channels = earlier === undefined ? task.channels : [earlier.channel];
   const { settings } = runtime.project;
@@ -151,7 +151,12 @@ async function sendOnce(
         // A concurrent copy of this delivery, or an earlier attempt, reserved it first.
         const confirmed = await confirmedDelivery(runtime, task, decision.record);
         if (confirmed !== undefined) return { customer, outcome: confirmed };
-        if (task.category === 'marketing') return { customer, outcome: unconfirmedDelivery(decision.record) };
+        if (task.category === 'marketing') {
+          return {
+            customer,
+            outcome: await unconfirmedDelivery(runtime, task, runtime.now(), decision.record),
+          };
+        }
         return sendReserved(runtime, task, customer, decision.record, address, message, envelope);
       }
       case 'capped':
@@ -271,9 +276,19 @@ async function confirmedDelivery(
 
 /**
  * A marketing message an earlier attempt reserved but did not record: it may or may not have gone
- * out, and at most once means it is not sent again.
+ * out, and at most once means it is not sent again. The step goes on as sent (a fallback channel
+ * would risk a second message); the timeline says what is known, so nothing goes unexplained.
  */
-function unconfirmedDelivery(record: SendRecord): Extract<DeliveryOutcome, { status: 'sent' }> {
+async function unconfirmedDelivery(
+  runtime: Runtime,
+  task: DeliverTask,
+  now: Date,
+  record: SendRecord,
+): Promise<Extract<DeliveryOutcome, { status: 'sent' }>> {
+  const reason =
+    `${record.channel}: unconfirmed. An earlier attempt stopped between reserving this marketing ` +
+    'message and recording it, so it may have gone out; it is not sent again (at most once).';
+  await recordSkip(runtime, task, now, { status: 'failed', reason, channel: record.channel }, 'unconfirmed');
   return { status: 'sent', channel: record.channel, messageId: `unconfirmed:${record.key}` };
 }
 

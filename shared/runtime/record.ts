@@ -3,25 +3,16 @@
  * customer's history, once per event id however often EventBridge delivers it
  * and in whatever order events arrive.
  */
-import {
-  type CatalogEventType,
-  describeDetailProblems,
-  eventCatalog,
-  isCatalogEventType,
-  parseEventDetail,
-} from '../events/catalog.ts';
+import { describeDetailProblems, isCatalogEventType, parseEventDetail } from '../events/catalog.ts';
 import {
   eventHistoryEntry,
   eventHistoryKey,
   parseCustomerEnvelope,
+  receiptTime,
   receivedEvent,
 } from '../events/envelope.ts';
-import {
-  applyEvent,
-  type CustomerEvent,
-  emptyCustomer,
-  type ProfileUpdate,
-} from '../customer/profile-update.ts';
+import { applyEvent, type CustomerEvent, emptyCustomer } from '../customer/profile-update.ts';
+import { readProfileUpdate } from '../customer/profile-update-read.ts';
 import { damagedProfile, type Suppressions, updateCustomer } from '../store/customers.ts';
 import { readAddressSuppression } from '../store/suppressions.ts';
 import { addressHash } from '../delivery/availability.ts';
@@ -39,6 +30,8 @@ export type RecordOutcome =
       older: string[];
       /** The producer's time, when it was too far in the future and the receipt time was used instead. */
       clampedFrom?: string;
+      /** A profile update's invalid fields, left out while its valid ones were applied. */
+      problems?: string[];
     }
   | { status: 'duplicate'; customerId: string }
   /** Kept in the history with its problems, but not applied to the profile. */
@@ -68,41 +61,65 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
     await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
     return { status: 'invalid', customerId: id, problems: [unstorable] };
   }
-  if (!parsed.ok || !isCatalogEventType(detailType)) {
-    // parseEventDetail refuses types outside the catalog; the second test only narrows the type.
-    const problems = parsed.ok ? [] : describeDetailProblems(parsed.problems);
-    await appendHistory(runtime.store, id, { ...entry, problems }, eventHistoryKey(event));
-    return { status: 'invalid', customerId: id, problems };
+  const read = readCustomerEvent(detailType, event, receivedAt, parsed);
+  if (!read.ok) {
+    await appendHistory(runtime.store, id, { ...entry, problems: read.problems }, eventHistoryKey(event));
+    return { status: 'invalid', customerId: id, problems: read.problems };
   }
   if (await wasRecorded(runtime.store, id, event.id, receivedAt))
     return { status: 'duplicate', customerId: id };
-  const customerEvent = toCustomerEvent(detailType, event.id, event.time, parsed.detail);
+  const customerEvent = read.event;
   const applied = await applyToProfile(runtime, id, customerEvent);
   if (applied.status === 'invalid') {
     await appendHistory(runtime.store, id, { ...entry, problems: applied.problems }, eventHistoryKey(event));
     return applied;
   }
   // Also after a duplicate: the copy that applied it may have stopped before these two writes.
-  await appendHistory(runtime.store, id, entry, eventHistoryKey(event));
+  // A profile update with some invalid fields keeps them in the history, named in its problems.
+  const kept = read.problems.length === 0 ? entry : { ...entry, problems: read.problems };
+  await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
   await markRecorded(runtime.store, id, event.id, receivedAt);
-  return applied.status === 'recorded' && clampedFrom !== undefined ? { ...applied, clampedFrom } : applied;
+  if (applied.status !== 'recorded') return applied;
+  return {
+    ...applied,
+    ...(clampedFrom === undefined ? {} : { clampedFrom }),
+    ...(read.problems.length === 0 ? {} : { problems: read.problems }),
+  };
 }
 
-function toCustomerEvent(
-  detailType: CatalogEventType,
-  id: string,
-  time: string,
-  detail: Record<string, unknown>,
-): CustomerEvent {
+type CustomerEventRead =
+  { ok: true; event: CustomerEvent; problems: string[] } | { ok: false; problems: string[] };
+
+/**
+ * The event as the profile takes it. A profile update keeps every valid field even when others are
+ * invalid (an opt-out must not be lost to a badly written phone number); any other event applies
+ * whole or not at all.
+ */
+function readCustomerEvent(
+  detailType: string,
+  event: { id: string; time: string; detail: Record<string, unknown> },
+  receivedAt: Date,
+  parsed: ReturnType<typeof parseEventDetail>,
+): CustomerEventRead {
+  const { id, time } = event;
   if (detailType === 'customer.profile.updated') {
-    return { detailType, id, time, update: profileUpdate(detail) };
+    const read = readProfileUpdate(event.detail);
+    if (!read.ok) return read;
+    const update = {
+      detailType,
+      id,
+      time,
+      receivedAt: receiptTime(receivedAt),
+      update: read.update,
+    } as const;
+    return { ok: true, event: update, problems: read.problems };
   }
-  return { detailType, id, time };
-}
-
-function profileUpdate(detail: Record<string, unknown>): ProfileUpdate {
-  // Already checked by parseEventDetail; parsing again gives the precise type without a cast.
-  return eventCatalog['customer.profile.updated'].detail.parse(detail);
+  // parseEventDetail refuses types outside the catalog; the second test only narrows the type.
+  if (!parsed.ok) return { ok: false, problems: describeDetailProblems(parsed.problems) };
+  if (!isCatalogEventType(detailType) || detailType === 'customer.profile.updated') {
+    return { ok: false, problems: [] };
+  }
+  return { ok: true, event: { detailType, id, time }, problems: [] };
 }
 
 /** Merge the event into the profile, field by field, and write it if nobody wrote in between. */
