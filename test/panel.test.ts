@@ -32,6 +32,19 @@ describe('the panel over HTTP', () => {
     expect(page).not.toContain('<script>alert(1)');
   });
 
+  it('shows a profile update with an invalid field as partly applied, and one with nothing valid as not usable', async () => {
+    await engine.put('customer.profile.updated', 'panel-partly', {
+      email: 'partly@example.com',
+      consent: { email: 'opted-out' },
+      phone: '(11) 98765-4321',
+    });
+    await engine.put('customer.profile.updated', 'panel-partly', { consent: { email: 'nope' } });
+    const page = await (await get('/customers/panel-partly')).text();
+    expect(page).toContain('partly applied');
+    expect(page).toContain('not usable');
+    expect(page).toContain('detail.phone');
+  });
+
   it('finds customers by phone, ignoring spaces, and goes straight to a single match', async () => {
     await engine.put('customer.profile.updated', 'panel-phone', { phone: '+5511912345678' });
     const answer = await get('/customers?q=%2B55%2011%20912345678');

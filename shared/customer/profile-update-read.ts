@@ -6,7 +6,7 @@
  */
 import { type DetailProblem, describeDetailProblems, eventCatalog } from '../events/catalog.ts';
 import { isRecord } from '../json.ts';
-import type { ProfileUpdate } from './profile-update.ts';
+import { fieldChanges, type ProfileUpdate } from './profile-update.ts';
 
 const schema = eventCatalog['customer.profile.updated'].detail;
 
@@ -50,6 +50,23 @@ export function readProfileUpdate(detail: unknown): ProfileUpdateRead {
 
 const MAX_ROUNDS = 5;
 
+/**
+ * What a profile update kept in the history changed on the profile, read as record read it;
+ * undefined for any other event, or one record applied nothing of.
+ */
+export function appliedProfileUpdate(entry: {
+  detailType: string;
+  detail: unknown;
+  problems?: readonly string[] | undefined;
+}): ProfileUpdate | undefined {
+  if (entry.detailType !== 'customer.profile.updated') return undefined;
+  const read = readProfileUpdate(entry.detail);
+  if (!read.ok) return undefined;
+  // Problems with a detail that reads whole: record refused it for another reason (a damaged profile).
+  if ((entry.problems?.length ?? 0) > 0 && read.problems.length === 0) return undefined;
+  return read.update;
+}
+
 function toProblem(issue: { path: PropertyKey[]; message: string }): DetailProblem {
   return {
     path: issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)),
@@ -58,8 +75,7 @@ function toProblem(issue: { path: PropertyKey[]; message: string }): DetailProbl
 }
 
 function changesSomething(update: ProfileUpdate): boolean {
-  const { customerId: _customerId, ...fields } = update;
-  return Object.values(fields).some((value) => value !== undefined);
+  return fieldChanges(update).length > 0;
 }
 
 /** A copy of `value` without the values at `paths`; undefined when a path cannot be taken out. */

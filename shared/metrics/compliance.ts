@@ -25,12 +25,11 @@
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, channelSchema, type ConsentStatus } from '../customer/profile.ts';
 import { consentChangedAt } from '../customer/profile-update.ts';
-import { readProfileUpdate } from '../customer/profile-update-read.ts';
+import { appliedProfileUpdate } from '../customer/profile-update-read.ts';
 import { assertNever } from '../journey/graph.ts';
 import type { CustomerOverview } from '../store/overview.ts';
 import type { ComplianceReport, ComplianceRule, ComplianceViolation } from './types.ts';
 
-const PROFILE_UPDATED = 'customer.profile.updated';
 const MAX_EXAMPLES = 50;
 const CHANNELS = channelSchema.options;
 
@@ -148,19 +147,15 @@ function initialStates(
 function changesOf(entry: CustomerOverview['history'][number]['entry']): Change[] {
   switch (entry.kind) {
     case 'event': {
-      if (entry.detailType !== PROFILE_UPDATED) return [];
       // Read as record read it: the valid fields of an update applied, its invalid ones not.
-      const read = readProfileUpdate(entry.detail);
-      if (!read.ok) return [];
-      // Problems with a detail that reads whole: record refused it for another reason (a damaged profile).
-      if ((entry.problems?.length ?? 0) > 0 && read.problems.length === 0) return [];
+      const update = appliedProfileUpdate(entry);
+      if (update === undefined) return [];
       const changes: Change[] = [];
       for (const channel of CHANNELS) {
-        const consent = read.update.consent?.[channel];
+        const consent = update.consent?.[channel];
         if (consent !== undefined) changes.push({ kind: 'consent', time: entry.time, channel, consent });
       }
-      if (read.update.email !== undefined)
-        changes.push({ kind: 'email', time: entry.time, email: read.update.email });
+      if (update.email !== undefined) changes.push({ kind: 'email', time: entry.time, email: update.email });
       return changes;
     }
     case 'preference': {

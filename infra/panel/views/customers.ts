@@ -2,6 +2,7 @@
 import { channelSchema } from '../../../shared/customer/profile.ts';
 import { compareTimelineEntries, type HistoryEntry } from '../../../shared/customer/history.ts';
 import { consentChangedAt } from '../../../shared/customer/profile-update.ts';
+import { appliedProfileUpdate } from '../../../shared/customer/profile-update-read.ts';
 import { assertNever } from '../../../shared/journey/graph.ts';
 import type { CapUsage } from '../../../shared/delivery/caps.ts';
 import type { ExecutionPosition } from '../../../shared/metrics/types.ts';
@@ -271,7 +272,10 @@ function describeEntry(customerId: string, entry: HistoryEntry): Html {
         ${
           entry.problems === undefined
             ? ''
-            : html`<span class="badge error">not usable</span> <span>${entry.problems.join('; ')}</span>`
+            : html`<span class="badge error"
+                  >${appliedProfileUpdate(entry) === undefined ? 'not usable' : 'partly applied'}</span
+                >
+                <span>${entry.problems.join('; ')}</span>`
         }
         <details>
           <summary class="muted">Event detail</summary>
