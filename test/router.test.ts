@@ -1,9 +1,10 @@
 /**
  * A routing target that fails: tried again a moment later, and if it keeps
  * failing, the event is kept as a dead letter on disk with the reason (as a
- * rule target's dead-letter queue keeps it on AWS), never silently dropped.
+ * rule target's dead-letter queue keeps it on AWS), never silently dropped,
+ * and routed once more at the next start.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventCatalog } from '../shared/events/catalog.ts';
@@ -88,6 +89,14 @@ describe('routing a target that fails', () => {
       expect(kept.map((line): unknown => JSON.parse(line))).toEqual([
         expect.objectContaining({ target: 'record', event: expect.objectContaining({ id: 'event-1' }) }),
       ]);
+      // The next start routes it once more (the store that failed may be back), and the letter goes.
+      const reopened = await openIntakeJournal(dir);
+      expect(reopened.unrouted.map((unrouted) => unrouted.id)).toEqual(['event-1']);
+      expect(existsSync(join(dir, DEAD_LETTERS_FILE))).toBe(false);
+      await reopened.close();
+      const again = await openIntakeJournal(dir);
+      expect(again.unrouted.map((unrouted) => unrouted.id)).toEqual(['event-1']);
+      await again.close();
     });
   });
 });

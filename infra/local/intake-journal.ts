@@ -24,6 +24,7 @@ import {
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EventEnvelope, eventEnvelopeSchema } from '../../shared/events/catalog.ts';
+import { isRecord } from '../../shared/json.ts';
 import { errorMessage } from './errors.ts';
 import { parseJsonText } from './json-file.ts';
 
@@ -34,7 +35,10 @@ export interface IntakeJournal {
   append(events: readonly EventEnvelope[]): Promise<void>;
   /** The event's routing is done: a later start does not route it again. */
   markRouted(eventId: string): void;
-  /** A target that kept failing for this event: kept in `dead-letters.jsonl` with the reason, never dropped. */
+  /**
+   * A target that kept failing for this event: kept in `dead-letters.jsonl` with the reason, never
+   * dropped, and routed once more at the next start.
+   */
   deadLetter(letter: DeadLetter): void;
   /** Stops writing; what is not marked routed by now is routed at the next start. */
   close(): Promise<void>;
@@ -297,6 +301,15 @@ function readSegments(dir: string): FoundSegments {
     }
   }
   const accepted = new Map<string, EventEnvelope>();
+  // Events a target kept failing for at an earlier run (a store that was down, say) are routed once
+  // more at this start, first, as they were accepted first; the file goes with the segments.
+  const deadLetters = join(dir, DEAD_LETTERS_FILE);
+  for (const line of readLines(deadLetters)) {
+    const letter = parseJsonText(line);
+    const event = eventEnvelopeSchema.safeParse(isRecord(letter) ? letter.event : undefined);
+    if (event.success && !accepted.has(event.data.id)) accepted.set(event.data.id, event.data);
+  }
+  if (accepted.size > 0) files.push(DEAD_LETTERS_FILE);
   for (const number of ordered) {
     for (const line of readLines(acceptedPath(dir, number))) {
       // A line a crash cut short was never acknowledged (the fsync had not returned): it is skipped.
