@@ -7,6 +7,7 @@
  */
 import { type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
 import { isRecord } from '../../shared/json.ts';
+import { dynamoBodyRefusal } from './dynamo-body-guard.ts';
 import { type Reply, awsError } from './edge-reply.ts';
 import { publicMessage, publicText } from './errors.ts';
 import { parseJsonText } from './json-file.ts';
@@ -34,6 +35,14 @@ const DYNAMO_MAX_JSON_DEPTH = 100;
 const SES_MAX_JSON_DEPTH = 100;
 /** A stand-in that has not answered by then never will (a handler that failed without answering). */
 const STAND_IN_TIMEOUT_MS = 60_000;
+/** How long a request waits for a stand-in being restarted before it is answered with an error. */
+const STAND_IN_RESTART_WAIT_MS = 15_000;
+
+/**
+ * Resolves true once the stand-in serves (at once if it does), false if it does not within `timeoutMs`: a
+ * supervised stand-in that is being restarted.
+ */
+export type WhenServing = (timeoutMs: number) => Promise<boolean>;
 
 const DYNAMO_TARGET_PREFIX = 'DynamoDB_20120810.';
 const SES_API_PATH = /^\/v2\/email\//;
@@ -41,16 +50,19 @@ const SES_API_PATH = /^\/v2\/email\//;
 /**
  * Answers one request signed for a stand-in's service. `pathname` is the request's path as the URL parser
  * left it (dot segments resolved), which is also the path forwarded, so `/v2/email/../../store` is `/store`.
+ * With `whenServing`, a request the stand-in refused to connect (it is being restarted) waits for it and is
+ * sent once more: it never reached the stand-in, so sending it again cannot do anything twice.
  */
 export async function forwardToStandIn(
   standIn: StandIn,
   request: IncomingMessage,
   url: URL,
   endpoint: string,
+  whenServing?: WhenServing,
 ): Promise<StandInAnswer> {
   switch (standIn) {
     case 'dynamodb':
-      return forwardToDynamo(request, url, endpoint);
+      return forwardToDynamo(request, url, endpoint, whenServing);
     case 'ses':
       return forwardToSes(request, url, endpoint);
     default: {
@@ -60,7 +72,12 @@ export async function forwardToStandIn(
   }
 }
 
-async function forwardToDynamo(request: IncomingMessage, url: URL, endpoint: string): Promise<StandInAnswer> {
+async function forwardToDynamo(
+  request: IncomingMessage,
+  url: URL,
+  endpoint: string,
+  whenServing: WhenServing | undefined,
+): Promise<StandInAnswer> {
   if (request.method !== 'POST' || url.pathname !== '/') {
     return refused(
       awsError(
@@ -85,7 +102,9 @@ async function forwardToDynamo(request: IncomingMessage, url: URL, endpoint: str
     // AWS's own words for an item nested past its 32 levels.
     return refused(awsError(400, 'ValidationException', 'Nesting Levels have exceeded supported limits'));
   }
-  return exchange('DynamoDB', request, url, endpoint, body, (status) => typeByStatus(status));
+  const refusal = dynamoBodyRefusal(body);
+  if (refusal !== undefined) return refused(refusal);
+  return exchange('DynamoDB', request, url, endpoint, body, (status) => typeByStatus(status), whenServing);
 }
 
 async function forwardToSes(request: IncomingMessage, url: URL, endpoint: string): Promise<StandInAnswer> {
@@ -136,6 +155,7 @@ async function exchange(
   endpoint: string,
   body: string,
   errorType: (status: number) => string,
+  whenServing?: WhenServing,
 ): Promise<StandInAnswer> {
   const payload = Buffer.from(body, 'utf8');
   const headers: IncomingHttpHeaders = { ...request.headers, 'content-length': String(payload.length) };
@@ -143,9 +163,15 @@ async function exchange(
   delete headers.connection;
   // Only the path and query go on: an absolute URL in the request must not point the edge elsewhere.
   const target = new URL(`${url.pathname}${url.search}`, endpoint);
+  const send = (): ReturnType<typeof roundTrip> =>
+    roundTrip(target, request.method ?? 'GET', headers, payload);
   let answer: { status: number; headers: IncomingHttpHeaders; body: Buffer };
   try {
-    answer = await roundTrip(target, request.method ?? 'GET', headers, payload);
+    answer = await send().catch(async (error: unknown) => {
+      if (whenServing === undefined || !connectionRefused(error)) throw error;
+      if (!(await whenServing(STAND_IN_RESTART_WAIT_MS))) throw new Error('it is being restarted');
+      return send();
+    });
   } catch (error) {
     return refused(
       awsError(
@@ -232,6 +258,11 @@ function roundTrip(
     upstream.on('error', reject);
     upstream.end(payload);
   });
+}
+
+/** The stand-in was not listening: the request never reached it. */
+function connectionRefused(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'ECONNREFUSED';
 }
 
 function refused(reply: Reply): StandInAnswer {

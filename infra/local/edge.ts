@@ -19,6 +19,7 @@ import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { parseDuration } from '../../shared/time/duration.ts';
 import type { VirtualClock } from './clock.ts';
 import { LOCAL_BUS } from './constants.ts';
+import type { SupervisedDynamo } from './dynamodb-thread.ts';
 import { awsError, type Reply, send } from './edge-reply.ts';
 import { forwardToStandIn } from './edge-stand-ins.ts';
 import type { LocalEngine } from './engine.ts';
@@ -53,7 +54,8 @@ export interface Edge {
 
 export interface EdgeOptions {
   port: number;
-  dynamoEndpoint: string;
+  /** dynalite's thread: where DynamoDB requests go, and whether it serves (a restart under way). */
+  dynamo: Pick<SupervisedDynamo, 'endpoint' | 'health' | 'whenServing'>;
   sesEndpoint: string;
   sns: SnsState;
 }
@@ -118,7 +120,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     const running = parts;
     switch (route.kind) {
       case 'local-api':
-        send(response, await localApi(running, request, url, await readBody(request)));
+        send(response, await localApi(running, options.dynamo, request, url, await readBody(request)));
         return;
       case 'unsubscribe':
         await serveUnsubscribe(running.unsubscribe, request, response, url, await readBody(request));
@@ -156,12 +158,16 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     switch (service) {
       case 'dynamodb':
       case 'ses': {
-        const answer = await forwardToStandIn(
-          service,
-          request,
-          url,
-          service === 'dynamodb' ? options.dynamoEndpoint : options.sesEndpoint,
-        );
+        const answer =
+          service === 'dynamodb'
+            ? await forwardToStandIn(
+                service,
+                request,
+                url,
+                options.dynamo.endpoint,
+                options.dynamo.whenServing,
+              )
+            : await forwardToStandIn(service, request, url, options.sesEndpoint);
         if (answer.kind === 'reply') {
           send(response, answer.reply);
           return;
@@ -251,16 +257,20 @@ function refusalReply(route: Route, refusal: RequestRefusal): Reply {
 
 async function localApi(
   running: EdgeParts,
+  dynamo: EdgeOptions['dynamo'],
   request: IncomingMessage,
   url: URL,
   body: string,
 ): Promise<Reply> {
   const path = url.pathname;
   if (request.method === 'GET' && path === '/_local/health') {
+    const store = dynamo.health();
     return {
       status: 200,
       body: {
-        ok: true,
+        // Not ok while the store is being restarted: what is routed meanwhile may end as a dead letter.
+        ok: store.state === 'serving',
+        store,
         journeys: running.engine.journeyIds(),
         now: running.clock.now().toISOString(),
         // Accepted and not yet routed, and routed to a target that kept failing (kept in intake/dead-letters.jsonl).

@@ -21,7 +21,7 @@ import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { type ClockMode, VirtualClock } from './clock.ts';
 import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE } from './constants.ts';
 import { ensureTable } from './dynamodb.ts';
-import { startDynamoThread } from './dynamodb-thread.ts';
+import { startDynamoThread, type SupervisedDynamo } from './dynamodb-thread.ts';
 import { type EngineLog, LocalEngine, type LocalFunctions } from './engine.ts';
 import { ExecutionStore } from './executions.ts';
 import { memoryJournal, openIntakeJournal } from './intake-journal.ts';
@@ -54,6 +54,8 @@ export interface LocalHost {
   clock: VirtualClock;
   outbox: Outbox;
   runtime: Runtime;
+  /** The DynamoDB stand-in's thread and its supervisor. */
+  dynamo: SupervisedDynamo;
   journeys: readonly CompiledJourney[];
   /** Problems that kept journeys from loading (or warnings on those that did). */
   problems: readonly Problem[];
@@ -92,8 +94,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const clockFile = dataDir === undefined ? undefined : join(dataDir, 'clock.json');
 
-  // On its own thread: under a burst its work runs beside the functions' instead of between them.
-  const dynamo = await startDynamoThread(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') });
+  // On its own thread: under a burst its work runs beside the functions' instead of between them. The table
+  // is made on every thread the supervisor starts: a restarted in-memory store begins empty.
+  const dynamo = await startDynamoThread({
+    ...(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') }),
+    prepare: (endpoint) =>
+      ensureTable(
+        new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint }),
+        LOCAL_TABLE,
+      ),
+    log: options.log,
+  });
   const ses = await startLocalSes();
   // The host reads what was sent from its outbox; kept here too, every message would stay for good.
   const sns = createSnsState({ keepPublished: false });
@@ -101,7 +112,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   if (snsFile !== undefined) loadSnsState(snsFile, sns);
   const edge: Edge = await createEdge({
     port: options.port ?? DEFAULT_PORT,
-    dynamoEndpoint: dynamo.endpoint,
+    dynamo,
     sesEndpoint: ses.endpoint,
     sns,
   });
@@ -115,10 +126,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     credentials: LOCAL_CREDENTIALS,
     endpoints: { dynamodb: dynamo.endpoint, sesv2: ses.endpoint, sns: edge.endpoint },
   });
-  await ensureTable(
-    new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: dynamo.endpoint }),
-    LOCAL_TABLE,
-  );
   const outbox = new Outbox(dataDir === undefined ? undefined : join(dataDir, 'outbox.jsonl'));
   const executions = new ExecutionStore(dataDir === undefined ? undefined : join(dataDir, 'executions'));
   // PutEvents answers once the events are in here: what it acknowledged survives a crash.
@@ -173,6 +180,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     clock,
     outbox,
     runtime,
+    dynamo,
     journeys,
     problems: project.problems,
     advanceTo: (target) => advanceTo(target),
