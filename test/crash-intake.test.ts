@@ -286,3 +286,23 @@ describe('the intake journal on disk', () => {
     });
   });
 });
+
+describe('the clock across a crash (kill -9 of waymark local)', () => {
+  it('keeps a clock move it answered, though the engine is killed right after the answer', async () => {
+    await withTempFolder('waymark-clock-', async (dataDir) => {
+      const first = await start(dataDir);
+      const moved = await fetch(`${first.endpoint}/_local/clock`, {
+        method: 'POST',
+        body: JSON.stringify({ by: '5h' }),
+      });
+      expect(moved.status).toBe(200);
+      const answered = z.object({ now: z.string() }).parse(await moved.json()).now;
+      await first.kill();
+
+      const second = await start(dataDir);
+      const health = await fetch(`${second.endpoint}/_local/health`);
+      const now = z.object({ now: z.string() }).parse(await health.json()).now;
+      expect(Date.parse(now)).toBeGreaterThanOrEqual(Date.parse(answered));
+    });
+  });
+});

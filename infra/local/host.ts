@@ -201,6 +201,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     await engine.idle();
     await clock.advanceTo(target, () => engine.idle());
     await engine.idle();
+    // Saved before the move is answered: a crash right after must not take the clock back to the last save.
+    if (clockFile !== undefined) saveClock(clockFile, clock.now());
   };
   const saveState = (): void => {
     if (clockFile !== undefined) saveClock(clockFile, clock.now());
@@ -281,7 +283,8 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 /**
  * Where the clock goes on after a restart: never before anything already written. The clock file is
- * saved each second, so a crash can leave it behind the last checkpoint or message.
+ * saved at each move and each second, so a crash can leave a running clock behind the last checkpoint or
+ * message.
  */
 function resumedTime(saved: Date | undefined, executions: ExecutionStore, outbox: Outbox): Date | undefined {
   const times = [
