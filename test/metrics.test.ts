@@ -185,6 +185,18 @@ describe('preference compliance, replayed from the history', () => {
     expect(report.byRule['no-marketing-consent']).toBe(0);
   });
 
+  it('keeps an opt-out over an opt-in of the same instant, as the profile does, whatever their order in the history', () => {
+    const report = checkCompliance([
+      customer('fay', [
+        profileUpdate(0, { consent: { email: 'opted-in' } }),
+        profileUpdate(5, { consent: { email: 'opted-out' } }),
+        profileUpdate(5, { consent: { email: 'opted-in' } }),
+        message(10, 'offer', 'email'),
+      ]),
+    ]);
+    expect(report.byRule['opted-out']).toBe(1);
+  });
+
   it('ignores a profile update with nothing valid in it: it never reached the profile', () => {
     const report = checkCompliance([
       customer('fio', [

@@ -4,11 +4,13 @@
  * What a customer would notice is whether an opt-out holds and whether a
  * message goes to someone who cannot or must not get it.
  */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { eventCatalog } from '../shared/events/catalog.ts';
 import { deliver } from '../shared/runtime/deliver.ts';
 import { recordEvent } from '../shared/runtime/record.ts';
 import { readCustomer } from '../shared/store/customers.ts';
+import { recordedEventKey } from '../shared/store/table.ts';
 import { ANA, deliverTask, envelope, seedCustomer } from './support/runtime-fixtures.ts';
 import {
   createTestRuntime,
@@ -349,5 +351,76 @@ describe('an opt-in dated ahead of its receipt', () => {
       runtime,
     );
     expect((await storedCustomer(runtime, 'c-second')).profile.consent.email).toBe('opted-out');
+  });
+});
+
+describe('the same event delivered again later', () => {
+  it('a future-dated opt-in delivered again after an opt-out does not undo it: it counts from its first receipt', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-again', { ...ANA, consent: { email: 'opted-out' } });
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    const optIn = envelope(
+      'customer.profile.updated',
+      { customerId: 'c-again', consent: { email: 'opted-in' } },
+      '2027-11-18T16:00:00Z',
+    );
+    await recordEvent(optIn, runtime);
+    runtime.clock.now = new Date('2026-11-18T16:01:00Z');
+    await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        { customerId: 'c-again', consent: { email: 'opted-out' } },
+        '2026-11-18T16:01:00Z',
+      ),
+      runtime,
+    );
+    // Delivered again a minute later, before it was marked recorded (a crash), or as a dead letter routed again.
+    await runtime.store.db.send(
+      new UpdateCommand({
+        TableName: runtime.store.table,
+        Key: recordedEventKey('c-again', String(optIn.id)),
+        UpdateExpression: 'REMOVE recordedAt',
+      }),
+    );
+    runtime.clock.now = new Date('2026-11-18T16:02:00Z');
+    await recordEvent(optIn, runtime);
+    const customer = await storedCustomer(runtime, 'c-again');
+    expect(customer.profile.consent.email).toBe('opted-out');
+    // One history entry for the opt-in, under its first receipt, however often it comes.
+    const optIns = (await historyEntries(runtime, 'c-again', 'event')).filter(
+      (entry) => entry.eventId === optIn.id,
+    );
+    expect(optIns).toEqual([expect.objectContaining({ time: '2026-11-18T16:00:00.000Z' })]);
+  });
+});
+
+describe('a profile update with an attribute too deep to store', () => {
+  it('applies the opt-out it carries and leaves the attribute out, naming it', async () => {
+    const runtime = await createTestRuntime(services);
+    await seedCustomer(runtime, 'c-crm-deep', { ...ANA, email: 'crm-deep@example.com' });
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    let crmPayload: Record<string, unknown> = { end: true };
+    for (let level = 0; level < 31; level += 1) crmPayload = { nested: crmPayload };
+    const outcome = await recordEvent(
+      envelope(
+        'customer.profile.updated',
+        {
+          customerId: 'c-crm-deep',
+          consent: { email: 'opted-out' },
+          attributes: { crmPayload, plan: 'pro' },
+        },
+        '2026-11-18T15:30:00Z',
+      ),
+      runtime,
+    );
+    expect(outcome).toMatchObject({
+      status: 'recorded',
+      problems: expect.arrayContaining([expect.stringContaining('detail.attributes.crmPayload')]),
+    });
+    const { profile } = await storedCustomer(runtime, 'c-crm-deep');
+    expect(profile.consent.email).toBe('opted-out');
+    expect(profile.attributes).toMatchObject({ plan: 'pro' });
+    expect(profile.attributes).not.toHaveProperty('crmPayload');
+    expect(await deliver(deliverTask('c-crm-deep'), runtime)).toMatchObject({ status: 'opted-out' });
   });
 });

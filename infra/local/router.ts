@@ -196,12 +196,15 @@ export class EventRouter {
       `${this.options.stamp()} event ${event['detail-type']}${customer} → ${matching.length === 0 ? 'no rule' : matching.map((rule) => rule.name).join(', ')}`,
     );
     for (const name of FUNCTION_ORDER) {
+      // Stopping: what is left of this event is routed at the next start (it is not marked routed).
+      if (this.closed) return;
       if (!matching.some((rule) => rule.target.kind === 'function' && rule.target.name === name)) continue;
       await this.withRetries(event, name, () => this.options.functions[name](event));
     }
     const journeys = new Set<string>();
     for (const rule of matching) if (rule.target.kind === 'journey') journeys.add(rule.target.journeyId);
     for (const journeyId of journeys) {
+      if (this.closed) return;
       await this.withRetries(event, journeyId, () => {
         this.options.startJourney(journeyId, event);
         return Promise.resolve();

@@ -5,6 +5,7 @@
  * sake; the invalid fields are named in the history and left as they were.
  */
 import { type DetailProblem, describeDetailProblems, eventCatalog } from '../events/catalog.ts';
+import { attributeStorageProblem } from '../events/storable.ts';
 import { isRecord } from '../json.ts';
 import { fieldChanges, type ProfileUpdate } from './profile-update.ts';
 
@@ -24,6 +25,28 @@ const KEPT_PATHS: ReadonlySet<string> = new Set(['customerId']);
  * so a handful of rounds settles any detail.
  */
 export function readProfileUpdate(detail: unknown): ProfileUpdateRead {
+  const read = readValidFields(detail);
+  if (!read.ok) return read;
+  return withStorableAttributes(read.update, read.problems);
+}
+
+/** Attributes a profile cannot hold (too deep, or a key the store refuses) left out, named in the problems. */
+function withStorableAttributes(update: ProfileUpdate, problems: string[]): ProfileUpdateRead {
+  if (update.attributes === undefined) return { ok: true, update, problems };
+  const attributes: NonNullable<ProfileUpdate['attributes']> = {};
+  const refused: string[] = [];
+  for (const [name, value] of Object.entries(update.attributes)) {
+    const problem = attributeStorageProblem(name, value);
+    if (problem === undefined) attributes[name] = value;
+    else refused.push(problem);
+  }
+  if (refused.length === 0) return { ok: true, update, problems };
+  const kept = { ...update, attributes };
+  const all = [...problems, ...refused];
+  return changesSomething(kept) ? { ok: true, update: kept, problems: all } : { ok: false, problems: all };
+}
+
+function readValidFields(detail: unknown): ProfileUpdateRead {
   const first = schema.safeParse(detail);
   if (first.success) return { ok: true, update: first.data, problems: [] };
   const problems = describeDetailProblems(first.error.issues.map(toProblem));

@@ -180,9 +180,8 @@ export function mergeFields(
     setField(next, change);
     stamps[path] = own;
     changed.push(reported);
-  }
-  if (changed.length > 0 && (next.updatedAt === undefined || Date.parse(next.updatedAt) < at)) {
-    next.updatedAt = stamp.at;
+    // The newest stamp on the profile: an opt-in capped at its receipt counts from there here too.
+    if (next.updatedAt === undefined || Date.parse(next.updatedAt) < ownAt) next.updatedAt = own.at;
   }
   return {
     profile: next,

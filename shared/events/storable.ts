@@ -57,3 +57,20 @@ export function detailStorageProblem(detail: Record<string, unknown>): string | 
   }
   return undefined;
 }
+
+/**
+ * How deep an attribute's value may nest: the profile item holds it under `profile.attributes.<name>`,
+ * three of DynamoDB's 32 levels, and a few more are left for the history entry that names it.
+ */
+export const MAX_ATTRIBUTE_DEPTH = 25;
+
+/** Why this attribute cannot be kept on a profile; undefined when it can. */
+export function attributeStorageProblem(name: string, value: unknown): string | undefined {
+  const unsafe = unsafeKey({ [name]: value }, 'detail.attributes');
+  if (unsafe !== undefined)
+    return `${unsafe.at}: the key "${unsafe.key}" cannot be stored; the attribute is left out.`;
+  if (nestingDepth(value, MAX_ATTRIBUTE_DEPTH) > MAX_ATTRIBUTE_DEPTH) {
+    return `detail.attributes.${name}: nested more than ${MAX_ATTRIBUTE_DEPTH} levels deep, more than a profile stores; the attribute is left out.`;
+  }
+  return undefined;
+}

@@ -89,7 +89,8 @@ function replayCustomer(customer: CustomerOverview): ComplianceViolation[] {
     }
   }
   // Changes first at the same instant: an opt-out at the very moment of a send counts against it.
-  moments.sort((a, b) => a.at - b.at || Number('message' in a) - Number('message' in b));
+  // Among changes of one instant, opt-outs last: the profile keeps an opt-out over a same-instant opt-in.
+  moments.sort((a, b) => a.at - b.at || momentRank(a) - momentRank(b));
 
   const states = initialStates(customer, changedChannels);
   let email: string | undefined;
@@ -142,6 +143,11 @@ function initialStates(
     };
   };
   return { email: state('email'), sms: state('sms'), push: state('push') };
+}
+
+function momentRank(moment: Moment): number {
+  if ('message' in moment) return 2;
+  return moment.change.kind === 'consent' && moment.change.consent === 'opted-out' ? 1 : 0;
 }
 
 function changesOf(entry: CustomerOverview['history'][number]['entry']): Change[] {

@@ -11,6 +11,7 @@ import {
   receiptTime,
   receivedEvent,
 } from '../events/envelope.ts';
+import type { HistoryEntryOf } from '../customer/history.ts';
 import { applyEvent, type CustomerEvent, emptyCustomer } from '../customer/profile-update.ts';
 import { readProfileUpdate } from '../customer/profile-update-read.ts';
 import { damagedProfile, type Suppressions, updateCustomer } from '../store/customers.ts';
@@ -18,7 +19,7 @@ import { readAddressSuppression } from '../store/suppressions.ts';
 import { addressHash } from '../delivery/availability.ts';
 import { detailStorageProblem } from '../events/storable.ts';
 import { appendHistory } from '../store/history.ts';
-import { markRecorded, wasRecorded } from '../store/recorded-events.ts';
+import { markRecorded, receiveEvent } from '../store/recorded-events.ts';
 import type { Runtime } from './runtime.ts';
 
 export type RecordOutcome =
@@ -48,37 +49,33 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   const parsedEnvelope = parseCustomerEnvelope(input);
   if (!parsedEnvelope.ok) return { status: 'rejected', problems: parsedEnvelope.problems };
   const { customerId: id } = parsedEnvelope;
-  const receivedAt = runtime.now();
+  const receipt = await receiveEvent(runtime.store, id, parsedEnvelope.event.id, runtime.now());
+  if (receipt.kind === 'recorded') return { status: 'duplicate', customerId: id };
+  // The first receipt, whichever delivery this is: what depends on it comes out the same each time.
+  const receivedAt = receipt.firstReceivedAt;
   const received = receivedEvent(parsedEnvelope.event, receivedAt);
   const { event, clampedFrom } = received;
   const detailType = event['detail-type'];
-  const parsed = parseEventDetail(detailType, event.detail);
   const entry = eventHistoryEntry(received);
-  const unstorable = detailStorageProblem(event.detail);
-  if (unstorable !== undefined) {
-    // Recorded without its detail: failing here would fail every retry until EventBridge gave up.
-    const kept = { ...entry, detail: { customerId: id }, problems: [unstorable] };
+  const read = readCustomerEvent(detailType, event, receivedAt);
+  const finish = async (kept: HistoryEntryOf<'event'>): Promise<void> => {
     await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
-    return { status: 'invalid', customerId: id, problems: [unstorable] };
-  }
-  const read = readCustomerEvent(detailType, event, receivedAt, parsed);
+    await markRecorded(runtime.store, id, event.id, runtime.now());
+  };
   if (!read.ok) {
-    await appendHistory(runtime.store, id, { ...entry, problems: read.problems }, eventHistoryKey(event));
+    await finish({ ...read.kept(entry), problems: read.problems });
     return { status: 'invalid', customerId: id, problems: read.problems };
   }
-  if (await wasRecorded(runtime.store, id, event.id, receivedAt))
-    return { status: 'duplicate', customerId: id };
-  const customerEvent = read.event;
-  const applied = await applyToProfile(runtime, id, customerEvent);
+  const applied = await applyToProfile(runtime, id, read.event);
   if (applied.status === 'invalid') {
-    await appendHistory(runtime.store, id, { ...entry, problems: applied.problems }, eventHistoryKey(event));
+    await finish({ ...entry, problems: applied.problems });
     return applied;
   }
   // Also after a duplicate: the copy that applied it may have stopped before these two writes.
   // A profile update with some invalid fields keeps them in the history, named in its problems.
-  const kept = read.problems.length === 0 ? entry : { ...entry, problems: read.problems };
-  await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
-  await markRecorded(runtime.store, id, event.id, receivedAt);
+  await finish(
+    read.problems.length === 0 ? read.kept(entry) : { ...read.kept(entry), problems: read.problems },
+  );
   if (applied.status !== 'recorded') return applied;
   return {
     ...applied,
@@ -87,24 +84,32 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   };
 }
 
-type CustomerEventRead =
-  { ok: true; event: CustomerEvent; problems: string[] } | { ok: false; problems: string[] };
+type CustomerEventRead = (
+  { ok: true; event: CustomerEvent; problems: string[] } | { ok: false; problems: string[] }
+) & {
+  /** The history entry as it can be stored: a detail DynamoDB cannot hold is kept out. */
+  kept: (entry: HistoryEntryOf<'event'>) => HistoryEntryOf<'event'>;
+};
 
 /**
  * The event as the profile takes it. A profile update keeps every valid field even when others are
- * invalid (an opt-out must not be lost to a badly written phone number); any other event applies
- * whole or not at all.
+ * invalid or cannot be stored (an opt-out must not be lost to a badly written phone number or a
+ * CRM's deep attribute); any other event applies whole or not at all.
  */
 function readCustomerEvent(
   detailType: string,
   event: { id: string; time: string; detail: Record<string, unknown> },
   receivedAt: Date,
-  parsed: ReturnType<typeof parseEventDetail>,
 ): CustomerEventRead {
-  const { id, time } = event;
+  const { id, time, detail } = event;
+  const unstorable = detailStorageProblem(detail);
+  // Recorded without its detail: failing to store it would fail every retry until EventBridge gave up.
+  const kept = (entry: HistoryEntryOf<'event'>) =>
+    unstorable === undefined ? entry : { ...entry, detail: { customerId: entry.detail.customerId } };
   if (detailType === 'customer.profile.updated') {
-    const read = readProfileUpdate(event.detail);
-    if (!read.ok) return read;
+    const read = readProfileUpdate(detail);
+    const problems = unstorable === undefined ? read.problems : [unstorable, ...read.problems];
+    if (!read.ok) return { ok: false, problems, kept };
     const update = {
       detailType,
       id,
@@ -112,14 +117,19 @@ function readCustomerEvent(
       receivedAt: receiptTime(receivedAt),
       update: read.update,
     } as const;
-    return { ok: true, event: update, problems: read.problems };
+    // Only what was applied is kept of a detail that cannot be stored whole.
+    const keptUpdate = (entry: HistoryEntryOf<'event'>) =>
+      unstorable === undefined ? entry : { ...entry, detail: { ...read.update } };
+    return { ok: true, event: update, problems, kept: keptUpdate };
   }
-  // parseEventDetail refuses types outside the catalog; the second test only narrows the type.
-  if (!parsed.ok) return { ok: false, problems: describeDetailProblems(parsed.problems) };
+  if (unstorable !== undefined) return { ok: false, problems: [unstorable], kept };
+  const parsed = parseEventDetail(detailType, detail);
+  if (!parsed.ok) return { ok: false, problems: describeDetailProblems(parsed.problems), kept };
+  // parseEventDetail refuses types outside the catalog; this only narrows the type.
   if (!isCatalogEventType(detailType) || detailType === 'customer.profile.updated') {
-    return { ok: false, problems: [] };
+    return { ok: false, problems: [], kept };
   }
-  return { ok: true, event: { detailType, id, time }, problems: [] };
+  return { ok: true, event: { detailType, id, time }, problems: [], kept };
 }
 
 /** Merge the event into the profile, field by field, and write it if nobody wrote in between. */
