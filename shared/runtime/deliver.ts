@@ -7,7 +7,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelGateway, SendResult } from '../channels/gateway.ts';
 import { customerTagValue } from '../channels/tags.ts';
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
-import type { HistoryEntryOf } from '../customer/history.ts';
 import type { Channel, CustomerProfile } from '../customer/profile.ts';
 import { type ChannelAddress, channelAvailability } from '../delivery/availability.ts';
 import {
@@ -21,7 +20,7 @@ import { quietHoursEnd } from '../delivery/quiet-hours.ts';
 import { signUnsubscribeToken, unsubscribeUrl } from '../preferences/unsubscribe-token.ts';
 import { type RenderedMessage, renderMessage, type TemplateContext } from '../render/templates.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '../store/customers.ts';
-import { appendHistory, readHistoryEntry } from '../store/history.ts';
+import { confirmedDelivery, deliveryKey, recordMessage, recordSkip } from './delivery-history.ts';
 import { ThrottledError } from './errors.ts';
 import { requireUnsubscribeSecret, type Runtime } from './runtime.ts';
 
@@ -29,11 +28,6 @@ type NotSent = Extract<DeliveryOutcome, { status: 'capped' | 'opted-out' | 'no-a
 
 /** Concurrent deliveries to one customer retry the ledger write; each round one of them wins. */
 const MAX_LEDGER_ATTEMPTS = 100;
-
-export function deliveryKey(task: DeliverTask): string {
-  const base = `${task.executionId}#${task.stepId}`;
-  return task.visit === undefined ? base : `${base}#${task.visit}`;
-}
 
 export async function deliver(task: DeliverTask, runtime: Runtime): Promise<DeliveryOutcome> {
   const now = runtime.now();
@@ -59,9 +53,8 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
   // transactional at least once (sent again, on the channel it reserved, under the same reservation).
   const earlier = read.customer.ledger.sends.find((record) => record.key === deliveryKey(task));
   if (earlier !== undefined) {
-    const confirmed = await confirmedDelivery(runtime, task, earlier);
-    if (confirmed !== undefined) return confirmed;
-    if (task.category === 'marketing') return unconfirmedDelivery(runtime, task, now, earlier);
+    const settled = await settledEarlier(runtime, task, now, earlier);
+    if (settled !== undefined) return settled;
   }
   const channels = earlier === undefined ? task.channels : [earlier.channel];
   const { settings } = runtime.project;
@@ -149,14 +142,8 @@ async function sendOnce(
     switch (decision.kind) {
       case 'already-sent': {
         // A concurrent copy of this delivery, or an earlier attempt, reserved it first.
-        const confirmed = await confirmedDelivery(runtime, task, decision.record);
-        if (confirmed !== undefined) return { customer, outcome: confirmed };
-        if (task.category === 'marketing') {
-          return {
-            customer,
-            outcome: await unconfirmedDelivery(runtime, task, runtime.now(), decision.record),
-          };
-        }
+        const settled = await settledEarlier(runtime, task, runtime.now(), decision.record);
+        if (settled !== undefined) return { customer, outcome: settled };
         return sendReserved(runtime, task, customer, decision.record, address, message, envelope);
       }
       case 'capped':
@@ -262,16 +249,20 @@ async function sendReserved(
   };
 }
 
-/** A delivery an earlier attempt reserved, as sent, if its history entry is there. */
-async function confirmedDelivery(
+/**
+ * What an earlier attempt's reservation means for this one: sent, if its history entry is there;
+ * for marketing without one, unconfirmed and not sent again (at most once); undefined for a
+ * transactional message without one, which is sent again under that reservation (at least once).
+ */
+async function settledEarlier(
   runtime: Runtime,
   task: DeliverTask,
+  now: Date,
   record: SendRecord,
 ): Promise<Extract<DeliveryOutcome, { status: 'sent' }> | undefined> {
-  const entry = await readHistoryEntry(runtime.store, task.customerId, record.time, messageUnique(task));
-  return entry?.kind === 'message'
-    ? { status: 'sent', channel: record.channel, messageId: entry.messageId }
-    : undefined;
+  const confirmed = await confirmedDelivery(runtime, task, record);
+  if (confirmed !== undefined) return confirmed;
+  return task.category === 'marketing' ? unconfirmedDelivery(runtime, task, now, record) : undefined;
 }
 
 /**
@@ -290,10 +281,6 @@ async function unconfirmedDelivery(
     'message and recording it, so it may have gone out; it is not sent again (at most once).';
   await recordSkip(runtime, task, now, { status: 'failed', reason, channel: record.channel }, 'unconfirmed');
   return { status: 'sent', channel: record.channel, messageId: `unconfirmed:${record.key}` };
-}
-
-function messageUnique(task: DeliverTask): string {
-  return `message#${deliveryKey(task)}`;
 }
 
 /** Takes a reservation back after a send that did not happen, so it counts toward no cap. */
@@ -416,91 +403,6 @@ function templateContext(
     journey: { id: task.journeyId, name: journey?.name ?? task.journeyId, stepId: task.stepId },
     unsubscribeUrl: unsubscribe,
   };
-}
-
-const PREVIEW_LENGTH = 160;
-
-function headlineOf(message: RenderedMessage): { headline: string; preview: string } {
-  switch (message.channel) {
-    case 'email':
-      return {
-        headline: message.subject,
-        preview: (message.text ?? stripTags(message.html ?? '')).slice(0, PREVIEW_LENGTH),
-      };
-    case 'sms':
-      return { headline: message.text.slice(0, 60), preview: message.text.slice(0, PREVIEW_LENGTH) };
-    case 'push':
-      return { headline: message.title, preview: message.body.slice(0, PREVIEW_LENGTH) };
-    default: {
-      const unreachable: never = message;
-      throw new Error(`Unknown message ${JSON.stringify(unreachable)}`);
-    }
-  }
-}
-
-function stripTags(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-const HISTORY_WRITE_ATTEMPTS = 3;
-
-/**
- * The message is out: its history entry goes under the reservation's time, where a retry looks for
- * it. A failing history write must not turn a sent message into a failed step (a retry would send
- * it again), so it is tried a few times and then reported as unrecorded: false.
- */
-async function recordMessage(
-  runtime: Runtime,
-  task: DeliverTask,
-  record: SendRecord,
-  messageId: string,
-  message: RenderedMessage,
-): Promise<boolean> {
-  const entry: HistoryEntryOf<'message'> = {
-    kind: 'message',
-    time: record.time,
-    journeyId: task.journeyId,
-    executionId: task.executionId,
-    stepId: task.stepId,
-    channel: record.channel,
-    category: task.category,
-    messageId,
-    ...headlineOf(message),
-  };
-  for (let attempt = 1; attempt <= HISTORY_WRITE_ATTEMPTS; attempt += 1) {
-    try {
-      await appendHistory(runtime.store, task.customerId, entry, messageUnique(task));
-      return true;
-    } catch {
-      if (attempt < HISTORY_WRITE_ATTEMPTS) await sleep(100 * attempt);
-    }
-  }
-  return false;
-}
-
-async function recordSkip(
-  runtime: Runtime,
-  task: DeliverTask,
-  now: Date,
-  outcome: Exclude<DeliveryOutcome, { status: 'sent' }>,
-  unique: string,
-): Promise<void> {
-  const entry: HistoryEntryOf<'skipped'> = {
-    kind: 'skipped',
-    time: task.enteredAt ?? now.toISOString(),
-    journeyId: task.journeyId,
-    executionId: task.executionId,
-    stepId: task.stepId,
-    status: outcome.status,
-    reason: outcome.reason,
-    ...(outcome.channel === undefined ? {} : { channel: outcome.channel }),
-    ...(outcome.status === 'capped' ? { capId: outcome.capId } : {}),
-    ...(outcome.status === 'deferred' ? { resumeAt: outcome.resumeAt } : {}),
-  };
-  await appendHistory(runtime.store, task.customerId, entry, `skipped#${deliveryKey(task)}#${unique}`);
 }
 
 async function notSent(runtime: Runtime, task: DeliverTask, now: Date, outcome: NotSent): Promise<NotSent> {

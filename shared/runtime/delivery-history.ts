@@ -1,0 +1,119 @@
+/**
+ * What a delivery writes to the customer's history and reads back: the
+ * message sent (under the reservation's time, where a retry looks for it)
+ * and every message not sent, with its reason. Keys are the delivery's own,
+ * so a retried step writes each entry once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
+import type { HistoryEntryOf } from '../customer/history.ts';
+import type { SendRecord } from '../delivery/caps.ts';
+import type { RenderedMessage } from '../render/templates.ts';
+import { appendHistory, readHistoryEntry } from '../store/history.ts';
+import type { Runtime } from './runtime.ts';
+
+export function deliveryKey(task: DeliverTask): string {
+  const base = `${task.executionId}#${task.stepId}`;
+  return task.visit === undefined ? base : `${base}#${task.visit}`;
+}
+
+/** A delivery an earlier attempt reserved, as sent, if its history entry is there. */
+export async function confirmedDelivery(
+  runtime: Runtime,
+  task: DeliverTask,
+  record: SendRecord,
+): Promise<Extract<DeliveryOutcome, { status: 'sent' }> | undefined> {
+  const entry = await readHistoryEntry(runtime.store, task.customerId, record.time, messageUnique(task));
+  return entry?.kind === 'message'
+    ? { status: 'sent', channel: record.channel, messageId: entry.messageId }
+    : undefined;
+}
+
+function messageUnique(task: DeliverTask): string {
+  return `message#${deliveryKey(task)}`;
+}
+
+const PREVIEW_LENGTH = 160;
+
+function headlineOf(message: RenderedMessage): { headline: string; preview: string } {
+  switch (message.channel) {
+    case 'email':
+      return {
+        headline: message.subject,
+        preview: (message.text ?? stripTags(message.html ?? '')).slice(0, PREVIEW_LENGTH),
+      };
+    case 'sms':
+      return { headline: message.text.slice(0, 60), preview: message.text.slice(0, PREVIEW_LENGTH) };
+    case 'push':
+      return { headline: message.title, preview: message.body.slice(0, PREVIEW_LENGTH) };
+    default: {
+      const unreachable: never = message;
+      throw new Error(`Unknown message ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+function stripTags(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const HISTORY_WRITE_ATTEMPTS = 3;
+
+/**
+ * The message is out: its history entry goes under the reservation's time, where a retry looks for
+ * it. A failing history write must not turn a sent message into a failed step (a retry would send
+ * it again), so it is tried a few times and then reported as unrecorded: false.
+ */
+export async function recordMessage(
+  runtime: Runtime,
+  task: DeliverTask,
+  record: SendRecord,
+  messageId: string,
+  message: RenderedMessage,
+): Promise<boolean> {
+  const entry: HistoryEntryOf<'message'> = {
+    kind: 'message',
+    time: record.time,
+    journeyId: task.journeyId,
+    executionId: task.executionId,
+    stepId: task.stepId,
+    channel: record.channel,
+    category: task.category,
+    messageId,
+    ...headlineOf(message),
+  };
+  for (let attempt = 1; attempt <= HISTORY_WRITE_ATTEMPTS; attempt += 1) {
+    try {
+      await appendHistory(runtime.store, task.customerId, entry, messageUnique(task));
+      return true;
+    } catch {
+      if (attempt < HISTORY_WRITE_ATTEMPTS) await sleep(100 * attempt);
+    }
+  }
+  return false;
+}
+
+export async function recordSkip(
+  runtime: Runtime,
+  task: DeliverTask,
+  now: Date,
+  outcome: Exclude<DeliveryOutcome, { status: 'sent' }>,
+  unique: string,
+): Promise<void> {
+  const entry: HistoryEntryOf<'skipped'> = {
+    kind: 'skipped',
+    time: task.enteredAt ?? now.toISOString(),
+    journeyId: task.journeyId,
+    executionId: task.executionId,
+    stepId: task.stepId,
+    status: outcome.status,
+    reason: outcome.reason,
+    ...(outcome.channel === undefined ? {} : { channel: outcome.channel }),
+    ...(outcome.status === 'capped' ? { capId: outcome.capId } : {}),
+    ...(outcome.status === 'deferred' ? { resumeAt: outcome.resumeAt } : {}),
+  };
+  await appendHistory(runtime.store, task.customerId, entry, `skipped#${deliveryKey(task)}#${unique}`);
+}
