@@ -15,6 +15,20 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
 import { localEnvelope } from './envelope.ts';
 import { errorMessage, publicMessage } from './errors.ts';
 import { parseJsonText } from './json-file.ts';
+import {
+  ApiFault,
+  type ApiReply,
+  constraintFault,
+  faultReply,
+  missingMemberFault,
+  optionalInteger,
+  optionalString,
+  optionalStringList,
+  optionalTime,
+  parseRequest,
+  reply,
+  serializationFault,
+} from './eventbridge-request.ts';
 import { unsafeKey } from '../../shared/events/storable.ts';
 import { jsonNestingDepth, MAX_NESTING_DEPTH } from './json-guard.ts';
 
@@ -38,7 +52,7 @@ export interface LocalBus {
   formatTime?: (time: Date) => string;
 }
 
-export type ApiReply = { status: number; body: unknown; headers?: Record<string, string> };
+export type { ApiReply } from './eventbridge-request.ts';
 
 /** PutEvents takes 1 to 10 entries (API reference, PutEvents Entries). */
 export const MAX_ENTRIES_PER_CALL = 10;
@@ -53,130 +67,6 @@ const MAX_LIST_LIMIT = 100;
 /** Fields TestEventPattern requires in its Event; AWS does not enforce `resources` despite the documentation. */
 const REQUIRED_TEST_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'] as const;
 const TARGET_PREFIX = 'AWSEvents.';
-const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
-
-/** A whole-call error; the SDK raises it as an exception named `type`. */
-class ApiFault extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
-
-function serializationFault(message: string): ApiFault {
-  return new ApiFault('SerializationException', message);
-}
-
-/** AWS's model-validation wording, e.g. "1 validation error detected: Value null at 'entries' failed to ...". */
-function constraintFault(value: string, member: string, constraint: string): ApiFault {
-  return new ApiFault(
-    'ValidationException',
-    `1 validation error detected: Value ${value} at '${member}' failed to satisfy constraint: ${constraint}`,
-  );
-}
-
-function missingMemberFault(member: string): ApiFault {
-  return constraintFault('null', member, 'Member must not be null');
-}
-
-function reply(body: unknown): ApiReply {
-  return { status: 200, body, headers: { 'content-type': JSON_CONTENT_TYPE } };
-}
-
-function faultReply(fault: ApiFault): ApiReply {
-  return {
-    status: fault.status,
-    body: { __type: fault.type, message: fault.message },
-    headers: { 'content-type': JSON_CONTENT_TYPE, 'x-amzn-errortype': fault.type },
-  };
-}
-
-// ---- reading the request ----------------------------------------------------------------------------------------
-
-function parseRequest(requestBody: string): Record<string, unknown> {
-  // The SDK sends "{}" for an operation without input; an empty body means the same.
-  if (requestBody.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(requestBody);
-  } catch (error) {
-    throw serializationFault(`The request body is not valid JSON: ${errorMessage(error)}`);
-  }
-  if (!isRecord(parsed)) throw serializationFault('The request body must be a JSON object.');
-  return parsed;
-}
-
-function optionalString(record: Record<string, unknown>, key: string, where: string): string | undefined {
-  const value = ownValue(record, key);
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw serializationFault(`${where}${key} must be a string.`);
-  return value;
-}
-
-function optionalInteger(record: Record<string, unknown>, key: string): number | undefined {
-  const value = ownValue(record, key);
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw serializationFault(`${key} must be an integer.`);
-  }
-  return value;
-}
-
-function optionalStringList(
-  record: Record<string, unknown>,
-  key: string,
-  where: string,
-): string[] | undefined {
-  const value = ownValue(record, key);
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) {
-    throw serializationFault(`${where}${key} must be a list of strings.`);
-  }
-  return value;
-}
-
-/**
- * The latest time an entry may carry: the end of year 9999, as far as an ISO 8601 date-time with four year
- * digits reaches (and the envelope's time is written in that form). Before 1970 is refused too: the API's
- * timestamps are epoch seconds, and no event of a customer's happened before.
- */
-const LATEST_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
-
-/**
- * The awsJson timestamp forms: epoch seconds (what the SDK sends for a Date) or an ISO 8601 string. A time that
- * is no time, or one no envelope can be written for (1e15 seconds is past any date), fails the whole call as
- * AWS fails a value it cannot read (SerializationException), never as an engine error.
- */
-function optionalTime(record: Record<string, unknown>, where: string): Date | undefined {
-  const value = ownValue(record, 'Time');
-  if (value === undefined || value === null) return undefined;
-  const millis =
-    typeof value === 'number'
-      ? value * 1000
-      : typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value)
-        ? Date.parse(value)
-        : Number.NaN;
-  if (!Number.isFinite(millis)) {
-    throw serializationFault(
-      `${where}Time must be epoch seconds or an ISO 8601 date-time, not ${describeValue(value)}.`,
-    );
-  }
-  if (millis < 0 || millis > LATEST_EVENT_TIME_MS) {
-    throw serializationFault(
-      `${where}Time ${describeValue(value)} is out of range: a time from 1970 to the end of year 9999.`,
-    );
-  }
-  return new Date(millis);
-}
-
-/** A value as a message quotes it, cut short: the client sent it and may have sent a lot. */
-function describeValue(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
-}
 
 /** EventBridge writes times to the second: 2025-03-11T22:40:00Z. */
 function eventTime(date: Date): string {
