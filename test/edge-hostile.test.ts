@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -20,6 +20,7 @@ import { forwardToStandIn } from '../infra/local/edge-stand-ins.ts';
 import { publicMessage, publicText } from '../infra/local/errors.ts';
 import { listenOnLoopback } from '../infra/local/loopback.ts';
 import { engineForSuite, OPTED_IN, startTestEngine, tempFolderForSuite } from './support/local-engine.ts';
+import { type RawAnswer, rawRequest } from './support/signed-request.ts';
 
 /** A SigV4 header the edge routes by: it reads the service in the credential scope, as AWS does. */
 function signedFor(service: string, target?: string): Record<string, string> {
@@ -27,39 +28,6 @@ function signedFor(service: string, target?: string): Record<string, string> {
     authorization: `AWS4-HMAC-SHA256 Credential=test/20261118/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
     ...(target === undefined ? {} : { 'x-amz-target': target }),
   };
-}
-
-interface RawAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-/** A request as any HTTP client can send it, Host header included (fetch will not set one). */
-function raw(
-  endpoint: string,
-  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
-): Promise<RawAnswer> {
-  const { hostname, port } = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      { host: hostname, port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
-      (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-        answer.on('end', () =>
-          resolve({
-            status: answer.statusCode ?? 0,
-            headers: answer.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        answer.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(options.body);
-  });
 }
 
 /** Nothing an answer says may show the engine's insides: a stack frame or a path on this machine. */
@@ -115,7 +83,7 @@ describe('the edge in its own process: one request cannot end it', () => {
   });
 
   it("a GET signed for ses to the stand-in's own /get-emlContent gets an AWS error, and the engine lives on", async () => {
-    const answer = await raw(endpoint, {
+    const answer = await rawRequest(endpoint, {
       path: '/get-emlContent?messageId=x',
       headers: signedFor('ses'),
     });
@@ -124,7 +92,7 @@ describe('the edge in its own process: one request cannot end it', () => {
     expect(jsonOf(answer)).toMatchObject({ __type: 'UnknownOperationException' });
     // Give a second answer or an unhandled rejection time to end the process, as it did.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const health = await raw(endpoint, { path: '/_local/health' });
+    const health = await rawRequest(endpoint, { path: '/_local/health' });
     expect(health.status).toBe(200);
     expect(child?.exitCode).toBeNull();
     expect(output).not.toContain('ERR_HTTP_HEADERS_SENT');
@@ -133,7 +101,7 @@ describe('the edge in its own process: one request cannot end it', () => {
   it('a DynamoDB item nested thousands deep gets a ValidationException instead of ending dynalite and the engine', async () => {
     let value = '{"S":"x"}';
     for (let level = 0; level < 3_000; level += 1) value = `{"M":{"a":${value}}}`;
-    const answer = await raw(endpoint, {
+    const answer = await rawRequest(endpoint, {
       method: 'POST',
       path: '/',
       headers: {
@@ -145,7 +113,7 @@ describe('the edge in its own process: one request cannot end it', () => {
     expect(answer.status).toBe(400);
     expect(jsonOf(answer)).toMatchObject({ __type: 'ValidationException' });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((await raw(endpoint, { path: '/_local/health' })).status).toBe(200);
+    expect((await rawRequest(endpoint, { path: '/_local/health' })).status).toBe(200);
     expect(child?.exitCode).toBeNull();
   });
 });
@@ -190,7 +158,7 @@ describe('a stand-in that fails', () => {
   }
 
   const sendEmail = (endpoint: string): Promise<RawAnswer> =>
-    raw(endpoint, {
+    rawRequest(endpoint, {
       method: 'POST',
       path: '/v2/email/outbound-emails',
       headers: { ...signedFor('ses'), 'content-type': 'application/json' },
@@ -260,7 +228,7 @@ describe('the edge: only AWS API routes reach the stand-ins', () => {
       ['GET', '/v2/email/../../store'],
       ['POST', '/v2/../clear-store'],
     ] as const) {
-      const answer = await raw(engine.endpoint, { method, path, headers: signedFor('ses') });
+      const answer = await rawRequest(engine.endpoint, { method, path, headers: signedFor('ses') });
       expect({ method, path, status: answer.status }).toEqual({ method, path, status: 404 });
       expect(jsonOf(answer)).toMatchObject({ __type: 'UnknownOperationException' });
       expect(answer.text).not.toContain('emails');
@@ -269,7 +237,7 @@ describe('the edge: only AWS API routes reach the stand-ins', () => {
   });
 
   it('broken JSON to SES gets a BadRequestException, not an HTML page with a stack trace', async () => {
-    const answer = await raw(engine.endpoint, {
+    const answer = await rawRequest(engine.endpoint, {
       method: 'POST',
       path: '/v2/email/outbound-emails',
       headers: { ...signedFor('ses'), 'content-type': 'application/json' },
@@ -295,7 +263,7 @@ describe('the edge: only AWS API routes reach the stand-ins', () => {
   });
 
   it("the stand-in's own errors reach an SDK client with their type and no internals", async () => {
-    const answer = await raw(engine.endpoint, {
+    const answer = await rawRequest(engine.endpoint, {
       method: 'POST',
       path: '/v2/email/outbound-emails',
       headers: { ...signedFor('ses'), 'content-type': 'application/json' },
@@ -307,10 +275,10 @@ describe('the edge: only AWS API routes reach the stand-ins', () => {
   });
 
   it('DynamoDB takes POST / with a DynamoDB_20120810 target only', async () => {
-    const get = await raw(engine.endpoint, { path: '/shell/', headers: signedFor('dynamodb') });
+    const get = await rawRequest(engine.endpoint, { path: '/shell/', headers: signedFor('dynamodb') });
     expect(get.status).toBe(404);
     expect(jsonOf(get)).toMatchObject({ __type: 'UnknownOperationException' });
-    const noTarget = await raw(engine.endpoint, {
+    const noTarget = await rawRequest(engine.endpoint, {
       method: 'POST',
       path: '/',
       headers: { ...signedFor('dynamodb'), 'content-type': 'application/x-amz-json-1.0' },
@@ -331,7 +299,7 @@ describe('the edge: PutEvents refuses what no event may carry', () => {
   const engine = engineForSuite();
 
   const putRaw = (entries: unknown[]): Promise<RawAnswer> =>
-    raw(engine.endpoint, {
+    rawRequest(engine.endpoint, {
       method: 'POST',
       path: '/',
       headers: {
@@ -451,7 +419,7 @@ describe('the edge: Step Functions execution names', () => {
     ['a C1 control character', 'a\u0085b'],
     ['nothing', ''],
   ])('refuses a name with %s as InvalidName, leaving no execution behind', async (_label, name) => {
-    const answer = await raw(engine.endpoint, {
+    const answer = await rawRequest(engine.endpoint, {
       method: 'POST',
       path: '/',
       headers: {
@@ -550,7 +518,7 @@ describe('the edge: the local API and loopback', () => {
   const engine = engineForSuite();
 
   it('answers a broken %-escape in a customer id with 400', async () => {
-    const answer = await raw(engine.endpoint, { path: '/_local/customers/%E0%A4%A/timeline' });
+    const answer = await rawRequest(engine.endpoint, { path: '/_local/customers/%E0%A4%A/timeline' });
     expect(answer.status).toBe(400);
     expect(jsonOf(answer)).toMatchObject({ message: expect.stringContaining('%-escape') });
   });
@@ -565,7 +533,7 @@ describe('the edge: the local API and loopback', () => {
       ],
       ['/unsubscribe?token=x', {}],
     ] as const) {
-      const answer = await raw(engine.endpoint, {
+      const answer = await rawRequest(engine.endpoint, {
         method: path === '/' ? 'POST' : 'GET',
         path,
         headers: { ...headers, host: 'rebound.example:80' },
@@ -575,20 +543,20 @@ describe('the edge: the local API and loopback', () => {
       expect(answer.text).not.toContain('@example.com');
     }
     for (const host of ['localhost', '127.0.0.1', '127.1.2.3:9', '[::1]:4566', 'LOCALHOST:1']) {
-      const answer = await raw(engine.endpoint, { path: '/_local/health', headers: { host } });
+      const answer = await rawRequest(engine.endpoint, { path: '/_local/health', headers: { host } });
       expect({ host, status: answer.status }).toEqual({ host, status: 200 });
     }
   });
 
   it('refuses a cross-site POST: the clock stays where it was', async () => {
-    const before = await raw(engine.endpoint, { path: '/_local/clock' });
+    const before = await rawRequest(engine.endpoint, { path: '/_local/clock' });
     const crossSite: Record<string, string>[] = [
       { origin: 'https://evil.example', 'content-type': 'text/plain' },
       { origin: 'null', 'content-type': 'text/plain' },
       { 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
     ];
     for (const headers of crossSite) {
-      const answer = await raw(engine.endpoint, {
+      const answer = await rawRequest(engine.endpoint, {
         method: 'POST',
         path: '/_local/clock',
         headers,
@@ -596,7 +564,7 @@ describe('the edge: the local API and loopback', () => {
       });
       expect(answer.status).toBe(403);
     }
-    const signedCrossSite = await raw(engine.endpoint, {
+    const signedCrossSite = await rawRequest(engine.endpoint, {
       method: 'POST',
       path: '/',
       headers: {
@@ -608,10 +576,10 @@ describe('the edge: the local API and loopback', () => {
     });
     expect(signedCrossSite.status).toBe(403);
     expect(jsonOf(signedCrossSite)).toMatchObject({ __type: 'AccessDeniedException' });
-    const after = await raw(engine.endpoint, { path: '/_local/clock' });
+    const after = await rawRequest(engine.endpoint, { path: '/_local/clock' });
     expect(jsonOf(after)).toEqual(jsonOf(before));
     // The same page (its own origin) and tools that send no Origin still move it.
-    const own = await raw(engine.endpoint, {
+    const own = await rawRequest(engine.endpoint, {
       method: 'POST',
       path: '/_local/clock',
       headers: { origin: engine.endpoint, 'sec-fetch-site': 'same-origin' },

@@ -1,5 +1,5 @@
 /**
- * A DynamoDB request written by hand, as a client other than the AWS SDK (or a hostile one) sends it. The
+ * A request written by hand (a DynamoDB one among them), as a client other than the AWS SDK (or a hostile one) sends it. The
  * edge routes by the service in the SigV4 credential scope and checks no signature, so a made-up one does.
  */
 import { request } from 'node:http';
@@ -23,10 +23,18 @@ export function dynamoHeaders(operation: string): Record<string, string> {
 
 /** POSTs `body` as the DynamoDB operation to `endpoint` and reads the whole answer. */
 export function sendDynamoRequest(endpoint: string, operation: string, body: string): Promise<RawAnswer> {
+  return rawRequest(endpoint, { method: 'POST', path: '/', headers: dynamoHeaders(operation), body });
+}
+
+/** A request as any HTTP client can send it, Host header included (fetch will not set one). */
+export function rawRequest(
+  endpoint: string,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<RawAnswer> {
   const { hostname, port } = new URL(endpoint);
   return new Promise((resolve, reject) => {
     const outgoing = request(
-      { host: hostname, port, method: 'POST', path: '/', headers: dynamoHeaders(operation) },
+      { host: hostname, port, method: options.method ?? 'GET', path: options.path, headers: options.headers },
       (answer) => {
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -41,6 +49,6 @@ export function sendDynamoRequest(endpoint: string, operation: string, body: str
       },
     );
     outgoing.on('error', reject);
-    outgoing.end(body);
+    outgoing.end(options.body);
   });
 }
