@@ -26,6 +26,57 @@ export default tseslint.config(
       eqeqeq: 'error',
     },
   },
+  // The layers (docs: README's layout table): the domain knows no host, the handlers know no host, and the
+  // CDK app never loads the local engine. Each rule names the folder a file may not reach into.
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/functions/**', '**/infra/**'],
+              message: 'shared/ is the domain: it imports neither functions/ nor infra/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/infra/**'],
+              message: 'functions/ are the Lambda handlers: they import shared/, never infra/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['infra/cdk/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/local/**', '**/panel/**', '**/cli/**'],
+              message:
+                'The CDK app deploys the functions; it never loads the local engine, the panel or the CLI.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // JSON.parse and vitest's asymmetric matchers are typed `any`; tests may read fixtures that way.
     files: ['test/**/*.ts'],
