@@ -115,3 +115,19 @@ describe('record handler', () => {
     expect(output()).not.toContain('555-not-e164');
   });
 });
+
+describe('keys appended to the logger', () => {
+  it('do not leak from one invocation into the next one in the same container', async () => {
+    const runtime = await createTestRuntime(services);
+    useRuntime(runtime);
+    await seedCustomer(runtime, 'c-first-invocation', { ...ANA, email: 'first.invocation@example.com' });
+    captureOutput();
+    await deliverHandler(deliverTask('c-first-invocation'), lambdaContext);
+    vi.restoreAllMocks();
+    const output = captureOutput();
+    // Logged by the record handler, which appends no customer of its own.
+    await recordHandler({ not: 'an event' }, lambdaContext);
+    expect(output()).toContain('event not applied');
+    expect(output()).not.toContain('c-first-invocation');
+  });
+});

@@ -8,7 +8,7 @@ import { logger, metrics } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';
 
 export const handler = middy<unknown, ResumeOutcome>()
-  .use(injectLambdaContext(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {
     const outcome = await resumeWaits(event, await runtimeFromEnvironment());

@@ -10,7 +10,7 @@ import { logger, metrics } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';
 
 export const handler = middy<unknown, StepsResult>()
-  .use(injectLambdaContext(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {
     const task = parseTask(stepsTaskSchema, event);

@@ -21,7 +21,7 @@ import { runtimeFromEnvironment } from '../common/runtime.ts';
 
 // The structured member of LambdaFunctionURLResult: every answer here has a status and headers.
 export const handler = middy<LambdaFunctionURLEvent, APIGatewayProxyStructuredResultV2>()
-  .use(injectLambdaContext(logger))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {
     const runtime = await runtimeFromEnvironment({ unsubscribeSecret: true });
