@@ -1,10 +1,7 @@
-/**
- * What a caught value says, for a console line or an error reply. Its own module, free of imports, so the
- * engine and the command line alike can use it without loading one another.
- */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { errorMessage } from '../../shared/text/error-message.ts';
+
+// The one helper, for the engine and the command line alike.
+export { errorMessage };
 
 /**
  * An absolute file path (/home/…/x.json, C:\…\x.json) after a space, a quote, a bracket or an equals sign: a

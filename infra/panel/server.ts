@@ -47,6 +47,7 @@ import { metricsView } from './views/metrics.ts';
 import { type DeliveredMessage, outboxView } from './views/outbox.ts';
 import { type TryItForm, tryItView } from './views/try-it.ts';
 import { journeyGraphCss } from './views/journey-graph.ts';
+import { errorMessage } from '../../shared/text/error-message.ts';
 
 export type PanelHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -80,7 +81,7 @@ export function createPanel(sources: PanelSources): PanelHandler {
       reply =
         error instanceof BadRequest
           ? problemPage(sources, error.status, error.message)
-          : problemPage(sources, 500, error instanceof Error ? error.message : String(error));
+          : problemPage(sources, 500, errorMessage(error));
     }
     write(response, reply);
   };
@@ -371,7 +372,7 @@ async function sendTryIt(sources: PanelSources, params: URLSearchParams): Promis
   try {
     detail = JSON.parse(form.detail);
   } catch (error) {
-    problems.push(`Detail is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    problems.push(`Detail is not JSON: ${errorMessage(error)}`);
   }
   if (problems.length > 0) return tryIt(sources, form, problems);
   if (!isRecord(detail))

@@ -12,6 +12,7 @@ import type { CustomerOverview } from '../../shared/store/overview.ts';
 import type { Project } from '../../shared/project/load.ts';
 import { basename } from 'node:path';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { errorMessage } from '../../shared/text/error-message.ts';
 
 export interface PanelJourneyFile {
   file: string;
@@ -107,7 +108,7 @@ export function publisherTo(
         reason: `${entry?.ErrorCode ?? 'Refused'}: ${entry?.ErrorMessage ?? 'no reason given'}`,
       };
     } catch (error) {
-      return { sent: false, reason: error instanceof Error ? error.message : String(error) };
+      return { sent: false, reason: errorMessage(error) };
     }
   };
 }

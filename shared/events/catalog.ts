@@ -6,6 +6,7 @@ import {
   customerIdSchema,
   tagSchema,
 } from '../customer/profile.ts';
+import { errorMessage } from '../text/error-message.ts';
 
 /**
  * The catalog describes what journeys may rely on. Details are plain (non-strict) objects because
@@ -318,7 +319,7 @@ export function parseEventDetail(
     return { ok: false, problems: result.error.issues.map(toProblem) };
   } catch (error) {
     // safeParse can still throw if the input itself throws (a hostile getter or proxy); callers were promised no throw.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return { ok: false, problems: [{ path: [], message: `Could not read the event detail: ${reason}` }] };
   }
 }

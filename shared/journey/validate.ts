@@ -21,6 +21,7 @@ import { jsonPath, type PathSegment, type Problem } from './problem.ts';
 import { type Journey, journeySchema, type Settings, settingsSchema } from './schema.ts';
 import { parseSource, type SourcePosition } from './source.ts';
 import { expressEligibility } from './timing.ts';
+import { errorMessage } from '../text/error-message.ts';
 
 export type { ValidationContext };
 
@@ -151,7 +152,7 @@ function parseWith<S extends z.ZodType>(
     };
   } catch (error) {
     // A bug of ours must still come out as a problem the user can report, not a stack trace.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     problems.push(problem(file, { line: 0, column: 0 }, [], `Internal validator error: ${reason}`));
     return { value: undefined, problems };
   }

@@ -10,6 +10,7 @@ import * as z from 'zod';
 import { journeySchema, settingsSchema } from '../journey/schema.ts';
 import type { RuntimeProject } from '../runtime/runtime.ts';
 import { listJourneyFiles, loadTemplates, SETTINGS_FILE, TEMPLATES_DIR } from './files.ts';
+import { errorMessage } from '../text/error-message.ts';
 
 export function loadDeployedProject(dir: string): RuntimeProject {
   const settingsFile = join(dir, SETTINGS_FILE);
@@ -27,7 +28,7 @@ function parseFile<T>(file: string, schema: z.ZodType<T>): T {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${file}: ${errorMessage(error)}`, { cause: error });
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);

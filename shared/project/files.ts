@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonPath, type Problem } from '../journey/problem.ts';
 import type { TemplateSource } from '../render/templates.ts';
+import { errorMessage } from '../text/error-message.ts';
 
 export const SETTINGS_FILE = 'settings.json';
 export const TEMPLATES_DIR = 'templates';
@@ -73,9 +74,7 @@ export function readText(path: string, problems: Problem[]): string | undefined 
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    problems.push(
-      fileProblem(path, `Cannot read the file: ${error instanceof Error ? error.message : String(error)}`),
-    );
+    problems.push(fileProblem(path, `Cannot read the file: ${errorMessage(error)}`));
     return undefined;
   }
 }

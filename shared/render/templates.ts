@@ -5,6 +5,7 @@
  */
 import { Liquid, type Template } from 'liquidjs';
 import type { Channel } from '../customer/profile.ts';
+import { errorMessage } from '../text/error-message.ts';
 
 export const TEMPLATE_PARTS = {
   email: { subject: 'email.subject.liquid', html: 'email.html.liquid', text: 'email.text.liquid' },
@@ -176,7 +177,7 @@ function renderPushData(
       file,
       line: 0,
       column: 0,
-      message: `Invalid JSON: ${errorText(error)}`,
+      message: `Invalid JSON: ${errorMessage(error)}`,
     });
     return undefined;
   }
@@ -209,7 +210,7 @@ function renderPushData(
 }
 
 function liquidProblem(template: string, file: string, error: unknown): TemplateProblem {
-  const message = errorText(error);
+  const message = errorMessage(error);
   const position = /line:(\d+), col:(\d+)/.exec(message);
   return {
     template,
@@ -218,8 +219,4 @@ function liquidProblem(template: string, file: string, error: unknown): Template
     column: Number(position?.[2] ?? 0),
     message: message.replace(/, line:\d+, col:\d+.*$/s, ''),
   };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
