@@ -14,7 +14,7 @@ import {
   senderName,
   unsubscribeRequestKind,
   unsubscribeResponse,
-} from '../../shared/preferences/pages.ts';
+} from './pages.ts';
 import { checkUnsubscribeLink, unsubscribe } from '../../shared/runtime/preferences.ts';
 import { logger, metrics } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';

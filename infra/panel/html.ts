@@ -3,6 +3,8 @@
  * unless it is already `Html`, so a customer's name or an event's detail can
  * never become markup.
  */
+import { escapeHtml } from '../../shared/text/html-escape.ts';
+
 export class Html {
   constructor(readonly text: string) {}
   toString(): string {
@@ -25,14 +27,7 @@ export function trusted(text: string): Html {
   return new Html(text);
 }
 
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { escapeHtml };
 
 function render(value: HtmlValue): string {
   if (value instanceof Html) return value.text;

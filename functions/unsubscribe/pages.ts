@@ -4,9 +4,10 @@
  * page asks, and its button POSTs. Mailbox providers' one-click requests
  * (RFC 8058) get a short text answer instead of a page.
  */
-import type { Channel } from '../customer/profile.ts';
-import type { UnsubscribeOutcome } from '../runtime/preferences.ts';
-import type { TokenCheck } from './unsubscribe-token.ts';
+import type { Channel } from '../../shared/customer/profile.ts';
+import type { TokenCheck } from '../../shared/preferences/unsubscribe-token.ts';
+import type { UnsubscribeOutcome } from '../../shared/runtime/preferences.ts';
+import { escapeHtml } from '../../shared/text/html-escape.ts';
 
 /** The shape of a Lambda function URL (or API Gateway v2) response. */
 export interface PageResponse {
@@ -23,18 +24,6 @@ export interface PageContext {
 
 /** A one-click request from a mailbox provider, or the confirmation page's own button. */
 export type UnsubscribeRequest = 'one-click' | 'form';
-
-const HTML_ENTITIES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => HTML_ENTITIES[character] ?? character);
-}
 
 export function senderName(from: string): string | undefined {
   const match = /^\s*"?([^"<]*?)"?\s*<[^>]*>\s*$/.exec(from);
