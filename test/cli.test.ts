@@ -87,6 +87,18 @@ describe('waymark CLI', () => {
     expect(result.err).toContain('no-such-journey.json: no such file or folder');
   });
 
+  it('prints the cost model as a table: a row per journey, figures aligned on the right', () => {
+    const result = waymark('cost', 'journeys');
+    expect(result.code).toBe(0);
+    const [header, rule, ...rows] = result.out.split('\n');
+    expect(header).toMatch(/^journey\s+workflow\s+transitions\s+lambda/);
+    expect(rule).toMatch(/^-+ {2}-+/);
+    const cart = rows.find((row) => row.startsWith('cart-abandonment'));
+    // Right-aligned: each figure ends where its header ends.
+    expect(cart?.indexOf('STANDARD')).toBe(header?.indexOf('workflow'));
+    expect(header?.length).toBe(cart?.length);
+  });
+
   it('runs as `npx waymark` through the real bin script', () => {
     const result = spawnSync(process.execPath, ['bin/waymark.mjs', 'validate', 'journeys'], {
       cwd: ROOT,

@@ -16,6 +16,7 @@ import { putEventCommand } from './put-event.ts';
 import { panelCommand } from './panel.ts';
 import { reportCommand } from './report.ts';
 import { simulateCommand } from './simulate.ts';
+import { type Column, formatTable } from './table.ts';
 import { layoutJourney } from '../../shared/journey/layout.ts';
 import { journeyToMermaid } from '../../shared/journey/mermaid.ts';
 import { journeyGraphSvgDocument } from '../panel/views/journey-graph.ts';
@@ -215,9 +216,7 @@ function cost(args: readonly string[], io: Output): number {
     report(problems, io);
     return 1;
   }
-  const rows = [
-    ['journey', 'workflow', 'transitions', 'lambda', 'service', 'messages', 'per message', 'USD / 1k'],
-  ];
+  const rows: string[][] = [];
   for (const project of projects) {
     for (const { journey } of project.journeys) {
       if (project.settings === undefined) continue;
@@ -235,15 +234,22 @@ function cost(args: readonly string[], io: Output): number {
       ]);
     }
   }
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  for (const row of rows)
-    io.out(
-      `${row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd()}\n`,
-    );
+  const figure = (header: string): Column => ({ header, align: 'right' });
+  io.out(
+    formatTable(
+      [
+        { header: 'journey' },
+        { header: 'workflow' },
+        figure('transitions'),
+        figure('lambda'),
+        figure('service'),
+        figure('messages'),
+        figure('per message'),
+        figure('USD / 1k'),
+      ],
+      rows,
+    ),
+  );
   io.out(
     'Longest path, error paths and quiet-hours retries left out. Standard: $0.025 per 1,000 transitions;\n' +
       'Express: $1 per million requests, duration not included. Lambda is billed apart.\n',
