@@ -10,7 +10,7 @@ import { customerIdSchema } from '../../shared/customer/profile.ts';
 import { type ErasureOutcome, eraseCustomer } from '../../shared/runtime/preferences.ts';
 import { createSfnWorkflowControl } from '../../shared/runtime/workflows.ts';
 import { errorMessage } from '../local/errors.ts';
-import type { Output } from './main.ts';
+import type { Output } from './output.ts';
 
 export const ERASE_USAGE =
   'usage: waymark erase <customerId> --table <name> [--endpoint <url>] [--region <region>]';

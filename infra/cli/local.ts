@@ -5,7 +5,7 @@ import { DEFAULT_PORT } from '../local/constants.ts';
 import { demoSummary, playDemo } from '../local/demo.ts';
 import { errorMessage } from '../local/errors.ts';
 import { type LocalHost, startLocalHost } from '../local/host.ts';
-import type { Output } from './main.ts';
+import type { Output } from './output.ts';
 
 const LOCAL_USAGE = `usage: waymark local [options]            (npm start -- [options])
   --port <n>             the edge endpoint's port (default ${DEFAULT_PORT})

@@ -16,6 +16,7 @@ import { putEventCommand } from './put-event.ts';
 import { panelCommand } from './panel.ts';
 import { reportCommand } from './report.ts';
 import { simulateCommand } from './simulate.ts';
+import type { Output } from './output.ts';
 import { type Column, formatTable } from './table.ts';
 import { layoutJourney } from '../../shared/journey/layout.ts';
 import { journeyToMermaid } from '../../shared/journey/mermaid.ts';
@@ -49,11 +50,6 @@ Usage:
   waymark panel [--endpoint <url>]         the panel alone, over AWS APIs: a running engine, or --aws a stage
   waymark synth | deploy                   the CDK app: use npm run synth / npm run deploy
 `;
-
-export interface Output {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 
 const consoleOutput: Output = {
   out: (text) => process.stdout.write(text),

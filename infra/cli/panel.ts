@@ -26,7 +26,7 @@ import {
 } from './endpoint.ts';
 
 const CLOCK_CHECK_MS = 5_000;
-import type { Output } from './main.ts';
+import type { Output } from './output.ts';
 
 export const PANEL_USAGE = `usage: waymark panel [--endpoint <url>] [--port <n>] [--journeys <dir>]
        waymark panel --aws --table <name> --stage <stage> [--region <region>] [--port <n>] [--journeys <dir>]

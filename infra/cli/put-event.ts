@@ -11,7 +11,7 @@ import { createAwsClients } from '../../shared/aws/clients.ts';
 import { isRecord, ownValue } from '../../shared/json.ts';
 import { DEFAULT_LOCAL_ENDPOINT, LOCAL_BUS, LOCAL_REGION } from '../local/constants.ts';
 import { errorMessage } from '../local/errors.ts';
-import type { Output } from './main.ts';
+import type { Output } from './output.ts';
 import { credentialsFor, isConnectionRefused } from './endpoint.ts';
 
 /** PutEvents takes at most 10 entries per call. */

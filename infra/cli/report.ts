@@ -21,7 +21,7 @@ import { scanCustomerOverviews } from '../../shared/store/overview.ts';
 import { DEFAULT_LOCAL_ENDPOINT, LOCAL_REGION, LOCAL_TABLE } from '../local/constants.ts';
 import { errorMessage } from '../local/errors.ts';
 
-import type { Output } from './main.ts';
+import type { Output } from './output.ts';
 import { duration, figure, percent } from '../../shared/metrics/format.ts';
 import { formatTable } from './table.ts';
 import {

@@ -12,7 +12,7 @@ import { customerTimeline } from '../local/edge.ts';
 import { type PlannedEvent, playPlan } from '../local/drive.ts';
 import { errorMessage } from '../local/errors.ts';
 import { startLocalHost } from '../local/host.ts';
-import type { Output } from './main.ts';
+import type { Output } from './output.ts';
 
 export const SIMULATE_USAGE = `usage: waymark simulate <journey id or file> --events <events.json> [--journeys <dir>] [--clock-start <ISO>] [--verbose]
   events.json: an array of events, each {"detail-type", "source", "detail"} (an EventBridge envelope works)

@@ -1,5 +1,5 @@
 /** The CLI's output streams, kept in strings for a test to read. */
-import type { Output } from '../../infra/cli/main.ts';
+import type { Output } from '../../infra/cli/output.ts';
 
 export interface CapturedIo {
   /** Pass this to the command. */
