@@ -18,7 +18,7 @@ import { formatProblem } from '../shared/journey/problem.ts';
 import { loadProject } from '../shared/project/load.ts';
 import { signUnsubscribeToken } from '../shared/preferences/unsubscribe-token.ts';
 import { ENVIRONMENT } from '../shared/runtime/environment.ts';
-import { ERASURE_REQUESTED } from '../shared/runtime/preferences.ts';
+import { ERASURE_REQUESTED } from '../shared/events/system-events.ts';
 import { tableDefinition, TTL_ATTRIBUTE } from '../shared/store/table.ts';
 import { JourneyProblemsError } from '../infra/cdk/compile-project.ts';
 import { ConfigurationError, readDeploymentConfig } from '../infra/cdk/config.ts';

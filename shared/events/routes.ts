@@ -3,7 +3,7 @@
  * compiler). The CDK stack and the local engine both route with these, so the
  * same events reach the same functions in both places.
  */
-import { ERASURE_REQUESTED, SES_FEEDBACK_DETAIL_TYPES } from '../runtime/preferences.ts';
+import { ERASURE_REQUESTED, SES_FEEDBACK_DETAIL_TYPES } from './system-events.ts';
 import type { EventPattern } from './pattern.ts';
 
 const HAS_CUSTOMER = { customerId: [{ exists: true }] };

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { customerFromTagValue } from '../channels/tags.ts';
+import { ERASURE_REQUESTED, SES_FEEDBACK_DETAIL_TYPES } from '../events/system-events.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, customerIdSchema } from '../customer/profile.ts';
 import { addressHash } from '../delivery/availability.ts';
@@ -103,8 +104,6 @@ async function recordUnsubscribed(
 
 // ---------------------------------------------------------------------------------------------
 // SES bounces and complaints
-
-export const SES_FEEDBACK_DETAIL_TYPES = ['Email Bounced', 'Email Complaint Received'] as const;
 
 const recipientsSchema = z.array(z.object({ emailAddress: z.string().min(1) })).min(1);
 
@@ -289,9 +288,6 @@ export async function eraseCustomer(context: ErasureContext, customerId: string)
 
 // ---------------------------------------------------------------------------------------------
 // Events on the bus
-
-/** Not in the event catalog: erasure is a request to Waymark, not something a journey reacts to. */
-export const ERASURE_REQUESTED = 'customer.erasure.requested';
 
 const erasureRequestSchema = z.object({
   'detail-type': z.literal(ERASURE_REQUESTED),

@@ -1,0 +1,12 @@
+/**
+ * Events on the bus that are not customer events of the catalog, but requests
+ * to Waymark itself: SES's feedback on sent mail, and erasure requests. The
+ * rules that route them (routes.ts) and the function that handles them both
+ * name them from here.
+ */
+
+/** The detail types SES sends for a configuration set's bounces and complaints. */
+export const SES_FEEDBACK_DETAIL_TYPES = ['Email Bounced', 'Email Complaint Received'] as const;
+
+/** Not in the event catalog: erasure is a request to Waymark, not something a journey reacts to. */
+export const ERASURE_REQUESTED = 'customer.erasure.requested';
