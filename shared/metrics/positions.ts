@@ -23,6 +23,7 @@ import {
 import { isRecord } from '../json.ts';
 import { STATE } from '../journey/compile.ts';
 import type { ExecutionPosition } from './types.ts';
+import { journeyOfStateMachine } from '../aws/names.ts';
 
 export interface PositionsOptions {
   /** The journeys to look for; a state machine that is none of them is not read. */
@@ -118,23 +119,6 @@ export async function readPositionsOf(
     }
   });
   return positions.flatMap((position) => (position === undefined ? [] : [position]));
-}
-
-/** The journey a state machine runs, by its name; undefined when it is none of `journeyIds`. */
-export function journeyOfStateMachine(
-  name: string,
-  journeyIds: readonly string[],
-  namePrefix: string | undefined,
-): string | undefined {
-  // Express machines carry a suffix no journey id can contain.
-  const base = name.endsWith('_express') ? name.slice(0, -'_express'.length) : name;
-  if (namePrefix !== undefined) {
-    const journeyId = base.startsWith(namePrefix) ? base.slice(namePrefix.length) : undefined;
-    return journeyId !== undefined && journeyIds.includes(journeyId) ? journeyId : undefined;
-  }
-  return journeyIds
-    .filter((journeyId) => base === journeyId || base.endsWith(`-${journeyId}`))
-    .sort((a, b) => b.length - a.length)[0];
 }
 
 async function listStateMachines(sfn: SFNClient): Promise<StateMachineListItem[]> {
