@@ -6,7 +6,7 @@
 import { afterAll, bench, describe } from 'vitest';
 import { playDemo } from '../infra/local/demo.ts';
 import { startLocalHost } from '../infra/local/host.ts';
-import { buildReport } from '../shared/metrics/report.ts';
+import { buildReport } from '../shared/report/report.ts';
 import { loadProject } from '../shared/project/load.ts';
 import { scanCustomerOverviews } from '../shared/store/overview.ts';
 import { executionPosition } from '../infra/local/panel-sources.ts';

@@ -9,7 +9,7 @@ import { main } from '../infra/cli/main.ts';
 import type { StepsTask } from '../shared/contract/tasks.ts';
 import type { Problem } from '../shared/journey/problem.ts';
 import { validateJourneyText } from '../shared/journey/validate.ts';
-import type { Report } from '../shared/metrics/types.ts';
+import type { Report } from '../shared/report/types.ts';
 import { runStepsTask } from '../shared/runtime/steps.ts';
 import { captureIo } from './support/io.ts';
 import { engineForSuite, OPTED_IN } from './support/local-engine.ts';

@@ -8,12 +8,12 @@ import {
   layoutJourney,
   type Rect,
   TRIGGER_NODE_ID,
-} from '../shared/journey/layout.ts';
+} from '../infra/panel/graph-layout.ts';
 import { type Journey, type JourneyInput, journeySchema } from '../shared/journey/schema.ts';
-import type { StepCounts } from '../shared/metrics/types.ts';
+import type { StepCounts } from '../shared/report/types.ts';
 import { captureIo } from './support/io.ts';
 import { sample, sampleIds, samples } from './support/project.ts';
-import { emptyStepCounts } from '../shared/metrics/report.ts';
+import { emptyStepCounts } from '../shared/report/report.ts';
 
 function journeyWith(
   start: string,

@@ -4,7 +4,7 @@
  */
 import { isRecord, ownValue } from '../../shared/json.ts';
 import { type AwsClients, createAwsClients } from '../../shared/aws/clients.ts';
-import { DEFAULT_EXECUTION_LIMIT } from '../../shared/metrics/positions.ts';
+import { DEFAULT_EXECUTION_LIMIT } from '../../shared/report/positions.ts';
 import { resourcePrefix } from '../cdk/names.ts';
 import { DEFAULT_LOCAL_ENDPOINT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE } from '../local/constants.ts';
 

@@ -18,8 +18,8 @@ import { reportCommand } from './report.ts';
 import { simulateCommand } from './simulate.ts';
 import type { Output } from './output.ts';
 import { type Column, formatTable } from './table.ts';
-import { layoutJourney } from '../../shared/journey/layout.ts';
-import { journeyToMermaid } from '../../shared/journey/mermaid.ts';
+import { layoutJourney } from '../panel/graph-layout.ts';
+import { journeyToMermaid } from './mermaid.ts';
 import { journeyGraphSvgDocument } from '../panel/views/journey-graph.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
 import {

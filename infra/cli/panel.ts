@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_EXECUTION_LIMIT } from '../../shared/metrics/positions.ts';
+import { DEFAULT_EXECUTION_LIMIT } from '../../shared/report/positions.ts';
 import { loadProject } from '../../shared/project/load.ts';
 import { resourcePrefix } from '../cdk/names.ts';
 import { DEFAULT_PORT, LOCAL_BUS } from '../local/constants.ts';

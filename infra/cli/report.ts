@@ -12,9 +12,9 @@ import {
   DEFAULT_EXECUTION_LIMIT,
   type PositionsRead,
   readExecutionPositions,
-} from '../../shared/metrics/positions.ts';
-import { buildReport } from '../../shared/metrics/report.ts';
-import type { JourneyReport, LatencySummary, Report } from '../../shared/metrics/types.ts';
+} from '../../shared/report/positions.ts';
+import { buildReport } from '../../shared/report/report.ts';
+import type { JourneyReport, LatencySummary, Report } from '../../shared/report/types.ts';
 import { hasErrors } from '../../shared/journey/problem.ts';
 import { loadProject } from '../../shared/project/load.ts';
 import { scanCustomerOverviews } from '../../shared/store/overview.ts';
@@ -22,7 +22,7 @@ import { DEFAULT_LOCAL_ENDPOINT, LOCAL_REGION, LOCAL_TABLE } from '../local/cons
 import { errorMessage } from '../local/errors.ts';
 
 import type { Output } from './output.ts';
-import { duration, figure, percent } from '../../shared/metrics/format.ts';
+import { duration, figure, percent } from '../../shared/report/format.ts';
 import { formatTable } from './table.ts';
 import {
   clientsFor,

@@ -5,8 +5,8 @@
  * the virtual clock.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { positionStatus, stepsFromStates } from '../../shared/metrics/positions.ts';
-import type { ExecutionPosition } from '../../shared/metrics/types.ts';
+import { positionStatus, stepsFromStates } from '../../shared/report/positions.ts';
+import type { ExecutionPosition } from '../../shared/report/types.ts';
 import type { Project } from '../../shared/project/load.ts';
 import { journeyFilesOf, type PanelSources, publisherTo } from '../panel/sources.ts';
 import type { ClockMode } from './clock.ts';

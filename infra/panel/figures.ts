@@ -1,6 +1,6 @@
 /** The figures behind the journey, graph and metrics pages: one report, built as `waymark report` builds it. */
-import { buildReport } from '../../shared/metrics/report.ts';
-import type { Report, StepCounts } from '../../shared/metrics/types.ts';
+import { buildReport } from '../../shared/report/report.ts';
+import type { Report, StepCounts } from '../../shared/report/types.ts';
 import { scanCustomerOverviews } from '../../shared/store/overview.ts';
 import type { PanelSources } from './sources.ts';
 import type { JourneyTotals } from './views/journeys.ts';

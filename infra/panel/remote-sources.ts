@@ -5,7 +5,7 @@
  * it reads the engine exactly as it would read AWS.
  */
 import type { AwsClients } from '../../shared/aws/clients.ts';
-import { readExecutionPositions, readPositionsOf } from '../../shared/metrics/positions.ts';
+import { readExecutionPositions, readPositionsOf } from '../../shared/report/positions.ts';
 import type { Project } from '../../shared/project/load.ts';
 import { journeyFilesOf, type PanelSources, publisherTo } from './sources.ts';
 

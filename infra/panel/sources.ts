@@ -6,7 +6,7 @@
 import type { Channel } from '../../shared/customer/profile.ts';
 import type { Journey, Settings } from '../../shared/journey/schema.ts';
 import type { Problem } from '../../shared/journey/problem.ts';
-import type { ExecutionPosition } from '../../shared/metrics/types.ts';
+import type { ExecutionPosition } from '../../shared/report/types.ts';
 import type { StoreContext } from '../../shared/store/context.ts';
 import type { CustomerOverview } from '../../shared/store/overview.ts';
 import type { Project } from '../../shared/project/load.ts';

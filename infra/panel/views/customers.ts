@@ -5,7 +5,7 @@ import { consentChangedAt } from '../../../shared/customer/profile-update.ts';
 import { appliedProfileUpdate } from '../../../shared/customer/profile-update-read.ts';
 import { assertNever } from '../../../shared/journey/graph.ts';
 import type { CapUsage } from '../../../shared/delivery/caps.ts';
-import type { ExecutionPosition } from '../../../shared/metrics/types.ts';
+import type { ExecutionPosition } from '../../../shared/report/types.ts';
 import type { CustomerRecord } from '../../../shared/store/customers.ts';
 import type { CustomerMatch, CustomerOverview } from '../../../shared/store/overview.ts';
 import { type Html, html } from '../html.ts';

@@ -14,9 +14,9 @@ import {
   type LayoutNodeKind,
   type LayoutNote,
   NODE_TEXT,
-} from '../../../shared/journey/layout.ts';
+} from '../graph-layout.ts';
 import type { Journey } from '../../../shared/journey/schema.ts';
-import type { StepCounts } from '../../../shared/metrics/types.ts';
+import type { StepCounts } from '../../../shared/report/types.ts';
 import { type Html, html, trusted } from '../html.ts';
 
 const SVG_NAMESPACE = 'http://www.w3.org/2000/svg';

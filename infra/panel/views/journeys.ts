@@ -1,8 +1,8 @@
 /** Journeys: each file with its status and problems; one journey drawn with live counts per step. */
 import { formatProblem } from '../../../shared/journey/problem.ts';
-import { layoutJourney } from '../../../shared/journey/layout.ts';
+import { layoutJourney } from '../graph-layout.ts';
 import type { Journey } from '../../../shared/journey/schema.ts';
-import type { JourneyReport, StepCounts } from '../../../shared/metrics/types.ts';
+import type { JourneyReport, StepCounts } from '../../../shared/report/types.ts';
 import { type Html, html } from '../html.ts';
 import type { PanelJourneyFile } from '../sources.ts';
 import { journeyGraphSvg } from './journey-graph.ts';

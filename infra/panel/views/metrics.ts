@@ -1,6 +1,6 @@
 /** Metrics across channels: funnels, conversion, attribution, speed, compliance, coordination, what was held back. */
-import { duration, figure, percent } from '../../../shared/metrics/format.ts';
-import type { Report } from '../../../shared/metrics/types.ts';
+import { duration, figure, percent } from '../../../shared/report/format.ts';
+import type { Report } from '../../../shared/report/types.ts';
 import { type Html, html } from '../html.ts';
 import { formatTime } from './layout.ts';
 

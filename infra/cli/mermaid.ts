@@ -1,6 +1,6 @@
 /** A journey as a Mermaid flowchart, for pull requests and docs. */
-import { assertNever, labelledStepEdges } from './graph.ts';
-import { type Journey, type Step, sendChannels } from './schema.ts';
+import { assertNever, labelledStepEdges } from '../../shared/journey/graph.ts';
+import { type Journey, type Step, sendChannels } from '../../shared/journey/schema.ts';
 
 export function journeyToMermaid(journey: Journey): string {
   const lines = ['flowchart TD'];

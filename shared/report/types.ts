@@ -37,7 +37,7 @@ export interface StepCounts {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The report: what `buildReport` (shared/metrics/report.ts) answers. Rates are fractions (0.25 is
+// The report: what `buildReport` (shared/report/report.ts) answers. Rates are fractions (0.25 is
 // 25%), null when their denominator is 0; durations are seconds.
 
 export interface Report {
@@ -187,7 +187,7 @@ export interface NotSentReport {
 }
 
 /**
- * Coordination across channels (shared/metrics/coordination.ts). A customer-day is a calendar day in
+ * Coordination across channels (shared/report/coordination.ts). A customer-day is a calendar day in
  * the time zone of the customer's stored profile, or UTC when it has none; only days with at least
  * one message count. Every message counts, marketing and transactional, on every channel.
  */

@@ -10,8 +10,8 @@
  * the layer allow. Back edges (a wait looping back) run up a lane to the right of the boxes they
  * pass.
  */
-import { assertNever, labelledStepEdges, stepById } from './graph.ts';
-import { type Journey, type Step, sendChannels } from './schema.ts';
+import { assertNever, labelledStepEdges, stepById } from '../../shared/journey/graph.ts';
+import { type Journey, type Step, sendChannels } from '../../shared/journey/schema.ts';
 
 /** The trigger's node id: not a valid step id, so it never clashes with one. */
 export const TRIGGER_NODE_ID = '(trigger)';

@@ -10,7 +10,7 @@
  *   send after quiet hours is the same visit);
  * - per step `exited`: the step named by the `exited` entry, or else the step the execution was
  *   in when it stopped (goal exits stop the execution from outside and name no step);
- * - coordination (shared/metrics/coordination.ts): the customers' message entries by customer-day
+ * - coordination (shared/report/coordination.ts): the customers' message entries by customer-day
  *   in the profile's time zone (else UTC); what caps and quiet hours held back is the not-sent
  *   report's own count;
  * - trigger to first message: from the trigger event's own time when the history holds it (the
