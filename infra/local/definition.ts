@@ -15,7 +15,11 @@ import {
 } from '../../shared/contract/tasks.ts';
 import { definitionText } from '../../shared/journey/compile.ts';
 import { isRecord } from '../../shared/json.ts';
+import { readJsonPath } from '../../shared/asl/path.ts';
+import type { JsonValue } from '../../shared/json.ts';
+import type { ClockMode } from './clock.ts';
 import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION } from './constants.ts';
+import { EngineError } from './errors.ts';
 
 export type InterpreterDefinition = ConstructorParameters<typeof StateMachine>[0];
 
@@ -108,4 +112,36 @@ function adapt(
 
 export function isInterpreterDefinition(value: unknown): value is InterpreterDefinition {
   return isRecord(value) && typeof value.StartAt === 'string' && isRecord(value.States);
+}
+
+/** Retries wait on the virtual clock's pace too: not at all on a jumping clock, scaled otherwise. */
+export function retryIntervals(local: LocalDefinition, mode: ClockMode): Record<string, number> {
+  const intervals: Record<string, number> = {};
+  for (const [name, state] of Object.entries(local.definition.States)) {
+    if (state.Type !== 'Task') continue;
+    const seconds = state.Retry?.[0]?.IntervalSeconds ?? 1;
+    intervals[name] = mode.kind === 'manual' ? 0 : (seconds * 1000) / mode.scale;
+  }
+  return intervals;
+}
+
+/** When a Wait the engine runs on its clock is due: now plus its seconds, or the time its path names. */
+export function clockWaitDue(local: LocalDefinition, state: string, stateInput: JsonValue, now: Date): Date {
+  const wait = local.clockWaits.get(state);
+  if (wait === undefined) return now;
+  switch (wait.kind) {
+    case 'seconds':
+      return new Date(now.getTime() + wait.seconds * 1000);
+    case 'timestampPath': {
+      const value = readJsonPath(stateInput, wait.path);
+      const due = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+      // Step Functions fails a Wait whose timestamp path is missing or not a timestamp.
+      if (Number.isNaN(due)) throw new EngineError('States.Runtime', `${wait.path} is not a timestamp`);
+      return new Date(due);
+    }
+    default: {
+      const unreachable: never = wait;
+      throw new Error(`Unknown wait ${JSON.stringify(unreachable)}`);
+    }
+  }
 }

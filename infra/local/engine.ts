@@ -7,7 +7,6 @@
 import './polyfill.ts';
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import { readJsonPath } from '../../shared/asl/path.ts';
 import {
   EVENTS_PUT_EVENTS,
   LAMBDA_INVOKE,
@@ -16,36 +15,31 @@ import {
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import type { CompiledJourney } from '../../shared/journey/compile.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
-import { maskIdentifier } from '../../shared/text/mask.ts';
 import type { VirtualClock } from './clock.ts';
 import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION } from './constants.ts';
 import {
   CLOCK_WAIT_RESOURCE,
+  clockWaitDue,
   LOCAL_FUNCTIONS,
   definitionHash,
   type LocalDefinition,
   localDefinition,
   resumedAt,
+  retryIntervals,
   STATE_INPUT_FIELD,
 } from './definition.ts';
 import { type LocalBus, putEntries, readEntry } from './eventbridge.ts';
-import type { ExecutionRecord, ExecutionStore, StepEvent } from './executions.ts';
+import type { ExecutionRecord, ExecutionStore } from './executions.ts';
+import { customerOf, deliveryLine, stepEvent, stepLine } from './engine-lines.ts';
+import { EngineError } from './errors.ts';
 import { type IntakeJournal, memoryJournal } from './intake-journal.ts';
 import { coreRules, describeError, EventRouter, type LocalFunctions, type LocalRule } from './router.ts';
 
 export type { LocalFunctions, LocalRule, RuleTarget } from './router.ts';
+export { EngineError };
 
 /** What the engine tells the console: one line per thing a person would want to follow. */
 export type EngineLog = (line: string) => void;
-
-export class EngineError extends Error {
-  constructor(
-    override readonly name: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 interface JourneyMachine {
   compiled: CompiledJourney;
@@ -441,7 +435,10 @@ export class LocalEngine {
         if (resource === CLOCK_WAIT_RESOURCE) {
           const stateInput = toJsonValue(parameters.input);
           const saved = takeResumeDue(state);
-          const due = saved === undefined ? this.waitDue(journey, state, stateInput) : new Date(saved.due);
+          const due =
+            saved === undefined
+              ? clockWaitDue(journey.local, state, stateInput, this.options.clock.now())
+              : new Date(saved.due);
           await park(state, stateInput, due, clock.sleepUntil(due, cancel.signal));
           return {};
         }
@@ -461,7 +458,7 @@ export class LocalEngine {
     const handle = machine.run(input, {
       overrides: {
         taskResourceLocalHandlers: handlers,
-        retryIntervalOverrides: this.retryIntervals(journey),
+        retryIntervalOverrides: retryIntervals(journey.local, this.options.clock.mode),
       },
       context: {
         Execution: {
@@ -501,39 +498,6 @@ export class LocalEngine {
         this.running.delete(record.executionArn);
         this.markIdle();
       });
-  }
-
-  /** Retries wait on the virtual clock's pace too: not at all on a jumping clock, scaled otherwise. */
-  private retryIntervals(journey: RunTarget): Record<string, number> {
-    const mode = this.options.clock.mode;
-    const intervals: Record<string, number> = {};
-    for (const [name, state] of Object.entries(journey.local.definition.States)) {
-      if (state.Type !== 'Task') continue;
-      const seconds = state.Retry?.[0]?.IntervalSeconds ?? 1;
-      intervals[name] = mode.kind === 'manual' ? 0 : (seconds * 1000) / mode.scale;
-    }
-    return intervals;
-  }
-
-  private waitDue(journey: RunTarget, state: string, stateInput: JsonValue): Date {
-    const wait = journey.local.clockWaits.get(state);
-    const now = this.options.clock.now();
-    if (wait === undefined) return now;
-    switch (wait.kind) {
-      case 'seconds':
-        return new Date(now.getTime() + wait.seconds * 1000);
-      case 'timestampPath': {
-        const value = readJsonPath(stateInput, wait.path);
-        const due = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-        // Step Functions fails a Wait whose timestamp path is missing or not a timestamp.
-        if (Number.isNaN(due)) throw new EngineError('States.Runtime', `${wait.path} is not a timestamp`);
-        return new Date(due);
-      }
-      default: {
-        const unreachable: never = wait;
-        throw new Error(`Unknown wait ${JSON.stringify(unreachable)}`);
-      }
-    }
   }
 
   private async waitForToken(
@@ -648,23 +612,15 @@ export class LocalEngine {
   }
 
   private logDelivery(record: ExecutionRecord, payload: unknown, outcome: unknown): void {
-    const step = isRecord(payload) && typeof payload.stepId === 'string' ? payload.stepId : '?';
-    if (!isRecord(outcome)) return;
-    const channel = typeof outcome.channel === 'string' ? outcome.channel : '';
-    const text =
-      outcome.status === 'sent'
-        ? `sent by ${channel}`
-        : `not sent: ${String(outcome.status)}${typeof outcome.reason === 'string' ? `, ${outcome.reason}` : ''}`;
-    this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: ${step} ${text}`);
+    const line = deliveryLine(payload, outcome);
+    if (line !== undefined)
+      this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: ${line}`);
   }
 
   private logStep(record: ExecutionRecord, payload: unknown, result: unknown): void {
-    if (!isRecord(payload) || !isRecord(result)) return;
-    if (payload.task === 'enter' && result.admitted === false) {
-      this.options.log(
-        `${this.stamp()} ${record.journeyId}${customerOf(record)}: not entered (${String(result.reason)})`,
-      );
-    }
+    const line = stepLine(payload, result);
+    if (line !== undefined)
+      this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: ${line}`);
   }
 
   private stamp(): string {
@@ -678,24 +634,6 @@ function targetOf(machine: JourneyMachine): RunTarget {
 
 function stateMachineArn(journeyId: string): string {
   return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${journeyId}`;
-}
-
-function customerOf(record: ExecutionRecord): string {
-  return record.customerId === undefined ? '' : ` [${maskIdentifier(record.customerId)}]`;
-}
-
-function stepEvent(event: unknown, now: Date): StepEvent | undefined {
-  if (!isRecord(event) || !isRecord(event.state) || typeof event.state.name !== 'string') return undefined;
-  const kinds: Record<string, StepEvent['event']> = {
-    StateEntered: 'entered',
-    StateExited: 'exited',
-    StateFailed: 'failed',
-    StateRetried: 'retried',
-    StateCaught: 'caught',
-  };
-  const kind = typeof event.type === 'string' ? kinds[event.type] : undefined;
-  if (kind === undefined) return undefined;
-  return { time: now.toISOString(), state: event.state.name, type: String(event.state.type), event: kind };
 }
 
 function settled(): Promise<void> {

@@ -28,3 +28,13 @@ export function publicText(text: string): string {
 
 /** A line of a V8 stack trace: "    at parse (/app/node_modules/…:12:3)". */
 const STACK_FRAME = /^\s+at\s/;
+
+/** A failure named as Step Functions names it (States.Timeout, ExecutionDoesNotExist...), for the engine and its API. */
+export class EngineError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
