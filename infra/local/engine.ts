@@ -21,9 +21,7 @@ import {
   CLOCK_WAIT_RESOURCE,
   clockWaitDue,
   LOCAL_FUNCTIONS,
-  definitionHash,
   type LocalDefinition,
-  localDefinition,
   resumedAt,
   retryIntervals,
   STATE_INPUT_FIELD,
@@ -32,6 +30,13 @@ import { type LocalBus, putEntries, readEntry } from './eventbridge.ts';
 import type { ExecutionRecord, ExecutionStore } from './executions.ts';
 import { customerOf, deliveryLine, stepEvent, stepLine } from './engine-lines.ts';
 import { EngineError } from './errors.ts';
+import {
+  type JourneyMachine,
+  journeyMachines,
+  journeyRules,
+  type RunTarget,
+  targetOf,
+} from './engine-machines.ts';
 import { type IntakeJournal, memoryJournal } from './intake-journal.ts';
 import { coreRules, describeError, EventRouter, type LocalFunctions, type LocalRule } from './router.ts';
 
@@ -40,21 +45,6 @@ export { EngineError };
 
 /** What the engine tells the console: one line per thing a person would want to follow. */
 export type EngineLog = (line: string) => void;
-
-interface JourneyMachine {
-  compiled: CompiledJourney;
-  local: LocalDefinition;
-  machine: StateMachine;
-  arn: string;
-  hash: string;
-}
-
-/** What an execution runs on: its journey's definition as it was when the execution started. */
-interface RunTarget {
-  journeyId: string;
-  arn: string;
-  local: LocalDefinition;
-}
 
 interface Running {
   abort: () => void;
@@ -128,31 +118,9 @@ export class LocalEngine {
       },
       ...(options.routingConcurrency === undefined ? {} : { concurrency: options.routingConcurrency }),
     });
-    for (const compiled of options.journeys) {
-      if (!compiled.deploy) continue;
-      const local = localDefinition(compiled.definition);
-      const arn = stateMachineArn(compiled.journeyId);
-      const hash = definitionHash(local);
-      options.executions.saveDefinition(hash, local);
-      this.machines.set(compiled.journeyId, {
-        compiled,
-        local,
-        machine: new StateMachine(local.definition),
-        arn,
-        hash,
-      });
-      compiled.rules.forEach((rule, index) => {
-        this.ruleList.push({
-          name: `${compiled.journeyId}-${rule.role}-${index + 1}`,
-          description: rule.description,
-          eventPattern: rule.pattern,
-          state: rule.enabled ? 'ENABLED' : 'DISABLED',
-          target:
-            rule.role === 'trigger'
-              ? { kind: 'journey', journeyId: compiled.journeyId }
-              : { kind: 'function', name: rule.role === 'exit' ? 'goals' : 'resume' },
-        });
-      });
+    for (const machine of journeyMachines(options.journeys, options.executions)) {
+      this.machines.set(machine.compiled.journeyId, machine);
+      this.ruleList.push(...journeyRules(machine.compiled));
     }
   }
 
@@ -626,14 +594,6 @@ export class LocalEngine {
   private stamp(): string {
     return `[${this.options.clock.now().toISOString().slice(0, 16).replace('T', ' ')}]`;
   }
-}
-
-function targetOf(machine: JourneyMachine): RunTarget {
-  return { journeyId: machine.compiled.journeyId, arn: machine.arn, local: machine.local };
-}
-
-function stateMachineArn(journeyId: string): string {
-  return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${journeyId}`;
 }
 
 function settled(): Promise<void> {

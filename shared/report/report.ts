@@ -21,7 +21,7 @@
 import type { HistoryEntry, HistoryEntryOf, SkipStatus } from '../customer/history.ts';
 import { type Channel, channelSchema } from '../customer/profile.ts';
 import { matchesPattern } from '../events/pattern.ts';
-import { matcherPattern } from '../journey/compile.ts';
+import { matcherPattern } from '../journey/rules.ts';
 import { assertNever, stepEdges, stepById } from '../journey/graph.ts';
 import type { Journey } from '../journey/schema.ts';
 import type { CustomerOverview } from '../store/overview.ts';

@@ -7,7 +7,7 @@ import type { HistoryEntryOf, MessageRef } from '../customer/history.ts';
 import { parseCustomerEnvelope } from '../events/envelope.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { attributeConversion } from '../journey/attribution.ts';
-import { matcherPattern } from '../journey/compile.ts';
+import { matcherPattern } from '../journey/rules.ts';
 import { businessKey } from '../journey/business-key.ts';
 import type { Journey } from '../journey/schema.ts';
 import { appendHistory, appendJourneyEntry, readHistory } from '../store/history.ts';

@@ -12,7 +12,7 @@ import {
   receivedEvent,
 } from '../events/envelope.ts';
 import { matchesPattern } from '../events/pattern.ts';
-import { matcherPattern } from '../journey/compile.ts';
+import { matcherPattern } from '../journey/rules.ts';
 import { takeWait, waitsFor } from '../store/waits.ts';
 import { appendHistory } from '../store/history.ts';
 import { detailStorageProblem } from '../events/storable.ts';

@@ -9,7 +9,7 @@ import { emptyCustomer, type FieldChange, mergeFields } from '../customer/profil
 import { describeDetailProblems, parseEventDetail } from '../events/catalog.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { businessKey, duplicateFactReason, missingKeyReason } from '../journey/business-key.ts';
-import { matcherPattern } from '../journey/compile.ts';
+import { matcherPattern } from '../journey/rules.ts';
 import { firstMatchingCase, type HistoryEvent } from '../journey/conditions.ts';
 import { assertNever } from '../journey/graph.ts';
 import { resolveReference } from '../journey/references.ts';
