@@ -11,7 +11,6 @@ import {
   receiptTime,
   receivedEvent,
 } from '../events/envelope.ts';
-import type { HistoryEntryOf } from '../customer/history.ts';
 import { applyEvent, type CustomerEvent, emptyCustomer } from '../customer/profile-update.ts';
 import { readProfileUpdate } from '../customer/profile-update-read.ts';
 import { damagedProfile, type Suppressions, updateCustomer } from '../store/customers.ts';
@@ -56,26 +55,26 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   const received = receivedEvent(parsedEnvelope.event, receivedAt);
   const { event, clampedFrom } = received;
   const detailType = event['detail-type'];
-  const entry = eventHistoryEntry(received);
   const read = readCustomerEvent(detailType, event, receivedAt);
-  const finish = async (kept: HistoryEntryOf<'event'>): Promise<void> => {
+  // The entry as the history can store it, with every problem met on the way.
+  const finish = async (problems: readonly string[]): Promise<void> => {
+    const entry = { ...eventHistoryEntry(received), detail: read.storedDetail };
+    const kept = problems.length === 0 ? entry : { ...entry, problems: [...problems] };
     await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
     await markRecorded(runtime.store, id, event.id, runtime.now());
   };
   if (!read.ok) {
-    await finish({ ...read.kept(entry), problems: read.problems });
+    await finish(read.problems);
     return { status: 'invalid', customerId: id, problems: read.problems };
   }
   const applied = await applyToProfile(runtime, id, read.event);
   if (applied.status === 'invalid') {
-    await finish({ ...entry, problems: applied.problems });
+    await finish(applied.problems);
     return applied;
   }
   // Also after a duplicate: the copy that applied it may have stopped before these two writes.
   // A profile update with some invalid fields keeps them in the history, named in its problems.
-  await finish(
-    read.problems.length === 0 ? read.kept(entry) : { ...read.kept(entry), problems: read.problems },
-  );
+  await finish(read.problems);
   if (applied.status !== 'recorded') return applied;
   return {
     ...applied,
@@ -87,8 +86,8 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
 type CustomerEventRead = (
   { ok: true; event: CustomerEvent; problems: string[] } | { ok: false; problems: string[] }
 ) & {
-  /** The history entry as it can be stored: a detail DynamoDB cannot hold is kept out. */
-  kept: (entry: HistoryEntryOf<'event'>) => HistoryEntryOf<'event'>;
+  /** The detail as the history can store it: one DynamoDB cannot hold is kept out, or cut to what applied. */
+  storedDetail: Record<string, unknown>;
 };
 
 /**
@@ -104,12 +103,11 @@ function readCustomerEvent(
   const { id, time, detail } = event;
   const unstorable = detailStorageProblem(detail);
   // Recorded without its detail: failing to store it would fail every retry until EventBridge gave up.
-  const kept = (entry: HistoryEntryOf<'event'>) =>
-    unstorable === undefined ? entry : { ...entry, detail: { customerId: entry.detail.customerId } };
+  const storedDetail = unstorable === undefined ? detail : { customerId: detail.customerId };
   if (detailType === 'customer.profile.updated') {
     const read = readProfileUpdate(detail);
     const problems = unstorable === undefined ? read.problems : [unstorable, ...read.problems];
-    if (!read.ok) return { ok: false, problems, kept };
+    if (!read.ok) return { ok: false, problems, storedDetail };
     const update = {
       detailType,
       id,
@@ -117,19 +115,22 @@ function readCustomerEvent(
       receivedAt: receiptTime(receivedAt),
       update: read.update,
     } as const;
-    // Only what was applied is kept of a detail that cannot be stored whole.
-    const keptUpdate = (entry: HistoryEntryOf<'event'>) =>
-      unstorable === undefined ? entry : { ...entry, detail: { ...read.update } };
-    return { ok: true, event: update, problems, kept: keptUpdate };
+    // Of a detail that cannot be stored whole, what was applied is kept.
+    return {
+      ok: true,
+      event: update,
+      problems,
+      storedDetail: unstorable === undefined ? detail : { ...read.update },
+    };
   }
-  if (unstorable !== undefined) return { ok: false, problems: [unstorable], kept };
+  if (unstorable !== undefined) return { ok: false, problems: [unstorable], storedDetail };
   const parsed = parseEventDetail(detailType, detail);
-  if (!parsed.ok) return { ok: false, problems: describeDetailProblems(parsed.problems), kept };
+  if (!parsed.ok) return { ok: false, problems: describeDetailProblems(parsed.problems), storedDetail };
   // parseEventDetail refuses types outside the catalog; this only narrows the type.
   if (!isCatalogEventType(detailType) || detailType === 'customer.profile.updated') {
-    return { ok: false, problems: [], kept };
+    return { ok: false, problems: [], storedDetail };
   }
-  return { ok: true, event: { detailType, id, time }, problems: [], kept };
+  return { ok: true, event: { detailType, id, time }, problems: [], storedDetail };
 }
 
 /** Merge the event into the profile, field by field, and write it if nobody wrote in between. */
