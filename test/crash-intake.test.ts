@@ -35,9 +35,22 @@ interface Acknowledged extends Entry {
 }
 
 const running: EngineProcess[] = [];
-afterEach(async () => {
+const killRunning = async (): Promise<void> => {
   await Promise.all(running.splice(0).map((engine) => engine.kill()));
-});
+};
+afterEach(killRunning);
+
+/** A data folder for engine processes: every engine started on it is stopped before the folder goes. */
+function withDataFolder(use: (dataDir: string) => Promise<void>): Promise<void> {
+  return withTempFolder('waymark-crash-', async (dataDir) => {
+    try {
+      await use(dataDir);
+    } finally {
+      // A live engine still writes to its folder; removing the folder under it fails now and then.
+      await killRunning();
+    }
+  });
+}
 
 async function start(dataDir: string): Promise<EngineProcess> {
   const engine = await startEngineProcess(dataDir);
@@ -189,7 +202,7 @@ async function expectRoutedOnce(engine: EngineProcess, acknowledged: readonly Ac
 
 describe('intake across a crash (kill -9 of waymark local)', () => {
   it('routes every event acknowledged just before the kill after the restart, and nothing routed before it again', async () => {
-    await withTempFolder('waymark-crash-', async (dataDir) => {
+    await withDataFolder(async (dataDir) => {
       const first = await start(dataDir);
       const client = eventBridge(first);
       const before = await put(client, chats('routed', 10));
@@ -209,7 +222,7 @@ describe('intake across a crash (kill -9 of waymark local)', () => {
   });
 
   it('routes, once, the events acknowledged while routing was under way when the engine was killed', async () => {
-    await withTempFolder('waymark-crash-', async (dataDir) => {
+    await withDataFolder(async (dataDir) => {
       const first = await start(dataDir);
       const client = eventBridge(first);
       const burst: Entry[] = Array.from({ length: 150 }, (_, index): Entry[] => [
