@@ -39,8 +39,24 @@ function captureOutput(): () => string {
   return () => lines.join('\n');
 }
 
+interface MetricLine {
+  readonly [name: string]: unknown;
+  readonly _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+}
+
+function metricLines(printed: string): MetricLine[] {
+  return printed
+    .split('\n')
+    .filter((line) => line.includes('"_aws"'))
+    .map((line): MetricLine => JSON.parse(line));
+}
+
+function dimensionNames(line: MetricLine): string[] {
+  return line._aws.CloudWatchMetrics.flatMap((directive) => directive.Dimensions.flat());
+}
+
 describe('deliver handler', () => {
-  it('returns the outcome, publishes a metric by journey, step, channel and outcome, and logs no address', async () => {
+  it('returns the outcome, publishes Deliveries by channel and outcome and MessagesSent by journey, and logs no address', async () => {
     const runtime = await createTestRuntime(services);
     useRuntime(runtime);
     await seedCustomer(runtime, 'c-handler', { ...ANA, email: 'private.person@example.com' });
@@ -48,18 +64,15 @@ describe('deliver handler', () => {
     const outcome = await deliverHandler(deliverTask('c-handler'), lambdaContext);
     const printed = output();
     expect(outcome).toMatchObject({ status: 'sent', channel: 'email' });
-    const metric = printed
-      .split('\n')
-      .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line))
-      .find((line) => line.Deliveries !== undefined);
-    expect(metric).toMatchObject({
-      journey: 'cart-abandonment',
-      step: 'nudge',
-      channel: 'email',
-      outcome: 'sent',
-      Deliveries: 1,
-    });
+    const published = metricLines(printed);
+    expect(published.find((line) => line.Deliveries !== undefined)).toEqual(
+      expect.objectContaining({ channel: 'email', outcome: 'sent', Deliveries: 1 }),
+    );
+    expect(published.find((line) => line.MessagesSent !== undefined)).toEqual(
+      expect.objectContaining({ journey: 'cart-abandonment', MessagesSent: 1 }),
+    );
+    // Each dimension combination is a billed metric: none may grow with steps (monitoring.ts, METRIC_BOUND).
+    for (const line of published) expect(dimensionNames(line)).not.toContain('step');
     expect(printed).toContain('"status":"sent"');
     expect(printed).not.toContain('private.person@example.com');
     expect(printed).not.toContain('Ana');
@@ -80,7 +93,7 @@ describe('steps handler', () => {
   it('runs the enter task from its ASL payload', async () => {
     const runtime = await createTestRuntime(services);
     useRuntime(runtime);
-    captureOutput();
+    const output = captureOutput();
     const result = await stepsHandler(
       {
         task: 'enter',
@@ -95,6 +108,13 @@ describe('steps handler', () => {
       lambdaContext,
     );
     expect(result).toEqual({ admitted: true, values: { offerCode: 'CART10' } });
+    const published = metricLines(output());
+    const stepTasks = published.find((line) => line.StepTasks !== undefined);
+    expect(stepTasks).toEqual(expect.objectContaining({ task: 'enter', outcome: 'entered' }));
+    expect(stepTasks === undefined ? [] : dimensionNames(stepTasks)).not.toContain('journey');
+    expect(published.find((line) => line.Entered !== undefined)).toEqual(
+      expect.objectContaining({ journey: 'cart-abandonment', Entered: 1 }),
+    );
   });
 });
 

@@ -16,13 +16,15 @@ export const handler = middy<unknown, DeliveryOutcome>()
     const task = parseTask(deliverTaskSchema, event);
     logger.appendKeys({ journeyId: task.journeyId, stepId: task.stepId, customerId: task.customerId });
     const outcome = await deliver(task, await runtimeFromEnvironment({ unsubscribeSecret: true }));
-    metrics.addDimensions({
-      journey: task.journeyId,
-      step: task.stepId,
-      channel: outcome.channel ?? 'none',
-      outcome: outcome.status,
-    });
+    // Dimensions from closed sets only, so the number of billed metrics does not grow with journeys
+    // and steps (the bound is in infra/cdk/constructs/monitoring.ts); per step, read the report.
+    metrics.addDimensions({ channel: outcome.channel ?? 'none', outcome: outcome.status });
     metrics.addMetric('Deliveries', MetricUnit.Count, 1);
+    if (outcome.status === 'sent') {
+      const perJourney = metrics.singleMetric();
+      perJourney.addDimensions({ journey: task.journeyId });
+      perJourney.addMetric('MessagesSent', MetricUnit.Count, 1);
+    }
     if (outcome.status === 'sent' && outcome.unrecorded === true) {
       // Compliance and attribution read the history: a message missing from it must not go unnoticed.
       metrics.addMetric('HistoryWritesDropped', MetricUnit.Count, 1);

@@ -16,8 +16,15 @@ export const handler = middy<unknown, StepsResult>()
     const task = parseTask(stepsTaskSchema, event);
     logger.appendKeys({ journeyId: task.journeyId, customerId: task.customerId, task: task.task });
     const result = await runStepsTask(task, await runtimeFromEnvironment());
-    metrics.addDimensions({ journey: task.journeyId, task: task.task, outcome: outcomeOf(task, result) });
+    const outcome = outcomeOf(task, result);
+    // Closed sets only (see infra/cdk/constructs/monitoring.ts); the journey dimension is for entries.
+    metrics.addDimensions({ task: task.task, outcome });
     metrics.addMetric('StepTasks', MetricUnit.Count, 1);
+    if (outcome === 'entered') {
+      const perJourney = metrics.singleMetric();
+      perJourney.addDimensions({ journey: task.journeyId });
+      perJourney.addMetric('Entered', MetricUnit.Count, 1);
+    }
     return result;
   });
 

@@ -3,10 +3,16 @@
  *
  * The functions publish embedded-metric-format metrics in the `Waymark`
  * namespace (functions/common/observability.ts, one `service` dimension on
- * every metric) with fine-grained dimensions: a delivery is counted per
- * journey, step, channel and outcome. Graphs add them up with SEARCH
- * expressions; the alarm uses a Metrics Insights query, which alarms accept
- * and SEARCH does not.
+ * every metric). Graphs add them up with SEARCH expressions; the alarms use
+ * Metrics Insights queries, which alarms accept and SEARCH does not.
+ *
+ * Every dimension combination is a custom metric CloudWatch bills monthly, so
+ * dimensions take values from closed sets (channel, outcome, task, reason),
+ * and the only open one, `journey`, is on four metrics: Entered,
+ * MessagesSent, Exited, Converted. The bound is
+ *   4 x journeys + at most 120 (`METRIC_BOUND` below; test/handlers.test.ts checks the dimensions)
+ * whatever the number of steps or customers. Figures per step come from the
+ * history (`waymark report`), not from metrics.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -23,13 +29,20 @@ const NAMESPACE = 'Waymark';
 
 /** Dimension sets as the handlers emit them (the `service` default dimension included). */
 const SCHEMA = {
-  /** deliver: `Deliveries` per journey, step, channel and outcome. */
-  deliveries: `{${NAMESPACE},channel,journey,outcome,service,step}`,
-  /** steps: `StepTasks` per journey, task and outcome (entries: task "enter", outcome "entered"). */
-  steps: `{${NAMESPACE},journey,outcome,service,task}`,
-  /** goals: `Exited` and `Converted` per journey. */
+  /** deliver: `Deliveries` (and `HistoryWritesDropped`) per channel and outcome. */
+  deliveries: `{${NAMESPACE},channel,outcome,service}`,
+  /** steps: `StepTasks` per task and outcome. */
+  steps: `{${NAMESPACE},outcome,service,task}`,
+  /** `Entered` (steps), `MessagesSent` (deliver), `Exited` and `Converted` (goals) per journey. */
   journeys: `{${NAMESPACE},journey,service}`,
 } as const;
+
+/**
+ * The most billed metrics a stage publishes besides the four per journey: Deliveries 4 channels
+ * (with "none") x 6 outcomes, HistoryWritesDropped 3, StepTasks 7 tasks x at most 7 outcomes,
+ * GoalEvents 1, PreferenceEvents and Unsubscribes a few outcomes each.
+ */
+export const METRIC_BOUND = { perJourney: 4, fixed: 120 } as const;
 
 /** CloudWatch's limit for one alarm status widget. */
 const ALARMS_PER_WIDGET = 100;
@@ -104,7 +117,7 @@ export class Monitoring extends Construct {
       description:
         'SES or SNS refused messages (outcome "failed" in the Deliveries metric); the deliver function logs each reason.',
       metric: new cloudwatch.MathExpression({
-        expression: `SELECT SUM(Deliveries) FROM SCHEMA(${NAMESPACE}, channel, journey, outcome, service, step) WHERE outcome = 'failed'`,
+        expression: `SELECT SUM(Deliveries) FROM SCHEMA(${NAMESPACE}, channel, outcome, service) WHERE outcome = 'failed'`,
         label: 'Failed deliveries',
         period,
         usingMetrics: {},
@@ -117,7 +130,7 @@ export class Monitoring extends Construct {
       description:
         'Messages sent whose history entry could not be written (HistoryWritesDropped): compliance and attribution read the history.',
       metric: new cloudwatch.MathExpression({
-        expression: `SELECT SUM(HistoryWritesDropped) FROM SCHEMA(${NAMESPACE}, channel, journey, outcome, service, step)`,
+        expression: `SELECT SUM(HistoryWritesDropped) FROM SCHEMA(${NAMESPACE}, channel, outcome, service)`,
         label: 'Sent, not recorded',
         period,
         usingMetrics: {},
@@ -146,9 +159,7 @@ export class Monitoring extends Construct {
             }),
         ),
         [
-          graph('Customers entering journeys', [
-            perJourney(`${SCHEMA.steps} MetricName="StepTasks" task="enter" outcome="entered"`),
-          ]),
+          graph('Customers entering journeys', [perJourney(`${SCHEMA.journeys} MetricName="Entered"`)]),
           graph(
             'Messages sent by channel',
             CHANNELS.map((channel) => total(deliveries(`outcome="sent" channel="${channel}"`), channel)),
@@ -159,12 +170,7 @@ export class Monitoring extends Construct {
           ),
         ],
         [
-          graph(
-            'Messages sent by journey',
-            props.journeys.map(({ journeyId }) =>
-              total(deliveries(`outcome="sent" journey="${journeyId}"`), journeyId),
-            ),
-          ),
+          graph('Messages sent by journey', [perJourney(`${SCHEMA.journeys} MetricName="MessagesSent"`)]),
           graph('Conversions by journey', [perJourney(`${SCHEMA.journeys} MetricName="Converted"`)]),
           graph(
             'Dead-letter queue depth',
@@ -176,6 +182,16 @@ export class Monitoring extends Construct {
               }),
             ),
           ),
+        ],
+        [
+          graph('Entries refused, by reason', [
+            new cloudwatch.MathExpression({
+              expression: `SEARCH('${SCHEMA.steps} MetricName="StepTasks" task="enter" NOT outcome="entered"', 'Sum', ${seconds})`,
+              label: "${PROP('Dim.outcome')}",
+              period,
+              usingMetrics: {},
+            }),
+          ]),
         ],
         [
           graph(
