@@ -815,8 +815,9 @@ describe('real bundles', () => {
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       expect(code.split('\n').length).toBeLessThan(code.length / 200);
       expect(code).toContain('//# sourceMappingURL=index.mjs.map');
-      // The goal for every function.
-      expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(300 * 1024);
+      // 300 KB was the goal before tracing; Powertools Tracer's X-Ray SDK (aws-xray-sdk-core, semver,
+      // cls-hooked) adds about 120 KB to each function, the price of seeing every AWS call in a trace.
+      expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(400 * 1024);
     }
   });
 

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { awsClients } from '../../shared/aws/clients.ts';
+import { type AwsClients, createAwsClients } from '../../shared/aws/clients.ts';
+import { tracer } from './observability.ts';
 import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
 import { loadDeployedProject } from '../../shared/project/deployed.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
@@ -21,6 +22,13 @@ export function requiredEnv(name: string): string {
 }
 
 let runtime: Runtime | Promise<Runtime> | undefined;
+let clients: AwsClients | undefined;
+
+/** One set per container, each client traced: X-Ray then shows every DynamoDB, SES, SNS and Step Functions call. */
+function awsClients(): AwsClients {
+  clients ??= createAwsClients({ instrument: (client) => tracer.captureAWSv3Client(client) });
+  return clients;
+}
 
 export interface RuntimeNeeds {
   /** Only deliver and unsubscribe sign or check links: the others neither read nor may read the secret. */

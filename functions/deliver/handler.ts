@@ -1,15 +1,17 @@
 /** Sends one message step: the only function allowed to call SES and SNS. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { deliverTaskSchema, parseTask } from '../../shared/contract/parse.ts';
 import type { DeliveryOutcome } from '../../shared/contract/tasks.ts';
 import { deliver } from '../../shared/runtime/deliver.ts';
-import { logger, metrics } from '../common/observability.ts';
+import { logger, metrics, TRACE_OPTIONS, tracer } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';
 
 export const handler = middy<unknown, DeliveryOutcome>()
+  .use(captureLambdaHandler(tracer, TRACE_OPTIONS))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {

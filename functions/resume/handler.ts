@@ -1,13 +1,15 @@
 /** An awaited event: resume the journey steps waiting for it (SendTaskSuccess), once each. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { resumeWaits, type ResumeOutcome } from '../../shared/runtime/resume.ts';
-import { logger, metrics } from '../common/observability.ts';
+import { logger, metrics, TRACE_OPTIONS, tracer } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';
 
 export const handler = middy<unknown, ResumeOutcome>()
+  .use(captureLambdaHandler(tracer, TRACE_OPTIONS))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {

@@ -1,15 +1,17 @@
 /** Every journey step that sends nothing: entry, branches, schedules, profile updates, waits, the end. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { parseTask, stepsTaskSchema } from '../../shared/contract/parse.ts';
 import type { StepsTask } from '../../shared/contract/tasks.ts';
 import { runStepsTask, type StepsResult } from '../../shared/runtime/steps.ts';
-import { logger, metrics } from '../common/observability.ts';
+import { logger, metrics, TRACE_OPTIONS, tracer } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';
 
 export const handler = middy<unknown, StepsResult>()
+  .use(captureLambdaHandler(tracer, TRACE_OPTIONS))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {

@@ -4,6 +4,7 @@
  * one-click request, unsubscribes.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
@@ -16,11 +17,12 @@ import {
   unsubscribeResponse,
 } from './pages.ts';
 import { checkUnsubscribeLink, unsubscribe } from '../../shared/runtime/preferences.ts';
-import { logger, metrics } from '../common/observability.ts';
+import { logger, metrics, TRACE_OPTIONS, tracer } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';
 
 // The structured member of LambdaFunctionURLResult: every answer here has a status and headers.
 export const handler = middy<LambdaFunctionURLEvent, APIGatewayProxyStructuredResultV2>()
+  .use(captureLambdaHandler(tracer, TRACE_OPTIONS))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event) => {

@@ -1,8 +1,8 @@
 /**
- * The one place AWS SDK clients are made. Handlers take the module-level
- * singletons from `awsClients()`, which read the endpoint from the
- * environment the way the SDK does (`AWS_ENDPOINT_URL`, or a per-service
- * `AWS_ENDPOINT_URL_DYNAMODB` and so on), so the same code reaches AWS, the
+ * The one place AWS SDK clients are made. The Lambda functions make one set
+ * per container (functions/common/runtime.ts) without endpoints, so the SDK
+ * reads them from the environment (`AWS_ENDPOINT_URL`, or a per-service
+ * `AWS_ENDPOINT_URL_DYNAMODB` and so on) and the same code reaches AWS, the
  * local engine or a test's loopback services. Tests and the local engine may
  * instead build their own set with explicit endpoints.
  */
@@ -34,6 +34,8 @@ export interface AwsClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Attempts per request including the first; the SDK's default is 3. */
   maxAttempts?: number;
+  /** Applied to each client as it is made: the Lambda functions pass Powertools Tracer's capture. */
+  instrument?: <Client extends object>(client: Client) => Client;
 }
 
 interface CommonConfig {
@@ -41,6 +43,10 @@ interface CommonConfig {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts?: number;
+}
+
+function made<Client extends object>(client: Client, options: AwsClientOptions): Client {
+  return options.instrument === undefined ? client : options.instrument(client);
 }
 
 function configFor(service: AwsService, options: AwsClientOptions): CommonConfig {
@@ -63,39 +69,34 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   let secretsManager: SecretsManagerClient | undefined;
   return {
     get dynamodb() {
-      dynamodb ??= DynamoDBDocumentClient.from(new DynamoDBClient(configFor('dynamodb', options)), {
-        // Optional profile fields arrive as undefined; DynamoDB has no such value.
-        marshallOptions: { removeUndefinedValues: true },
-      });
+      dynamodb ??= DynamoDBDocumentClient.from(
+        made(new DynamoDBClient(configFor('dynamodb', options)), options),
+        {
+          // Optional profile fields arrive as undefined; DynamoDB has no such value.
+          marshallOptions: { removeUndefinedValues: true },
+        },
+      );
       return dynamodb;
     },
     get sesv2() {
-      sesv2 ??= new SESv2Client(configFor('sesv2', options));
+      sesv2 ??= made(new SESv2Client(configFor('sesv2', options)), options);
       return sesv2;
     },
     get sns() {
-      sns ??= new SNSClient(configFor('sns', options));
+      sns ??= made(new SNSClient(configFor('sns', options)), options);
       return sns;
     },
     get sfn() {
-      sfn ??= new SFNClient(configFor('sfn', options));
+      sfn ??= made(new SFNClient(configFor('sfn', options)), options);
       return sfn;
     },
     get eventbridge() {
-      eventbridge ??= new EventBridgeClient(configFor('eventbridge', options));
+      eventbridge ??= made(new EventBridgeClient(configFor('eventbridge', options)), options);
       return eventbridge;
     },
     get secretsManager() {
-      secretsManager ??= new SecretsManagerClient(configFor('secretsManager', options));
+      secretsManager ??= made(new SecretsManagerClient(configFor('secretsManager', options)), options);
       return secretsManager;
     },
   };
-}
-
-let singletons: AwsClients | undefined;
-
-/** The process-wide clients, configured from the environment like any SDK client. */
-export function awsClients(): AwsClients {
-  singletons ??= createAwsClients();
-  return singletons;
 }
