@@ -1,5 +1,6 @@
 // Lint rules that carry the style guide: no `any`, no `as` casts, no `!`, exhaustive switches.
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -76,6 +77,17 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // No import cycles in our code: a cycle hides which module is the lower layer, and under ESM it can
+    // hand a module another's bindings before they are initialised. Type-only imports are not counted.
+    files: ['shared/**/*.ts', 'functions/**/*.ts', 'infra/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.mjs'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     // JSON.parse and vitest's asymmetric matchers are typed `any`; tests may read fixtures that way.
