@@ -4,11 +4,11 @@
  */
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { main } from '../infra/cli/main.ts';
-import { playDemo } from '../infra/local/demo.ts';
-import type { Report } from '../shared/report/types.ts';
-import { captureIo } from './support/io.ts';
-import { engineForSuite } from './support/local-engine.ts';
+import { main } from '../../infra/cli/main.ts';
+import { playDemo } from '../../infra/local/demo.ts';
+import type { Report } from '../../shared/report/types.ts';
+import { captureIo } from '../support/io.ts';
+import { engineForSuite } from '../support/local-engine.ts';
 
 async function report(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const output = captureIo();

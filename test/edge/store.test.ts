@@ -9,11 +9,11 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { LOCAL_CREDENTIALS } from '../infra/local/constants.ts';
-import { startLocalHost } from '../infra/local/host.ts';
-import { eventCatalog } from '../shared/events/catalog.ts';
-import { engineForSuite, withTempFolder } from './support/local-engine.ts';
-import { sendDynamoRequest } from './support/signed-request.ts';
+import { LOCAL_CREDENTIALS } from '../../infra/local/constants.ts';
+import { startLocalHost } from '../../infra/local/host.ts';
+import { eventCatalog } from '../../shared/events/catalog.ts';
+import { engineForSuite, withTempFolder } from '../support/local-engine.ts';
+import { sendDynamoRequest } from '../support/signed-request.ts';
 
 const TABLE = 'waymark';
 
