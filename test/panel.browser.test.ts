@@ -130,7 +130,7 @@ describe('the panel, in Chromium', () => {
     await screenshot(page, 'outbox');
     await open('/metrics');
     expect((await page.getByTestId('compliance-violations').textContent())?.trim()).toBe('0');
-    // Carla's case summary and survey on one day (test/report.test.ts): the most any customer got in a day.
+    // Carla's case summary and survey on one day (test/report/cli.test.ts): the most any customer got in a day.
     expect((await page.getByTestId('coordination').getByTestId('max-per-day').textContent())?.trim()).toBe(
       '2',
     );
