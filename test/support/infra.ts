@@ -1,12 +1,24 @@
-/** Synthesizing the Waymark CDK app in tests and benchmarks, with the context cdk.json gives the CLI. */
+/**
+ * Synthesizing the Waymark CDK app in tests and benchmarks, with the context cdk.json gives the CLI,
+ * and reading what it synthesized (logical ids, nested stack parameters, policies, acknowledgements).
+ */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { IConstruct } from 'constructs';
+import type { CompiledJourney } from '../../shared/journey/compile.ts';
 import { isJourneyFileName } from '../../shared/project/load.ts';
+import type { JourneyStack } from '../../infra/cdk/constructs/journey.ts';
+import type { FunctionName } from '../../infra/cdk/constructs/waymark-function.ts';
 import { buildWaymarkApp, type WaymarkApp } from '../../infra/cdk/waymark-app.ts';
+
+/** A synth with cdk-nag takes a few seconds, more on a busy machine. */
+export const SYNTH_TIMEOUT = 60_000;
 
 export const PROJECT_ROOT = join(import.meta.dirname, '..', '..');
 export const SAMPLE_JOURNEYS = join(PROJECT_ROOT, 'journeys');
@@ -97,4 +109,82 @@ export function generatedJourneys(count: number): string {
   // Only the generated copies stay.
   for (const sample of samples) rmSync(join(dir, `${sample.id}.json`));
   return dir;
+}
+
+/** The logical id of a construct's CloudFormation resource. */
+export function logicalId(construct: IConstruct): string {
+  const resource = construct instanceof CfnElement ? construct : construct.node.defaultChild;
+  if (!(resource instanceof CfnElement))
+    throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(resource).getLogicalId(resource);
+}
+
+export const getAtt = (construct: IConstruct, attribute: string) => ({
+  'Fn::GetAtt': [logicalId(construct), attribute],
+});
+
+/** A nested stack sees the parent's values through parameters: follow a `Ref` back to the parent's value. */
+export function inParent(synth: Synthesized, journeyStack: JourneyStack, value: unknown): unknown {
+  const ref: unknown = typeof value === 'object' && value !== null && 'Ref' in value ? value.Ref : undefined;
+  if (typeof ref !== 'string' || journeyStack.nestedStackResource === undefined) return value;
+  const parent = Template.fromStack(synth.stack).toJSON();
+  const parameters = parent.Resources[logicalId(journeyStack.nestedStackResource)].Properties.Parameters;
+  return Object.hasOwn(parameters, ref) ? parameters[ref] : value;
+}
+
+export function roleOf(synth: Synthesized, name: FunctionName): IConstruct {
+  const role = synth.stack.functions[name].role;
+  if (role === undefined) throw new Error(`the ${name} function has no role`);
+  return role;
+}
+
+export function asArray<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+export function deployedJourney(
+  synth: Synthesized,
+  journeyId: string,
+): { compiled: CompiledJourney; stack: JourneyStack } {
+  const stack = synth.stack.journeys.find(({ journey }) => journey.journeyId === journeyId);
+  const compiled = synth.project.journeys.find((journey) => journey.journeyId === journeyId);
+  if (stack === undefined || compiled === undefined) throw new Error(`journey ${journeyId} is not deployed`);
+  return { compiled, stack };
+}
+
+/** Every template the app synthesizes: the core stack and one nested stack per journey. */
+export function allTemplates(synth: Synthesized): Template[] {
+  return [synth.stack, ...synth.stack.journeys].map((stack) => Template.fromStack(stack));
+}
+
+/** Acknowledgements recorded on a construct and its ancestors, by finding (cdk-nag's own lookup). */
+export function acknowledgements(construct: IConstruct): Map<string, string> {
+  const found = new Map<string, string>();
+  for (let node: IConstruct | undefined = construct; node !== undefined; node = node.node.scope) {
+    for (const entry of node.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data)) {
+        found.set(id.replace(/^(AwsSolutions|Annotation)::/i, ''), String(reason));
+      }
+    }
+  }
+  return found;
+}
+
+export interface PolicyStatementJson {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+export function policyDocuments(node: IConstruct): { Statement: PolicyStatementJson[] }[] {
+  const resolve = (value: unknown) => Stack.of(node).resolve(value);
+  if (node instanceof iam.CfnPolicy || node instanceof iam.CfnManagedPolicy)
+    return [resolve(node.policyDocument)];
+  if (node instanceof iam.CfnRole) {
+    return asArray(resolve(node.policies) ?? []).map((policy: { policyDocument: unknown }) =>
+      resolve(policy.policyDocument),
+    );
+  }
+  return [];
 }

@@ -1,0 +1,83 @@
+/**
+ * What holds across the whole app (infra/cdk/nag.ts): cdk-nag's AwsSolutions pass, and every
+ * wildcard in IAM is one the API forces, acknowledged with its reason.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  acknowledgements,
+  asArray,
+  policyDocuments,
+  removeTemporaryFolders,
+  SYNTH_TIMEOUT,
+  type Synthesized,
+  synthWaymark,
+} from '../support/infra.ts';
+
+afterAll(removeTemporaryFolders);
+
+describe('cdk-nag and IAM wildcards', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthWaymark();
+  }, SYNTH_TIMEOUT);
+
+  it('puts a wildcard in IAM only where the API has no resource ARN, each with its reason acknowledged', () => {
+    // Actions that support no resource-level permissions, by who needs them.
+    const anyResourceActions = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+      'sns:Publish',
+      'sns:CheckIfPhoneNumberIsOptedOut',
+    ]);
+    let checked = 0;
+    for (const node of synth.app.node.findAll()) {
+      for (const document of policyDocuments(node)) {
+        for (const statement of document.Statement.filter((candidate) => candidate.Effect === 'Allow')) {
+          const actions = asArray(statement.Action);
+          const resources = asArray(statement.Resource).map(flattenCfnReference);
+          expect(
+            actions.filter((action) => action.includes('*')),
+            node.node.path,
+          ).toEqual([]);
+          for (const resource of resources.filter((candidate) => candidate.includes('*'))) {
+            checked += 1;
+            if (resource === '*') {
+              expect(
+                actions.filter((action) => !anyResourceActions.has(action)),
+                node.node.path,
+              ).toEqual([]);
+            } else {
+              expect(resource, node.node.path).toMatch(/:states:.*:(execution|stateMachine):waymark-dev-\*$/);
+            }
+            const reason = acknowledgements(node).get(`AwsSolutions-IAM5[Resource::${resource}]`);
+            expect(reason, `${node.node.path}: ${resource}`).toMatch(/^.{60,}$/);
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it('passes cdk-nag AwsSolutions, every acknowledgement with its reason', () => {
+    const report = JSON.parse(readFileSync(join(synth.assembly.directory, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([
+      expect.objectContaining({ pluginName: 'AwsSolutions', conclusion: 'success', violations: [] }),
+    ]);
+    const reasons = synth.app.node.findAll().flatMap((node) => [...acknowledgements(node).values()]);
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const reason of reasons) expect(reason).toMatch(/^.{60,}$/);
+  });
+});

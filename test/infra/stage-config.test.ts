@@ -1,0 +1,137 @@
+/**
+ * What stops synth (infra/cdk/config.ts, compile-project.ts): a broken journey, and a stage
+ * configuration in cdk.json that is wrong, each with a message the user can act on.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatProblem } from '../../shared/journey/problem.ts';
+import { loadProject } from '../../shared/project/load.ts';
+import { JourneyProblemsError } from '../../infra/cdk/compile-project.ts';
+import { ConfigurationError, readDeploymentConfig } from '../../infra/cdk/config.ts';
+import {
+  cdkContext,
+  copySampleJourneys,
+  PROJECT_ROOT,
+  readJourney,
+  removeTemporaryFolders,
+  SAMPLE_JOURNEYS,
+  SYNTH_TIMEOUT,
+  synthWaymark,
+  writeJourney,
+} from '../support/infra.ts';
+
+afterAll(removeTemporaryFolders);
+
+describe('what stops synth', () => {
+  it(
+    "a broken journey: the validator's messages, from the app and from the command line",
+    () => {
+      // Prepare
+      const dir = copySampleJourneys();
+      const cart = readJourney(dir, 'cart-abandonment');
+      writeJourney(dir, {
+        ...cart,
+        id: 'cart-abandonment',
+        steps: { ...cart.steps, remind: { ...cart.steps.remind, next: 'await-ordr' } },
+      });
+      const expected = loadProject(dir)
+        .problems.filter((problem) => problem.severity === 'error')
+        .map(formatProblem);
+      expect(expected.length).toBeGreaterThan(0);
+      // Act
+      const inProcess = (() => {
+        try {
+          synthWaymark({ journeysDir: dir });
+          return undefined;
+        } catch (error) {
+          return error;
+        }
+      })();
+      const cli = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'infra/cdk/app.ts')], {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          CDK_OUTDIR: join(dir, 'cdk.out'),
+          CDK_CONTEXT_JSON: JSON.stringify({ ...cdkContext(), 'waymark:journeysDir': dir }),
+        },
+      });
+      // Assess
+      expect(inProcess).toBeInstanceOf(JourneyProblemsError);
+      for (const message of expected) {
+        expect(String(inProcess)).toContain(message);
+        expect(cli.stderr).toContain(message);
+      }
+      expect(cli.stderr).toContain('did you mean');
+      expect(cli.status).toBe(1);
+      expect(cli.stderr).not.toMatch(/^\s+at /m);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  describe('stage configuration', () => {
+    const settings = loadProject(SAMPLE_JOURNEYS).settings;
+    const settingsFile = join(SAMPLE_JOURNEYS, 'settings.json');
+    const read = (stage: unknown, stages: unknown) => () => {
+      if (settings === undefined) throw new Error('sample settings.json does not load');
+      const context: Record<string, unknown> = { 'waymark:stage': stage, 'waymark:stages': stages };
+      return readDeploymentConfig((key) => context[key], settings, settingsFile);
+    };
+    const dev = (overrides: Record<string, unknown>) => ({
+      dev: { sesIdentity: 'shop.example.com', ...overrides },
+    });
+
+    it('merges the stage over settings.json', () => {
+      const config = read(
+        'dev',
+        dev({ configurationSet: 'waymark-dev', unsubscribeBaseUrl: 'function-url' }),
+      )();
+      expect(config).toMatchObject({
+        stage: 'dev',
+        sender: 'Waymark Demo Shop <hello@shop.example.com>',
+        senderAddress: 'hello@shop.example.com',
+        configurationSet: 'waymark-dev',
+        smsOriginationNumber: '+15555550100',
+        unsubscribe: { kind: 'function-url' },
+        env: undefined,
+      });
+      expect(read('dev', dev({}))().unsubscribe).toEqual({
+        kind: 'url',
+        url: 'https://shop.example.com/unsubscribe',
+      });
+    });
+
+    it.each([
+      [undefined, dev({}), /"waymark:stage": required/],
+      ['Prod', dev({}), /"waymark:stage": a stage name is 1 to 12 lowercase letters/],
+      ['prod', dev({}), /"waymark:stages"\.prod: no such stage\. Defined: dev/],
+      ['dev', { dev: {} }, /"waymark:stages"\.dev\.sesIdentity: required: the SES identity/],
+      [
+        'dev',
+        dev({ sesIdentity: 'other.example.com' }),
+        /hello@shop\.example\.com is not covered by the SES identity "other\.example\.com"/,
+      ],
+      [
+        'dev',
+        dev({ senderAddress: 'not an address' }),
+        /"waymark:stages"\.dev\.senderAddress: expected "hello@shop\.example\.com"/,
+      ],
+      [
+        'dev',
+        dev({ smsOriginationNumber: '555-0100' }),
+        /\.dev\.smsOriginationNumber: expected an E\.164 phone number/,
+      ],
+      [
+        'dev',
+        dev({ unsubscribeBaseUrl: 'http://shop.example.com/u' }),
+        /\.dev\.unsubscribeBaseUrl: expected an https:\/\/ URL/,
+      ],
+      ['dev', dev({ account: '123456789012' }), /set both account and region, or neither/],
+      ['dev', dev({ sesIdentty: 'x' }), /"waymark:stages"\.dev: Unrecognized key: "sesIdentty"/],
+    ])('stage %s with %j: %s', (stage, stages, message) => {
+      expect(read(stage, stages)).toThrow(ConfigurationError);
+      expect(read(stage, stages)).toThrow(message);
+    });
+  });
+});
