@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES } from '../../infra/cdk/constructs/waymark-function.ts';
-import {
-  removeTemporaryFolders,
-  SYNTH_TIMEOUT,
-  type Synthesized,
-  synthWaymark,
-} from '../support/infra.ts';
+import { removeTemporaryFolders, SYNTH_TIMEOUT, type Synthesized, synthWaymark } from '../support/infra.ts';
 
 afterAll(removeTemporaryFolders);
 
