@@ -27,7 +27,7 @@ describe('customer data', () => {
           SSESpecification: {
             SSEEnabled: true,
             SSEType: 'KMS',
-            KMSMasterKeyId: getAtt(synth.stack.key, 'Arn'),
+            KMSMasterKeyId: getAtt(synth.stack.data.key, 'Arn'),
           },
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         });

@@ -22,12 +22,12 @@ describe('the event bus', () => {
       ManagedPolicyName: 'waymark-dev-producer',
       PolicyDocument: {
         Statement: [
-          { Action: 'events:PutEvents', Effect: 'Allow', Resource: getAtt(synth.stack.eventBus, 'Arn') },
+          { Action: 'events:PutEvents', Effect: 'Allow', Resource: getAtt(synth.stack.bus.eventBus, 'Arn') },
         ],
       },
     });
     Template.fromStack(synth.stack).hasResourceProperties('AWS::Events::Archive', {
-      SourceArn: getAtt(synth.stack.eventBus, 'Arn'),
+      SourceArn: getAtt(synth.stack.bus.eventBus, 'Arn'),
       RetentionDays: 30,
     });
   });

@@ -76,7 +76,7 @@ describe('the sample journeys', () => {
           inParent(synth, stack, value),
         ]),
       );
-      const bus = synth.stack.eventBus;
+      const bus = synth.stack.bus.eventBus;
       const expected: Record<string, unknown> = {
         StepsFunctionArn: getAtt(synth.stack.functions.steps, 'Arn'),
         DeliverFunctionArn: getAtt(synth.stack.functions.deliver, 'Arn'),
@@ -100,7 +100,7 @@ describe('the sample journeys', () => {
       const resourceOf: Record<string, unknown> = {
         StepsFunctionArn: getAtt(synth.stack.functions.steps, 'Arn'),
         DeliverFunctionArn: getAtt(synth.stack.functions.deliver, 'Arn'),
-        EventBusName: getAtt(synth.stack.eventBus, 'Arn'),
+        EventBusName: getAtt(synth.stack.bus.eventBus, 'Arn'),
       };
       const byResource = (a: { resource: unknown }, b: { resource: unknown }) =>
         JSON.stringify(a.resource).localeCompare(JSON.stringify(b.resource));

@@ -50,7 +50,8 @@ const STATEFUL: Readonly<Record<string, readonly string[]>> = {
  * Stateless, but a replacement breaks what is already out there: a replaced function URL breaks
  * every unsubscribe link already sent; a running Standard execution keeps calling the function ARN
  * it started with, gone once the function is replaced; a function has one invoke configuration and
- * one URL, so a second one under a new id fails or, once the old one is deleted, leaves none; the
+ * one URL, a queue and a topic one policy, so a second one under a new id fails or, once the old one
+ * is deleted, leaves none (a dead-letter queue EventBridge can no longer write to); the
  * producer policy and the dashboard have fixed names that a replacement would collide with; the
  * alarm subscription would need confirming again; a journey's nested stack would be replaced with
  * everything in it.
@@ -73,7 +74,17 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
     'PreferencesFunctionEventInvokeConfig16A7F9AB',
   ],
   'AWS::SES::ConfigurationSetEventDestination': ['ConfigurationSetFeedback02137B2F'],
+  'AWS::SQS::QueuePolicy': [
+    'RecordFunctionFailuresQueuePolicy72A283CF',
+    'ResumeFunctionFailuresQueuePolicy8065588C',
+    'GoalsFunctionFailuresQueuePolicy3252649B',
+    'PreferencesFunctionFailuresQueuePolicy32C7B3F4',
+    'RecordDeadLetterQueuePolicy89692A5B',
+    'ErasureDeadLetterQueuePolicyBC7336C2',
+    'SesFeedbackDeadLetterQueuePolicy4C46FF91',
+  ],
   'AWS::SNS::Topic': ['AlarmTopicD01E77F9'],
+  'AWS::SNS::TopicPolicy': ['AlarmTopicPolicy309DB5F8'],
   'AWS::IAM::ManagedPolicy': ['ProducerPolicy1E6909B0'],
   'AWS::CloudWatch::Dashboard': ['MonitoringDashboard0C3675C6'],
   'AWS::CloudFormation::Stack': [
@@ -84,9 +95,10 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** The same in every journey's nested stack. */
+/** The same in every journey's nested stack (the queue's policy for the reason above). */
 const JOURNEY: Readonly<Record<string, readonly string[]>> = {
   'AWS::SQS::Queue': ['JourneyDeadLetterQueue75A2A042'],
+  'AWS::SQS::QueuePolicy': ['JourneyDeadLetterQueuePolicyA6D02D83'],
   'AWS::Logs::LogGroup': ['JourneyExecutionLogs7C2A2D89'],
   'AWS::StepFunctions::StateMachine': ['JourneyStateMachine79E50E5D'],
 };
@@ -122,7 +134,7 @@ describe('logical ids of deployed resources', () => {
     expect(idsByType(Template.fromStack(synth.stack), Object.keys(IN_USE))).toEqual(sorted(IN_USE));
   });
 
-  it("keeps each journey's queue, log group and state machine under theirs", () => {
+  it("keeps each journey's queue, its policy, log group and state machine under theirs", () => {
     expect(synth.stack.journeys.length).toBeGreaterThan(0);
     for (const journeyStack of synth.stack.journeys) {
       expect(idsByType(Template.fromStack(journeyStack), Object.keys(JOURNEY))).toEqual(sorted(JOURNEY));

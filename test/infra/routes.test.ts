@@ -77,12 +77,12 @@ describe('routes', () => {
       Targets: [Match.objectLike({ Arn: getAtt(synth.stack.functions.preferences, 'Arn') })],
     });
     core.hasResourceProperties('AWS::Events::Rule', {
-      EventBusName: { Ref: logicalId(synth.stack.eventBus) },
+      EventBusName: { Ref: logicalId(synth.stack.bus.eventBus) },
       EventPattern: Match.exact(recordPattern()),
       Targets: [Match.objectLike({ Arn: getAtt(synth.stack.functions.record, 'Arn') })],
     });
     core.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
-      ConfigurationSetName: { Ref: logicalId(synth.stack.configurationSet) },
+      ConfigurationSetName: { Ref: logicalId(synth.stack.ses.configurationSet) },
       EventDestination: {
         Enabled: true,
         MatchingEventTypes: ['bounce', 'complaint'],

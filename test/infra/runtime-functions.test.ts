@@ -46,7 +46,7 @@ describe('the runtime functions', () => {
             POWERTOOLS_METRICS_NAMESPACE: 'Waymark',
             POWERTOOLS_SERVICE_NAME: 'waymark',
             NODE_OPTIONS: '--enable-source-maps',
-            [ENVIRONMENT.table]: { Ref: logicalId(synth.stack.table) },
+            [ENVIRONMENT.table]: { Ref: logicalId(synth.stack.data.table) },
           }),
         },
       });
@@ -58,7 +58,7 @@ describe('the runtime functions', () => {
     const core = Template.fromStack(synth.stack);
     const asynchronous: FunctionName[] = ['record', 'resume', 'goals', 'preferences'];
     for (const name of FUNCTION_NAMES) {
-      const failures = synth.stack.functions[name].failureQueue;
+      const failures = synth.stack.runtime.functions[name].failureQueue;
       expect(failures === undefined).toBe(!asynchronous.includes(name));
       if (failures === undefined) continue;
       core.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
@@ -112,7 +112,7 @@ describe('the runtime functions', () => {
               Sid: 'Table',
               Effect: 'Allow',
               Action: used[index],
-              Resource: getAtt(synth.stack.table, 'Arn'),
+              Resource: getAtt(synth.stack.data.table, 'Arn'),
             },
           ]),
         },
@@ -141,7 +141,7 @@ describe('the runtime functions', () => {
     expect(
       sendEmail.flatMap((statement) => asArray(statement.Resource).map(flattenCfnReference)).sort(),
     ).toEqual([
-      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${logicalId(synth.stack.configurationSet)}>`,
+      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${logicalId(synth.stack.ses.configurationSet)}>`,
       'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/shop.example.com',
     ]);
   });
@@ -153,9 +153,9 @@ describe('the runtime functions', () => {
       Environment: {
         Variables: Match.objectLike({
           [ENVIRONMENT.senderFrom]: 'Waymark Demo Shop <hello@shop.example.com>',
-          [ENVIRONMENT.configurationSet]: { Ref: logicalId(synth.stack.configurationSet) },
+          [ENVIRONMENT.configurationSet]: { Ref: logicalId(synth.stack.ses.configurationSet) },
           [ENVIRONMENT.smsOriginationNumber]: '+15555550100',
-          [ENVIRONMENT.unsubscribeBaseUrl]: getAtt(synth.stack.unsubscribeUrl, 'FunctionUrl'),
+          [ENVIRONMENT.unsubscribeBaseUrl]: getAtt(synth.stack.runtime.unsubscribeUrl, 'FunctionUrl'),
         }),
       },
     });
@@ -177,7 +177,7 @@ describe('the runtime functions', () => {
       );
       expect(permissions).toHaveLength(1);
       const sourceArn = JSON.stringify(permissions[0]?.Properties.SourceArn);
-      expect(sourceArn).toContain(`":rule/",{"Ref":"${logicalId(synth.stack.eventBus)}"},"/*"`);
+      expect(sourceArn).toContain(`":rule/",{"Ref":"${logicalId(synth.stack.bus.eventBus)}"},"/*"`);
     }
   });
 });

@@ -116,7 +116,10 @@ export function logicalId(construct: IConstruct): string {
   const resource = construct instanceof CfnElement ? construct : construct.node.defaultChild;
   if (!(resource instanceof CfnElement))
     throw new Error(`${construct.node.path} has no CloudFormation resource`);
-  return Stack.of(resource).getLogicalId(resource);
+  // `logicalId`, not `Stack.getLogicalId`: the latter ignores `overrideLogicalId`.
+  const id: unknown = Stack.of(resource).resolve(resource.logicalId);
+  if (typeof id !== 'string') throw new Error(`${construct.node.path} has no literal logical id`);
+  return id;
 }
 
 export const getAtt = (construct: IConstruct, attribute: string) => ({

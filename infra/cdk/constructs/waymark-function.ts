@@ -13,8 +13,8 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { Construct } from 'constructs';
-import { acknowledge } from '../nag.ts';
+import { Construct } from 'constructs';
+import { acknowledge, ANY_RESOURCE } from '../nag.ts';
 import { alarmOnAny } from './alarms.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 
@@ -101,28 +101,37 @@ export interface WaymarkFunctionProps {
   readonly code?: lambda.Code;
 }
 
-export class WaymarkFunction extends nodejs.NodejsFunction {
+/**
+ * A construct around the function rather than a subclass of it: the role and the log group must
+ * exist before the function is built, and a subclass cannot create children before `super()`.
+ */
+export class WaymarkFunction extends Construct {
   /** The folder under functions/ this function runs. */
   readonly handlerFolder: FunctionName;
+  /** The Lambda function, this construct's default child. */
+  readonly function: nodejs.NodejsFunction;
+  /** Its own role instead of AWSLambdaBasicExecutionRole: logs go to this one group only. */
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
   /** Events Lambda gave up on after its retries; only for asynchronous invocation. */
   readonly failureQueue: DeadLetterQueue | undefined;
   readonly errorsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: WaymarkFunctionProps) {
-    // The log group, role and queue are the function's siblings: they must exist before it does.
-    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+    super(scope, id);
+    this.handlerFolder = props.name;
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // An own role instead of AWSLambdaBasicExecutionRole: logs go to this one group only.
-    const role = new iam.Role(scope, `${id}Role`, {
+    this.role = new iam.Role(this, 'Role', {
       description: `Runs the Waymark ${props.name} function`,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     });
-    logGroup.grantWrite(role);
-    const failureQueue =
+    this.logGroup.grantWrite(this.role);
+    this.failureQueue =
       props.invocation === 'asynchronous'
-        ? new DeadLetterQueue(scope, `${id}Failures`, {
+        ? new DeadLetterQueue(this, 'Failures', {
             holds: `invocations of the ${props.name} function that failed after Lambda's retries`,
             alarmTopic: props.alarmTopic,
           })
@@ -131,14 +140,15 @@ export class WaymarkFunction extends nodejs.NodejsFunction {
     const journeysCopy = (outputDir: string): string[] => [
       `${quote(process.execPath)} ${quote(join(props.projectRoot, 'infra', 'cdk', 'copy-journeys.mjs'))} ${quote(props.journeysDir)} ${quote(join(outputDir, BUNDLED_JOURNEYS_DIR))}`,
     ];
-    super(scope, id, {
+    // `Default`: the construct's main resource, which CDK also leaves out of logical ids.
+    this.function = new nodejs.NodejsFunction(this, 'Default', {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(30),
-      role,
-      logGroup,
+      role: this.role,
+      logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
@@ -149,10 +159,10 @@ export class WaymarkFunction extends nodejs.NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      ...(failureQueue === undefined
+      ...(this.failureQueue === undefined
         ? {}
         : {
-            onFailure: new destinations.SqsDestination(failureQueue.queue),
+            onFailure: new destinations.SqsDestination(this.failureQueue.queue),
             retryAttempts: 2,
             maxEventAge: Duration.hours(6),
           }),
@@ -173,16 +183,19 @@ export class WaymarkFunction extends nodejs.NodejsFunction {
           }
         : { code: props.code, handler: 'index.handler' }),
     });
-    this.handlerFolder = props.name;
     acknowledge(
       this,
       'AwsSolutions-L1',
       'Node.js 22 on purpose: the code is developed and tested on Node 20 and 22 (middy 6, vitest 4 and the pinned AWS SDK support them), and Node.js 22 is maintained until April 2027. Move to the next runtime together with the toolchain.',
     );
-    this.failureQueue = failureQueue;
+    acknowledge(
+      this.role,
+      ANY_RESOURCE,
+      'Added by CDK for active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+    );
     this.errorsAlarm = alarmOnAny(this, 'ErrorsAlarm', {
       description: `The ${props.name} function failed (see its log group for the error).`,
-      metric: this.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       topic: props.alarmTopic,
     });
   }

@@ -1,0 +1,85 @@
+/**
+ * The rules every stage has whatever its journeys: every customer event to
+ * the record function, erasure requests and SES feedback to the preferences
+ * function. Each has a dead-letter queue of its own, so an alarm names the
+ * route that failed.
+ */
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { EventPattern } from '../../../shared/events/pattern.ts';
+import { erasurePattern, recordPattern, sesFeedbackPattern } from '../../../shared/events/routes.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { EventRoute } from './event-route.ts';
+
+export interface CoreRoutesProps {
+  /** The Waymark bus producers put customer events on. */
+  readonly eventBus: events.IEventBus;
+  /** Where SES publishes bounces and complaints (the default bus), and of which configuration set. */
+  readonly sesFeedback: { readonly bus: events.IEventBus; readonly configurationSetName: string };
+  readonly record: lambda.IFunction;
+  readonly preferences: lambda.IFunction;
+  readonly alarmTopic: sns.ITopic;
+}
+
+interface RouteOptions {
+  readonly bus: events.IEventBus;
+  readonly pattern: EventPattern;
+  readonly description: string;
+  readonly target: lambda.IFunction;
+  /** What the dead-letter queue holds, in words, for its alarm. */
+  readonly holds: string;
+}
+
+export interface RouteQueue {
+  /** The route's id: `Record`, `Erasure`, `SesFeedback`. */
+  readonly label: string;
+  readonly queue: DeadLetterQueue;
+}
+
+export class CoreRoutes extends Construct {
+  readonly deadLetterQueues: readonly RouteQueue[];
+
+  constructor(scope: Construct, id: string, props: CoreRoutesProps) {
+    super(scope, id);
+    const { configurationSetName } = props.sesFeedback;
+    const route = (routeId: string, options: RouteOptions): RouteQueue => {
+      const queue = new DeadLetterQueue(this, `${routeId}DeadLetterQueue`, {
+        holds: options.holds,
+        alarmTopic: props.alarmTopic,
+      });
+      new EventRoute(this, `${routeId}Route`, {
+        eventBus: options.bus,
+        pattern: options.pattern,
+        description: options.description,
+        target: { kind: 'function', function: options.target },
+        deadLetterQueue: queue.queue,
+      });
+      return { label: routeId, queue };
+    };
+    this.deadLetterQueues = [
+      route('Record', {
+        bus: props.eventBus,
+        pattern: recordPattern(),
+        description: 'Every customer event to the record function (profile and history)',
+        target: props.record,
+        holds: 'customer events the record function could not be invoked for',
+      }),
+      route('Erasure', {
+        bus: props.eventBus,
+        pattern: erasurePattern(),
+        description: 'Customer erasure requests to the preferences function',
+        target: props.preferences,
+        holds: 'erasure requests the preferences function could not be invoked for',
+      }),
+      route('SesFeedback', {
+        bus: props.sesFeedback.bus,
+        pattern: sesFeedbackPattern(configurationSetName),
+        description: `SES bounces and complaints of configuration set ${configurationSetName} to the preferences function`,
+        target: props.preferences,
+        holds: 'SES bounces and complaints the preferences function could not be invoked for',
+      }),
+    ];
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The seven runtime functions of a stage (constructs/waymark-function.ts)
+ * and what each may do: the table actions its code makes, the table's key
+ * through DynamoDB only, the unsubscribe secret for the two that sign or
+ * check links, sending for deliver, and the journeys' state machines of this
+ * stage for the functions that resume or stop them.
+ */
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as ses from 'aws-cdk-lib/aws-ses';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { EXPRESS_POLICIES, STANDARD_POLICIES } from '../../../shared/journey/policies.ts';
+import { ENVIRONMENT } from '../../../shared/runtime/environment.ts';
+import type { CompiledProject } from '../compile-project.ts';
+import type { DeploymentConfig } from '../config.ts';
+import { resourcePrefix } from '../names.ts';
+import { acknowledge, ANY_RESOURCE, wildcardResource } from '../nag.ts';
+import { type FunctionName, type Invocation, WaymarkFunction } from './waymark-function.ts';
+
+interface FunctionSpec {
+  readonly description: string;
+  readonly invocation: Invocation;
+  /** 'task': as long as the Task that calls it allows (see taskFunctionTimeout). */
+  readonly timeout: Duration | 'task';
+  /** The DynamoDB calls its code makes (checked against the bundle by test/infra/runtime-functions.test.ts). */
+  readonly tableActions: readonly string[];
+}
+
+const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
+  steps: {
+    description:
+      'Journey steps that send nothing: entry, branches, schedules, profile updates, waits, the end',
+    invocation: 'synchronous',
+    timeout: 'task',
+    tableActions: [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
+  },
+  deliver: {
+    description: 'Send steps: consent, quiet hours, caps, then SES or SNS',
+    invocation: 'synchronous',
+    timeout: 'task',
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  record: {
+    description: 'Every customer event: profile and history',
+    invocation: 'asynchronous',
+    timeout: Duration.seconds(30),
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+  resume: {
+    description: 'Awaited events: resume the waiting journey steps',
+    invocation: 'asynchronous',
+    timeout: Duration.seconds(30),
+    tableActions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+  },
+  goals: {
+    description: 'Exit and goal events: stop journeys, record conversions',
+    invocation: 'asynchronous',
+    timeout: Duration.seconds(30),
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  },
+  preferences: {
+    description: 'SES bounces and complaints, customer erasure',
+    invocation: 'asynchronous',
+    // An erasure deletes a customer's whole partition, 25 items per batch.
+    timeout: Duration.seconds(60),
+    tableActions: [
+      'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
+  },
+  unsubscribe: {
+    description: 'One-click unsubscribe links (public function URL)',
+    invocation: 'synchronous',
+    timeout: Duration.seconds(10),
+    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
+};
+
+/**
+ * A function's timeout must be shorter than the Task that calls it, or a message could go out after
+ * the task gave up (shared/journey/policies.ts). Express tasks are the shortest, so they set it only
+ * when an Express journey is deployed.
+ */
+function taskFunctionTimeout(project: CompiledProject): Duration {
+  const express = project.journeys.some((journey) => journey.deploy && journey.workflowType === 'EXPRESS');
+  const taskSeconds = express ? EXPRESS_POLICIES.taskTimeoutSeconds : STANDARD_POLICIES.taskTimeoutSeconds;
+  return Duration.seconds(taskSeconds - 2);
+}
+
+export interface RuntimeFunctionsProps {
+  /** The stage: its name, sender, SES identity, SMS number and unsubscribe endpoint. */
+  readonly config: DeploymentConfig;
+  readonly project: CompiledProject;
+  /** The repository root: `functions/`, `package-lock.json`. */
+  readonly projectRoot: string;
+  /**
+   * Code that is already built, for tests that only inspect templates.
+   * @default - every function is bundled by esbuild
+   */
+  readonly functionCode?: ((name: FunctionName) => lambda.Code) | undefined;
+  readonly table: dynamodb.ITable;
+  /** The key the table is encrypted with. */
+  readonly tableKey: kms.IKey;
+  readonly unsubscribeSecret: secretsmanager.ISecret;
+  /** The Waymark bus, whose rules (the journeys' exit and resume rules) invoke goals and resume. */
+  readonly eventBus: events.IEventBus;
+  /** The configuration set deliver names in every email. */
+  readonly configurationSet: ses.IConfigurationSet;
+  readonly alarmTopic: sns.ITopic;
+}
+
+export class RuntimeFunctions extends Construct {
+  readonly functions: Readonly<Record<FunctionName, WaymarkFunction>>;
+  /** The unsubscribe function's public URL. */
+  readonly unsubscribeUrl: lambda.FunctionUrl;
+
+  constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
+    super(scope, id);
+    const { config, project } = props;
+    const stack = Stack.of(this);
+    const prefix = resourcePrefix(config.stage);
+
+    const runtimeFunction = (name: FunctionName): WaymarkFunction => {
+      const spec = FUNCTIONS[name];
+      const fn = new WaymarkFunction(this, functionId(name), {
+        name,
+        description: spec.description,
+        projectRoot: props.projectRoot,
+        journeysDir: project.dir,
+        invocation: spec.invocation,
+        timeout: spec.timeout === 'task' ? taskFunctionTimeout(project) : spec.timeout,
+        alarmTopic: props.alarmTopic,
+        environment: { [ENVIRONMENT.table]: props.table.tableName },
+        ...(props.functionCode === undefined ? {} : { code: props.functionCode(name) }),
+      });
+      fn.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'Table',
+          actions: [...spec.tableActions],
+          resources: [props.table.tableArn],
+        }),
+      );
+      fn.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'TableKey',
+          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [props.tableKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+        }),
+      );
+      return fn;
+    };
+    this.functions = {
+      steps: runtimeFunction('steps'),
+      deliver: runtimeFunction('deliver'),
+      record: runtimeFunction('record'),
+      resume: runtimeFunction('resume'),
+      goals: runtimeFunction('goals'),
+      preferences: runtimeFunction('preferences'),
+      unsubscribe: runtimeFunction('unsubscribe'),
+    };
+    const { steps, deliver, resume, goals, preferences, unsubscribe } = this.functions;
+
+    // The journeys' exit and resume rules invoke these: one statement for every rule on the bus.
+    for (const fn of [goals, resume]) {
+      fn.function.addPermission('InvokeFromJourneyRules', {
+        principal: new iam.ServicePrincipal('events.amazonaws.com'),
+        sourceArn: stack.formatArn({
+          service: 'events',
+          resource: 'rule',
+          resourceName: `${props.eventBus.eventBusName}/*`,
+        }),
+      });
+    }
+
+    this.unsubscribeUrl = unsubscribe.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    for (const fn of [deliver, unsubscribe]) {
+      props.unsubscribeSecret.grantRead(fn.function);
+      fn.function.addEnvironment(ENVIRONMENT.unsubscribeSecretArn, props.unsubscribeSecret.secretArn);
+      fn.function.addEnvironment(ENVIRONMENT.senderFrom, config.sender);
+    }
+    deliver.function.addEnvironment(
+      ENVIRONMENT.configurationSet,
+      props.configurationSet.configurationSetName,
+    );
+    deliver.function.addEnvironment(
+      ENVIRONMENT.unsubscribeBaseUrl,
+      config.unsubscribe.kind === 'url' ? config.unsubscribe.url : this.unsubscribeUrl.url,
+    );
+    if (config.smsOriginationNumber !== undefined) {
+      deliver.function.addEnvironment(ENVIRONMENT.smsOriginationNumber, config.smsOriginationNumber);
+    }
+    deliver.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'SendEmail',
+        actions: ['ses:SendEmail'],
+        resources: [
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: config.sesIdentity }),
+          stack.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: props.configurationSet.configurationSetName,
+          }),
+        ],
+      }),
+    );
+    const smsAndPush = new iam.Policy(this, 'DeliverSmsAndPushPolicy', {
+      roles: [deliver.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['sns:Publish', 'sns:CheckIfPhoneNumberIsOptedOut'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    acknowledge(
+      smsAndPush,
+      ANY_RESOURCE,
+      'SMS goes straight to a phone number and push to a device endpoint taken from the profile: sns:Publish to a phone number and sns:CheckIfPhoneNumberIsOptedOut have no resource ARN, so IAM only accepts "*". Only the deliver function holds this policy.',
+    );
+
+    // The journeys' state machines reference these functions, so the functions' grants name the
+    // machines by prefix (no reference back, no cycle): every state machine of this stage and no other.
+    const stageExecutions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${prefix}-*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const stageStateMachines = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: `${prefix}-*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const stateMachineGrants: [WaymarkFunction, string[], string][] = [
+      [steps, ['states:DescribeExecution'], stageExecutions],
+      [steps, ['states:SendTaskSuccess'], stageStateMachines],
+      [resume, ['states:SendTaskSuccess'], stageStateMachines],
+      [goals, ['states:StopExecution'], stageExecutions],
+      [preferences, ['states:StopExecution'], stageExecutions],
+    ];
+    for (const [fn, actions, resource] of stateMachineGrants) {
+      fn.function.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
+      acknowledge(
+        fn.role,
+        wildcardResource(this, resource),
+        `${actions.join(', ')} on the journeys of stage ${config.stage} only: their state machines are all named ${prefix}-<journey id> and come and go with journeys/, and naming them one by one would make every function depend on every state machine that already depends on it. SendTaskSuccess is authorized against the state machine of the waiting task.`,
+      );
+    }
+  }
+}
+
+function functionId(name: FunctionName): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`;
+}
