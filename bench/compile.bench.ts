@@ -36,7 +36,7 @@ const generated = Array.from({ length: 50 }, (_, index) =>
 
 describe('journeys/', () => {
   bench(`compile all ${project.journeys.length} sample journeys`, () => {
-    for (const { journey } of project.journeys) compileJourney(journey, settings);
+    for (const { journey } of project.journeys) compileJourney(journey, settings, project.events);
   });
 
   bench('validate the whole folder (read files, schema, graph, templates rendered)', () => {
@@ -44,6 +44,6 @@ describe('journeys/', () => {
   });
 
   bench('compile 50 generated journeys', () => {
-    for (const journey of generated) compileJourney(journey, settings);
+    for (const journey of generated) compileJourney(journey, settings, project.events);
   });
 });

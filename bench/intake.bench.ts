@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { bench, describe } from 'vitest';
-import { type CatalogEventType, eventCatalog } from '../shared/events/catalog.ts';
+import { exampleDetail } from '../shared/events/catalog.ts';
+import { loadDeployedEventCatalog } from '../shared/project/events.ts';
+
+const EVENTS = loadDeployedEventCatalog('journeys');
 import { type LocalHost, startLocalHost } from '../infra/local/host.ts';
 import { ROUTING_CONCURRENCY } from '../infra/local/router.ts';
 
@@ -24,7 +27,7 @@ const RAW_WRITES = 2_000;
 const RAW_IN_FLIGHT = 32;
 
 interface Entry {
-  DetailType: CatalogEventType;
+  DetailType: string;
   Detail: string;
 }
 
@@ -45,12 +48,7 @@ function profileUpdate(customerId: string): Entry {
 }
 
 /** Per customer, in this order: the profile first, as a CRM would send it, then what starts and ends journeys. */
-const JOURNEY_TYPES = [
-  'cart.abandoned',
-  'social.engagement',
-  'chat.session.ended',
-  'order.placed',
-] as const satisfies readonly CatalogEventType[];
+const JOURNEY_TYPES = ['cart.abandoned', 'social.engagement', 'chat.session.ended', 'order.placed'] as const;
 
 const MIXES: readonly Mix[] = [
   {
@@ -70,7 +68,7 @@ const MIXES: readonly Mix[] = [
         ...JOURNEY_TYPES.flatMap((detailType) =>
           customers.map((customerId) => ({
             DetailType: detailType,
-            Detail: JSON.stringify({ ...eventCatalog[detailType].example, customerId, resolved: false }),
+            Detail: JSON.stringify({ ...exampleDetail(EVENTS, detailType), customerId, resolved: false }),
           })),
         ),
       ];

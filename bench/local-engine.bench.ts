@@ -5,7 +5,10 @@
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, bench, describe } from 'vitest';
-import { eventCatalog } from '../shared/events/catalog.ts';
+import { exampleDetail } from '../shared/events/catalog.ts';
+import { loadDeployedEventCatalog } from '../shared/project/events.ts';
+
+const CHAT_ENDED = exampleDetail(loadDeployedEventCatalog('journeys'), 'chat.session.ended');
 import { startLocalHost } from '../infra/local/host.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -69,7 +72,11 @@ async function chatsToEmails(): Promise<void> {
   await put(
     customers.map((customerId) => ({
       DetailType: 'chat.session.ended',
-      Detail: { ...eventCatalog['chat.session.ended'].example, customerId, resolved: false },
+      Detail: {
+        ...CHAT_ENDED,
+        customerId,
+        resolved: false,
+      },
     })),
   );
   await host.engine.idle();

@@ -23,7 +23,8 @@ const host = await startLocalHost({
 for (let run = 0; run < DEMO_RUNS; run += 1) await playDemo(host, () => undefined, `b${run}`);
 const customers = await scanCustomerOverviews(host.runtime.store);
 const entries = customers.reduce((total, customer) => total + customer.history.length, 0);
-const journeys = loadProject('journeys').journeys.map((loaded) => loaded.journey);
+const project = loadProject('journeys');
+const journeys = project.journeys.map((loaded) => loaded.journey);
 const executions = host.engine.listExecutions().map(executionPosition);
 console.log(
   `panel bench: ${customers.length} customers, ${entries} history entries, ${executions.length} executions`,
@@ -50,6 +51,6 @@ describe('the report alone', () => {
     await scanCustomerOverviews(host.runtime.store);
   });
   bench('buildReport from what was read (pure)', () => {
-    buildReport({ customers, journeys, executions, now: host.clock.now() });
+    buildReport({ customers, events: project.events, journeys, executions, now: host.clock.now() });
   });
 });

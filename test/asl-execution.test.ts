@@ -31,6 +31,7 @@ import {
   type RunSettings,
 } from './support/asl-interpreter.ts';
 import { readEvent, sample, settings, withDetail } from './support/project.ts';
+import { sampleEvents } from './support/events.ts';
 
 const PAST = '2020-01-01T00:00:00.000Z';
 const CART_VALUES = {
@@ -61,7 +62,7 @@ function isStepsTaskKind(value: unknown): value is StepsTaskKind {
 }
 
 function machineFor(journey: Journey): LocalStateMachine {
-  return new LocalStateMachine(compileJourney(journey, settings).definition);
+  return new LocalStateMachine(compileJourney(journey, settings, sampleEvents()).definition);
 }
 
 /** An error as a function (or SendTaskFailure) raises it: the ASL matches on `name`. */

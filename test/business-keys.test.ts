@@ -16,6 +16,7 @@ import { engineForSuite, OPTED_IN } from './support/local-engine.ts';
 import { project, sample, settings } from './support/project.ts';
 import { cartTrigger } from './support/runtime-fixtures.ts';
 import { createTestRuntime, historyEntries, localServicesForFile } from './support/runtime-services.ts';
+import { sampleEvents } from './support/events.ts';
 
 async function reportFigures(endpoint: string): Promise<Report> {
   const output = captureIo();
@@ -209,6 +210,7 @@ describe('business keys: the validator', () => {
   function problemsOf(journey: unknown): Problem[] {
     return validateJourneyText(JSON.stringify(journey, null, 2), 'keyed.json', {
       settings,
+      events: sampleEvents(),
       templates: project.templates,
     }).problems;
   }

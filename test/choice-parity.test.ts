@@ -18,6 +18,7 @@ import {
   LocalStateMachine,
 } from './support/asl-interpreter.ts';
 import { settings } from './support/project.ts';
+import { sampleEvents } from './support/events.ts';
 
 const FIELDS = ['event.a', 'event.b.c', 'values.v', 'trigger.source'] as const;
 const scalar = fc.oneof(
@@ -91,7 +92,7 @@ function withoutUndefined(record: Record<string, unknown>): JsonObject {
 describe('native Choice branches decide exactly like the evaluate task', () => {
   let machine: LocalStateMachine;
   beforeAll(() => {
-    const compiled = compileJourney(chainJourney(CONDITIONS), settings);
+    const compiled = compileJourney(chainJourney(CONDITIONS), settings, sampleEvents());
     // Every branch here reads only the event, the trigger and the values: none may call a function.
     expect(JSON.stringify(compiled.definition)).not.toContain('"evaluate"');
     machine = new LocalStateMachine(compiled.definition);

@@ -47,7 +47,7 @@ describe('waymark CLI', () => {
     const result = waymark('validate', ...files);
     expect(result.code).toBe(1);
     for (const file of files) expect(result.err).toContain(file);
-    expect(result.out).toContain(`${files.length} journey file(s) checked`);
+    expect(result.out).toContain(`${files.length} journey file(s) and 7 event file(s) checked`);
   });
 
   it('draws the journey as a Mermaid flowchart with every step', () => {
@@ -116,6 +116,7 @@ describe('waymark CLI on awkward input', () => {
     const dir = mkdtempSync(join(tmpdir(), 'waymark-cli-'));
     cpSync('journeys/settings.json', join(dir, 'settings.json'));
     cpSync('journeys/templates', join(dir, 'templates'), { recursive: true });
+    cpSync('journeys/events', join(dir, 'events'), { recursive: true });
     return dir;
   }
 

@@ -11,6 +11,7 @@ import { compileJourney, STATE } from '../shared/journey/compile.ts';
 import { journeySchema } from '../shared/journey/schema.ts';
 import { validateJourneyText } from '../shared/journey/validate.ts';
 import { project, settings } from './support/project.ts';
+import { sampleEvents } from './support/events.ts';
 
 const LONG_ID = `a${'-x'.repeat(19)}b`; // 40 characters, the longest step id
 const LONG_PATH = `p${'-y'.repeat(15)}z`; // 32 characters, the longest path name
@@ -88,7 +89,7 @@ const input = {
 };
 const everything = journeySchema.parse(input);
 
-const compiled = compileJourney(everything, settings);
+const compiled = compileJourney(everything, settings, sampleEvents());
 const states = compiled.definition.States;
 
 /** Every JSONPath the definition holds, with where it was found. */
@@ -119,6 +120,7 @@ describe('a journey using every step kind at the edges of the language', () => {
   it('is a valid journey', () => {
     const result = validateJourneyText(JSON.stringify(input, null, 2), 'every-step-kind.json', {
       settings,
+      events: sampleEvents(),
       templates: project.templates,
     });
     expect(result.problems.filter((problem) => problem.severity === 'error')).toEqual([]);

@@ -23,12 +23,13 @@ import { USD_PER_TRANSITION } from '../shared/journey/cost.ts';
 import { type Journey, journeySchema } from '../shared/journey/schema.ts';
 import { durationSeconds } from '../shared/time/duration.ts';
 import { project, readEvent, ROOT, sample, sampleIds, settings, withDetail } from './support/project.ts';
+import { sampleEvents } from './support/events.ts';
 
 const GOLDEN_DIR = join(ROOT, 'test', 'golden');
 const UPDATE_GOLDEN = process.env.UPDATE_GOLDEN === '1';
 
 function compileSample(id: string): CompiledJourney {
-  return compileJourney(sample(id), settings);
+  return compileJourney(sample(id), settings, sampleEvents());
 }
 
 function rulesText(compiled: CompiledJourney): string {
@@ -107,7 +108,7 @@ describe('the sample journeys', () => {
 
 describe.each(sampleIds)('compiled %s', (journeyId) => {
   const journey = sample(journeyId);
-  const compiled = compileJourney(journey, settings);
+  const compiled = compileJourney(journey, settings, sampleEvents());
   const { definition } = compiled;
   const text = definitionText(definition);
 
@@ -130,7 +131,7 @@ describe.each(sampleIds)('compiled %s', (journeyId) => {
 
   it('compiles deterministically, whatever the order of its steps', () => {
     const before = structuredClone(journey);
-    const again = compileJourney(journey, settings);
+    const again = compileJourney(journey, settings, sampleEvents());
     expect(JSON.stringify(again)).toBe(JSON.stringify(compiled));
     // The compiler must not write into the journey it is given.
     expect(journey).toEqual(before);
@@ -140,7 +141,7 @@ describe.each(sampleIds)('compiled %s', (journeyId) => {
       steps: Object.fromEntries(Object.entries(journey.steps).reverse()),
     };
     expect(Object.keys(reversed.steps)).not.toEqual(Object.keys(journey.steps));
-    const reordered = compileJourney(reversed, settings);
+    const reordered = compileJourney(reversed, settings, sampleEvents());
     expect(definitionText(reordered.definition)).toBe(text);
     expect(rulesText(reordered)).toBe(rulesText(compiled));
     expect(reordered.resources).toEqual(compiled.resources);
@@ -274,7 +275,11 @@ describe('rules', () => {
   });
 
   it('a paused journey keeps its exit and resume rules on but its trigger off', () => {
-    const paused = compileJourney({ ...sample('cart-abandonment'), status: 'paused' }, settings);
+    const paused = compileJourney(
+      { ...sample('cart-abandonment'), status: 'paused' },
+      settings,
+      sampleEvents(),
+    );
     expect(paused.rules.map((candidate) => [candidate.role, candidate.enabled])).toEqual([
       ['trigger', false],
       ['exit', true],
@@ -309,7 +314,7 @@ function quickJourney(workflow: 'express' | 'standard'): Journey {
 }
 
 function compiledQuickJourney(workflow: 'express' | 'standard'): CompiledJourney {
-  return compileJourney(quickJourney(workflow), settings);
+  return compileJourney(quickJourney(workflow), settings, sampleEvents());
 }
 
 describe('Express eligibility', () => {
@@ -355,8 +360,11 @@ describe('Express eligibility', () => {
     // Hand count with Express policies (10 s timeout, 2 retries each for throttling and Lambda errors):
     // enter 3 x 10 + 1 + 2 = 33 s; each send 5 x 10 + 2 + 4 + 1 + 2 = 59 s plus its failure record 33 s;
     // finish 33 s. With a 30 s wait: 2 sends = 280 s (fits), 3 sends = 372 s (does not).
-    expect(compileJourney(withSends(2), settings).expressEligible).toEqual({ eligible: true, reasons: [] });
-    expect(compileJourney(withSends(3), settings).expressEligible.reasons).toEqual([
+    expect(compileJourney(withSends(2), settings, sampleEvents()).expressEligible).toEqual({
+      eligible: true,
+      reasons: [],
+    });
+    expect(compileJourney(withSends(3), settings, sampleEvents()).expressEligible.reasons).toEqual([
       expect.stringContaining('up to 372 s'),
     ]);
   });
@@ -381,7 +389,11 @@ describe('Express eligibility', () => {
   });
 
   it('a journey asking for Express that cannot have it compiles to Standard', () => {
-    const compiled = compileJourney({ ...sample('cart-abandonment'), workflow: 'express' }, settings);
+    const compiled = compileJourney(
+      { ...sample('cart-abandonment'), workflow: 'express' },
+      settings,
+      sampleEvents(),
+    );
     expect(compiled.workflowType).toBe('STANDARD');
   });
 });

@@ -17,7 +17,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { localEnvelope } from '../infra/local/envelope.ts';
 import { openIntakeJournal } from '../infra/local/intake-journal.ts';
-import { type EventEnvelope, eventCatalog } from '../shared/events/catalog.ts';
+import type { EventEnvelope } from '../shared/events/catalog.ts';
+import { sampleExample } from './support/events.ts';
 import { type EngineProcess, startEngineProcess } from './support/engine-process.ts';
 import { withTempFolder } from './support/local-engine.ts';
 
@@ -85,7 +86,7 @@ async function put(client: EventBridgeClient, entries: readonly Entry[]): Promis
         DetailType: entry.detailType,
         Detail: JSON.stringify(
           entry.detailType === 'chat.session.ended'
-            ? { ...eventCatalog['chat.session.ended'].example, customerId: entry.customerId, resolved: false }
+            ? { ...sampleExample('chat.session.ended'), customerId: entry.customerId, resolved: false }
             : { customerId: entry.customerId, email: `${entry.customerId}@example.com` },
         ),
       })),

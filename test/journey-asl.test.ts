@@ -106,7 +106,9 @@ async function untilWaiting(runtime: TestRuntime, customerId: string): Promise<v
 function cartJourney(runtime: TestRuntime): LocalStateMachine {
   const journey = runtime.project.journeys.find((candidate) => candidate.id === 'cart-abandonment');
   if (journey === undefined) throw new Error('sample journey missing');
-  return new LocalStateMachine(compileJourney(journey, runtime.project.settings).definition);
+  return new LocalStateMachine(
+    compileJourney(journey, runtime.project.settings, runtime.project.events).definition,
+  );
 }
 
 /** A customer with these profile fields abandons a cart; the journey runs until its wait for an order. */

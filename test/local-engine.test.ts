@@ -22,7 +22,7 @@ import { simulateCommand } from '../infra/cli/simulate.ts';
 import { demoSummary, playDemo } from '../infra/local/demo.ts';
 import { ensureTable } from '../infra/local/dynamodb.ts';
 import { listenOnLoopback } from '../infra/local/loopback.ts';
-import { eventCatalog } from '../shared/events/catalog.ts';
+import { sampleExample } from './support/events.ts';
 import { captureIo } from './support/io.ts';
 import {
   engineForSuite,
@@ -452,7 +452,7 @@ describe('waymark simulate', () => {
             'detail-type': 'cart.abandoned',
             source: 'shop.web',
             delay: '1m',
-            detail: { ...eventCatalog['cart.abandoned'].example, customerId: 'sim-1' },
+            detail: { ...sampleExample('cart.abandoned'), customerId: 'sim-1' },
           },
         ]),
       );

@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../infra/local/constants.ts';
 import { startLocalHost } from '../infra/local/host.ts';
-import { eventCatalog } from '../shared/events/catalog.ts';
+import { sampleExample } from './support/events.ts';
 import { maskIdentifier } from '../shared/text/mask.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -120,7 +120,7 @@ async function consoleLines(customerIds: readonly string[]): Promise<string[]> {
           Source: 'test',
           DetailType: 'chat.session.ended',
           Detail: JSON.stringify({
-            ...eventCatalog['chat.session.ended'].example,
+            ...sampleExample('chat.session.ended'),
             customerId,
             resolved: false,
           }),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePanelRequest, servePanel } from '../infra/cli/panel.ts';
 import { playDemo } from '../infra/local/demo.ts';
-import { eventCatalog } from '../shared/events/catalog.ts';
+import { sampleExample } from './support/events.ts';
 import { engineForSuite, OPTED_IN } from './support/local-engine.ts';
 
 /** Each step's counts as the graph shows them: "remind email" → "2". */
@@ -85,7 +85,7 @@ describe('waymark panel over AWS APIs', () => {
         customerId: 'remote-try',
         detailType: 'social.engagement',
         source: 'panel-test',
-        detail: JSON.stringify(eventCatalog['social.engagement'].example),
+        detail: JSON.stringify(sampleExample('social.engagement')),
       }),
       redirect: 'manual',
     });

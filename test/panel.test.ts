@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventCatalog } from '../shared/events/catalog.ts';
+import { sampleExample } from './support/events.ts';
 import { engineForSuite, OPTED_IN, tempFolderForSuite } from './support/local-engine.ts';
 
 describe('the panel over HTTP', () => {
@@ -90,7 +90,7 @@ describe('the panel over HTTP', () => {
       customerId: 'panel-sent',
       detailType: 'support.call.completed',
       source: 'support.phone',
-      detail: JSON.stringify(eventCatalog['support.call.completed'].example),
+      detail: JSON.stringify(sampleExample('support.call.completed')),
     });
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toMatch(/^\/customers\/panel-sent\?sent=support\.call\.completed/);
@@ -168,7 +168,7 @@ describe('the panel over HTTP', () => {
             Source: 'support.chat',
             DetailType: 'chat.session.started',
             Detail: JSON.stringify({
-              ...eventCatalog['chat.session.started'].example,
+              ...sampleExample('chat.session.started'),
               customerId: 'panel-long',
               sessionId: `s-${batch}-${index}`,
             }),
@@ -231,6 +231,7 @@ describe('the journeys page with a broken journey beside a good one', () => {
     mkdirSync(dir);
     cpSync('journeys/settings.json', join(dir, 'settings.json'));
     cpSync('journeys/templates', join(dir, 'templates'), { recursive: true });
+    cpSync('journeys/events', join(dir, 'events'), { recursive: true });
     cpSync('journeys/chat-followup.json', join(dir, 'chat-followup.json'));
     cpSync('test/journeys/broken/channel-typo.json', join(dir, 'channel-typo.json'));
   });

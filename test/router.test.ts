@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventCatalog } from '../shared/events/catalog.ts';
+import { sampleExample } from './support/events.ts';
 import type { EventEnvelope } from '../shared/events/catalog.ts';
 import { DEAD_LETTERS_FILE, openIntakeJournal } from '../infra/local/intake-journal.ts';
 import { coreRules, EventRouter, type LocalFunctions } from '../infra/local/router.ts';
@@ -22,7 +22,7 @@ const event: EventEnvelope = {
   time: '2026-11-18T12:00:00Z',
   region: 'us-east-1',
   resources: [],
-  detail: { ...eventCatalog['cart.abandoned'].example, customerId: 'c-router' },
+  detail: { ...sampleExample('cart.abandoned'), customerId: 'c-router' },
 };
 
 /** Functions that do nothing, but record, which fails `failures` times before it succeeds. */
@@ -50,6 +50,8 @@ function routeOnce(functions: LocalFunctions, journalDir: string) {
         const deadLetters: string[] = [];
         const router = new EventRouter({
           rules: () => coreRules('waymark'),
+          customerOf: (event) =>
+            typeof event.detail.customerId === 'string' ? event.detail.customerId : undefined,
           functions,
           startJourney: () => undefined,
           log: () => undefined,

@@ -6,7 +6,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { eventCatalog } from '../shared/events/catalog.ts';
+import { sampleExample } from './support/events.ts';
 import { deliver } from '../shared/runtime/deliver.ts';
 import { recordEvent } from '../shared/runtime/record.ts';
 import { readCustomer } from '../shared/store/customers.ts';
@@ -145,7 +145,7 @@ describe('duplicates by event id', () => {
     await seedCustomer(runtime, 'c-redelivered');
     const cart = envelope(
       'cart.abandoned',
-      { ...eventCatalog['cart.abandoned'].example, customerId: 'c-redelivered' },
+      { ...sampleExample('cart.abandoned'), customerId: 'c-redelivered' },
       '2026-11-18T14:00:00Z',
     );
     await recordEvent(cart, runtime);
@@ -201,7 +201,7 @@ describe('the order of the checks', () => {
     await recordEvent(
       envelope(
         'cart.abandoned',
-        { ...eventCatalog['cart.abandoned'].example, customerId: 'c-cart-only' },
+        { ...sampleExample('cart.abandoned'), customerId: 'c-cart-only' },
         '2026-11-18T14:00:00Z',
       ),
       runtime,
@@ -236,7 +236,7 @@ describe('events whose detail cannot be stored', () => {
   function deepDetail(customerId: string, levels: number): Record<string, unknown> {
     let nested: Record<string, unknown> = { end: true };
     for (let level = 0; level < levels; level += 1) nested = { nested };
-    return { ...eventCatalog['cart.abandoned'].example, customerId, extra: nested };
+    return { ...sampleExample('cart.abandoned'), customerId, extra: nested };
   }
 
   it('keeps an event too deep for DynamoDB in the history with its problem, instead of failing on every retry', async () => {
@@ -257,7 +257,7 @@ describe('events whose detail cannot be stored', () => {
   it('keeps an event with a "constructor" key in the history with its problem', async () => {
     const runtime = await createTestRuntime(services);
     const detail = {
-      ...eventCatalog['cart.abandoned'].example,
+      ...sampleExample('cart.abandoned'),
       customerId: 'c-ctor',
       meta: { constructor: 'x' },
     };

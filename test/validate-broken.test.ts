@@ -12,12 +12,13 @@ import {
 } from '../shared/journey/validate.ts';
 import { isRecord } from '../shared/json.ts';
 import { JOURNEYS_DIR, project, settings } from './support/project.ts';
+import { sampleEvents } from './support/events.ts';
 
 const BROKEN_DIR = fileURLToPath(new URL('./journeys/broken/', import.meta.url));
 const CART_FILE = join(JOURNEYS_DIR, 'cart-abandonment.json');
 
 // The real settings and templates, so template and cap checks behave exactly as in `waymark validate`.
-const context: ValidationContext = { settings, templates: project.templates };
+const context: ValidationContext = { settings, events: sampleEvents(), templates: project.templates };
 
 function validateBroken(file: string): FileValidation<Journey> {
   return validateJourneyText(

@@ -5,6 +5,7 @@ import type { Problem } from '../shared/journey/problem.ts';
 import { validateJourneyText, validateSettingsText } from '../shared/journey/validate.ts';
 import type { TemplateSource } from '../shared/render/templates.ts';
 import { project, settings } from './support/project.ts';
+import { sampleEvents } from './support/events.ts';
 
 const cart = JSON.parse(readFileSync('journeys/cart-abandonment.json', 'utf8'));
 const settingsJson = JSON.parse(readFileSync('journeys/settings.json', 'utf8'));
@@ -14,7 +15,11 @@ function withTemplate(name: string, files: Record<string, string>): Map<string, 
 }
 
 function journeyProblems(journey: unknown, templates = project.templates): Problem[] {
-  return validateJourneyText(JSON.stringify(journey, null, 2), 'j.json', { settings, templates }).problems;
+  return validateJourneyText(JSON.stringify(journey, null, 2), 'j.json', {
+    settings,
+    events: sampleEvents(),
+    templates,
+  }).problems;
 }
 
 function cartSending(template: string, channel: unknown, category = 'marketing'): unknown {
@@ -143,7 +148,11 @@ describe('hints and single reports', () => {
       '"offerCode": "CART10"',
       '"__proto__": "x", "offerCode": "CART10"',
     );
-    const result = validateJourneyText(text, 'j.json', { settings, templates: project.templates });
+    const result = validateJourneyText(text, 'j.json', {
+      settings,
+      events: sampleEvents(),
+      templates: project.templates,
+    });
     expect(result.problems).toContainEqual(
       expect.objectContaining({
         path: '$.values.__proto__',

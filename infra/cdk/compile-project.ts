@@ -42,7 +42,7 @@ export function compileProject(dir: string): CompiledProject {
     dir,
     settingsFile: join(dir, SETTINGS_FILE),
     settings,
-    journeys: project.journeys.map(({ journey }) => compileJourney(journey, settings)),
+    journeys: project.journeys.map(({ journey }) => compileJourney(journey, settings, project.events)),
     warnings: project.problems.filter((problem) => problem.severity === 'warning').map(formatProblem),
   };
 }

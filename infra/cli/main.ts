@@ -154,9 +154,12 @@ function validate(args: readonly string[], io: Output): number {
   const problems = projects.flatMap((project) => project.problems);
   report(problems, io);
   const files = projects.reduce((sum, project) => sum + project.files.length, 0);
+  const eventFiles = projects.reduce((sum, project) => sum + project.eventFiles.length, 0);
   const errors = problems.filter((problem) => problem.severity === 'error').length;
   const warnings = problems.length - errors;
-  io.out(`${files} journey file(s) checked: ${errors} error(s), ${warnings} warning(s)\n`);
+  io.out(
+    `${files} journey file(s) and ${eventFiles} event file(s) checked: ${errors} error(s), ${warnings} warning(s)\n`,
+  );
   return errors > 0 ? 1 : 0;
 }
 
@@ -185,7 +188,7 @@ function compile(args: readonly string[], io: Output): number {
     report(project.problems, io);
     return 1;
   }
-  const compiled = compileJourney(loaded.journey, project.settings);
+  const compiled = compileJourney(loaded.journey, project.settings, project.events);
   io.out(asl ? definitionText(compiled.definition) : `${JSON.stringify(compiled, null, 2)}\n`);
   return 0;
 }
@@ -216,7 +219,7 @@ function cost(args: readonly string[], io: Output): number {
   for (const project of projects) {
     for (const { journey } of project.journeys) {
       if (project.settings === undefined) continue;
-      const compiled = compileJourney(journey, project.settings);
+      const compiled = compileJourney(journey, project.settings, project.events);
       const model = compiled.cost;
       rows.push([
         journey.id,

@@ -3,6 +3,8 @@
  * store code the functions use (one Scan) and the executions through the Step Functions API, so
  * the same command reads a running `npm start` or a deployed stage.
  */
+import { BUILT_IN_EVENTS } from '../../shared/events/built-in.ts';
+import { createEventCatalog, type EventCatalog } from '../../shared/events/catalog.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -65,7 +67,7 @@ export async function reportCommand(args: readonly string[], io: Output): Promis
     io.out(`${REPORT_USAGE}\n`);
     return 0;
   }
-  const journeys = loadJourneys(request.journeysDir, io);
+  const { journeys, events } = loadJourneys(request.journeysDir, io);
   const { target } = request;
   const clients = clientsFor(target);
   const namePrefix = stateMachinePrefix(target);
@@ -86,6 +88,7 @@ export async function reportCommand(args: readonly string[], io: Output): Promis
     });
     report = buildReport({
       customers,
+      events,
       journeys,
       executions: positions.positions,
       now: (target.endpoint === undefined ? undefined : await engineTime(target.endpoint)) ?? new Date(),
@@ -124,20 +127,20 @@ function parseRequest(args: readonly string[]): ReportRequest | 'help' {
 }
 
 /** Names and step order come from the files; without them the report still counts, by journey id. */
-function loadJourneys(dir: string, io: Output): Journey[] {
+function loadJourneys(dir: string, io: Output): { journeys: Journey[]; events: EventCatalog } {
   const path = resolve(dir);
   if (!existsSync(path)) {
     io.err(
       `waymark report: no journeys folder at ${dir}; journeys are shown by id, steps in the order found\n`,
     );
-    return [];
+    return { journeys: [], events: createEventCatalog(BUILT_IN_EVENTS) };
   }
   const project = loadProject(path);
   if (hasErrors(project.problems))
     io.err(
       `waymark report: ${dir} has problems (see waymark validate ${dir}); using the journeys that load\n`,
     );
-  return project.journeys.map((loaded) => loaded.journey);
+  return { journeys: project.journeys.map((loaded) => loaded.journey), events: project.events };
 }
 
 function describeReadFailure(error: unknown, target: DataTarget): string {

@@ -7,7 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreatePlatformEndpointCommand, SNSClient } from '@aws-sdk/client-sns';
-import { type CatalogEventType, type EventEnvelope, eventCatalog } from '../../shared/events/catalog.ts';
+import {
+  type EventCatalog,
+  type EventEnvelope,
+  exampleDetail,
+  withCustomerId,
+} from '../../shared/events/catalog.ts';
 import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';
 import { type PlannedEvent, playPlan } from './drive.ts';
 import type { LocalHost } from './host.ts';
@@ -117,23 +122,47 @@ const DEMO_CUSTOMERS: readonly DemoCustomer[] = [
   },
 ];
 
-/** An event of the catalog's own example, for this customer: what a real producer would send. */
+/** An event of the demo: the catalog's own example for this customer, as a real producer would send it. */
+interface DemoEvent {
+  detailType: string;
+  customerId: string;
+  offsetSeconds: number;
+  source: string;
+  overrides: Record<string, unknown>;
+}
+
 function example(
-  detailType: CatalogEventType,
+  detailType: string,
   customerId: string,
   offsetSeconds: number,
   source: string,
   overrides: Record<string, unknown> = {},
-): PlannedEvent {
-  return {
-    offsetSeconds,
-    source,
-    detailType,
-    detail: { ...eventCatalog[detailType].example, customerId, ...overrides },
-  };
+): DemoEvent {
+  return { detailType, customerId, offsetSeconds, source, overrides };
 }
 
-const DEMO_PLAN: readonly PlannedEvent[] = [
+/** The demo's events with the project's own examples; an event type the project no longer has is left out. */
+function plannedEvents(catalog: EventCatalog, tagged: (id: string) => string): PlannedEvent[] {
+  return DEMO_PLAN.flatMap((event) => {
+    const detail = exampleDetail(catalog, event.detailType);
+    if (detail === undefined) return [];
+    return [
+      {
+        offsetSeconds: event.offsetSeconds,
+        source: event.source,
+        detailType: event.detailType,
+        detail: withCustomerId(
+          catalog,
+          event.detailType,
+          { ...detail, ...event.overrides },
+          tagged(event.customerId),
+        ),
+      },
+    ];
+  });
+}
+
+const DEMO_PLAN: readonly DemoEvent[] = [
   example('cart.abandoned', 'demo-ana', 60, 'shop.web'),
   example('cart.abandoned', 'demo-bruno', 120, 'shop.web'),
   // Ana's second abandoned cart while her first journey still runs: one journey at a time.
@@ -214,10 +243,7 @@ export async function playDemo(
     if ((result.FailedEntryCount ?? 0) > 0)
       print(`  ! ${event['detail-type']} refused: ${JSON.stringify(result.Entries)}`);
   };
-  const plan = DEMO_PLAN.map((event) => ({
-    ...event,
-    detail: { ...event.detail, customerId: tagged(String(event.detail.customerId)) },
-  }));
+  const plan = plannedEvents(host.runtime.project.events, tagged);
   await playPlan(host, [...profiles, ...plan], publish);
   return run;
 }

@@ -12,7 +12,7 @@ import {
   LAMBDA_INVOKE,
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
 } from '../../shared/contract/tasks.ts';
-import type { EventEnvelope } from '../../shared/events/catalog.ts';
+import { type EventEnvelope, eventEnvelopeSchema } from '../../shared/events/catalog.ts';
 import type { CompiledJourney } from '../../shared/journey/compile.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
 import type { VirtualClock } from './clock.ts';
@@ -65,6 +65,8 @@ export interface EngineOptions {
   log: EngineLog;
   /** SES feedback is routed for this configuration set only, as on AWS. */
   configurationSet: string;
+  /** The customer an event is about, read where its event type keeps the id (the project's catalog). */
+  customerOf(event: EventEnvelope): string | undefined;
   /** Where accepted events are kept until routed; default in memory (an engine without a data folder). */
   journal?: IntakeJournal;
   /** Customers routed at once; default ROUTING_CONCURRENCY. */
@@ -100,6 +102,7 @@ export class LocalEngine {
     this.journal = options.journal ?? memoryJournal();
     this.router = new EventRouter({
       rules: () => this.ruleList,
+      customerOf: (event) => options.customerOf(event),
       functions: options.functions,
       startJourney: (journeyId, event) => this.startJourney(journeyId, event),
       log: options.log,
@@ -208,13 +211,14 @@ export class LocalEngine {
         return existing;
       throw new EngineError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const detail = isRecord(input) && isRecord(input.detail) ? input.detail : {};
+    const trigger = eventEnvelopeSchema.safeParse(input);
+    const customerId = trigger.success ? this.options.customerOf(trigger.data) : undefined;
     const record: ExecutionRecord = {
       executionArn,
       name,
       stateMachineArn: machine.arn,
       journeyId: machine.compiled.journeyId,
-      ...(typeof detail.customerId === 'string' ? { customerId: detail.customerId } : {}),
+      ...(customerId === undefined ? {} : { customerId }),
       status: 'RUNNING',
       input,
       startDate: this.options.clock.now().toISOString(),

@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
-import type { EventEnvelope } from '../../shared/events/catalog.ts';
+import { customerIdValue, type EventEnvelope } from '../../shared/events/catalog.ts';
 import { type CompiledJourney, compileJourney } from '../../shared/journey/compile.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
 import { loadProject } from '../../shared/project/load.ts';
@@ -83,7 +83,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const journeys = project.journeys
     .filter((loaded) => !brokenFiles.has(loaded.file))
     .filter((loaded) => options.only === undefined || options.only.includes(loaded.journey.id))
-    .map((loaded) => compileJourney(loaded.journey, settings));
+    .map((loaded) => compileJourney(loaded.journey, settings, project.events));
   if (hasErrors(project.problems) && journeys.length === 0 && project.journeys.length > 0) {
     throw new Error(
       `Every journey in ${options.journeysDir} has errors:\n${project.problems.map(formatProblem).join('\n')}`,
@@ -145,6 +145,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     executions,
     log: options.log,
     configurationSet: settings.senders.email.configurationSet ?? 'waymark',
+    customerOf: (event) => {
+      // Unchecked, as the console and the routing order take it: record refuses an invalid one.
+      const value = customerIdValue(project.events, event['detail-type'], event.detail);
+      return typeof value === 'string' ? value : undefined;
+    },
     journal,
     ...(options.routingConcurrency === undefined ? {} : { routingConcurrency: options.routingConcurrency }),
   });
@@ -165,6 +170,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     },
     project: {
       settings: localSettings,
+      events: project.events,
       templates: project.templates,
       journeys: project.journeys.map((loaded) => loaded.journey),
     },

@@ -25,6 +25,7 @@ export function localPanelSources(host: LocalHost, project: Project): PanelSourc
   return {
     store: host.runtime.store,
     settings: host.runtime.project.settings,
+    events: host.runtime.project.events,
     journeyFiles,
     executions: () =>
       Promise.resolve({ positions: host.engine.listExecutions().map(executionPosition), limited: [] }),

@@ -67,6 +67,8 @@ export const ROUTING_CONCURRENCY = 32;
 
 export interface RouterOptions {
   rules(): readonly LocalRule[];
+  /** The customer an event is about, read where its event type keeps the id; undefined when none. */
+  customerOf(event: EventEnvelope): string | undefined;
   functions: LocalFunctions;
   /** Starts the journey for its trigger event, at most once per journey and event however often it is asked. */
   startJourney(journeyId: string, event: EventEnvelope): void;
@@ -134,7 +136,7 @@ export class EventRouter {
   /** Routes the event after every event of the same customer accepted before it. */
   accept(event: EventEnvelope): void {
     this.waiting += 1;
-    const key = orderKey(event);
+    const key = orderKey(this.options.customerOf(event));
     const queue = this.queues.get(key);
     if (queue === undefined) {
       this.queues.set(key, [event]);
@@ -190,8 +192,8 @@ export class EventRouter {
     const matching = this.options
       .rules()
       .filter((rule) => rule.state === 'ENABLED' && matchesPattern(rule.eventPattern, event));
-    const customer =
-      typeof event.detail.customerId === 'string' ? ` (${maskIdentifier(event.detail.customerId)})` : '';
+    const customerId = this.options.customerOf(event);
+    const customer = customerId === undefined ? '' : ` (${maskIdentifier(customerId)})`;
     this.options.log(
       `${this.options.stamp()} event ${event['detail-type']}${customer} → ${matching.length === 0 ? 'no rule' : matching.map((rule) => rule.name).join(', ')}`,
     );
@@ -241,9 +243,8 @@ export class EventRouter {
 }
 
 /** Events without a customer (SES feedback, say) share one order among themselves. */
-function orderKey(event: EventEnvelope): string {
-  const customerId = event.detail.customerId;
-  return typeof customerId === 'string' ? `customer:${customerId}` : 'no-customer';
+function orderKey(customerId: string | undefined): string {
+  return customerId === undefined ? 'no-customer' : `customer:${customerId}`;
 }
 
 export function describeError(error: unknown): string {

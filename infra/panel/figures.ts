@@ -31,6 +31,7 @@ async function readFreshFigures(sources: PanelSources): Promise<PanelFigures> {
   ]);
   const report = buildReport({
     customers,
+    events: sources.events,
     journeys: sources.journeyFiles.flatMap((file) => (file.journey === undefined ? [] : [file.journey])),
     executions: executions.positions,
     executionsLimited: executions.limited,

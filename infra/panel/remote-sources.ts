@@ -38,6 +38,7 @@ export function remotePanelSources(target: RemoteTarget): PanelSources {
   return {
     store: { db: clients.dynamodb, table: target.table },
     settings,
+    events: project.events,
     journeyFiles: journeyFilesOf(project, (journeyId) => runningIds.has(journeyId)),
     executions: () =>
       readExecutionPositions(clients.sfn, {

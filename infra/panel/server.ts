@@ -10,12 +10,14 @@ import { createHash } from 'node:crypto';
 import { channelSchema, type Channel } from '../../shared/customer/profile.ts';
 import { capUsage } from '../../shared/delivery/caps.ts';
 import {
-  type CatalogEventType,
-  catalogEventTypes,
+  customerIdField,
   describeDetailProblems,
-  eventCatalog,
-  isCatalogEventType,
+  eventDefinition,
+  eventTypes,
+  exampleDetail,
   parseEventDetail,
+  readCustomerId,
+  withCustomerId,
 } from '../../shared/events/catalog.ts';
 import { isRecord } from '../../shared/json.ts';
 import {
@@ -67,8 +69,8 @@ const OUTBOX_LIMIT = 500;
 const MAX_FORM_BYTES = 256 * 1024;
 const CLOCK_STEPS: readonly number[] = [3600, 86_400];
 const PANEL_PATH = /^\/(?![/\\])[A-Za-z0-9\-._~%/?=&]*$/;
-/** The event most journeys start from. */
-const DEFAULT_TRY_EVENT: CatalogEventType = 'cart.abandoned';
+/** Where an event comes from when its file names no source. */
+const PANEL_SOURCE = 'waymark.panel';
 
 export function createPanel(sources: PanelSources): PanelHandler {
   const assets = loadAssets();
@@ -142,7 +144,8 @@ async function route(
   }
   if (method === 'GET' && path === '/outbox') return outbox(sources, url);
   if (method === 'GET' && path === '/metrics') return metrics(sources);
-  if (method === 'GET' && path === '/try') return tryIt(sources, formFromQuery(url.searchParams), []);
+  if (method === 'GET' && path === '/try')
+    return tryIt(sources, formFromQuery(sources, url.searchParams), []);
   if (method === 'POST' && path === '/try') return sendTryIt(sources, await readForm(request));
   if (method === 'POST' && path === '/clock') return advanceClock(sources, await readForm(request));
   return notFound(sources, `No page at ${path}.`);
@@ -331,23 +334,36 @@ async function metrics(sources: PanelSources): Promise<Reply> {
 
 // ---- try it -------------------------------------------------------------------------------------------------------
 
-function formFromQuery(params: URLSearchParams): TryItForm {
+function formFromQuery(sources: PanelSources, params: URLSearchParams): TryItForm {
+  const { events } = sources;
   const requested = params.get('detailType') ?? '';
-  const detailType = isCatalogEventType(requested) ? requested : DEFAULT_TRY_EVENT;
-  const example = eventCatalog[detailType].example;
-  const customerId = params.get('customerId') ?? params.get('customer') ?? example.customerId;
+  const detailType = eventDefinition(events, requested) === undefined ? defaultTryEvent(sources) : requested;
+  const example = exampleDetail(events, detailType) ?? {};
+  const exampleCustomer = readCustomerId(events, detailType, example);
+  const customerId =
+    params.get('customerId') ??
+    params.get('customer') ??
+    (exampleCustomer.ok ? exampleCustomer.customerId : 'cust-1001');
   return {
     customerId,
     detailType,
-    source: 'waymark.panel',
-    detail: JSON.stringify({ ...example, customerId }, null, 2),
+    source: eventDefinition(events, detailType)?.source ?? PANEL_SOURCE,
+    detail: JSON.stringify(withCustomerId(events, detailType, example, customerId), null, 2),
   };
 }
 
+/** The event the first running journey starts from, else the first the catalog has. */
+function defaultTryEvent(sources: PanelSources): string {
+  const trigger = sources.journeyFiles.find((file) => file.running && file.journey !== undefined)?.journey
+    ?.trigger.event;
+  return trigger ?? eventTypes(sources.events)[0] ?? '';
+}
+
 function tryIt(sources: PanelSources, form: TryItForm, problems: readonly string[]): Reply {
-  const choices = catalogEventTypes.map((detailType) => ({
+  const choices = eventTypes(sources.events).map((detailType) => ({
     detailType,
-    description: eventCatalog[detailType].description,
+    description: eventDefinition(sources.events, detailType)?.description ?? '',
+    customerIdField: customerIdField(sources.events, detailType),
     starts: sources.journeyFiles.flatMap((file) =>
       file.running && file.journey?.trigger.event === detailType ? [file.journey.id] : [],
     ),
@@ -377,8 +393,8 @@ async function sendTryIt(sources: PanelSources, params: URLSearchParams): Promis
   if (problems.length > 0) return tryIt(sources, form, problems);
   if (!isRecord(detail))
     return tryIt(sources, form, ['Detail must be a JSON object, such as {"cartId": "c-1"}.']);
-  const withCustomer = { ...detail, customerId: form.customerId };
-  const parsed = parseEventDetail(form.detailType, withCustomer);
+  const withCustomer = withCustomerId(sources.events, form.detailType, detail, form.customerId);
+  const parsed = parseEventDetail(sources.events, form.detailType, withCustomer);
   if (!parsed.ok) return tryIt(sources, form, describeDetailProblems(parsed.problems));
   const outcome = await sources.publish({
     source: form.source,

@@ -3,6 +3,7 @@
  * local engine provides one set; pointed at AWS, the same store code reads
  * the deployed table and the Step Functions API gives the executions.
  */
+import type { EventCatalog } from '../../shared/events/catalog.ts';
 import type { Channel } from '../../shared/customer/profile.ts';
 import type { Journey, Settings } from '../../shared/journey/schema.ts';
 import type { Problem } from '../../shared/journey/problem.ts';
@@ -49,6 +50,8 @@ export interface PanelClock {
 export interface PanelSources {
   store: StoreContext;
   settings: Settings;
+  /** The project's event types, for "Try it" and the figures. */
+  events: EventCatalog;
   journeyFiles: readonly PanelJourneyFile[];
   /** Every journey's executions, for the figures; `limited` names journeys read only in part. */
   executions(): Promise<{ positions: ExecutionPosition[]; limited: string[] }>;

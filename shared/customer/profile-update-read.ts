@@ -4,12 +4,11 @@
  * number in a local format must not have its opt-out dropped for the phone's
  * sake; the invalid fields are named in the history and left as they were.
  */
-import { type DetailProblem, describeDetailProblems, eventCatalog } from '../events/catalog.ts';
+import { profileUpdateSchema as schema, toDetailProblem as toProblem } from '../events/built-in.ts';
+import { describeDetailProblems } from '../events/catalog.ts';
 import { attributeStorageProblem } from '../events/storable.ts';
 import { isRecord } from '../json.ts';
 import { fieldChanges, type ProfileUpdate } from './profile-update.ts';
-
-const schema = eventCatalog['customer.profile.updated'].detail;
 
 export type ProfileUpdateRead =
   | { ok: true; update: ProfileUpdate; problems: string[] }
@@ -88,13 +87,6 @@ export function appliedProfileUpdate(entry: {
   // Problems with a detail that reads whole: record refused it for another reason (a damaged profile).
   if ((entry.problems?.length ?? 0) > 0 && read.problems.length === 0) return undefined;
   return read.update;
-}
-
-function toProblem(issue: { path: PropertyKey[]; message: string }): DetailProblem {
-  return {
-    path: issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)),
-    message: issue.message,
-  };
 }
 
 function changesSomething(update: ProfileUpdate): boolean {

@@ -10,23 +10,29 @@
  * fields it is newer for. Removing an attribute or a tag keeps its time too,
  * so an older "add" cannot bring it back.
  */
-import type { CatalogEventType, EventDetail } from '../events/catalog.ts';
+import type { ProfileUpdate } from '../events/built-in.ts';
 import { localParts } from '../time/zone.ts';
 import type { Channel, ConsentStatus, CustomerProfile, JsonValue } from './profile.ts';
 
-export type ProfileUpdate = EventDetail<'customer.profile.updated'>;
+export type { ProfileUpdate };
 
 /** An event already checked against the catalog; a profile update carries its parsed detail. */
 export type CustomerEvent =
   | {
-      detailType: 'customer.profile.updated';
+      kind: 'profile-update';
       time: string;
       id: string;
       /** When Waymark received it: an opt-in never counts from later than that. */
       receivedAt: string;
       update: ProfileUpdate;
     }
-  | { detailType: Exclude<CatalogEventType, 'customer.profile.updated'>; time: string; id: string };
+  | {
+      kind: 'other';
+      time: string;
+      id: string;
+      /** The customer caused it (the event file's `x-waymark.engagement`, true unless it says false). */
+      engagement: boolean;
+    };
 
 /** Who set a field and when: the update's time, and the event (or click) that carried it. */
 export interface FieldStamp {
@@ -63,12 +69,6 @@ export type FieldChange =
   | { path: 'attribute'; name: string; value: JsonValue | undefined }
   | { path: 'tag'; tag: string; present: boolean };
 
-// Events a system sends about the customer rather than ones the customer caused.
-const NOT_ENGAGEMENT: ReadonlySet<CatalogEventType> = new Set([
-  'customer.profile.updated',
-  'retargeting.audience.requested',
-]);
-
 export function emptyCustomer(customerId: string): CustomerState {
   return {
     profile: {
@@ -93,11 +93,12 @@ export function applyEvent(
   fallbackTimeZone: string,
 ): ProfileChange {
   const engagementByHour = [...state.engagementByHour];
-  if (!NOT_ENGAGEMENT.has(event.detailType)) {
+  // A profile update is a system writing about the customer, not the customer acting.
+  if (event.kind === 'other' && event.engagement) {
     const hour = localParts(new Date(event.time), state.profile.timeZone ?? fallbackTimeZone).hour;
     engagementByHour[hour] = (engagementByHour[hour] ?? 0) + 1;
   }
-  if (!('update' in event)) return { ...state, engagementByHour, changed: [], older: [], repeated: false };
+  if (event.kind === 'other') return { ...state, engagementByHour, changed: [], older: [], repeated: false };
   const merged = mergeFields(
     state,
     fieldChanges(event.update),

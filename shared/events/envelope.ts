@@ -1,14 +1,15 @@
 /** An EventBridge event about one customer, as every event-driven function first reads it. */
-import * as z from 'zod';
 import type { HistoryEntryOf } from '../customer/history.ts';
-import { customerIdSchema } from '../customer/profile.ts';
-import { type EventEnvelope, eventEnvelopeSchema } from './catalog.ts';
+import { type EventCatalog, type EventEnvelope, eventEnvelopeSchema, readCustomerId } from './catalog.ts';
 
 export type CustomerEnvelope =
   { ok: true; event: EventEnvelope; customerId: string } | { ok: false; problems: string[] };
 
-/** Checks the envelope and the customer id only; the detail is checked against the catalog where it matters. */
-export function parseCustomerEnvelope(input: unknown): CustomerEnvelope {
+/**
+ * Checks the envelope and the customer id only, read where the event type keeps it; the detail is
+ * checked against the catalog where it matters.
+ */
+export function parseCustomerEnvelope(input: unknown, catalog: EventCatalog): CustomerEnvelope {
   const envelope = eventEnvelopeSchema.safeParse(input);
   if (!envelope.success) {
     return {
@@ -18,11 +19,9 @@ export function parseCustomerEnvelope(input: unknown): CustomerEnvelope {
       ),
     };
   }
-  const customerId = customerIdSchema.safeParse(envelope.data.detail.customerId);
-  if (!customerId.success) {
-    return { ok: false, problems: [`detail.customerId: ${z.prettifyError(customerId.error)}`] };
-  }
-  return { ok: true, event: envelope.data, customerId: customerId.data };
+  const customer = readCustomerId(catalog, envelope.data['detail-type'], envelope.data.detail);
+  if (!customer.ok) return { ok: false, problems: [customer.problem] };
+  return { ok: true, event: envelope.data, customerId: customer.customerId };
 }
 
 /** How far ahead of its receipt an event's time may be before it is taken as the producer's clock drifting. */

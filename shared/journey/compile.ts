@@ -4,6 +4,7 @@
  * Pure and deterministic: the same journey and settings give byte-identical
  * output, so compiled files can be reviewed and kept as golden files.
  */
+import { customerIdPath, type EventCatalog } from '../events/catalog.ts';
 import type { AslJson, Catcher, ChoiceRule, State, StateMachineDefinition, TaskState } from '../asl/types.ts';
 import {
   EVENTS_PUT_EVENTS,
@@ -68,8 +69,8 @@ export interface CompiledJourney {
   cost: CostReport;
 }
 
-export function compileJourney(journey: Journey, settings: Settings): CompiledJourney {
-  const definition = compileDefinition(journey);
+export function compileJourney(journey: Journey, settings: Settings, events: EventCatalog): CompiledJourney {
+  const definition = compileDefinition(journey, events);
   const expressEligible = expressEligibility(journey, settings);
   const workflowType = journey.workflow === 'express' && expressEligible.eligible ? 'EXPRESS' : 'STANDARD';
   return {
@@ -79,7 +80,7 @@ export function compileJourney(journey: Journey, settings: Settings): CompiledJo
     deploy: journey.status !== 'draft',
     workflowType,
     expressEligible,
-    rules: compileRules(journey),
+    rules: compileRules(journey, events),
     definition,
     resources: resourcesOf(definition),
     cost: estimateCost(definition, isDeliveryState, workflowType),
@@ -142,12 +143,13 @@ function stepsTask(
   };
 }
 
-export function compileDefinition(journey: Journey): StateMachineDefinition {
+export function compileDefinition(journey: Journey, events: EventCatalog): StateMachineDefinition {
+  const customerIdAt = ['$', 'detail', ...customerIdPath(events, journey.trigger.event)].join('.');
   const states: Record<string, State> = {
     [STATE.start]: {
       Type: 'Pass',
       Comment: 'Shape the execution state: the customer, the trigger event, and room for step results.',
-      Parameters: { 'customerId.$': '$.detail.customerId', 'trigger.$': '$', steps: {} },
+      Parameters: { 'customerId.$': customerIdAt, 'trigger.$': '$', steps: {} },
       Next: STATE.enter,
     },
     [STATE.enter]: stepsTask(
@@ -196,7 +198,7 @@ export function compileDefinition(journey: Journey): StateMachineDefinition {
   for (const stepId of Object.keys(journey.steps).sort()) {
     const step = journey.steps[stepId];
     if (step === undefined) continue;
-    const compiled = compileStep(journey, stepId, step);
+    const compiled = compileStep(journey, stepId, step, events);
     // Every `next` names a step id, so each step's first state must carry exactly that name.
     if (compiled[stepId] === undefined)
       throw new Error(`Compiler error: step "${stepId}" has no state of its own name`);
@@ -209,7 +211,7 @@ export function compileDefinition(journey: Journey): StateMachineDefinition {
   };
 }
 
-function compileStep(journey: Journey, id: string, step: Step): Record<string, State> {
+function compileStep(journey: Journey, id: string, step: Step, events: EventCatalog): Record<string, State> {
   const comment = step.description;
   switch (step.type) {
     case 'send':
@@ -256,7 +258,7 @@ function compileStep(journey: Journey, id: string, step: Step): Record<string, S
         ),
       };
     case 'emit':
-      return compileEmit(journey, id, step);
+      return compileEmit(journey, id, step, events);
     case 'end':
       return {
         [id]: stepsTask(
@@ -487,10 +489,17 @@ function pathState(stepId: string, pathName: string): string {
   return `${stepId}.path.${pathName}`;
 }
 
-function compileEmit(journey: Journey, id: string, step: StepOfType<'emit'>): Record<string, State> {
+function compileEmit(
+  journey: Journey,
+  id: string,
+  step: StepOfType<'emit'>,
+  events: EventCatalog,
+): Record<string, State> {
   const detail: { [key: string]: AslJson } = {};
   for (const [key, value] of Object.entries(step.detail)) Object.assign(detail, parameter(key, value));
-  detail['customerId.$'] = STATE_PATHS.customerId;
+  // The customer id goes where the emitted event type keeps it (the validator keeps that key free).
+  const [outer = 'customerId', ...inner] = customerIdPath(events, step.event);
+  detail[inner.length === 0 ? `${outer}.$` : outer] = nestedCustomerId(inner);
   detail.journeyId = journey.id;
   return {
     [id]: {
@@ -563,4 +572,11 @@ function resourcesOf(definition: StateMachineDefinition): ResourceUse[] {
       actions: [...entry.actions].sort(),
       states: entry.states.sort(),
     }));
+}
+
+/** `{ "id.$": "$.customerId" }` for the inner path ["id"]; the path itself when there is none. */
+function nestedCustomerId(inner: readonly string[]): AslJson {
+  const [first, ...rest] = inner;
+  if (first === undefined) return STATE_PATHS.customerId;
+  return rest.length === 0 ? { [`${first}.$`]: STATE_PATHS.customerId } : { [first]: nestedCustomerId(rest) };
 }

@@ -22,6 +22,7 @@ import { type Journey, journeySchema, type Settings, settingsSchema } from './sc
 import { parseSource, type SourcePosition } from './source.ts';
 import { expressEligibility } from './timing.ts';
 import { errorMessage } from '../text/error-message.ts';
+import { checkEventFile, type EventFile, eventFileSchema } from '../events/event-file.ts';
 
 export type { ValidationContext };
 
@@ -39,6 +40,10 @@ function knownKeyNames(): readonly string[] {
 
 export function validateSettingsText(text: string, file: string): FileValidation<Settings> {
   return parseWith(text, file, settingsSchema, checkSettings);
+}
+
+export function validateEventFileText(text: string, file: string): FileValidation<EventFile> {
+  return parseWith(text, file, eventFileSchema, (value, report) => checkEventFile(file, value, report));
 }
 
 export function validateJourneyText(
@@ -321,11 +326,12 @@ function describe(value: unknown): string {
 // ---- the journey's meaning ----
 
 function checkJourney(journey: Journey, context: ValidationContext, report: Report): void {
-  checkMatcher(journey.trigger, ['trigger'], report);
-  checkExits(journey, report);
-  checkBusinessKeys(journey, report);
-  const values = checkValues(journey, report);
-  const sample = sampleContext(sampleOptions(journey, '', values));
+  const { events } = context;
+  checkMatcher(journey.trigger, ['trigger'], events, report);
+  checkExits(journey, events, report);
+  checkBusinessKeys(journey, events, report);
+  const values = checkValues(journey, context, report);
+  const sample = sampleContext(sampleOptions(journey, '', values, events));
   const scope: JourneyScope = { journey, context, values, sample, report };
   // Step checks follow edges and compile pieces; a dangling step would only add noise to them.
   if (!checkGraph(journey, report)) return;
@@ -340,7 +346,7 @@ function checkJourney(journey: Journey, context: ValidationContext, report: Repo
         checkWait(id, step, report);
         break;
       case 'waitForEvent':
-        checkMatcher(step.event, [...at, 'event'], report);
+        checkMatcher(step.event, [...at, 'event'], events, report);
         break;
       case 'branch':
         step.cases.forEach((branchCase, index) =>

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { journeySchema, settingsSchema } from '../journey/schema.ts';
 import type { RuntimeProject } from '../runtime/runtime.ts';
+import { loadDeployedEventCatalog } from './events.ts';
 import { listJourneyFiles, loadTemplates, SETTINGS_FILE, TEMPLATES_DIR } from './files.ts';
 import { errorMessage } from '../text/error-message.ts';
 
@@ -18,6 +19,7 @@ export function loadDeployedProject(dir: string): RuntimeProject {
     throw new Error(`No ${SETTINGS_FILE} in ${dir}: it is bundled with every function.`);
   return {
     settings: parseFile(settingsFile, settingsSchema),
+    events: loadDeployedEventCatalog(dir),
     templates: loadTemplates(join(dir, TEMPLATES_DIR)),
     journeys: listJourneyFiles(dir).map((file) => parseFile(file, journeySchema)),
   };

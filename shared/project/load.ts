@@ -1,5 +1,5 @@
 /**
- * Reads a journeys folder (journey files, settings.json, templates/) and
+ * Reads a journeys folder (journey files, settings.json, events/, templates/) and
  * validates all of it. Used by the CLI, the CDK app and the local engine,
  * so the three always agree on what is valid.
  */
@@ -10,6 +10,8 @@ import type { Journey, Settings } from '../journey/schema.ts';
 import { settingsSchema } from '../journey/schema.ts';
 import { validateJourneyText, validateSettingsText } from '../journey/validate.ts';
 import type { TemplateSource } from '../render/templates.ts';
+import type { EventCatalog } from '../events/catalog.ts';
+import { listEventFiles, loadEventCatalog } from './events.ts';
 import {
   fileProblem,
   isJourneyFileName,
@@ -30,10 +32,13 @@ export interface LoadedJourney {
 export interface Project {
   dir: string;
   settings: Settings | undefined;
+  events: EventCatalog;
   templates: Map<string, TemplateSource>;
   journeys: LoadedJourney[];
-  /** Files checked, including those that failed. */
+  /** Journey files checked, including those that failed. */
   files: string[];
+  /** Event files checked (events/*.json), including those that failed. */
+  eventFiles: string[];
   problems: Problem[];
 }
 
@@ -62,6 +67,7 @@ export function loadProject(dir: string, only?: readonly string[]): Project {
     );
   }
   const templates = loadTemplates(join(dir, TEMPLATES_DIR), problems);
+  const events = loadEventCatalog(dir, problems);
   const files = only ?? listJourneyFiles(dir);
   const journeys: LoadedJourney[] = [];
   for (const file of files) {
@@ -70,12 +76,22 @@ export function loadProject(dir: string, only?: readonly string[]): Project {
     const result = validateJourneyText(text, file, {
       settings: settings ?? FALLBACK_SETTINGS,
       templates,
+      events,
     });
     problems.push(...result.problems);
     if (result.value !== undefined) journeys.push({ file, journey: result.value });
   }
   problems.push(...crossFileProblems(journeys));
-  return { dir, settings, templates, journeys, files: [...files], problems };
+  return {
+    dir,
+    settings,
+    events,
+    templates,
+    journeys,
+    files: [...files],
+    eventFiles: listEventFiles(dir),
+    problems,
+  };
 }
 
 function crossFileProblems(journeys: readonly LoadedJourney[]): Problem[] {

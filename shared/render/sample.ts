@@ -4,28 +4,36 @@
  * and real events are often sparse.
  */
 import { exampleProfile } from '../customer/profile.ts';
-import { eventCatalog, isCatalogEventType, parseEventDetail } from '../events/catalog.ts';
+import { type EventCatalog, exampleDetail, parseEventDetail } from '../events/catalog.ts';
 import type { TemplateContext } from './templates.ts';
 import { isRecord } from '../json.ts';
 
-export function sampleEventDetail(detailType: string): Record<string, unknown> | undefined {
-  return isCatalogEventType(detailType) ? structuredClone(eventCatalog[detailType].example) : undefined;
+export function sampleEventDetail(
+  catalog: EventCatalog,
+  detailType: string,
+): Record<string, unknown> | undefined {
+  return exampleDetail(catalog, detailType);
 }
 
-const sparseDetails = new Map<string, Record<string, unknown> | undefined>();
+const sparseDetails = new WeakMap<EventCatalog, Map<string, Record<string, unknown> | undefined>>();
 
 /** The catalog's example with every field the catalog does not require removed, at any depth. */
-export function sparseEventDetail(detailType: string): Record<string, unknown> | undefined {
-  // The catalog does not change while the process runs: work each event type out once.
-  if (!sparseDetails.has(detailType)) sparseDetails.set(detailType, pruneOptional(detailType));
-  const sparse = sparseDetails.get(detailType);
+export function sparseEventDetail(
+  catalog: EventCatalog,
+  detailType: string,
+): Record<string, unknown> | undefined {
+  // A catalog does not change once loaded: work each of its event types out once.
+  const known = sparseDetails.get(catalog) ?? new Map<string, Record<string, unknown> | undefined>();
+  sparseDetails.set(catalog, known);
+  if (!known.has(detailType)) known.set(detailType, pruneOptional(catalog, detailType));
+  const sparse = known.get(detailType);
   return sparse === undefined ? undefined : structuredClone(sparse);
 }
 
-function pruneOptional(detailType: string): Record<string, unknown> | undefined {
-  const detail = sampleEventDetail(detailType);
+function pruneOptional(catalog: EventCatalog, detailType: string): Record<string, unknown> | undefined {
+  const detail = sampleEventDetail(catalog, detailType);
   if (detail === undefined) return undefined;
-  const stillValid = (): boolean => parseEventDetail(detailType, detail).ok;
+  const stillValid = (): boolean => parseEventDetail(catalog, detailType, detail).ok;
   const prune = (node: Record<string, unknown>): void => {
     for (const key of Object.keys(node)) {
       const value = node[key];
@@ -59,6 +67,7 @@ export function sparseProfile(customerId: string): Record<string, unknown> {
 }
 
 export interface SampleOptions {
+  events: EventCatalog;
   detailType: string;
   journeyId: string;
   journeyName: string;
@@ -70,7 +79,7 @@ export interface SampleOptions {
 export function sampleContext(options: SampleOptions): TemplateContext {
   return {
     profile: { ...exampleProfile },
-    event: sampleEventDetail(options.detailType) ?? {},
+    event: sampleEventDetail(options.events, options.detailType) ?? {},
     trigger: {
       id: '6f1c1c3e-0000-4000-8000-000000000000',
       detailType: options.detailType,
@@ -87,6 +96,6 @@ export function sampleContext(options: SampleOptions): TemplateContext {
 export function sparseContext(options: SampleOptions, sparse: 'event' | 'profile'): TemplateContext {
   const full = sampleContext(options);
   return sparse === 'event'
-    ? { ...full, event: sparseEventDetail(options.detailType) ?? {} }
+    ? { ...full, event: sparseEventDetail(options.events, options.detailType) ?? {} }
     : { ...full, profile: sparseProfile(exampleProfile.customerId) };
 }

@@ -18,6 +18,7 @@
  *   earlier, EventBridge's longest retry), else from the `entered` entry; to the earliest message
  *   of the execution.
  */
+import type { EventCatalog } from '../events/catalog.ts';
 import type { HistoryEntry, HistoryEntryOf, SkipStatus } from '../customer/history.ts';
 import { type Channel, channelSchema } from '../customer/profile.ts';
 import { matchesPattern } from '../events/pattern.ts';
@@ -43,6 +44,8 @@ import type {
 
 export interface ReportInput {
   customers: readonly CustomerOverview[];
+  /** The project's event types: where each keeps the customer id, for matching triggers. */
+  events: EventCatalog;
   journeys: readonly Journey[];
   executions: readonly ExecutionPosition[];
   now: Date;
@@ -170,7 +173,7 @@ export function buildReport(input: ReportInput): Report {
   );
   const allLatencies: { seconds: number; fromTrigger: boolean }[] = [];
   const journeys: JourneyReport[] = [...tallies].map(([journeyId, tally]) => {
-    const latencies = firstMessageLatencies(tally, eventsByCustomer);
+    const latencies = firstMessageLatencies(tally, eventsByCustomer, input.events);
     allLatencies.push(...latencies);
     return journeyReport(journeyId, tally, latencies);
   });
@@ -401,6 +404,7 @@ function addTo(map: Map<string, Set<string>>, key: string, value: string): void 
 function firstMessageLatencies(
   tally: JourneyTally,
   eventsByCustomer: ReadonlyMap<string, readonly HistoryEntryOf<'event'>[]>,
+  events: EventCatalog,
 ): { seconds: number; fromTrigger: boolean }[] {
   const latencies: { seconds: number; fromTrigger: boolean }[] = [];
   for (const [executionId, { customerId, at: enteredAt }] of tally.entered) {
@@ -409,7 +413,7 @@ function firstMessageLatencies(
     const triggerAt =
       tally.journey === undefined
         ? undefined
-        : triggerEventTime(tally.journey, eventsByCustomer.get(customerId) ?? [], enteredAt);
+        : triggerEventTime(tally.journey, eventsByCustomer.get(customerId) ?? [], enteredAt, events);
     const startedAt = triggerAt ?? enteredAt;
     latencies.push({
       seconds: Math.max(0, (firstMessageAt - startedAt) / 1000),
@@ -422,12 +426,13 @@ function firstMessageLatencies(
 /** The latest event the trigger matches, at or before the entry and at most a day earlier. */
 function triggerEventTime(
   journey: Journey,
-  events: readonly HistoryEntryOf<'event'>[],
+  history: readonly HistoryEntryOf<'event'>[],
   enteredAt: number,
+  events: EventCatalog,
 ): number | undefined {
-  const pattern = matcherPattern(journey.trigger);
+  const pattern = matcherPattern(journey.trigger, events);
   let latest: number | undefined;
-  for (const event of events) {
+  for (const event of history) {
     const at = Date.parse(event.time);
     if (at > enteredAt || at < enteredAt - TRIGGER_LOOKBACK_MS) continue;
     if (latest !== undefined && at <= latest) continue;

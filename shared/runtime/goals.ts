@@ -28,12 +28,14 @@ export type GoalOutcome =
   | { status: 'rejected'; problems: string[] };
 
 export async function handleExitEvent(input: unknown, runtime: Runtime): Promise<GoalOutcome> {
-  const parsed = parseCustomerEnvelope(input);
+  const parsed = parseCustomerEnvelope(input, runtime.project.events);
   if (!parsed.ok) return { status: 'rejected', problems: parsed.problems };
   const { event, customerId } = parsed;
   const exits: JourneyExit[] = [];
   for (const journey of runtime.project.journeys) {
-    const matching = journey.exitOn.filter((matcher) => matchesPattern(matcherPattern(matcher), event));
+    const matching = journey.exitOn.filter((matcher) =>
+      matchesPattern(matcherPattern(matcher, runtime.project.events), event),
+    );
     if (matching.length === 0) continue;
     // The first goal matcher counts the conversion, with its own business key if it names one.
     const goal = matching.find((matcher) => matcher.goal);

@@ -3,7 +3,15 @@
  * customer's history, once per event id however often EventBridge delivers it
  * and in whatever order events arrive.
  */
-import { describeDetailProblems, isCatalogEventType, parseEventDetail } from '../events/catalog.ts';
+import { PROFILE_UPDATED } from '../events/built-in.ts';
+import {
+  describeDetailProblems,
+  type EventCatalog,
+  type EventEnvelope,
+  eventDefinition,
+  parseEventDetail,
+  withCustomerId,
+} from '../events/catalog.ts';
 import {
   eventHistoryEntry,
   eventHistoryKey,
@@ -45,7 +53,7 @@ export type RecordOutcome =
  * after a crash between the steps finishes the work instead of doubling it.
  */
 export async function recordEvent(input: unknown, runtime: Runtime): Promise<RecordOutcome> {
-  const parsedEnvelope = parseCustomerEnvelope(input);
+  const parsedEnvelope = parseCustomerEnvelope(input, runtime.project.events);
   if (!parsedEnvelope.ok) return { status: 'rejected', problems: parsedEnvelope.problems };
   const { customerId: id } = parsedEnvelope;
   const receipt = await receiveEvent(runtime.store, id, parsedEnvelope.event.id, runtime.now());
@@ -54,8 +62,7 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   const receivedAt = receipt.firstReceivedAt;
   const received = receivedEvent(parsedEnvelope.event, receivedAt);
   const { event, clampedFrom } = received;
-  const detailType = event['detail-type'];
-  const read = readCustomerEvent(detailType, event, receivedAt);
+  const read = readCustomerEvent(runtime.project.events, id, event, receivedAt);
   // The entry as the history can store it, with every problem met on the way.
   const finish = async (problems: readonly string[]): Promise<void> => {
     const entry = { ...eventHistoryEntry(received), detail: read.storedDetail };
@@ -96,20 +103,24 @@ type CustomerEventRead = (
  * CRM's deep attribute); any other event applies whole or not at all.
  */
 function readCustomerEvent(
-  detailType: string,
-  event: { id: string; time: string; detail: Record<string, unknown> },
+  catalog: EventCatalog,
+  customerId: string,
+  event: EventEnvelope,
   receivedAt: Date,
 ): CustomerEventRead {
   const { id, time, detail } = event;
+  const detailType = event['detail-type'];
   const unstorable = detailStorageProblem(detail);
-  // Recorded without its detail: failing to store it would fail every retry until EventBridge gave up.
-  const storedDetail = unstorable === undefined ? detail : { customerId: detail.customerId };
-  if (detailType === 'customer.profile.updated') {
+  // Recorded without its detail (the customer id aside): failing to store it would fail every retry
+  // until EventBridge gave up.
+  const storedDetail =
+    unstorable === undefined ? detail : withCustomerId(catalog, detailType, {}, customerId);
+  if (detailType === PROFILE_UPDATED) {
     const read = readProfileUpdate(detail);
     const problems = unstorable === undefined ? read.problems : [unstorable, ...read.problems];
     if (!read.ok) return { ok: false, problems, storedDetail };
     const update = {
-      detailType,
+      kind: 'profile-update',
       id,
       time,
       receivedAt: receiptTime(receivedAt),
@@ -124,13 +135,10 @@ function readCustomerEvent(
     };
   }
   if (unstorable !== undefined) return { ok: false, problems: [unstorable], storedDetail };
-  const parsed = parseEventDetail(detailType, detail);
+  const parsed = parseEventDetail(catalog, detailType, detail);
   if (!parsed.ok) return { ok: false, problems: describeDetailProblems(parsed.problems), storedDetail };
-  // parseEventDetail refuses types outside the catalog; this only narrows the type.
-  if (!isCatalogEventType(detailType) || detailType === 'customer.profile.updated') {
-    return { ok: false, problems: [], storedDetail };
-  }
-  return { ok: true, event: { detailType, id, time }, problems: [], storedDetail };
+  const engagement = eventDefinition(catalog, detailType)?.engagement ?? true;
+  return { ok: true, event: { kind: 'other', id, time, engagement }, problems: [], storedDetail };
 }
 
 /** Merge the event into the profile, field by field, and write it if nobody wrote in between. */

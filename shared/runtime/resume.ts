@@ -23,7 +23,7 @@ export type ResumeOutcome =
   | { status: 'rejected'; problems: string[] };
 
 export async function resumeWaits(input: unknown, runtime: Runtime): Promise<ResumeOutcome> {
-  const parsed = parseCustomerEnvelope(input);
+  const parsed = parseCustomerEnvelope(input, runtime.project.events);
   if (!parsed.ok) return { status: 'rejected', problems: parsed.problems };
   const { customerId } = parsed;
   const received = receivedEvent(parsed.event, runtime.now());
@@ -36,7 +36,7 @@ export async function resumeWaits(input: unknown, runtime: Runtime): Promise<Res
   if (
     storable &&
     received.clampedFrom === undefined &&
-    parseEventDetail(event['detail-type'], event.detail).ok
+    parseEventDetail(runtime.project.events, event['detail-type'], event.detail).ok
   ) {
     await appendHistory(runtime.store, customerId, eventHistoryEntry(received), eventHistoryKey(event));
   }
@@ -46,7 +46,7 @@ export async function resumeWaits(input: unknown, runtime: Runtime): Promise<Res
   for (const registration of await waitsFor(runtime.store, customerId, event['detail-type'])) {
     if (
       Date.parse(event.time) < Date.parse(registration.since) ||
-      !matchesPattern(matcherPattern(registration.event), event)
+      !matchesPattern(matcherPattern(registration.event, runtime.project.events), event)
     ) {
       counts.unmatched += 1;
       continue;

@@ -4,6 +4,7 @@
  * clock. Handlers build one from the environment; tests and the local engine
  * build one over loopback services and a virtual clock.
  */
+import type { EventCatalog } from '../events/catalog.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import type { Journey, Settings } from '../journey/schema.ts';
 import type { TemplateSource } from '../render/templates.ts';
@@ -21,6 +22,8 @@ export interface WorkflowControl {
 
 export interface RuntimeProject {
   settings: Settings;
+  /** The event types: the built-in profile update and journeys/events/*.json. */
+  events: EventCatalog;
   templates: ReadonlyMap<string, TemplateSource>;
   journeys: readonly Journey[];
 }

@@ -67,7 +67,7 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
     });
     return { admitted: false, reason } as const;
   };
-  const detail = parseEventDetail(task.trigger['detail-type'], task.trigger.detail);
+  const detail = parseEventDetail(runtime.project.events, task.trigger['detail-type'], task.trigger.detail);
   if (!detail.ok) {
     return refuse('invalid-event', describeDetailProblems(detail.problems).join('; '));
   }
@@ -255,7 +255,7 @@ async function awaitEvent(
     registration.since,
     runtime.now().toISOString(),
   );
-  const pattern = matcherPattern(task.event);
+  const pattern = matcherPattern(task.event, runtime.project.events);
   for (const { entry } of history) {
     if (entry.kind !== 'event' || entry.problems !== undefined) continue;
     const envelope = { 'detail-type': entry.detailType, source: entry.source, detail: entry.detail };

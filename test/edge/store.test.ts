@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { LOCAL_CREDENTIALS } from '../../infra/local/constants.ts';
 import { startLocalHost } from '../../infra/local/host.ts';
-import { eventCatalog } from '../../shared/events/catalog.ts';
+import { sampleExample } from '../support/events.ts';
 import { engineForSuite, withTempFolder } from '../support/local-engine.ts';
 import { sendDynamoRequest } from '../support/signed-request.ts';
 
@@ -57,7 +57,7 @@ function chatEnded(customerId: string): PutEventsCommand {
         Source: 'test',
         DetailType: 'chat.session.ended',
         Detail: JSON.stringify({
-          ...eventCatalog['chat.session.ended'].example,
+          ...sampleExample('chat.session.ended'),
           customerId,
           resolved: false,
         }),

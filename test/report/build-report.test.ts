@@ -8,6 +8,7 @@ import { journeySchema } from '../../shared/journey/schema.ts';
 import { buildReport } from '../../shared/report/report.ts';
 import type { ExecutionPosition } from '../../shared/report/types.ts';
 import { at, customer, message, profileUpdate } from './fixtures.ts';
+import { sampleEvents } from '../support/events.ts';
 
 function journeyEntry(
   minutes: number,
@@ -181,6 +182,7 @@ describe('buildReport', () => {
   ];
   const report = buildReport({
     customers,
+    events: sampleEvents(),
     journeys: [journey, quiet],
     executions,
     now: new Date(at(2000)),

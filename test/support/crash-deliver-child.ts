@@ -42,6 +42,7 @@ await deliver(parseTask(deliverTaskSchema, input.task), {
   },
   project: {
     settings,
+    events: project.events,
     templates: project.templates,
     journeys: project.journeys.map((loaded) => loaded.journey),
   },

@@ -15,7 +15,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { CreatePlatformEndpointCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll } from 'vitest';
 import * as z from 'zod';
-import { eventCatalog, type CatalogEventType } from '../../shared/events/catalog.ts';
+import { sampleExample } from './events.ts';
 import { startLocalHost, type LocalHost } from '../../infra/local/host.ts';
 import { outboxMessageSchema } from '../../infra/local/outbox.ts';
 
@@ -32,7 +32,7 @@ export interface TestEngine {
   sns: SNSClient;
   /** Puts one event through PutEvents, with the catalog's example detail for this customer. */
   put(
-    detailType: CatalogEventType,
+    detailType: string,
     customerId: string,
     detail?: Record<string, unknown>,
   ): Promise<PutEventsCommandOutput>;
@@ -87,7 +87,7 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
     sfn,
     sns,
     async put(detailType, customerId, detail = {}) {
-      const example = detailType === 'customer.profile.updated' ? {} : eventCatalog[detailType].example;
+      const example = detailType === 'customer.profile.updated' ? {} : sampleExample(detailType);
       const result = await eventbridge.send(
         new PutEventsCommand({
           Entries: [

@@ -291,6 +291,7 @@ export async function createTestRuntime(
     workflows: recordingWorkflows(),
     project: {
       settings,
+      events: project.events,
       templates: project.templates,
       journeys: project.journeys.map((loaded) => loaded.journey),
     },

@@ -11,6 +11,8 @@ export interface TryItForm {
 export interface TryItChoice {
   detailType: string;
   description: string;
+  /** Where its detail keeps the customer id: `customerId`, `account.id`. */
+  customerIdField: string;
   /** Journeys this event starts. */
   starts: readonly string[];
 }
@@ -61,7 +63,9 @@ export function tryItView(
       <input id="customerId" name="customerId" value="${form.customerId}" required />
       <label for="source">Source</label>
       <input id="source" name="source" value="${form.source}" required />
-      <label for="detail">Detail (JSON; its customerId is set from the field above)</label>
+      <label for="detail">
+        Detail (JSON; its ${chosen?.customerIdField ?? 'customerId'} is set from the field above)
+      </label>
       <textarea id="detail" name="detail" spellcheck="false">${form.detail}</textarea>
       <p><button type="submit" data-testid="try-send">Send event</button></p>
     </form>`;

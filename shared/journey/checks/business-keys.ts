@@ -3,7 +3,7 @@
  * it keys. A misspelt one is missing from every event, so copies of one fact would never be told
  * apart from new facts: the very retries the key is there for would start the journey again.
  */
-import { isCatalogEventType } from '../../events/catalog.ts';
+import { type EventCatalog, eventDefinition } from '../../events/catalog.ts';
 import { eventFieldNames } from '../../events/fields.ts';
 import { didYouMean } from '../../text/suggest.ts';
 import type { PathSegment } from '../problem.ts';
@@ -11,9 +11,10 @@ import type { Journey } from '../schema.ts';
 import { isRequiredEventField } from './events.ts';
 import type { Report } from './scope.ts';
 
-export function checkBusinessKeys(journey: Journey, report: Report): void {
+export function checkBusinessKeys(journey: Journey, events: EventCatalog, report: Report): void {
   const entryKey = journey.entry.dedupeBy;
-  if (entryKey !== undefined) checkKeyFields(journey.trigger.event, entryKey, ['entry', 'dedupeBy'], report);
+  if (entryKey !== undefined)
+    checkKeyFields(events, journey.trigger.event, entryKey, ['entry', 'dedupeBy'], report);
   journey.exitOn.forEach((exit, index) => {
     if (exit.dedupeBy === undefined) return;
     const at: PathSegment[] = ['exitOn', index, 'dedupeBy'];
@@ -23,20 +24,21 @@ export function checkBusinessKeys(journey: Journey, report: Report): void {
         hint: 'remove "dedupeBy", or count the exit as a goal with "goal": true',
       });
     }
-    checkKeyFields(exit.event, exit.dedupeBy, at, report);
+    checkKeyFields(events, exit.event, exit.dedupeBy, at, report);
   });
 }
 
 function checkKeyFields(
+  events: EventCatalog,
   detailType: string,
   fields: readonly string[],
   at: readonly PathSegment[],
   report: Report,
 ): void {
   // An event missing from the catalog is reported once, at its matcher.
-  if (!isCatalogEventType(detailType)) return;
+  if (eventDefinition(events, detailType) === undefined) return;
   fields.forEach((field, index) => {
-    const missing = missingSegment(detailType, field);
+    const missing = missingSegment(events, detailType, field);
     if (missing !== undefined) {
       report(
         [...at, index],
@@ -51,7 +53,7 @@ function checkKeyFields(
       );
       return;
     }
-    if (!isRequiredEventField(detailType, `event.${field}`)) {
+    if (!isRequiredEventField(events, detailType, `event.${field}`)) {
       report(
         [...at, index],
         `"${field}" is optional in "${detailType}" events: one without it is told apart from copies by its event id only.`,
@@ -62,12 +64,16 @@ function checkKeyFields(
 }
 
 /** The first segment of a dotted field the event does not have, with the names it has there. */
-function missingSegment(detailType: string, field: string): { segment: string; known: string[] } | undefined {
+function missingSegment(
+  events: EventCatalog,
+  detailType: string,
+  field: string,
+): { segment: string; known: string[] } | undefined {
   const walked: string[] = [];
   for (const segment of field.split('.')) {
     // A list index: the catalog's fields are looked up through lists, as EventBridge filters do.
     if (/^\d+$/.test(segment)) continue;
-    const names = eventFieldNames(detailType, walked);
+    const names = eventFieldNames(events, detailType, walked);
     // Free-form fields (attributes) take any name.
     if (names.kind === 'open') return undefined;
     const known = names.kind === 'known' ? names.names : [];

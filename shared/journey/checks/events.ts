@@ -1,5 +1,11 @@
 /** Event matchers (trigger, exits, waits, history): the event must exist and the filter must be able to match. */
-import { catalogEventTypes, isCatalogEventType, parseEventDetail } from '../../events/catalog.ts';
+import {
+  customerIdField,
+  type EventCatalog,
+  eventDefinition,
+  eventTypes,
+  parseEventDetail,
+} from '../../events/catalog.ts';
 import { eventFieldNames } from '../../events/fields.ts';
 import { validatePattern } from '../../events/pattern.ts';
 import { sampleEventDetail } from '../../render/sample.ts';
@@ -9,13 +15,19 @@ import type { EventMatcher } from '../schema.ts';
 import { isRecord, ownValue } from '../../json.ts';
 import type { Report } from './scope.ts';
 
-export function checkMatcher(matcher: EventMatcher, at: PathSegment[], report: Report): void {
-  if (!isCatalogEventType(matcher.event)) {
+export function checkMatcher(
+  matcher: EventMatcher,
+  at: PathSegment[],
+  events: EventCatalog,
+  report: Report,
+): void {
+  if (eventDefinition(events, matcher.event) === undefined) {
+    const known = eventTypes(events);
     report([...at, 'event'], `"${matcher.event}" is not an event in the catalog.`, {
-      expected: `one of ${catalogEventTypes.join(', ')}`,
+      expected: `one of ${known.join(', ')}`,
       hint:
-        didYouMean(matcher.event, catalogEventTypes) ??
-        'new event types are added to shared/events/catalog.ts',
+        didYouMean(matcher.event, known) ??
+        `describe it in events/${matcher.event}.json beside the journeys (docs/events.md), or run "waymark events infer" on a sample event`,
     });
     return;
   }
@@ -26,31 +38,45 @@ export function checkMatcher(matcher: EventMatcher, at: PathSegment[], report: R
     report([...at, 'filter', ...issue.path], message, { hint });
   }
   if (problems.length > 0) return;
-  checkFilterFields(matcher.event, matcher.filter, [], [...at, 'filter'], report);
-  const customer = ownValue(matcher.filter, 'customerId');
+  checkFilterFields(events, matcher.event, matcher.filter, [], [...at, 'filter'], report);
+  checkCustomerFilter(events, matcher, at, report);
+}
+
+/** A filter that lets events without the customer id through would start or end nothing. */
+function checkCustomerFilter(
+  events: EventCatalog,
+  matcher: EventMatcher,
+  at: PathSegment[],
+  report: Report,
+): void {
+  const path = customerIdField(events, matcher.event).split('.');
+  let node: unknown = matcher.filter;
+  for (const segment of path) node = isRecord(node) ? ownValue(node, segment) : undefined;
+  const customer = node;
   if (Array.isArray(customer) && customer.some((rule) => isRecord(rule) && rule.exists === false)) {
     report(
-      [...at, 'filter', 'customerId'],
-      'Journeys follow one customer: an event without a customerId cannot start or end one.',
+      [...at, 'filter', ...path],
+      `Journeys follow one customer: an event without its customer id (${path.join('.')}) cannot start or end one.`,
     );
   }
 }
 
 /** Every field a filter names, at any depth and inside $or, must exist in the event; else it never matches. */
 function checkFilterFields(
+  events: EventCatalog,
   detailType: string,
   filter: Record<string, unknown>,
   fieldPath: readonly string[],
   at: PathSegment[],
   report: Report,
 ): void {
-  const fields = eventFieldNames(detailType, fieldPath);
+  const fields = eventFieldNames(events, detailType, fieldPath);
   for (const [key, value] of Object.entries(filter)) {
     if (key === '$or') {
       if (Array.isArray(value)) {
         value.forEach((alternative, index) => {
           if (isRecord(alternative))
-            checkFilterFields(detailType, alternative, fieldPath, [...at, '$or', index], report);
+            checkFilterFields(events, detailType, alternative, fieldPath, [...at, '$or', index], report);
         });
       }
       continue;
@@ -68,7 +94,8 @@ function checkFilterFields(
       );
       continue;
     }
-    if (isRecord(value)) checkFilterFields(detailType, value, [...fieldPath, key], [...at, key], report);
+    if (isRecord(value))
+      checkFilterFields(events, detailType, value, [...fieldPath, key], [...at, key], report);
   }
 }
 
@@ -81,8 +108,8 @@ function splitHint(message: string): [string, string | undefined] {
 }
 
 /** Whether the catalog requires a field: the example without it no longer parses. */
-export function isRequiredEventField(detailType: string, reference: string): boolean {
-  const example = sampleEventDetail(detailType);
+export function isRequiredEventField(events: EventCatalog, detailType: string, reference: string): boolean {
+  const example = sampleEventDetail(events, detailType);
   if (example === undefined) return true;
   const copy = structuredClone(example);
   const segments = reference.split('.').slice(1);
@@ -91,5 +118,5 @@ export function isRequiredEventField(detailType: string, reference: string): boo
   for (const segment of segments) parent = isRecord(parent) ? ownValue(parent, segment) : undefined;
   if (last === undefined || !isRecord(parent)) return true;
   Reflect.deleteProperty(parent, last);
-  return !parseEventDetail(detailType, copy).ok;
+  return !parseEventDetail(events, detailType, copy).ok;
 }

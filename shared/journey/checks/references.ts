@@ -1,5 +1,5 @@
 /** Values, references and conditions: everything a journey reads must exist where it reads it. */
-import { isCatalogEventType } from '../../events/catalog.ts';
+import { type EventCatalog, eventDefinition } from '../../events/catalog.ts';
 import { eventFieldNames } from '../../events/fields.ts';
 import { sampleContext } from '../../render/sample.ts';
 import { closest, didYouMean } from '../../text/suggest.ts';
@@ -15,13 +15,19 @@ import {
 } from '../schema.ts';
 import { checkMatcher } from './events.ts';
 import { isRecord } from '../../json.ts';
-import type { JourneyScope, Report } from './scope.ts';
+import type { JourneyScope, Report, ValidationContext } from './scope.ts';
 
 /** Roots a journey value may be read from at entry. */
 export const VALUE_SOURCES = ['event', 'profile', 'trigger'] as const;
 
-export function sampleOptions(journey: Journey, stepId: string, values: Record<string, unknown>) {
+export function sampleOptions(
+  journey: Journey,
+  stepId: string,
+  values: Record<string, unknown>,
+  events: EventCatalog,
+) {
   return {
+    events,
     detailType: journey.trigger.event,
     journeyId: journey.id,
     journeyName: journey.name,
@@ -32,12 +38,16 @@ export function sampleOptions(journey: Journey, stepId: string, values: Record<s
 }
 
 /** The journey's values as they would be for the sample event, to check later references against. */
-export function checkValues(journey: Journey, report: Report): Record<string, unknown> {
+export function checkValues(
+  journey: Journey,
+  context: ValidationContext,
+  report: Report,
+): Record<string, unknown> {
   const resolved: Record<string, unknown> = {};
   // Values are read at entry, before any value exists.
-  const sample = sampleContext(sampleOptions(journey, '', {}));
+  const sample = sampleContext(sampleOptions(journey, '', {}, context.events));
   for (const [key, value] of Object.entries(journey.values)) {
-    checkValue(value, ['values', key], { journey, sample, report }, VALUE_SOURCES);
+    checkValue(value, ['values', key], { journey, context, sample, report }, VALUE_SOURCES);
     const resolution = isReference(value) ? resolveReference(value.from, sample) : undefined;
     // A broken reference is reported here; a stand-in keeps templates using the value from failing again.
     resolved[key] = isReference(value)
@@ -49,7 +59,7 @@ export function checkValues(journey: Journey, report: Report): Record<string, un
   return resolved;
 }
 
-type ReferenceScope = Pick<JourneyScope, 'journey' | 'sample' | 'report'>;
+type ReferenceScope = Pick<JourneyScope, 'journey' | 'context' | 'sample' | 'report'>;
 
 /** A value written in a journey: a reference that must resolve, or a literal that must stay a literal. */
 export function checkValue(
@@ -116,6 +126,7 @@ export function checkReference(
   roots: readonly string[],
 ): void {
   const { journey, sample, report } = scope;
+  const { events } = scope.context;
   const root = reference.split('.')[0] ?? '';
   if (!roots.includes(root)) {
     const name = reference.split('.').pop() ?? 'name';
@@ -134,9 +145,9 @@ export function checkReference(
   // Profile attributes are free-form: only the fixed profile fields can be checked.
   if (root === 'profile' && reference.startsWith('profile.attributes.')) return;
   // An event missing from the catalog is reported once, at the trigger, not again at each use.
-  if (root === 'event' && !isCatalogEventType(journey.trigger.event)) return;
+  if (root === 'event' && eventDefinition(events, journey.trigger.event) === undefined) return;
   const resolution = resolveReference(reference, sample);
-  if (!resolution.found && root === 'event' && isEventField(journey.trigger.event, reference)) return;
+  if (!resolution.found && root === 'event' && isEventField(events, journey.trigger.event, reference)) return;
   if (!resolution.found) {
     const last = resolution.missing.split('.').pop() ?? '';
     const subject = root === 'event' ? `"${journey.trigger.event}" events have` : `${root} has`;
@@ -158,6 +169,7 @@ export function checkCondition(condition: Condition, at: PathSegment[], scope: J
     checkMatcher(
       { event: condition.history.event, filter: condition.history.filter },
       [...at, 'history'],
+      scope.context.events,
       scope.report,
     );
   } else {
@@ -221,12 +233,12 @@ function kindOf(value: unknown): string {
 }
 
 /** An event field the catalog defines, even if its example leaves it out. */
-function isEventField(detailType: string, reference: string): boolean {
+function isEventField(events: EventCatalog, detailType: string, reference: string): boolean {
   const segments = reference
     .split('.')
     .slice(1)
     .filter((segment) => !/^\d+$/.test(segment));
-  const parent = eventFieldNames(detailType, segments.slice(0, -1));
+  const parent = eventFieldNames(events, detailType, segments.slice(0, -1));
   const last = segments[segments.length - 1] ?? '';
   return parent.kind === 'open' || (parent.kind === 'known' && parent.names.includes(last));
 }

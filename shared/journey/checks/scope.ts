@@ -1,4 +1,5 @@
 /** What every journey check works with: the journey, its project, sample values and where to report. */
+import type { EventCatalog } from '../../events/catalog.ts';
 import type { TemplateContext, TemplateSource } from '../../render/templates.ts';
 import type { PathSegment, Problem } from '../problem.ts';
 import type { Journey, Settings } from '../schema.ts';
@@ -6,6 +7,7 @@ import type { SourcePosition } from '../source.ts';
 
 export interface ValidationContext {
   settings: Settings;
+  events: EventCatalog;
   templates: ReadonlyMap<string, TemplateSource>;
 }
 

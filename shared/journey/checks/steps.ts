@@ -1,5 +1,11 @@
 /** Checks particular to one kind of step, and to the journey's exits. */
-import { isCatalogEventType, parseEventDetail } from '../../events/catalog.ts';
+import {
+  customerIdPath,
+  type EventCatalog,
+  eventDefinition,
+  parseEventDetail,
+  withCustomerId,
+} from '../../events/catalog.ts';
 import type { PathSegment } from '../problem.ts';
 import { resolveReference } from '../references.ts';
 import { isReference, type Journey, type StepOfType } from '../schema.ts';
@@ -7,12 +13,14 @@ import { checkMatcher, isRequiredEventField } from './events.ts';
 import { checkValue } from './references.ts';
 import type { JourneyScope, Report } from './scope.ts';
 
-/** Added to every emitted detail by the compiler. */
-const EMIT_RESERVED_KEYS = ['customerId', 'journeyId'];
+/** Added to every emitted detail by the compiler: the customer id (where the event keeps it) and the journey. */
+function emitReservedKeys(events: EventCatalog, detailType: string): string[] {
+  return [customerIdPath(events, detailType)[0] ?? 'customerId', 'journeyId'];
+}
 
-export function checkExits(journey: Journey, report: Report): void {
+export function checkExits(journey: Journey, events: EventCatalog, report: Report): void {
   journey.exitOn.forEach((exit, index) => {
-    checkMatcher(exit, ['exitOn', index], report);
+    checkMatcher(exit, ['exitOn', index], events, report);
     if (exit.event !== journey.trigger.event) return;
     const at = ['exitOn', index, 'event'];
     if (exit.filter === undefined) {
@@ -76,8 +84,9 @@ export function checkEmit(id: string, step: StepOfType<'emit'>, scope: JourneySc
       },
     );
   }
+  const reserved = emitReservedKeys(scope.context.events, step.event);
   for (const [key, value] of Object.entries(step.detail)) {
-    if (EMIT_RESERVED_KEYS.includes(key)) {
+    if (reserved.includes(key)) {
       report(
         [...at, 'detail', key],
         `"${key}" is added to every emitted event by Waymark; it cannot be set here.`,
@@ -125,8 +134,8 @@ function checkEmitReference(reference: string, at: PathSegment[], key: string, s
   if (
     segments[0] === 'event' &&
     exists &&
-    isCatalogEventType(trigger) &&
-    !isRequiredEventField(trigger, reference)
+    eventDefinition(scope.context.events, trigger) !== undefined &&
+    !isRequiredEventField(scope.context.events, trigger, reference)
   ) {
     report(
       at,
@@ -142,18 +151,21 @@ function checkEmitReference(reference: string, at: PathSegment[], key: string, s
 
 /** Other journeys rely on the catalog: an emitted catalog event must have what the catalog requires. */
 function checkEmittedShape(id: string, step: StepOfType<'emit'>, scope: JourneyScope): void {
-  if (!isCatalogEventType(step.event) || !isCatalogEventType(scope.journey.trigger.event)) return;
+  const { events } = scope.context;
+  if (eventDefinition(events, step.event) === undefined) return;
+  if (eventDefinition(events, scope.journey.trigger.event) === undefined) return;
   const sample = scope.sample;
-  const detail: Record<string, unknown> = { customerId: 'sample-customer', journeyId: scope.journey.id };
+  const written: Record<string, unknown> = { journeyId: scope.journey.id };
   for (const [key, value] of Object.entries(step.detail)) {
     if (!isReference(value)) {
-      detail[key] = value;
+      written[key] = value;
       continue;
     }
     const resolution = resolveReference(value.from, sample);
-    if (resolution.found) detail[key] = resolution.value;
+    if (resolution.found) written[key] = resolution.value;
   }
-  const parsed = parseEventDetail(step.event, detail);
+  const detail = withCustomerId(events, step.event, written, 'sample-customer');
+  const parsed = parseEventDetail(events, step.event, detail);
   if (parsed.ok) return;
   for (const problem of parsed.problems) {
     const field = problem.path.join('.');

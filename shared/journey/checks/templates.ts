@@ -1,6 +1,6 @@
 /** Send steps and their templates: every part present, every variable defined, nothing a customer should not get. */
 import type { Channel } from '../../customer/profile.ts';
-import { isCatalogEventType } from '../../events/catalog.ts';
+import { eventDefinition } from '../../events/catalog.ts';
 import { sampleContext, sparseContext } from '../../render/sample.ts';
 import { smsSize } from '../../render/sms.ts';
 import {
@@ -71,7 +71,7 @@ export function checkSend(id: string, step: StepOfType<'send'>, scope: JourneySc
       continue;
     }
     // Without a catalog example there is no sample to render with; the trigger's error says why.
-    if (!isCatalogEventType(journey.trigger.event)) continue;
+    if (eventDefinition(scope.context.events, journey.trigger.event) === undefined) continue;
     checkRendering(id, step, channel, template, scope);
   }
 }
@@ -84,7 +84,7 @@ function checkRendering(
   scope: JourneyScope,
 ): void {
   const at: PathSegment[] = ['steps', id, 'template'];
-  const options = sampleOptions(scope.journey, id, scope.values);
+  const options = sampleOptions(scope.journey, id, scope.values, scope.context.events);
   const full = sampleContext(options);
   const rendered = renderMessage(template, channel, full);
   if (!rendered.ok) {

@@ -1,0 +1,165 @@
+/**
+ * An event file, `journeys/events/<detail-type>.json`: the JSON Schema of one
+ * event type's detail, with its title (the detail-type), examples, and what
+ * Waymark needs beyond JSON Schema under `x-waymark` (where the customer id
+ * is, the expected source). Checked like a journey, with file:line:column;
+ * the deployed functions only parse it (synth checked it).
+ */
+import { basename } from 'node:path';
+import * as z from 'zod';
+import { isRecord, ownValue } from '../json.ts';
+import type { PathSegment } from '../journey/problem.ts';
+import type { Report } from '../journey/checks/scope.ts';
+import { PROFILE_UPDATED } from './built-in.ts';
+import { DEFAULT_CUSTOMER_ID_PATH, type EventDefinition } from './catalog.ts';
+import {
+  draftOf,
+  type EventSchemaDraft,
+  expandNode,
+  jsonSchemaReader,
+  KNOWN_SCHEMA_URIS,
+} from './json-schema.ts';
+import { checkSchema } from './schema-check.ts';
+
+/** A dot path of plain names: it becomes a JSONPath in the state machine and a key in rules. */
+const CUSTOMER_ID_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+export const eventFileSchema = z
+  .object({
+    $schema: z.string({ error: 'Name the JSON Schema draft in "$schema".' }),
+    // EventBridge's limit for a detail-type.
+    title: z.string().min(1).max(128),
+    description: z.string().optional(),
+    'x-waymark': z
+      .strictObject({
+        source: z.string().min(1).max(256).optional(),
+        customerId: z
+          .string()
+          .regex(CUSTOMER_ID_PATH, 'Expected a dot path of field names, such as "customerId" or "account.id"')
+          .optional(),
+        engagement: z.boolean().optional(),
+      })
+      .optional(),
+    type: z.literal('object', { error: 'An event detail is a JSON object: "type" must be "object".' }),
+    examples: z
+      .array(z.record(z.string(), z.unknown()), { error: 'Expected a list of example details.' })
+      .min(1, 'Give at least one example detail: templates are checked with it and the panel offers it.'),
+  })
+  .loose();
+export type EventFile = z.infer<typeof eventFileSchema>;
+
+/** Checks what the file shape alone cannot: the draft, the name, the schema, the customer id, the examples. */
+export function checkEventFile(file: string, value: EventFile, report: Report): void {
+  const draft = draftOf(value.$schema);
+  if (draft === undefined) {
+    report(['$schema'], `"${value.$schema}" is not a JSON Schema draft Waymark reads.`, {
+      expected: `one of ${KNOWN_SCHEMA_URIS.join(', ')}`,
+    });
+  }
+  if (value.title === PROFILE_UPDATED) {
+    report(
+      ['title'],
+      `"${PROFILE_UPDATED}" is built in: the runtime merges it into profiles field by field.`,
+      {
+        hint: 'remove this file; docs/events.md describes the built-in profile update',
+      },
+    );
+  }
+  const expectedName = `${value.title}.json`;
+  if (basename(file) !== expectedName) {
+    report(
+      ['title'],
+      `The file is named ${basename(file)}, but its title (the detail-type) is "${value.title}".`,
+      {
+        hint: `rename the file to ${expectedName}, or change the title`,
+      },
+    );
+  }
+  const issues = checkSchema(value, []);
+  for (const issue of issues) {
+    report(issue.path, issue.message, { hint: issue.hint, severity: issue.severity });
+  }
+  checkCustomerIdPath(value, report);
+  if (draft === undefined || issues.some((issue) => issue.severity === 'error')) return;
+  const read = jsonSchemaReader(value, draft);
+  const path = customerIdPathOf(value);
+  value.examples.forEach((example, index) => {
+    const result = read(example);
+    if (!result.ok) {
+      for (const problem of result.problems) {
+        const field = problem.path.join('.');
+        report(
+          ['examples', index, ...problem.path],
+          `The example does not match its own schema${field === '' ? '' : ` at "${field}"`}: ${problem.message}`,
+        );
+      }
+      return;
+    }
+    if (typeof valueAt(example, path) !== 'string') {
+      report(['examples', index], `The example has no customer id at "${path.join('.')}".`);
+    }
+  });
+}
+
+function checkCustomerIdPath(value: EventFile, report: Report): void {
+  const path = customerIdPathOf(value);
+  const at: PathSegment[] =
+    value['x-waymark']?.customerId === undefined ? ['properties'] : ['x-waymark', 'customerId'];
+  let nodes: Record<string, unknown>[] = [value];
+  let required = true;
+  for (const segment of path) {
+    const next: Record<string, unknown>[] = [];
+    for (const node of nodes.flatMap((candidate) => expandNode(value, candidate))) {
+      const properties = node.properties;
+      if (isRecord(properties) && Object.hasOwn(properties, segment))
+        next.push(...expandNode(value, properties[segment]));
+      const list = node.required;
+      if (!Array.isArray(list) || !list.includes(segment)) required = false;
+    }
+    if (next.length === 0) {
+      report(at, `The schema has no field "${path.join('.')}" for the customer id.`, {
+        hint: 'set "x-waymark": { "customerId": "<dot path>" } to where this event keeps the customer id, and declare that field',
+      });
+      return;
+    }
+    nodes = next;
+  }
+  const types = nodes.map((node) => node.type);
+  if (types.some((type) => type !== undefined && type !== 'string')) {
+    report(at, `The customer id at "${path.join('.')}" must be a string in the schema.`);
+  }
+  if (!required) {
+    report(at, `"${path.join('.')}" is not required: such an event without it starts and stops no journey.`, {
+      severity: 'warning',
+      hint: 'add it to "required" at each level if every event carries it',
+    });
+  }
+}
+
+function customerIdPathOf(value: EventFile): readonly string[] {
+  const declared = value['x-waymark']?.customerId;
+  return declared === undefined ? DEFAULT_CUSTOMER_ID_PATH : declared.split('.');
+}
+
+function valueAt(detail: unknown, path: readonly string[]): unknown {
+  let value = detail;
+  for (const segment of path) value = isRecord(value) ? ownValue(value, segment) : undefined;
+  return value;
+}
+
+/** The definition an event file gives; its schema is the file itself (JSON Schema ignores the extra keys). */
+export function eventDefinitionOf(file: string, value: EventFile): EventDefinition {
+  const draft: EventSchemaDraft = draftOf(value.$schema) ?? '2020-12';
+  const extra = value['x-waymark'];
+  return {
+    detailType: value.title,
+    description: value.description ?? '',
+    source: extra?.source,
+    customerIdPath: customerIdPathOf(value),
+    engagement: extra?.engagement ?? true,
+    schema: value,
+    examples: value.examples,
+    origin: { kind: 'file', file },
+    read: jsonSchemaReader(value, draft),
+  };
+}

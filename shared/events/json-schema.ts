@@ -1,0 +1,161 @@
+/**
+ * An event file's JSON Schema at work: which draft it is written in, its
+ * nodes as the validator's field lookups walk them (through `$ref` inside the
+ * file, arrays and `anyOf`/`oneOf`/`allOf`), and a reader that checks a
+ * detail with @cfworker/json-schema, which knows drafts 4, 7 and 2020-12 and
+ * runs without generating code (Lambda-friendly, small).
+ */
+import { type OutputUnit, type Schema, type SchemaDraft, Validator } from '@cfworker/json-schema';
+import { isRecord, ownValue } from '../json.ts';
+import type { DetailProblem, DetailRead } from './catalog.ts';
+
+export type EventSchemaDraft = Extract<SchemaDraft, '4' | '7' | '2020-12'>;
+
+/** What `$schema` may say, and the draft each means; the project's own meta-schema extends 2020-12. */
+const DRAFTS: readonly { pattern: RegExp; draft: EventSchemaDraft }[] = [
+  { pattern: /^https?:\/\/json-schema\.org\/draft-04\/schema#?$/, draft: '4' },
+  { pattern: /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/, draft: '7' },
+  { pattern: /^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/, draft: '2020-12' },
+  { pattern: /(^|\/)event\.schema\.json$/, draft: '2020-12' },
+];
+
+export const KNOWN_SCHEMA_URIS = [
+  'https://json-schema.org/draft/2020-12/schema',
+  'http://json-schema.org/draft-07/schema#',
+  'http://json-schema.org/draft-04/schema#',
+  '../event.schema.json (2020-12, with editor checks)',
+];
+
+export function draftOf(schemaUri: unknown): EventSchemaDraft | undefined {
+  if (typeof schemaUri !== 'string') return undefined;
+  return DRAFTS.find(({ pattern }) => pattern.test(schemaUri))?.draft;
+}
+
+/** The node a local `$ref` (`#/$defs/item`, `#/definitions/item`) points at; undefined when it points nowhere. */
+export function resolveLocalRef(root: Readonly<Record<string, unknown>>, ref: string): unknown {
+  if (ref === '#') return root;
+  if (!ref.startsWith('#/')) return undefined;
+  let node: unknown = root;
+  for (const raw of ref.slice(2).split('/')) {
+    const segment = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
+    node = isRecord(node) ? ownValue(node, segment) : Array.isArray(node) ? node[Number(segment)] : undefined;
+  }
+  return node;
+}
+
+/**
+ * A schema node as the object shapes a value there may take: through `$ref`, arrays and
+ * alternatives. `seen` stops a recursive schema (a tree of comments) from looping.
+ */
+export function expandNode(
+  root: Readonly<Record<string, unknown>>,
+  node: unknown,
+  seen: ReadonlySet<unknown> = new Set(),
+): Record<string, unknown>[] {
+  if (!isRecord(node) || seen.has(node)) return [];
+  const within = new Set([...seen, node]);
+  const ref = node.$ref;
+  if (typeof ref === 'string') return expandNode(root, resolveLocalRef(root, ref), within);
+  const alternatives = [node.anyOf, node.oneOf, node.allOf].flatMap((list): unknown[] =>
+    Array.isArray(list) ? list : [],
+  );
+  if (alternatives.length > 0) {
+    const own = isRecord(node.properties) ? [node] : [];
+    return [...own, ...alternatives.flatMap((alternative) => expandNode(root, alternative, within))];
+  }
+  const types = Array.isArray(node.type) ? node.type : [node.type];
+  if (types.includes('array')) {
+    const items: unknown[] = Array.isArray(node.items) ? node.items : [node.items];
+    const prefix: unknown[] = Array.isArray(node.prefixItems) ? node.prefixItems : [];
+    return [...items, ...prefix].flatMap((item) => expandNode(root, item, within));
+  }
+  return [node];
+}
+
+/** An object node that takes any field name: no `properties`, or extra ones allowed by a schema. */
+export function isOpenNode(node: Readonly<Record<string, unknown>>): boolean {
+  if (isRecord(node.properties)) return false;
+  const types = Array.isArray(node.type) ? node.type : [node.type];
+  return types.includes('object') || node.type === undefined;
+}
+
+/** Any object is a schema to the validator, which checks its keywords itself. */
+function isValidatorSchema(value: unknown): value is Schema {
+  return isRecord(value);
+}
+
+/**
+ * A reader for one event's details. The schema is copied: the validator annotates the object it is
+ * given. Throws when the schema cannot be used at all (a `$ref` that points nowhere), which the
+ * event file check reports before any reader is made.
+ */
+export function jsonSchemaReader(
+  schema: Readonly<Record<string, unknown>>,
+  draft: EventSchemaDraft,
+): (detail: unknown) => DetailRead {
+  const copy: unknown = structuredClone(schema);
+  if (!isValidatorSchema(copy)) throw new Error('An event schema must be a JSON object.');
+  Reflect.deleteProperty(copy, '$schema');
+  const validator = new Validator(copy, draft, false);
+  return (detail) => {
+    if (!isRecord(detail)) {
+      return { ok: false, problems: [{ path: [], message: 'Expected a JSON object as the detail.' }] };
+    }
+    const result = validator.validate(detail);
+    return result.valid ? { ok: true, detail } : { ok: false, problems: leafProblems(result.errors) };
+  };
+}
+
+/** Keywords that only say "something below failed": the failure below says what. */
+const WRAPPERS = new Set([
+  'properties',
+  'items',
+  'prefixItems',
+  'additionalItems',
+  '$ref',
+  '$dynamicRef',
+  '$recursiveRef',
+  'allOf',
+  'if',
+  'then',
+  'else',
+  'dependentSchemas',
+  'dependencies',
+  'patternProperties',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'contains',
+]);
+
+function leafProblems(errors: readonly OutputUnit[]): DetailProblem[] {
+  // Inside anyOf/oneOf every branch fails its own way; the alternative's own error says it well enough.
+  const outsideBranches = errors.filter((error) => !/\/(anyOf|oneOf)\/\d+\//.test(error.keywordLocation));
+  const leaves = outsideBranches.filter((error) => !WRAPPERS.has(error.keyword));
+  const chosen = leaves.length > 0 ? leaves : outsideBranches;
+  const seen = new Set<string>();
+  const problems: DetailProblem[] = [];
+  for (const error of chosen) {
+    const problem = toProblem(error);
+    const key = JSON.stringify(problem);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+function toProblem(error: OutputUnit): DetailProblem {
+  const path = error.instanceLocation
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => {
+      const key = decodeURIComponent(segment).replaceAll('~1', '/').replaceAll('~0', '~');
+      return /^\d+$/.test(key) ? Number(key) : key;
+    });
+  const required = /^Instance does not have required property "(.+)"\.$/.exec(error.error);
+  if (error.keyword === 'required' && required?.[1] !== undefined) {
+    return { path: [...path, required[1]], message: 'Required, but missing.' };
+  }
+  return { path, message: error.error.replace(/^Instance /, 'Value ') };
+}
