@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import {
+  EVENT_SCHEMA_FILE,
+  eventFileJsonSchemaText,
   JOURNEY_SCHEMA_FILE,
   journeyJsonSchemaText,
   SETTINGS_SCHEMA_FILE,
@@ -52,5 +54,30 @@ describe('what an editor sees through the JSON Schema', () => {
     const other = JSON.parse(readFileSync('journeys/cart-abandonment.json', 'utf8'));
     other.steps.remind.type = 'sendd';
     expect(validateJourney(other)).toBe(false);
+  });
+});
+
+describe('what an editor sees of an event file through journeys/event.schema.json', () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: false });
+  const validateEventFile = ajv.compile(JSON.parse(readFileSync(`journeys/${EVENT_SCHEMA_FILE}`, 'utf8')));
+  const eventFiles = readdirSync('journeys/events').filter((file) => file.endsWith('.json'));
+
+  it('journeys/event.schema.json is what the event file schema generates', () => {
+    expect(readFileSync(`journeys/${EVENT_SCHEMA_FILE}`, 'utf8')).toBe(eventFileJsonSchemaText());
+  });
+
+  it('every sample event file points editors at it and passes it', () => {
+    expect(eventFiles.length).toBeGreaterThanOrEqual(7);
+    for (const file of eventFiles) {
+      const value = JSON.parse(readFileSync(`journeys/events/${file}`, 'utf8'));
+      expect(value.$schema, file).toBe(`../${EVENT_SCHEMA_FILE}`);
+      expect(validateEventFile(value), `${file}: ${ajv.errorsText(validateEventFile.errors)}`).toBe(true);
+    }
+  });
+
+  it('underlines an event file without examples or with a misspelt x-waymark key', () => {
+    const value = JSON.parse(readFileSync('journeys/events/order.placed.json', 'utf8'));
+    expect(validateEventFile({ ...value, examples: [] })).toBe(false);
+    expect(validateEventFile({ ...value, 'x-waymark': { customerID: 'customerId' } })).toBe(false);
   });
 });

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sampleExample } from './support/events.ts';
+import { sampleEvents, sampleExample } from './support/events.ts';
 import type { EventEnvelope } from '../shared/events/catalog.ts';
 import { DEAD_LETTERS_FILE, openIntakeJournal } from '../infra/local/intake-journal.ts';
 import { coreRules, EventRouter, type LocalFunctions } from '../infra/local/router.ts';
@@ -49,7 +49,7 @@ function routeOnce(functions: LocalFunctions, journalDir: string) {
       .then((journal) => {
         const deadLetters: string[] = [];
         const router = new EventRouter({
-          rules: () => coreRules('waymark'),
+          rules: () => coreRules('waymark', sampleEvents()),
           customerOf: (event) =>
             typeof event.detail.customerId === 'string' ? event.detail.customerId : undefined,
           functions,

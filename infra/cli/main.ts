@@ -4,6 +4,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileJourney, definitionText } from '../../shared/journey/compile.ts';
 import {
+  EVENT_SCHEMA_FILE,
+  eventFileJsonSchemaText,
   JOURNEY_SCHEMA_FILE,
   journeyJsonSchemaText,
   SETTINGS_SCHEMA_FILE,
@@ -265,7 +267,10 @@ function schema(args: readonly string[], io: Output): number {
   if (values.write === true) {
     writeFileSync(join(dir, JOURNEY_SCHEMA_FILE), journeyJsonSchemaText());
     writeFileSync(join(dir, SETTINGS_SCHEMA_FILE), settingsJsonSchemaText());
-    io.out(`wrote ${join(dir, JOURNEY_SCHEMA_FILE)} and ${join(dir, SETTINGS_SCHEMA_FILE)}\n`);
+    writeFileSync(join(dir, EVENT_SCHEMA_FILE), eventFileJsonSchemaText());
+    io.out(
+      `wrote ${join(dir, JOURNEY_SCHEMA_FILE)}, ${join(dir, SETTINGS_SCHEMA_FILE)} and ${join(dir, EVENT_SCHEMA_FILE)}\n`,
+    );
   } else {
     io.out(journeyJsonSchemaText());
   }

@@ -12,7 +12,12 @@ import {
   LAMBDA_INVOKE,
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
 } from '../../shared/contract/tasks.ts';
-import { type EventEnvelope, eventEnvelopeSchema } from '../../shared/events/catalog.ts';
+import {
+  customerIdValue,
+  type EventCatalog,
+  type EventEnvelope,
+  eventEnvelopeSchema,
+} from '../../shared/events/catalog.ts';
 import type { CompiledJourney } from '../../shared/journey/compile.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
 import type { VirtualClock } from './clock.ts';
@@ -65,8 +70,8 @@ export interface EngineOptions {
   log: EngineLog;
   /** SES feedback is routed for this configuration set only, as on AWS. */
   configurationSet: string;
-  /** The customer an event is about, read where its event type keeps the id (the project's catalog). */
-  customerOf(event: EventEnvelope): string | undefined;
+  /** The project's event types: where each keeps the customer id. */
+  events: EventCatalog;
   /** Where accepted events are kept until routed; default in memory (an engine without a data folder). */
   journal?: IntakeJournal;
   /** Customers routed at once; default ROUTING_CONCURRENCY. */
@@ -98,11 +103,11 @@ export class LocalEngine {
   constructor(private readonly options: EngineOptions) {
     // Each rule's pattern object is made once, here, and kept: matchesPattern compiles a pattern object
     // once and reuses it, so routing would compile on every event if patterns were made anew.
-    this.ruleList = coreRules(options.configurationSet);
+    this.ruleList = coreRules(options.configurationSet, options.events);
     this.journal = options.journal ?? memoryJournal();
     this.router = new EventRouter({
       rules: () => this.ruleList,
-      customerOf: (event) => options.customerOf(event),
+      customerOf: (event) => this.customerOf(event),
       functions: options.functions,
       startJourney: (journeyId, event) => this.startJourney(journeyId, event),
       log: options.log,
@@ -178,6 +183,12 @@ export class LocalEngine {
    * A trigger event's execution is named after the event: routing the same event again (a crash stopped its
    * routing half-way) finds that execution instead of starting a second one.
    */
+  /** Unchecked, as the console and the routing order take it: record refuses an invalid one. */
+  private customerOf(event: EventEnvelope): string | undefined {
+    const value = customerIdValue(this.options.events, event['detail-type'], event.detail);
+    return typeof value === 'string' ? value : undefined;
+  }
+
   private startJourney(journeyId: string, event: EventEnvelope): void {
     const machine = this.machines.get(journeyId);
     if (machine === undefined) return;
@@ -212,7 +223,7 @@ export class LocalEngine {
       throw new EngineError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const trigger = eventEnvelopeSchema.safeParse(input);
-    const customerId = trigger.success ? this.options.customerOf(trigger.data) : undefined;
+    const customerId = trigger.success ? this.customerOf(trigger.data) : undefined;
     const record: ExecutionRecord = {
       executionArn,
       name,

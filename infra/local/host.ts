@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
-import { customerIdValue, type EventEnvelope } from '../../shared/events/catalog.ts';
+import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import { type CompiledJourney, compileJourney } from '../../shared/journey/compile.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
 import { loadProject } from '../../shared/project/load.ts';
@@ -145,11 +145,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     executions,
     log: options.log,
     configurationSet: settings.senders.email.configurationSet ?? 'waymark',
-    customerOf: (event) => {
-      // Unchecked, as the console and the routing order take it: record refuses an invalid one.
-      const value = customerIdValue(project.events, event['detail-type'], event.detail);
-      return typeof value === 'string' ? value : undefined;
-    },
+    events: project.events,
     journal,
     ...(options.routingConcurrency === undefined ? {} : { routingConcurrency: options.routingConcurrency }),
   });

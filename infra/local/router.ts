@@ -4,6 +4,7 @@
  * were accepted (the profile relies on it); events of different customers are routed side by side, a few
  * dozen customers at a time, since each event spends most of its time waiting for DynamoDB.
  */
+import type { EventCatalog } from '../../shared/events/catalog.ts';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import { matchesPattern } from '../../shared/events/pattern.ts';
 import { erasurePattern, recordPattern, sesFeedbackPattern } from '../../shared/events/routes.ts';
@@ -29,12 +30,12 @@ export interface LocalRule extends BusRule {
 }
 
 /** The core rules, with the same patterns as the CDK stack's. */
-export function coreRules(configurationSet: string): LocalRule[] {
+export function coreRules(configurationSet: string, events: EventCatalog): LocalRule[] {
   return [
     {
       name: 'waymark-record',
       description: 'Every customer event: profile and history (record function)',
-      eventPattern: recordPattern(),
+      eventPattern: recordPattern(events),
       state: 'ENABLED',
       target: { kind: 'function', name: 'record' },
     },

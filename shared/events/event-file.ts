@@ -26,24 +26,44 @@ const CUSTOMER_ID_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export const eventFileSchema = z
   .object({
-    $schema: z.string({ error: 'Name the JSON Schema draft in "$schema".' }),
+    $schema: z
+      .string({ error: 'Name the JSON Schema draft in "$schema".' })
+      .describe(
+        'The JSON Schema draft: "../event.schema.json" (2020-12, with these checks), or a draft-04, draft-07 or 2020-12 URI.',
+      ),
     // EventBridge's limit for a detail-type.
-    title: z.string().min(1).max(128),
-    description: z.string().optional(),
+    title: z
+      .string()
+      .min(1)
+      .max(128)
+      .describe("The event's detail-type, as EventBridge carries it; also the file's name."),
+    description: z.string().optional().describe('What happened, in words a marketer reads in the panel.'),
     'x-waymark': z
       .strictObject({
-        source: z.string().min(1).max(256).optional(),
+        source: z
+          .string()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe('The source producers send it from; journeys then match only that source.'),
         customerId: z
           .string()
           .regex(CUSTOMER_ID_PATH, 'Expected a dot path of field names, such as "customerId" or "account.id"')
-          .optional(),
-        engagement: z.boolean().optional(),
+          .optional()
+          .describe('Where the detail keeps the customer id, as a dot path; default "customerId".'),
+        engagement: z
+          .boolean()
+          .optional()
+          .describe(
+            'false for events a system sends about the customer: they do not count toward the hours the customer acts in.',
+          ),
       })
       .optional(),
     type: z.literal('object', { error: 'An event detail is a JSON object: "type" must be "object".' }),
     examples: z
       .array(z.record(z.string(), z.unknown()), { error: 'Expected a list of example details.' })
-      .min(1, 'Give at least one example detail: templates are checked with it and the panel offers it.'),
+      .min(1, 'Give at least one example detail: templates are checked with it and the panel offers it.')
+      .describe('Example details: templates are checked with each, and the panel offers the first.'),
   })
   .loose();
 export type EventFile = z.infer<typeof eventFileSchema>;

@@ -3,17 +3,41 @@
  * compiler). The CDK stack and the local engine both route with these, so the
  * same events reach the same functions in both places.
  */
+import { DEFAULT_CUSTOMER_ID_PATH, type EventCatalog } from './catalog.ts';
 import { ERASURE_REQUESTED, SES_FEEDBACK_DETAIL_TYPES } from './system-events.ts';
-import type { EventPattern } from './pattern.ts';
+import type { EventPattern, JsonValue } from './pattern.ts';
 
 const HAS_CUSTOMER = { customerId: [{ exists: true }] };
 
 /**
  * record: every event about a customer, except an erasure request, which record would otherwise
- * file in the history of the customer being erased.
+ * file in the history of the customer being erased. Event types that keep the customer id
+ * elsewhere (`account.id`) are matched by name with the id where they keep it.
  */
-export function recordPattern(): EventPattern {
-  return { 'detail-type': [{ 'anything-but': [ERASURE_REQUESTED] }], detail: { ...HAS_CUSTOMER } };
+export function recordPattern(catalog?: EventCatalog): EventPattern {
+  const everyEvent: EventPattern = {
+    'detail-type': [{ 'anything-but': [ERASURE_REQUESTED] }],
+    detail: { ...HAS_CUSTOMER },
+  };
+  const byPath = new Map<string, string[]>();
+  for (const definition of catalog?.events.values() ?? []) {
+    const path = definition.customerIdPath.join('.');
+    if (path === DEFAULT_CUSTOMER_ID_PATH.join('.')) continue;
+    byPath.set(path, [...(byPath.get(path) ?? []), definition.detailType]);
+  }
+  if (byPath.size === 0) return everyEvent;
+  const elsewhere = [...byPath].map(([path, detailTypes]): EventPattern => ({
+    'detail-type': detailTypes.sort(),
+    detail: existsAt(path.split('.')),
+  }));
+  return { $or: [everyEvent, ...elsewhere] };
+}
+
+/** `{ account: { id: [{ exists: true }] } }` for the path account.id. */
+function existsAt(path: readonly string[]): { [key: string]: JsonValue } {
+  const [first, ...rest] = path;
+  if (first === undefined) return {};
+  return { [first]: rest.length === 0 ? [{ exists: true }] : existsAt(rest) };
 }
 
 /** preferences: erasure requests on the Waymark bus. */

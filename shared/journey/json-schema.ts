@@ -1,10 +1,13 @@
 /** JSON Schemas generated from the zod source, committed so editors autocomplete journey files. */
 import * as z from 'zod';
+import { eventFileSchema } from '../events/event-file.ts';
 import { journeySchema, settingsSchema } from './schema.ts';
 import { isRecord } from '../json.ts';
 
 export const JOURNEY_SCHEMA_FILE = 'journey.schema.json';
 export const SETTINGS_SCHEMA_FILE = 'settings.schema.json';
+/** Event files name it as `../event.schema.json`; the validator reads that as JSON Schema 2020-12. */
+export const EVENT_SCHEMA_FILE = 'event.schema.json';
 
 function generate(schema: z.ZodType, id: string): string {
   const generated = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
@@ -17,6 +20,11 @@ export function journeyJsonSchemaText(): string {
 
 export function settingsJsonSchemaText(): string {
   return generate(settingsSchema, `https://waymark.dev/schemas/${SETTINGS_SCHEMA_FILE}`);
+}
+
+/** What an event file must have besides its JSON Schema keywords, which editors check as they would anyway. */
+export function eventFileJsonSchemaText(): string {
+  return generate(eventFileSchema, `https://waymark.dev/schemas/${EVENT_SCHEMA_FILE}`);
 }
 
 /** Every property name the journey and settings schemas define, at any depth. */
