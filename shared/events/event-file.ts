@@ -91,7 +91,8 @@ export function checkEventFile(file: string, value: EventFile, report: Report): 
       ['title'],
       `The file is named ${basename(file)}, but its title (the detail-type) is "${value.title}".`,
       {
-        hint: `rename the file to ${expectedName}, or change the title`,
+        severity: 'warning',
+        hint: `rename the file to ${expectedName} so it is easy to find, or change the title`,
       },
     );
   }

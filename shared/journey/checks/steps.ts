@@ -84,6 +84,17 @@ export function checkEmit(id: string, step: StepOfType<'emit'>, scope: JourneySc
       },
     );
   }
+  const expected = eventDefinition(scope.context.events, step.event)?.source;
+  if (expected !== undefined && expected !== step.source) {
+    report(
+      [...at, 'source'],
+      `events/${step.event}.json expects "${step.event}" from "${expected}", so journeys waiting for it ignore one from "${step.source}".`,
+      {
+        severity: 'warning',
+        hint: `emit it with "source": "${expected}"`,
+      },
+    );
+  }
   const reserved = emitReservedKeys(scope.context.events, step.event);
   for (const [key, value] of Object.entries(step.detail)) {
     if (reserved.includes(key)) {

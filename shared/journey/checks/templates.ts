@@ -103,6 +103,7 @@ function checkRendering(
   checkRenderedMessage(rendered.message, step, full, (message, severity) =>
     scope.report(at, message, { severity }),
   );
+  checkOtherExamples(at, step, channel, template, full, scope);
   // The full examples have every field; a real event or customer may lack the optional ones.
   for (const sparse of ['event', 'profile'] as const) {
     const context = sparseContext(options, sparse);
@@ -130,6 +131,38 @@ function checkRendering(
       );
     }
   }
+}
+
+/** An event file may give several examples (one per kind of ticket, say): each must render. */
+function checkOtherExamples(
+  at: PathSegment[],
+  step: StepOfType<'send'>,
+  channel: Channel,
+  template: TemplateSource,
+  full: TemplateContext,
+  scope: JourneyScope,
+): void {
+  const detailType = scope.journey.trigger.event;
+  const examples = eventDefinition(scope.context.events, detailType)?.examples ?? [];
+  examples.slice(1).forEach((example, offset) => {
+    const event = structuredClone(example);
+    const values = Object.fromEntries(
+      Object.entries(scope.journey.values).flatMap(([name, value]): [string, unknown][] => {
+        if (!isReference(value)) return [[name, value]];
+        const resolution = resolveReference(value.from, { ...full, event });
+        return resolution.found ? [[name, resolution.value]] : [];
+      }),
+    );
+    const result = renderMessage(template, channel, { ...full, event, values });
+    if (result.ok) return;
+    for (const issue of result.problems) {
+      scope.report(
+        at,
+        `templates/${step.template}/${issue.file}:${issue.line}:${issue.column}: does not render with example ${offset + 2} of "${detailType}": ${issue.message}`,
+        { hint: `the example is in events/${detailType}.json; templates must render with every example` },
+      );
+    }
+  });
 }
 
 function variableHint(variable: string): string {
