@@ -6,7 +6,9 @@
  * sender, configuration set, origination number, unsubscribe URL) and is what
  * the local engine uses. A stage in cdk.json may override the last four for
  * its account; the deployed functions then receive the stage's value in their
- * environment. A value the stage leaves out comes from settings.json.
+ * environment. A value the stage leaves out comes from settings.json. A stage
+ * may also name an existing event bus, KMS key and table to use instead of
+ * creating its own.
  */
 import * as z from 'zod';
 import { phoneSchema } from '../../shared/customer/profile.ts';
@@ -27,6 +29,25 @@ export const FUNCTION_URL = 'function-url';
 
 export type UnsubscribeEndpoint = { kind: 'function-url' } | { kind: 'url'; url: string };
 
+/** Where the stage's event bus comes from (`existingEventBusArn`). */
+export type EventBusSource =
+  /** The stack creates `waymark-<stage>` and an archive of it. */
+  | { readonly kind: 'create' }
+  /** A bus the team already has, in the stage's account and region: no bus, no archive created. */
+  | { readonly kind: 'existing'; readonly arn: string };
+
+/**
+ * Where the KMS key and the table of customer data come from (`existingKeyArn`, `existingTableArn`).
+ * An existing table comes with the customer managed key it is encrypted with: the functions are
+ * granted that key through DynamoDB only (and Secrets Manager, for the unsubscribe secret).
+ */
+export type CustomerDataSource =
+  | { readonly kind: 'create' }
+  /** The stack creates the table and the unsubscribe secret, encrypted with this key. */
+  | { readonly kind: 'existing-key'; readonly keyArn: string }
+  /** The stack creates only the unsubscribe secret, encrypted with the key. */
+  | { readonly kind: 'existing-table'; readonly keyArn: string; readonly tableArn: string };
+
 export interface DeploymentConfig {
   /** Lowercase letters and digits; part of every resource name, so stages never collide. */
   readonly stage: string;
@@ -43,6 +64,8 @@ export interface DeploymentConfig {
   readonly smsOriginationNumber: string | undefined;
   readonly unsubscribe: UnsubscribeEndpoint;
   readonly alarmEmail: string | undefined;
+  readonly eventBus: EventBusSource;
+  readonly customerData: CustomerDataSource;
 }
 
 export class ConfigurationError extends Error {
@@ -51,6 +74,22 @@ export class ConfigurationError extends Error {
 
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const ADDRESS = /^[^\s@<>"]+@([^\s@<>"]+)$/;
+
+const PARTITION = 'aws(?:-[a-z]+)*';
+const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d';
+const ACCOUNT = '\\d{12}';
+const EVENT_BUS_ARN = new RegExp(
+  `^arn:${PARTITION}:events:${REGION}:${ACCOUNT}:event-bus/[A-Za-z0-9._/-]{1,256}$`,
+);
+const TABLE_ARN = new RegExp(`^arn:${PARTITION}:dynamodb:${REGION}:${ACCOUNT}:table/[A-Za-z0-9_.-]{3,255}$`);
+const KEY_ARN = new RegExp(
+  `^arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`,
+);
+const KEY_ALIAS_ARN = new RegExp(`^arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:alias/`);
+
+const EXPECTED_BUS = 'expected an event bus ARN, "arn:aws:events:<region>:<account>:event-bus/<name>"';
+const EXPECTED_TABLE = 'expected a DynamoDB table ARN, "arn:aws:dynamodb:<region>:<account>:table/<name>"';
+const EXPECTED_KEY = 'expected a KMS key ARN, "arn:aws:kms:<region>:<account>:key/<key id>"';
 
 const stageName = z.string().regex(/^[a-z][a-z0-9]{0,11}$/, {
   error:
@@ -92,6 +131,27 @@ const stageSchema = z.strictObject({
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as "eu-west-1"' })
     .optional(),
   alarmEmail: z.email({ error: 'expected an email address for alarm notifications' }).optional(),
+  existingEventBusArn: z
+    .string({ error: EXPECTED_BUS })
+    .regex(EVENT_BUS_ARN, { error: EXPECTED_BUS, abort: true })
+    .refine((arn) => !arn.endsWith(':event-bus/default'), {
+      error:
+        "the default bus cannot be Waymark's bus: its rules' ARNs leave out the bus name, so the one permission that lets the journeys' rules invoke goals and resume (rule/<bus>/*) would match none of them, and it carries every AWS service event of the account. Give a custom bus, or leave existingEventBusArn out for the stack's own",
+    })
+    .optional(),
+  existingTableArn: z
+    .string({ error: EXPECTED_TABLE })
+    .regex(TABLE_ARN, { error: EXPECTED_TABLE })
+    .optional(),
+  existingKeyArn: z
+    .string({ error: EXPECTED_KEY })
+    .refine((arn) => KEY_ARN.test(arn), {
+      error: (issue) =>
+        typeof issue.input === 'string' && KEY_ALIAS_ARN.test(issue.input)
+          ? `${EXPECTED_KEY}, not an alias: IAM grants name the key itself (aws kms describe-key --key-id alias/<name> shows its ARN)`
+          : EXPECTED_KEY,
+    })
+    .optional(),
 });
 
 type StageInput = z.infer<typeof stageSchema>;
@@ -179,6 +239,7 @@ function resolveStage(
       `${origin.where}: set both account and region, or neither (the stack then deploys where your credentials point).`,
     );
   }
+  problems.push(...existingResourceProblems(input, origin.where));
   if (problems.length > 0 || senderAddress === undefined) throw new ConfigurationError(problems.join('\n'));
   const unsubscribeBaseUrl = input.unsubscribeBaseUrl ?? settings.unsubscribe.baseUrl;
   return {
@@ -198,7 +259,61 @@ function resolveStage(
         ? { kind: 'function-url' }
         : { kind: 'url', url: unsubscribeBaseUrl },
     alarmEmail: input.alarmEmail,
+    eventBus:
+      input.existingEventBusArn === undefined
+        ? { kind: 'create' }
+        : { kind: 'existing', arn: input.existingEventBusArn },
+    customerData: customerDataSource(input),
   };
+}
+
+function customerDataSource(input: StageInput): CustomerDataSource {
+  if (input.existingKeyArn === undefined) return { kind: 'create' };
+  if (input.existingTableArn === undefined) return { kind: 'existing-key', keyArn: input.existingKeyArn };
+  return { kind: 'existing-table', keyArn: input.existingKeyArn, tableArn: input.existingTableArn };
+}
+
+/**
+ * Existing resources must be where the stack deploys: rules are created on the bus, and the grants,
+ * the table's key and the functions' calls all stay in one account and region. With the stage's
+ * account and region known they are checked against those, otherwise against each other.
+ */
+function existingResourceProblems(input: StageInput, where: string): string[] {
+  const problems: string[] = [];
+  if (input.existingTableArn !== undefined && input.existingKeyArn === undefined) {
+    problems.push(
+      `${where}.existingTableArn: needs existingKeyArn, the customer managed KMS key the table is encrypted with. ` +
+        'The functions are granted that key for DynamoDB only; a table under an AWS owned or AWS managed key is not supported.',
+    );
+  }
+  const given = (
+    [
+      ['existingEventBusArn', input.existingEventBusArn],
+      ['existingTableArn', input.existingTableArn],
+      ['existingKeyArn', input.existingKeyArn],
+    ] as const
+  ).flatMap(([field, arn]) => (arn === undefined ? [] : [{ field, ...placeOf(arn) }]));
+  if (input.account !== undefined && input.region !== undefined) {
+    for (const { field, account, region } of given) {
+      if (account === input.account && region === input.region) continue;
+      problems.push(
+        `${where}.${field}: in account ${account}, region ${region}, but the stage deploys to account ${input.account}, region ${input.region} (${where}.account, .region). ` +
+          'Waymark uses existing resources in its own account and region only.',
+      );
+    }
+  } else if (new Set(given.map(({ account, region }) => `${account}/${region}`)).size > 1) {
+    problems.push(
+      `${where}: ${given.map(({ field, account, region }) => `${field} is in ${account}/${region}`).join(', ')}. ` +
+        'Existing resources must all be in the account and region the stack deploys to; set account and region for this stage to have synth check which.',
+    );
+  }
+  return problems;
+}
+
+/** An ARN already matched by the schema: `arn:<partition>:<service>:<region>:<account>:...`. */
+function placeOf(arn: string): { region: string; account: string } {
+  const [, , , region = '', account = ''] = arn.split(':');
+  return { region, account };
 }
 
 /** `hello@x.com` or `Name <hello@x.com>`. */

@@ -2,7 +2,8 @@
  * Everything one Waymark stage runs on, composed from its constructs: customer
  * data (key, table, unsubscribe secret), the alarm topic, the event bus, the
  * SES configuration set, the runtime functions, the core routes, one nested
- * stack per deployed journey, and monitoring.
+ * stack per deployed journey, and monitoring. The stage's config says whether
+ * the bus, the key and the table are created or existing ones.
  */
 import { CfnOutput, type Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -57,16 +58,22 @@ export class CoreStack extends Stack {
     const prefix = resourcePrefix(config.stage);
     Tags.of(this).add('waymark:stage', config.stage);
 
-    this.data = new CustomerData(this, 'CustomerData', { stage: config.stage, prefix });
+    this.data = new CustomerData(this, 'CustomerData', {
+      stage: config.stage,
+      prefix,
+      source: config.customerData,
+    });
     this.alarms = new AlarmTopic(this, 'AlarmTopic', {
       stage: config.stage,
-      key: this.data.key,
+      prefix,
+      key: this.data.ownedKey,
       email: config.alarmEmail,
     });
     const alarmTopic = this.alarms.topic;
     this.bus = new WaymarkEventBus(this, 'EventBus', {
       stage: config.stage,
       prefix,
+      source: config.eventBus,
       ...(props.archiveRetention === undefined ? {} : { archiveRetention: props.archiveRetention }),
     });
     const { eventBus } = this.bus;
@@ -79,9 +86,7 @@ export class CoreStack extends Stack {
       project,
       projectRoot: props.projectRoot,
       functionCode: props.functionCode,
-      table: this.data.table,
-      tableKey: this.data.key,
-      unsubscribeSecret: this.data.unsubscribeSecret,
+      data: this.data,
       eventBus,
       configurationSet: this.ses.configurationSet,
       alarmTopic,

@@ -8,7 +8,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cdkContext,
+  devStage,
   removeTemporaryFolders,
   SYNTH_TIMEOUT,
   type Synthesized,
@@ -144,15 +144,7 @@ describe('logical ids of deployed resources', () => {
   it(
     'keeps the alarm email subscription under its own, so it needs no new confirmation',
     () => {
-      const stages = cdkContext()['waymark:stages'];
-      const dev = typeof stages === 'object' && stages !== null && 'dev' in stages ? stages.dev : undefined;
-      const withEmail = synthWaymark({
-        context: {
-          'waymark:stages': {
-            dev: { ...(typeof dev === 'object' ? dev : {}), alarmEmail: 'ops@shop.example.com' },
-          },
-        },
-      });
+      const withEmail = synthWaymark({ context: devStage({ alarmEmail: 'ops@shop.example.com' }) });
       expect(idsByType(Template.fromStack(withEmail.stack), ['AWS::SNS::Subscription'])).toEqual({
         'AWS::SNS::Subscription': ['AlarmTopicopsshopexamplecom7B0F2F78'],
       });

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acknowledgements,
   asArray,
+  devStage,
+  EXISTING,
   policyDocuments,
   removeTemporaryFolders,
   SYNTH_TIMEOUT,
@@ -25,59 +27,87 @@ describe('cdk-nag and IAM wildcards', () => {
   }, SYNTH_TIMEOUT);
 
   it('puts a wildcard in IAM only where the API has no resource ARN, each with its reason acknowledged', () => {
-    // Actions that support no resource-level permissions, by who needs them.
-    const anyResourceActions = new Set([
-      'xray:PutTraceSegments',
-      'xray:PutTelemetryRecords',
-      'xray:GetSamplingRules',
-      'xray:GetSamplingTargets',
-      'logs:CreateLogDelivery',
-      'logs:DeleteLogDelivery',
-      'logs:DescribeLogGroups',
-      'logs:DescribeResourcePolicies',
-      'logs:GetLogDelivery',
-      'logs:ListLogDeliveries',
-      'logs:PutResourcePolicy',
-      'logs:UpdateLogDelivery',
-      'sns:Publish',
-      'sns:CheckIfPhoneNumberIsOptedOut',
-    ]);
-    let checked = 0;
-    for (const node of synth.app.node.findAll()) {
-      for (const document of policyDocuments(node)) {
-        for (const statement of document.Statement.filter((candidate) => candidate.Effect === 'Allow')) {
-          const actions = asArray(statement.Action);
-          const resources = asArray(statement.Resource).map(flattenCfnReference);
-          expect(
-            actions.filter((action) => action.includes('*')),
-            node.node.path,
-          ).toEqual([]);
-          for (const resource of resources.filter((candidate) => candidate.includes('*'))) {
-            checked += 1;
-            if (resource === '*') {
-              expect(
-                actions.filter((action) => !anyResourceActions.has(action)),
-                node.node.path,
-              ).toEqual([]);
-            } else {
-              expect(resource, node.node.path).toMatch(/:states:.*:(execution|stateMachine):waymark-dev-\*$/);
-            }
-            const reason = acknowledgements(node).get(`AwsSolutions-IAM5[Resource::${resource}]`);
-            expect(reason, `${node.node.path}: ${resource}`).toMatch(/^.{60,}$/);
-          }
-        }
-      }
-    }
-    expect(checked).toBeGreaterThan(0);
+    expectOnlyForcedWildcards(synth);
   });
 
   it('passes cdk-nag AwsSolutions, every acknowledgement with its reason', () => {
-    const report = JSON.parse(readFileSync(join(synth.assembly.directory, 'validation-report.json'), 'utf8'));
-    expect(report.pluginReports).toEqual([
-      expect.objectContaining({ pluginName: 'AwsSolutions', conclusion: 'success', violations: [] }),
-    ]);
-    const reasons = synth.app.node.findAll().flatMap((node) => [...acknowledgements(node).values()]);
-    expect(reasons.length).toBeGreaterThan(0);
-    for (const reason of reasons) expect(reason).toMatch(/^.{60,}$/);
+    expectNagClean(synth);
   });
 });
+
+describe('cdk-nag and IAM wildcards with an existing bus, key and table', () => {
+  it(
+    'hold as well',
+    () => {
+      const synth = synthWaymark({
+        context: devStage({
+          existingEventBusArn: EXISTING.eventBusArn,
+          existingTableArn: EXISTING.tableArn,
+          existingKeyArn: EXISTING.keyArn,
+        }),
+      });
+      expectOnlyForcedWildcards(synth);
+      expectNagClean(synth);
+    },
+    SYNTH_TIMEOUT,
+  );
+});
+
+/** A wildcard in IAM only where the API has no resource ARN, each with its reason acknowledged. */
+function expectOnlyForcedWildcards(synth: Synthesized): void {
+  // Actions that support no resource-level permissions, by who needs them.
+  const anyResourceActions = new Set([
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'xray:GetSamplingRules',
+    'xray:GetSamplingTargets',
+    'logs:CreateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:DescribeLogGroups',
+    'logs:DescribeResourcePolicies',
+    'logs:GetLogDelivery',
+    'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy',
+    'logs:UpdateLogDelivery',
+    'sns:Publish',
+    'sns:CheckIfPhoneNumberIsOptedOut',
+  ]);
+  let checked = 0;
+  for (const node of synth.app.node.findAll()) {
+    for (const document of policyDocuments(node)) {
+      for (const statement of document.Statement.filter((candidate) => candidate.Effect === 'Allow')) {
+        const actions = asArray(statement.Action);
+        const resources = asArray(statement.Resource).map(flattenCfnReference);
+        expect(
+          actions.filter((action) => action.includes('*')),
+          node.node.path,
+        ).toEqual([]);
+        for (const resource of resources.filter((candidate) => candidate.includes('*'))) {
+          checked += 1;
+          if (resource === '*') {
+            expect(
+              actions.filter((action) => !anyResourceActions.has(action)),
+              node.node.path,
+            ).toEqual([]);
+          } else {
+            expect(resource, node.node.path).toMatch(/:states:.*:(execution|stateMachine):waymark-dev-\*$/);
+          }
+          const reason = acknowledgements(node).get(`AwsSolutions-IAM5[Resource::${resource}]`);
+          expect(reason, `${node.node.path}: ${resource}`).toMatch(/^.{60,}$/);
+        }
+      }
+    }
+  }
+  expect(checked).toBeGreaterThan(0);
+}
+
+/** cdk-nag's AwsSolutions report without violations, every acknowledgement with its reason. */
+function expectNagClean(synth: Synthesized): void {
+  const report = JSON.parse(readFileSync(join(synth.assembly.directory, 'validation-report.json'), 'utf8'));
+  expect(report.pluginReports).toEqual([
+    expect.objectContaining({ pluginName: 'AwsSolutions', conclusion: 'success', violations: [] }),
+  ]);
+  const reasons = synth.app.node.findAll().flatMap((node) => [...acknowledgements(node).values()]);
+  expect(reasons.length).toBeGreaterThan(0);
+  for (const reason of reasons) expect(reason).toMatch(/^.{60,}$/);
+}

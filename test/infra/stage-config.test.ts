@@ -12,6 +12,7 @@ import { ConfigurationError, readDeploymentConfig } from '../../infra/cdk/config
 import {
   cdkContext,
   copySampleJourneys,
+  EXISTING,
   PROJECT_ROOT,
   readJourney,
   removeTemporaryFolders,
@@ -132,6 +133,88 @@ describe('what stops synth', () => {
     ])('stage %s with %j: %s', (stage, stages, message) => {
       expect(read(stage, stages)).toThrow(ConfigurationError);
       expect(read(stage, stages)).toThrow(message);
+    });
+
+    it('takes the existing resources a stage names: a bus, a key, or a key with its table', () => {
+      expect(read('dev', dev({}))()).toMatchObject({
+        eventBus: { kind: 'create' },
+        customerData: { kind: 'create' },
+      });
+      expect(
+        read('dev', dev({ existingEventBusArn: EXISTING.eventBusArn, existingKeyArn: EXISTING.keyArn }))(),
+      ).toMatchObject({
+        eventBus: { kind: 'existing', arn: EXISTING.eventBusArn },
+        customerData: { kind: 'existing-key', keyArn: EXISTING.keyArn },
+      });
+      const pinned = read(
+        'dev',
+        dev({
+          account: '111111111111',
+          region: 'eu-west-1',
+          existingTableArn: EXISTING.tableArn,
+          existingKeyArn: EXISTING.keyArn,
+        }),
+      )();
+      expect(pinned.customerData).toEqual({
+        kind: 'existing-table',
+        keyArn: EXISTING.keyArn,
+        tableArn: EXISTING.tableArn,
+      });
+      expect(pinned.eventBus).toEqual({ kind: 'create' });
+    });
+
+    it.each([
+      [
+        dev({ existingEventBusArn: 'shop-events' }),
+        /"waymark:stages"\.dev\.existingEventBusArn: expected an event bus ARN, "arn:aws:events:<region>:<account>:event-bus\/<name>"\.$/,
+      ],
+      [
+        dev({ existingEventBusArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/default' }),
+        /\.dev\.existingEventBusArn: the default bus cannot be Waymark's bus/,
+      ],
+      [
+        dev({
+          existingTableArn: `${EXISTING.tableArn}/stream/2026-01-01T00:00:00.000`,
+          existingKeyArn: EXISTING.keyArn,
+        }),
+        /\.dev\.existingTableArn: expected a DynamoDB table ARN, "arn:aws:dynamodb:<region>:<account>:table\/<name>"/,
+      ],
+      [
+        dev({ existingTableArn: EXISTING.tableArn }),
+        /\.dev\.existingTableArn: needs existingKeyArn, the customer managed KMS key the table is encrypted with/,
+      ],
+      [
+        dev({ existingKeyArn: 'arn:aws:kms:eu-west-1:111111111111:alias/shop' }),
+        /\.dev\.existingKeyArn: expected a KMS key ARN, .*, not an alias: .*aws kms describe-key --key-id alias\/<name>/,
+      ],
+      [
+        dev({ existingKeyArn: '1234abcd-12ab-34cd-56ef-1234567890ab' }),
+        /\.dev\.existingKeyArn: expected a KMS key ARN, "arn:aws:kms:<region>:<account>:key\/<key id>"\.$/,
+      ],
+      [dev({ existingKeyArn: 42 }), /\.dev\.existingKeyArn: expected a KMS key ARN/],
+      [
+        dev({ account: '222222222222', region: 'eu-west-1', existingEventBusArn: EXISTING.eventBusArn }),
+        /\.dev\.existingEventBusArn: in account 111111111111, region eu-west-1, but the stage deploys to account 222222222222, region eu-west-1/,
+      ],
+      [
+        dev({
+          account: '111111111111',
+          region: 'us-east-1',
+          existingTableArn: EXISTING.tableArn,
+          existingKeyArn: EXISTING.keyArn,
+        }),
+        /\.dev\.existingTableArn: in account 111111111111, region eu-west-1, but the stage deploys to account 111111111111, region us-east-1[^]*\.dev\.existingKeyArn: in account 111111111111, region eu-west-1/,
+      ],
+      [
+        dev({
+          existingEventBusArn: EXISTING.eventBusArn,
+          existingKeyArn: EXISTING.keyArn.replace('eu-west-1', 'us-east-1'),
+        }),
+        /"waymark:stages"\.dev: existingEventBusArn is in 111111111111\/eu-west-1, existingKeyArn is in 111111111111\/us-east-1\. Existing resources must all be in the account and region the stack deploys to/,
+      ],
+    ])('existing resources %j: %s', (stages, message) => {
+      expect(read('dev', stages)).toThrow(ConfigurationError);
+      expect(read('dev', stages)).toThrow(message);
     });
   });
 });

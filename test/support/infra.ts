@@ -12,6 +12,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import type { CompiledJourney } from '../../shared/journey/compile.ts';
+import { isRecord } from '../../shared/json.ts';
 import { isJourneyFileName } from '../../shared/project/load.ts';
 import type { JourneyStack } from '../../infra/cdk/constructs/journey.ts';
 import type { FunctionName } from '../../infra/cdk/constructs/waymark-function.ts';
@@ -42,6 +43,20 @@ export function cdkContext(): Record<string, unknown> {
   );
   return cdkJson.context;
 }
+
+/** Context that adds `settings` to cdk.json's dev stage, e.g. `{ existingKeyArn: '...' }`. */
+export function devStage(settings: Record<string, unknown>): Record<string, unknown> {
+  const stages = cdkContext()['waymark:stages'];
+  const dev = isRecord(stages) && isRecord(stages.dev) ? stages.dev : {};
+  return { 'waymark:stages': { dev: { ...dev, ...settings } } };
+}
+
+/** Existing resources a stage can bring, in one account and region. */
+export const EXISTING = {
+  eventBusArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/shop-events',
+  tableArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/shop-customers',
+  keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+} as const;
 
 export interface SynthOptions {
   /** @default the sample journeys */

@@ -6,12 +6,9 @@
  * stage for the functions that resume or stop them.
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -21,6 +18,7 @@ import type { CompiledProject } from '../compile-project.ts';
 import type { DeploymentConfig } from '../config.ts';
 import { resourcePrefix } from '../names.ts';
 import { acknowledge, ANY_RESOURCE, wildcardResource } from '../nag.ts';
+import type { CustomerData } from './customer-data.ts';
 import { type FunctionName, type Invocation, WaymarkFunction } from './waymark-function.ts';
 
 interface FunctionSpec {
@@ -113,10 +111,8 @@ export interface RuntimeFunctionsProps {
    * @default - every function is bundled by esbuild
    */
   readonly functionCode?: ((name: FunctionName) => lambda.Code) | undefined;
-  readonly table: dynamodb.ITable;
-  /** The key the table is encrypted with. */
-  readonly tableKey: kms.IKey;
-  readonly unsubscribeSecret: secretsmanager.ISecret;
+  /** The table, its key and the unsubscribe secret. */
+  readonly data: CustomerData;
   /** The Waymark bus, whose rules (the journeys' exit and resume rules) invoke goals and resume. */
   readonly eventBus: events.IEventBus;
   /** The configuration set deliver names in every email. */
@@ -131,7 +127,7 @@ export class RuntimeFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: RuntimeFunctionsProps) {
     super(scope, id);
-    const { config, project } = props;
+    const { config, project, data } = props;
     const stack = Stack.of(this);
     const prefix = resourcePrefix(config.stage);
 
@@ -145,21 +141,21 @@ export class RuntimeFunctions extends Construct {
         invocation: spec.invocation,
         timeout: spec.timeout === 'task' ? taskFunctionTimeout(project) : spec.timeout,
         alarmTopic: props.alarmTopic,
-        environment: { [ENVIRONMENT.table]: props.table.tableName },
+        environment: { [ENVIRONMENT.table]: data.table.tableName },
         ...(props.functionCode === undefined ? {} : { code: props.functionCode(name) }),
       });
       fn.function.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'Table',
           actions: [...spec.tableActions],
-          resources: [props.table.tableArn],
+          resources: [data.table.tableArn],
         }),
       );
       fn.function.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'TableKey',
           actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
-          resources: [props.tableKey.keyArn],
+          resources: [data.key.keyArn],
           conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
         }),
       );
@@ -190,8 +186,8 @@ export class RuntimeFunctions extends Construct {
 
     this.unsubscribeUrl = unsubscribe.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     for (const fn of [deliver, unsubscribe]) {
-      props.unsubscribeSecret.grantRead(fn.function);
-      fn.function.addEnvironment(ENVIRONMENT.unsubscribeSecretArn, props.unsubscribeSecret.secretArn);
+      data.grantReadUnsubscribeSecret(fn.function);
+      fn.function.addEnvironment(ENVIRONMENT.unsubscribeSecretArn, data.unsubscribeSecret.secretArn);
       fn.function.addEnvironment(ENVIRONMENT.senderFrom, config.sender);
     }
     deliver.function.addEnvironment(
