@@ -1,18 +1,17 @@
 /**
- * The catalog of a journeys folder: the built-in profile update and one
- * definition per file in `events/`. The validating loader reports every
- * problem with file, line and column; the deployed functions only parse
- * (synth refused a broken file before it could be deployed).
+ * The catalog of a journeys folder as the deployed functions read it: the
+ * built-in profile update and one definition per file in `events/`, only
+ * parsed (synth refused a broken file before it could be deployed). The
+ * validating loader is in events-check.ts, kept apart so the functions do not
+ * bundle the validator.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILT_IN_EVENTS } from '../events/built-in.ts';
-import { createEventCatalog, type EventCatalog, type EventDefinition } from '../events/catalog.ts';
+import { createEventCatalog, type EventCatalog } from '../events/catalog.ts';
 import { eventDefinitionOf, eventFileSchema } from '../events/event-file.ts';
-import type { Problem } from '../journey/problem.ts';
-import { validateEventFileText } from '../journey/validate.ts';
 import { errorMessage } from '../text/error-message.ts';
-import { fileProblem, kindOf, readText } from './files.ts';
+import { kindOf } from './files.ts';
 
 export const EVENTS_DIR = 'events';
 
@@ -25,30 +24,6 @@ export function listEventFiles(journeysDir: string): string[] {
     .sort()
     .map((name) => join(dir, name))
     .filter((path) => kindOf(path) === 'file');
-}
-
-export function loadEventCatalog(journeysDir: string, problems: Problem[]): EventCatalog {
-  const definitions: EventDefinition[] = [...BUILT_IN_EVENTS];
-  const firstFile = new Map<string, string>();
-  for (const file of listEventFiles(journeysDir)) {
-    const text = readText(file, problems);
-    if (text === undefined) continue;
-    const result = validateEventFileText(text, file);
-    problems.push(...result.problems);
-    if (result.value === undefined) continue;
-    const first = firstFile.get(result.value.title);
-    if (first !== undefined) {
-      problems.push(
-        fileProblem(file, `"${result.value.title}" is also defined by ${first}: one file per detail-type.`, [
-          'title',
-        ]),
-      );
-      continue;
-    }
-    firstFile.set(result.value.title, file);
-    definitions.push(eventDefinitionOf(file, result.value));
-  }
-  return createEventCatalog(definitions);
 }
 
 export function loadDeployedEventCatalog(journeysDir: string): EventCatalog {

@@ -11,7 +11,8 @@ import { settingsSchema } from '../journey/schema.ts';
 import { validateJourneyText, validateSettingsText } from '../journey/validate.ts';
 import type { TemplateSource } from '../render/templates.ts';
 import type { EventCatalog } from '../events/catalog.ts';
-import { listEventFiles, loadEventCatalog } from './events.ts';
+import { listEventFiles } from './events.ts';
+import { loadEventCatalog } from './events-check.ts';
 import {
   fileProblem,
   isJourneyFileName,
