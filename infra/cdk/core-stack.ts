@@ -156,6 +156,7 @@ export class CoreStack extends Stack {
       alarmTopic,
     });
 
+    // Once every construct exists: deployed stages know these resources by their old logical ids.
     keepDeployedLogicalIds(this);
 
     new CfnOutput(this, 'EventBusName', { value: eventBus.eventBusName });

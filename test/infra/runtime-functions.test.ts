@@ -54,6 +54,17 @@ describe('the runtime functions', () => {
     core.resourceCountIs('AWS::Lambda::Function', FUNCTION_NAMES.length);
   });
 
+  it('makes each function, its role, log group, failure queue and errors alarm children of its WaymarkFunction', () => {
+    for (const name of FUNCTION_NAMES) {
+      const owner = synth.stack.runtime.functions[name];
+      const children = [owner.function, owner.role, owner.logGroup, owner.errorsAlarm, owner.failureQueue];
+      for (const child of children.filter((construct) => construct !== undefined)) {
+        expect(child.node.scope, `${name}: ${child.node.path}`).toBe(owner);
+      }
+      expect(owner.node.defaultChild).toBe(owner.function);
+    }
+  });
+
   it('keeps what asynchronous invocations fail on in a queue, for the functions EventBridge invokes', () => {
     const core = Template.fromStack(synth.stack);
     const asynchronous: FunctionName[] = ['record', 'resume', 'goals', 'preferences'];
