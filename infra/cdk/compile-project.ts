@@ -3,6 +3,7 @@
  * the CLI and the local engine, then compiled. A project with errors stops
  * synth with the validator's own messages.
  */
+import type { EventCatalog } from '../../shared/events/catalog.ts';
 import { join } from 'node:path';
 import { type CompiledJourney, compileJourney } from '../../shared/journey/compile.ts';
 import { formatProblem } from '../../shared/journey/problem.ts';
@@ -14,6 +15,8 @@ export interface CompiledProject {
   readonly dir: string;
   readonly settingsFile: string;
   readonly settings: Settings;
+  /** The event types (journeys/events/ and the built-in profile update): the record rule needs them. */
+  readonly events: EventCatalog;
   /** Every journey, drafts included; only those with `deploy` become resources. */
   readonly journeys: readonly CompiledJourney[];
   /** Validator warnings, shown by synth without stopping it. */
@@ -42,6 +45,7 @@ export function compileProject(dir: string): CompiledProject {
     dir,
     settingsFile: join(dir, SETTINGS_FILE),
     settings,
+    events: project.events,
     journeys: project.journeys.map(({ journey }) => compileJourney(journey, settings, project.events)),
     warnings: project.problems.filter((problem) => problem.severity === 'warning').map(formatProblem),
   };

@@ -107,6 +107,7 @@ export class CoreStack extends Stack {
       sesFeedback: { bus: this.ses.feedbackBus, configurationSetName: config.configurationSet },
       record: this.functions.record,
       preferences: this.functions.preferences,
+      events: project.events,
       alarmTopic,
     });
 

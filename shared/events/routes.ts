@@ -14,13 +14,13 @@ const HAS_CUSTOMER = { customerId: [{ exists: true }] };
  * file in the history of the customer being erased. Event types that keep the customer id
  * elsewhere (`account.id`) are matched by name with the id where they keep it.
  */
-export function recordPattern(catalog?: EventCatalog): EventPattern {
+export function recordPattern(catalog: EventCatalog): EventPattern {
   const everyEvent: EventPattern = {
     'detail-type': [{ 'anything-but': [ERASURE_REQUESTED] }],
     detail: { ...HAS_CUSTOMER },
   };
   const byPath = new Map<string, string[]>();
-  for (const definition of catalog?.events.values() ?? []) {
+  for (const definition of catalog.events.values()) {
     const path = definition.customerIdPath.join('.');
     if (path === DEFAULT_CUSTOMER_ID_PATH.join('.')) continue;
     byPath.set(path, [...(byPath.get(path) ?? []), definition.detailType]);

@@ -66,7 +66,7 @@ describe('an existing event bus', () => {
     const core = Template.fromStack(synth.stack);
     core.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: 'shop-events',
-      EventPattern: Match.exact(recordPattern()),
+      EventPattern: Match.exact(recordPattern(synth.project.events)),
     });
     const busRules = Object.values(core.findResources('AWS::Events::Rule')).filter(
       (rule) => rule.Properties.EventBusName !== 'default',

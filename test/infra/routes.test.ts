@@ -66,8 +66,8 @@ describe('routes', () => {
       'detail-type': 'Email Bounced',
       detail: { eventType: 'Bounce', mail: { tags: { 'ses:configuration-set': [configurationSet] } } },
     });
-    expect(matchesPattern(recordPattern(), profileEvent)).toBe(true);
-    expect(matchesPattern(recordPattern(), erasure)).toBe(false);
+    expect(matchesPattern(recordPattern(synth.project.events), profileEvent)).toBe(true);
+    expect(matchesPattern(recordPattern(synth.project.events), erasure)).toBe(false);
     expect(matchesPattern(sesFeedbackPattern('waymark'), bounce('waymark'))).toBe(true);
     expect(matchesPattern(sesFeedbackPattern('waymark'), bounce('someone-else'))).toBe(false);
     // Configuration sets are unique per account and region: the stage's own, not settings.json's.
@@ -78,7 +78,7 @@ describe('routes', () => {
     });
     core.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: logicalId(synth.stack.bus.eventBus) },
-      EventPattern: Match.exact(recordPattern()),
+      EventPattern: Match.exact(recordPattern(synth.project.events)),
       Targets: [Match.objectLike({ Arn: getAtt(synth.stack.functions.record, 'Arn') })],
     });
     core.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {

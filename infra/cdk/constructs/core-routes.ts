@@ -4,6 +4,7 @@
  * function. Each has a dead-letter queue of its own, so an alarm names the
  * route that failed.
  */
+import type { EventCatalog } from '../../../shared/events/catalog.ts';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -20,6 +21,8 @@ export interface CoreRoutesProps {
   readonly sesFeedback: { readonly bus: events.IEventBus; readonly configurationSetName: string };
   readonly record: lambda.IFunction;
   readonly preferences: lambda.IFunction;
+  /** The project's event types: the record rule takes those keeping the customer id elsewhere too. */
+  readonly events: EventCatalog;
   readonly alarmTopic: sns.ITopic;
 }
 
@@ -61,7 +64,7 @@ export class CoreRoutes extends Construct {
     this.deadLetterQueues = [
       route('Record', {
         bus: props.eventBus,
-        pattern: recordPattern(),
+        pattern: recordPattern(props.events),
         description: 'Every customer event to the record function (profile and history)',
         target: props.record,
         holds: 'customer events the record function could not be invoked for',
