@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
@@ -362,6 +364,40 @@ describe('waymark put-event', () => {
       source: 'shop.web',
       detail: { cartId: 'cart-1', customerId: 'cust-42' },
     });
+  });
+
+  it("puts --customer where the event's file keeps the customer id", async () => {
+    const journeys = mkdtempSync(join(tmpdir(), 'waymark-put-event-'));
+    try {
+      mkdirSync(join(journeys, 'events'));
+      const ticket = {
+        $schema: '../event.schema.json',
+        title: 'ticket.closed',
+        'x-waymark': { customerId: 'account.id' },
+        type: 'object',
+        properties: { account: { type: 'object', properties: { id: { type: 'string' } } } },
+        examples: [{ account: { id: 'acct-1' } }],
+      };
+      writeFileSync(join(journeys, 'events', 'ticket.closed.json'), JSON.stringify(ticket));
+      const result = await putEvent(
+        '--type',
+        'ticket.closed',
+        '--source',
+        'helpdesk',
+        '--detail',
+        '{"account":{"plan":"pro"}}',
+        '--customer',
+        'acct-42',
+        '--journeys',
+        journeys,
+        '--endpoint',
+        endpoint,
+      );
+      expect(result.code).toBe(0);
+      expect(published[0]).toMatchObject({ detail: { account: { plan: 'pro', id: 'acct-42' } } });
+    } finally {
+      rmSync(journeys, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 and prints the error of an entry the bus refused', async () => {

@@ -34,11 +34,14 @@ export const PANEL_USAGE = `usage: waymark panel [--endpoint <url>] [--port <n>]
   --aws       read a deployed stage with the SDK's usual credentials and region
   --table     on AWS: the stack's TableName output
   --stage     on AWS: the stage (state machines waymark-<stage>-<journey>, bus waymark-<stage>)
+  --bus       on AWS: the bus "Try it" puts events on, when the stage brings its own (default waymark-<stage>)
   --port      where the panel listens on 127.0.0.1 (default ${DEFAULT_PORT + 1})
   --journeys  the journeys folder (default journeys)
   --limit     executions read per journey for the figures, newest first (default ${DEFAULT_EXECUTION_LIMIT})`;
 
 export interface PanelRequest {
+  /** The bus "Try it" publishes to; default the stage's own. */
+  bus?: string;
   target: DataTarget;
   port: number;
   journeysDir: string;
@@ -94,7 +97,7 @@ export async function servePanel(request: PanelRequest): Promise<{ url: string; 
     remotePanelSources({
       clients,
       table: target.table,
-      bus: stage === undefined ? LOCAL_BUS : resourcePrefix(stage),
+      bus: request.bus ?? (stage === undefined ? LOCAL_BUS : resourcePrefix(stage)),
       stateMachinePrefix: stateMachinePrefix(target),
       executionLimit: target.executionLimit,
       now: () => new Date(Date.now() + offsetMs),
@@ -122,6 +125,7 @@ export function parsePanelRequest(args: readonly string[]): PanelRequest | 'help
       ...DATA_TARGET_OPTIONS,
       port: { type: 'string' },
       journeys: { type: 'string' },
+      bus: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -133,5 +137,6 @@ export function parsePanelRequest(args: readonly string[]): PanelRequest | 'help
     target: dataTarget(values, 'required'),
     port,
     journeysDir: nonEmpty(values.journeys) ?? 'journeys',
+    ...(nonEmpty(values.bus) === undefined ? {} : { bus: nonEmpty(values.bus) }),
   };
 }

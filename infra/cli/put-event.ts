@@ -9,6 +9,8 @@ import { type PutEventsRequestEntry, PutEventsCommand } from '@aws-sdk/client-ev
 import * as z from 'zod';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { isRecord, ownValue } from '../../shared/json.ts';
+import { type EventCatalog, withCustomerId } from '../../shared/events/catalog.ts';
+import { loadDeployedEventCatalog } from '../../shared/project/events.ts';
 import { DEFAULT_LOCAL_ENDPOINT, LOCAL_BUS, LOCAL_REGION } from '../local/constants.ts';
 import { errorMessage } from '../local/errors.ts';
 import type { Output } from './output.ts';
@@ -21,7 +23,9 @@ export const PUT_EVENT_USAGE = `usage: waymark put-event --file <events.json> [o
        waymark put-event --type <detail-type> --source <source> [--detail '<json object>'] [--customer <id>] [options]
   --file      one PutEvents entry {Source, DetailType, Detail}, an event {source, detail-type, detail}
               (as in test/events/), or a JSON array of either
-  --customer  sets detail.customerId (with --file: on every event)
+  --customer  sets the customer id where each event's file in <journeys>/events/ keeps it
+              (detail.customerId by default; with --file: on every event)
+  --journeys  the journeys folder whose event files say where (default journeys)
   --endpoint  default $AWS_ENDPOINT_URL_EVENTBRIDGE, $AWS_ENDPOINT_URL or ${DEFAULT_LOCAL_ENDPOINT} (the local engine)
   --region    default $AWS_REGION or ${LOCAL_REGION}
   --bus       default ${LOCAL_BUS}, for entries that name no EventBusName`;
@@ -65,6 +69,7 @@ function parseRequest(args: readonly string[]): PutEventRequest | 'help' {
       source: { type: 'string' },
       detail: { type: 'string' },
       customer: { type: 'string' },
+      journeys: { type: 'string' },
       endpoint: { type: 'string' },
       region: { type: 'string' },
       bus: { type: 'string' },
@@ -81,11 +86,14 @@ function parseRequest(args: readonly string[]): PutEventRequest | 'help' {
       ? [entryFromFlags(values.type, values.source, values.detail)]
       : entriesFromFile(values.file);
   const customer = nonEmpty(values.customer, '--customer');
+  const catalog = eventCatalogOf(nonEmpty(values.journeys, '--journeys') ?? 'journeys');
   const bus = nonEmpty(values.bus, '--bus') ?? LOCAL_BUS;
   return {
     entries: entries.map((entry) => ({
       ...entry,
-      ...(customer === undefined ? {} : { Detail: withCustomer(entry.Detail, customer) }),
+      ...(customer === undefined
+        ? {}
+        : { Detail: withCustomer(catalog, entry.DetailType ?? '', entry.Detail, customer) }),
       EventBusName: entry.EventBusName ?? bus,
     })),
     endpoint: endpointOption(values.endpoint),
@@ -133,9 +141,23 @@ function parseDetailObject(text: string, where: string): Record<string, unknown>
   return parsed;
 }
 
-function withCustomer(detail: string | undefined, customerId: string): string {
+function withCustomer(
+  catalog: EventCatalog,
+  detailType: string,
+  detail: string | undefined,
+  customerId: string,
+): string {
   const object = detail === undefined ? {} : parseDetailObject(detail, 'the detail --customer goes into');
-  return JSON.stringify({ ...object, customerId });
+  return JSON.stringify(withCustomerId(catalog, detailType, object, customerId));
+}
+
+/** The event files of a journeys folder, parsed only: put-event sends what it is given, valid or not. */
+function eventCatalogOf(journeysDir: string): EventCatalog {
+  try {
+    return loadDeployedEventCatalog(resolve(journeysDir));
+  } catch (error) {
+    throw new UsageError(`cannot read the event files of ${journeysDir}: ${errorMessage(error)}`);
+  }
 }
 
 // ---- files ------------------------------------------------------------------------------------------------------
