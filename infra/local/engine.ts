@@ -13,7 +13,7 @@ import {
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
 } from '../../shared/contract/tasks.ts';
 import {
-  customerIdValue,
+  customerIdText,
   type EventCatalog,
   type EventEnvelope,
   eventEnvelopeSchema,
@@ -107,7 +107,7 @@ export class LocalEngine {
     this.journal = options.journal ?? memoryJournal();
     this.router = new EventRouter({
       rules: () => this.ruleList,
-      customerOf: (event) => this.customerOf(event),
+      customerOf: (event) => customerIdText(options.events, event),
       functions: options.functions,
       startJourney: (journeyId, event) => this.startJourney(journeyId, event),
       log: options.log,
@@ -183,12 +183,6 @@ export class LocalEngine {
    * A trigger event's execution is named after the event: routing the same event again (a crash stopped its
    * routing half-way) finds that execution instead of starting a second one.
    */
-  /** Unchecked, as the console and the routing order take it: record refuses an invalid one. */
-  private customerOf(event: EventEnvelope): string | undefined {
-    const value = customerIdValue(this.options.events, event['detail-type'], event.detail);
-    return typeof value === 'string' ? value : undefined;
-  }
-
   private startJourney(journeyId: string, event: EventEnvelope): void {
     const machine = this.machines.get(journeyId);
     if (machine === undefined) return;
@@ -223,7 +217,7 @@ export class LocalEngine {
       throw new EngineError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const trigger = eventEnvelopeSchema.safeParse(input);
-    const customerId = trigger.success ? this.customerOf(trigger.data) : undefined;
+    const customerId = trigger.success ? customerIdText(this.options.events, trigger.data) : undefined;
     const record: ExecutionRecord = {
       executionArn,
       name,
@@ -526,12 +520,12 @@ export class LocalEngine {
     const { FunctionName: functionName, Payload: payload } = parameters;
     if (functionName === LOCAL_FUNCTIONS.deliver) {
       const outcome = await this.options.functions.deliver(payload);
-      this.logDelivery(record, payload, outcome);
+      this.logLine(record, deliveryLine(payload, outcome));
       return toJsonValue(outcome);
     }
     if (functionName === LOCAL_FUNCTIONS.steps) {
       const result = await this.options.functions.steps(payload);
-      this.logStep(record, payload, result);
+      this.logLine(record, stepLine(payload, result));
       return toJsonValue(result);
     }
     throw new EngineError('Lambda.ResourceNotFoundException', `Function not found: ${String(functionName)}`);
@@ -594,14 +588,7 @@ export class LocalEngine {
     this.options.executions.save(record);
   }
 
-  private logDelivery(record: ExecutionRecord, payload: unknown, outcome: unknown): void {
-    const line = deliveryLine(payload, outcome);
-    if (line !== undefined)
-      this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: ${line}`);
-  }
-
-  private logStep(record: ExecutionRecord, payload: unknown, result: unknown): void {
-    const line = stepLine(payload, result);
+  private logLine(record: ExecutionRecord, line: string | undefined): void {
     if (line !== undefined)
       this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: ${line}`);
   }

@@ -88,6 +88,15 @@ export function customerIdValue(catalog: EventCatalog, detailType: string, detai
   return value;
 }
 
+/** The customer id as text, unchecked: how the local engine's console and routing order name a customer. */
+export function customerIdText(
+  catalog: EventCatalog,
+  event: Pick<EventEnvelope, 'detail-type' | 'detail'>,
+): string | undefined {
+  const value = customerIdValue(catalog, event['detail-type'], event.detail);
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** The customer an event is about, read where its event type keeps the id. */
 export function readCustomerId(catalog: EventCatalog, detailType: string, detail: unknown): CustomerIdRead {
   const path = customerIdPath(catalog, detailType);
