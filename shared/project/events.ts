@@ -5,13 +5,12 @@
  * validating loader is in events-check.ts, kept apart so the functions do not
  * bundle the validator.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILT_IN_EVENTS } from '../events/built-in.ts';
 import { createEventCatalog, type EventCatalog } from '../events/catalog.ts';
 import { eventDefinitionOf, eventFileSchema } from '../events/event-file.ts';
-import { errorMessage } from '../text/error-message.ts';
-import { kindOf } from './files.ts';
+import { kindOf, parseJsonFile } from './files.ts';
 
 export const EVENTS_DIR = 'events';
 
@@ -27,17 +26,8 @@ export function listEventFiles(journeysDir: string): string[] {
 }
 
 export function loadDeployedEventCatalog(journeysDir: string): EventCatalog {
-  const definitions = listEventFiles(journeysDir).map((file) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new Error(`${file}: ${errorMessage(error)}`, { cause: error });
-    }
-    const parsed = eventFileSchema.safeParse(value);
-    if (!parsed.success)
-      throw new Error(`${file}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
-    return eventDefinitionOf(file, parsed.data);
-  });
+  const definitions = listEventFiles(journeysDir).map((file) =>
+    eventDefinitionOf(file, parseJsonFile(file, eventFileSchema)),
+  );
   return createEventCatalog([...BUILT_IN_EVENTS, ...definitions]);
 }

@@ -4,6 +4,7 @@
  * deployed functions use.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import * as z from 'zod';
 import { join } from 'node:path';
 import { jsonPath, type Problem } from '../journey/problem.ts';
 import type { TemplateSource } from '../render/templates.ts';
@@ -77,4 +78,17 @@ export function readText(path: string, problems: Problem[]): string | undefined 
     problems.push(fileProblem(path, `Cannot read the file: ${errorMessage(error)}`));
     return undefined;
   }
+}
+
+/** A JSON file parsed with a schema; throws naming the file, for the lean loaders of deployed functions. */
+export function parseJsonFile<T>(file: string, schema: z.ZodType<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: ${errorMessage(error)}`, { cause: error });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
