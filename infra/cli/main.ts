@@ -13,6 +13,7 @@ import {
 } from '../../shared/journey/json-schema.ts';
 import { errorMessage } from '../local/errors.ts';
 import { eraseCommand } from './erase.ts';
+import { eventsCommand } from './events.ts';
 import { localCommand } from './local.ts';
 import { putEventCommand } from './put-event.ts';
 import { panelCommand } from './panel.ts';
@@ -50,6 +51,7 @@ Usage:
   waymark report [--endpoint <url>] [--json]  funnels, conversions, attribution, timing, compliance, skips
                                            (--aws --table <name> for a deployed stage; --help for options)
   waymark panel [--endpoint <url>]         the panel alone, over AWS APIs: a running engine, or --aws a stage
+  waymark events import|infer|list         event files from a Schema Registry export or sample events; the catalog
   waymark synth | deploy                   the CDK app: use npm run synth / npm run deploy
 `;
 
@@ -73,6 +75,8 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return cost(rest, io);
       case 'schema':
         return schema(rest, io);
+      case 'events':
+        return eventsCommand(rest, io);
       case 'erase':
         return guarded(command, eraseCommand(rest, io), io);
       case 'local':
