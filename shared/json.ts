@@ -27,3 +27,8 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function ownValue(record: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
+
+/** Sets an own property, even one named "__proto__", which plain assignment would take for the prototype. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}

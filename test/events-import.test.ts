@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRecord } from '../shared/json.ts';
-import { patternExample, synthesizeExample } from '../shared/events/infer.ts';
+import { patternExample, synthesizeExample } from '../shared/events/example-synthesis.ts';
 import { jsonSchemaReader } from '../shared/events/json-schema.ts';
 import { eventFileFromRegistryExport } from '../shared/events/registry-import.ts';
 import { validateEventFileText } from '../shared/journey/validate.ts';

@@ -10,9 +10,8 @@ import { PROFILE_UPDATED } from '../../shared/events/built-in.ts';
 import { eventDefinition, eventTypes } from '../../shared/events/catalog.ts';
 import { inferEventFile } from '../../shared/events/infer.ts';
 import { type EventFileDraft, eventFileFromRegistryExport } from '../../shared/events/registry-import.ts';
-import { assertNever } from '../../shared/journey/graph.ts';
+import { EVENT_USES, type EventUse, eventUses } from '../../shared/journey/event-uses.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
-import type { Condition, Journey } from '../../shared/journey/schema.ts';
 import { validateEventFileText } from '../../shared/journey/validate.ts';
 import { EVENTS_DIR } from '../../shared/project/events.ts';
 import { loadProject } from '../../shared/project/load.ts';
@@ -303,51 +302,6 @@ function list(command: Extract<EventsCommand, { kind: 'list' }>, io: Output): nu
   const errors = project.problems.filter((problem) => problem.severity === 'error');
   report(errors, io);
   return errors.length > 0 ? 1 : 0;
-}
-
-const EVENT_USES = ['trigger', 'exitOn', 'waitForEvent', 'history', 'emit'] as const;
-type EventUse = (typeof EVENT_USES)[number];
-
-/** Every event type a journey names, and where: its trigger, exits, waits, branch history conditions, emits. */
-export function eventUses(journey: Journey): Map<string, Set<EventUse>> {
-  const uses = new Map<string, Set<EventUse>>();
-  const add = (type: string, use: EventUse): void => {
-    uses.set(type, (uses.get(type) ?? new Set<EventUse>()).add(use));
-  };
-  add(journey.trigger.event, 'trigger');
-  for (const exit of journey.exitOn) add(exit.event, 'exitOn');
-  for (const step of Object.values(journey.steps)) {
-    switch (step.type) {
-      case 'waitForEvent':
-        add(step.event.event, 'waitForEvent');
-        break;
-      case 'branch':
-        for (const branchCase of step.cases) {
-          for (const type of historyEvents(branchCase.when)) add(type, 'history');
-        }
-        break;
-      case 'emit':
-        add(step.event, 'emit');
-        break;
-      case 'send':
-      case 'wait':
-      case 'split':
-      case 'updateProfile':
-      case 'end':
-        break;
-      default:
-        assertNever(step);
-    }
-  }
-  return uses;
-}
-
-function historyEvents(condition: Condition): string[] {
-  if ('history' in condition) return [condition.history.event];
-  if ('all' in condition) return condition.all.flatMap(historyEvents);
-  if ('any' in condition) return condition.any.flatMap(historyEvents);
-  if ('not' in condition) return historyEvents(condition.not);
-  return [];
 }
 
 function journeysText(byJourney: ReadonlyMap<string, ReadonlySet<EventUse>> | undefined): string {

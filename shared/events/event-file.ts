@@ -15,9 +15,9 @@ import { DEFAULT_CUSTOMER_ID_PATH, type EventDefinition } from './catalog.ts';
 import {
   draftOf,
   type EventSchemaDraft,
-  expandNode,
   jsonSchemaReader,
   KNOWN_SCHEMA_URIS,
+  schemaField,
 } from './json-schema.ts';
 import { checkSchema } from './schema-check.ts';
 
@@ -126,30 +126,17 @@ function checkCustomerIdPath(value: EventFile, report: Report): void {
   const path = customerIdPathOf(value);
   const at: PathSegment[] =
     value['x-waymark']?.customerId === undefined ? ['properties'] : ['x-waymark', 'customerId'];
-  let nodes: Record<string, unknown>[] = [value];
-  let required = true;
-  for (const segment of path) {
-    const next: Record<string, unknown>[] = [];
-    for (const node of nodes.flatMap((candidate) => expandNode(value, candidate))) {
-      const properties = node.properties;
-      if (isRecord(properties) && Object.hasOwn(properties, segment))
-        next.push(...expandNode(value, properties[segment]));
-      const list = node.required;
-      if (!Array.isArray(list) || !list.includes(segment)) required = false;
-    }
-    if (next.length === 0) {
-      report(at, `The schema has no field "${path.join('.')}" for the customer id.`, {
-        hint: 'set "x-waymark": { "customerId": "<dot path>" } to where this event keeps the customer id, and declare that field',
-      });
-      return;
-    }
-    nodes = next;
+  const field = schemaField(value, path);
+  if (field === undefined) {
+    report(at, `The schema has no field "${path.join('.')}" for the customer id.`, {
+      hint: 'set "x-waymark": { "customerId": "<dot path>" } to where this event keeps the customer id, and declare that field',
+    });
+    return;
   }
-  const types = nodes.map((node) => node.type);
-  if (types.some((type) => type !== undefined && type !== 'string')) {
+  if (field.nodes.some((node) => node.type !== undefined && node.type !== 'string')) {
     report(at, `The customer id at "${path.join('.')}" must be a string in the schema.`);
   }
-  if (!required) {
+  if (!field.required) {
     report(at, `"${path.join('.')}" is not required: such an event without it starts and stops no journey.`, {
       severity: 'warning',
       hint: 'add it to "required" at each level if every event carries it',

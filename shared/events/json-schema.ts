@@ -9,6 +9,19 @@ import { type OutputUnit, type Schema, type SchemaDraft, Validator } from '@cfwo
 import { isRecord, ownValue } from '../json.ts';
 import type { DetailProblem, DetailRead } from './catalog.ts';
 
+export type JsonType = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array' | 'null';
+
+/** The order types are listed in a type list: null last, as in ["string", "null"]. */
+export const TYPE_ORDER: readonly JsonType[] = [
+  'string',
+  'integer',
+  'number',
+  'boolean',
+  'object',
+  'array',
+  'null',
+];
+
 export type EventSchemaDraft = Extract<SchemaDraft, '4' | '7' | '2020-12'>;
 
 /** What `$schema` may say, and the draft each means; the project's own meta-schema extends 2020-12. */
@@ -70,6 +83,31 @@ export function expandNode(
     return [...items, ...prefix].flatMap((item) => expandNode(root, item, within));
   }
   return [node];
+}
+
+/**
+ * The schema nodes a dot path of field names reaches (through `$ref`, arrays and alternatives), and
+ * whether every object on the way requires the next field; undefined when the schema lacks the path.
+ */
+export function schemaField(
+  root: Readonly<Record<string, unknown>>,
+  path: readonly string[],
+): { nodes: Record<string, unknown>[]; required: boolean } | undefined {
+  let nodes: Record<string, unknown>[] = [{ ...root }];
+  let required = true;
+  for (const segment of path) {
+    const next: Record<string, unknown>[] = [];
+    for (const node of nodes.flatMap((candidate) => expandNode(root, candidate))) {
+      const properties = node.properties;
+      if (isRecord(properties) && Object.hasOwn(properties, segment))
+        next.push(...expandNode(root, properties[segment]));
+      const list = node.required;
+      if (!Array.isArray(list) || !list.includes(segment)) required = false;
+    }
+    if (next.length === 0) return undefined;
+    nodes = next;
+  }
+  return { nodes, required };
 }
 
 /** An object node that takes any field name: no `properties`, or extra ones allowed by a schema. */

@@ -6,9 +6,10 @@
  * `definitions`. An export has no examples, so one is made up from the schema for the team to replace.
  */
 import { encodePointer } from '@cfworker/json-schema';
-import { isRecord, ownValue } from '../json.ts';
+import { isRecord, ownValue, setOwn } from '../json.ts';
 import { errorMessage } from '../text/error-message.ts';
-import { guessCustomerId, put, synthesizeExample } from './infer.ts';
+import { guessCustomerId } from './customer-id-guess.ts';
+import { synthesizeExample } from './example-synthesis.ts';
 import { draftOf, jsonSchemaReader } from './json-schema.ts';
 
 export type EventFileDraft =
@@ -56,7 +57,7 @@ export function eventFileFromRegistryExport(content: unknown): EventFileDraft {
   const definitions: Record<string, unknown> = {};
   // Converting a named schema may want more of them: the loop also visits the names it appends.
   for (const name of conversion.wanted) {
-    put(definitions, name, convertSchema(ownValue(envelope.components, name), conversion));
+    setOwn(definitions, name, convertSchema(ownValue(envelope.components, name), conversion));
   }
   if (conversion.unresolved.length > 0) {
     const refs = conversion.unresolved.map((ref) => JSON.stringify(ref)).join(', ');
@@ -308,16 +309,16 @@ function convertSchema(value: unknown, conversion: Conversion): unknown {
     if (openapi && OPENAPI_ONLY.has(key)) {
       if (key !== 'nullable') conversion.dropped.add(key);
     } else if (key === '$ref' && typeof entry === 'string') {
-      put(result, key, rewriteRef(entry, conversion));
+      setOwn(result, key, rewriteRef(entry, conversion));
     } else if (SCHEMA_KEYWORDS.has(key)) {
-      put(result, key, convertSchema(entry, conversion));
+      setOwn(result, key, convertSchema(entry, conversion));
     } else if (SCHEMA_MAPS.has(key) && isRecord(entry)) {
       const children: Record<string, unknown> = {};
       for (const [name, child] of Object.entries(entry))
-        put(children, name, convertSchema(child, conversion));
-      put(result, key, children);
+        setOwn(children, name, convertSchema(child, conversion));
+      setOwn(result, key, children);
     } else {
-      put(result, key, structuredClone(entry));
+      setOwn(result, key, structuredClone(entry));
     }
   }
   if (openapi && value.nullable === true) allowNull(result);
