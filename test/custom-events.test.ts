@@ -56,6 +56,7 @@ const JOURNEY = {
   status: 'active',
   trigger: { event: 'ticket.closed', filter: { account: { plan: ['pro'] } } },
   entry: { reentry: 'always' },
+  exitOn: [{ event: 'account.deleted' }],
   start: 'closed',
   steps: {
     closed: {
@@ -63,11 +64,45 @@ const JOURNEY = {
       channel: 'email',
       template: 'ticket-closed',
       category: 'transactional',
+      next: 'reopened-soon',
+    },
+    'reopened-soon': {
+      type: 'waitForEvent',
+      event: { event: 'ticket.reopened' },
+      timeout: '2d',
+      onEvent: 'sorry',
+      onTimeout: 'done',
+    },
+    sorry: {
+      type: 'send',
+      channel: 'email',
+      template: 'ticket-reopened',
+      category: 'transactional',
       next: 'done',
     },
     done: { type: 'end' },
   },
 };
+
+/** Events about an account, whose id is the customer id (here at the top, under another name). */
+function accountEvent(title: string, customerIdPath: string): Record<string, unknown> {
+  const [outer = 'account', inner] = customerIdPath.split('.');
+  const idSchema = { type: 'string', minLength: 1 };
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title,
+    'x-waymark': { customerId: customerIdPath },
+    type: 'object',
+    required: [outer],
+    properties: {
+      [outer]:
+        inner === undefined
+          ? idSchema
+          : { type: 'object', required: [inner], properties: { [inner]: idSchema } },
+    },
+    examples: [{ [outer]: inner === undefined ? 'acct-1' : { [inner]: 'acct-1' } }],
+  };
+}
 
 const folder = tempFolderForSuite('waymark-custom-events-');
 beforeAll(() => {
@@ -75,26 +110,32 @@ beforeAll(() => {
   writeFileSync(join(dir, 'settings.json'), readFileSync('journeys/settings.json', 'utf8'));
   mkdirSync(join(dir, 'events'));
   writeFileSync(join(dir, 'events', 'ticket.closed.json'), JSON.stringify(TICKET_CLOSED, null, 2));
+  const reopened = accountEvent('ticket.reopened', 'account.id');
+  writeFileSync(join(dir, 'events', 'ticket.reopened.json'), JSON.stringify(reopened, null, 2));
+  const deleted = accountEvent('account.deleted', 'accountId');
+  writeFileSync(join(dir, 'events', 'account.deleted.json'), JSON.stringify(deleted, null, 2));
   mkdirSync(join(dir, 'templates', 'ticket-closed'), { recursive: true });
   const template = (file: string, text: string): void =>
     writeFileSync(join(dir, 'templates', 'ticket-closed', file), text);
   template('email.subject.liquid', 'Ticket {{ event.ticket.id }} is closed');
   template('email.text.liquid', 'We closed "{{ event.ticket.subject }}" for account {{ event.account.id }}.');
   template('email.html.liquid', '<p>We closed “{{ event.ticket.subject }}”.</p>');
+  mkdirSync(join(dir, 'templates', 'ticket-reopened'));
+  writeFileSync(join(dir, 'templates', 'ticket-reopened', 'email.subject.liquid'), 'Sorry, it is open again');
+  writeFileSync(join(dir, 'templates', 'ticket-reopened', 'email.text.liquid'), 'We are on it.');
   writeFileSync(join(dir, 'ticket-followup.json'), JSON.stringify(JOURNEY, null, 2));
 });
 const engine = engineForSuite(() => ({ journeysDir: folder() }));
 
-async function putTicket(source: string, detail: Record<string, unknown>): Promise<void> {
+async function putTicket(
+  source: string,
+  detail: Record<string, unknown>,
+  detailType = 'ticket.closed',
+): Promise<void> {
   const result = await engine.eventbridge.send(
     new PutEventsCommand({
       Entries: [
-        {
-          EventBusName: 'waymark',
-          Source: source,
-          DetailType: 'ticket.closed',
-          Detail: JSON.stringify(detail),
-        },
+        { EventBusName: 'waymark', Source: source, DetailType: detailType, Detail: JSON.stringify(detail) },
       ],
     }),
   );
@@ -157,5 +198,21 @@ describe("a team's own event, from files only", () => {
     });
     expect(engine.host.engine.listExecutions().length).toBe(before);
     expect(await engine.timeline('acct-44')).toEqual([]);
+  });
+
+  it('resumes a waiting customer and ends a journey on events keeping the id elsewhere still', async () => {
+    await engine.put('customer.profile.updated', 'acct-60', { email: 'a60@acme.example', consent: OPTED_IN });
+    await engine.put('customer.profile.updated', 'acct-61', { email: 'a61@acme.example', consent: OPTED_IN });
+    for (const id of ['acct-60', 'acct-61']) {
+      await putTicket('helpdesk', { account: { id, plan: 'pro' }, ticket: { id: `T-${id}`, subject: 'x' } });
+    }
+    // acct-61's account is deleted (its id at "accountId"): that journey ends before anything reopens.
+    await putTicket('crm', { accountId: 'acct-61' }, 'account.deleted');
+    for (const id of ['acct-60', 'acct-61'])
+      await putTicket('helpdesk', { account: { id } }, 'ticket.reopened');
+    const subjects = async (id: string): Promise<string[]> =>
+      (await engine.outbox({ customerId: id })).map((message) => message.subject ?? '');
+    expect(await subjects('acct-60')).toEqual(['Ticket T-acct-60 is closed', 'Sorry, it is open again']);
+    expect(await subjects('acct-61')).toEqual(['Ticket T-acct-61 is closed']);
   });
 });
