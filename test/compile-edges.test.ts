@@ -176,7 +176,7 @@ describe('a journey using every step kind at the edges of the language', () => {
     const uses = Object.fromEntries(
       compiled.resources.map((resource) => [resource.placeholder, resource.states]),
     );
-    expect(uses.DeliverFunctionArn).toEqual(['remind']);
+    expect(uses.DeliverFunctionArn).toEqual(['remind', 'remind.withSlot']);
     expect(uses.EventBusName).toEqual(['signal']);
     expect(uses.StepsFunctionArn).toEqual(
       [

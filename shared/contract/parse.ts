@@ -13,6 +13,7 @@ import {
   localWindowSchema,
   preferredHourSchema,
   reentrySchema,
+  sendRateSchema,
   valueExpressionSchema,
 } from '../journey/schema.ts';
 import type { DeliverTask, StepsTask, TriggerEnvelope } from './tasks.ts';
@@ -46,6 +47,8 @@ export const deliverTaskSchema: z.ZodType<DeliverTask> = z.object({
   trigger: triggerSchema,
   values: valuesSchema,
   visit: z.string().optional(),
+  sendRate: sendRateSchema.optional(),
+  slot: z.object({ channel: channelSchema, at: z.iso.datetime() }).optional(),
 });
 
 export const stepsTaskSchema: z.ZodType<StepsTask> = z.discriminatedUnion('task', [

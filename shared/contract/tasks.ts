@@ -92,6 +92,8 @@ export type DeliveryOutcome =
       unrecorded?: true;
     }
   | { status: 'deferred'; resumeAt: string; reason: string; channel: Channel }
+  /** Waits for its send slot (the channel's or the journey's rate), taken and held until `resumeAt`. */
+  | { status: 'rate-limited'; resumeAt: string; reason: string; channel: Channel }
   | { status: 'capped'; reason: string; capId: string; channel: Channel }
   | { status: 'opted-out' | 'no-address' | 'failed'; reason: string; channel?: Channel };
 
@@ -167,4 +169,11 @@ export interface DeliverTask extends ExecutionRef {
   values: Record<string, unknown>;
   /** `$$.State.EnteredTime`, set only for steps inside a loop: each visit is a new message. */
   visit?: string;
+  /** The journey's own messages a second (`sendRate`); it only lowers settings' `sendRates`. */
+  sendRate?: number;
+  /**
+   * The send slot an earlier attempt of this step took and waited for (a `rate-limited` outcome):
+   * the message goes out on that channel without taking another.
+   */
+  slot?: { channel: Channel; at: string };
 }

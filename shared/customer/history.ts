@@ -7,7 +7,14 @@
 import * as z from 'zod';
 import { channelSchema } from './profile.ts';
 
-export const skipStatusSchema = z.enum(['capped', 'deferred', 'opted-out', 'no-address', 'failed']);
+export const skipStatusSchema = z.enum([
+  'capped',
+  'deferred',
+  'rate-limited',
+  'opted-out',
+  'no-address',
+  'failed',
+]);
 export type SkipStatus = z.infer<typeof skipStatusSchema>;
 
 export const messageRefSchema = z.object({

@@ -287,28 +287,29 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
   const notSent = step.onNotSent ?? step.next;
   const outcome = `${id}.outcome`;
   const quietHours = `${id}.quietHours`;
+  const rateWait = `${id}.rateWait`;
+  const withSlot = `${id}.withSlot`;
   const failed = `${id}.failed`;
+  const payload = {
+    task: 'deliver',
+    stepId: id,
+    channels: sendChannels(step),
+    template: step.template,
+    category: step.category,
+    caps: toJsonValue(journey.caps),
+    ...(journey.sendRate === undefined ? {} : { sendRate: journey.sendRate }),
+    'trigger.$': STATE_PATHS.trigger,
+    'values.$': STATE_PATHS.values,
+    // A step the journey can come back to sends once per visit; elsewhere once per execution,
+    // even if the execution is resumed from a checkpoint and runs the step again.
+    ...(isInLoop(journey, id) ? { 'visit.$': '$$.State.EnteredTime' } : {}),
+    ...executionRef(journey),
+  };
   const task: TaskState = {
     Type: 'Task',
     ...(step.description === undefined ? {} : { Comment: step.description }),
     Resource: LAMBDA_INVOKE,
-    Parameters: {
-      FunctionName: placeholder(PLACEHOLDERS.deliverFunction),
-      Payload: {
-        task: 'deliver',
-        stepId: id,
-        channels: sendChannels(step),
-        template: step.template,
-        category: step.category,
-        caps: toJsonValue(journey.caps),
-        'trigger.$': STATE_PATHS.trigger,
-        'values.$': STATE_PATHS.values,
-        // A step the journey can come back to sends once per visit; elsewhere once per execution,
-        // even if the execution is resumed from a checkpoint and runs the step again.
-        ...(isInLoop(journey, id) ? { 'visit.$': '$$.State.EnteredTime' } : {}),
-        ...executionRef(journey),
-      },
-    },
+    Parameters: { FunctionName: placeholder(PLACEHOLDERS.deliverFunction), Payload: payload },
     ResultSelector: { 'outcome.$': '$.Payload' },
     ResultPath: stepResultPath(id),
     TimeoutSeconds: policiesFor(journey).taskTimeoutSeconds,
@@ -318,6 +319,7 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
   };
   const choices: ChoiceRule[] = [
     { Variable: stepResultPath(id, 'outcome', 'status'), StringEquals: 'deferred', Next: quietHours },
+    { Variable: stepResultPath(id, 'outcome', 'status'), StringEquals: 'rate-limited', Next: rateWait },
   ];
   if (notSent !== step.next) {
     choices.push({
@@ -334,6 +336,25 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
       Comment: 'Quiet hours in the customer time zone: try again when they end.',
       TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'),
       Next: id,
+    },
+    [rateWait]: {
+      Type: 'Wait',
+      Comment: 'A send slot of the channel\'s rate, taken by the step: wait for it, then send holding it.',
+      TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'),
+      Next: withSlot,
+    },
+    [withSlot]: {
+      ...task,
+      Parameters: {
+        FunctionName: placeholder(PLACEHOLDERS.deliverFunction),
+        Payload: {
+          ...payload,
+          slot: {
+            'channel.$': stepResultPath(id, 'outcome', 'channel'),
+            'at.$': stepResultPath(id, 'outcome', 'resumeAt'),
+          },
+        },
+      },
     },
     [failed]: stepsTask(
       journey,

@@ -41,13 +41,15 @@ export const STANDARD_POLICIES: Policies = {
     BackoffRate: 2,
     JitterStrategy: 'FULL',
   },
-  // Throttling clears within seconds to a minute: 2, 4, 8, 16, 32, 60 s.
+  // A provider still throttling (rates set above the account's, or another sender in the account) is
+  // waited out, not recorded failed: 2, 4, ... 512 s, then every 15 minutes, 30 tries in all. At most
+  // about 5.5 hours, on average half that (the waits are jittered); docs/sending.md says so.
   throttled: {
     ErrorEquals: [TASK_ERRORS.throttled],
     IntervalSeconds: 2,
-    MaxAttempts: 6,
+    MaxAttempts: 30,
     BackoffRate: 2,
-    MaxDelaySeconds: 60,
+    MaxDelaySeconds: 900,
     JitterStrategy: 'FULL',
   },
   events: {

@@ -369,6 +369,12 @@ export const capWindowSchema = z
   });
 export type CapWindow = z.infer<typeof capWindowSchema>;
 
+/** Messages a second: a 10DLC number sends one, a short code a hundred, SES what your account was granted. */
+export const sendRateSchema = z
+  .number()
+  .positive('A send rate is a number of messages a second, above 0')
+  .max(100_000, 'At most 100,000 messages a second');
+
 export const capRuleSchema = z.strictObject({
   id: z
     .string()
@@ -434,6 +440,10 @@ export const journeySchema = z
       .array(capRuleSchema)
       .default([])
       .meta({ description: 'Extra caps for this journey; a cap with a global id may only lower its limit.' }),
+    sendRate: sendRateSchema.optional().meta({
+      description:
+        "Messages a second this journey sends at most on each channel; it only lowers settings' sendRates (Pinpoint's MessagesPerSecond).",
+    }),
     values: z.record(valueNameSchema, valueExpressionSchema).default({}).meta({
       description: 'Values fixed at entry and carried by the journey (the same offer on every channel).',
     }),
@@ -454,6 +464,17 @@ export type JourneyInput = z.input<typeof journeySchema>;
 
 // ---- settings.json ----
 
+export const sendRatesSchema = z
+  .strictObject({
+    email: sendRateSchema.optional(),
+    sms: sendRateSchema.optional(),
+    push: sendRateSchema.optional(),
+  })
+  .meta({
+    description:
+      'Messages a second per channel, account-wide across every journey: your SES maximum send rate, your SMS numbers\' throughput. Omitted: no limit.',
+  });
+
 export const quietHoursSchema = z.strictObject({ start: localTimeSchema, end: localTimeSchema });
 
 export const settingsSchema = z
@@ -461,6 +482,7 @@ export const settingsSchema = z
     $schema: z.string().optional(),
     timeZone: timeZoneSchema.meta({ description: 'Used when a customer has no time zone.' }),
     caps: z.array(capRuleSchema).default([]),
+    sendRates: sendRatesSchema.default({}),
     quietHours: z
       .strictObject({
         email: quietHoursSchema.nullable().default(null),

@@ -123,6 +123,9 @@ export function buildReport(input: ReportInput): Report {
             deferredSteps.set(stepKey, Math.min(at, deferredSteps.get(stepKey) ?? at));
             break;
           }
+          case 'rate-limited':
+            counts.rateLimited += 1;
+            break;
           case 'opted-out':
           case 'no-address':
           case 'failed':
@@ -258,6 +261,7 @@ export function emptyStepCounts(): StepCounts {
     sent: { email: 0, sms: 0, push: 0 },
     capped: 0,
     deferred: 0,
+    rateLimited: 0,
     notSent: 0,
     exited: 0,
     converted: 0,
@@ -477,7 +481,7 @@ function sum(values: readonly number[]): number {
 
 function newNotSent(): NotSentReport {
   return {
-    byStatus: { capped: 0, deferred: 0, 'opted-out': 0, 'no-address': 0, failed: 0 },
+    byStatus: { capped: 0, deferred: 0, 'rate-limited': 0, 'opted-out': 0, 'no-address': 0, failed: 0 },
     rows: [],
     byCap: {},
     deferredThenSent: 0,
@@ -496,6 +500,7 @@ function countSkip(report: NotSentReport, entry: HistoryEntryOf<'skipped'>): voi
       channel,
       capped: 0,
       deferred: 0,
+      rateLimited: 0,
       optedOut: 0,
       noAddress: 0,
       failed: 0,
@@ -512,6 +517,7 @@ function countSkip(report: NotSentReport, entry: HistoryEntryOf<'skipped'>): voi
 const ROW_FIELD: Record<SkipStatus, Exclude<keyof NotSentRow, 'journeyId' | 'channel'>> = {
   capped: 'capped',
   deferred: 'deferred',
+  'rate-limited': 'rateLimited',
   'opted-out': 'optedOut',
   'no-address': 'noAddress',
   failed: 'failed',

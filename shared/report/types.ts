@@ -28,6 +28,8 @@ export interface StepCounts {
   capped: number;
   /** Deferred by quiet hours (the message waits for them to end). */
   deferred: number;
+  /** Waited for a send slot (the channel's or the journey's send rate). */
+  rateLimited: number;
   /** Not sent for any other reason: opted out, no address, failed. */
   notSent: number;
   /** Executions that left the journey on an exit event while at this step. */
@@ -171,6 +173,8 @@ export interface NotSentRow {
   capped: number;
   /** Waited for quiet hours to end. */
   deferred: number;
+  /** Waited for a send slot. */
+  rateLimited: number;
   optedOut: number;
   noAddress: number;
   failed: number;

@@ -23,6 +23,7 @@ import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '
 import { confirmedDelivery, deliveryKey, recordMessage, recordSkip } from './delivery-history.ts';
 import { ThrottledError } from './errors.ts';
 import { requireUnsubscribeSecret, type Runtime } from './runtime.ts';
+import { waitForSendSlot } from './send-slot.ts';
 
 type NotSent = Extract<DeliveryOutcome, { status: 'capped' | 'opted-out' | 'no-address' | 'failed' }>;
 
@@ -104,6 +105,11 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
         channel,
       });
       continue;
+    }
+    const rateLimited = await waitForSendSlot(runtime, task, customer, channel, timeZone);
+    if (rateLimited !== undefined) {
+      await recordSkip(runtime, task, now, rateLimited, `rate-limited#${rateLimited.resumeAt}`);
+      return rateLimited;
     }
     const envelope: Envelope = { senders: settings.senders, unsubscribeUrl: unsubscribe };
     const attempt = await sendOnce(runtime, task, customer, address, rendered.message, timeZone, envelope);

@@ -113,7 +113,9 @@ export async function recordSkip(
     reason: outcome.reason,
     ...(outcome.channel === undefined ? {} : { channel: outcome.channel }),
     ...(outcome.status === 'capped' ? { capId: outcome.capId } : {}),
-    ...(outcome.status === 'deferred' ? { resumeAt: outcome.resumeAt } : {}),
+    ...(outcome.status === 'deferred' || outcome.status === 'rate-limited'
+      ? { resumeAt: outcome.resumeAt }
+      : {}),
   };
   await appendHistory(runtime.store, task.customerId, entry, `skipped#${deliveryKey(task)}#${unique}`);
 }

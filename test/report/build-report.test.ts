@@ -219,6 +219,7 @@ describe('buildReport', () => {
       sent: { email: 2, sms: 0, push: 1 },
       capped: 0,
       deferred: 1,
+      rateLimited: 0,
       notSent: 0,
       exited: 0,
       converted: 0,
@@ -264,6 +265,7 @@ describe('buildReport', () => {
     expect(report.notSent.byStatus).toEqual({
       capped: 1,
       deferred: 1,
+      'rate-limited': 0,
       'opted-out': 0,
       'no-address': 0,
       failed: 0,
@@ -271,8 +273,26 @@ describe('buildReport', () => {
     expect(report.notSent.byCap).toEqual({ daily: 1 });
     expect(report.notSent.deferredThenSent).toBe(1);
     expect(report.notSent.rows).toEqual([
-      { journeyId: 'winback', channel: 'sms', capped: 1, deferred: 0, optedOut: 0, noAddress: 0, failed: 0 },
-      { journeyId: 'winback', channel: 'push', capped: 0, deferred: 1, optedOut: 0, noAddress: 0, failed: 0 },
+      {
+        journeyId: 'winback',
+        channel: 'sms',
+        capped: 1,
+        deferred: 0,
+        rateLimited: 0,
+        optedOut: 0,
+        noAddress: 0,
+        failed: 0,
+      },
+      {
+        journeyId: 'winback',
+        channel: 'push',
+        capped: 0,
+        deferred: 1,
+        rateLimited: 0,
+        optedOut: 0,
+        noAddress: 0,
+        failed: 0,
+      },
     ]);
   });
 

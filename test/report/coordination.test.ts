@@ -10,7 +10,7 @@ import { at, customer, message, profileUpdate } from './fixtures.ts';
 
 describe('coordination across channels', () => {
   const noneHeldBack = {
-    byStatus: { capped: 0, deferred: 0, 'opted-out': 0, 'no-address': 0, failed: 0 },
+    byStatus: { capped: 0, deferred: 0, 'rate-limited': 0, 'opted-out': 0, 'no-address': 0, failed: 0 },
   };
   function storedIn(customerId: string, timeZone: string): CustomerRead {
     return {

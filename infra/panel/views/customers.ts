@@ -355,6 +355,8 @@ function skipLabel(status: Extract<HistoryEntry, { kind: 'skipped' }>['status'])
       return 'capped';
     case 'deferred':
       return 'quiet hours';
+    case 'rate-limited':
+      return 'waiting for a send slot';
     case 'opted-out':
       return 'opted out';
     case 'no-address':

@@ -1,0 +1,50 @@
+/**
+ * The send-rate step of a delivery, after consent and quiet hours and before the caps' reservation:
+ * take a slot in the channel's (and the journey's) rate, and either wait for it here, when it is a
+ * moment away, or answer `rate-limited` so the state machine waits for it (a Wait state, no Lambda
+ * running) and calls again with the slot it holds.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
+import type { Channel } from '../customer/profile.ts';
+import { decideReservation, effectiveCaps } from '../delivery/caps.ts';
+import { rateBuckets, WAIT_IN_FUNCTION_MS } from '../delivery/send-rates.ts';
+import type { CustomerRecord } from '../store/customers.ts';
+import { takeSendSlot } from '../store/send-rates.ts';
+import { deliveryKey } from './delivery-history.ts';
+import type { Runtime } from './runtime.ts';
+
+export type RateLimited = Extract<DeliveryOutcome, { status: 'rate-limited' }>;
+
+/** undefined: send now. A message the caps would refuse, or one an earlier attempt reserved, takes no slot. */
+export async function waitForSendSlot(
+  runtime: Runtime,
+  task: DeliverTask,
+  customer: CustomerRecord,
+  channel: Channel,
+  timeZone: string,
+): Promise<RateLimited | undefined> {
+  const { settings } = runtime.project;
+  const buckets = rateBuckets(channel, settings.sendRates, { id: task.journeyId, sendRate: task.sendRate });
+  if (buckets.length === 0 || task.slot?.channel === channel) return undefined;
+  const now = runtime.now();
+  const decision = decideReservation(
+    customer.ledger,
+    { key: deliveryKey(task), channel, journeyId: task.journeyId, category: task.category, now, timeZone },
+    effectiveCaps(settings.caps, task.caps),
+  );
+  if (decision.kind !== 'reserve') return undefined;
+  const slot = await takeSendSlot(runtime.store, buckets, now);
+  const waitMs = slot.getTime() - now.getTime();
+  if (waitMs <= WAIT_IN_FUNCTION_MS) {
+    if (waitMs > 0) await sleep(waitMs);
+    return undefined;
+  }
+  const rates = buckets.map((bucket) => `${bucket.shardRates.reduce((sum, rate) => sum + rate, 0)}/s`);
+  return {
+    status: 'rate-limited',
+    resumeAt: slot.toISOString(),
+    reason: `${channel}: its send slot (${rates.join(' and ')}) is at ${slot.toISOString()}`,
+    channel,
+  };
+}
