@@ -27,6 +27,15 @@ describe('a stage overrides settings.json', () => {
     expect(staged.unsubscribe.baseUrl).toBe('https://abc.lambda-url.us-east-1.on.aws/');
   });
 
+  it('with its own send rates, channel by channel', () => {
+    const rated = settingsSchema.parse({ ...settings, sendRates: { email: 14, sms: 1 } });
+    expect(applyStageOverrides(rated, { sendRates: { email: 200 } }).sendRates).toEqual({
+      email: 200,
+      sms: 1,
+    });
+    expect(() => applyStageOverrides(rated, { sendRates: { push: -1 } })).toThrow(/sendRates/);
+  });
+
   it('keeps what the stage leaves out', () => {
     expect(applyStageOverrides(settings, {})).toEqual(settings);
   });

@@ -12,6 +12,7 @@ import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { createSfnWorkflowControl } from '../../shared/runtime/workflows.ts';
 import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
 import { applyStageOverrides, type StageOverrides } from '../../shared/project/overrides.ts';
+import { sendRatesSchema } from '../../shared/journey/schema.ts';
 
 export { ENVIRONMENT };
 
@@ -72,6 +73,9 @@ function stageOverrides(): StageOverrides {
   if (configurationSet !== undefined) overrides.configurationSet = configurationSet;
   if (smsOriginationNumber !== undefined) overrides.smsOriginationNumber = smsOriginationNumber;
   if (unsubscribeBaseUrl !== undefined) overrides.unsubscribeBaseUrl = unsubscribeBaseUrl;
+  const sendRates = read(ENVIRONMENT.sendRates);
+  // Written by the CDK stack from a checked cdk.json; a value that does not parse fails the start, named.
+  if (sendRates !== undefined) overrides.sendRates = sendRatesSchema.parse(JSON.parse(sendRates));
   return overrides;
 }
 

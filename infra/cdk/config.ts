@@ -12,7 +12,8 @@
  */
 import * as z from 'zod';
 import { phoneSchema } from '../../shared/customer/profile.ts';
-import type { Settings } from '../../shared/journey/schema.ts';
+import { type Settings, sendRatesSchema } from '../../shared/journey/schema.ts';
+import type { SendRates } from '../../shared/delivery/send-rates.ts';
 
 export const CONTEXT = {
   /** Which entry of `waymark:stages` to deploy; `-c waymark:stage=prod` picks another. */
@@ -62,6 +63,8 @@ export interface DeploymentConfig {
   /** The SES configuration set the stack creates and every email names. */
   readonly configurationSet: string;
   readonly smsOriginationNumber: string | undefined;
+  /** Messages a second per channel: settings.json's, with the stage's own over them. */
+  readonly sendRates: SendRates;
   readonly unsubscribe: UnsubscribeEndpoint;
   readonly alarmEmail: string | undefined;
   readonly eventBus: EventBusSource;
@@ -116,6 +119,7 @@ const stageSchema = z.strictObject({
       error: 'expected an E.164 phone number such as "+15555550100"',
     })
     .optional(),
+  sendRates: sendRatesSchema.optional(),
   unsubscribeBaseUrl: z
     .string()
     .refine((value) => value === FUNCTION_URL || isHttpsUrl(value), {
@@ -254,6 +258,7 @@ function resolveStage(
     // Configuration sets are unique per account and region: each stage has its own, whatever settings.json says.
     configurationSet: input.configurationSet ?? `waymark-${stage}`,
     smsOriginationNumber: input.smsOriginationNumber ?? settings.senders.sms.originationNumber,
+    sendRates: { ...settings.sendRates, ...input.sendRates },
     unsubscribe:
       unsubscribeBaseUrl === FUNCTION_URL
         ? { kind: 'function-url' }

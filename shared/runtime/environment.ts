@@ -15,4 +15,6 @@ export const ENVIRONMENT = {
   configurationSet: 'WAYMARK_CONFIGURATION_SET',
   smsOriginationNumber: 'WAYMARK_SMS_ORIGINATION_NUMBER',
   unsubscribeBaseUrl: 'WAYMARK_UNSUBSCRIBE_BASE_URL',
+  /** The stage's send rates (JSON, `{ "email": 14 }`), over settings.json's `sendRates`. */
+  sendRates: 'WAYMARK_SEND_RATES',
 } as const;

@@ -103,8 +103,18 @@ describe('what stops synth', () => {
       });
     });
 
+    it("takes the stage's send rates over settings.json's, channel by channel", () => {
+      const config = read('dev', dev({ sendRates: { sms: 3 } }))();
+      expect(config.sendRates).toEqual({ ...settings?.sendRates, sms: 3 });
+    });
+
     it.each([
       [undefined, dev({}), /"waymark:stage": required/],
+      [
+        'dev',
+        dev({ sendRates: { email: 0 } }),
+        /\.dev\.sendRates\.email: A send rate is a number of messages a second/,
+      ],
       ['Prod', dev({}), /"waymark:stage": a stage name is 1 to 12 lowercase letters/],
       ['prod', dev({}), /"waymark:stages"\.prod: no such stage\. Defined: dev/],
       ['dev', { dev: {} }, /"waymark:stages"\.dev\.sesIdentity: required: the SES identity/],

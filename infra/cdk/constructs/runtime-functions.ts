@@ -201,6 +201,9 @@ export class RuntimeFunctions extends Construct {
     if (config.smsOriginationNumber !== undefined) {
       deliver.function.addEnvironment(ENVIRONMENT.smsOriginationNumber, config.smsOriginationNumber);
     }
+    if (Object.keys(config.sendRates).length > 0) {
+      deliver.function.addEnvironment(ENVIRONMENT.sendRates, JSON.stringify(config.sendRates));
+    }
     deliver.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'SendEmail',
