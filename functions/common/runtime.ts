@@ -3,6 +3,7 @@
  * the environment the CDK stack (or the local engine) sets.
  */
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { type AwsClients, createAwsClients } from '../../shared/aws/clients.ts';
 import { tracer } from './observability.ts';
@@ -91,6 +92,7 @@ async function buildRuntime(needs: RuntimeNeeds): Promise<Runtime> {
     project: { ...project, settings: applyStageOverrides(project.settings, stageOverrides()) },
     unsubscribeSecret: needs.unsubscribeSecret === true ? await unsubscribeSecret() : undefined,
     now: () => new Date(),
+    sleepUntil: (at) => sleep(Math.max(0, at.getTime() - Date.now())),
   };
 }
 

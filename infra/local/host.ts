@@ -173,6 +173,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     // Local links only ever reach this machine; a fixed secret keeps them valid across restarts.
     unsubscribeSecret: process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret',
     now: clock.now,
+    // On a clock that runs (real time or scaled), a send slot a moment away is waited for on it; a
+    // manual clock moves only when told, so the state machine waits instead.
+    ...(options.clock.mode.kind === 'manual' ? {} : { sleepUntil: (at: Date) => clock.sleepUntil(at) }),
   };
   const { useRuntime } = await import('../../functions/common/runtime.ts');
   useRuntime(runtime);

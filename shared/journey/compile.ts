@@ -339,7 +339,7 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
     },
     [rateWait]: {
       Type: 'Wait',
-      Comment: 'A send slot of the channel\'s rate, taken by the step: wait for it, then send holding it.',
+      Comment: "A send slot of the channel's rate, taken by the step: wait for it, then send holding it.",
       TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'),
       Next: withSlot,
     },

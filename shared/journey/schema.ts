@@ -472,7 +472,7 @@ export const sendRatesSchema = z
   })
   .meta({
     description:
-      'Messages a second per channel, account-wide across every journey: your SES maximum send rate, your SMS numbers\' throughput. Omitted: no limit.',
+      "Messages a second per channel, account-wide across every journey: your SES maximum send rate, your SMS numbers' throughput. Omitted: no limit.",
   });
 
 export const quietHoursSchema = z.strictObject({ start: localTimeSchema, end: localTimeSchema });

@@ -12,7 +12,7 @@ import { checkGraph } from './checks/graph.ts';
 import { checkCondition, checkValue, checkValues, sampleOptions } from './checks/references.ts';
 import { sampleContext } from '../render/sample.ts';
 import type { JourneyScope, Report, ValidationContext } from './checks/scope.ts';
-import { checkJourneyCaps, checkSettings } from './checks/settings.ts';
+import { checkJourneyCaps, checkJourneySendRate, checkSettings } from './checks/settings.ts';
 import { checkEmit, checkExits, checkSplit, checkWait } from './checks/steps.ts';
 import { checkSend } from './checks/templates.ts';
 import { assertNever } from './graph.ts';
@@ -336,6 +336,7 @@ function checkJourney(journey: Journey, context: ValidationContext, report: Repo
   // Step checks follow edges and compile pieces; a dangling step would only add noise to them.
   if (!checkGraph(journey, report)) return;
   checkJourneyCaps(journey.caps, context.settings.caps, report);
+  checkJourneySendRate(journey, context.settings.sendRates, report);
   for (const [id, step] of Object.entries(journey.steps)) {
     const at: PathSegment[] = ['steps', id];
     switch (step.type) {

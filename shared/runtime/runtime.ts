@@ -39,6 +39,11 @@ export interface Runtime {
    */
   unsubscribeSecret: string | undefined;
   now: () => Date;
+  /**
+   * Waits until a moment of `now`'s clock, for a send slot a moment away. Without it (a clock that
+   * only moves when told, as in tests) every later slot is waited for by the state machine instead.
+   */
+  sleepUntil?: (at: Date) => Promise<void>;
 }
 
 /** The unsubscribe secret, for the functions that must have it. */

@@ -4,7 +4,6 @@
  * moment away, or answer `rate-limited` so the state machine waits for it (a Wait state, no Lambda
  * running) and calls again with the slot it holds.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
 import type { Channel } from '../customer/profile.ts';
 import { decideReservation, effectiveCaps } from '../delivery/caps.ts';
@@ -36,8 +35,9 @@ export async function waitForSendSlot(
   if (decision.kind !== 'reserve') return undefined;
   const slot = await takeSendSlot(runtime.store, buckets, now);
   const waitMs = slot.getTime() - now.getTime();
-  if (waitMs <= WAIT_IN_FUNCTION_MS) {
-    if (waitMs > 0) await sleep(waitMs);
+  if (waitMs <= 0) return undefined;
+  if (waitMs <= WAIT_IN_FUNCTION_MS && runtime.sleepUntil !== undefined) {
+    await runtime.sleepUntil(slot);
     return undefined;
   }
   const rates = buckets.map((bucket) => `${bucket.shardRates.reduce((sum, rate) => sum + rate, 0)}/s`);

@@ -1,5 +1,6 @@
 /** settings.json, and the caps journeys add to it. */
-import type { CapRule, Settings } from '../schema.ts';
+import type { SendRates } from '../../delivery/send-rates.ts';
+import { type CapRule, type Journey, sendChannels, type Settings } from '../schema.ts';
 import type { Report } from './scope.ts';
 
 export function checkSettings(settings: Settings, report: Report): void {
@@ -59,4 +60,32 @@ export function checkJourneyCaps(
       );
     }
   });
+}
+
+/**
+ * A journey's sendRate only lowers the channels' rates: one at or above every rate it would meet
+ * changes nothing (the stage may still set lower ones in cdk.json, which win).
+ */
+export function checkJourneySendRate(journey: Journey, accountRates: SendRates, report: Report): void {
+  const rate = journey.sendRate;
+  if (rate === undefined) return;
+  const channels = [
+    ...new Set(
+      Object.values(journey.steps).flatMap((step) => (step.type === 'send' ? sendChannels(step) : [])),
+    ),
+  ];
+  const limited = channels.filter((channel) => {
+    const account = accountRates[channel];
+    return account === undefined || rate < account;
+  });
+  if (channels.length > 0 && limited.length === 0) {
+    report(
+      ['sendRate'],
+      `sendRate ${rate} is not below the send rates of the channels this journey uses (${channels.map((channel) => `${channel} ${accountRates[channel] ?? 'none'}`).join(', ')}): it changes nothing.`,
+      {
+        severity: 'warning',
+        hint: "a journey's sendRate can only lower settings' sendRates; remove it or set it lower",
+      },
+    );
+  }
 }
