@@ -48,7 +48,7 @@ export const deliverTaskSchema: z.ZodType<DeliverTask> = z.object({
   values: valuesSchema,
   visit: z.string().optional(),
   sendRate: sendRateSchema.optional(),
-  slot: z.object({ channel: channelSchema, at: z.iso.datetime() }).optional(),
+  slot: z.object({ channel: channelSchema, at: z.iso.datetime(), taken: z.number().int().min(0) }).optional(),
 });
 
 export const stepsTaskSchema: z.ZodType<StepsTask> = z.discriminatedUnion('task', [

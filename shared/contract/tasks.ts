@@ -93,7 +93,14 @@ export type DeliveryOutcome =
     }
   | { status: 'deferred'; resumeAt: string; reason: string; channel: Channel }
   /** Waits for its send slot (the channel's or the journey's rate), taken and held until `resumeAt`. */
-  | { status: 'rate-limited'; resumeAt: string; reason: string; channel: Channel }
+  | {
+      status: 'rate-limited';
+      resumeAt: string;
+      reason: string;
+      channel: Channel;
+      /** How many of the send's rate buckets (the journey's, then the channel's) hold the slot. */
+      taken: number;
+    }
   | { status: 'capped'; reason: string; capId: string; channel: Channel }
   | { status: 'opted-out' | 'no-address' | 'failed'; reason: string; channel?: Channel };
 
@@ -175,5 +182,5 @@ export interface DeliverTask extends ExecutionRef {
    * The send slot an earlier attempt of this step took and waited for (a `rate-limited` outcome):
    * the message goes out on that channel without taking another.
    */
-  slot?: { channel: Channel; at: string };
+  slot?: { channel: Channel; at: string; taken: number };
 }

@@ -352,6 +352,7 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
           slot: {
             'channel.$': stepResultPath(id, 'outcome', 'channel'),
             'at.$': stepResultPath(id, 'outcome', 'resumeAt'),
+            'taken.$': stepResultPath(id, 'outcome', 'taken'),
           },
         },
       },

@@ -172,7 +172,11 @@ async function readPosition(
     nextToken = page.nextToken;
   } while (nextToken !== undefined);
   const status = positionStatus(execution.status);
-  const { visited, current } = stepsOf(events);
+  const states = statesEntered(events);
+  const { visited, current } = stepsFromStates(states);
+  // The last state entered is the one a running execution is in: a send's rate wait tells the
+  // report the message is waiting for its slot.
+  const currentState = states.at(-1);
   return {
     journeyId,
     executionId: executionArn,
@@ -180,6 +184,7 @@ async function readPosition(
     status,
     visited,
     ...(status === 'running' && current !== undefined ? { current } : {}),
+    ...(status === 'running' && currentState !== undefined ? { currentState } : {}),
     startedAt: (execution.startDate ?? new Date(0)).toISOString(),
   };
 }
@@ -187,12 +192,15 @@ async function readPosition(
 const COMPILER_STATES: ReadonlySet<string> = new Set(Object.values(STATE));
 
 export function stepsOf(events: readonly HistoryEvent[]): { visited: string[]; current: string | undefined } {
-  return stepsFromStates(
-    events.flatMap((event) => {
-      const name = event.stateEnteredEventDetails?.name;
-      return name !== undefined && event.type?.endsWith('StateEntered') === true ? [name] : [];
-    }),
-  );
+  return stepsFromStates(statesEntered(events));
+}
+
+/** The states entered, in order, from an execution's history. */
+function statesEntered(events: readonly HistoryEvent[]): string[] {
+  return events.flatMap((event) => {
+    const name = event.stateEnteredEventDetails?.name;
+    return name !== undefined && event.type?.endsWith('StateEntered') === true ? [name] : [];
+  });
 }
 
 /**

@@ -7,9 +7,12 @@
  *   customers' history entries, the same ones the timeline shows;
  * - open executions (`active`): the customers' journey membership items;
  * - per step `entered` and `waiting`: the executions (each visit of a step counts; the retry of a
- *   send after quiet hours is the same visit);
+ *   send after quiet hours is the same visit); `waitingForSlot`: the running ones whose state is
+ *   the step's rate wait (shared/report/send-rates.ts);
  * - per step `exited`: the step named by the `exited` entry, or else the step the execution was
  *   in when it stopped (goal exits stop the execution from outside and name no step);
+ * - send rates reached (shared/report/send-rates.ts): the message entries' times per channel, the
+ *   most in any one second, beside `sendRates` when the caller gives the settings';
  * - coordination (shared/report/coordination.ts): the customers' message entries by customer-day
  *   in the profile's time zone (else UTC); what caps and quiet hours held back is the not-sent
  *   report's own count;
@@ -19,7 +22,7 @@
  *   of the execution.
  */
 import type { EventCatalog } from '../events/catalog.ts';
-import type { HistoryEntry, HistoryEntryOf, SkipStatus } from '../customer/history.ts';
+import type { HistoryEntry, HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, channelSchema } from '../customer/profile.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { matcherPattern } from '../journey/rules.ts';
@@ -28,7 +31,9 @@ import type { Journey } from '../journey/schema.ts';
 import type { CustomerOverview } from '../store/overview.ts';
 import { checkCompliance } from './compliance.ts';
 import { checkCoordination } from './coordination.ts';
+import { countSkip, newNotSent } from './not-sent.ts';
 import { nearestRank } from './percentile.ts';
+import { type ConfiguredSendRates, isWaitingForSlot, sendRateRows } from './send-rates.ts';
 import type {
   AttributionRow,
   ChannelReport,
@@ -36,8 +41,6 @@ import type {
   FunnelStage,
   JourneyReport,
   LatencySummary,
-  NotSentReport,
-  NotSentRow,
   Report,
   StepCounts,
 } from './types.ts';
@@ -51,6 +54,8 @@ export interface ReportInput {
   now: Date;
   /** Journeys whose executions were read only up to a limit, as the reader reports them. */
   executionsLimited?: readonly string[];
+  /** settings.sendRates, shown beside the rate each channel reached; undefined: none shown. */
+  sendRates?: ConfiguredSendRates;
 }
 
 const CHANNELS = channelSchema.options;
@@ -87,6 +92,7 @@ export function buildReport(input: ReportInput): Report {
   const notSent = newNotSent();
   const deferredSteps = new Map<string, number>();
   const messageTimes = new Map<string, number[]>();
+  const sendTimes: Record<Channel, number[]> = { email: [], sms: [], push: [] };
 
   for (const { customerId, entry } of history) {
     switch (entry.kind) {
@@ -107,6 +113,7 @@ export function buildReport(input: ReportInput): Report {
         attributionRow(entry.journeyId, entry.stepId, entry.channel).sent += 1;
         const stepKey = JSON.stringify([entry.executionId, entry.stepId]);
         messageTimes.set(stepKey, [...(messageTimes.get(stepKey) ?? []), at]);
+        sendTimes[entry.channel].push(at);
         break;
       }
       case 'skipped': {
@@ -158,11 +165,18 @@ export function buildReport(input: ReportInput): Report {
   for (const customer of input.customers) {
     for (const place of customer.journeys) tallyOf(place.journeyId).active += place.membership.active.length;
   }
+  let waitingForSlot = 0;
   for (const position of input.executions) {
     const tally = tallyOf(position.journeyId);
     for (const stepId of position.visited) stepOf(tally, stepId).entered += 1;
-    if (position.status === 'running' && position.current !== undefined)
-      stepOf(tally, position.current).waiting += 1;
+    if (position.status === 'running' && position.current !== undefined) {
+      const counts = stepOf(tally, position.current);
+      counts.waiting += 1;
+      if (isWaitingForSlot(position)) {
+        counts.waitingForSlot += 1;
+        waitingForSlot += 1;
+      }
+    }
   }
   notSent.deferredThenSent = [...deferredSteps].filter(([stepKey, deferredAt]) =>
     (messageTimes.get(stepKey) ?? []).some((sentAt) => sentAt >= deferredAt),
@@ -208,6 +222,8 @@ export function buildReport(input: ReportInput): Report {
     compliance: checkCompliance(input.customers),
     coordination: checkCoordination(input.customers, notSent),
     notSent,
+    sendRates: sendRateRows(sendTimes, input.sendRates),
+    waitingForSlot,
   };
 }
 
@@ -258,6 +274,7 @@ export function emptyStepCounts(): StepCounts {
   return {
     entered: 0,
     waiting: 0,
+    waitingForSlot: 0,
     sent: { email: 0, sms: 0, push: 0 },
     capped: 0,
     deferred: 0,
@@ -456,7 +473,7 @@ function latencySummary(latencies: readonly { seconds: number; fromTrigger: bool
   };
 }
 
-// ---- channels, not sent ----------------------------------------------------------------------
+// ---- channels --------------------------------------------------------------------------------
 
 function channelReports(rows: readonly AttributionRow[]): ChannelReport[] {
   return CHANNELS.map((channel) => {
@@ -478,50 +495,6 @@ function channelReports(rows: readonly AttributionRow[]): ChannelReport[] {
 function sum(values: readonly number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
-
-function newNotSent(): NotSentReport {
-  return {
-    byStatus: { capped: 0, deferred: 0, 'rate-limited': 0, 'opted-out': 0, 'no-address': 0, failed: 0 },
-    rows: [],
-    byCap: {},
-    deferredThenSent: 0,
-  };
-}
-
-function countSkip(report: NotSentReport, entry: HistoryEntryOf<'skipped'>): void {
-  report.byStatus[entry.status] += 1;
-  const channel = entry.channel ?? null;
-  let row = report.rows.find(
-    (candidate) => candidate.journeyId === entry.journeyId && candidate.channel === channel,
-  );
-  if (row === undefined) {
-    row = {
-      journeyId: entry.journeyId,
-      channel,
-      capped: 0,
-      deferred: 0,
-      rateLimited: 0,
-      optedOut: 0,
-      noAddress: 0,
-      failed: 0,
-    };
-    report.rows.push(row);
-  }
-  row[ROW_FIELD[entry.status]] += 1;
-  if (entry.status === 'capped') {
-    const capId = entry.capId ?? '(unnamed)';
-    report.byCap[capId] = (report.byCap[capId] ?? 0) + 1;
-  }
-}
-
-const ROW_FIELD: Record<SkipStatus, Exclude<keyof NotSentRow, 'journeyId' | 'channel'>> = {
-  capped: 'capped',
-  deferred: 'deferred',
-  'rate-limited': 'rateLimited',
-  'opted-out': 'optedOut',
-  'no-address': 'noAddress',
-  failed: 'failed',
-};
 
 function channelRank(channel: Channel | null): number {
   return channel === null ? CHANNELS.length : CHANNELS.indexOf(channel);

@@ -15,6 +15,12 @@ export interface ExecutionPosition {
   visited: string[];
   /** The step a running execution is in now; undefined once it has ended. */
   current?: string;
+  /**
+   * The state a running execution is in now, as the state machine names it (`remind.rateWait`):
+   * tells a send waiting for its slot from one being sent. Undefined once it has ended, or when the
+   * host does not say.
+   */
+  currentState?: string;
   startedAt: string;
 }
 
@@ -24,6 +30,8 @@ export interface StepCounts {
   entered: number;
   /** Running executions in the step now. */
   waiting: number;
+  /** Of those, executions waiting for a send slot now (in the step's `<step>.rateWait` state). */
+  waitingForSlot: number;
   sent: Record<Channel, number>;
   capped: number;
   /** Deferred by quiet hours (the message waits for them to end). */
@@ -57,6 +65,10 @@ export interface Report {
   /** Whether the channels acted as one: messages per customer and per customer-day, overlaps. */
   coordination: CoordinationReport;
   notSent: NotSentReport;
+  /** Per channel, in the order email, sms, push: the rate reached beside the configured one. */
+  sendRates: SendRateRow[];
+  /** Executions waiting for a send slot now, every journey and step (the steps' `waitingForSlot`). */
+  waitingForSlot: number;
 }
 
 export interface ReportSources {
@@ -164,6 +176,20 @@ export interface ComplianceReport {
   byRule: Record<ComplianceRule, number>;
   /** The first violations, oldest first (at most 50), for someone to look at. */
   examples: ComplianceViolation[];
+}
+
+/**
+ * The rate one channel reached (shared/report/send-rates.ts): the most messages the history records
+ * in any one second, every journey and customer together, as the account-wide send rate counts them.
+ */
+export interface SendRateRow {
+  channel: Channel;
+  /** settings.sendRates' messages a second for the channel; undefined: no limit, or not given. */
+  configured?: number;
+  /** The most messages sent in one second: any window [t, t + 1 s), not only whole seconds. */
+  peakPerSecond: number;
+  /** Where the first such window starts (its first message's time); undefined without messages. */
+  peakAt?: string;
 }
 
 export interface NotSentRow {

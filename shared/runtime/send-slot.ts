@@ -24,8 +24,11 @@ export async function waitForSendSlot(
   timeZone: string,
 ): Promise<RateLimited | undefined> {
   const { settings } = runtime.project;
-  const buckets = rateBuckets(channel, settings.sendRates, { id: task.journeyId, sendRate: task.sendRate });
-  if (buckets.length === 0 || task.slot?.channel === channel) return undefined;
+  const all = rateBuckets(channel, settings.sendRates, { id: task.journeyId, sendRate: task.sendRate });
+  // A slot the step already holds covers its first buckets; the rest are asked now.
+  const held = task.slot?.channel === channel ? task.slot.taken : 0;
+  const buckets = all.slice(held);
+  if (buckets.length === 0) return undefined;
   const now = runtime.now();
   const decision = decideReservation(
     customer.ledger,
@@ -33,10 +36,12 @@ export async function waitForSendSlot(
     effectiveCaps(settings.caps, task.caps),
   );
   if (decision.kind !== 'reserve') return undefined;
-  const slot = await takeSendSlot(runtime.store, buckets, now);
+  const canWaitHere = runtime.sleepUntil !== undefined;
+  const horizon = new Date(now.getTime() + (canWaitHere ? WAIT_IN_FUNCTION_MS : 0));
+  const { at: slot, taken } = await takeSendSlot(runtime.store, buckets, now, horizon);
   const waitMs = slot.getTime() - now.getTime();
-  if (waitMs <= 0) return undefined;
-  if (waitMs <= WAIT_IN_FUNCTION_MS && runtime.sleepUntil !== undefined) {
+  if (taken === buckets.length && waitMs <= 0) return undefined;
+  if (taken === buckets.length && waitMs <= WAIT_IN_FUNCTION_MS && runtime.sleepUntil !== undefined) {
     await runtime.sleepUntil(slot);
     return undefined;
   }
@@ -46,5 +51,6 @@ export async function waitForSendSlot(
     resumeAt: slot.toISOString(),
     reason: `${channel}: its send slot (${rates.join(' and ')}) is at ${slot.toISOString()}`,
     channel,
+    taken: held + taken,
   };
 }

@@ -59,23 +59,34 @@ async function takeShardSlot(
   throw new Error(`Could not take a send slot of ${key.pk} after ${MAX_ROUNDS} rounds.`);
 }
 
+export interface SendSlot {
+  /** When the send may go. */
+  at: Date;
+  /** How many of the buckets, in order, hold a slot at `at`: all of them, or fewer when one was far. */
+  taken: number;
+}
+
 /**
- * A slot in every bucket, the later bucket's not before the earlier's: the send may go at the
- * answer. A slot of an earlier bucket left unused by a later one's wait is given up, which can only
- * slow a journey below its rate, never speed it above.
+ * Slots in the buckets in order, each not before the one before: the send may go at the answer. A
+ * slot beyond `horizon` stops there, held: the next buckets are asked when it comes, so a journey
+ * slow by its own rate does not book the channel's slots ahead and leave them empty for others.
  */
 export async function takeSendSlot(
   store: StoreContext,
   buckets: readonly RateBucket[],
   now: Date,
+  horizon: Date,
   pick: (shards: number) => number = (shards) => Math.floor(Math.random() * shards),
-): Promise<Date> {
+): Promise<SendSlot> {
   let at = now.getTime() * 1000;
+  let taken = 0;
   for (const bucket of buckets) {
     const shard = pick(bucket.shardRates.length);
     const rate = bucket.shardRates[shard] ?? bucket.shardRates[0] ?? 1;
     const key = { pk: `${RATE_PREFIX}${bucket.key}`, sk: `${SHARD_PREFIX}${shard}` };
     at = await takeShardSlot(store, key, slotSpacingMicros(rate), at);
+    taken += 1;
+    if (at > horizon.getTime() * 1000) break;
   }
-  return new Date(Math.ceil(at / 1000));
+  return { at: new Date(Math.ceil(at / 1000)), taken };
 }
