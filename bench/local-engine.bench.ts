@@ -7,9 +7,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterAll, bench, describe } from 'vitest';
 import { exampleDetail } from '../shared/events/catalog.ts';
 import { loadDeployedEventCatalog } from '../shared/project/events.ts';
+import { startLocalHost } from '../infra/local/host.ts';
 
 const CHAT_ENDED = exampleDetail(loadDeployedEventCatalog('journeys'), 'chat.session.ended');
-import { startLocalHost } from '../infra/local/host.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const BATCH = 100;
