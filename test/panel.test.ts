@@ -202,6 +202,13 @@ describe('the panel over HTTP', () => {
     expect(await preview.text()).toBe(message?.html);
   });
 
+  it("shows each channel's send rate, reached beside configured, on the metrics page", async () => {
+    const page = await (await get('/metrics')).text();
+    expect(page).toMatch(
+      /data-testid="send-rates-table"[\s\S]*Peak in one second[\s\S]*data-channel="email"/,
+    );
+  });
+
   it('moves the local clock from the page and comes back', async () => {
     const before = Date.parse(engine.host.clock.now().toISOString());
     const answer = await postForm('/clock', { seconds: '3600', back: '/journeys' });

@@ -4,7 +4,7 @@
  * the same command reads a running `npm start` or a deployed stage.
  */
 import { BUILT_IN_EVENTS } from '../../shared/events/built-in.ts';
-import { createEventCatalog, type EventCatalog } from '../../shared/events/catalog.ts';
+import { createEventCatalog } from '../../shared/events/catalog.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,7 +18,7 @@ import {
 import { buildReport } from '../../shared/report/report.ts';
 import type { JourneyReport, LatencySummary, Report } from '../../shared/report/types.ts';
 import { hasErrors } from '../../shared/journey/problem.ts';
-import { loadProject } from '../../shared/project/load.ts';
+import { loadProject, type Project } from '../../shared/project/load.ts';
 import { scanCustomerOverviews } from '../../shared/store/overview.ts';
 import { DEFAULT_LOCAL_ENDPOINT, LOCAL_REGION, LOCAL_TABLE } from '../local/constants.ts';
 import { errorMessage } from '../local/errors.ts';
@@ -67,7 +67,7 @@ export async function reportCommand(args: readonly string[], io: Output): Promis
     io.out(`${REPORT_USAGE}\n`);
     return 0;
   }
-  const { journeys, events } = loadJourneys(request.journeysDir, io);
+  const { journeys, events, settings } = loadJourneys(request.journeysDir, io);
   const { target } = request;
   const clients = clientsFor(target);
   const namePrefix = stateMachinePrefix(target);
@@ -93,6 +93,7 @@ export async function reportCommand(args: readonly string[], io: Output): Promis
       executions: positions.positions,
       now: (target.endpoint === undefined ? undefined : await engineTime(target.endpoint)) ?? new Date(),
       executionsLimited: positions.limited,
+      sendRates: settings?.sendRates,
     });
   } catch (error) {
     io.err(describeReadFailure(error, target));
@@ -127,20 +128,25 @@ function parseRequest(args: readonly string[]): ReportRequest | 'help' {
 }
 
 /** Names and step order come from the files; without them the report still counts, by journey id. */
-function loadJourneys(dir: string, io: Output): { journeys: Journey[]; events: EventCatalog } {
+function loadJourneys(
+  dir: string,
+  io: Output,
+): Pick<Project, 'events' | 'settings'> & { journeys: Journey[] } {
   const path = resolve(dir);
   if (!existsSync(path)) {
     io.err(
       `waymark report: no journeys folder at ${dir}; journeys are shown by id, steps in the order found\n`,
     );
-    return { journeys: [], events: createEventCatalog(BUILT_IN_EVENTS) };
+    return { journeys: [], events: createEventCatalog(BUILT_IN_EVENTS), settings: undefined };
   }
   const project = loadProject(path);
   if (hasErrors(project.problems))
     io.err(
       `waymark report: ${dir} has problems (see waymark validate ${dir}); using the journeys that load\n`,
     );
-  return { journeys: project.journeys.map((loaded) => loaded.journey), events: project.events };
+  // Without a usable settings.json the rates reached are shown without the configured ones.
+  const { events, settings } = project;
+  return { journeys: project.journeys.map((loaded) => loaded.journey), events, settings };
 }
 
 function describeReadFailure(error: unknown, target: DataTarget): string {
@@ -254,6 +260,7 @@ export function formatReport(
     ),
     section('Preference compliance', complianceText(report)),
     section('Coordination across channels', coordinationText(report)),
+    section('Send rates (the most messages sent in any one second)', sendRatesText(report)),
     section('Not sent: caps, quiet hours and other reasons', notSentText(report)),
   );
   const notes = [
@@ -312,6 +319,7 @@ function stepTable(journey: JourneyReport, definition: Journey | undefined): str
       { header: 'type' },
       { header: 'entered', align: 'right' },
       { header: 'waiting', align: 'right' },
+      { header: 'for a slot', align: 'right' },
       { header: 'email', align: 'right' },
       { header: 'sms', align: 'right' },
       { header: 'push', align: 'right' },
@@ -331,6 +339,7 @@ function stepTable(journey: JourneyReport, definition: Journey | undefined): str
           type,
           String(counts.entered),
           String(counts.waiting),
+          String(counts.waitingForSlot),
           String(counts.sent.email),
           String(counts.sent.sms),
           String(counts.sent.push),
@@ -425,6 +434,29 @@ function coordinationText(report: Report): string {
         : `; ${coordination.customersInUtc} customer(s) without one counted in UTC.`),
   ];
   return table + lines.map((line) => `${line}\n`).join('');
+}
+
+function sendRatesText(report: Report): string {
+  const table = formatTable(
+    [
+      { header: 'channel' },
+      { header: 'configured', align: 'right' },
+      { header: 'peak in one second', align: 'right' },
+      { header: 'at' },
+    ],
+    report.sendRates.map((row) => [
+      row.channel,
+      row.configured === undefined ? '-' : figure(row.configured),
+      String(row.peakPerSecond),
+      row.peakAt ?? '-',
+    ]),
+  );
+  return (
+    table +
+    'Every journey together, in any one second from "at", not only whole clock seconds. Configured: settings.sendRates ("-": none).\n' +
+    `Waiting for a send slot now: ${report.waitingForSlot} execution(s) (steps' "for a slot"); ` +
+    `sends that waited for one: ${report.notSent.byStatus['rate-limited']}.\n`
+  );
 }
 
 function notSentText(report: Report): string {

@@ -36,6 +36,7 @@ async function readFreshFigures(sources: PanelSources): Promise<PanelFigures> {
     executions: executions.positions,
     executionsLimited: executions.limited,
     now: sources.now(),
+    sendRates: sources.settings.sendRates,
   });
   return {
     report,

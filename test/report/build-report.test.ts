@@ -216,6 +216,7 @@ describe('buildReport', () => {
     expect(winback?.steps.first).toEqual({
       entered: 3,
       waiting: 0,
+      waitingForSlot: 0,
       sent: { email: 2, sms: 0, push: 1 },
       capped: 0,
       deferred: 1,

@@ -129,6 +129,12 @@ describe('waymark report on the demo', () => {
     expect(table.out).toMatch(/^support-call-followup\s+sms\s+1\s+2\s+0\s+0\s+0$/m);
     expect(table.out).toMatch(/^most messages to one customer in one day\s+2$/m);
     expect(table.out).toMatch(/^customer-days with 2\+ journeys\s+0$/m);
+    // The rate each channel reached, beside settings.sendRates, in the JSON and as a table.
+    expect(figures.sendRates.map((row) => row.channel)).toEqual(['email', 'sms', 'push']);
+    expect(figures.sendRates[0]?.peakPerSecond).toBeGreaterThan(0);
+    expect(table.out).toMatch(
+      /^Send rates.*\nchannel\s+configured\s+peak in one second\s+at\n-+.*\nemail\s+\S+\s+[1-9]\d*\s+\d{4}-/m,
+    );
   });
 
   it('says in one line that no engine answers, and exits non-zero', async () => {

@@ -220,6 +220,8 @@ function nonZeroCounts(counts: StepCounts): Count[] {
   const all: Count[] = [
     { name: 'entered', label: 'entered', value: counts.entered },
     { name: 'waiting', label: 'waiting', value: counts.waiting },
+    // Part of `waiting`: the message is due but the channel's send rate has not reached it yet.
+    { name: 'waitingForSlot', label: 'waiting for a slot', value: counts.waitingForSlot },
     ...channelSchema.options.map((channel) => ({
       name: channel,
       label: channel,
@@ -333,7 +335,8 @@ export const journeyGraphCss = `
 .journey-graph .count-notSent .count-value {
   fill: #b3261e;
 }
-.journey-graph .count-deferred .count-value {
+.journey-graph .count-deferred .count-value,
+.journey-graph .count-waitingForSlot .count-value {
   fill: #a35b00;
 }
 .journey-graph .count-converted .count-value {

@@ -1,4 +1,4 @@
-/** Metrics across channels: funnels, conversion, attribution, speed, compliance, coordination, what was held back. */
+/** Metrics across channels: funnels, conversion, attribution, speed, compliance, coordination, send rates, what was held back. */
 import { duration, figure, percent } from '../../../shared/report/format.ts';
 import type { Report } from '../../../shared/report/types.ts';
 import { type Html, html } from '../html.ts';
@@ -199,6 +199,8 @@ export function metricsView(report: Report): Html {
       </div>
     </section>
 
+    ${sendRatesSection(report)}
+
     <h2>Held back: caps, quiet hours and other reasons</h2>
     <p>
       <span class="badge capped" data-testid="capped-total">capped ${report.notSent.byStatus.capped}</span>
@@ -277,4 +279,51 @@ export function metricsView(report: Report): Html {
               </tbody>
             </table>`
     }`;
+}
+
+/** The rate each channel reached beside the configured one, and the messages waiting for a slot now. */
+function sendRatesSection(report: Report): Html {
+  return html`<section data-testid="send-rates">
+    <h2>Send rates</h2>
+    <p class="muted">
+      The most messages sent in any one second, every journey together: a window that may start at any moment,
+      not only on the clock's seconds. Configured is settings.sendRates (messages a second).
+    </p>
+    <table data-testid="send-rates-table">
+      <thead>
+        <tr>
+          <th>Channel</th>
+          <th class="number">Configured</th>
+          <th class="number">Peak in one second</th>
+          <th>At</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${report.sendRates.map(
+          (row) =>
+            html`<tr data-channel="${row.channel}">
+              <td><span class="badge channel">${row.channel}</span></td>
+              <td class="number">${row.configured === undefined ? '—' : figure(row.configured)}</td>
+              <td class="number" data-testid="peak-per-second">${row.peakPerSecond}</td>
+              <td>
+                ${row.peakAt === undefined ? '—' : html`<time datetime="${row.peakAt}">${toMillisecond(row.peakAt)}</time>`}
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <p>
+      <span class="badge deferred" data-testid="waiting-for-slot"
+        >waiting for a send slot now ${report.waitingForSlot}</span
+      >
+      <span class="muted">· ${report.notSent.byStatus['rate-limited']} sends waited for a slot in all</span>
+    </p>
+  </section>`;
+}
+
+/** The window is under a second long: its start is shown to the millisecond, unlike the page's other times. */
+function toMillisecond(time: string): string {
+  const parsed = Date.parse(time);
+  if (Number.isNaN(parsed)) return time;
+  return `${new Date(parsed).toISOString().slice(0, 23).replace('T', ' ')} UTC`;
 }
