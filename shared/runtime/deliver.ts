@@ -106,12 +106,16 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
       });
       continue;
     }
-    const rateLimited = await waitForSendSlot(runtime, task, customer, channel, timeZone);
-    if (rateLimited !== undefined) {
-      await recordSkip(runtime, task, now, rateLimited, `rate-limited#${rateLimited.resumeAt}`);
-      return rateLimited;
+    const slot = await waitForSendSlot(runtime, task, customer, channel, timeZone);
+    if (slot.kind === 'wait') {
+      await recordSkip(runtime, task, now, slot.outcome, `rate-limited#${slot.outcome.resumeAt}`);
+      return slot.outcome;
     }
-    const envelope: Envelope = { senders: settings.senders, unsubscribeUrl: unsubscribe };
+    const envelope: Envelope = {
+      senders: settings.senders,
+      unsubscribeUrl: unsubscribe,
+      ...(slot.at === undefined ? {} : { sendAt: slot.at }),
+    };
     const attempt = await sendOnce(runtime, task, customer, address, rendered.message, timeZone, envelope);
     customer = attempt.customer;
     if (attempt.outcome.status === 'sent') return attempt.outcome;
@@ -227,6 +231,8 @@ async function sendReserved(
   envelope: Envelope,
 ): Promise<SendAttempt> {
   const key = deliveryKey(task);
+  if (envelope.sendAt !== undefined && runtime.sleepUntil !== undefined)
+    await runtime.sleepUntil(envelope.sendAt);
   const result = await send(runtime.channels, address, message, task, envelope).catch(
     async (error: unknown) => {
       // Not sent: give the slot back before the error reaches the state machine's Catch.
@@ -316,6 +322,8 @@ async function release(
 interface Envelope {
   senders: Runtime['project']['settings']['senders'];
   unsubscribeUrl: string;
+  /** A send slot a moment away: waited for right before the provider is called, not earlier. */
+  sendAt?: Date;
 }
 
 function send(

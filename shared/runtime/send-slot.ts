@@ -15,42 +15,50 @@ import type { Runtime } from './runtime.ts';
 
 export type RateLimited = Extract<DeliveryOutcome, { status: 'rate-limited' }>;
 
-/** undefined: send now. A message the caps would refuse, or one an earlier attempt reserved, takes no slot. */
+/**
+ * `send`, at a slot a moment away (waited for right before the provider is called, so the time spent
+ * reserving the caps does not bunch sends together), or now; `wait` for a later slot. A message the
+ * caps would refuse, or one an earlier attempt reserved, takes no slot.
+ */
+export type SlotDecision = { kind: 'send'; at: Date | undefined } | { kind: 'wait'; outcome: RateLimited };
+
 export async function waitForSendSlot(
   runtime: Runtime,
   task: DeliverTask,
   customer: CustomerRecord,
   channel: Channel,
   timeZone: string,
-): Promise<RateLimited | undefined> {
+): Promise<SlotDecision> {
   const { settings } = runtime.project;
   const all = rateBuckets(channel, settings.sendRates, { id: task.journeyId, sendRate: task.sendRate });
   // A slot the step already holds covers its first buckets; the rest are asked now.
   const held = task.slot?.channel === channel ? task.slot.taken : 0;
   const buckets = all.slice(held);
-  if (buckets.length === 0) return undefined;
   const now = runtime.now();
+  if (buckets.length === 0) return SEND_NOW;
   const decision = decideReservation(
     customer.ledger,
     { key: deliveryKey(task), channel, journeyId: task.journeyId, category: task.category, now, timeZone },
     effectiveCaps(settings.caps, task.caps),
   );
-  if (decision.kind !== 'reserve') return undefined;
+  if (decision.kind !== 'reserve') return SEND_NOW;
   const canWaitHere = runtime.sleepUntil !== undefined;
   const horizon = new Date(now.getTime() + (canWaitHere ? WAIT_IN_FUNCTION_MS : 0));
   const { at: slot, taken } = await takeSendSlot(runtime.store, buckets, now, horizon);
   const waitMs = slot.getTime() - now.getTime();
-  if (taken === buckets.length && waitMs <= 0) return undefined;
+  if (taken === buckets.length && waitMs <= 0) return SEND_NOW;
   if (taken === buckets.length && waitMs <= WAIT_IN_FUNCTION_MS && runtime.sleepUntil !== undefined) {
-    await runtime.sleepUntil(slot);
-    return undefined;
+    return { kind: 'send', at: slot };
   }
   const rates = buckets.map((bucket) => `${bucket.shardRates.reduce((sum, rate) => sum + rate, 0)}/s`);
-  return {
+  const outcome: RateLimited = {
     status: 'rate-limited',
     resumeAt: slot.toISOString(),
     reason: `${channel}: its send slot (${rates.join(' and ')}) is at ${slot.toISOString()}`,
     channel,
     taken: held + taken,
   };
+  return { kind: 'wait', outcome };
 }
+
+const SEND_NOW: SlotDecision = { kind: 'send', at: undefined };
