@@ -5,6 +5,7 @@ import { DEFAULT_PORT } from '../local/constants.ts';
 import { demoSummary, playDemo } from '../local/demo.ts';
 import { errorMessage } from '../local/errors.ts';
 import { type LocalHost, startLocalHost } from '../local/host.ts';
+import { type SendLimits, sendRateProblem } from '../local/send-limits.ts';
 import type { Output } from './output.ts';
 
 const LOCAL_USAGE = `usage: waymark local [options]            (npm start -- [options])
@@ -13,6 +14,9 @@ const LOCAL_USAGE = `usage: waymark local [options]            (npm start -- [op
   --journeys <dir>       journeys, templates and settings.json (default journeys/)
   --time-scale <n>       run waits n times faster (default 1; 3600 = an hour a second)
   --clock-start <ISO>    the virtual time to start at (default: where the last run stopped, or now)
+  --ses-max-send-rate <n>   at most n SendEmail a second of virtual time; more get SES's throttling error
+  --sms-max-send-rate <n>   the same for SNS Publish to phone numbers (default, all three: no limit)
+  --push-max-send-rate <n>  the same for SNS Publish to push endpoints
   --demo                 play the brief's scenarios with a few customers and print what happens
 `;
 
@@ -23,7 +27,17 @@ export interface LocalOptions {
   timeScale: number;
   clockStart?: Date;
   demo: boolean;
+  sendLimits: SendLimits;
 }
+
+type SendLimitOption = 'ses-max-send-rate' | 'sms-max-send-rate' | 'push-max-send-rate';
+
+/** Each limit's option, and the channel it limits. */
+const SEND_LIMIT_OPTIONS: readonly (readonly [SendLimitOption, keyof SendLimits])[] = [
+  ['ses-max-send-rate', 'email'],
+  ['sms-max-send-rate', 'sms'],
+  ['push-max-send-rate', 'push'],
+];
 
 function parseLocalOptions(args: readonly string[]): LocalOptions | string {
   let parsed;
@@ -37,6 +51,9 @@ function parseLocalOptions(args: readonly string[]): LocalOptions | string {
         'time-scale': { type: 'string' },
         'clock-start': { type: 'string' },
         demo: { type: 'boolean' },
+        'ses-max-send-rate': { type: 'string' },
+        'sms-max-send-rate': { type: 'string' },
+        'push-max-send-rate': { type: 'string' },
       },
       allowPositionals: false,
     });
@@ -54,6 +71,16 @@ function parseLocalOptions(args: readonly string[]): LocalOptions | string {
   if (clockStart !== undefined && Number.isNaN(clockStart.getTime())) {
     return `--clock-start must be an ISO time such as 2026-11-23T09:00:00Z, not ${values['clock-start'] ?? ''}`;
   }
+  const sendLimits: SendLimits = {};
+  for (const [option, channel] of SEND_LIMIT_OPTIONS) {
+    const text = values[option];
+    if (text === undefined) continue;
+    // Number('') is 0 and Number(' 2 ') is 2: only digits are a count.
+    const rate = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    const problem = sendRateProblem(rate, text);
+    if (problem !== undefined) return `--${option} ${problem}`;
+    sendLimits[channel] = rate;
+  }
   return {
     port,
     dataDir: resolve(values['data-dir'] ?? '.waymark'),
@@ -61,6 +88,7 @@ function parseLocalOptions(args: readonly string[]): LocalOptions | string {
     timeScale,
     ...(clockStart === undefined ? {} : { clockStart }),
     demo: values.demo === true,
+    sendLimits,
   };
 }
 
@@ -82,6 +110,7 @@ export async function localCommand(args: readonly string[], io: Output): Promise
         ...(options.clockStart === undefined ? {} : { start: options.clockStart }),
       },
       log: print,
+      sendLimits: options.sendLimits,
     });
   } catch (error) {
     io.err(`waymark local: ${errorMessage(error)}\n`);
@@ -117,6 +146,7 @@ function banner(host: LocalHost, options: LocalOptions): string {
     `  journeys:     ${host.journeys.map((journey) => journey.journeyId).join(', ') || '(none)'} from ${options.journeysDir}`,
     `  data:         ${options.dataDir}`,
     `  virtual time: ${host.clock.now().toISOString()} (x${options.timeScale})`,
+    ...sendLimitLines(options.sendLimits),
     `  AWS APIs:     AWS_ENDPOINT_URL=${host.endpoint} (DynamoDB, SESv2, SNS, EventBridge, Step Functions)`,
     `  local API:    ${host.endpoint}/_local/health, /_local/outbox, /_local/customers/<id>/timeline, /_local/clock`,
     `  send events:  npx waymark put-event --file test/events/cart.abandoned.json`,
@@ -124,4 +154,15 @@ function banner(host: LocalHost, options: LocalOptions): string {
     '  Ctrl-C to stop.',
     '',
   ].join('\n');
+}
+
+/** The banner's line for the send limits, when there are any. */
+function sendLimitLines(limits: SendLimits): string[] {
+  const set = SEND_LIMIT_OPTIONS.flatMap(([, channel]) => {
+    const rate = limits[channel];
+    return rate === undefined ? [] : [`${channel} ${rate}/s`];
+  });
+  return set.length === 0
+    ? []
+    : [`  send limits:  ${set.join(', ')} (the local SES and SNS throttle past them)`];
 }

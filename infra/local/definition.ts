@@ -47,6 +47,12 @@ export interface LocalDefinition {
   clockWaits: ReadonlyMap<string, ClockWait>;
   /** Token tasks and their TimeoutSeconds, kept by the engine. */
   tokenTimeouts: ReadonlyMap<string, number>;
+  /**
+   * The other Tasks and their TimeoutSeconds, which the engine applies to each attempt so that the
+   * retries' waits, on the virtual clock, are not counted in them (retry-clock.ts). Empty in a
+   * definition saved before the engine paced retries: the interpreter times and retries those itself.
+   */
+  attemptTimeouts: ReadonlyMap<string, number>;
 }
 
 /** Identifies one version of a journey's adapted definition. */
@@ -57,15 +63,16 @@ export function definitionHash(local: LocalDefinition): string {
 export function localDefinition(compiled: StateMachineDefinition): LocalDefinition {
   const clockWaits = new Map<string, ClockWait>();
   const tokenTimeouts = new Map<string, number>();
+  const attemptTimeouts = new Map<string, number>();
   const states: Record<string, State> = {};
   for (const [name, state] of Object.entries(compiled.States)) {
-    states[name] = adapt(name, state, clockWaits, tokenTimeouts);
+    states[name] = adapt(name, state, clockWaits, { tokens: tokenTimeouts, attempts: attemptTimeouts });
   }
   let text = definitionText({ ...compiled, States: states });
   for (const [name, value] of Object.entries(BINDINGS)) text = text.replaceAll(`\${${name}}`, value);
   const parsed: unknown = JSON.parse(text);
   if (!isInterpreterDefinition(parsed)) throw new Error('The adapted definition is not a state machine');
-  return { definition: parsed, clockWaits, tokenTimeouts };
+  return { definition: parsed, clockWaits, tokenTimeouts, attemptTimeouts };
 }
 
 /** The same machine entered at `state`: how an execution resumes after a restart. */
@@ -77,7 +84,7 @@ function adapt(
   name: string,
   state: State,
   clockWaits: Map<string, ClockWait>,
-  tokenTimeouts: Map<string, number>,
+  timeouts: { tokens: Map<string, number>; attempts: Map<string, number> },
 ): State {
   if (state.Type === 'Wait') {
     clockWaits.set(
@@ -100,12 +107,16 @@ function adapt(
     return task;
   }
   if (state.Type === 'Task' && state.Resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN) {
-    tokenTimeouts.set(name, state.TimeoutSeconds);
+    timeouts.tokens.set(name, state.TimeoutSeconds);
     return {
       ...state,
       Parameters: { ...state.Parameters, [`${STATE_INPUT_FIELD}.$`]: '$' },
       TimeoutSeconds: UNBOUNDED_TIMEOUT_SECONDS,
     };
+  }
+  if (state.Type === 'Task') {
+    timeouts.attempts.set(name, state.TimeoutSeconds);
+    return { ...state, TimeoutSeconds: UNBOUNDED_TIMEOUT_SECONDS };
   }
   return state;
 }
@@ -114,13 +125,22 @@ export function isInterpreterDefinition(value: unknown): value is InterpreterDef
   return isRecord(value) && typeof value.StartAt === 'string' && isRecord(value.States);
 }
 
-/** Retries wait on the virtual clock's pace too: not at all on a jumping clock, scaled otherwise. */
+/** Whether the engine times a Task and waits its retries on the clock (retry-clock.ts). */
+export function pacedByEngine(local: LocalDefinition, state: string): boolean {
+  return local.attemptTimeouts.has(state) || local.tokenTimeouts.has(state);
+}
+
+/**
+ * The interpreter's own waits before retries: none where the engine waits them on its clock. A Task of
+ * a definition saved before that keeps the old pace: not at all on a jumping clock, scaled otherwise.
+ */
 export function retryIntervals(local: LocalDefinition, mode: ClockMode): Record<string, number> {
   const intervals: Record<string, number> = {};
   for (const [name, state] of Object.entries(local.definition.States)) {
     if (state.Type !== 'Task') continue;
     const seconds = state.Retry?.[0]?.IntervalSeconds ?? 1;
-    intervals[name] = mode.kind === 'manual' ? 0 : (seconds * 1000) / mode.scale;
+    intervals[name] =
+      mode.kind === 'manual' || pacedByEngine(local, name) ? 0 : (seconds * 1000) / mode.scale;
   }
   return intervals;
 }

@@ -27,6 +27,7 @@ import {
   clockWaitDue,
   LOCAL_FUNCTIONS,
   type LocalDefinition,
+  pacedByEngine,
   resumedAt,
   retryIntervals,
   STATE_INPUT_FIELD,
@@ -43,6 +44,7 @@ import {
   targetOf,
 } from './engine-machines.ts';
 import { type IntakeJournal, memoryJournal } from './intake-journal.ts';
+import { pacedTask } from './retry-clock.ts';
 import { coreRules, describeError, EventRouter, type LocalFunctions, type LocalRule } from './router.ts';
 
 export type { LocalFunctions, LocalRule, RuleTarget } from './router.ts';
@@ -356,6 +358,16 @@ export class LocalEngine {
     this.running.clear();
   }
 
+  /** While an execution waits for something other than a parked state (a retry's turn), it is idle. */
+  private async idleWhile<T>(wait: Promise<T>): Promise<T> {
+    this.markIdle();
+    try {
+      return await wait;
+    } finally {
+      this.markBusy();
+    }
+  }
+
   private markBusy(): void {
     this.busy += 1;
   }
@@ -407,7 +419,7 @@ export class LocalEngine {
     for (const [state, definition] of Object.entries(journey.local.definition.States)) {
       if (definition.Type !== 'Task') continue;
       const resource = definition.Resource;
-      handlers[state] = async (taskInput) => {
+      const attempt = async (taskInput: JsonValue): Promise<JsonValue> => {
         const parameters = isRecord(taskInput) ? taskInput : {};
         if (resource === CLOCK_WAIT_RESOURCE) {
           const stateInput = toJsonValue(parameters.input);
@@ -430,6 +442,16 @@ export class LocalEngine {
         }
         throw new EngineError('States.Runtime', `The local engine cannot run resource ${resource}`);
       };
+      handlers[state] = pacedByEngine(journey.local, state)
+        ? pacedTask(attempt, {
+            state,
+            retriers: definition.Retry ?? [],
+            attemptTimeoutSeconds: journey.local.attemptTimeouts.get(state),
+            clock,
+            signal: cancel.signal,
+            idleWhile: (wait) => this.idleWhile(wait),
+          })
+        : attempt;
     }
     this.markBusy();
     const handle = machine.run(input, {

@@ -58,6 +58,8 @@ const storedDefinitionSchema = z.object({
   definition: z.record(z.string(), z.unknown()),
   clockWaits: z.array(z.tuple([z.string(), clockWaitSchema])),
   tokenTimeouts: z.array(z.tuple([z.string(), z.number()])),
+  // Absent in a definition saved before the engine paced retries.
+  attemptTimeouts: z.array(z.tuple([z.string(), z.number()])).optional(),
 });
 
 export class ExecutionStore {
@@ -101,6 +103,7 @@ export class ExecutionStore {
       definition: local.definition,
       clockWaits: [...local.clockWaits],
       tokenTimeouts: [...local.tokenTimeouts],
+      attemptTimeouts: [...local.attemptTimeouts],
     });
   }
 
@@ -113,6 +116,7 @@ export class ExecutionStore {
       definition: stored.definition,
       clockWaits: new Map(stored.clockWaits),
       tokenTimeouts: new Map(stored.tokenTimeouts),
+      attemptTimeouts: new Map(stored.attemptTimeouts ?? []),
     };
     this.definitions.set(hash, local);
     return local;

@@ -30,6 +30,7 @@ import { readJsonFile, writeJsonFile } from './json-file.ts';
 import { Outbox, recordingGateway } from './outbox.ts';
 import { localPanelSources } from './panel-sources.ts';
 import { createPanel } from '../panel/server.ts';
+import { type SendLimits, sendLimiters, sendLimitsProblem } from './send-limits.ts';
 import { startLocalSes } from './ses.ts';
 import { createSnsState } from './sns.ts';
 import { localUnsubscribeBaseUrl, type UnsubscribeFunction } from './unsubscribe-route.ts';
@@ -46,6 +47,8 @@ export interface LocalHostOptions {
   only?: readonly string[];
   /** Customers whose events are routed at once (the bench compares); default the router's. */
   routingConcurrency?: number;
+  /** The account's maximum send rates the local SES and SNS enforce, a second per channel; default none. */
+  sendLimits?: SendLimits;
 }
 
 export interface LocalHost {
@@ -69,6 +72,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+  // Before anything starts: a bad limit must not leave stand-ins running behind the error.
+  const limitsProblem = sendLimitsProblem(options.sendLimits ?? {});
+  if (limitsProblem !== undefined) throw new Error(limitsProblem);
 
   const project = loadProject(options.journeysDir);
   if (project.settings === undefined) {
@@ -135,6 +142,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     options.clock.start ?? resumedTime(savedClock(clockFile), executions, outbox) ?? new Date(),
     options.clock.mode,
   );
+  const limiters = sendLimiters(options.sendLimits ?? {}, clock.now);
+  ses.limitSendEmail(limiters.email);
+  sns.limits = { sms: limiters.sms, push: limiters.push };
 
   // The handlers read the runtime when called, not when loaded, so the engine can come first.
   const functions = await loadFunctions();

@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { PushPlatform } from '../../shared/customer/profile.ts';
 import { type JsonValue, toJsonValue } from '../../shared/json.ts';
 import { listenOnLoopback, readRequestBody, RequestBodyTooLarge } from './loopback.ts';
+import { type SendRateLimiter, underSendRate } from './send-limits.ts';
 
 const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 /** SNS refuses messages over 256 KiB. */
@@ -73,6 +74,8 @@ export interface SnsState {
   readonly keepPublished: boolean;
   optedOut: Set<string>;
   endpoints: Map<string, PlatformEndpoint>;
+  /** The account's send rates for Publish, per kind of target; none: no limit. */
+  limits: { sms?: SendRateLimiter; push?: SendRateLimiter };
 }
 
 export function createSnsState(options: { keepPublished?: boolean } = {}): SnsState {
@@ -81,6 +84,7 @@ export function createSnsState(options: { keepPublished?: boolean } = {}): SnsSt
     keepPublished: options.keepPublished ?? true,
     optedOut: new Set(),
     endpoints: new Map(),
+    limits: {},
   };
 }
 
@@ -101,6 +105,14 @@ class SnsFault extends Error {
 
 function invalidParameter(message: string): SnsFault {
   return new SnsFault('InvalidParameter', 400, message);
+}
+
+/**
+ * A Publish past the account's rate: the Query code `Throttled`, which the SDK names ThrottledException, at
+ * the HTTP 429 the SNS model gives it, with the "Rate exceeded" AWS answers throttled calls with.
+ */
+function throttled(): SnsFault {
+  return new SnsFault('Throttled', 429, 'Rate exceeded');
 }
 
 function required(params: URLSearchParams, name: string): string {
@@ -259,9 +271,13 @@ function publish(state: SnsState, params: URLSearchParams): string {
   }
   let messageId: string;
   if (phoneNumber !== null && targetArn === null) {
-    messageId = publishSms(state, phoneNumber, message, params);
+    messageId = underSendRate(state.limits.sms, throttled, () =>
+      publishSms(state, phoneNumber, message, params),
+    );
   } else if (targetArn !== null && phoneNumber === null) {
-    messageId = publishPush(state, targetArn, message, params);
+    messageId = underSendRate(state.limits.push, throttled, () =>
+      publishPush(state, targetArn, message, params),
+    );
   } else {
     throw invalidParameter('Invalid parameter: give exactly one of PhoneNumber or TargetArn');
   }

@@ -18,6 +18,7 @@ import * as z from 'zod';
 import { sampleExample } from './events.ts';
 import { startLocalHost, type LocalHost } from '../../infra/local/host.ts';
 import { outboxMessageSchema } from '../../infra/local/outbox.ts';
+import type { SendLimits } from '../../infra/local/send-limits.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -54,6 +55,8 @@ export interface TestEngineOptions {
    * (quiet hours) gives START to its first engine, or it passes or fails with the time of day.
    */
   start?: Date;
+  /** The account's send rates the local SES and SNS enforce (`--ses-max-send-rate` and so on); default none. */
+  sendLimits?: SendLimits;
 }
 
 export async function startTestEngine(options: TestEngineOptions = {}): Promise<TestEngine> {
@@ -70,6 +73,7 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
           : {}),
     },
     log: () => undefined,
+    ...(options.sendLimits === undefined ? {} : { sendLimits: options.sendLimits }),
   });
   const config = { region: 'us-east-1', endpoint: host.endpoint, credentials: CREDENTIALS };
   const eventbridge = new EventBridgeClient(config);
