@@ -333,16 +333,19 @@ describe('throttling', () => {
     expect(result).toEqual({ ok: false, kind: 'throttled', reason: 'ThrottlingException: Rate exceeded' });
   });
 
-  it('maps a throttled SMS to kind throttled', async () => {
-    // Prepare
-    const throttledSns: Pick<SNSClient, 'send'> = {
-      send: () => Promise.reject(throttlingError('ThrottledException')),
-    };
+  it.each(['ThrottledException', 'Throttling'])(
+    'maps a throttled SMS (%s) to kind throttled',
+    async (name) => {
+      // Prepare
+      const throttledSns: Pick<SNSClient, 'send'> = {
+        send: () => Promise.reject(throttlingError(name)),
+      };
 
-    // Act
-    const result = await sendSmsWithSns(throttledSns, sms());
+      // Act
+      const result = await sendSmsWithSns(throttledSns, sms());
 
-    // Assess
-    expect(result).toMatchObject({ ok: false, kind: 'throttled' });
-  });
+      // Assess
+      expect(result).toMatchObject({ ok: false, kind: 'throttled' });
+    },
+  );
 });

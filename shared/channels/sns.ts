@@ -15,7 +15,9 @@ import { classifySendError, type SendErrorNames } from './ses.ts';
 type SnsSender = Pick<SNSClient, 'send'>;
 
 const SNS_ERRORS: SendErrorNames = {
-  throttled: new Set(['ThrottledException', 'ThrottlingException', 'KMSThrottlingException']),
+  // SNS's own model names `ThrottledException`; answers seen in the field also carry the Query API's
+  // generic `Throttling` (400, "Rate exceeded"), which must not read as a refusal.
+  throttled: new Set(['ThrottledException', 'Throttling', 'ThrottlingException', 'KMSThrottlingException']),
   unreachable: new Map([
     // SNS disables an endpoint when APNs or FCM reports its token dead.
     ['EndpointDisabledException', 'push endpoint disabled'],
