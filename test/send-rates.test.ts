@@ -7,6 +7,8 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { executionPosition } from '../infra/local/panel-sources.ts';
+import { isWaitingForSlot } from '../shared/report/send-rates.ts';
 import { OPTED_IN, startTestEngine, type TestEngine, withTempFolder } from './support/local-engine.ts';
 
 const engines: TestEngine[] = [];
@@ -89,6 +91,9 @@ describe('send rates', () => {
       const buyers = await customers(engine, 'buyer', 4);
       for (const id of chatters) await engine.put('chat.session.ended', id, { resolved: false });
       for (const id of buyers) await engine.put('order.placed', id);
+      // Nine wait for their slot in the state machine, and the panel's figures can tell.
+      const positions = engine.host.engine.listExecutions().map(executionPosition);
+      expect(positions.filter((position) => isWaitingForSlot(position))).toHaveLength(9);
       for (let second = 0; second < 8; second += 1) await engine.advance('1s');
 
       const times = await emailTimes(engine);

@@ -72,9 +72,9 @@ function describeClock(mode: ClockMode): string {
 }
 
 export function executionPosition(record: ExecutionRecord): ExecutionPosition {
-  const { visited, current } = stepsFromStates(
-    record.steps.filter((step) => step.event === 'entered').map((step) => step.state),
-  );
+  const entered = record.steps.filter((step) => step.event === 'entered').map((step) => step.state);
+  const { visited, current } = stepsFromStates(entered);
+  const currentState = entered[entered.length - 1];
   return {
     journeyId: record.journeyId,
     executionId: record.executionArn,
@@ -82,6 +82,8 @@ export function executionPosition(record: ExecutionRecord): ExecutionPosition {
     status: positionStatus(record.status),
     visited,
     ...(record.status === 'RUNNING' && current !== undefined ? { current } : {}),
+    // The state itself, so a step waiting for its send slot (`<step>.rateWait`) is told apart.
+    ...(record.status === 'RUNNING' && currentState !== undefined ? { currentState } : {}),
     startedAt: record.startDate,
   };
 }
