@@ -36,6 +36,9 @@ type EventsCommand =
   | { kind: 'infer'; files: string[]; journeys: string; write: boolean; force: boolean }
   | { kind: 'list'; journeys: string };
 
+/** EventBridge's limit for a detail-type, which names the file. */
+const MAX_DETAIL_TYPE_LENGTH = 128;
+
 /** A command line that cannot be run; answered with exit code 2 and the usage. */
 class UsageError extends Error {}
 
@@ -171,9 +174,16 @@ function writeEventFile(
   io: Output,
 ): number {
   const title = draft.file.title;
-  // The title is the file's name: a "/" in it would write somewhere else entirely.
-  if (typeof title !== 'string' || /[/\\\0]/.test(title) || title === '.' || title === '..') {
+  // The title is the file's name: a "/" in it would write somewhere else entirely, a line break confuse every listing.
+  if (typeof title !== 'string' || /[/\\\p{Cc}]/u.test(title) || title === '.' || title === '..') {
     io.err(`waymark events ${verb}: the detail-type ${JSON.stringify(title)} cannot be a file name.\n`);
+    return 1;
+  }
+  // EventBridge's own limit; past it the file would be refused, or its name be too long to write.
+  if (title.length > MAX_DETAIL_TYPE_LENGTH) {
+    io.err(
+      `waymark events ${verb}: the detail-type is ${title.length} characters long; EventBridge takes at most ${MAX_DETAIL_TYPE_LENGTH} characters.\n`,
+    );
     return 1;
   }
   if (title === PROFILE_UPDATED) {
@@ -188,19 +198,29 @@ function writeEventFile(
     );
     return 1;
   }
-  mkdirSync(join(target.journeys, EVENTS_DIR), { recursive: true });
   const path = join(target.journeys, EVENTS_DIR, `${title}.json`);
-  if (existsSync(path) && !target.force) {
-    io.err(`waymark events ${verb}: ${path} is already there; run again with --force to overwrite it.\n`);
+  const text = formatJson(draft.file);
+  try {
+    mkdirSync(join(target.journeys, EVENTS_DIR), { recursive: true });
+    // "wx" creates the file or fails: it never writes through a link (even a dangling one) to elsewhere.
+    writeFileSync(path, text, { flag: target.force ? 'w' : 'wx' });
+  } catch (error) {
+    const reason =
+      isErrorCode(error, 'EEXIST') && !target.force
+        ? `${path} is already there; run again with --force to overwrite it.`
+        : `cannot write ${path}: ${errorMessage(error)}`;
+    io.err(`waymark events ${verb}: ${reason}\n`);
     return 1;
   }
-  const text = formatJson(draft.file);
-  writeFileSync(path, text);
   io.out(`wrote ${path}\n`);
   for (const note of draft.notes) io.out(`note: ${note}\n`);
   const problems = validateEventFileText(text, path).problems;
   report(problems, io);
   return hasErrors(problems) ? 1 : 0;
+}
+
+function isErrorCode(error: unknown, code: string): boolean {
+  return error instanceof Error && 'code' in error && error.code === code;
 }
 
 function isFolder(path: string): boolean {

@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import { customerIdSchema } from '../customer/profile.ts';
-import { isRecord, ownValue } from '../json.ts';
+import { isRecord, ownValue, setOwn } from '../json.ts';
 import { errorMessage } from '../text/error-message.ts';
 
 export interface DetailProblem {
@@ -123,14 +123,15 @@ export function withCustomerId(
   const copy = structuredClone(detail);
   const path = customerIdPath(catalog, detailType);
   let parent = copy;
+  // setOwn: a segment named "__proto__" (in a file put-event reads unchecked) must not become the prototype.
   path.forEach((segment, index) => {
     if (index === path.length - 1) {
-      parent[segment] = customerId;
+      setOwn(parent, segment, customerId);
       return;
     }
     const next = ownValue(parent, segment);
     const child: Record<string, unknown> = isRecord(next) ? next : {};
-    parent[segment] = child;
+    setOwn(parent, segment, child);
     parent = child;
   });
   return copy;

@@ -20,6 +20,9 @@ import {
   schemaField,
 } from './json-schema.ts';
 import { checkSchema } from './schema-check.ts';
+import { UNSAFE_KEYS } from './storable.ts';
+import { ERASURE_REQUESTED } from './system-events.ts';
+import { referenceProblems } from './schema-references.ts';
 
 /** A dot path of plain names: it becomes a JSONPath in the state machine and a key in rules. */
 const CUSTOMER_ID_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -85,6 +88,18 @@ export function checkEventFile(file: string, value: EventFile, report: Report): 
       },
     );
   }
+  // Checked here rather than in the file's shape, which journeys/event.schema.json is generated from.
+  if (/\p{Cc}/u.test(value.title)) {
+    // A line break or a NUL in a detail-type is a mistake no producer means, and no file can be named so.
+    report(['title'], 'A detail-type has no control characters (line breaks, tabs, NUL).');
+  }
+  if (value.title === ERASURE_REQUESTED) {
+    report(
+      ['title'],
+      `"${ERASURE_REQUESTED}" is a request to Waymark, not a customer event: it erases the customer, and no journey may start, wait or end on it.`,
+      { hint: 'remove this file; docs/data-model.md describes erasure' },
+    );
+  }
   const expectedName = `${value.title}.json`;
   if (basename(file) !== expectedName) {
     report(
@@ -102,6 +117,10 @@ export function checkEventFile(file: string, value: EventFile, report: Report): 
   }
   checkCustomerIdPath(value, report);
   if (draft === undefined || issues.some((issue) => issue.severity === 'error')) return;
+  // Only a schema the validator can follow everywhere is tried on the examples.
+  const references = referenceProblems(value);
+  for (const problem of references) report(problem.path, problem.message, { hint: problem.hint });
+  if (references.length > 0) return;
   const read = jsonSchemaReader(value, draft);
   const path = customerIdPathOf(value);
   value.examples.forEach((example, index) => {
@@ -126,11 +145,29 @@ function checkCustomerIdPath(value: EventFile, report: Report): void {
   const path = customerIdPathOf(value);
   const at: PathSegment[] =
     value['x-waymark']?.customerId === undefined ? ['properties'] : ['x-waymark', 'customerId'];
+  const unsafe = path.find((segment) => UNSAFE_KEYS.has(segment));
+  if (unsafe !== undefined) {
+    report(
+      at,
+      `"${unsafe}" cannot be part of the customer id path: a detail with such a field cannot be kept in the history.`,
+      { hint: 'name the field holding the customer id otherwise' },
+    );
+    return;
+  }
   const field = schemaField(value, path);
   if (field === undefined) {
     report(at, `The schema has no field "${path.join('.')}" for the customer id.`, {
       hint: 'set "x-waymark": { "customerId": "<dot path>" } to where this event keeps the customer id, and declare that field',
     });
+    return;
+  }
+  const list = listOnPath(value, path);
+  if (list !== undefined) {
+    report(
+      at,
+      `"${list}" is a list: the customer id path must name one value, and through a list it names one per element.`,
+      { hint: 'point "x-waymark.customerId" at a field outside the list' },
+    );
     return;
   }
   if (field.nodes.some((node) => node.type !== undefined && node.type !== 'string')) {
@@ -142,6 +179,18 @@ function checkCustomerIdPath(value: EventFile, report: Report): void {
       hint: 'add it to "required" at each level if every event carries it',
     });
   }
+}
+
+/** The first part of a path that may be a list, where the schema looks through arrays; undefined when none. */
+function listOnPath(value: EventFile, path: readonly string[]): string | undefined {
+  for (let length = 1; length < path.length; length += 1) {
+    const prefix = path.slice(0, length);
+    const field = schemaField(value, prefix, false);
+    const isList = (node: Readonly<Record<string, unknown>>): boolean =>
+      node.type === 'array' || (Array.isArray(node.type) && node.type.includes('array'));
+    if (field === undefined || field.nodes.some(isList)) return prefix.join('.');
+  }
+  return undefined;
 }
 
 function customerIdPathOf(value: EventFile): readonly string[] {

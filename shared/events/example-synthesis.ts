@@ -5,6 +5,7 @@
 import { format as formats } from '@cfworker/json-schema';
 import { isRecord, setOwn } from '../json.ts';
 import { type JsonType, resolveLocalRef, TYPE_ORDER } from './json-schema.ts';
+import { catastrophicPart } from './regex-safety.ts';
 
 /** Strings for the formats validators check, each one the format accepts. */
 const FORMAT_EXAMPLES: Readonly<Record<string, string>> = {
@@ -164,6 +165,8 @@ function stringFits(value: string, node: Readonly<Record<string, unknown>>): boo
     if (check !== undefined && !check(value)) return false;
   }
   if (typeof node.pattern !== 'string') return true;
+  // Tried on a name from the export: a pattern that can backtrack for ever is left for the check to refuse.
+  if (catastrophicPart(node.pattern) !== undefined) return false;
   try {
     return new RegExp(node.pattern, 'u').test(value);
   } catch {

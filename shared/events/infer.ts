@@ -11,6 +11,11 @@ import { guessCustomerId } from './customer-id-guess.ts';
 import { eventEnvelopeSchema } from './catalog.ts';
 import { type JsonType, TYPE_ORDER } from './json-schema.ts';
 import type { EventFileDraft } from './registry-import.ts';
+import { nestingDepth } from './storable.ts';
+import { MAX_NESTING } from '../journey/source.ts';
+
+/** Each level of a detail is two in its schema (`properties`, the field); the file itself and `required` take two more. */
+const MAX_SAMPLE_DEPTH = Math.floor((MAX_NESTING - 2) / 2);
 
 export function inferEventFile(samples: readonly unknown[]): EventFileDraft {
   if (samples.length === 0) return { ok: false, problem: 'No sample events: give at least one.' };
@@ -23,6 +28,12 @@ export function inferEventFile(samples: readonly unknown[]): EventFileDraft {
       return {
         ok: false,
         problem: `Sample ${position}'s detail is not a JSON object: an event file describes object details.`,
+      };
+    }
+    if (isRecord(sample) && nestingDepth(sample.detail, MAX_SAMPLE_DEPTH) > MAX_SAMPLE_DEPTH) {
+      return {
+        ok: false,
+        problem: `Sample ${position}'s detail is nested deeper than ${MAX_SAMPLE_DEPTH} levels: its event file would nest deeper than the ${MAX_NESTING} levels a file may.`,
       };
     }
     const parsed = eventEnvelopeSchema.safeParse(sample);

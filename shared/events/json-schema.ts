@@ -50,71 +50,161 @@ export function resolveLocalRef(root: Readonly<Record<string, unknown>>, ref: st
   if (!ref.startsWith('#/')) return undefined;
   let node: unknown = root;
   for (const raw of ref.slice(2).split('/')) {
-    const segment = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
+    const segment = decodedSegment(raw);
+    if (segment === undefined) return undefined;
     node = isRecord(node) ? ownValue(node, segment) : Array.isArray(node) ? node[Number(segment)] : undefined;
   }
   return node;
 }
 
+/** A JSON pointer segment as written in a URI fragment; undefined for a malformed escape ("%", "%zz"). */
+function decodedSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keywords that say which fields an object has, or what a value is: a node without any of them only constrains. */
+const SHAPE_KEYWORDS = [
+  'type',
+  'properties',
+  'additionalProperties',
+  'patternProperties',
+  '$ref',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'then',
+  'else',
+  'dependentSchemas',
+  'items',
+  'prefixItems',
+  'enum',
+  'const',
+];
+
+function hasShape(node: Readonly<Record<string, unknown>>): boolean {
+  return SHAPE_KEYWORDS.some((key) => Object.hasOwn(node, key));
+}
+
+/** An object whose fields are named by the data (attributes): a schema for the names it does not list. */
+function isMap(node: Readonly<Record<string, unknown>>): boolean {
+  return isRecord(node.additionalProperties) || isRecord(node.patternProperties);
+}
+
 /**
- * A schema node as the object shapes a value there may take: through `$ref`, arrays and
- * alternatives. `seen` stops a recursive schema (a tree of comments) from looping.
+ * A schema node as the object shapes a value there may take: through `$ref` (and, in 2020-12, what
+ * stands beside it), arrays, alternatives and the parts that apply when a condition holds (`then`,
+ * `else`, `dependentSchemas`): a field declared in any of them may be there. A part that only
+ * constrains (`{"required": ["a"]}`) adds no shape. `seen` stops a recursive schema (a tree of
+ * comments) from looping; `arrays: false` stops at a list instead of looking at its items.
  */
 export function expandNode(
   root: Readonly<Record<string, unknown>>,
   node: unknown,
   seen: ReadonlySet<unknown> = new Set(),
+  arrays = true,
 ): Record<string, unknown>[] {
   if (!isRecord(node) || seen.has(node)) return [];
   const within = new Set([...seen, node]);
   const ref = node.$ref;
-  if (typeof ref === 'string') return expandNode(root, resolveLocalRef(root, ref), within);
-  const alternatives = [node.anyOf, node.oneOf, node.allOf].flatMap((list): unknown[] =>
-    Array.isArray(list) ? list : [],
-  );
+  if (typeof ref === 'string') {
+    const target = expandNode(root, resolveLocalRef(root, ref), within, arrays);
+    // Drafts 4 and 7 ignore what stands beside a "$ref"; 2020-12 applies it as well.
+    if (draftOf(root.$schema) !== '2020-12') return target;
+    const { $ref: _ref, ...beside } = node;
+    return hasShape(beside) ? [...target, ...expandNode(root, beside, within, arrays)] : target;
+  }
+  const dependent = isRecord(node.dependentSchemas) ? Object.values(node.dependentSchemas) : [];
+  const alternatives = [
+    ...[node.anyOf, node.oneOf, node.allOf].flatMap((list): unknown[] => (Array.isArray(list) ? list : [])),
+    node.then,
+    node.else,
+    ...dependent,
+  ].filter((part) => isRecord(part) && hasShape(part));
   if (alternatives.length > 0) {
-    const own = isRecord(node.properties) ? [node] : [];
-    return [...own, ...alternatives.flatMap((alternative) => expandNode(root, alternative, within))];
+    const own = isRecord(node.properties) || isMap(node) ? [node] : [];
+    return [...own, ...alternatives.flatMap((alternative) => expandNode(root, alternative, within, arrays))];
   }
   const types = Array.isArray(node.type) ? node.type : [node.type];
-  if (types.includes('array')) {
+  if (arrays && types.includes('array')) {
     const items: unknown[] = Array.isArray(node.items) ? node.items : [node.items];
     const prefix: unknown[] = Array.isArray(node.prefixItems) ? node.prefixItems : [];
-    return [...items, ...prefix].flatMap((item) => expandNode(root, item, within));
+    return [...items, ...prefix].flatMap((item) => expandNode(root, item, within, arrays));
   }
   return [node];
 }
 
 /**
- * The schema nodes a dot path of field names reaches (through `$ref`, arrays and alternatives), and
- * whether every object on the way requires the next field; undefined when the schema lacks the path.
+ * The schema nodes a dot path of field names reaches (through `$ref`, arrays unless `arrays` is
+ * false, and alternatives), and whether every object on the way requires the next field;
+ * undefined when the schema lacks the path.
  */
 export function schemaField(
   root: Readonly<Record<string, unknown>>,
   path: readonly string[],
+  arrays = true,
 ): { nodes: Record<string, unknown>[]; required: boolean } | undefined {
-  let nodes: Record<string, unknown>[] = [{ ...root }];
+  const expand = (node: unknown): Record<string, unknown>[] => expandNode(root, node, new Set(), arrays);
+  let nodes: unknown[] = [{ ...root }];
   let required = true;
   for (const segment of path) {
-    const next: Record<string, unknown>[] = [];
-    for (const node of nodes.flatMap((candidate) => expandNode(root, candidate))) {
+    const next: unknown[] = [];
+    for (const node of nodes.flatMap(expand)) {
       const properties = node.properties;
-      if (isRecord(properties) && Object.hasOwn(properties, segment))
-        next.push(...expandNode(root, properties[segment]));
-      const list = node.required;
-      if (!Array.isArray(list) || !list.includes(segment)) required = false;
+      if (isRecord(properties) && Object.hasOwn(properties, segment)) next.push(properties[segment]);
     }
     if (next.length === 0) return undefined;
+    if (!nodes.every((node) => requires(root, node, segment))) required = false;
     nodes = next;
   }
-  return { nodes, required };
+  return { nodes: nodes.flatMap(expand), required };
 }
 
-/** An object node that takes any field name: no `properties`, or extra ones allowed by a schema. */
+/**
+ * Whether every value a node accepts has the field: its own `required`, that of what it refers to,
+ * of any `allOf` part, or of every `anyOf`/`oneOf` alternative. Conditions (`then`) require nothing
+ * for sure.
+ */
+function requires(
+  root: Readonly<Record<string, unknown>>,
+  node: unknown,
+  segment: string,
+  seen: ReadonlySet<unknown> = new Set(),
+): boolean {
+  if (!isRecord(node) || seen.has(node)) return false;
+  const within = new Set([...seen, node]);
+  const holds = (part: unknown): boolean => requires(root, part, segment, within);
+  if (Array.isArray(node.required) && node.required.includes(segment)) return true;
+  if (typeof node.$ref === 'string' && holds(resolveLocalRef(root, node.$ref))) return true;
+  if (Array.isArray(node.allOf) && node.allOf.some(holds)) return true;
+  const alternatives = [node.anyOf, node.oneOf].filter(
+    (list): list is unknown[] => Array.isArray(list) && list.length > 0,
+  );
+  if (alternatives.some((list) => list.every(holds))) return true;
+  // Through a list, as EventBridge looks through arrays: every element has it.
+  return isRecord(node.items) && holds(node.items);
+}
+
+/**
+ * An object node that takes field names the schema does not list: no `properties` at all, or a map
+ * beside them (`additionalProperties` or `patternProperties` schemas). `additionalProperties: false`
+ * alone allows no field.
+ */
 export function isOpenNode(node: Readonly<Record<string, unknown>>): boolean {
-  if (isRecord(node.properties)) return false;
   const types = Array.isArray(node.type) ? node.type : [node.type];
-  return types.includes('object') || node.type === undefined;
+  if (!types.includes('object') && node.type !== undefined) return false;
+  // A fixed value ({"const": null}, an enum of strings) is no object at all.
+  const values = Object.hasOwn(node, 'const')
+    ? [node.const]
+    : Array.isArray(node.enum)
+      ? node.enum
+      : undefined;
+  if (values !== undefined && !values.some(isRecord)) return false;
+  if (isMap(node)) return true;
+  return !isRecord(node.properties) && node.additionalProperties !== false;
 }
 
 /** Any object is a schema to the validator, which checks its keywords itself. */

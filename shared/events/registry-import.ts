@@ -11,6 +11,10 @@ import { errorMessage } from '../text/error-message.ts';
 import { guessCustomerId } from './customer-id-guess.ts';
 import { synthesizeExample } from './example-synthesis.ts';
 import { draftOf, jsonSchemaReader } from './json-schema.ts';
+import { checkSchema } from './schema-check.ts';
+import { referenceProblems } from './schema-references.ts';
+import { nestingDepth } from './storable.ts';
+import { MAX_NESTING } from '../journey/source.ts';
 
 export type EventFileDraft =
   { ok: true; file: Record<string, unknown>; notes: string[] } | { ok: false; problem: string };
@@ -131,6 +135,9 @@ function readExport(content: unknown): Outcome<Export> {
   const parsed = typeof content === 'string' ? parseJson(content, 'The export') : ok(content);
   if (!parsed.ok) return parsed;
   const outer = parsed.value;
+  // The conversion walks the document: one nested past what an event file may be would only exhaust the stack.
+  if (nestingDepth(outer, MAX_NESTING) > MAX_NESTING)
+    return fail(`The export is nested deeper than ${MAX_NESTING} levels, more than an event file may be.`);
   if (!isRecord(outer)) {
     return fail(
       'The export is not a JSON object: expected what aws schemas export-schema or describe-schema prints, or the schema in its "Content".',
@@ -142,6 +149,10 @@ function readExport(content: unknown): Outcome<Export> {
     return fail('"Content" is not a string: the CLI gives the schema there as JSON text.');
   const inner = parseJson(wrapped, 'The schema in "Content"');
   if (!inner.ok) return inner;
+  if (nestingDepth(inner.value, MAX_NESTING) > MAX_NESTING)
+    return fail(
+      `The schema in "Content" is nested deeper than ${MAX_NESTING} levels, more than an event file may be.`,
+    );
   if (!isRecord(inner.value)) return fail('The schema in "Content" is not a JSON object.');
   const description = ownValue(outer, 'Description');
   return ok({
@@ -346,6 +357,9 @@ function rewriteRef(ref: string, conversion: Conversion): string {
 
 /** The made-up example is checked like any other; what it still gets wrong is for the team to fill in. */
 function exampleNotes(file: Record<string, unknown>, example: Record<string, unknown>): string[] {
+  // A schema the check refuses (a pattern that backtracks for ever, a loop) is not run: the written file's check says why.
+  if (checkSchema(file, []).some((issue) => issue.severity === 'error') || referenceProblems(file).length > 0)
+    return [];
   try {
     const result = jsonSchemaReader(file, '4')(example);
     if (result.ok) return [];

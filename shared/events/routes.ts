@@ -22,7 +22,8 @@ export function recordPattern(catalog: EventCatalog): EventPattern {
   const byPath = new Map<string, string[]>();
   for (const definition of catalog.events.values()) {
     const path = definition.customerIdPath.join('.');
-    if (path === DEFAULT_CUSTOMER_ID_PATH.join('.')) continue;
+    // An erasure request is never recorded, whatever an event file (refused by the check) says of it.
+    if (path === DEFAULT_CUSTOMER_ID_PATH.join('.') || definition.detailType === ERASURE_REQUESTED) continue;
     byPath.set(path, [...(byPath.get(path) ?? []), definition.detailType]);
   }
   if (byPath.size === 0) return everyEvent;

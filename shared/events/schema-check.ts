@@ -1,15 +1,18 @@
 /**
  * Is it JSON Schema? The keywords an event schema uses must have the types
  * the drafts give them, every `$ref` must point inside the file, and every
- * `pattern` must be a regular expression: otherwise the validator would
- * silently accept every detail, or fail on the first one. Keywords it does
- * not know are left alone (JSON Schema allows extensions), except ones a
- * letter or two from a real keyword, which are likely typos.
+ * `pattern` must be a regular expression that cannot backtrack for ever:
+ * otherwise the validator would silently accept every detail, fail on the
+ * first one, or hang on a crafted one. Keywords it does not know are left
+ * alone (JSON Schema allows extensions), except ones a letter or two from a
+ * real keyword, which are likely typos.
  */
+import { format as formats } from '@cfworker/json-schema';
 import { isRecord } from '../json.ts';
 import type { PathSegment } from '../journey/problem.ts';
 import { closest } from '../text/suggest.ts';
 import { resolveLocalRef } from './json-schema.ts';
+import { catastrophicPart } from './regex-safety.ts';
 
 export type SchemaIssue = {
   path: PathSegment[];
@@ -114,7 +117,9 @@ function checkNode(
     } else if (key === 'enum') {
       if (!Array.isArray(value)) error(key, '"enum" lists the allowed values: an array.');
     } else if (key === 'pattern') {
-      checkPattern(value, error);
+      checkPattern(value, (message, hint) => error(key, message, hint));
+    } else if (key === 'format') {
+      checkFormat(value, error);
     } else if (key === '$ref') {
       if (typeof value !== 'string') error(key, '"$ref" is a string such as "#/$defs/item".');
       else if (resolveLocalRef(root, value) === undefined)
@@ -136,8 +141,19 @@ function checkNode(
     } else if (SCHEMA_MAPS.includes(key)) {
       if (!isRecord(value)) error(key, `"${key}" maps names to schemas: a JSON object.`);
       else
-        for (const [name, child] of Object.entries(value))
+        for (const [name, child] of Object.entries(value)) {
+          // patternProperties' names are regular expressions, run on every name a detail has.
+          if (key === 'patternProperties')
+            checkPattern(name, (message, hint) =>
+              issues.push({
+                path: [...at, key, name],
+                message,
+                severity: 'error',
+                ...(hint === undefined ? {} : { hint }),
+              }),
+            );
           checkNode(root, child, [...at, key, name], issues, depth + 1);
+        }
     } else if (NUMBERS.includes(key)) {
       if (typeof value !== 'number') error(key, `"${key}" is a number.`);
     } else if (COUNTS.includes(key)) {
@@ -170,14 +186,43 @@ function checkType(value: unknown, error: (key: string, message: string, hint?: 
   }
 }
 
-function checkPattern(value: unknown, error: (key: string, message: string) => void): void {
+function checkPattern(value: unknown, error: (message: string, hint?: string) => void): void {
   if (typeof value !== 'string') {
-    error('pattern', '"pattern" is a regular expression, written as a string.');
+    error('"pattern" is a regular expression, written as a string.');
     return;
   }
   try {
     new RegExp(value, 'u');
   } catch {
-    error('pattern', `${JSON.stringify(value)} is not a regular expression.`);
+    error(`${JSON.stringify(value)} is not a regular expression.`);
+    return;
+  }
+  const part = catastrophicPart(value);
+  if (part !== undefined) {
+    error(
+      `${JSON.stringify(value)} can take exponential time: its part ${JSON.stringify(part)} matches some text in more than one way, so a detail made for it (thirty characters are enough) would hold up every function that checks it.`,
+      'repeat only what starts or ends with a character nothing else in the repetition matches, as in "^[a-z]+(-[a-z]+)*$"',
+    );
+  }
+}
+
+/**
+ * The validator checks the formats it knows by name, looked up on a plain object: a name every
+ * object has ("constructor") would run as a check, and "url", not a JSON Schema format, has a check
+ * that backtracks for ever on a crafted string.
+ */
+function checkFormat(value: unknown, error: (key: string, message: string, hint?: string) => void): void {
+  if (typeof value !== 'string') {
+    error('format', '"format" names a format, as a string such as "date-time".');
+    return;
+  }
+  if (value === 'url') {
+    error(
+      'format',
+      '"url" is not a JSON Schema format, and the validator\'s check for it can take exponential time on a crafted string.',
+      'use "uri"',
+    );
+  } else if (value in formats && !Object.hasOwn(formats, value)) {
+    error('format', `${JSON.stringify(value)} is not a format.`, 'such as "date-time", "email" or "uri"');
   }
 }

@@ -14,7 +14,7 @@ export const MAX_STORED_DETAIL_DEPTH = 30;
  * is copied (and so disappears), and `constructor` makes the DynamoDB marshaller take the object for
  * a class instance and refuse it.
  */
-const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
 
 /** The first own key in `value` (at any depth) that a plain object cannot safely carry, with where it is. */
 export function unsafeKey(value: unknown, where: string): { key: string; at: string } | undefined {
