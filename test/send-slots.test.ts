@@ -74,7 +74,7 @@ describe('taking send slots', () => {
     const first = await takeSendSlot(store, buckets, NOW, NOW);
     const second = await takeSendSlot(store, buckets, NOW, NOW);
     expect(first).toEqual({ at: NOW, taken: 2 });
-    expect(second).toEqual({ at: new Date(NOW.getTime() + 1000), taken: 1 });
+    expect(second).toEqual({ at: new Date(NOW.getTime() + slotSpacingMicros(1) / 1000), taken: 1 });
     // The channel was not booked for that second slot: another journey's message goes at once.
     const other = rateBuckets('sms', { sms: 10 }, { id: 'fast', sendRate: undefined });
     expect((await takeSendSlot(store, other, NOW, NOW)).at.getTime()).toBeLessThan(NOW.getTime() + 200);

@@ -40,9 +40,20 @@ export function shardRates(perSecond: number): number[] {
   return rates;
 }
 
-/** Microseconds between two slots of a shard with this rate, rounded up so a second never holds one more. */
+/**
+ * How late a send may go after its slot before it takes a fresh one instead (the deliver function
+ * checks right before calling the provider). Late wake-ups of a busy host would otherwise bunch sends.
+ */
+export const SLOT_TOLERANCE_MS = 25;
+
+/**
+ * Microseconds between two slots of a shard with this rate. Sends go at most SLOT_TOLERANCE_MS after
+ * their slot, so a one-second window of sends holds the slots of a window that much longer: spacing
+ * them by (1 s + tolerance) / rate, rounded up, keeps every one-second window of sends within the
+ * rate, at the price of 2.5% of it.
+ */
 export function slotSpacingMicros(shardRate: number): number {
-  return Math.ceil(1_000_000 / shardRate);
+  return Math.ceil((1_000_000 + SLOT_TOLERANCE_MS * 1000) / shardRate);
 }
 
 /**

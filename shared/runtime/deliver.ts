@@ -23,7 +23,7 @@ import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '
 import { confirmedDelivery, deliveryKey, recordMessage, recordSkip } from './delivery-history.ts';
 import { ThrottledError } from './errors.ts';
 import { requireUnsubscribeSecret, type Runtime } from './runtime.ts';
-import { waitForSendSlot } from './send-slot.ts';
+import { type HeldSlot, sendWhenDue, waitForSendSlot } from './send-slot.ts';
 
 type NotSent = Extract<DeliveryOutcome, { status: 'capped' | 'opted-out' | 'no-address' | 'failed' }>;
 
@@ -114,7 +114,7 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
     const envelope: Envelope = {
       senders: settings.senders,
       unsubscribeUrl: unsubscribe,
-      ...(slot.at === undefined ? {} : { sendAt: slot.at }),
+      ...(slot.slot === undefined ? {} : { slot: slot.slot }),
     };
     const attempt = await sendOnce(runtime, task, customer, address, rendered.message, timeZone, envelope);
     customer = attempt.customer;
@@ -231,8 +231,7 @@ async function sendReserved(
   envelope: Envelope,
 ): Promise<SendAttempt> {
   const key = deliveryKey(task);
-  if (envelope.sendAt !== undefined && runtime.sleepUntil !== undefined)
-    await runtime.sleepUntil(envelope.sendAt);
+  await sendWhenDue(runtime, envelope.slot);
   const result = await send(runtime.channels, address, message, task, envelope).catch(
     async (error: unknown) => {
       // Not sent: give the slot back before the error reaches the state machine's Catch.
@@ -323,7 +322,7 @@ interface Envelope {
   senders: Runtime['project']['settings']['senders'];
   unsubscribeUrl: string;
   /** A send slot a moment away: waited for right before the provider is called, not earlier. */
-  sendAt?: Date;
+  slot?: HeldSlot;
 }
 
 function send(

@@ -7,7 +7,7 @@
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
 import type { Channel } from '../customer/profile.ts';
 import { decideReservation, effectiveCaps } from '../delivery/caps.ts';
-import { rateBuckets, WAIT_IN_FUNCTION_MS } from '../delivery/send-rates.ts';
+import { rateBuckets, SLOT_TOLERANCE_MS, WAIT_IN_FUNCTION_MS } from '../delivery/send-rates.ts';
 import type { CustomerRecord } from '../store/customers.ts';
 import { takeSendSlot } from '../store/send-rates.ts';
 import { deliveryKey } from './delivery-history.ts';
@@ -20,7 +20,18 @@ export type RateLimited = Extract<DeliveryOutcome, { status: 'rate-limited' }>;
  * reserving the caps does not bunch sends together), or now; `wait` for a later slot. A message the
  * caps would refuse, or one an earlier attempt reserved, takes no slot.
  */
-export type SlotDecision = { kind: 'send'; at: Date | undefined } | { kind: 'wait'; outcome: RateLimited };
+export type SlotDecision =
+  { kind: 'send'; slot: HeldSlot | undefined } | { kind: 'wait'; outcome: RateLimited };
+
+/** A slot a moment away, and how to take a fresh one when the wait for it overran. */
+export interface HeldSlot {
+  at: Date;
+  retake: () => Promise<Date>;
+}
+
+const MAX_RETAKES = 4;
+/** A fresh slot further than this after an overrun is not waited for: the Task's timeout comes first. */
+const MAX_RETAKE_WAIT_MS = 5_000;
 
 export async function waitForSendSlot(
   runtime: Runtime,
@@ -31,11 +42,20 @@ export async function waitForSendSlot(
 ): Promise<SlotDecision> {
   const { settings } = runtime.project;
   const all = rateBuckets(channel, settings.sendRates, { id: task.journeyId, sendRate: task.sendRate });
-  // A slot the step already holds covers its first buckets; the rest are asked now.
-  const held = task.slot?.channel === channel ? task.slot.taken : 0;
-  const buckets = all.slice(held);
   const now = runtime.now();
-  if (buckets.length === 0) return SEND_NOW;
+  // A slot the step already holds covers its first buckets, the rest are asked now; a held slot the
+  // state machine woke up late for is stale (late wake-ups together would bunch sends) and replaced.
+  const holds =
+    task.slot?.channel === channel && now.getTime() - Date.parse(task.slot.at) <= SLOT_TOLERANCE_MS;
+  const held = holds ? (task.slot?.taken ?? 0) : 0;
+  const buckets = all.slice(held);
+  const far = new Date(Number.MAX_SAFE_INTEGER / 1000);
+  const retake = async (): Promise<Date> => (await takeSendSlot(runtime.store, all, runtime.now(), far)).at;
+  if (buckets.length === 0) {
+    // Held and on time: checked again right before the provider is called.
+    const heldAt = task.slot === undefined ? now : new Date(task.slot.at);
+    return { kind: 'send', slot: { at: heldAt, retake } };
+  }
   const decision = decideReservation(
     customer.ledger,
     { key: deliveryKey(task), channel, journeyId: task.journeyId, category: task.category, now, timeZone },
@@ -48,7 +68,7 @@ export async function waitForSendSlot(
   const waitMs = slot.getTime() - now.getTime();
   if (taken === buckets.length && waitMs <= 0) return SEND_NOW;
   if (taken === buckets.length && waitMs <= WAIT_IN_FUNCTION_MS && runtime.sleepUntil !== undefined) {
-    return { kind: 'send', at: slot };
+    return { kind: 'send', slot: { at: slot, retake } };
   }
   const rates = buckets.map((bucket) => `${bucket.shardRates.reduce((sum, rate) => sum + rate, 0)}/s`);
   const outcome: RateLimited = {
@@ -61,4 +81,16 @@ export async function waitForSendSlot(
   return { kind: 'wait', outcome };
 }
 
-const SEND_NOW: SlotDecision = { kind: 'send', at: undefined };
+const SEND_NOW: SlotDecision = { kind: 'send', slot: undefined };
+
+/** Waits for the slot right before the provider is called; a wait that overran takes a fresh slot. */
+export async function sendWhenDue(runtime: Runtime, slot: HeldSlot | undefined): Promise<void> {
+  if (slot === undefined || runtime.sleepUntil === undefined) return;
+  let at = slot.at;
+  for (let round = 0; round <= MAX_RETAKES; round += 1) {
+    await runtime.sleepUntil(at);
+    if (runtime.now().getTime() - at.getTime() <= SLOT_TOLERANCE_MS || round === MAX_RETAKES) return;
+    at = await slot.retake();
+    if (at.getTime() - runtime.now().getTime() > MAX_RETAKE_WAIT_MS) return;
+  }
+}
