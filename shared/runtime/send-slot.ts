@@ -66,7 +66,8 @@ export async function waitForSendSlot(
   const horizon = new Date(now.getTime() + (canWaitHere ? WAIT_IN_FUNCTION_MS : 0));
   const { at: slot, taken } = await takeSendSlot(runtime.store, buckets, now, horizon);
   const waitMs = slot.getTime() - now.getTime();
-  if (taken === buckets.length && waitMs <= 0) return SEND_NOW;
+  // Due now: still checked right before the provider is called, as the caps' write comes between.
+  if (taken === buckets.length && waitMs <= 0) return { kind: 'send', slot: { at: slot, retake } };
   if (taken === buckets.length && waitMs <= WAIT_IN_FUNCTION_MS && runtime.sleepUntil !== undefined) {
     return { kind: 'send', slot: { at: slot, retake } };
   }
