@@ -5,6 +5,7 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_SHARD_RATE, rateBuckets, shardRates, slotSpacingMicros } from '../shared/delivery/send-rates.ts';
+import { sendWhenDue } from '../shared/runtime/send-slot.ts';
 import { takeSendSlot } from '../shared/store/send-rates.ts';
 import { createTestRuntime, localServicesForFile } from './support/runtime-services.ts';
 
@@ -78,5 +79,65 @@ describe('taking send slots', () => {
     // The channel was not booked for that second slot: another journey's message goes at once.
     const other = rateBuckets('sms', { sms: 10 }, { id: 'fast', sendRate: undefined });
     expect((await takeSendSlot(store, other, NOW, NOW)).at.getTime()).toBeLessThan(NOW.getTime() + 200);
+  });
+});
+
+describe('waiting for a slot right before sending', () => {
+  /** A clock that moves only when slept on, as a deliver function's would, one invocation alone. */
+  async function clockedRuntime(start: Date, overrun: number) {
+    let now = start.getTime();
+    const runtime = await createTestRuntime(services);
+    return {
+      ...runtime,
+      now: () => new Date(now),
+      sleepUntil: (at: Date) => {
+        // Wakes `overrun` ms late, as a busy host does.
+        now = Math.max(now, at.getTime() + overrun);
+        return Promise.resolve();
+      },
+    };
+  }
+  const buckets = rateBuckets('email', { email: 50 }, { id: 'j', sendRate: undefined });
+
+  it('sends on time, and takes a fresh slot instead of going late', async () => {
+    const onTime = await clockedRuntime(NOW, 10);
+    expect(
+      await sendWhenDue(onTime, {
+        at: NOW,
+        retake: () => Promise.reject(new Error('not needed')),
+        channel: 'email',
+        buckets,
+      }),
+    ).toEqual({ onTime: true });
+    const late = await clockedRuntime(NOW, 100);
+    const fresh: Date[] = [];
+    const retake = (): Promise<Date> => {
+      const at = new Date(late.now().getTime() + 20);
+      fresh.push(at);
+      return Promise.resolve(at);
+    };
+    // Always 100 ms late: every fresh slot is missed too, and after a few it goes rather than never.
+    expect(await sendWhenDue(late, { at: NOW, retake, channel: 'email', buckets })).toEqual({ onTime: true });
+    expect(fresh.length).toBeGreaterThan(1);
+  });
+
+  it('hands a far fresh slot back to the state machine as rate-limited, holding every bucket', async () => {
+    const late = await clockedRuntime(NOW, 100);
+    const far = new Date(NOW.getTime() + 30_000);
+    const wait = await sendWhenDue(late, {
+      at: NOW,
+      retake: () => Promise.resolve(far),
+      channel: 'email',
+      buckets,
+    });
+    expect(wait).toEqual({
+      onTime: false,
+      outcome: expect.objectContaining({
+        status: 'rate-limited',
+        resumeAt: far.toISOString(),
+        channel: 'email',
+        taken: 1,
+      }),
+    });
   });
 });

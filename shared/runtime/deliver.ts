@@ -23,7 +23,7 @@ import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '
 import { confirmedDelivery, deliveryKey, recordMessage, recordSkip } from './delivery-history.ts';
 import { ThrottledError } from './errors.ts';
 import { requireUnsubscribeSecret, type Runtime } from './runtime.ts';
-import { type HeldSlot, sendWhenDue, waitForSendSlot } from './send-slot.ts';
+import { type HeldSlot, type RateLimited, sendWhenDue, waitForSendSlot } from './send-slot.ts';
 
 type NotSent = Extract<DeliveryOutcome, { status: 'capped' | 'opted-out' | 'no-address' | 'failed' }>;
 
@@ -119,6 +119,10 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
     const attempt = await sendOnce(runtime, task, customer, address, rendered.message, timeZone, envelope);
     customer = attempt.customer;
     if (attempt.outcome.status === 'sent') return attempt.outcome;
+    if (attempt.outcome.status === 'rate-limited') {
+      await recordSkip(runtime, task, now, attempt.outcome, `rate-limited#${attempt.outcome.resumeAt}`);
+      return attempt.outcome;
+    }
     skipped.push(attempt.outcome);
   }
   return notSent(runtime, task, now, summarize(skipped));
@@ -126,7 +130,7 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
 
 type SendAttempt = {
   customer: CustomerRecord;
-  outcome: Extract<DeliveryOutcome, { status: 'sent' }> | NotSent;
+  outcome: Extract<DeliveryOutcome, { status: 'sent' }> | NotSent | RateLimited;
 };
 
 /** Reserve (caps and idempotency, one conditional write), send, then record; release if the send fails. */
@@ -231,7 +235,12 @@ async function sendReserved(
   envelope: Envelope,
 ): Promise<SendAttempt> {
   const key = deliveryKey(task);
-  await sendWhenDue(runtime, envelope.slot);
+  const due = await sendWhenDue(runtime, envelope.slot);
+  if (!due.onTime) {
+    // Its fresh slot is far off: the caps' reservation goes back, and the step waits for the slot.
+    const released = await release(runtime, task.customerId, reserved, key);
+    return { customer: released ?? reserved, outcome: due.outcome };
+  }
   const result = await send(runtime.channels, address, message, task, envelope).catch(
     async (error: unknown) => {
       // Not sent: give the slot back before the error reaches the state machine's Catch.

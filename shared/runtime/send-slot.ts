@@ -7,7 +7,12 @@
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
 import type { Channel } from '../customer/profile.ts';
 import { decideReservation, effectiveCaps } from '../delivery/caps.ts';
-import { rateBuckets, SLOT_TOLERANCE_MS, WAIT_IN_FUNCTION_MS } from '../delivery/send-rates.ts';
+import {
+  type RateBucket,
+  rateBuckets,
+  SLOT_TOLERANCE_MS,
+  WAIT_IN_FUNCTION_MS,
+} from '../delivery/send-rates.ts';
 import type { CustomerRecord } from '../store/customers.ts';
 import { takeSendSlot } from '../store/send-rates.ts';
 import { deliveryKey } from './delivery-history.ts';
@@ -23,11 +28,16 @@ export type RateLimited = Extract<DeliveryOutcome, { status: 'rate-limited' }>;
 export type SlotDecision =
   { kind: 'send'; slot: HeldSlot | undefined } | { kind: 'wait'; outcome: RateLimited };
 
-/** A slot a moment away, and how to take a fresh one when the wait for it overran. */
+/** A slot a moment away, and how to take a fresh one (in every bucket) when the wait for it overran. */
 export interface HeldSlot {
   at: Date;
   retake: () => Promise<Date>;
+  channel: Channel;
+  /** The buckets a fresh slot holds: all of the send's. */
+  buckets: readonly RateBucket[];
 }
+
+export type SlotWait = { onTime: true } | { onTime: false; outcome: RateLimited };
 
 const MAX_RETAKES = 4;
 /** A fresh slot further than this after an overrun is not waited for: the Task's timeout comes first. */
@@ -54,7 +64,7 @@ export async function waitForSendSlot(
   if (buckets.length === 0) {
     // Held and on time: checked again right before the provider is called.
     const heldAt = task.slot === undefined ? now : new Date(task.slot.at);
-    return { kind: 'send', slot: { at: heldAt, retake } };
+    return { kind: 'send', slot: { at: heldAt, retake, channel, buckets: all } };
   }
   const decision = decideReservation(
     customer.ledger,
@@ -67,31 +77,45 @@ export async function waitForSendSlot(
   const { at: slot, taken } = await takeSendSlot(runtime.store, buckets, now, horizon);
   const waitMs = slot.getTime() - now.getTime();
   // Due now: still checked right before the provider is called, as the caps' write comes between.
-  if (taken === buckets.length && waitMs <= 0) return { kind: 'send', slot: { at: slot, retake } };
+  if (taken === buckets.length && waitMs <= 0)
+    return { kind: 'send', slot: { at: slot, retake, channel, buckets: all } };
   if (taken === buckets.length && waitMs <= WAIT_IN_FUNCTION_MS && runtime.sleepUntil !== undefined) {
-    return { kind: 'send', slot: { at: slot, retake } };
+    return { kind: 'send', slot: { at: slot, retake, channel, buckets: all } };
   }
-  const rates = buckets.map((bucket) => `${bucket.shardRates.reduce((sum, rate) => sum + rate, 0)}/s`);
-  const outcome: RateLimited = {
-    status: 'rate-limited',
-    resumeAt: slot.toISOString(),
-    reason: `${channel}: its send slot (${rates.join(' and ')}) is at ${slot.toISOString()}`,
-    channel,
-    taken: held + taken,
-  };
-  return { kind: 'wait', outcome };
+  return { kind: 'wait', outcome: rateLimited(channel, buckets, slot, held + taken) };
 }
 
 const SEND_NOW: SlotDecision = { kind: 'send', slot: undefined };
 
-/** Waits for the slot right before the provider is called; a wait that overran takes a fresh slot. */
-export async function sendWhenDue(runtime: Runtime, slot: HeldSlot | undefined): Promise<void> {
-  if (slot === undefined || runtime.sleepUntil === undefined) return;
+/**
+ * Waits for the slot right before the provider is called. A wait that overran takes a fresh slot;
+ * a fresh slot far off is not waited for here: the caller gives back the caps' reservation and the
+ * step waits for it in the state machine, holding it.
+ */
+export async function sendWhenDue(runtime: Runtime, slot: HeldSlot | undefined): Promise<SlotWait> {
+  if (slot === undefined || runtime.sleepUntil === undefined) return ON_TIME;
   let at = slot.at;
-  for (let round = 0; round <= MAX_RETAKES; round += 1) {
+  for (let round = 0; round < MAX_RETAKES; round += 1) {
     await runtime.sleepUntil(at);
-    if (runtime.now().getTime() - at.getTime() <= SLOT_TOLERANCE_MS || round === MAX_RETAKES) return;
+    if (runtime.now().getTime() - at.getTime() <= SLOT_TOLERANCE_MS) return ON_TIME;
     at = await slot.retake();
-    if (at.getTime() - runtime.now().getTime() > MAX_RETAKE_WAIT_MS) return;
+    if (at.getTime() - runtime.now().getTime() > MAX_RETAKE_WAIT_MS) {
+      return { onTime: false, outcome: rateLimited(slot.channel, slot.buckets, at, slot.buckets.length) };
+    }
   }
+  // Overran every time on a host too busy to keep time: go now rather than never.
+  return ON_TIME;
+}
+
+const ON_TIME: SlotWait = { onTime: true };
+
+function rateLimited(channel: Channel, buckets: readonly RateBucket[], at: Date, taken: number): RateLimited {
+  const rates = buckets.map((bucket) => `${bucket.shardRates.reduce((sum, rate) => sum + rate, 0)}/s`);
+  return {
+    status: 'rate-limited',
+    resumeAt: at.toISOString(),
+    reason: `${channel}: its send slot (${rates.join(' and ')}) is at ${at.toISOString()}`,
+    channel,
+    taken,
+  };
 }
