@@ -52,6 +52,8 @@ export async function waitForSendSlot(
 ): Promise<SlotDecision> {
   const { settings } = runtime.project;
   const all = rateBuckets(channel, settings.sendRates, { id: task.journeyId, sendRate: task.sendRate });
+  // No rate for this channel or journey: sends go out as fast as they come, as before.
+  if (all.length === 0) return SEND_NOW;
   const now = runtime.now();
   // A slot the step already holds covers its first buckets, the rest are asked now; a held slot the
   // state machine woke up late for is stale (late wake-ups together would bunch sends) and replaced.
