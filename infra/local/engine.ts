@@ -32,7 +32,7 @@ import {
   retryIntervals,
   STATE_INPUT_FIELD,
 } from './definition.ts';
-import { type LocalBus, putEntries, readEntry } from './eventbridge.ts';
+import { type LocalBus, putTaskEntries } from './eventbridge.ts';
 import type { ExecutionRecord, ExecutionStore } from './executions.ts';
 import { customerOf, deliveryLine, stepEvent, stepLine } from './engine-lines.ts';
 import { EngineError } from './errors.ts';
@@ -44,6 +44,7 @@ import {
   targetOf,
 } from './engine-machines.ts';
 import { type IntakeJournal, memoryJournal } from './intake-journal.ts';
+import { executionContext } from './execution-context.ts';
 import { pacedTask } from './retry-clock.ts';
 import { coreRules, describeError, EventRouter, type LocalFunctions, type LocalRule } from './router.ts';
 
@@ -435,7 +436,8 @@ export class LocalEngine {
           const saved = takeResumeDue(state);
           return this.waitForToken(journey, record, state, parameters, saved, park, cancel.signal);
         }
-        if (resource === EVENTS_PUT_EVENTS) return this.putEventsTask(parameters);
+        if (resource === EVENTS_PUT_EVENTS)
+          return toJsonValue(await putTaskEntries(parameters, this.taskBus));
         if (resource === LAMBDA_INVOKE) {
           const payload = await this.invoke(record, parameters);
           return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
@@ -459,25 +461,7 @@ export class LocalEngine {
         taskResourceLocalHandlers: handlers,
         retryIntervalOverrides: retryIntervals(journey.local, this.options.clock.mode),
       },
-      context: {
-        Execution: {
-          Id: record.executionArn,
-          Name: record.name,
-          StartTime: record.startDate,
-          Input: record.input,
-        },
-        StateMachine: { Id: journey.arn, Name: journey.journeyId },
-        State: {
-          get EnteredTime() {
-            return clock.now().toISOString();
-          },
-        },
-        Task: {
-          get Token() {
-            return randomUUID();
-          },
-        },
-      },
+      context: executionContext(record, journey, clock),
     });
     this.running.set(record.executionArn, { abort: handle.abort, cancel });
     void this.followSteps(record, handle.eventLogs, journey.local);
@@ -551,21 +535,6 @@ export class LocalEngine {
       return toJsonValue(result);
     }
     throw new EngineError('Lambda.ResourceNotFoundException', `Function not found: ${String(functionName)}`);
-  }
-
-  /** Each entry is checked and answered as PutEvents would; a failed entry is reported, never published. */
-  private async putEventsTask(parameters: Record<string, unknown>): Promise<JsonValue> {
-    const values: unknown[] = Array.isArray(parameters.Entries) ? parameters.Entries : [];
-    const entries = values.map((value, index) =>
-      // Step Functions sends a Detail object to PutEvents as its JSON text.
-      readEntry(
-        isRecord(value) && isRecord(value.Detail)
-          ? { ...value, Detail: JSON.stringify(value.Detail) }
-          : value,
-        index,
-      ),
-    );
-    return toJsonValue(await putEntries(entries, this.taskBus));
   }
 
   private finish(

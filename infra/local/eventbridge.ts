@@ -444,3 +444,19 @@ export async function handleEventBridge(
     );
   }
 }
+
+/**
+ * A journey's PutEvents task: each entry checked and answered as PutEvents would; a failed entry is
+ * reported, never published.
+ */
+export async function putTaskEntries(parameters: Record<string, unknown>, bus: LocalBus) {
+  const values: unknown[] = Array.isArray(parameters.Entries) ? parameters.Entries : [];
+  const entries = values.map((value, index) =>
+    // Step Functions sends a Detail object to PutEvents as its JSON text.
+    readEntry(
+      isRecord(value) && isRecord(value.Detail) ? { ...value, Detail: JSON.stringify(value.Detail) } : value,
+      index,
+    ),
+  );
+  return putEntries(entries, bus);
+}

@@ -11,7 +11,6 @@ import {
   LAMBDA_INVOKE,
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
   PLACEHOLDERS,
-  type PlaceholderName,
   TASK_ERRORS,
 } from '../contract/tasks.ts';
 import { toJsonValue } from '../json.ts';
@@ -31,7 +30,10 @@ import {
   type ValueExpression,
   isReference,
 } from './schema.ts';
+import { isDeliveryState, placeholder, type ResourceUse, resourcesOf } from './resources.ts';
 import { type CompiledRule, compileRules } from './rules.ts';
+
+export type { ResourceUse };
 import { splitKey, splitThresholds } from './split.ts';
 
 export type { CompiledRule, RuleRole } from './rules.ts';
@@ -46,14 +48,6 @@ export const STATE = {
   failed: 'Waymark.Failed',
   failedEnd: 'Waymark.FailedEnd',
 } as const;
-
-export interface ResourceUse {
-  placeholder: PlaceholderName;
-  /** What the state machine does with it, for least-privilege IAM. */
-  actions: string[];
-  /** State names that use it, for the local engine's bindings. */
-  states: string[];
-}
 
 export interface CompiledJourney {
   journeyId: string;
@@ -93,10 +87,6 @@ export function definitionText(definition: StateMachineDefinition): string {
 }
 
 // ---- the state machine ----
-
-function placeholder(name: PlaceholderName): string {
-  return `\${${name}}`;
-}
 
 function executionRef(journey: Journey): { [key: string]: AslJson } {
   return {
@@ -556,44 +546,6 @@ function parameter(key: string, value: ValueExpression): { [key: string]: AslJso
   // The validator allows only event, trigger and values here; the profile is not in the state.
   if (path === undefined) throw new Error(`Compiler error: "${value.from}" is not in the execution state`);
   return { [`${key}.$`]: path };
-}
-
-// ---- resources, eligibility ----
-
-/** The function a Lambda task invokes, by its placeholder; undefined for service integrations. */
-function invokedFunction(state: State): PlaceholderName | undefined {
-  if (state.Type !== 'Task' || !state.Resource.startsWith(LAMBDA_INVOKE)) return undefined;
-  const name = state.Parameters.FunctionName;
-  return [PLACEHOLDERS.stepsFunction, PLACEHOLDERS.deliverFunction].find(
-    (candidate) => name === placeholder(candidate),
-  );
-}
-
-function isDeliveryState(state: State): boolean {
-  return invokedFunction(state) === PLACEHOLDERS.deliverFunction;
-}
-
-function resourcesOf(definition: StateMachineDefinition): ResourceUse[] {
-  const uses = new Map<PlaceholderName, { actions: Set<string>; states: string[] }>();
-  const use = (name: PlaceholderName, action: string, state: string): void => {
-    const entry = uses.get(name) ?? { actions: new Set<string>(), states: [] };
-    entry.actions.add(action);
-    if (!entry.states.includes(state)) entry.states.push(state);
-    uses.set(name, entry);
-  };
-  for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type !== 'Task') continue;
-    if (state.Resource === EVENTS_PUT_EVENTS) use(PLACEHOLDERS.eventBus, 'events:PutEvents', name);
-    const invoked = invokedFunction(state);
-    if (invoked !== undefined) use(invoked, 'lambda:InvokeFunction', name);
-  }
-  return [...uses.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, entry]) => ({
-      placeholder: name,
-      actions: [...entry.actions].sort(),
-      states: entry.states.sort(),
-    }));
 }
 
 /** `{ "id.$": "$.customerId" }` for the inner path ["id"]; the path itself when there is none. */
