@@ -211,6 +211,8 @@ describe('business keys: the validator', () => {
     return validateJourneyText(JSON.stringify(journey, null, 2), 'keyed.json', {
       settings,
       events: sampleEvents(),
+      segments: new Map(),
+      now: new Date('2026-11-18T15:00:00Z'),
       templates: project.templates,
     }).problems;
   }

@@ -47,7 +47,9 @@ describe('waymark CLI', () => {
     const result = waymark('validate', ...files);
     expect(result.code).toBe(1);
     for (const file of files) expect(result.err).toContain(file);
-    expect(result.out).toContain(`${files.length} journey file(s) and 7 event file(s) checked`);
+    expect(result.out).toContain(
+      `${files.length} journey file(s), 7 event file(s) and 3 segment file(s) checked`,
+    );
   });
 
   it('draws the journey as a Mermaid flowchart with every step', () => {

@@ -121,6 +121,8 @@ describe('a journey using every step kind at the edges of the language', () => {
     const result = validateJourneyText(JSON.stringify(input, null, 2), 'every-step-kind.json', {
       settings,
       events: sampleEvents(),
+      segments: new Map(),
+      now: new Date('2026-11-18T15:00:00Z'),
       templates: project.templates,
     });
     expect(result.problems.filter((problem) => problem.severity === 'error')).toEqual([]);

@@ -24,6 +24,7 @@ import { type Journey, journeySchema } from '../shared/journey/schema.ts';
 import { durationSeconds } from '../shared/time/duration.ts';
 import { project, readEvent, ROOT, sample, sampleIds, settings, withDetail } from './support/project.ts';
 import { sampleEvents } from './support/events.ts';
+import { triggerMatcher } from '../shared/journey/trigger.ts';
 
 const GOLDEN_DIR = join(ROOT, 'test', 'golden');
 const UPDATE_GOLDEN = process.env.UPDATE_GOLDEN === '1';
@@ -244,7 +245,10 @@ describe('rules', () => {
     const trigger = rule(compileSample('social-engagement'), 'trigger');
     expect(trigger.enabled).toBe(true);
     expect(trigger.pattern['detail-type']).toEqual(['social.engagement']);
-    expect(trigger.pattern.detail).toEqual({ ...journey.trigger.filter, customerId: [{ exists: true }] });
+    expect(trigger.pattern.detail).toEqual({
+      ...triggerMatcher(journey.trigger).filter,
+      customerId: [{ exists: true }],
+    });
     const event = readEvent('social.engagement');
     expect(matchesPattern(trigger.pattern, event)).toBe(true);
     expect(matchesPattern(trigger.pattern, withDetail(event, { action: 'view' }))).toBe(false);

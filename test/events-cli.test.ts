@@ -93,7 +93,9 @@ describe('waymark events import', () => {
     const text = readFileSync(written, 'utf8');
     expect(text).toBe(await prettierFormatted(text));
     const validation = waymark('validate', dir);
-    expect(validation.out).toBe('4 journey file(s) and 8 event file(s) checked: 0 error(s), 0 warning(s)\n');
+    expect(validation.out).toBe(
+      '4 journey file(s), 8 event file(s) and 0 segment file(s) checked: 0 error(s), 0 warning(s)\n',
+    );
   });
 
   it('writes a draft-04 export too, creating events/ when the folder has none', () => {

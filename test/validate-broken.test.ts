@@ -18,7 +18,13 @@ const BROKEN_DIR = fileURLToPath(new URL('./journeys/broken/', import.meta.url))
 const CART_FILE = join(JOURNEYS_DIR, 'cart-abandonment.json');
 
 // The real settings and templates, so template and cap checks behave exactly as in `waymark validate`.
-const context: ValidationContext = { settings, events: sampleEvents(), templates: project.templates };
+const context: ValidationContext = {
+  settings,
+  events: sampleEvents(),
+  templates: project.templates,
+  segments: new Map(),
+  now: new Date('2026-11-18T15:00:00Z'),
+};
 
 function validateBroken(file: string): FileValidation<Journey> {
   return validateJourneyText(

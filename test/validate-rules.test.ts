@@ -19,6 +19,8 @@ function journeyProblems(journey: unknown, templates = project.templates): Probl
     settings,
     events: sampleEvents(),
     templates,
+    segments: new Map(),
+    now: new Date('2026-11-18T15:00:00Z'),
   }).problems;
 }
 
@@ -151,6 +153,8 @@ describe('hints and single reports', () => {
     const result = validateJourneyText(text, 'j.json', {
       settings,
       events: sampleEvents(),
+      segments: new Map(),
+      now: new Date('2026-11-18T15:00:00Z'),
       templates: project.templates,
     });
     expect(result.problems).toContainEqual(

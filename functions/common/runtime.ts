@@ -11,6 +11,7 @@ import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
 import { loadDeployedProject } from '../../shared/project/deployed.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { createSfnWorkflowControl } from '../../shared/runtime/workflows.ts';
+import { createEventBridgePublisher } from '../../shared/runtime/publisher.ts';
 import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
 import { applyStageOverrides, type StageOverrides } from '../../shared/project/overrides.ts';
 import { sendRatesSchema } from '../../shared/journey/schema.ts';
@@ -85,7 +86,11 @@ async function buildRuntime(needs: RuntimeNeeds): Promise<Runtime> {
     process.env[ENVIRONMENT.projectDir] ?? join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'journeys');
   const project = loadDeployedProject(dir);
   const clients = awsClients();
+  const bus = process.env[ENVIRONMENT.eventBus];
   return {
+    ...(bus === undefined || bus === ''
+      ? {}
+      : { publisher: createEventBridgePublisher(clients.eventbridge, bus) }),
     store: { db: clients.dynamodb, table: requiredEnv(ENVIRONMENT.table) },
     channels: createAwsChannelGateway(clients),
     workflows: createSfnWorkflowControl(clients.sfn),

@@ -6,6 +6,8 @@ import { compileJourney, definitionText } from '../../shared/journey/compile.ts'
 import {
   EVENT_SCHEMA_FILE,
   eventFileJsonSchemaText,
+  SEGMENT_SCHEMA_FILE,
+  segmentJsonSchemaText,
   JOURNEY_SCHEMA_FILE,
   journeyJsonSchemaText,
   SETTINGS_SCHEMA_FILE,
@@ -161,10 +163,11 @@ function validate(args: readonly string[], io: Output): number {
   report(problems, io);
   const files = projects.reduce((sum, project) => sum + project.files.length, 0);
   const eventFiles = projects.reduce((sum, project) => sum + project.eventFiles.length, 0);
+  const segmentFiles = projects.reduce((sum, project) => sum + project.segmentFiles.length, 0);
   const errors = problems.filter((problem) => problem.severity === 'error').length;
   const warnings = problems.length - errors;
   io.out(
-    `${files} journey file(s) and ${eventFiles} event file(s) checked: ${errors} error(s), ${warnings} warning(s)\n`,
+    `${files} journey file(s), ${eventFiles} event file(s) and ${segmentFiles} segment file(s) checked: ${errors} error(s), ${warnings} warning(s)\n`,
   );
   return errors > 0 ? 1 : 0;
 }
@@ -272,8 +275,9 @@ function schema(args: readonly string[], io: Output): number {
     writeFileSync(join(dir, JOURNEY_SCHEMA_FILE), journeyJsonSchemaText());
     writeFileSync(join(dir, SETTINGS_SCHEMA_FILE), settingsJsonSchemaText());
     writeFileSync(join(dir, EVENT_SCHEMA_FILE), eventFileJsonSchemaText());
+    writeFileSync(join(dir, SEGMENT_SCHEMA_FILE), segmentJsonSchemaText());
     io.out(
-      `wrote ${join(dir, JOURNEY_SCHEMA_FILE)}, ${join(dir, SETTINGS_SCHEMA_FILE)} and ${join(dir, EVENT_SCHEMA_FILE)}\n`,
+      `wrote ${join(dir, JOURNEY_SCHEMA_FILE)}, ${join(dir, SETTINGS_SCHEMA_FILE)}, ${join(dir, EVENT_SCHEMA_FILE)} and ${join(dir, SEGMENT_SCHEMA_FILE)}\n`,
     );
   } else {
     io.out(journeyJsonSchemaText());

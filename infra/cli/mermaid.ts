@@ -1,11 +1,13 @@
 /** A journey as a Mermaid flowchart, for pull requests and docs. */
 import { assertNever, labelledStepEdges } from '../../shared/journey/graph.ts';
 import { type Journey, type Step, sendChannels } from '../../shared/journey/schema.ts';
+import { describeTrigger } from '../../shared/journey/trigger.ts';
 
 export function journeyToMermaid(journey: Journey): string {
   const lines = ['flowchart TD'];
-  const filter = journey.trigger.filter === undefined ? '' : ' (filtered)';
-  lines.push(`  trigger(["on ${label(journey.trigger.event)}${filter}"])`);
+  const trigger = journey.trigger;
+  const filter = 'filter' in trigger && trigger.filter !== undefined ? ' (filtered)' : '';
+  lines.push(`  trigger(["on ${label(describeTrigger(trigger))}${filter}"])`);
   lines.push(`  trigger --> ${node(journey.start)}`);
   for (const [id, step] of Object.entries(journey.steps)) {
     lines.push(`  ${shape(id, step)}`);

@@ -3,7 +3,7 @@
  * store code the functions use (one Scan) and the executions through the Step Functions API, so
  * the same command reads a running `npm start` or a deployed stage.
  */
-import { BUILT_IN_EVENTS } from '../../shared/events/built-in.ts';
+import { BUILT_IN_EVENTS } from '../../shared/events/runtime-events.ts';
 import { createEventCatalog } from '../../shared/events/catalog.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';

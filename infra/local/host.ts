@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
+import { toJsonValue } from '../../shared/json.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
@@ -22,7 +23,7 @@ import { type ClockMode, VirtualClock } from './clock.ts';
 import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE } from './constants.ts';
 import { ensureTable } from './dynamodb.ts';
 import { startDynamoThread, type SupervisedDynamo } from './dynamodb-thread.ts';
-import { type EngineLog, LocalEngine, type LocalFunctions } from './engine.ts';
+import { EngineError, type EngineLog, LocalEngine, type LocalFunctions } from './engine.ts';
 import { ExecutionStore } from './executions.ts';
 import { memoryJournal, openIntakeJournal } from './intake-journal.ts';
 import { createEdge, type Edge } from './edge.ts';
@@ -173,12 +174,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       stopExecution: (id, cause) =>
         Promise.resolve(falseIfGone(() => engine.stopExecution(id, 'Waymark.Exited', cause))),
       isRunning: (id) => Promise.resolve(engine.isRunning(id)),
+      startExecution: (arn, name, input) =>
+        Promise.resolve(
+          existsIfTaken(() => {
+            engine.startExecution(arn, toJsonValue(input), name);
+          }),
+        ),
     },
     project: {
       settings: localSettings,
       events: project.events,
       templates: project.templates,
       journeys: project.journeys.map((loaded) => loaded.journey),
+      segments: project.segments,
     },
     // Local links only ever reach this machine; a fixed secret keeps them valid across restarts.
     unsubscribeSecret: process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret',
@@ -250,6 +258,17 @@ function falseIfGone(action: () => boolean): boolean {
     return action();
   } catch {
     return false;
+  }
+}
+
+/** StartExecution's answer to a name already used, as the SFN client reports it on AWS. */
+function existsIfTaken(action: () => void): 'started' | 'exists' {
+  try {
+    action();
+    return 'started';
+  } catch (error) {
+    if (error instanceof EngineError && error.name === 'ExecutionAlreadyExists') return 'exists';
+    throw error;
   }
 }
 

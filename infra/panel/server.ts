@@ -50,6 +50,7 @@ import { type DeliveredMessage, outboxView } from './views/outbox.ts';
 import { type TryItForm, tryItView } from './views/try-it.ts';
 import { journeyGraphCss } from './views/journey-graph.ts';
 import { errorMessage } from '../../shared/text/error-message.ts';
+import { triggerMatcher } from '../../shared/journey/trigger.ts';
 
 export type PanelHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -355,8 +356,10 @@ function formFromQuery(sources: PanelSources, params: URLSearchParams): TryItFor
 /** The event the first running journey starts from, else the first the catalog has. */
 function defaultTryEvent(sources: PanelSources): string {
   const trigger = sources.journeyFiles.find((file) => file.running && file.journey !== undefined)?.journey
-    ?.trigger.event;
-  return trigger ?? eventTypes(sources.events)[0] ?? '';
+    ?.trigger;
+  return (
+    (trigger === undefined ? undefined : triggerMatcher(trigger).event) ?? eventTypes(sources.events)[0] ?? ''
+  );
 }
 
 function tryIt(sources: PanelSources, form: TryItForm, problems: readonly string[]): Reply {
@@ -365,7 +368,9 @@ function tryIt(sources: PanelSources, form: TryItForm, problems: readonly string
     description: eventDefinition(sources.events, detailType)?.description ?? '',
     customerIdField: customerIdField(sources.events, detailType),
     starts: sources.journeyFiles.flatMap((file) =>
-      file.running && file.journey?.trigger.event === detailType ? [file.journey.id] : [],
+      file.running && file.journey !== undefined && triggerMatcher(file.journey.trigger).event === detailType
+        ? [file.journey.id]
+        : [],
     ),
   }));
   const body = tryItView(form, choices, problems);

@@ -94,7 +94,23 @@ export interface FailState {
   Cause?: string;
 }
 
-export type State = TaskState | PassState | WaitState | ChoiceState | SucceedState | FailState;
+/** A Map over a list in the state (no ItemReader): Distributed for a broadcast's parallel workers. */
+export interface MapState extends Flow {
+  Type: 'Map';
+  Label?: string;
+  ItemsPath: string;
+  ItemSelector: { [key: string]: AslJson };
+  MaxConcurrency: number;
+  ToleratedFailurePercentage?: number;
+  ItemProcessor: {
+    ProcessorConfig: { Mode: 'DISTRIBUTED'; ExecutionType: 'STANDARD' | 'EXPRESS' } | { Mode: 'INLINE' };
+    StartAt: string;
+    States: Record<string, State>;
+  };
+  ResultPath: string | null;
+}
+
+export type State = TaskState | PassState | WaitState | ChoiceState | SucceedState | FailState | MapState;
 
 export interface StateMachineDefinition {
   Comment: string;
@@ -113,6 +129,7 @@ export function stateTargets(state: State, options: { includeCatch: boolean }): 
       ];
     case 'Pass':
     case 'Wait':
+    case 'Map':
       return state.Next === undefined ? [] : [state.Next];
     case 'Choice':
       return [...state.Choices.map((rule) => rule.Next), state.Default];

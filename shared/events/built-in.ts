@@ -69,5 +69,3 @@ export const profileUpdateEvent: EventDefinition = {
       : { ok: false, problems: result.error.issues.map(toDetailProblem) };
   },
 };
-
-export const BUILT_IN_EVENTS: readonly EventDefinition[] = [profileUpdateEvent];

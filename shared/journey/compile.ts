@@ -29,6 +29,7 @@ import {
   sendChannels,
   type ValueExpression,
   isReference,
+  isAudienceTrigger,
 } from './schema.ts';
 import { isDeliveryState, placeholder, type ResourceUse, resourcesOf } from './resources.ts';
 import { type CompiledRule, compileRules } from './rules.ts';
@@ -38,6 +39,7 @@ import { splitKey, splitThresholds } from './split.ts';
 
 export type { CompiledRule, RuleRole } from './rules.ts';
 import { referencePath, STATE_PATHS } from './state.ts';
+import { audienceTriggerKind, triggerMatcher } from './trigger.ts';
 
 export const STATE = {
   start: 'Waymark.Start',
@@ -134,7 +136,9 @@ function stepsTask(
 }
 
 export function compileDefinition(journey: Journey, events: EventCatalog): StateMachineDefinition {
-  const customerIdAt = ['$', 'detail', ...customerIdPath(events, journey.trigger.event)].join('.');
+  const customerIdAt = ['$', 'detail', ...customerIdPath(events, triggerMatcher(journey.trigger).event)].join(
+    '.',
+  );
   const states: Record<string, State> = {
     [STATE.start]: {
       Type: 'Pass',
@@ -147,7 +151,7 @@ export function compileDefinition(journey: Journey, events: EventCatalog): State
       {
         task: 'enter',
         'trigger.$': STATE_PATHS.trigger,
-        entry: toJsonValue(journey.entry),
+        entry: toJsonValue(entryRules(journey)),
         values: toJsonValue(journey.values),
       },
       {
@@ -537,6 +541,22 @@ function compileEmit(
       Next: step.next,
     },
   };
+}
+
+/**
+ * A segment entry arrives as an event EventBridge names anew on every PutEvents: a record function
+ * retried after it put one on the bus puts a second. Its `entryId` is the same both times, so it is
+ * the business key unless the journey names its own.
+ */
+function entryRules(journey: Journey): Journey['entry'] {
+  const trigger = journey.trigger;
+  if (
+    journey.entry.dedupeBy !== undefined ||
+    !isAudienceTrigger(trigger) ||
+    audienceTriggerKind(trigger) !== 'enter'
+  )
+    return journey.entry;
+  return { ...journey.entry, dedupeBy: ['entryId'] };
 }
 
 /** A value as a Parameters entry: a reference becomes a `.$` path into the execution state. */

@@ -1,6 +1,7 @@
 /** Which event types a journey names, and where: for `waymark events list`, and any page that shows it. */
 import { assertNever } from './graph.ts';
 import type { Condition, Journey } from './schema.ts';
+import { triggerMatcher } from './trigger.ts';
 
 export const EVENT_USES = ['trigger', 'exitOn', 'waitForEvent', 'history', 'emit'] as const;
 export type EventUse = (typeof EVENT_USES)[number];
@@ -11,7 +12,7 @@ export function eventUses(journey: Journey): Map<string, Set<EventUse>> {
   const add = (type: string, use: EventUse): void => {
     uses.set(type, (uses.get(type) ?? new Set<EventUse>()).add(use));
   };
-  add(journey.trigger.event, 'trigger');
+  add(triggerMatcher(journey.trigger).event, 'trigger');
   for (const exit of journey.exitOn) add(exit.event, 'exitOn');
   for (const step of Object.values(journey.steps)) {
     switch (step.type) {

@@ -1,5 +1,6 @@
 /** JSON Schemas generated from the zod source, committed so editors autocomplete journey files. */
 import * as z from 'zod';
+import { segmentSchema } from '../audience/segment.ts';
 import { eventFileSchema } from '../events/event-file.ts';
 import { journeySchema, settingsSchema } from './schema.ts';
 import { isRecord } from '../json.ts';
@@ -12,6 +13,13 @@ export const EVENT_SCHEMA_FILE = 'event.schema.json';
 function generate(schema: z.ZodType, id: string): string {
   const generated = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
   return `${JSON.stringify({ ...generated, $id: id }, null, 2)}\n`;
+}
+
+/** Segment files name it as `../segment.schema.json`. */
+export const SEGMENT_SCHEMA_FILE = 'segment.schema.json';
+
+export function segmentJsonSchemaText(): string {
+  return generate(segmentSchema, `https://waymark.dev/schemas/${SEGMENT_SCHEMA_FILE}`);
 }
 
 export function journeyJsonSchemaText(): string {
@@ -45,5 +53,6 @@ export function journeyPropertyNames(): string[] {
   };
   walk(z.toJSONSchema(journeySchema, { io: 'input', unrepresentable: 'any' }));
   walk(z.toJSONSchema(settingsSchema, { io: 'input', unrepresentable: 'any' }));
+  walk(z.toJSONSchema(segmentSchema, { io: 'input', unrepresentable: 'any' }));
   return [...names].sort();
 }

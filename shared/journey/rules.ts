@@ -8,6 +8,7 @@ import { isRecord, type JsonValue, toJsonObject } from '../json.ts';
 
 type JsonObject = { [key: string]: JsonValue };
 import type { EventMatcher, Journey } from './schema.ts';
+import { describeTrigger, isBroadcastTrigger, triggerMatcher } from './trigger.ts';
 
 export type RuleRole = 'trigger' | 'exit' | 'resume';
 
@@ -62,14 +63,17 @@ function anyOf(patterns: EventPattern[]): EventPattern {
 }
 
 export function compileRules(journey: Journey, events: EventCatalog): CompiledRule[] {
-  const rules: CompiledRule[] = [
-    {
-      role: 'trigger',
-      pattern: matcherPattern(journey.trigger, events),
-      enabled: journey.status === 'active',
-      description: `Starts journey ${journey.id} on ${journey.trigger.event}`,
-    },
-  ];
+  // A broadcast is started by its schedule; every other trigger by a rule on the bus.
+  const rules: CompiledRule[] = isBroadcastTrigger(journey.trigger)
+    ? []
+    : [
+        {
+          role: 'trigger',
+          pattern: matcherPattern(triggerMatcher(journey.trigger), events),
+          enabled: journey.status === 'active',
+          description: `Starts journey ${journey.id} on ${describeTrigger(journey.trigger)}`,
+        },
+      ];
   if (journey.exitOn.length > 0) {
     rules.push({
       role: 'exit',

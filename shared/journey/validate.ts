@@ -18,10 +18,14 @@ import { checkSend } from './checks/templates.ts';
 import { assertNever } from './graph.ts';
 import { journeyPropertyNames } from './json-schema.ts';
 import { jsonPath, type PathSegment, type Problem } from './problem.ts';
-import { type Journey, journeySchema, type Settings, settingsSchema } from './schema.ts';
+import { isAudienceTrigger, type Journey, journeySchema, type Settings, settingsSchema } from './schema.ts';
 import { parseSource, type SourcePosition } from './source.ts';
 import { expressEligibility } from './timing.ts';
 import { errorMessage } from '../text/error-message.ts';
+import { checkSegment } from '../audience/segment-check.ts';
+import { type Segment, segmentSchema } from '../audience/segment.ts';
+import type { EventCatalog } from '../events/catalog.ts';
+import { checkAudienceTrigger } from './checks/audience.ts';
 import { checkEventFile, type EventFile, eventFileSchema } from '../events/event-file.ts';
 
 export type { ValidationContext };
@@ -44,6 +48,16 @@ export function validateSettingsText(text: string, file: string): FileValidation
 
 export function validateEventFileText(text: string, file: string): FileValidation<EventFile> {
   return parseWith(text, file, eventFileSchema, (value, report) => checkEventFile(file, value, report));
+}
+
+export function validateSegmentText(
+  text: string,
+  file: string,
+  events: EventCatalog,
+): FileValidation<Segment> {
+  return parseWith(text, file, segmentSchema, (segment, report) =>
+    checkSegment(segment, file, events, report),
+  );
 }
 
 export function validateJourneyText(
@@ -327,7 +341,8 @@ function describe(value: unknown): string {
 
 function checkJourney(journey: Journey, context: ValidationContext, report: Report): void {
   const { events } = context;
-  checkMatcher(journey.trigger, ['trigger'], events, report);
+  if (isAudienceTrigger(journey.trigger)) checkAudienceTrigger(journey, context, report);
+  else checkMatcher(journey.trigger, ['trigger'], events, report);
   checkExits(journey, events, report);
   checkBusinessKeys(journey, events, report);
   const values = checkValues(journey, context, report);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { journeySchema, settingsSchema } from '../journey/schema.ts';
 import type { RuntimeProject } from '../runtime/runtime.ts';
 import { loadDeployedEventCatalog } from './events.ts';
+import { loadDeployedSegments } from './segments.ts';
 import { listJourneyFiles, loadTemplates, parseJsonFile, SETTINGS_FILE, TEMPLATES_DIR } from './files.ts';
 
 export function loadDeployedProject(dir: string): RuntimeProject {
@@ -18,6 +19,7 @@ export function loadDeployedProject(dir: string): RuntimeProject {
   return {
     settings: parseJsonFile(settingsFile, settingsSchema),
     events: loadDeployedEventCatalog(dir),
+    segments: loadDeployedSegments(dir),
     templates: loadTemplates(join(dir, TEMPLATES_DIR)),
     journeys: listJourneyFiles(dir).map((file) => parseJsonFile(file, journeySchema)),
   };

@@ -3,7 +3,7 @@
  * with file, line and column, as for journeys. Used by the CLI, the CDK app
  * and the local engine through loadProject.
  */
-import { BUILT_IN_EVENTS } from '../events/built-in.ts';
+import { BUILT_IN_EVENTS } from '../events/runtime-events.ts';
 import { createEventCatalog, type EventCatalog, type EventDefinition } from '../events/catalog.ts';
 import { eventDefinitionOf } from '../events/event-file.ts';
 import type { Problem } from '../journey/problem.ts';

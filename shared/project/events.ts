@@ -7,7 +7,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILT_IN_EVENTS } from '../events/built-in.ts';
+import { BUILT_IN_EVENTS } from '../events/runtime-events.ts';
 import { createEventCatalog, type EventCatalog } from '../events/catalog.ts';
 import { eventDefinitionOf, eventFileSchema } from '../events/event-file.ts';
 import { kindOf, parseJsonFile } from './files.ts';

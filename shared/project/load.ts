@@ -13,6 +13,9 @@ import type { TemplateSource } from '../render/templates.ts';
 import type { EventCatalog } from '../events/catalog.ts';
 import { listEventFiles } from './events.ts';
 import { loadEventCatalog } from './events-check.ts';
+import type { Segment } from '../audience/segment.ts';
+import { listSegmentFiles } from './segments.ts';
+import { loadSegments } from './segments-check.ts';
 import {
   fileProblem,
   isJourneyFileName,
@@ -34,12 +37,15 @@ export interface Project {
   dir: string;
   settings: Settings | undefined;
   events: EventCatalog;
+  segments: Map<string, Segment>;
   templates: Map<string, TemplateSource>;
   journeys: LoadedJourney[];
   /** Journey files checked, including those that failed. */
   files: string[];
   /** Event files checked (events/*.json), including those that failed. */
   eventFiles: string[];
+  /** Segment files checked (segments/*.json), including those that failed. */
+  segmentFiles: string[];
   problems: Problem[];
 }
 
@@ -50,7 +56,7 @@ const FALLBACK_SETTINGS: Settings = settingsSchema.parse({
   unsubscribe: { baseUrl: 'https://example.com/unsubscribe' },
 });
 
-export function loadProject(dir: string, only?: readonly string[]): Project {
+export function loadProject(dir: string, only?: readonly string[], now: Date = new Date()): Project {
   const problems: Problem[] = [];
   const settingsPath = join(dir, SETTINGS_FILE);
   let settings: Settings | undefined;
@@ -69,6 +75,7 @@ export function loadProject(dir: string, only?: readonly string[]): Project {
   }
   const templates = loadTemplates(join(dir, TEMPLATES_DIR), problems);
   const events = loadEventCatalog(dir, problems);
+  const segments = loadSegments(dir, events, problems);
   const files = only ?? listJourneyFiles(dir);
   const journeys: LoadedJourney[] = [];
   for (const file of files) {
@@ -78,6 +85,8 @@ export function loadProject(dir: string, only?: readonly string[]): Project {
       settings: settings ?? FALLBACK_SETTINGS,
       templates,
       events,
+      segments,
+      now,
     });
     problems.push(...result.problems);
     if (result.value !== undefined) journeys.push({ file, journey: result.value });
@@ -87,10 +96,12 @@ export function loadProject(dir: string, only?: readonly string[]): Project {
     dir,
     settings,
     events,
+    segments,
     templates,
     journeys,
     files: [...files],
     eventFiles: listEventFiles(dir),
+    segmentFiles: listSegmentFiles(dir),
     problems,
   };
 }

@@ -44,6 +44,7 @@ import type {
   Report,
   StepCounts,
 } from './types.ts';
+import { triggerMatcher } from '../journey/trigger.ts';
 
 export interface ReportInput {
   customers: readonly CustomerOverview[];
@@ -451,7 +452,7 @@ function triggerEventTime(
   enteredAt: number,
   events: EventCatalog,
 ): number | undefined {
-  const pattern = matcherPattern(journey.trigger, events);
+  const pattern = matcherPattern(triggerMatcher(journey.trigger), events);
   let latest: number | undefined;
   for (const event of history) {
     const at = Date.parse(event.time);

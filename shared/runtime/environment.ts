@@ -17,4 +17,8 @@ export const ENVIRONMENT = {
   unsubscribeBaseUrl: 'WAYMARK_UNSUBSCRIBE_BASE_URL',
   /** The stage's send rates (JSON, `{ "email": 14 }`), over settings.json's `sendRates`. */
   sendRates: 'WAYMARK_SEND_RATES',
+  /** The journeys' bus, for the functions that put events on it (record, for segment entries). */
+  eventBus: 'WAYMARK_EVENT_BUS',
+  /** The audience function: how many parallel scan segments a broadcast reads the table in. */
+  broadcastScanSegments: 'WAYMARK_BROADCAST_SCAN_SEGMENTS',
 } as const;

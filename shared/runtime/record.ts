@@ -28,6 +28,7 @@ import { detailStorageProblem } from '../events/storable.ts';
 import { appendHistory } from '../store/history.ts';
 import { markRecorded, receiveEvent } from '../store/recorded-events.ts';
 import type { Runtime } from './runtime.ts';
+import { updateSegmentEntries } from './segment-entry.ts';
 
 export type RecordOutcome =
   | {
@@ -68,6 +69,7 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
     const entry = { ...eventHistoryEntry(received), detail: read.storedDetail };
     const kept = problems.length === 0 ? entry : { ...entry, problems: [...problems] };
     await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
+    await updateSegmentEntries(runtime, id, event.id);
     await markRecorded(runtime.store, id, event.id, runtime.now());
   };
   if (!read.ok) {

@@ -4,6 +4,7 @@
  * clock. Handlers build one from the environment; tests and the local engine
  * build one over loopback services and a virtual clock.
  */
+import type { Segment } from '../audience/segment.ts';
 import type { EventCatalog } from '../events/catalog.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import type { Journey, Settings } from '../journey/schema.ts';
@@ -18,6 +19,22 @@ export interface WorkflowControl {
   stopExecution(executionId: string, cause: string): Promise<boolean>;
   /** False once the execution has ended, however it ended. */
   isRunning(executionId: string): Promise<boolean>;
+  /**
+   * Starts an execution under a name of our choosing; 'exists' when one of that name was started
+   * before (a retried broadcast batch), which is not an error.
+   */
+  startExecution(stateMachineArn: string, name: string, input: unknown): Promise<'started' | 'exists'>;
+}
+
+/** Puts events on the journeys' bus; only the functions that emit events are given one. */
+export interface EventPublisher {
+  publish(event: {
+    id: string;
+    detailType: string;
+    source: string;
+    time: string;
+    detail: Record<string, unknown>;
+  }): Promise<void>;
 }
 
 export interface RuntimeProject {
@@ -26,6 +43,8 @@ export interface RuntimeProject {
   events: EventCatalog;
   templates: ReadonlyMap<string, TemplateSource>;
   journeys: readonly Journey[];
+  /** journeys/segments/*.json by id: what broadcasts and entry triggers start from. */
+  segments: ReadonlyMap<string, Segment>;
 }
 
 export interface Runtime {
@@ -38,6 +57,8 @@ export interface Runtime {
    * functions that sign or check links (deliver, unsubscribe) are given it.
    */
   unsubscribeSecret: string | undefined;
+  /** The bus, for functions that put events on it (record, for segment entries). */
+  publisher?: EventPublisher;
   now: () => Date;
   /**
    * Waits until a moment of `now`'s clock, for a send slot a moment away. Without it (a clock that

@@ -10,7 +10,7 @@ import { describeDetailProblems, parseEventDetail } from '../events/catalog.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { businessKey, duplicateFactReason, missingKeyReason } from '../journey/business-key.ts';
 import { matcherPattern } from '../journey/rules.ts';
-import { firstMatchingCase, type HistoryEvent } from '../journey/conditions.ts';
+import { firstMatchingCase } from '../journey/conditions.ts';
 import { assertNever } from '../journey/graph.ts';
 import { resolveReference } from '../journey/references.ts';
 import { type Condition, isReference, type ValueExpression } from '../journey/schema.ts';
@@ -22,6 +22,7 @@ import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts
 import { durationSeconds } from '../time/duration.ts';
 import { toJsonValue } from '../json.ts';
 import type { Runtime } from './runtime.ts';
+import { conditionHistory } from './condition-history.ts';
 
 type Task<K extends StepsTask['task']> = Extract<StepsTask, { task: K }>;
 export type StepsResult = StepsTaskResults[StepsTask['task']];
@@ -137,20 +138,7 @@ async function evaluate(task: Task<'evaluate'>, runtime: Runtime): Promise<Steps
   const now = runtime.now();
   const customer = await customerOrEmpty(runtime, task.customerId);
   const lookBack = Math.max(0, ...task.cases.map(historyWindowSeconds));
-  const history: HistoryEvent[] =
-    lookBack === 0
-      ? []
-      : (
-          await readHistory(
-            runtime.store,
-            task.customerId,
-            new Date(now.getTime() - lookBack * 1000).toISOString(),
-            now.toISOString(),
-          )
-        )
-          .map(({ entry }) => entry)
-          .filter((entry) => entry.kind === 'event')
-          .map((entry) => ({ detailType: entry.detailType, time: entry.time, detail: entry.detail }));
+  const history = await conditionHistory(runtime, task.customerId, lookBack, now);
   const matched = firstMatchingCase(task.cases, {
     event: task.trigger.detail,
     trigger: { id: task.trigger.id, time: task.trigger.time, source: task.trigger.source },

@@ -2,6 +2,7 @@
 import {
   DescribeExecutionCommand,
   SendTaskSuccessCommand,
+  StartExecutionCommand,
   type SFNClient,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -33,6 +34,15 @@ export function createSfnWorkflowControl(sfn: SFNClient): WorkflowControl {
         return execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE';
       } catch (error) {
         if (isGone(error)) return false;
+        throw error;
+      }
+    },
+    async startExecution(stateMachineArn, name, input) {
+      try {
+        await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+        return 'started';
+      } catch (error) {
+        if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return 'exists';
         throw error;
       }
     },

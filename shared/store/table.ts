@@ -22,6 +22,10 @@ export const SORT = {
   waitPrefix: 'W#',
   recordedPrefix: 'R#',
   suppression: 'SUPPRESSION',
+  segmentPrefix: 'M#',
+  broadcastRunPrefix: 'RUN#',
+  broadcastScanPrefix: 'S#',
+  broadcastChunkPrefix: 'C#',
 } as const;
 
 export function customerKey(customerId: string): string {
@@ -105,6 +109,52 @@ export function waitKey(
 /** Suppressions are kept by a hash of the address, so they outlive an erasure without keeping the address. */
 export function suppressionKey(addressHash: string): { pk: string; sk: string } {
   return { pk: `S#${addressHash}`, sk: SORT.suppression };
+}
+
+/** The customer is a member of a segment that a journey enters on: the entry fires once per membership. */
+export function segmentMemberKey(customerId: string, segmentId: string): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.segmentPrefix}${segmentId}` };
+}
+
+/** A journey's broadcast runs, one item each, listed by journey. */
+export function broadcastRunKey(journeyId: string, runId: string): { pk: string; sk: string } {
+  return { pk: `B#${journeyId}`, sk: `${SORT.broadcastRunPrefix}${runId}` };
+}
+
+/** A run's own work: its scan cursors and its member chunks, apart from everything else. */
+export function broadcastWorkPartition(journeyId: string, runId: string): string {
+  return `B#${journeyId}#${runId}`;
+}
+
+/** Where one scan segment of a run has read up to. */
+export function broadcastScanKey(
+  journeyId: string,
+  runId: string,
+  segment: number,
+): { pk: string; sk: string } {
+  return {
+    pk: broadcastWorkPartition(journeyId, runId),
+    sk: `${SORT.broadcastScanPrefix}${String(segment).padStart(4, '0')}`,
+  };
+}
+
+/** Chunks sort by due time, then scan segment, then page: a wave is one key prefix. */
+export function broadcastChunkPrefix(dueAt: string, segment?: number): string {
+  const base = `${SORT.broadcastChunkPrefix}${sortableTime(dueAt)}#`;
+  return segment === undefined ? base : `${base}${String(segment).padStart(4, '0')}#`;
+}
+
+export function broadcastChunkKey(
+  journeyId: string,
+  runId: string,
+  dueAt: string,
+  segment: number,
+  page: number,
+): { pk: string; sk: string } {
+  return {
+    pk: broadcastWorkPartition(journeyId, runId),
+    sk: `${broadcastChunkPrefix(dueAt, segment)}${String(page).padStart(6, '0')}`,
+  };
 }
 
 /** What CreateTable needs; the CDK table declares the same keys. */

@@ -231,6 +231,8 @@ export interface RecordedWorkflows extends WorkflowControl {
   stopRequests: { executionId: string; cause: string }[];
   /** Tokens and executions that are no longer waiting (as if timed out or ended). */
   gone: Set<string>;
+  /** Executions started, by state machine ARN and name. */
+  starts: Map<string, { stateMachineArn: string; name: string; input: unknown }>;
 }
 
 export function recordingWorkflows(): RecordedWorkflows {
@@ -239,6 +241,13 @@ export function recordingWorkflows(): RecordedWorkflows {
     stops: [],
     stopRequests: [],
     gone: new Set(),
+    starts: new Map(),
+    startExecution(stateMachineArn, name, input) {
+      const key = `${stateMachineArn}:${name}`;
+      if (workflows.starts.has(key)) return Promise.resolve('exists');
+      workflows.starts.set(key, { stateMachineArn, name, input });
+      return Promise.resolve('started');
+    },
     sendTaskSuccess(taskToken, output) {
       if (workflows.gone.has(taskToken)) return Promise.resolve(false);
       workflows.successes.push({ taskToken, output });
@@ -294,6 +303,7 @@ export async function createTestRuntime(
       events: project.events,
       templates: project.templates,
       journeys: project.journeys.map((loaded) => loaded.journey),
+      segments: project.segments,
     },
     unsubscribeSecret: 'test-secret-not-for-production',
     now: () => new Date(clock.now),

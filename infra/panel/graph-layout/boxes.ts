@@ -4,9 +4,10 @@
  * and the exit rule's note.
  */
 import { assertNever, labelledStepEdges, stepById } from '../../../shared/journey/graph.ts';
-import { type Journey, type Step, sendChannels } from '../../../shared/journey/schema.ts';
+import { isAudienceTrigger, type Journey, type Step, sendChannels } from '../../../shared/journey/schema.ts';
 import { charsThatFit, cut, NODE_TEXT, wrapPhrases } from './text.ts';
 import { type LayoutNodeKind, TRIGGER_NODE_ID } from './types.ts';
+import { describeTrigger } from '../../../shared/journey/trigger.ts';
 
 const MAX_LINES = 3;
 
@@ -117,6 +118,7 @@ function countRowsFor(step: Step): number {
 
 function triggerPhrases(journey: Journey): string[] {
   const trigger = journey.trigger;
+  if (isAudienceTrigger(trigger)) return [describeTrigger(trigger)];
   const sources = trigger.source === undefined ? [] : [trigger.source].flat();
   return [
     `on ${trigger.event}`,

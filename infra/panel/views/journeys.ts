@@ -7,6 +7,7 @@ import { type Html, html } from '../html.ts';
 import type { PanelJourneyFile } from '../sources.ts';
 import { journeyGraphSvg } from './journey-graph.ts';
 import { clockControls } from './layout.ts';
+import { describeTrigger } from '../../../shared/journey/trigger.ts';
 
 export interface JourneyTotals {
   entered: number;
@@ -46,7 +47,7 @@ export function journeyListView(
               }
             </td>
             <td>${statusBadge(file)}</td>
-            <td>${journey?.trigger.event ?? '—'}</td>
+            <td>${journey === undefined ? '—' : describeTrigger(journey.trigger)}</td>
             <td class="number">${figures?.entered ?? 0}</td>
             <td class="number">${figures?.active ?? 0}</td>
             <td class="number">${figures?.converted ?? 0}</td>
@@ -78,7 +79,9 @@ export function journeyView(view: JourneyPage): Html {
         <dt>File</dt>
         <dd>journeys/${view.file.file}</dd>
         <dt>Starts on</dt>
-        <dd>${journey.trigger.event}${journey.trigger.filter === undefined ? '' : ' (with a filter)'}</dd>
+        <dd>
+          ${describeTrigger(journey.trigger)}${'filter' in journey.trigger && journey.trigger.filter !== undefined ? ' (with a filter)' : ''}
+        </dd>
         <dt>Exits on</dt>
         <dd>
           ${

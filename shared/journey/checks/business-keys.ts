@@ -10,11 +10,12 @@ import type { PathSegment } from '../problem.ts';
 import type { Journey } from '../schema.ts';
 import { isRequiredEventField } from './events.ts';
 import type { Report } from './scope.ts';
+import { triggerMatcher } from '../trigger.ts';
 
 export function checkBusinessKeys(journey: Journey, events: EventCatalog, report: Report): void {
   const entryKey = journey.entry.dedupeBy;
   if (entryKey !== undefined)
-    checkKeyFields(events, journey.trigger.event, entryKey, ['entry', 'dedupeBy'], report);
+    checkKeyFields(events, triggerMatcher(journey.trigger).event, entryKey, ['entry', 'dedupeBy'], report);
   journey.exitOn.forEach((exit, index) => {
     if (exit.dedupeBy === undefined) return;
     const at: PathSegment[] = ['exitOn', index, 'dedupeBy'];

@@ -16,6 +16,7 @@ import {
 import { checkMatcher } from './events.ts';
 import { isRecord } from '../../json.ts';
 import type { JourneyScope, Report, ValidationContext } from './scope.ts';
+import { triggerMatcher } from '../trigger.ts';
 
 /** Roots a journey value may be read from at entry. */
 export const VALUE_SOURCES = ['event', 'profile', 'trigger'] as const;
@@ -28,7 +29,7 @@ export function sampleOptions(
 ) {
   return {
     events,
-    detailType: journey.trigger.event,
+    detailType: triggerMatcher(journey.trigger).event,
     journeyId: journey.id,
     journeyName: journey.name,
     stepId,
@@ -145,12 +146,19 @@ export function checkReference(
   // Profile attributes are free-form: only the fixed profile fields can be checked.
   if (root === 'profile' && reference.startsWith('profile.attributes.')) return;
   // An event missing from the catalog is reported once, at the trigger, not again at each use.
-  if (root === 'event' && eventDefinition(events, journey.trigger.event) === undefined) return;
+  if (root === 'event' && eventDefinition(events, triggerMatcher(journey.trigger).event) === undefined)
+    return;
   const resolution = resolveReference(reference, sample);
-  if (!resolution.found && root === 'event' && isEventField(events, journey.trigger.event, reference)) return;
+  if (
+    !resolution.found &&
+    root === 'event' &&
+    isEventField(events, triggerMatcher(journey.trigger).event, reference)
+  )
+    return;
   if (!resolution.found) {
     const last = resolution.missing.split('.').pop() ?? '';
-    const subject = root === 'event' ? `"${journey.trigger.event}" events have` : `${root} has`;
+    const subject =
+      root === 'event' ? `"${triggerMatcher(journey.trigger).event}" events have` : `${root} has`;
     report(at, `${subject} no field "${resolution.missing.slice(root.length + 1)}".`, {
       expected: resolution.available.length > 0 ? `one of ${resolution.available.join(', ')}` : undefined,
       hint: didYouMean(last, resolution.available),

@@ -1,4 +1,5 @@
 /** What every journey check works with: the journey, its project, sample values and where to report. */
+import type { Segment } from '../../audience/segment.ts';
 import type { EventCatalog } from '../../events/catalog.ts';
 import type { TemplateContext, TemplateSource } from '../../render/templates.ts';
 import type { PathSegment, Problem } from '../problem.ts';
@@ -9,6 +10,10 @@ export interface ValidationContext {
   settings: Settings;
   events: EventCatalog;
   templates: ReadonlyMap<string, TemplateSource>;
+  /** The segments of journeys/segments/, by id: audience triggers must name one. */
+  segments: ReadonlyMap<string, Segment>;
+  /** When the check runs: a one-off broadcast in the past is an error. */
+  now: Date;
 }
 
 export type Report = (

@@ -12,6 +12,7 @@ import { isReference, type Journey, type StepOfType } from '../schema.ts';
 import { checkMatcher, isRequiredEventField } from './events.ts';
 import { checkValue } from './references.ts';
 import type { JourneyScope, Report } from './scope.ts';
+import { triggerMatcher } from '../trigger.ts';
 
 /** Added to every emitted detail by the compiler: the customer id (where the event keeps it) and the journey. */
 function emitReservedKeys(events: EventCatalog, detailType: string): string[] {
@@ -21,7 +22,7 @@ function emitReservedKeys(events: EventCatalog, detailType: string): string[] {
 export function checkExits(journey: Journey, events: EventCatalog, report: Report): void {
   journey.exitOn.forEach((exit, index) => {
     checkMatcher(exit, ['exitOn', index], events, report);
-    if (exit.event !== journey.trigger.event) return;
+    if (exit.event !== triggerMatcher(journey.trigger).event) return;
     const at = ['exitOn', index, 'event'];
     if (exit.filter === undefined) {
       report(
@@ -31,7 +32,7 @@ export function checkExits(journey: Journey, events: EventCatalog, report: Repor
           hint: 'add a filter that the trigger event can never match, or exit on another event',
         },
       );
-    } else if (!exclusive(journey.trigger.filter, exit.filter)) {
+    } else if (!exclusive(triggerMatcher(journey.trigger).filter, exit.filter)) {
       report(
         at,
         `The journey exits on its own trigger "${exit.event}": a customer whose trigger event also matches this exit's filter leaves at once.`,
@@ -64,9 +65,12 @@ export function checkEmit(id: string, step: StepOfType<'emit'>, scope: JourneySc
       hint: 'use "waymark.journeys"',
     });
   }
-  const triggerSources = journey.trigger.source === undefined ? undefined : [journey.trigger.source].flat();
+  const triggerSources =
+    triggerMatcher(journey.trigger).source === undefined
+      ? undefined
+      : [triggerMatcher(journey.trigger).source].flat();
   if (
-    step.event === journey.trigger.event &&
+    step.event === triggerMatcher(journey.trigger).event &&
     (triggerSources === undefined || triggerSources.includes(step.source))
   ) {
     report(
@@ -140,7 +144,7 @@ function checkEmitReference(reference: string, at: PathSegment[], key: string, s
     );
     return true;
   }
-  const trigger = journey.trigger.event;
+  const trigger = triggerMatcher(journey.trigger).event;
   const exists = resolveReference(reference, scope.sample).found;
   if (
     segments[0] === 'event' &&
@@ -164,7 +168,7 @@ function checkEmitReference(reference: string, at: PathSegment[], key: string, s
 function checkEmittedShape(id: string, step: StepOfType<'emit'>, scope: JourneyScope): void {
   const { events } = scope.context;
   if (eventDefinition(events, step.event) === undefined) return;
-  if (eventDefinition(events, scope.journey.trigger.event) === undefined) return;
+  if (eventDefinition(events, triggerMatcher(scope.journey.trigger).event) === undefined) return;
   const sample = scope.sample;
   const written: Record<string, unknown> = { journeyId: scope.journey.id };
   for (const [key, value] of Object.entries(step.detail)) {

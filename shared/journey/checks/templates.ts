@@ -17,6 +17,7 @@ import { resolveReference } from '../references.ts';
 import { isReference, sendChannels, type StepOfType } from '../schema.ts';
 import { sampleOptions } from './references.ts';
 import type { JourneyScope } from './scope.ts';
+import { triggerMatcher } from '../trigger.ts';
 
 const KNOWN_TEMPLATE_FILES = Object.values(TEMPLATE_PARTS).flatMap((parts) => Object.values(parts));
 
@@ -71,7 +72,7 @@ export function checkSend(id: string, step: StepOfType<'send'>, scope: JourneySc
       continue;
     }
     // Without a catalog example there is no sample to render with; the trigger's error says why.
-    if (eventDefinition(scope.context.events, journey.trigger.event) === undefined) continue;
+    if (eventDefinition(scope.context.events, triggerMatcher(journey.trigger).event) === undefined) continue;
     checkRendering(id, step, channel, template, scope);
   }
 }
@@ -122,7 +123,7 @@ function checkRendering(
       scope.report(
         at,
         sparse === 'event'
-          ? `templates/${step.template}/${issue.file}:${issue.line}:${issue.column}: ${variable} ${variable.startsWith('values.') ? 'comes from a field that is' : 'is'} optional in "${scope.journey.trigger.event}" events; when it is missing the message cannot be rendered and is not sent.`
+          ? `templates/${step.template}/${issue.file}:${issue.line}:${issue.column}: ${variable} ${variable.startsWith('values.') ? 'comes from a field that is' : 'is'} optional in "${triggerMatcher(scope.journey.trigger).event}" events; when it is missing the message cannot be rendered and is not sent.`
           : `templates/${step.template}/${issue.file}:${issue.line}:${issue.column}: customers without ${variable} would not get this message.`,
         {
           severity: sparse === 'event' ? 'error' : 'warning',
@@ -142,7 +143,7 @@ function checkOtherExamples(
   full: TemplateContext,
   scope: JourneyScope,
 ): void {
-  const detailType = scope.journey.trigger.event;
+  const detailType = triggerMatcher(scope.journey.trigger).event;
   const examples = eventDefinition(scope.context.events, detailType)?.examples ?? [];
   examples.slice(1).forEach((example, offset) => {
     const event = structuredClone(example);

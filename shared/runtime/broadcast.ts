@@ -1,0 +1,279 @@
+/**
+ * The audience function: each task of a broadcast run. A run reads the
+ * profiles in parallel scan segments, keeps the segment's members in chunks
+ * by the instant each is due, then, wave by wave, starts one journey
+ * execution per member. Every task can run twice: the scan moves on by a
+ * conditional write, chunks are written under fixed keys, and executions are
+ * named per member and run.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { memberDueAt, runAt, runOf } from '../audience/schedule.ts';
+import { historyReach, isMember, type Segment } from '../audience/segment.ts';
+import { memberExecutionName, memberTrigger } from '../audience/members.ts';
+import type { BroadcastTask, BroadcastTaskOf, BroadcastTaskResults } from '../contract/broadcast.ts';
+import { assertNever } from '../journey/graph.ts';
+import { isAudienceTrigger, type Journey } from '../journey/schema.ts';
+import { isBroadcastTrigger } from '../journey/trigger.ts';
+import {
+  advanceScan,
+  cursorKey,
+  cursorText,
+  listMemberChunks,
+  markChunkEntered,
+  openBroadcastRun,
+  pendingChunks,
+  readBroadcastRun,
+  readScanProgress,
+  updateBroadcastRun,
+  writeMemberChunk,
+} from '../store/broadcasts.ts';
+import { parseCustomerItem } from '../store/customers.ts';
+import { SORT } from '../store/table.ts';
+import { mapWithConcurrency } from './concurrency.ts';
+import { conditionHistory } from './condition-history.ts';
+import type { Runtime } from './runtime.ts';
+
+/** Profiles read per scan page: small enough that one page of members fits one chunk item. */
+export const SCAN_PAGE_ITEMS = 500;
+/** Chunks one enter task takes on: about 2,000 executions, well inside a Lambda's time. */
+const CHUNKS_PER_TASK = 4;
+/** Requests in flight at once from one task (history reads, StartExecution). */
+const IN_FLIGHT = 16;
+
+export interface BroadcastOptions {
+  /** Parallel scan segments of the table (DynamoDB's TotalSegments). */
+  totalSegments: number;
+  account: string;
+  region: string;
+}
+
+export async function runBroadcastTask<K extends BroadcastTask['task']>(
+  task: BroadcastTaskOf<K>,
+  runtime: Runtime,
+  options: BroadcastOptions,
+): Promise<BroadcastTaskResults[K]>;
+export async function runBroadcastTask(
+  task: BroadcastTask,
+  runtime: Runtime,
+  options: BroadcastOptions,
+): Promise<BroadcastTaskResults[BroadcastTask['task']]> {
+  switch (task.task) {
+    case 'plan':
+      return plan(task, runtime, options);
+    case 'collect':
+      return collect(task, runtime);
+    case 'nextWave':
+      return nextWave(task, runtime);
+    case 'enter':
+      return enter(task, runtime, options);
+    case 'finish':
+      return finish(task, runtime);
+    default:
+      return assertNever(task);
+  }
+}
+
+function broadcastJourney(
+  runtime: Runtime,
+  journeyId: string,
+): { journey: Journey; segment: Segment } | string {
+  const journey = runtime.project.journeys.find((candidate) => candidate.id === journeyId);
+  if (journey === undefined) return `journey ${journeyId} is not deployed`;
+  if (!isBroadcastTrigger(journey.trigger) || !isAudienceTrigger(journey.trigger))
+    return `journey ${journeyId} does not start from a broadcast`;
+  const segment = runtime.project.segments.get(journey.trigger.segment);
+  if (segment === undefined) return `segment ${journey.trigger.segment} is not deployed`;
+  return { journey, segment };
+}
+
+async function plan(
+  task: BroadcastTaskOf<'plan'>,
+  runtime: Runtime,
+  options: BroadcastOptions,
+): Promise<BroadcastTaskResults['plan']> {
+  const found = broadcastJourney(runtime, task.journeyId);
+  const scheduled = new Date(task.scheduledTime);
+  if (typeof found === 'string' || Number.isNaN(scheduled.getTime()))
+    return {
+      skip: true,
+      journeyId: task.journeyId,
+      runId: task.scheduledTime,
+      reason: typeof found === 'string' ? found : 'the scheduled time is not a time',
+    };
+  const { journey } = found;
+  if (!isAudienceTrigger(journey.trigger)) return assertNeverTrigger(journey.id);
+  const run = runAt(journey.trigger, runtime.project.settings.timeZone, scheduled);
+  if (run === undefined)
+    return { skip: true, journeyId: journey.id, runId: task.scheduledTime, reason: 'no run at this time' };
+  if (journey.status !== 'active')
+    return {
+      skip: true,
+      journeyId: journey.id,
+      runId: run.runId,
+      reason: `journey ${journey.id} is ${journey.status}`,
+    };
+  const stored = await openBroadcastRun(runtime.store, {
+    journeyId: journey.id,
+    runId: run.runId,
+    segment: journey.trigger.segment,
+    zone: run.zone,
+    startedAt: runtime.now().toISOString(),
+    firstAt: run.firstAt.toISOString(),
+    lastAt: run.lastAt.toISOString(),
+  });
+  if (stored.status === 'done')
+    return { skip: true, journeyId: journey.id, runId: run.runId, reason: 'the run already finished' };
+  return {
+    skip: false,
+    journeyId: journey.id,
+    runId: run.runId,
+    stateMachineArn: task.stateMachineArn,
+    segments: Array.from({ length: options.totalSegments }, (_, index) => index),
+    totalSegments: options.totalSegments,
+  };
+}
+
+function assertNeverTrigger(journeyId: string): never {
+  throw new Error(`journey ${journeyId} lost its audience trigger`);
+}
+
+async function collect(
+  task: BroadcastTaskOf<'collect'>,
+  runtime: Runtime,
+): Promise<BroadcastTaskResults['collect']> {
+  const found = broadcastJourney(runtime, task.journeyId);
+  const run = await readBroadcastRun(runtime.store, task.journeyId, task.runId);
+  if (typeof found === 'string' || run === undefined) return { more: false };
+  const progress = await readScanProgress(runtime.store, task.journeyId, task.runId, task.segment);
+  if (progress.done) return { more: false };
+  const page = await runtime.store.db.send(
+    new ScanCommand({
+      TableName: runtime.store.table,
+      Segment: task.segment,
+      TotalSegments: task.totalSegments,
+      Limit: SCAN_PAGE_ITEMS,
+      ExclusiveStartKey: cursorKey(progress.cursor),
+      FilterExpression: 'sk = :profile',
+      ExpressionAttributeValues: { ':profile': SORT.profile },
+      ConsistentRead: true,
+    }),
+  );
+  const now = runtime.now();
+  const reach = historyReach(found.segment);
+  const members = await mapWithConcurrency(page.Items ?? [], IN_FLIGHT, async (item) => {
+    const read = parseCustomerItem(item);
+    if (read.found !== true) return undefined;
+    const { profile } = read.customer;
+    const history =
+      reach === undefined ? [] : await conditionHistory(runtime, profile.customerId, reach, now);
+    if (!isMember(found.segment, { profile, history }, now)) return undefined;
+    return {
+      customerId: profile.customerId,
+      dueAt: memberDueAt(run, profile.timeZone, runtime.project.settings.timeZone).toISOString(),
+    };
+  });
+  const byDue = new Map<string, string[]>();
+  for (const member of members) {
+    if (member === undefined) continue;
+    byDue.set(member.dueAt, [...(byDue.get(member.dueAt) ?? []), member.customerId]);
+  }
+  for (const [dueAt, customerIds] of byDue) {
+    await writeMemberChunk(
+      runtime.store,
+      task.journeyId,
+      task.runId,
+      { dueAt, segment: task.segment, page: progress.pages, customerIds },
+      run.lastAt,
+    );
+  }
+  const cursor = cursorText(page.LastEvaluatedKey);
+  const next = {
+    ...(cursor === undefined ? {} : { cursor }),
+    pages: progress.pages + 1,
+    members: progress.members + members.filter((member) => member !== undefined).length,
+    done: cursor === undefined,
+  };
+  await advanceScan(runtime.store, task.journeyId, task.runId, task.segment, progress, next, run.lastAt);
+  return { more: !next.done };
+}
+
+async function nextWave(
+  task: BroadcastTaskOf<'nextWave'>,
+  runtime: Runtime,
+): Promise<BroadcastTaskResults['nextWave']> {
+  const chunks = await listMemberChunks(runtime.store, task.journeyId, task.runId);
+  const targeted = chunks.reduce((sum, chunk) => sum + chunk.size, 0);
+  const started = chunks.filter((chunk) => chunk.entered).reduce((sum, chunk) => sum + chunk.size, 0);
+  await updateBroadcastRun(runtime.store, task.journeyId, task.runId, { targeted, started });
+  // Paused or removed since the run began: the members not yet due stay out.
+  const found = broadcastJourney(runtime, task.journeyId);
+  if (typeof found === 'string' || found.journey.status !== 'active')
+    return { done: true, targeted, started };
+  const due = chunks
+    .filter((chunk) => !chunk.entered)
+    .map((chunk) => chunk.dueAt)
+    .sort()[0];
+  return due === undefined
+    ? { done: true, targeted, started }
+    : { done: false, dueAt: due, targeted, started };
+}
+
+async function enter(
+  task: BroadcastTaskOf<'enter'>,
+  runtime: Runtime,
+  options: BroadcastOptions,
+): Promise<BroadcastTaskResults['enter']> {
+  const found = broadcastJourney(runtime, task.journeyId);
+  if (typeof found === 'string' || !isAudienceTrigger(found.journey.trigger))
+    return { more: false, started: 0 };
+  const segmentId = found.journey.trigger.segment;
+  const chunks = await pendingChunks(
+    runtime.store,
+    task.journeyId,
+    task.runId,
+    task.dueAt,
+    task.segment,
+    CHUNKS_PER_TASK,
+  );
+  let started = 0;
+  for (const chunk of chunks) {
+    const outcomes = await mapWithConcurrency(chunk.customerIds, IN_FLIGHT, (customerId) =>
+      runtime.workflows.startExecution(
+        task.stateMachineArn,
+        memberExecutionName(task.runId, customerId),
+        memberTrigger(
+          {
+            customerId,
+            segment: segmentId,
+            journeyId: task.journeyId,
+            run: task.runId,
+            scheduledFor: task.dueAt,
+          },
+          options.account,
+          options.region,
+        ),
+      ),
+    );
+    started += outcomes.filter((outcome) => outcome === 'started').length;
+    await markChunkEntered(runtime.store, task.journeyId, task.runId, chunk.sortKey, runtime.now());
+  }
+  return { more: chunks.length === CHUNKS_PER_TASK, started };
+}
+
+async function finish(
+  task: BroadcastTaskOf<'finish'>,
+  runtime: Runtime,
+): Promise<BroadcastTaskResults['finish']> {
+  const chunks = await listMemberChunks(runtime.store, task.journeyId, task.runId);
+  const targeted = chunks.reduce((sum, chunk) => sum + chunk.size, 0);
+  const started = chunks.filter((chunk) => chunk.entered).reduce((sum, chunk) => sum + chunk.size, 0);
+  await updateBroadcastRun(runtime.store, task.journeyId, task.runId, {
+    status: 'done',
+    finishedAt: runtime.now().toISOString(),
+    targeted,
+    started,
+  });
+  return { targeted, started };
+}
+
+export { runOf };
