@@ -16,7 +16,7 @@ import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
 import type { ChannelGateway } from '../../shared/channels/gateway.ts';
 import type { HistoryEntry, HistoryEntryOf, HistoryKind } from '../../shared/customer/history.ts';
 import { settingsSchema, type Settings } from '../../shared/journey/schema.ts';
-import type { Runtime, WorkflowControl } from '../../shared/runtime/runtime.ts';
+import type { EventPublisher, Runtime, WorkflowControl } from '../../shared/runtime/runtime.ts';
 import { readHistory } from '../../shared/store/history.ts';
 import { project, settings as sampleSettings } from './project.ts';
 
@@ -272,6 +272,8 @@ export interface TestRuntime extends Runtime {
   unsubscribeSecret: string;
   clock: { now: Date };
   workflows: RecordedWorkflows;
+  /** Events the functions put on the bus (segment entries), in order. */
+  published: Parameters<EventPublisher['publish']>[0][];
 }
 
 export interface RuntimeOptions {
@@ -293,8 +295,16 @@ export async function createTestRuntime(
   await ensureTable(dynamo, table);
   const settings = settingsSchema.parse({ ...sampleSettings, ...options.settings });
   const clock = { now: new Date('2026-11-18T15:00:00Z') };
+  const published: TestRuntime['published'] = [];
   return {
     clock,
+    published,
+    publisher: {
+      publish(event) {
+        published.push(event);
+        return Promise.resolve();
+      },
+    },
     store: { db: services.clients.dynamodb, table },
     channels: options.channels ?? createAwsChannelGateway(services.clients),
     workflows: recordingWorkflows(),
