@@ -359,6 +359,24 @@ export class LocalEngine {
     this.running.clear();
   }
 
+  /**
+   * Work beside the executions (a broadcast run) counts as the engine being busy, so `idle()` and the
+   * manual clock wait for it; what it waits for on the clock is passed to `idleDuring`.
+   */
+  async busyWhile<T>(work: () => Promise<T>): Promise<T> {
+    this.markBusy();
+    try {
+      return await work();
+    } finally {
+      this.markIdle();
+    }
+  }
+
+  /** Inside `busyWhile`: a wait (on the clock) during which the engine may count as idle. */
+  idleDuring<T>(wait: Promise<T>): Promise<T> {
+    return this.idleWhile(wait);
+  }
+
   /** While an execution waits for something other than a parked state (a retry's turn), it is idle. */
   private async idleWhile<T>(wait: Promise<T>): Promise<T> {
     this.markIdle();

@@ -33,6 +33,7 @@ import { localPanelSources } from './panel-sources.ts';
 import { createPanel } from '../panel/server.ts';
 import { type SendLimits, sendLimiters, sendLimitsProblem } from './send-limits.ts';
 import { startLocalSes } from './ses.ts';
+import { type AudienceFunction, LocalBroadcasts } from './broadcasts.ts';
 import { createSnsState } from './sns.ts';
 import { localUnsubscribeBaseUrl, type UnsubscribeFunction } from './unsubscribe-route.ts';
 import { loadSnsState, saveSnsState } from './sns-state-file.ts';
@@ -78,7 +79,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const limitsProblem = sendLimitsProblem(options.sendLimits ?? {});
   if (limitsProblem !== undefined) throw new Error(limitsProblem);
 
-  const project = loadProject(options.journeysDir);
+  // Checked at the engine's own time: a broadcast ahead on its clock is not in the past.
+  const project = loadProject(options.journeysDir, undefined, options.clock.start ?? new Date());
   if (project.settings === undefined) {
     throw new Error(
       `No usable settings.json in ${options.journeysDir}:\n${project.problems.map(formatProblem).join('\n')}`,
@@ -188,6 +190,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       journeys: project.journeys.map((loaded) => loaded.journey),
       segments: project.segments,
     },
+    publisher: {
+      publish: (event) =>
+        engine.publish({
+          version: '0',
+          id: event.id,
+          'detail-type': event.detailType,
+          source: event.source,
+          account: LOCAL_ACCOUNT,
+          time: event.time,
+          region: LOCAL_REGION,
+          resources: [],
+          detail: event.detail,
+        }),
+    },
     // Local links only ever reach this machine; a fixed secret keeps them valid across restarts.
     unsubscribeSecret: process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret',
     now: clock.now,
@@ -234,12 +250,26 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const stateSaver = dataDir === undefined ? undefined : setInterval(saveState, 1000).unref();
   engine.resumeSaved();
   engine.routeUnrouted();
+  const audience = await loadAudience();
+  const broadcasts = new LocalBroadcasts({
+    journeys: project.journeys
+      .map((loaded) => loaded.journey)
+      .filter((journey) => journeys.some((compiled) => compiled.journeyId === journey.id)),
+    settingsZone: settings.timeZone,
+    engine,
+    clock,
+    store: runtime.store,
+    audience,
+    log: options.log,
+  });
+  await broadcasts.start();
 
   const close = async (): Promise<void> => {
     if (stateSaver !== undefined) clearInterval(stateSaver);
     // Events already accepted are routed and running steps finish, if they do so soon.
     await Promise.race([engine.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
     saveState();
+    await broadcasts.close();
     await engine.close();
     clock.close();
     useRuntime(undefined);
@@ -305,6 +335,12 @@ async function loadFunctions(): Promise<LocalFunctions> {
     goals: (event: EventEnvelope) => goals.handler(event, lambdaContext('waymark-goals')),
     preferences: (event: EventEnvelope) => preferences.handler(event, lambdaContext('waymark-preferences')),
   };
+}
+
+/** The audience function, as the broadcast state machine invokes it on AWS. */
+async function loadAudience(): Promise<AudienceFunction> {
+  const audience = await import('../../functions/audience/handler.ts');
+  return (payload) => audience.handler(payload, lambdaContext('waymark-audience'));
 }
 
 /** The unsubscribe function, called as its function URL calls it on AWS. */

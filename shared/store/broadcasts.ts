@@ -248,7 +248,8 @@ export async function listMemberChunks(
       ':pk': broadcastWorkPartition(journeyId, runId),
       ':prefix': SORT.broadcastChunkPrefix,
     },
-    ProjectionExpression: 'sk, dueAt, size, enteredAt',
+    ProjectionExpression: 'sk, dueAt, #size, enteredAt',
+    ExpressionAttributeNames: { '#size': 'size' },
     ConsistentRead: true,
   });
   return items.flatMap((item) =>

@@ -5,6 +5,8 @@ import { type Journey, isAudienceTrigger } from '../schema.ts';
 import { audienceTriggerKind } from '../trigger.ts';
 import type { Report, ValidationContext } from './scope.ts';
 
+const PAST_GRACE_MS = 86_400_000;
+
 export function checkAudienceTrigger(journey: Journey, context: ValidationContext, report: Report): void {
   const trigger = journey.trigger;
   if (!isAudienceTrigger(trigger)) return;
@@ -22,10 +24,15 @@ export function checkAudienceTrigger(journey: Journey, context: ValidationContex
     if (!cron.ok) report(['trigger', 'cron'], cron.message);
   }
   const run = namedRun(trigger, context.settings.timeZone);
-  // Past for every zone: nobody would be due any more. Only an active journey would try to send it.
+  // Past for every zone: nobody is due any more. A day's grace keeps a broadcast that has just run (or is
+  // running) loadable, so a restart can finish it; only an active journey would send anything.
   if (run !== undefined && journey.status === 'active' && run.lastAt.getTime() <= context.now.getTime()) {
+    const stale = context.now.getTime() - run.lastAt.getTime() > PAST_GRACE_MS;
     report(['trigger', 'at'], `This broadcast's time, ${trigger.at ?? ''} (${run.zone}), has passed.`, {
-      hint: 'set a time ahead, or set "status" to "paused" once a broadcast has been sent',
+      severity: stale ? 'error' : 'warning',
+      hint: stale
+        ? 'set a time ahead, or set "status" to "paused" once a broadcast has been sent'
+        : 'members not started yet are started now; set "status" to "paused" once it has been sent',
     });
   }
   if (audienceTriggerKind(trigger) !== 'enter' && journey.entry.dedupeBy !== undefined) {
