@@ -19,10 +19,14 @@ export interface EngineProcess {
   kill(): Promise<void>;
 }
 
-export async function startEngineProcess(dataDir: string, journeysDir = 'journeys'): Promise<EngineProcess> {
+export async function startEngineProcess(
+  dataDir: string,
+  journeysDir = 'journeys',
+  extraArgs: readonly string[] = [],
+): Promise<EngineProcess> {
   const child = spawn(
     process.execPath,
-    [CLI, 'local', '--port', '0', '--data-dir', dataDir, '--journeys', journeysDir],
+    [CLI, 'local', '--port', '0', '--data-dir', dataDir, '--journeys', journeysDir, ...extraArgs],
     {
       cwd: REPOSITORY,
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
