@@ -20,6 +20,7 @@ import { localCommand } from './local.ts';
 import { putEventCommand } from './put-event.ts';
 import { panelCommand } from './panel.ts';
 import { reportCommand } from './report.ts';
+import { segmentCommand } from './segment.ts';
 import { simulateCommand } from './simulate.ts';
 import type { Output } from './output.ts';
 import { type Column, formatTable } from './table.ts';
@@ -54,6 +55,7 @@ Usage:
                                            (--aws --table <name> for a deployed stage; --help for options)
   waymark panel [--endpoint <url>]         the panel alone, over AWS APIs: a running engine, or --aws a stage
   waymark events import|infer|list         event files from a Schema Registry export or sample events; the catalog
+  waymark segment list | preview <id>      segments and the journeys using them; a segment's size and members now
   waymark synth | deploy                   the CDK app: use npm run synth / npm run deploy
 `;
 
@@ -91,6 +93,8 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return guarded(command, reportCommand(rest, io), io);
       case 'panel':
         return guarded(command, panelCommand(rest, io), io);
+      case 'segment':
+        return guarded(command, segmentCommand(rest, io), io);
       case 'synth':
       case 'deploy':
         io.err(`waymark ${command}: the CDK app runs through the CDK CLI: npm run ${command}\n`);

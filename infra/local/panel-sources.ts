@@ -8,7 +8,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { positionStatus, stepsFromStates } from '../../shared/report/positions.ts';
 import type { ExecutionPosition } from '../../shared/report/types.ts';
 import type { Project } from '../../shared/project/load.ts';
-import { journeyFilesOf, type PanelSources, publisherTo } from '../panel/sources.ts';
+import { journeyFilesOf, type PanelSources, publisherTo, segmentFilesOf } from '../panel/sources.ts';
 import type { ClockMode } from './clock.ts';
 import { LOCAL_BUS, LOCAL_CREDENTIALS, LOCAL_REGION } from './constants.ts';
 import type { ExecutionRecord } from './executions.ts';
@@ -27,6 +27,7 @@ export function localPanelSources(host: LocalHost, project: Project): PanelSourc
     settings: host.runtime.project.settings,
     events: host.runtime.project.events,
     journeyFiles,
+    segmentFiles: segmentFilesOf(project),
     executions: () =>
       Promise.resolve({ positions: host.engine.listExecutions().map(executionPosition), limited: [] }),
     customerExecutions: (overview) =>

@@ -7,7 +7,7 @@
 import type { AwsClients } from '../../shared/aws/clients.ts';
 import { readExecutionPositions, readPositionsOf } from '../../shared/report/positions.ts';
 import type { Project } from '../../shared/project/load.ts';
-import { journeyFilesOf, type PanelSources, publisherTo } from './sources.ts';
+import { journeyFilesOf, type PanelSources, publisherTo, segmentFilesOf } from './sources.ts';
 
 export interface RemoteTarget {
   clients: AwsClients;
@@ -40,6 +40,7 @@ export function remotePanelSources(target: RemoteTarget): PanelSources {
     settings,
     events: project.events,
     journeyFiles: journeyFilesOf(project, (journeyId) => runningIds.has(journeyId)),
+    segmentFiles: segmentFilesOf(project),
     executions: () =>
       readExecutionPositions(clients.sfn, {
         journeyIds: [...runningIds],

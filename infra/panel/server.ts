@@ -50,7 +50,10 @@ import { type DeliveredMessage, outboxView } from './views/outbox.ts';
 import { type TryItForm, tryItView } from './views/try-it.ts';
 import { journeyGraphCss } from './views/journey-graph.ts';
 import { errorMessage } from '../../shared/text/error-message.ts';
-import { triggerMatcher } from '../../shared/journey/trigger.ts';
+import { isBroadcastTrigger, triggerMatcher } from '../../shared/journey/trigger.ts';
+import type { BroadcastProgress } from '../../shared/report/broadcasts.ts';
+import { broadcastJourneyIds, readBroadcasts, readSegmentSizes } from './audiences.ts';
+import { type BroadcastsPart, broadcastsPart, segmentsView } from './views/segments.ts';
 
 export type PanelHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
 
@@ -139,10 +142,16 @@ async function route(
     return customerPage(sources, customerId, url, customer[2] === '/live');
   }
   if (method === 'GET' && path === '/journeys') return journeyList(sources);
+  const broadcasts = /^\/journeys\/([^/]+)\/broadcasts$/.exec(path);
+  if (method === 'GET' && broadcasts?.[1] !== undefined)
+    return broadcastsLive(sources, [segment(broadcasts[1])], url, false);
   const journey = /^\/journeys\/([^/]+)(\/live)?$/.exec(path);
   if (method === 'GET' && journey?.[1] !== undefined) {
     return journeyPage(sources, segment(journey[1]), url, journey[2] === '/live');
   }
+  if (method === 'GET' && path === '/segments') return segmentsPage(sources);
+  if (method === 'GET' && path === '/segments/broadcasts')
+    return broadcastsLive(sources, broadcastJourneyIds(sources), url, true);
   if (method === 'GET' && path === '/outbox') return outbox(sources, url);
   if (method === 'GET' && path === '/metrics') return metrics(sources);
   if (method === 'GET' && path === '/try')
@@ -279,7 +288,63 @@ async function journeyPage(
       ? { kind: 'unchanged' }
       : { kind: 'page', status: 200, body: liveJourney(view) };
   }
-  return pageReply(sources, 'journeys', file.journey.name, journeyView(view));
+  // A broadcast journey's page ends with its runs' progress.
+  const runs = isBroadcastTrigger(file.journey.trigger)
+    ? html`<h2>Broadcasts</h2>
+        ${broadcastsPart(broadcastsOf(await readBroadcasts(sources, [journeyId]), journeyId, false))}`
+    : '';
+  return pageReply(sources, 'journeys', file.journey.name, html`${journeyView(view)}${runs}`);
+}
+
+// ---- segments and broadcasts --------------------------------------------------------------------------------------
+
+async function segmentsPage(sources: PanelSources): Promise<Reply> {
+  const [sizes, runs] = await Promise.all([
+    readSegmentSizes(sources),
+    readBroadcasts(sources, broadcastJourneyIds(sources)),
+  ]);
+  return pageReply(
+    sources,
+    'segments',
+    'Segments',
+    segmentsView({ ...sizes, broadcasts: broadcastsOf(runs, undefined, true) }),
+  );
+}
+
+/** The runs part of one journey's page (`journeyId`), or of the segments page (every broadcast journey). */
+function broadcastsOf(
+  runs: readonly BroadcastProgress[],
+  journeyId: string | undefined,
+  showJourney: boolean,
+): BroadcastsPart {
+  return {
+    runs,
+    pollPath:
+      journeyId === undefined
+        ? '/segments/broadcasts'
+        : `/journeys/${encodeURIComponent(journeyId)}/broadcasts`,
+    version: fingerprint(runs),
+    showJourney,
+  };
+}
+
+async function broadcastsLive(
+  sources: PanelSources,
+  journeyIds: readonly string[],
+  url: URL,
+  everyJourney: boolean,
+): Promise<Reply> {
+  const [only] = journeyIds;
+  if (!everyJourney && (only === undefined || !broadcastJourneyIds(sources).includes(only)))
+    return notFound(sources, `No broadcast journey "${only ?? ''}" in journeys/.`);
+  const part = broadcastsOf(
+    await readBroadcasts(sources, journeyIds),
+    everyJourney ? undefined : only,
+    everyJourney,
+  );
+  return url.searchParams.get('v') === part.version
+    ? { kind: 'unchanged' }
+    : { kind: 'page', status: 200, body: broadcastsPart(part) };
 }
 
 // ---- outbox and metrics -------------------------------------------------------------------------------------------

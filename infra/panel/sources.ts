@@ -11,6 +11,7 @@ import type { ExecutionPosition } from '../../shared/report/types.ts';
 import type { StoreContext } from '../../shared/store/context.ts';
 import type { CustomerOverview } from '../../shared/store/overview.ts';
 import type { Project } from '../../shared/project/load.ts';
+import type { Segment } from '../../shared/audience/segment.ts';
 import { basename } from 'node:path';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { errorMessage } from '../../shared/text/error-message.ts';
@@ -21,6 +22,13 @@ export interface PanelJourneyFile {
   journey?: Journey;
   /** Running in this engine: parsed, and free of errors. */
   running: boolean;
+  problems: readonly Problem[];
+}
+
+export interface PanelSegmentFile {
+  file: string;
+  /** Undefined when the file does not load as a segment. */
+  segment?: Segment;
   problems: readonly Problem[];
 }
 
@@ -53,6 +61,8 @@ export interface PanelSources {
   /** The project's event types, for "Try it" and the figures. */
   events: EventCatalog;
   journeyFiles: readonly PanelJourneyFile[];
+  /** journeys/segments/*.json, each with its problems. */
+  segmentFiles: readonly PanelSegmentFile[];
   /** Every journey's executions, for the figures; `limited` names journeys read only in part. */
   executions(): Promise<{ positions: ExecutionPosition[]; limited: string[] }>;
   /** One customer's open executions: those their membership items hold. */
@@ -81,6 +91,20 @@ export function journeyFilesOf(
       ...(journey === undefined ? {} : { journey }),
       running: journey !== undefined && running(journey.id),
       problems,
+    };
+  });
+}
+
+/** Each segment file with its problems; a segment is its file's when the id is the file's name. */
+export function segmentFilesOf(project: Project): PanelSegmentFile[] {
+  return project.segmentFiles.map((file) => {
+    const segment = [...project.segments.values()].find(
+      (candidate) => `${candidate.id}.json` === basename(file),
+    );
+    return {
+      file: basename(file),
+      ...(segment === undefined ? {} : { segment }),
+      problems: project.problems.filter((problem) => problem.file === file),
     };
   });
 }

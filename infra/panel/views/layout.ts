@@ -1,11 +1,12 @@
 /** The page around every view: navigation, the time the engine is at, and the scripts. */
 import { type Html, html } from '../html.ts';
 
-export type Section = 'customers' | 'journeys' | 'outbox' | 'metrics' | 'try';
+export type Section = 'customers' | 'journeys' | 'segments' | 'outbox' | 'metrics' | 'try';
 
 const SECTIONS: readonly { id: Section; label: string; href: string }[] = [
   { id: 'customers', label: 'Customers', href: '/customers' },
   { id: 'journeys', label: 'Journeys', href: '/journeys' },
+  { id: 'segments', label: 'Segments', href: '/segments' },
   { id: 'outbox', label: 'Outbox', href: '/outbox' },
   { id: 'metrics', label: 'Metrics', href: '/metrics' },
   { id: 'try', label: 'Try it', href: '/try' },
