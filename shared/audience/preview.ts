@@ -7,14 +7,13 @@
  * customer ids: no address leaves this module.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { HistoryEvent } from '../journey/conditions.ts';
 import { isAudienceTrigger, type Journey } from '../journey/schema.ts';
 import { type AudienceTriggerKind, audienceTriggerKind } from '../journey/trigger.ts';
 import { isRecord } from '../json.ts';
 import { mapWithConcurrency } from '../runtime/concurrency.ts';
 import type { StoreContext } from '../store/context.ts';
 import { parseCustomerItem } from '../store/customers.ts';
-import { readHistory } from '../store/history.ts';
+import { readConditionHistory } from '../store/history.ts';
 import { SORT } from '../store/table.ts';
 import { historyReach, isMember, type Segment } from './segment.ts';
 
@@ -103,7 +102,7 @@ export async function previewSegments(
       }
       const { profile } = read.customer;
       const events = readsHistory
-        ? await eventsWithin(store, profile.customerId, longestReach, options.now)
+        ? await readConditionHistory(store, profile.customerId, longestReach, options.now)
         : [];
       segments.forEach((segment, index) => {
         const reach = reaches[index];
@@ -162,20 +161,6 @@ function countMember(tally: Tally, member: { customerId: string; timeZone?: stri
  * The customer's events of the last `seconds` before `now`, oldest first: what history conditions read.
  * The same reading as shared/runtime/condition-history.ts, over the store alone.
  */
-async function eventsWithin(
-  store: StoreContext,
-  customerId: string,
-  seconds: number,
-  now: Date,
-): Promise<HistoryEvent[]> {
-  if (seconds <= 0) return [];
-  const from = new Date(now.getTime() - seconds * 1000).toISOString();
-  const stored = await readHistory(store, customerId, from, now.toISOString());
-  return stored.flatMap(({ entry }) =>
-    entry.kind === 'event' ? [{ detailType: entry.detailType, time: entry.time, detail: entry.detail }] : [],
-  );
-}
-
 export interface SegmentUse {
   journeyId: string;
   /** A one-off broadcast, a recurring one, or entry into the segment. */

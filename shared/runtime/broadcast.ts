@@ -28,9 +28,9 @@ import {
   writeMemberChunk,
 } from '../store/broadcasts.ts';
 import { parseCustomerItem } from '../store/customers.ts';
+import { readConditionHistory } from '../store/history.ts';
 import { SORT } from '../store/table.ts';
 import { mapWithConcurrency } from './concurrency.ts';
-import { conditionHistory } from './condition-history.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Profiles read per scan page: small enough that one page of members fits one chunk item. */
@@ -165,7 +165,7 @@ async function collect(
     if (read.found !== true) return undefined;
     const { profile } = read.customer;
     const history =
-      reach === undefined ? [] : await conditionHistory(runtime, profile.customerId, reach, now);
+      reach === undefined ? [] : await readConditionHistory(runtime.store, profile.customerId, reach, now);
     if (!isMember(found.segment, { profile, history }, now)) return undefined;
     return {
       customerId: profile.customerId,

@@ -12,9 +12,9 @@ import { AUDIENCE_SOURCE, SEGMENT_ENTERED } from '../events/audience-events.ts';
 import { isAudienceTrigger } from '../journey/schema.ts';
 import { audienceTriggerKind } from '../journey/trigger.ts';
 import { readCustomer } from '../store/customers.ts';
+import { readConditionHistory } from '../store/history.ts';
 import { enterSegment, leaveSegment } from '../store/segment-members.ts';
 import { customerKey, SORT } from '../store/table.ts';
-import { conditionHistory } from './condition-history.ts';
 import type { Runtime } from './runtime.ts';
 
 /** The segments some active journey enters on. */
@@ -54,7 +54,7 @@ export async function updateSegmentEntries(
   if (read.found !== true) return { entered: [], left: [] };
   const now = runtime.now();
   const reach = Math.max(0, ...segments.map((segment) => historyReach(segment) ?? 0));
-  const history = await conditionHistory(runtime, customerId, reach, now);
+  const history = await readConditionHistory(runtime.store, customerId, reach, now);
   const current = await currentMemberships(runtime, customerId);
   const changes: SegmentChanges = { entered: [], left: [] };
   for (const segment of segments) {

@@ -16,13 +16,12 @@ import { resolveReference } from '../journey/references.ts';
 import { type Condition, isReference, type ValueExpression } from '../journey/schema.ts';
 import { nextLocalWindowOpening, preferredHourInstant } from '../journey/schedule.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, updateCustomer } from '../store/customers.ts';
-import { appendJourneyEntry, readHistory } from '../store/history.ts';
+import { appendJourneyEntry, readConditionHistory, readHistory } from '../store/history.ts';
 import { admit, claimTriggerEvent, release, type TriggerIdentity } from '../store/journeys.ts';
 import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { toJsonValue } from '../json.ts';
 import type { Runtime } from './runtime.ts';
-import { conditionHistory } from './condition-history.ts';
 
 type Task<K extends StepsTask['task']> = Extract<StepsTask, { task: K }>;
 export type StepsResult = StepsTaskResults[StepsTask['task']];
@@ -138,7 +137,7 @@ async function evaluate(task: Task<'evaluate'>, runtime: Runtime): Promise<Steps
   const now = runtime.now();
   const customer = await customerOrEmpty(runtime, task.customerId);
   const lookBack = Math.max(0, ...task.cases.map(historyWindowSeconds));
-  const history = await conditionHistory(runtime, task.customerId, lookBack, now);
+  const history = await readConditionHistory(runtime.store, task.customerId, lookBack, now);
   const matched = firstMatchingCase(task.cases, {
     event: task.trigger.detail,
     trigger: { id: task.trigger.id, time: task.trigger.time, source: task.trigger.source },

@@ -3,6 +3,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryEntry, type HistoryEntryOf, parseHistoryEntry } from '../customer/history.ts';
 import { historyKey, historyRange, customerKey, TTL_ATTRIBUTE } from './table.ts';
 import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
+import type { HistoryEvent } from '../journey/conditions.ts';
 
 /** How long history is kept: long enough for a year-long journey and its attribution window. */
 export const HISTORY_RETENTION_DAYS = 400;
@@ -89,4 +90,19 @@ export async function readHistoryEntry(
     }),
   );
   return result.Item === undefined ? undefined : parseHistoryEntry(result.Item.entry);
+}
+
+/** The customer's events that history conditions read: the last `seconds` before `now`, oldest first. */
+export async function readConditionHistory(
+  store: StoreContext,
+  customerId: string,
+  seconds: number,
+  now: Date,
+): Promise<HistoryEvent[]> {
+  if (seconds <= 0) return [];
+  const from = new Date(now.getTime() - seconds * 1000).toISOString();
+  const stored = await readHistory(store, customerId, from, now.toISOString());
+  return stored.flatMap(({ entry }) =>
+    entry.kind === 'event' ? [{ detailType: entry.detailType, time: entry.time, detail: entry.detail }] : [],
+  );
 }
