@@ -2,8 +2,10 @@
  * Everything one Waymark stage runs on, composed from its constructs: customer
  * data (key, table, unsubscribe secret), the alarm topic, the event bus, the
  * SES configuration set, the runtime functions, the core routes, one nested
- * stack per deployed journey, and monitoring. The stage's config says whether
- * the bus, the key and the table are created or existing ones.
+ * stack per deployed journey, the broadcast machine and schedules (when a
+ * journey starts from a segment at a time), and monitoring. The stage's
+ * config says whether the bus, the key and the table are created or existing
+ * ones.
  */
 import { CfnOutput, type Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +13,7 @@ import type { Construct } from 'constructs';
 import type { CompiledProject } from './compile-project.ts';
 import type { DeploymentConfig } from './config.ts';
 import { AlarmTopic } from './constructs/alarm-topic.ts';
+import { Broadcasts } from './constructs/broadcasts.ts';
 import { CoreRoutes } from './constructs/core-routes.ts';
 import { CustomerData } from './constructs/customer-data.ts';
 import { WaymarkEventBus } from './constructs/event-bus.ts';
@@ -20,7 +23,12 @@ import { RuntimeFunctions } from './constructs/runtime-functions.ts';
 import { SesConfigurationSet } from './constructs/ses-configuration-set.ts';
 import { FUNCTION_NAMES, type FunctionName } from './constructs/waymark-function.ts';
 import { keepDeployedLogicalIds } from './deployed-logical-ids.ts';
-import { resourcePrefix, stateMachineName } from './names.ts';
+import {
+  broadcastScheduleGroupName,
+  broadcastStateMachineName,
+  resourcePrefix,
+  stateMachineName,
+} from './names.ts';
 
 export interface CoreStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -50,6 +58,8 @@ export class CoreStack extends Stack {
   readonly functions: Readonly<Record<FunctionName, lambda.Function>>;
   readonly routes: CoreRoutes;
   readonly journeys: readonly JourneyStack[];
+  /** Undefined when no deployed journey is a broadcast: a stage without any pays for none of it. */
+  readonly broadcasts: Broadcasts | undefined;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CoreStackProps) {
@@ -100,6 +110,7 @@ export class CoreStack extends Stack {
       goals: functions.goals.function,
       preferences: functions.preferences.function,
       unsubscribe: functions.unsubscribe.function,
+      audience: functions.audience.function,
     };
 
     this.routes = new CoreRoutes(this, 'Routes', {
@@ -124,12 +135,31 @@ export class CoreStack extends Stack {
           }),
       );
 
+    const broadcastJourneys = project.broadcasts.flatMap((schedule) => {
+      const deployed = this.journeys.find(({ journey }) => journey.journeyId === schedule.journeyId);
+      return deployed === undefined ? [] : [{ schedule, stateMachine: deployed.journey.stateMachine }];
+    });
+    this.broadcasts =
+      broadcastJourneys.length === 0
+        ? undefined
+        : new Broadcasts(this, 'Broadcasts', {
+            stateMachineName: broadcastStateMachineName(config.stage),
+            scheduleGroupName: broadcastScheduleGroupName(config.stage),
+            audienceFunction: this.functions.audience,
+            journeys: broadcastJourneys,
+            alarmTopic,
+          });
+    const broadcasts = this.broadcasts === undefined ? [] : [this.broadcasts];
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       dashboardName: prefix,
-      journeys: this.journeys.map(({ journey }) => ({
-        journeyId: journey.journeyId,
-        stateMachine: journey.stateMachine,
-      })),
+      stateMachines: [
+        ...this.journeys.map(({ journey }) => ({
+          label: journey.journeyId,
+          stateMachine: journey.stateMachine,
+        })),
+        ...broadcasts.map(({ stateMachine }) => ({ label: 'broadcast runs', stateMachine })),
+      ],
       functions: FUNCTION_NAMES.map((name) => ({ label: name, function: this.functions[name] })),
       deadLetterQueues: [
         ...this.routes.deadLetterQueues.map(({ label, queue }) => ({
@@ -144,6 +174,10 @@ export class CoreStack extends Stack {
           label: journey.journeyId,
           queue: journey.deadLetterQueue.queue,
         })),
+        ...broadcasts.map(({ deadLetterQueue }) => ({
+          label: 'broadcast schedules',
+          queue: deadLetterQueue.queue,
+        })),
       ],
       alarms: [
         ...FUNCTION_NAMES.map((name) => functions[name].errorsAlarm),
@@ -152,6 +186,10 @@ export class CoreStack extends Stack {
         ...this.journeys.flatMap(({ journey }) => [
           journey.failedExecutionsAlarm,
           journey.deadLetterQueue.depthAlarm,
+        ]),
+        ...broadcasts.flatMap(({ failedExecutionsAlarm, deadLetterQueue }) => [
+          failedExecutionsAlarm,
+          deadLetterQueue.depthAlarm,
         ]),
       ],
       alarmTopic,
@@ -168,5 +206,10 @@ export class CoreStack extends Stack {
     new CfnOutput(this, 'ConfigurationSetName', { value: this.ses.configurationSet.configurationSetName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: prefix });
+    if (this.broadcasts !== undefined) {
+      new CfnOutput(this, 'BroadcastStateMachineArn', {
+        value: this.broadcasts.stateMachine.stateMachineArn,
+      });
+    }
   }
 }

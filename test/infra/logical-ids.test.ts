@@ -34,6 +34,7 @@ const STATEFUL: Readonly<Record<string, readonly string[]>> = {
     'RecordDeadLetterQueue9137EA0E',
     'ErasureDeadLetterQueueE430E06E',
     'SesFeedbackDeadLetterQueue65AF818A',
+    'BroadcastsDeadLetterQueue03189122',
   ],
   'AWS::Logs::LogGroup': [
     'StepsFunctionLogGroup7BAE98C0',
@@ -43,6 +44,8 @@ const STATEFUL: Readonly<Record<string, readonly string[]>> = {
     'GoalsFunctionLogGroup8C6942EB',
     'PreferencesFunctionLogGroup867A32E4',
     'UnsubscribeFunctionLogGroupBF653AEE',
+    'FunctionsAudienceFunctionLogGroupB6950F51',
+    'BroadcastsExecutionLogsB858BFBA',
   ],
 };
 
@@ -54,7 +57,8 @@ const STATEFUL: Readonly<Record<string, readonly string[]>> = {
  * is deleted, leaves none (a dead-letter queue EventBridge can no longer write to); the
  * producer policy and the dashboard have fixed names that a replacement would collide with; the
  * alarm subscription would need confirming again; a journey's nested stack would be replaced with
- * everything in it.
+ * everything in it; the broadcast machine, its schedule group and schedules have fixed names too, and
+ * a broadcast run goes on running on the machine it started on.
  */
 const IN_USE: Readonly<Record<string, readonly string[]>> = {
   'AWS::Lambda::Function': [
@@ -65,6 +69,7 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
     'GoalsFunction862B912F',
     'PreferencesFunction6561E041',
     'UnsubscribeFunctionBA2BA474',
+    'FunctionsAudienceFunctionAA05A7DA',
   ],
   'AWS::Lambda::Url': ['UnsubscribeFunctionFunctionUrlBAA93A6E'],
   'AWS::Lambda::EventInvokeConfig': [
@@ -82,6 +87,7 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
     'RecordDeadLetterQueuePolicy89692A5B',
     'ErasureDeadLetterQueuePolicyBC7336C2',
     'SesFeedbackDeadLetterQueuePolicy4C46FF91',
+    'BroadcastsDeadLetterQueuePolicy9398824E',
   ],
   'AWS::SNS::Topic': ['AlarmTopicD01E77F9'],
   'AWS::SNS::TopicPolicy': ['AlarmTopicPolicy309DB5F8'],
@@ -90,9 +96,16 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
   'AWS::CloudFormation::Stack': [
     'JourneycartabandonmentNestedStackJourneycartabandonmentNestedStackResource6018A4C8',
     'JourneychatfollowupNestedStackJourneychatfollowupNestedStackResource733F382C',
+    'JourneygoldwelcomeNestedStackJourneygoldwelcomeNestedStackResource9751C9D5',
     'JourneysocialengagementNestedStackJourneysocialengagementNestedStackResourceE58930AE',
     'JourneysupportcallfollowupNestedStackJourneysupportcallfollowupNestedStackResourceC9ABC53D',
+    'JourneyweeklynewsletterNestedStackJourneyweeklynewsletterNestedStackResource94B546A8',
   ],
+  // Fixed names: a replacement would collide with the resource it replaces. A broadcast run keeps
+  // running on its state machine, and the schedule group holds the schedules.
+  'AWS::StepFunctions::StateMachine': ['BroadcastsStateMachine554F3B0D'],
+  'AWS::Scheduler::ScheduleGroup': ['BroadcastsScheduleGroup823E957F'],
+  'AWS::Scheduler::Schedule': ['BroadcastsScheduleweeklynewsletterFB881E08'],
 };
 
 /** The same in every journey's nested stack (the queue's policy for the reason above). */

@@ -90,7 +90,11 @@ function expectOnlyForcedWildcards(synth: Synthesized): void {
               node.node.path,
             ).toEqual([]);
           } else {
-            expect(resource, node.node.path).toMatch(/:states:.*:(execution|stateMachine):waymark-dev-\*$/);
+            // The journeys' state machines of this stage, or the broadcast machine's own child executions
+            // (its Distributed Maps', all, or one Map Run's for a redrive).
+            expect(resource, node.node.path).toMatch(
+              /:states:.*:((execution|stateMachine):waymark-dev-|execution:waymark-dev_broadcasts(\/(Collect|EnterWave))?:)\*$/,
+            );
           }
           const reason = acknowledgements(node).get(`AwsSolutions-IAM5[Resource::${resource}]`);
           expect(reason, `${node.node.path}: ${resource}`).toMatch(/^.{60,}$/);

@@ -30,7 +30,8 @@ export class DeadLetterQueue extends Construct {
     super(scope, id);
     this.queue = new sqs.Queue(this, 'Queue', {
       // SQS-managed keys: EventBridge cannot write to a queue under the AWS-managed SQS KMS key, and a
-      // customer key would have to trust every rule. The messages are events and invocation records.
+      // customer key would have to trust every rule. The messages are events, invocation records and
+      // schedule invocations.
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: props.retention ?? Duration.days(14),
@@ -38,7 +39,7 @@ export class DeadLetterQueue extends Construct {
     acknowledge(
       this.queue,
       'AwsSolutions-SQS3',
-      'This queue is itself a dead-letter queue (of an EventBridge rule target or a Lambda on-failure destination); a dead-letter queue of a dead-letter queue would only move the same messages again.',
+      'This queue is itself a dead-letter queue (of an EventBridge rule target, a Lambda on-failure destination or an EventBridge Scheduler schedule); a dead-letter queue of a dead-letter queue would only move the same messages again.',
     );
     this.depthAlarm = alarmOnAny(this, 'DepthAlarm', {
       description: `Dead-letter queue has messages: ${props.holds}. Inspect them and redrive once the cause is fixed.`,

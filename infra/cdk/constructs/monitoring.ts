@@ -35,12 +35,15 @@ const SCHEMA = {
   steps: `{${NAMESPACE},outcome,service,task}`,
   /** `Entered` (steps), `MessagesSent` (deliver), `Exited` and `Converted` (goals) per journey. */
   journeys: `{${NAMESPACE},journey,service}`,
+  /** audience: `BroadcastTasks` and `BroadcastMembersStarted` per task. */
+  broadcasts: `{${NAMESPACE},service,task}`,
 } as const;
 
 /**
  * The most billed metrics a stage publishes besides the four per journey: Deliveries 4 channels
  * (with "none") x 6 outcomes, HistoryWritesDropped 3, StepTasks 7 tasks x at most 7 outcomes,
- * GoalEvents 1, PreferenceEvents and Unsubscribes a few outcomes each.
+ * GoalEvents 1, PreferenceEvents and Unsubscribes a few outcomes each, BroadcastTasks 5 tasks and
+ * BroadcastMembersStarted 1 (the audience function).
  */
 export const METRIC_BOUND = { perJourney: 4, fixed: 120 } as const;
 
@@ -51,8 +54,9 @@ const CHANNELS = channelSchema.options;
 /** The outcomes of a delivery other than sent, as the history records them. */
 const NOT_SENT = skipStatusSchema.options;
 
-export interface MonitoredJourney {
-  readonly journeyId: string;
+export interface MonitoredStateMachine {
+  /** The legend: a journey's id, or what else the machine runs. */
+  readonly label: string;
   readonly stateMachine: sfn.IStateMachine;
 }
 
@@ -70,7 +74,8 @@ export interface MonitoredQueue {
 
 export interface MonitoringProps {
   readonly dashboardName: string;
-  readonly journeys: readonly MonitoredJourney[];
+  /** Each journey's, and the broadcast machine. */
+  readonly stateMachines: readonly MonitoredStateMachine[];
   readonly functions: readonly MonitoredFunction[];
   readonly deadLetterQueues: readonly MonitoredQueue[];
   /** Every alarm of the stack, for the dashboard's status row. */
@@ -192,12 +197,15 @@ export class Monitoring extends Construct {
               usingMetrics: {},
             }),
           ]),
+          graph('Broadcast members started', [
+            total(`${SCHEMA.broadcasts} MetricName="BroadcastMembersStarted"`, 'started'),
+          ]),
         ],
         [
           graph(
             'Failed executions by journey',
-            props.journeys.map(({ journeyId, stateMachine }) =>
-              stateMachine.metricFailed({ label: journeyId, period, statistic: cloudwatch.Stats.SUM }),
+            props.stateMachines.map(({ label, stateMachine }) =>
+              stateMachine.metricFailed({ label, period, statistic: cloudwatch.Stats.SUM }),
             ),
           ),
           graph(

@@ -1,9 +1,10 @@
 /**
- * The seven runtime functions of a stage (constructs/waymark-function.ts)
+ * The eight runtime functions of a stage (constructs/waymark-function.ts)
  * and what each may do: the table actions its code makes, the table's key
  * through DynamoDB only, the unsubscribe secret for the two that sign or
- * check links, sending for deliver, and the journeys' state machines of this
- * stage for the functions that resume or stop them.
+ * check links, sending for deliver, the bus for record when a journey starts
+ * on segment entry, and the journeys' state machines of this stage for the
+ * functions that start, resume or stop them.
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -12,6 +13,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { State } from '../../../shared/asl/types.ts';
+import {
+  BROADCAST_MAX_CONCURRENCY,
+  broadcastDefinition,
+} from '../../../shared/audience/broadcast-machine.ts';
 import { EXPRESS_POLICIES, STANDARD_POLICIES } from '../../../shared/journey/policies.ts';
 import { ENVIRONMENT } from '../../../shared/runtime/environment.ts';
 import type { CompiledProject } from '../compile-project.ts';
@@ -24,8 +30,11 @@ import { type FunctionName, type Invocation, WaymarkFunction } from './waymark-f
 interface FunctionSpec {
   readonly description: string;
   readonly invocation: Invocation;
-  /** 'task': as long as the Task that calls it allows (see taskFunctionTimeout). */
-  readonly timeout: Duration | 'task';
+  /**
+   * 'task': as long as the journey Task that calls it allows (see taskFunctionTimeout);
+   * 'broadcastTask': as long as the broadcast machine's Tasks allow (see broadcastFunctionTimeout).
+   */
+  readonly timeout: Duration | 'task' | 'broadcastTask';
   /** The DynamoDB calls its code makes (checked against the bundle by test/infra/runtime-functions.test.ts). */
   readonly tableActions: readonly string[];
 }
@@ -51,10 +60,17 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   },
   record: {
-    description: 'Every customer event: profile and history',
+    description: 'Every customer event: profile and history, segment entries',
     invocation: 'asynchronous',
     timeout: Duration.seconds(30),
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // Query and DeleteItem: the history and segment markers that segment entry reads and clears.
+    tableActions: [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
   },
   resume: {
     description: 'Awaited events: resume the waiting journey steps',
@@ -87,6 +103,19 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     timeout: Duration.seconds(10),
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   },
+  audience: {
+    description: "Broadcast runs: read a segment's members, start each one's journey at their time",
+    invocation: 'synchronous',
+    timeout: 'broadcastTask',
+    // Scan: the profiles, read in parallel segments.
+    tableActions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+    ],
+  },
 };
 
 /**
@@ -98,6 +127,25 @@ function taskFunctionTimeout(project: CompiledProject): Duration {
   const express = project.journeys.some((journey) => journey.deploy && journey.workflowType === 'EXPRESS');
   const taskSeconds = express ? EXPRESS_POLICIES.taskTimeoutSeconds : STANDARD_POLICIES.taskTimeoutSeconds;
   return Duration.seconds(taskSeconds - 2);
+}
+
+/**
+ * Shorter than the broadcast machine's shortest Task, so a function that runs out fails the Task,
+ * which retries it, instead of the Task giving up on a function still running.
+ */
+export function broadcastFunctionTimeout(): Duration {
+  const timeouts = (states: Record<string, State>): number[] =>
+    Object.values(states).flatMap((state) => {
+      switch (state.Type) {
+        case 'Task':
+          return [state.TimeoutSeconds];
+        case 'Map':
+          return timeouts(state.ItemProcessor.States);
+        default:
+          return [];
+      }
+    });
+  return Duration.seconds(Math.min(...timeouts(broadcastDefinition().States)) - 60);
 }
 
 export interface RuntimeFunctionsProps {
@@ -113,7 +161,10 @@ export interface RuntimeFunctionsProps {
   readonly functionCode?: ((name: FunctionName) => lambda.Code) | undefined;
   /** The table, its key and the unsubscribe secret. */
   readonly data: CustomerData;
-  /** The Waymark bus, whose rules (the journeys' exit and resume rules) invoke goals and resume. */
+  /**
+   * The Waymark bus, whose rules (the journeys' exit and resume rules) invoke goals and resume, and
+   * where record puts segment entries.
+   */
   readonly eventBus: events.IEventBus;
   /** The configuration set deliver names in every email. */
   readonly configurationSet: ses.IConfigurationSet;
@@ -139,7 +190,12 @@ export class RuntimeFunctions extends Construct {
         projectRoot: props.projectRoot,
         journeysDir: project.dir,
         invocation: spec.invocation,
-        timeout: spec.timeout === 'task' ? taskFunctionTimeout(project) : spec.timeout,
+        timeout:
+          spec.timeout === 'task'
+            ? taskFunctionTimeout(project)
+            : spec.timeout === 'broadcastTask'
+              ? broadcastFunctionTimeout()
+              : spec.timeout,
         alarmTopic: props.alarmTopic,
         environment: { [ENVIRONMENT.table]: data.table.tableName },
         ...(props.functionCode === undefined ? {} : { code: props.functionCode(name) }),
@@ -169,8 +225,9 @@ export class RuntimeFunctions extends Construct {
       goals: runtimeFunction('goals'),
       preferences: runtimeFunction('preferences'),
       unsubscribe: runtimeFunction('unsubscribe'),
+      audience: runtimeFunction('audience'),
     };
-    const { steps, deliver, resume, goals, preferences, unsubscribe } = this.functions;
+    const { steps, deliver, record, resume, goals, preferences, unsubscribe, audience } = this.functions;
 
     // The journeys' exit and resume rules invoke these: one statement for every rule on the bus.
     for (const fn of [goals, resume]) {
@@ -233,6 +290,22 @@ export class RuntimeFunctions extends Construct {
       'SMS goes straight to a phone number and push to a device endpoint taken from the profile: sns:Publish to a phone number and sns:CheckIfPhoneNumberIsOptedOut have no resource ARN, so IAM only accepts "*". Only the deliver function holds this policy.',
     );
 
+    // A journey that starts on segment entry: record puts `waymark.segment.entered` on the bus, where
+    // that journey's trigger rule takes it. Without one, record has no business on the bus.
+    if (project.segmentEntries) {
+      record.function.addEnvironment(ENVIRONMENT.eventBus, props.eventBus.eventBusName);
+      record.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'SegmentEntries',
+          actions: ['events:PutEvents'],
+          resources: [props.eventBus.eventBusArn],
+        }),
+      );
+    }
+
+    // Each scan segment of a broadcast has a worker of its own in the broadcast machine's Maps.
+    audience.function.addEnvironment(ENVIRONMENT.broadcastScanSegments, String(BROADCAST_MAX_CONCURRENCY));
+
     // The journeys' state machines reference these functions, so the functions' grants name the
     // machines by prefix (no reference back, no cycle): every state machine of this stage and no other.
     const stageExecutions = stack.formatArn({
@@ -253,13 +326,15 @@ export class RuntimeFunctions extends Construct {
       [resume, ['states:SendTaskSuccess'], stageStateMachines],
       [goals, ['states:StopExecution'], stageExecutions],
       [preferences, ['states:StopExecution'], stageExecutions],
+      // A broadcast run's members, on the journey's own machine (the broadcast machine is not `<prefix>-*`).
+      [audience, ['states:StartExecution'], stageStateMachines],
     ];
     for (const [fn, actions, resource] of stateMachineGrants) {
       fn.function.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [resource] }));
       acknowledge(
         fn.role,
         wildcardResource(this, resource),
-        `${actions.join(', ')} on the journeys of stage ${config.stage} only: their state machines are all named ${prefix}-<journey id> and come and go with journeys/, and naming them one by one would make every function depend on every state machine that already depends on it. SendTaskSuccess is authorized against the state machine of the waiting task.`,
+        `${actions.join(', ')} on the journeys of stage ${config.stage} only: their state machines are all named ${prefix}-<journey id> and come and go with journeys/, and naming them one by one would make every function depend on every state machine that already depends on it. SendTaskSuccess is authorized against the state machine of the waiting task; StartExecution (the audience function) against the broadcast journey's.`,
       );
     }
   }

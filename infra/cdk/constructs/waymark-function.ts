@@ -27,6 +27,7 @@ export const FUNCTION_NAMES = [
   'goals',
   'preferences',
   'unsubscribe',
+  'audience',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
