@@ -275,7 +275,7 @@ describe('business keys: the validator', () => {
 
   it('the samples declare their keys: the support call by callId, the order goals by orderId', () => {
     expect(sample('support-call-followup').entry.dedupeBy).toEqual(['callId']);
-    for (const id of ['cart-abandonment', 'social-engagement']) {
+    for (const id of ['cart-abandonment', 'social-engagement', 'weekly-newsletter']) {
       expect(sample(id).exitOn.find((exit) => exit.event === 'order.placed')?.dedupeBy).toEqual(['orderId']);
     }
   });

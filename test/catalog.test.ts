@@ -17,7 +17,7 @@ function readFixture(name: string): unknown {
 }
 
 describe('event catalog', () => {
-  it('lists every event type the samples use: the built-in profile update and one per event file', () => {
+  it('lists every event type the samples use: the built-in ones (profile update, audience events) and one per event file', () => {
     expect(types).toEqual(
       [
         'cart.abandoned',
@@ -28,9 +28,16 @@ describe('event catalog', () => {
         'chat.session.started',
         'customer.profile.updated',
         'retargeting.audience.requested',
+        'waymark.audience.broadcast',
+        'waymark.segment.entered',
       ].sort(),
     );
-    expect(catalog.events.get('customer.profile.updated')?.origin).toEqual({ kind: 'built-in' });
+    for (const builtIn of [
+      'customer.profile.updated',
+      'waymark.audience.broadcast',
+      'waymark.segment.entered',
+    ])
+      expect(catalog.events.get(builtIn)?.origin, builtIn).toEqual({ kind: 'built-in' });
     expect(catalog.events.get('order.placed')?.origin).toEqual({
       kind: 'file',
       file: expect.stringMatching(/journeys\/events\/order\.placed\.json$/),

@@ -102,7 +102,13 @@ describe('the sample journeys', () => {
   it('load without errors', () => {
     expect(project.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
     expect(sampleIds).toEqual(
-      expect.arrayContaining(['cart-abandonment', 'social-engagement', 'support-call-followup']),
+      expect.arrayContaining([
+        'cart-abandonment',
+        'social-engagement',
+        'support-call-followup',
+        'weekly-newsletter',
+        'gold-welcome',
+      ]),
     );
   });
 });
@@ -373,11 +379,31 @@ describe('Express eligibility', () => {
     ]);
   });
 
-  it.each(sampleIds)('%s is not eligible, and says why', (journeyId) => {
-    const compiled = compileSample(journeyId);
-    expect(compiled.expressEligible.eligible).toBe(false);
-    expect(compiled.expressEligible.reasons.length).toBeGreaterThan(0);
+  // gold-welcome is one transactional email, no wait: short enough (see below).
+  const shortSamples = ['gold-welcome'];
+
+  it.each(sampleIds.filter((id) => !shortSamples.includes(id)))(
+    '%s is not eligible, and says why',
+    (journeyId) => {
+      const compiled = compileSample(journeyId);
+      expect(compiled.expressEligible.eligible).toBe(false);
+      expect(compiled.expressEligible.reasons.length).toBeGreaterThan(0);
+      expect(compiled.workflowType).toBe('STANDARD');
+    },
+  );
+
+  it('gold-welcome, one transactional email, may run as Express but stays Standard without asking', () => {
+    expect(sampleIds).toEqual(expect.arrayContaining(shortSamples));
+    const compiled = compileSample('gold-welcome');
+    expect(compiled.expressEligible).toEqual({ eligible: true, reasons: [] });
+    expect(sample('gold-welcome').workflow).not.toBe('express');
     expect(compiled.workflowType).toBe('STANDARD');
+    const asked = compileJourney(
+      { ...sample('gold-welcome'), workflow: 'express' },
+      settings,
+      sampleEvents(),
+    );
+    expect(asked.workflowType).toBe('EXPRESS');
   });
 
   it('names each step that keeps cart-abandonment Standard', () => {

@@ -26,12 +26,13 @@ function tempFolder(): string {
   return dir;
 }
 
-/** A copy of the sample project: settings, templates, event files and the journeys. */
+/** A copy of the sample project: settings, templates, event files, segments and the journeys. */
 function projectCopy(): string {
   const dir = join(tempFolder(), 'journeys');
   cpSync('journeys/settings.json', join(dir, 'settings.json'));
   cpSync('journeys/templates', join(dir, 'templates'), { recursive: true });
   cpSync('journeys/events', join(dir, 'events'), { recursive: true });
+  cpSync('journeys/segments', join(dir, 'segments'), { recursive: true });
   for (const name of readdirSync('journeys').filter((file) => file.endsWith('.json'))) {
     if (name !== 'settings.json' && !name.endsWith('.schema.json'))
       cpSync(`journeys/${name}`, join(dir, name));
@@ -94,7 +95,7 @@ describe('waymark events import', () => {
     expect(text).toBe(await prettierFormatted(text));
     const validation = waymark('validate', dir);
     expect(validation.out).toBe(
-      '4 journey file(s), 8 event file(s) and 0 segment file(s) checked: 0 error(s), 0 warning(s)\n',
+      '6 journey file(s), 8 event file(s) and 3 segment file(s) checked: 0 error(s), 0 warning(s)\n',
     );
   });
 
@@ -298,7 +299,7 @@ describe('waymark events list', () => {
       'any',
       'customerId',
       'order.placed.json',
-      'cart-abandonment (exitOn, waitForEvent), social-engagement (exitOn)',
+      'cart-abandonment (exitOn, waitForEvent), social-engagement (exitOn), weekly-newsletter (exitOn)',
     ]);
     expect(rows).toContainEqual([
       'retargeting.audience.requested',
@@ -315,6 +316,20 @@ describe('waymark events list', () => {
       'chat-followup (waitForEvent)',
     ]);
     expect(rows).toContainEqual(['customer.profile.updated', 'any', 'customerId', 'built in', '-']);
+    expect(rows).toContainEqual([
+      'waymark.audience.broadcast',
+      'waymark.audience',
+      'customerId',
+      'built in',
+      'weekly-newsletter (trigger)',
+    ]);
+    expect(rows).toContainEqual([
+      'waymark.segment.entered',
+      'waymark.audience',
+      'customerId',
+      'built in',
+      'gold-welcome (trigger)',
+    ]);
   });
 
   it('shows an imported event type and a history condition that looks for another', () => {
@@ -341,7 +356,7 @@ describe('waymark events list', () => {
       'any',
       'customerId',
       'order.placed.json',
-      'cart-abandonment (exitOn, waitForEvent), repeat-buyer (history), social-engagement (exitOn)',
+      'cart-abandonment (exitOn, waitForEvent), repeat-buyer (history), social-engagement (exitOn), weekly-newsletter (exitOn)',
     ]);
   });
 

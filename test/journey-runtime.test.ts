@@ -374,10 +374,11 @@ describe('exits and conversions', () => {
       runtime,
     );
     const outcome = await handleExitEvent(orderPlaced('c-goal', '2026-11-19T18:00:00Z'), runtime);
-    // social-engagement also ends on an order, but this customer was never in it.
+    // social-engagement and weekly-newsletter also end on an order, but this customer was never in them.
     expect(expectVariant(outcome, 'status', 'handled').exits).toEqual([
       { journeyId: 'cart-abandonment', stopped: 1, converted: true },
       { journeyId: 'social-engagement', stopped: 0, converted: false },
+      { journeyId: 'weekly-newsletter', stopped: 0, converted: false },
     ]);
     expect(runtime.workflows.stops.map((stop) => stop.executionId)).toEqual(['exec-goal']);
     expect((await readMembership(runtime.store, 'c-goal', 'cart-abandonment')).active).toEqual([]);

@@ -49,8 +49,10 @@ describe('local engine: the sample journeys', () => {
     expect(machines.stateMachines?.map((machine) => machine.name).sort()).toEqual([
       'cart-abandonment',
       'chat-followup',
+      'gold-welcome',
       'social-engagement',
       'support-call-followup',
+      'weekly-newsletter',
     ]);
   });
 

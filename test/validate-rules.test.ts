@@ -191,7 +191,9 @@ describe('hints and single reports', () => {
   it('names the templates that can send a channel when the chosen one cannot', () => {
     const problems = journeyProblems(cartSending('cart-reminder', 'sms'));
     expect(problems).toContainEqual(
-      expect.objectContaining({ hint: 'templates that can send sms: cart-nudge, support-survey' }),
+      expect.objectContaining({
+        hint: 'templates that can send sms: cart-nudge, newsletter-nudge, support-survey',
+      }),
     );
   });
 });
