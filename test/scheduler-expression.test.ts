@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { namedRun, nextRun, runAt } from '../shared/audience/schedule.ts';
+import { nextRun } from '../shared/audience/recurrence.ts';
+import { namedRun, runAt } from '../shared/audience/schedule.ts';
 import {
   CUSTOMER_RUN_ZONE,
   schedulerAt,

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROFILE_UPDATED } from '../../shared/events/built-in.ts';
+import { BUILT_IN_EVENTS } from '../../shared/events/runtime-events.ts';
 import { eventDefinition, eventTypes } from '../../shared/events/catalog.ts';
 import { inferEventFile } from '../../shared/events/infer.ts';
 import { type EventFileDraft, eventFileFromRegistryExport } from '../../shared/events/registry-import.ts';
@@ -186,10 +186,8 @@ function writeEventFile(
     );
     return 1;
   }
-  if (title === PROFILE_UPDATED) {
-    io.err(
-      `waymark events ${verb}: "${PROFILE_UPDATED}" is built in; it needs no event file (docs/events.md).\n`,
-    );
+  if (BUILT_IN_EVENTS.some((event) => event.detailType === title)) {
+    io.err(`waymark events ${verb}: "${title}" is built in; it needs no event file (docs/events.md).\n`);
     return 1;
   }
   if (!isFolder(target.journeys)) {

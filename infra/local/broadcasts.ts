@@ -9,7 +9,8 @@
  */
 import { StateMachine } from 'aws-local-stepfunctions';
 import { broadcastDefinition } from '../../shared/audience/broadcast-machine.ts';
-import { nextRun, namedRun } from '../../shared/audience/schedule.ts';
+import { nextRun } from '../../shared/audience/recurrence.ts';
+import { namedRun } from '../../shared/audience/schedule.ts';
 import { type Journey, isAudienceTrigger } from '../../shared/journey/schema.ts';
 import { isBroadcastTrigger } from '../../shared/journey/trigger.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
@@ -82,7 +83,7 @@ export class LocalBroadcasts {
     for (;;) {
       const run = nextRun(journey.trigger, this.options.settingsZone, after);
       if (run === undefined || this.cancel.signal.aborted) return;
-      await this.options.clock.sleepUntil(run.firstAt, this.cancel.signal);
+      await this.options.clock.sleepUntil(run.firstAt, this.cancel.signal, { schedule: true });
       await this.execute(journey, run.firstAt);
       after = run.firstAt;
     }
@@ -97,7 +98,7 @@ export class LocalBroadcasts {
     for (const name of taskNames(this.local.definition)) {
       handlers[name] = async (input): Promise<JsonValue> => {
         const parameters = isRecord(input) ? input : {};
-        if (name === this.waitState) {
+        if (this.local.clockWaits.has(name)) {
           const due = clockWaitDue(this.local, name, toJsonValue(parameters.input), clock.now());
           await engine.idleDuring(clock.sleepUntil(due, this.cancel.signal));
           return {};
@@ -117,10 +118,6 @@ export class LocalBroadcasts {
       await handle.result;
       log(`${this.stamp()} ${journey.id}: broadcast for ${scheduledTime.toISOString()} finished`);
     });
-  }
-
-  private get waitState(): string {
-    return [...this.local.clockWaits.keys()][0] ?? '';
   }
 
   /** The console's view of a long broadcast: each wave and how many have been started so far. */

@@ -8,6 +8,8 @@
 
 interface Sleeper {
   due: number;
+  /** A standing schedule's next firing, not work waiting to happen. */
+  schedule: boolean;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -39,7 +41,11 @@ export class VirtualClock {
   }
 
   /** Resolves once the clock reaches `due`, at once if it already has; rejects if `signal` aborts first. */
-  sleepUntil(due: Date, signal?: AbortSignal): Promise<void> {
+  /**
+   * `schedule`: a standing schedule's next firing (a recurring broadcast), which is always there; what
+   * runs "until nothing is left to do" (nextDue) does not count it.
+   */
+  sleepUntil(due: Date, signal?: AbortSignal, options: { schedule?: boolean } = {}): Promise<void> {
     if (signal?.aborted === true) return Promise.reject(new Error('The wait was cancelled'));
     if (due.getTime() <= this.nowMs()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -52,6 +58,7 @@ export class VirtualClock {
       // The listener goes when the sleeper wakes: one execution waits many times on one signal.
       const sleeper: Sleeper = {
         due: due.getTime(),
+        schedule: options.schedule === true,
         resolve: () => {
           signal?.removeEventListener('abort', cancel);
           resolve();
@@ -67,7 +74,7 @@ export class VirtualClock {
 
   /** The earliest time something sleeps until, if anything does. */
   nextDue(): Date | undefined {
-    const first = this.sleepers[0];
+    const first = this.sleepers.find((sleeper) => !sleeper.schedule);
     return first === undefined ? undefined : new Date(first.due);
   }
 

@@ -118,6 +118,14 @@ function adapt(
     timeouts.attempts.set(name, state.TimeoutSeconds);
     return { ...state, TimeoutSeconds: UNBOUNDED_TIMEOUT_SECONDS };
   }
+  if (state.Type === 'Map') {
+    // A Map's workers wait on the clock too (the broadcast machine paces them); state names are unique.
+    const inner: Record<string, State> = {};
+    for (const [innerName, innerState] of Object.entries(state.ItemProcessor.States)) {
+      inner[innerName] = adapt(innerName, innerState, clockWaits, timeouts);
+    }
+    return { ...state, ItemProcessor: { ...state.ItemProcessor, States: inner } };
+  }
   return state;
 }
 

@@ -24,6 +24,7 @@ export const BROADCAST_STATE = {
   enterWave: 'EnterWave',
   enterChunks: 'EnterChunks',
   moreChunks: 'MoreChunks?',
+  paceEntries: 'PaceEntries',
   entered: 'Entered',
   finish: 'Finish',
 } as const;
@@ -167,17 +168,28 @@ export function broadcastDefinition(): StateMachineDefinition {
           ...runRef,
           'dueAt.$': '$.wave.result.dueAt',
           'segment.$': '$$.Map.Item.Value',
+          'totalSegments.$': '$.plan.result.totalSegments',
           'stateMachineArn.$': '$.plan.result.stateMachineArn',
         },
         MaxConcurrency: BROADCAST_MAX_CONCURRENCY,
         ToleratedFailurePercentage: 0,
         ItemProcessor: {
           ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-          ...segmentLoop(
-            BROADCAST_STATE.enterChunks,
-            itemPayload(['task', 'journeyId', 'runId', 'dueAt', 'segment', 'stateMachineArn']),
-            BROADCAST_STATE.moreChunks,
-            BROADCAST_STATE.entered,
+          ...pacedLoop(
+            segmentLoop(
+              BROADCAST_STATE.enterChunks,
+              itemPayload([
+                'task',
+                'journeyId',
+                'runId',
+                'dueAt',
+                'segment',
+                'totalSegments',
+                'stateMachineArn',
+              ]),
+              BROADCAST_STATE.moreChunks,
+              BROADCAST_STATE.entered,
+            ),
           ),
         },
         ResultPath: null,
@@ -187,6 +199,35 @@ export function broadcastDefinition(): StateMachineDefinition {
         ...audienceTask({ task: 'finish', ...runRef }, '$.finish', BROADCAST_STATE.finish),
         Next: undefined,
         End: true,
+      },
+    },
+  };
+}
+
+/**
+ * The enter worker's loop with a pause: a task that started its window's worth of members (paced to
+ * the first send's rate) names when to go on, and the worker waits for it in a Wait state, free.
+ */
+function pacedLoop(loop: { StartAt: string; States: Record<string, State> }): {
+  StartAt: string;
+  States: Record<string, State>;
+} {
+  return {
+    StartAt: loop.StartAt,
+    States: {
+      ...loop.States,
+      [BROADCAST_STATE.moreChunks]: {
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.last.result.resumeAt', IsPresent: true, Next: BROADCAST_STATE.paceEntries },
+          { Variable: '$.last.result.more', BooleanEquals: true, Next: BROADCAST_STATE.enterChunks },
+        ],
+        Default: BROADCAST_STATE.entered,
+      },
+      [BROADCAST_STATE.paceEntries]: {
+        Type: 'Wait',
+        TimestampPath: '$.last.result.resumeAt',
+        Next: BROADCAST_STATE.enterChunks,
       },
     },
   };

@@ -6,12 +6,11 @@
  * so a run spans from the first zone on Earth to reach it (UTC+14) to the
  * last (UTC-12).
  */
-import { CronExpressionParser } from 'cron-parser';
 import { CUSTOMER_ZONE, type AudienceTrigger } from '../journey/schema.ts';
 import { type LocalDateTime, localParts, zonedTimeToInstant } from '../time/zone.ts';
 
 /** The zones furthest ahead of and behind UTC: every customer's clock shows a time between these. */
-const FIRST_ZONE = 'Etc/GMT-14';
+export const FIRST_ZONE = 'Etc/GMT-14';
 const LAST_ZONE = 'Etc/GMT+12';
 
 export interface BroadcastRun {
@@ -25,28 +24,6 @@ export interface BroadcastRun {
   lastAt: Date;
 }
 
-export type CronParse = { ok: true } | { ok: false; message: string };
-
-/** A five-field cron (minute hour day-of-month month day-of-week), as Unix cron reads it. */
-export function checkCron(text: string): CronParse {
-  const fields = text.trim().split(/\s+/);
-  if (fields.length !== 5) {
-    return {
-      ok: false,
-      message: `A cron has 5 fields (minute hour day-of-month month day-of-week), e.g. "0 10 * * MON"; "${text}" has ${fields.length}.`,
-    };
-  }
-  try {
-    CronExpressionParser.parse(text, { tz: 'UTC' }).next();
-    return { ok: true };
-  } catch (error) {
-    return {
-      ok: false,
-      message: `"${text}" is not a valid cron: ${error instanceof Error ? error.message : String(error)}.`,
-    };
-  }
-}
-
 export function parseLocalDateTime(text: string): LocalDateTime {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(text);
   if (match === null) throw new Error(`Not a local date and time: ${text}`);
@@ -54,7 +31,7 @@ export function parseLocalDateTime(text: string): LocalDateTime {
   return { year: year ?? 0, month: month ?? 0, day: day ?? 0, hour: hour ?? 0, minute: minute ?? 0 };
 }
 
-function formatLocal(local: LocalDateTime): string {
+export function formatLocal(local: LocalDateTime): string {
   const two = (value: number): string => String(value).padStart(2, '0');
   return `${String(local.year).padStart(4, '0')}-${two(local.month)}-${two(local.day)}T${two(local.hour)}:${two(local.minute)}`;
 }
@@ -63,7 +40,7 @@ export function broadcastZone(trigger: AudienceTrigger, settingsZone: string): s
   return trigger.timeZone ?? settingsZone;
 }
 
-function runFor(runId: string, zone: string): BroadcastRun {
+export function runFor(runId: string, zone: string): BroadcastRun {
   const local = parseLocalDateTime(runId);
   if (zone === CUSTOMER_ZONE) {
     return {
@@ -85,53 +62,6 @@ export function memberDueAt(
 ): Date {
   const zone = run.zone === CUSTOMER_ZONE ? (memberZone ?? settingsZone) : run.zone;
   return zonedTimeToInstant(parseLocalDateTime(run.runId), zone);
-}
-
-/**
- * The first run of a broadcast trigger whose first member is due after `after`, or undefined when
- * there is none (a one-off broadcast already past, an entry trigger).
- */
-export function nextRun(
-  trigger: AudienceTrigger,
-  settingsZone: string,
-  after: Date,
-): BroadcastRun | undefined {
-  const zone = broadcastZone(trigger, settingsZone);
-  if (trigger.at !== undefined) {
-    const run = runFor(trigger.at, zone);
-    return run.firstAt.getTime() > after.getTime() ? run : undefined;
-  }
-  if (trigger.cron === undefined) return undefined;
-  // Occurrences are wall-clock times: read the cron in UTC as a "floating" local clock.
-  const floatingZone = zone === CUSTOMER_ZONE ? FIRST_ZONE : zone;
-  const startLocal = localParts(after, floatingZone);
-  const floating = CronExpressionParser.parse(trigger.cron, {
-    tz: 'UTC',
-    currentDate: new Date(
-      Date.UTC(
-        startLocal.year,
-        startLocal.month - 1,
-        startLocal.day,
-        startLocal.hour,
-        startLocal.minute,
-        startLocal.second,
-      ),
-    ),
-  });
-  // A handful of tries: a local time skipped by daylight saving can map to an instant not after `after`.
-  for (let attempt = 0; attempt < 4; attempt += 1) {
-    const occurrence = floating.next().toDate();
-    const runId = formatLocal({
-      year: occurrence.getUTCFullYear(),
-      month: occurrence.getUTCMonth() + 1,
-      day: occurrence.getUTCDate(),
-      hour: occurrence.getUTCHours(),
-      minute: occurrence.getUTCMinutes(),
-    });
-    const run = runFor(runId, zone);
-    if (run.firstAt.getTime() > after.getTime()) return run;
-  }
-  return undefined;
 }
 
 /** The run a one-off trigger names, whenever it is: for the validator and for catching up after downtime. */

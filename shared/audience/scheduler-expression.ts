@@ -13,12 +13,13 @@
 import { assertNever } from '../journey/graph.ts';
 import { type AudienceTrigger, CUSTOMER_ZONE, type Journey } from '../journey/schema.ts';
 import { audienceTriggerKind } from '../journey/trigger.ts';
+import { FIRST_ZONE } from './schedule.ts';
 
 /**
  * The zone a customer-zone broadcast fires in: the one furthest ahead (UTC+14), whose clock reaches
  * the run's time first. The run then enters each member at that time on their own clock.
  */
-export const CUSTOMER_RUN_ZONE = 'Etc/GMT-14';
+export const CUSTOMER_RUN_ZONE = FIRST_ZONE;
 
 export interface SchedulerSchedule {
   /** `at(yyyy-mm-ddThh:mm:ss)` or `cron(minutes hours day-of-month month day-of-week year)`. */

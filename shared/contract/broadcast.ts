@@ -27,6 +27,7 @@ export const broadcastTaskSchema = z.discriminatedUnion('task', [
     ...runRef,
     dueAt: z.string().min(1),
     segment: z.int().min(0),
+    totalSegments: z.int().min(1),
     stateMachineArn: z.string().min(1),
   }),
   z.object({ task: z.literal('finish'), ...runRef }),
@@ -52,6 +53,7 @@ export interface BroadcastTaskResults {
   nextWave:
     | { done: true; targeted: number; started: number }
     | { done: false; dueAt: string; targeted: number; started: number };
-  enter: { more: boolean; started: number };
+  /** `resumeAt`: paced to the first send's rate, the worker waits until then before its next members. */
+  enter: { more: boolean; started: number; resumeAt?: string };
   finish: { targeted: number; started: number };
 }

@@ -11,6 +11,7 @@ import { isRecord, ownValue } from '../json.ts';
 import type { PathSegment } from '../journey/problem.ts';
 import type { Report } from '../journey/checks/scope.ts';
 import { PROFILE_UPDATED } from './built-in.ts';
+import { BUILT_IN_EVENTS } from './runtime-events.ts';
 import { DEFAULT_CUSTOMER_ID_PATH, type EventDefinition } from './catalog.ts';
 import {
   draftOf,
@@ -85,6 +86,14 @@ export function checkEventFile(file: string, value: EventFile, report: Report): 
       `"${PROFILE_UPDATED}" is built in: the runtime merges it into profiles field by field.`,
       {
         hint: 'remove this file; docs/events.md describes the built-in profile update',
+      },
+    );
+  } else if (BUILT_IN_EVENTS.some((event) => event.detailType === value.title)) {
+    report(
+      ['title'],
+      `"${value.title}" is built in: the audience runtime makes it, and its shape is fixed.`,
+      {
+        hint: 'remove this file; docs/audiences.md describes the built-in audience events',
       },
     );
   }

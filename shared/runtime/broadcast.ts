@@ -10,6 +10,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { memberDueAt, runAt, runOf } from '../audience/schedule.ts';
 import { historyReach, isMember, type Segment } from '../audience/segment.ts';
 import { memberExecutionName, memberTrigger } from '../audience/members.ts';
+import { entryRate, membersPerWindow, PACE_WINDOW_SECONDS } from '../audience/pace.ts';
 import type { BroadcastTask, BroadcastTaskOf, BroadcastTaskResults } from '../contract/broadcast.ts';
 import { assertNever } from '../journey/graph.ts';
 import { isAudienceTrigger, type Journey } from '../journey/schema.ts';
@@ -19,6 +20,7 @@ import {
   cursorKey,
   cursorText,
   listMemberChunks,
+  advanceChunk,
   markChunkEntered,
   openBroadcastRun,
   pendingChunks,
@@ -227,6 +229,8 @@ async function enter(
   if (typeof found === 'string' || !isAudienceTrigger(found.journey.trigger))
     return { more: false, started: 0 };
   const segmentId = found.journey.trigger.segment;
+  const rate = entryRate(found.journey, runtime.project.settings.sendRates);
+  const budget = rate === undefined ? Number.POSITIVE_INFINITY : membersPerWindow(rate, task.totalSegments);
   const chunks = await pendingChunks(
     runtime.store,
     task.journeyId,
@@ -236,8 +240,11 @@ async function enter(
     CHUNKS_PER_TASK,
   );
   let started = 0;
+  let taken = 0;
   for (const chunk of chunks) {
-    const outcomes = await mapWithConcurrency(chunk.customerIds, IN_FLIGHT, (customerId) =>
+    const waiting = chunk.customerIds.slice(chunk.offset);
+    const batch = waiting.slice(0, Math.max(0, budget - taken));
+    const outcomes = await mapWithConcurrency(batch, IN_FLIGHT, (customerId) =>
       runtime.workflows.startExecution(
         task.stateMachineArn,
         memberExecutionName(task.runId, customerId),
@@ -255,9 +262,28 @@ async function enter(
       ),
     );
     started += outcomes.filter((outcome) => outcome === 'started').length;
-    await markChunkEntered(runtime.store, task.journeyId, task.runId, chunk.sortKey, runtime.now());
+    taken += batch.length;
+    if (batch.length === waiting.length) {
+      await markChunkEntered(runtime.store, task.journeyId, task.runId, chunk.sortKey, runtime.now());
+    } else {
+      await advanceChunk(
+        runtime.store,
+        task.journeyId,
+        task.runId,
+        chunk.sortKey,
+        chunk.offset + batch.length,
+      );
+    }
+    if (taken >= budget) break;
   }
-  return { more: chunks.length === CHUNKS_PER_TASK, started };
+  const paced = rate !== undefined && taken >= budget;
+  return {
+    more: paced || chunks.length === CHUNKS_PER_TASK,
+    started,
+    ...(paced
+      ? { resumeAt: new Date(runtime.now().getTime() + PACE_WINDOW_SECONDS * 1000).toISOString() }
+      : {}),
+  };
 }
 
 async function finish(

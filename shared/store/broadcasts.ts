@@ -267,7 +267,7 @@ export async function pendingChunks(
   dueAt: string,
   segment: number,
   limit: number,
-): Promise<{ sortKey: string; customerIds: string[] }[]> {
+): Promise<{ sortKey: string; customerIds: string[]; offset: number }[]> {
   const result = await store.db.send(
     new QueryCommand({
       TableName: store.table,
@@ -287,11 +287,31 @@ export async function pendingChunks(
             {
               sortKey: item.sk,
               customerIds: item.customerIds.filter((id): id is string => typeof id === 'string'),
+              offset: typeof item.offset === 'number' ? item.offset : 0,
             },
           ]
         : [],
     )
     .slice(0, limit);
+}
+
+/** A paced broadcast started the chunk's first `offset` members; the rest wait for the next window. */
+export async function advanceChunk(
+  store: StoreContext,
+  journeyId: string,
+  runId: string,
+  sortKey: string,
+  offset: number,
+): Promise<void> {
+  await store.db.send(
+    new UpdateCommand({
+      TableName: store.table,
+      Key: { pk: broadcastWorkPartition(journeyId, runId), sk: sortKey },
+      UpdateExpression: 'SET #offset = :offset',
+      ExpressionAttributeNames: { '#offset': 'offset' },
+      ExpressionAttributeValues: { ':offset': offset },
+    }),
+  );
 }
 
 export async function markChunkEntered(

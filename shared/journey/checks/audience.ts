@@ -1,5 +1,7 @@
 /** An audience trigger: its segment must exist, its time be ahead and its cron and zone valid. */
-import { checkCron, namedRun } from '../../audience/schedule.ts';
+import { checkCron } from '../../audience/recurrence.ts';
+import { namedRun } from '../../audience/schedule.ts';
+import { schedulerCron } from '../../audience/scheduler-expression.ts';
 import { didYouMean } from '../../text/suggest.ts';
 import { type Journey, isAudienceTrigger } from '../schema.ts';
 import { audienceTriggerKind } from '../trigger.ts';
@@ -22,6 +24,11 @@ export function checkAudienceTrigger(journey: Journey, context: ValidationContex
   if (trigger.cron !== undefined) {
     const cron = checkCron(trigger.cron);
     if (!cron.ok) report(['trigger', 'cron'], cron.message);
+    else {
+      // What cron allows and EventBridge Scheduler does not (both days restricted) fails here, not at deploy.
+      const scheduler = schedulerCron(trigger.cron);
+      if (!scheduler.ok) report(['trigger', 'cron'], scheduler.message);
+    }
   }
   const run = namedRun(trigger, context.settings.timeZone);
   // Past for every zone: nobody is due any more. A day's grace keeps a broadcast that has just run (or is

@@ -1,0 +1,181 @@
+/**
+ * The audience function's tasks against the real local DynamoDB: what one
+ * broadcast run does step by step, that every step can run twice without
+ * anyone entering twice, and that entries are paced to the first send's rate.
+ */
+import { describe, expect, it } from 'vitest';
+import type { BroadcastTask } from '../shared/contract/broadcast.ts';
+import { type BroadcastOptions, runBroadcastTask } from '../shared/runtime/broadcast.ts';
+import { readBroadcastRun } from '../shared/store/broadcasts.ts';
+import { seedCustomer } from './support/runtime-fixtures.ts';
+import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
+
+const services = localServicesForFile();
+
+const OPTIONS: BroadcastOptions = { totalSegments: 3, account: '123456789012', region: 'us-east-1' };
+const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:waymark-test-black-friday';
+
+/** A runtime whose project has one one-off broadcast to the sample "newsletter" segment, in customers' zones. */
+async function broadcastRuntime(sendRates: Record<string, number> = {}): Promise<TestRuntime> {
+  const runtime = await createTestRuntime(services, { settings: { sendRates } });
+  const weekly = runtime.project.journeys.find((journey) => journey.id === 'weekly-newsletter');
+  if (weekly === undefined) throw new Error('the sample weekly-newsletter is missing');
+  runtime.project = {
+    ...runtime.project,
+    journeys: [
+      {
+        ...weekly,
+        id: 'black-friday',
+        trigger: { segment: 'newsletter', at: '2026-11-20T10:00', timeZone: 'customer' },
+      },
+    ],
+  };
+  return runtime;
+}
+
+async function subscriber(runtime: TestRuntime, customerId: string, timeZone?: string): Promise<void> {
+  await seedCustomer(runtime, customerId, {
+    email: `${customerId}@example.com`,
+    consent: { email: 'opted-in' },
+    tags: { add: ['newsletter'] },
+    ...(timeZone === undefined ? {} : { timeZone }),
+  });
+}
+
+const run = <K extends BroadcastTask['task']>(
+  runtime: TestRuntime,
+  task: Extract<BroadcastTask, { task: K }>,
+) => runBroadcastTask(task, runtime, OPTIONS);
+
+async function collectAll(runtime: TestRuntime, runId: string): Promise<void> {
+  for (let segment = 0; segment < OPTIONS.totalSegments; segment += 1) {
+    let more = true;
+    while (more) {
+      ({ more } = await run(runtime, {
+        task: 'collect',
+        journeyId: 'black-friday',
+        runId,
+        segment,
+        totalSegments: 3,
+      }));
+    }
+  }
+}
+
+describe('a broadcast run, task by task', () => {
+  it('collects the members by the instant each is due and starts them wave by wave, each once', async () => {
+    const runtime = await broadcastRuntime();
+    await subscriber(runtime, 'tokyo', 'Asia/Tokyo');
+    await subscriber(runtime, 'lisbon', 'Europe/Lisbon');
+    await subscriber(runtime, 'lisbon-2', 'Europe/Lisbon');
+    await seedCustomer(runtime, 'not-subscribed', { email: 'n@example.com', consent: { email: 'opted-in' } });
+    const plan = await run(runtime, {
+      task: 'plan',
+      journeyId: 'black-friday',
+      scheduledTime: '2026-11-19T20:00:00.000Z',
+      stateMachineArn: MACHINE,
+    });
+    expect(plan).toMatchObject({ skip: false, runId: '2026-11-20T10:00', segments: [0, 1, 2] });
+    await collectAll(runtime, '2026-11-20T10:00');
+    // Again, as a retried worker would: the same chunks, nobody counted twice.
+    await collectAll(runtime, '2026-11-20T10:00');
+    const ref = { journeyId: 'black-friday', runId: '2026-11-20T10:00' };
+    const first = await run(runtime, { task: 'nextWave', ...ref });
+    expect(first).toEqual({ done: false, dueAt: '2026-11-20T01:00:00.000Z', targeted: 3, started: 0 });
+    const enter = (segment: number) =>
+      run(runtime, {
+        task: 'enter',
+        ...ref,
+        dueAt: '2026-11-20T01:00:00.000Z',
+        segment,
+        totalSegments: 3,
+        stateMachineArn: MACHINE,
+      });
+    for (const segment of [0, 1, 2]) await enter(segment);
+    const second = await run(runtime, { task: 'nextWave', ...ref });
+    expect(second).toEqual({ done: false, dueAt: '2026-11-20T10:00:00.000Z', targeted: 3, started: 1 });
+    for (const segment of [0, 1, 2]) {
+      await run(runtime, {
+        task: 'enter',
+        ...ref,
+        dueAt: '2026-11-20T10:00:00.000Z',
+        segment,
+        totalSegments: 3,
+        stateMachineArn: MACHINE,
+      });
+    }
+    expect(await run(runtime, { task: 'nextWave', ...ref })).toEqual({ done: true, targeted: 3, started: 3 });
+    expect(await run(runtime, { task: 'finish', ...ref })).toEqual({ targeted: 3, started: 3 });
+    const starts = [...runtime.workflows.starts.values()];
+    expect(starts.map((start) => start.stateMachineArn)).toEqual([MACHINE, MACHINE, MACHINE]);
+    expect(starts.map((start) => start.input)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: 'broadcast:black-friday:2026-11-20T10:00',
+          'detail-type': 'waymark.audience.broadcast',
+          detail: expect.objectContaining({ customerId: 'tokyo', scheduledFor: '2026-11-20T01:00:00.000Z' }),
+        }),
+      ]),
+    );
+    expect(await readBroadcastRun(runtime.store, 'black-friday', '2026-11-20T10:00')).toMatchObject({
+      status: 'done',
+      targeted: 3,
+      started: 3,
+    });
+    // A finished run is not run again by a late or repeated schedule.
+    expect(
+      await run(runtime, {
+        task: 'plan',
+        journeyId: 'black-friday',
+        scheduledTime: '2026-11-19T20:00:00.000Z',
+        stateMachineArn: MACHINE,
+      }),
+    ).toMatchObject({ skip: true, reason: 'the run already finished' });
+  });
+
+  it("paces entries to the first send's rate: a window's worth per worker, then a time to go on", async () => {
+    // 1 email a second over 60 workers: one member per worker and minute.
+    const runtime = await broadcastRuntime({ email: 1 });
+    for (const id of ['a', 'b', 'c']) await subscriber(runtime, id, 'Europe/Lisbon');
+    const ref = { journeyId: 'black-friday', runId: '2026-11-20T10:00' };
+    await run(runtime, {
+      task: 'plan',
+      journeyId: 'black-friday',
+      scheduledTime: '2026-11-19T20:00:00.000Z',
+      stateMachineArn: MACHINE,
+    });
+    // One scan segment holds everyone, so one worker enters them all.
+    let more = true;
+    while (more)
+      ({ more } = await runBroadcastTask(
+        { task: 'collect', ...ref, segment: 0, totalSegments: 1 },
+        runtime,
+        OPTIONS,
+      ));
+    const enter = () =>
+      runBroadcastTask(
+        {
+          task: 'enter',
+          ...ref,
+          dueAt: '2026-11-20T10:00:00.000Z',
+          segment: 0,
+          totalSegments: 60,
+          stateMachineArn: MACHINE,
+        },
+        runtime,
+        OPTIONS,
+      );
+    const first = await enter();
+    expect(first).toEqual({
+      more: true,
+      started: 1,
+      resumeAt: new Date(runtime.now().getTime() + 60_000).toISOString(),
+    });
+    expect(runtime.workflows.starts.size).toBe(1);
+    await enter();
+    const third = await enter();
+    expect(runtime.workflows.starts.size).toBe(3);
+    expect(third.started).toBe(1);
+    expect(await enter()).toEqual({ more: false, started: 0 });
+  });
+});
