@@ -5,24 +5,16 @@
  * validating loader is in events-check.ts, kept apart so the functions do not
  * bundle the validator.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { BUILT_IN_EVENTS } from '../events/runtime-events.ts';
 import { createEventCatalog, type EventCatalog } from '../events/catalog.ts';
 import { eventDefinitionOf, eventFileSchema } from '../events/event-file.ts';
-import { kindOf, parseJsonFile } from './files.ts';
+import { listJsonFilesIn, parseJsonFile } from './files.ts';
 
 export const EVENTS_DIR = 'events';
 
 /** The event files of a journeys folder, sorted; a folder that is not there holds none. */
 export function listEventFiles(journeysDir: string): string[] {
-  const dir = join(journeysDir, EVENTS_DIR);
-  if (kindOf(dir) !== 'folder') return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => join(dir, name))
-    .filter((path) => kindOf(path) === 'file');
+  return listJsonFilesIn(journeysDir, EVENTS_DIR);
 }
 
 export function loadDeployedEventCatalog(journeysDir: string): EventCatalog {

@@ -36,6 +36,17 @@ function entries(dir: string): string[] {
 }
 
 /** What is at a path; a dangling link or an unreadable entry counts as missing rather than throwing. */
+/** The `.json` files of a sub-folder of the journeys folder (events/, segments/), sorted; none when it is not there. */
+export function listJsonFilesIn(journeysDir: string, folder: string): string[] {
+  const dir = join(journeysDir, folder);
+  if (kindOf(dir) !== 'folder') return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => join(dir, name))
+    .filter((path) => kindOf(path) === 'file');
+}
+
 export function kindOf(path: string): 'file' | 'folder' | 'missing' {
   try {
     const stat = statSync(path);

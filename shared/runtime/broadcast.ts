@@ -21,6 +21,7 @@ import {
   cursorText,
   listMemberChunks,
   advanceChunk,
+  type ChunkSummary,
   markChunkEntered,
   openBroadcastRun,
   pendingChunks,
@@ -199,13 +200,20 @@ async function collect(
   return { more: !next.done };
 }
 
+/** Members found, and members started (a paced chunk counts the part it started). */
+function chunkCounts(chunks: readonly ChunkSummary[]): { targeted: number; started: number } {
+  return {
+    targeted: chunks.reduce((sum, chunk) => sum + chunk.size, 0),
+    started: chunks.reduce((sum, chunk) => sum + (chunk.entered ? chunk.size : chunk.started), 0),
+  };
+}
+
 async function nextWave(
   task: BroadcastTaskOf<'nextWave'>,
   runtime: Runtime,
 ): Promise<BroadcastTaskResults['nextWave']> {
   const chunks = await listMemberChunks(runtime.store, task.journeyId, task.runId);
-  const targeted = chunks.reduce((sum, chunk) => sum + chunk.size, 0);
-  const started = chunks.filter((chunk) => chunk.entered).reduce((sum, chunk) => sum + chunk.size, 0);
+  const { targeted, started } = chunkCounts(chunks);
   await updateBroadcastRun(runtime.store, task.journeyId, task.runId, { targeted, started });
   // Paused or removed since the run began: the members not yet due stay out.
   const found = broadcastJourney(runtime, task.journeyId);
@@ -291,8 +299,7 @@ async function finish(
   runtime: Runtime,
 ): Promise<BroadcastTaskResults['finish']> {
   const chunks = await listMemberChunks(runtime.store, task.journeyId, task.runId);
-  const targeted = chunks.reduce((sum, chunk) => sum + chunk.size, 0);
-  const started = chunks.filter((chunk) => chunk.entered).reduce((sum, chunk) => sum + chunk.size, 0);
+  const { targeted, started } = chunkCounts(chunks);
   await updateBroadcastRun(runtime.store, task.journeyId, task.runId, {
     status: 'done',
     finishedAt: runtime.now().toISOString(),

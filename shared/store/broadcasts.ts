@@ -234,6 +234,8 @@ export interface ChunkSummary {
   dueAt: string;
   size: number;
   entered: boolean;
+  /** Members of the chunk started so far (all of them once it is entered). */
+  started: number;
 }
 
 /** Every chunk of a run, without its members: how many are due when, and how many have entered. */
@@ -248,13 +250,22 @@ export async function listMemberChunks(
       ':pk': broadcastWorkPartition(journeyId, runId),
       ':prefix': SORT.broadcastChunkPrefix,
     },
-    ProjectionExpression: 'sk, dueAt, #size, enteredAt',
-    ExpressionAttributeNames: { '#size': 'size' },
+    ProjectionExpression: 'sk, dueAt, #size, #offset, enteredAt',
+    ExpressionAttributeNames: { '#size': 'size', '#offset': 'offset' },
     ConsistentRead: true,
   });
   return items.flatMap((item) =>
     typeof item.sk === 'string' && typeof item.dueAt === 'string' && typeof item.size === 'number'
-      ? [{ sortKey: item.sk, dueAt: item.dueAt, size: item.size, entered: item.enteredAt !== undefined }]
+      ? [
+          {
+            sortKey: item.sk,
+            dueAt: item.dueAt,
+            size: item.size,
+            entered: item.enteredAt !== undefined,
+            started:
+              item.enteredAt !== undefined ? item.size : typeof item.offset === 'number' ? item.offset : 0,
+          },
+        ]
       : [],
   );
 }
