@@ -36,6 +36,7 @@ import { type LocalBus, putTaskEntries } from './eventbridge.ts';
 import type { ExecutionRecord, ExecutionStore } from './executions.ts';
 import { customerOf, deliveryLine, stepEvent, stepLine } from './engine-lines.ts';
 import { EngineError } from './errors.ts';
+import { Activity } from './activity.ts';
 import {
   type JourneyMachine,
   journeyMachines,
@@ -98,10 +99,9 @@ export class LocalEngine {
   };
   private readonly journal: IntakeJournal;
   private readonly router: EventRouter;
-  private busy = 0;
+  private readonly activity = new Activity();
   /** Events some target kept failing for, since this start (each kept in the journal's dead letters). */
   deadLetters = 0;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: EngineOptions) {
     // Each rule's pattern object is made once, here, and kept: matchesPattern compiles a pattern object
@@ -117,7 +117,7 @@ export class LocalEngine {
       stamp: () => this.stamp(),
       routed: (event) => {
         this.journal.markRouted(event.id);
-        this.markIdle();
+        this.activity.markIdle();
       },
       deadLetter: (event, target, reason) => {
         this.deadLetters += 1;
@@ -158,11 +158,11 @@ export class LocalEngine {
    * then), and routes it in the background. Rejects, and drops the event, if it could not be stored.
    */
   async publish(event: EventEnvelope): Promise<void> {
-    this.markBusy();
+    this.activity.markBusy();
     try {
       await this.journal.append([event]);
     } catch (error) {
-      this.markIdle();
+      this.activity.markIdle();
       throw error;
     }
     this.router.accept(event);
@@ -176,7 +176,7 @@ export class LocalEngine {
   /** After a restart: the events accepted before it and not routed then are routed now, in the order accepted. */
   routeUnrouted(): number {
     for (const event of this.journal.unrouted) {
-      this.markBusy();
+      this.activity.markBusy();
       this.router.accept(event);
     }
     return this.journal.unrouted.length;
@@ -338,14 +338,8 @@ export class LocalEngine {
   }
 
   /** Resolves when no execution is doing anything but waiting, and no event is waiting to be routed. */
-  async idle(): Promise<void> {
-    for (;;) {
-      // Whatever was just resolved (a wait that ended, an answered token) runs first and may
-      // make the engine busy again: look only once the queue of ready work has drained.
-      await settled();
-      if (this.busy === 0) return;
-      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    }
+  idle(): Promise<void> {
+    return this.activity.idle();
   }
 
   /** Stops routing and every execution; what is accepted and not routed yet is routed at the next start. */
@@ -363,42 +357,13 @@ export class LocalEngine {
    * Work beside the executions (a broadcast run) counts as the engine being busy, so `idle()` and the
    * manual clock wait for it; what it waits for on the clock is passed to `idleDuring`.
    */
-  async busyWhile<T>(work: () => Promise<T>): Promise<T> {
-    this.markBusy();
-    try {
-      return await work();
-    } finally {
-      this.markIdle();
-    }
+  busyWhile<T>(work: () => Promise<T>): Promise<T> {
+    return this.activity.busyWhile(work);
   }
 
   /** Inside `busyWhile`: a wait (on the clock) during which the engine may count as idle. */
   idleDuring<T>(wait: Promise<T>): Promise<T> {
-    return this.idleWhile(wait);
-  }
-
-  /** While an execution waits for something other than a parked state (a retry's turn), it is idle. */
-  private async idleWhile<T>(wait: Promise<T>): Promise<T> {
-    this.markIdle();
-    try {
-      return await wait;
-    } finally {
-      this.markBusy();
-    }
-  }
-
-  private markBusy(): void {
-    this.busy += 1;
-  }
-
-  private markIdle(): void {
-    this.busy -= 1;
-    if (this.busy > 0) return;
-    // Let whatever was just resolved run first; it may make the engine busy again.
-    setImmediate(() => {
-      if (this.busy !== 0) return;
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-    });
+    return this.activity.idleWhile(wait);
   }
 
   private run(
@@ -427,11 +392,11 @@ export class LocalEngine {
         due: due.toISOString(),
       };
       this.options.executions.save(record);
-      this.markIdle();
+      this.activity.markIdle();
       try {
         return await wait;
       } finally {
-        this.markBusy();
+        this.activity.markBusy();
       }
     };
     const handlers: Record<string, (taskInput: JsonValue) => Promise<JsonValue>> = {};
@@ -469,11 +434,11 @@ export class LocalEngine {
             attemptTimeoutSeconds: journey.local.attemptTimeouts.get(state),
             clock,
             signal: cancel.signal,
-            idleWhile: (wait) => this.idleWhile(wait),
+            idleWhile: (wait) => this.activity.idleWhile(wait),
           })
         : attempt;
     }
-    this.markBusy();
+    this.activity.markBusy();
     const handle = machine.run(input, {
       overrides: {
         taskResourceLocalHandlers: handlers,
@@ -497,7 +462,7 @@ export class LocalEngine {
       })
       .finally(() => {
         this.running.delete(record.executionArn);
-        this.markIdle();
+        this.activity.markIdle();
       });
   }
 
@@ -605,8 +570,4 @@ export class LocalEngine {
   private stamp(): string {
     return `[${this.options.clock.now().toISOString().slice(0, 16).replace('T', ' ')}]`;
   }
-}
-
-function settled(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
