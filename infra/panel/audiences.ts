@@ -1,14 +1,15 @@
 /**
- * What the Segments page and the broadcasts parts read: every segment sized
- * in one Scan of the profiles, and the broadcast runs' progress, reused for
- * the sources' figures age (a part polled every two seconds on AWS does not
- * scan the stage's history each time), as the figures are.
+ * The Segments page and the broadcasts parts, and what they read: every
+ * segment sized in one Scan of the profiles, and the broadcast runs' progress,
+ * reused for the sources' figures age (a part polled every two seconds on AWS
+ * does not scan the stage's history each time), as the figures are.
  */
 import { previewSegments, segmentUses } from '../../shared/audience/preview.ts';
 import { isBroadcastTrigger } from '../../shared/journey/trigger.ts';
 import { type BroadcastProgress, readBroadcastProgress } from '../../shared/report/broadcasts.ts';
+import { fingerprint, notFound, pageReply, type Reply } from './reply.ts';
 import type { PanelSources } from './sources.ts';
-import type { SegmentRow } from './views/segments.ts';
+import { type BroadcastsPart, broadcastsPart, type SegmentRow, segmentsView } from './views/segments.ts';
 
 export interface SegmentSizes {
   rows: SegmentRow[];
@@ -63,4 +64,55 @@ export function readBroadcasts(
   // A failed read is not kept: the next poll tries again.
   runs.catch(() => cache.delete(key));
   return runs;
+}
+
+// ---- the pages ----------------------------------------------------------------------------------------------------
+
+export async function segmentsPage(sources: PanelSources): Promise<Reply> {
+  const [sizes, runs] = await Promise.all([
+    readSegmentSizes(sources),
+    readBroadcasts(sources, broadcastJourneyIds(sources)),
+  ]);
+  return pageReply(
+    sources,
+    'segments',
+    'Segments',
+    segmentsView({ ...sizes, broadcasts: broadcastsOf(runs, undefined, true) }),
+  );
+}
+
+/** The runs part of one journey's page (`journeyId`), or of the segments page (every broadcast journey). */
+export function broadcastsOf(
+  runs: readonly BroadcastProgress[],
+  journeyId: string | undefined,
+  showJourney: boolean,
+): BroadcastsPart {
+  return {
+    runs,
+    pollPath:
+      journeyId === undefined
+        ? '/segments/broadcasts'
+        : `/journeys/${encodeURIComponent(journeyId)}/broadcasts`,
+    version: fingerprint(runs),
+    showJourney,
+  };
+}
+
+export async function broadcastsLive(
+  sources: PanelSources,
+  journeyIds: readonly string[],
+  url: URL,
+  everyJourney: boolean,
+): Promise<Reply> {
+  const [only] = journeyIds;
+  if (!everyJourney && (only === undefined || !broadcastJourneyIds(sources).includes(only)))
+    return notFound(sources, `No broadcast journey "${only ?? ''}" in journeys/.`);
+  const part = broadcastsOf(
+    await readBroadcasts(sources, journeyIds),
+    everyJourney ? undefined : only,
+    everyJourney,
+  );
+  return url.searchParams.get('v') === part.version
+    ? { kind: 'unchanged' }
+    : { kind: 'page', status: 200, body: broadcastsPart(part) };
 }

@@ -3,23 +3,9 @@
  * handler any HTTP host can mount. Reads go through the store code the
  * functions use; "Try it" goes through the bus as any producer would.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createHash } from 'node:crypto';
 import { channelSchema, type Channel } from '../../shared/customer/profile.ts';
 import { capUsage } from '../../shared/delivery/caps.ts';
-import {
-  customerIdField,
-  describeDetailProblems,
-  eventDefinition,
-  eventTypes,
-  exampleDetail,
-  parseEventDetail,
-  readCustomerId,
-  withCustomerId,
-} from '../../shared/events/catalog.ts';
-import { isRecord } from '../../shared/json.ts';
 import {
   type CustomerOverview,
   readCustomerOverview,
@@ -27,7 +13,7 @@ import {
   scanCustomerOverviews,
 } from '../../shared/store/overview.ts';
 import { describeRefusal, requestRefusal } from '../local/request-guard.ts';
-import { type Html, html } from './html.ts';
+import { html } from './html.ts';
 import { type PanelFigures, readFigures } from './figures.ts';
 import type { PanelSources } from './sources.ts';
 import {
@@ -44,37 +30,38 @@ import {
   recordedJourneyView,
   type JourneyPage,
 } from './views/journeys.ts';
-import { errorPage, page, type PageFrame, type Section } from './views/layout.ts';
 import { metricsView } from './views/metrics.ts';
 import { type DeliveredMessage, outboxView } from './views/outbox.ts';
-import { type TryItForm, tryItView } from './views/try-it.ts';
-import { journeyGraphCss } from './views/journey-graph.ts';
 import { errorMessage } from '../../shared/text/error-message.ts';
-import { isBroadcastTrigger, triggerMatcher } from '../../shared/journey/trigger.ts';
-import type { BroadcastProgress } from '../../shared/report/broadcasts.ts';
-import { broadcastJourneyIds, readBroadcasts, readSegmentSizes } from './audiences.ts';
-import { type BroadcastsPart, broadcastsPart, segmentsView } from './views/segments.ts';
+import { isBroadcastTrigger } from '../../shared/journey/trigger.ts';
+import {
+  broadcastJourneyIds,
+  broadcastsLive,
+  broadcastsOf,
+  readBroadcasts,
+  segmentsPage,
+} from './audiences.ts';
+import { broadcastsPart } from './views/segments.ts';
+import {
+  type Assets,
+  BadRequest,
+  fingerprint,
+  loadAssets,
+  notFound,
+  pageReply,
+  problemPage,
+  readForm,
+  type Reply,
+  write,
+} from './reply.ts';
+import { advanceClock, formFromQuery, sendTryIt, tryIt } from './try-it.ts';
 
 export type PanelHandler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
-
-type Reply =
-  | { kind: 'page'; status: number; body: Html }
-  /** A live fragment that has not changed: htmx leaves the page as it is. */
-  | { kind: 'unchanged' }
-  | { kind: 'redirect'; location: string }
-  | { kind: 'asset'; type: string; body: string | Buffer }
-  | { kind: 'preview'; body: string }
-  | { kind: 'text'; status: number; body: string };
 
 const SEARCH_LIMIT = 50;
 /** Timeline entries a customer page shows before "show the whole history": a long-time customer has thousands. */
 const TIMELINE_LIMIT = 200;
 const OUTBOX_LIMIT = 500;
-const MAX_FORM_BYTES = 256 * 1024;
-const CLOCK_STEPS: readonly number[] = [3600, 86_400];
-const PANEL_PATH = /^\/(?![/\\])[A-Za-z0-9\-._~%/?=&]*$/;
-/** Where an event comes from when its file names no source. */
-const PANEL_SOURCE = 'waymark.panel';
 
 export function createPanel(sources: PanelSources): PanelHandler {
   const assets = loadAssets();
@@ -100,16 +87,6 @@ function refusal(request: IncomingMessage): Reply | undefined {
   return refused === undefined
     ? undefined
     : { kind: 'text', status: 403, body: describeRefusal(refused, 'The panel') };
-}
-
-/** A request that cannot be answered as asked: the status and a sentence saying why. */
-class BadRequest extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** A path segment as written, or a 400 naming it when its %-escapes are broken. */
@@ -296,57 +273,6 @@ async function journeyPage(
   return pageReply(sources, 'journeys', file.journey.name, html`${journeyView(view)}${runs}`);
 }
 
-// ---- segments and broadcasts --------------------------------------------------------------------------------------
-
-async function segmentsPage(sources: PanelSources): Promise<Reply> {
-  const [sizes, runs] = await Promise.all([
-    readSegmentSizes(sources),
-    readBroadcasts(sources, broadcastJourneyIds(sources)),
-  ]);
-  return pageReply(
-    sources,
-    'segments',
-    'Segments',
-    segmentsView({ ...sizes, broadcasts: broadcastsOf(runs, undefined, true) }),
-  );
-}
-
-/** The runs part of one journey's page (`journeyId`), or of the segments page (every broadcast journey). */
-function broadcastsOf(
-  runs: readonly BroadcastProgress[],
-  journeyId: string | undefined,
-  showJourney: boolean,
-): BroadcastsPart {
-  return {
-    runs,
-    pollPath:
-      journeyId === undefined
-        ? '/segments/broadcasts'
-        : `/journeys/${encodeURIComponent(journeyId)}/broadcasts`,
-    version: fingerprint(runs),
-    showJourney,
-  };
-}
-
-async function broadcastsLive(
-  sources: PanelSources,
-  journeyIds: readonly string[],
-  url: URL,
-  everyJourney: boolean,
-): Promise<Reply> {
-  const [only] = journeyIds;
-  if (!everyJourney && (only === undefined || !broadcastJourneyIds(sources).includes(only)))
-    return notFound(sources, `No broadcast journey "${only ?? ''}" in journeys/.`);
-  const part = broadcastsOf(
-    await readBroadcasts(sources, journeyIds),
-    everyJourney ? undefined : only,
-    everyJourney,
-  );
-  return url.searchParams.get('v') === part.version
-    ? { kind: 'unchanged' }
-    : { kind: 'page', status: 200, body: broadcastsPart(part) };
-}
-
 // ---- outbox and metrics -------------------------------------------------------------------------------------------
 
 async function outbox(sources: PanelSources, url: URL): Promise<Reply> {
@@ -396,215 +322,4 @@ async function outbox(sources: PanelSources, url: URL): Promise<Reply> {
 async function metrics(sources: PanelSources): Promise<Reply> {
   const figures: PanelFigures = await readFigures(sources);
   return pageReply(sources, 'metrics', 'Metrics', metricsView(figures.report));
-}
-
-// ---- try it -------------------------------------------------------------------------------------------------------
-
-function formFromQuery(sources: PanelSources, params: URLSearchParams): TryItForm {
-  const { events } = sources;
-  const requested = params.get('detailType') ?? '';
-  const detailType = eventDefinition(events, requested) === undefined ? defaultTryEvent(sources) : requested;
-  const example = exampleDetail(events, detailType) ?? {};
-  const exampleCustomer = readCustomerId(events, detailType, example);
-  const customerId =
-    params.get('customerId') ??
-    params.get('customer') ??
-    (exampleCustomer.ok ? exampleCustomer.customerId : 'cust-1001');
-  return {
-    customerId,
-    detailType,
-    source: eventDefinition(events, detailType)?.source ?? PANEL_SOURCE,
-    detail: JSON.stringify(withCustomerId(events, detailType, example, customerId), null, 2),
-  };
-}
-
-/** The event the first running journey starts from, else the first the catalog has. */
-function defaultTryEvent(sources: PanelSources): string {
-  const trigger = sources.journeyFiles.find((file) => file.running && file.journey !== undefined)?.journey
-    ?.trigger;
-  return (
-    (trigger === undefined ? undefined : triggerMatcher(trigger).event) ?? eventTypes(sources.events)[0] ?? ''
-  );
-}
-
-function tryIt(sources: PanelSources, form: TryItForm, problems: readonly string[]): Reply {
-  const choices = eventTypes(sources.events).map((detailType) => ({
-    detailType,
-    description: eventDefinition(sources.events, detailType)?.description ?? '',
-    customerIdField: customerIdField(sources.events, detailType),
-    starts: sources.journeyFiles.flatMap((file) =>
-      file.running && file.journey !== undefined && triggerMatcher(file.journey.trigger).event === detailType
-        ? [file.journey.id]
-        : [],
-    ),
-  }));
-  const body = tryItView(form, choices, problems);
-  return problems.length === 0
-    ? pageReply(sources, 'try', 'Try it', body)
-    : { ...pageReply(sources, 'try', 'Try it', body), status: 400 };
-}
-
-async function sendTryIt(sources: PanelSources, params: URLSearchParams): Promise<Reply> {
-  const form: TryItForm = {
-    customerId: (params.get('customerId') ?? '').trim(),
-    detailType: params.get('detailType') ?? '',
-    source: (params.get('source') ?? '').trim(),
-    detail: params.get('detail') ?? '',
-  };
-  const problems: string[] = [];
-  if (form.customerId === '') problems.push('Customer id: give the customer the event is about.');
-  if (form.source === '') problems.push('Source: name the system the event comes from, e.g. "shop.web".');
-  let detail: unknown;
-  try {
-    detail = JSON.parse(form.detail);
-  } catch (error) {
-    problems.push(`Detail is not JSON: ${errorMessage(error)}`);
-  }
-  if (problems.length > 0) return tryIt(sources, form, problems);
-  if (!isRecord(detail))
-    return tryIt(sources, form, ['Detail must be a JSON object, such as {"cartId": "c-1"}.']);
-  const withCustomer = withCustomerId(sources.events, form.detailType, detail, form.customerId);
-  const parsed = parseEventDetail(sources.events, form.detailType, withCustomer);
-  if (!parsed.ok) return tryIt(sources, form, describeDetailProblems(parsed.problems));
-  const outcome = await sources.publish({
-    source: form.source,
-    detailType: form.detailType,
-    detail: withCustomer,
-  });
-  if (!outcome.sent) return tryIt(sources, form, [outcome.reason]);
-  return {
-    kind: 'redirect',
-    location: `${customerHref(form.customerId)}?sent=${encodeURIComponent(`${form.detailType} ${outcome.eventId}`)}`,
-  };
-}
-
-async function advanceClock(sources: PanelSources, params: URLSearchParams): Promise<Reply> {
-  const back = params.get('back') ?? '';
-  const seconds = Number(params.get('seconds'));
-  if (sources.clock === undefined) return notFound(sources, 'Only the local engine has a clock to move.');
-  // The steps the page offers: the clock never goes back, so a slip must not send it years ahead.
-  if (!CLOCK_STEPS.includes(seconds)) {
-    throw new BadRequest(
-      400,
-      `The clock moves by ${CLOCK_STEPS.join(' or ')} seconds, not "${params.get('seconds') ?? ''}".`,
-    );
-  }
-  await sources.clock.advanceBy(seconds);
-  // Only a path of this panel: "//host", "/\\host" or a broken header must not send anyone elsewhere.
-  return { kind: 'redirect', location: PANEL_PATH.test(back) ? back : '/customers' };
-}
-
-// ---- plumbing -----------------------------------------------------------------------------------------------------
-
-interface Assets {
-  htmx: string;
-  css: string;
-}
-
-function loadAssets(): Assets {
-  const require = createRequire(import.meta.url);
-  return {
-    htmx: readFileSync(require.resolve('htmx.org/dist/htmx.min.js'), 'utf8'),
-    css: `${readFileSync(new URL('./assets/panel.css', import.meta.url), 'utf8')}\n${journeyGraphCss}`,
-  };
-}
-
-function frame(sources: PanelSources, section: Section, title: string): PageFrame {
-  return {
-    title,
-    section,
-    now: sources.now(),
-    ...(sources.clock === undefined ? {} : { clockMode: sources.clock.mode }),
-  };
-}
-
-function pageReply(
-  sources: PanelSources,
-  section: Section,
-  title: string,
-  body: Html,
-): Extract<Reply, { kind: 'page' }> {
-  return { kind: 'page', status: 200, body: page(frame(sources, section, title), body) };
-}
-
-function notFound(sources: PanelSources, message: string): Reply {
-  return problemPage(sources, 404, message);
-}
-
-function problemPage(sources: PanelSources, status: number, message: string): Reply {
-  return { kind: 'page', status, body: errorPage(frame(sources, 'customers', 'Error'), status, message) };
-}
-
-/** A short hash of what a live fragment shows. */
-function fingerprint(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 16);
-}
-
-async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > MAX_FORM_BYTES) throw new BadRequest(413, `The form is larger than ${MAX_FORM_BYTES} bytes.`);
-    chunks.push(buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
-
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  // Not no-referrer: with it the browser sends `Origin: null` on the panel's own forms, which then look foreign.
-  'referrer-policy': 'same-origin',
-  'x-frame-options': 'SAMEORIGIN',
-};
-
-function write(response: ServerResponse, reply: Reply): void {
-  switch (reply.kind) {
-    case 'page':
-      response.writeHead(reply.status, {
-        ...SECURITY_HEADERS,
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'content-security-policy':
-          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src 'self'; " +
-          "form-action 'self'; base-uri 'none'; frame-ancestors 'self'",
-      });
-      response.end(reply.body.text);
-      return;
-    case 'text':
-      response.writeHead(reply.status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
-      response.end(reply.body);
-      return;
-    case 'unchanged':
-      response.writeHead(204, { 'cache-control': 'no-store' });
-      response.end();
-      return;
-    case 'redirect':
-      response.writeHead(303, { location: reply.location });
-      response.end();
-      return;
-    case 'asset':
-      response.writeHead(200, {
-        ...SECURITY_HEADERS,
-        'content-type': `${reply.type}; charset=utf-8`,
-        'cache-control': 'max-age=300',
-      });
-      response.end(reply.body);
-      return;
-    case 'preview':
-      // An email is someone else's markup: no scripts, no requests home, and its own null origin.
-      response.writeHead(200, {
-        'content-type': 'text/html; charset=utf-8',
-        'x-content-type-options': 'nosniff',
-        'cache-control': 'no-store',
-        'content-security-policy': "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
-      });
-      response.end(reply.body);
-      return;
-    default: {
-      const unreachable: never = reply;
-      throw new Error(`Unhandled reply ${JSON.stringify(unreachable)}`);
-    }
-  }
 }
