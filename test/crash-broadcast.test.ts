@@ -111,66 +111,76 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 describe('a broadcast killed with SIGKILL midway', () => {
   it('is finished by the next engine: every member once, nobody twice', async () => {
     await withTempFolder('waymark-crash-broadcast-', async (folder) => {
-      const journeysDir = join(folder, 'journeys');
-      const dataDir = join(folder, 'data');
-      const at = broadcastTime();
-      project(journeysDir, at);
-      // A minute a second: the profiles go in during the ten minutes before the broadcast.
-      const args = ['--time-scale', '60'];
-      const first = await startEngineProcess(dataDir, journeysDir, [
-        ...args,
-        '--clock-start',
-        new Date(at.getTime() - 600_000).toISOString(),
-      ]);
-      running.push(first);
-      const client = new EventBridgeClient({
-        region: 'us-east-1',
-        endpoint: first.endpoint,
-        credentials: CREDENTIALS,
-      });
-      for (let start = 0; start < MEMBERS; start += 10) {
-        await client.send(
-          new PutEventsCommand({
-            Entries: Array.from({ length: 10 }, (_, index) => ({
-              EventBusName: 'waymark',
-              Source: 'crash-test',
-              DetailType: 'customer.profile.updated',
-              Detail: JSON.stringify({
-                customerId: `m-${start + index}`,
-                email: `m-${start + index}@example.com`,
-                consent: { email: 'opted-in' },
-                tags: { add: ['newsletter'] },
-              }),
-            })),
-          }),
-        );
+      try {
+        await killAndFinish(folder);
+      } finally {
+        // A live engine still writes to its folder; removing the folder under it fails now and then.
+        await Promise.all(running.splice(0).map((engine) => engine.kill()));
       }
-      // Killed once some members have their message and others do not yet.
-      await until(async () => (await sent(first)).length > 0, WAIT_MS);
-      await first.kill();
-      running.splice(0);
-      const second = await startEngineProcess(dataDir, journeysDir, args);
-      running.push(second);
-      const members = Array.from({ length: MEMBERS }, (_, index) => `m-${index}`);
-      // Done when every member has their message, or (marketing is at most once) an entry saying an
-      // attempt cut off by the kill may or may not have sent it.
-      let unconfirmed: string[] = [];
-      await until(async () => {
-        const delivered = new Set(await sent(second));
-        const rest = members.filter((member) => !delivered.has(member));
-        const explained = await Promise.all(
-          rest.map(async (member) => (await entries(second, member)).unconfirmed),
-        );
-        unconfirmed = rest.filter((_, index) => explained[index] === true);
-        return unconfirmed.length === rest.length;
-      }, WAIT_MS);
-      // A moment more: a duplicate would show up now.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const customers = await sent(second);
-      expect(new Set(customers).size).toBe(customers.length);
-      expect(customers.length + unconfirmed.length).toBe(MEMBERS);
-      // Each member entered the journey once, whatever ran twice across the kill.
-      for (const member of members) expect((await entries(second, member)).entered, member).toBe(1);
     });
   }, 400_000);
 });
+
+/** Starts an engine, kills it once some members have their message, and lets a second one finish. */
+async function killAndFinish(folder: string): Promise<void> {
+  const journeysDir = join(folder, 'journeys');
+  const dataDir = join(folder, 'data');
+  const at = broadcastTime();
+  project(journeysDir, at);
+  // A minute a second: the profiles go in during the ten minutes before the broadcast.
+  const args = ['--time-scale', '60'];
+  const first = await startEngineProcess(dataDir, journeysDir, [
+    ...args,
+    '--clock-start',
+    new Date(at.getTime() - 600_000).toISOString(),
+  ]);
+  running.push(first);
+  const client = new EventBridgeClient({
+    region: 'us-east-1',
+    endpoint: first.endpoint,
+    credentials: CREDENTIALS,
+  });
+  for (let start = 0; start < MEMBERS; start += 10) {
+    await client.send(
+      new PutEventsCommand({
+        Entries: Array.from({ length: 10 }, (_, index) => ({
+          EventBusName: 'waymark',
+          Source: 'crash-test',
+          DetailType: 'customer.profile.updated',
+          Detail: JSON.stringify({
+            customerId: `m-${start + index}`,
+            email: `m-${start + index}@example.com`,
+            consent: { email: 'opted-in' },
+            tags: { add: ['newsletter'] },
+          }),
+        })),
+      }),
+    );
+  }
+  // Killed once some members have their message and others do not yet.
+  await until(async () => (await sent(first)).length > 0, WAIT_MS);
+  await first.kill();
+  running.splice(0);
+  const second = await startEngineProcess(dataDir, journeysDir, args);
+  running.push(second);
+  const members = Array.from({ length: MEMBERS }, (_, index) => `m-${index}`);
+  // Done when every member has their message, or (marketing is at most once) an entry saying an
+  // attempt cut off by the kill may or may not have sent it.
+  let unconfirmed: string[] = [];
+  await until(async () => {
+    const delivered = new Set(await sent(second));
+    const rest = members.filter((member) => !delivered.has(member));
+    const explained = await Promise.all(
+      rest.map(async (member) => (await entries(second, member)).unconfirmed),
+    );
+    unconfirmed = rest.filter((_, index) => explained[index] === true);
+    return unconfirmed.length === rest.length;
+  }, WAIT_MS);
+  // A moment more: a duplicate would show up now.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const customers = await sent(second);
+  expect(new Set(customers).size).toBe(customers.length);
+  expect(customers.length + unconfirmed.length).toBe(MEMBERS);
+  // Each member entered the journey once, whatever ran twice across the kill.
+  for (const member of members) expect((await entries(second, member)).entered, member).toBe(1);
+}
