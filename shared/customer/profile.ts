@@ -22,11 +22,19 @@ export const phoneSchema = z
   .string()
   .regex(/^\+[1-9]\d{6,14}$/, 'Expected an E.164 phone number such as "+5511987654321"');
 
+// Zones found valid: every profile read checks its zone, and a formatter is costly to build. Only valid
+// names are kept; Intl also takes other casings of them, so the set is emptied if it ever grows large.
+const validZones = new Set<string>();
+const MAX_KNOWN_ZONES = 2_000;
+
 function isValidTimeZone(timeZone: string): boolean {
   // An empty string would silently mean "the runtime's zone", which is never what a profile intends.
   if (timeZone === '') return false;
+  if (validZones.has(timeZone)) return true;
   try {
     new Intl.DateTimeFormat(undefined, { timeZone });
+    if (validZones.size >= MAX_KNOWN_ZONES) validZones.clear();
+    validZones.add(timeZone);
     return true;
   } catch {
     return false;
