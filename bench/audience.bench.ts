@@ -14,7 +14,7 @@
  * while the clock runs days ahead of the broadcast; the clock then jumps to just before the run's
  * first instant (UTC+14's 10:00) and runs on at 3,600x.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -26,6 +26,7 @@ import { isRecord } from '../shared/json.ts';
 import { readCustomer } from '../shared/store/customers.ts';
 import { profileKey } from '../shared/store/table.ts';
 import { zonedTimeToInstant } from '../shared/time/zone.ts';
+import { audienceProject, oneSendJourney } from '../test/support/audience.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -103,35 +104,9 @@ function profileItem(index: number): Record<string, unknown> {
 /** The project: settings, segments and templates from journeys/, and only the one broadcast journey. */
 function broadcastProject(dir: string): string {
   const journeys = join(dir, 'journeys');
-  cpSync('journeys', journeys, { recursive: true });
-  for (const file of readdirSync(journeys)) {
-    if (file.endsWith('.json') && !file.endsWith('.schema.json') && file !== 'settings.json')
-      rmSync(join(journeys, file));
-  }
-  const settings: unknown = JSON.parse(readFileSync(join(journeys, 'settings.json'), 'utf8'));
-  if (!isRecord(settings)) throw new Error('journeys/settings.json is not an object');
-  writeFileSync(
-    join(journeys, `${JOURNEY_ID}.json`),
-    JSON.stringify({
-      id: JOURNEY_ID,
-      name: 'Bench broadcast',
-      version: 1,
-      status: 'active',
-      trigger: { segment: SEGMENT_ID, at: RUN_AT, timeZone: 'customer' },
-      values: { offerCode: 'BF30', offerText: '30% off today' },
-      start: 'send',
-      steps: {
-        send: {
-          type: 'send',
-          channel: 'email',
-          template: 'weekly-newsletter',
-          category: 'marketing',
-          next: 'done',
-        },
-        done: { type: 'end' },
-      },
-    }),
-  );
+  audienceProject(journeys, [
+    oneSendJourney(JOURNEY_ID, { segment: SEGMENT_ID, at: RUN_AT, timeZone: 'customer' }),
+  ]);
   return journeys;
 }
 

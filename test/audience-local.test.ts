@@ -5,77 +5,32 @@
  * in quiet hours, enters nobody twice; a segment entry starts its journey
  * once per entry.
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { audienceProject, oneSendJourney } from './support/audience.ts';
 import { OPTED_IN, startTestEngine, type TestEngine, withTempFolder } from './support/local-engine.ts';
 
 const START = new Date('2026-11-18T12:00:00.000Z');
 
-function audienceProject(dir: string): void {
-  cpSync('journeys', dir, { recursive: true });
-  // Only the journeys under test: the samples' own schedules would add their messages.
-  for (const file of [
-    'weekly-newsletter.json',
-    'cart-abandonment.json',
-    'chat-followup.json',
-    'social-engagement.json',
-    'support-call-followup.json',
-  ])
-    rmSync(join(dir, file));
-  writeFileSync(
-    join(dir, 'segments', 'tagged.json'),
-    JSON.stringify({
-      id: 'tagged',
-      name: 'Tagged for the newsletter',
-      when: { field: 'profile.tags', contains: 'newsletter' },
-    }),
-  );
-  const journey = (id: string, trigger: unknown, channel: string, template: string) =>
-    JSON.stringify({
-      id,
-      name: id,
-      version: 1,
-      status: 'active',
-      trigger,
-      values: { offerCode: 'BF30', offerText: '30% off today' },
-      start: 'send',
-      steps: {
-        send: { type: 'send', channel, template, category: 'marketing', next: 'done' },
-        done: { type: 'end' },
-      },
-    });
-  writeFileSync(
-    join(dir, 'black-friday.json'),
-    journey(
-      'black-friday',
-      { segment: 'tagged', at: '2026-11-20T10:00', timeZone: 'customer' },
-      'email',
-      'weekly-newsletter',
-    ),
-  );
-  // Half an hour after black-friday, the same local day: over the one-a-day cap set below.
-  writeFileSync(
-    join(dir, 'flash-sale.json'),
-    journey(
-      'flash-sale',
-      { segment: 'tagged', at: '2026-11-20T10:30', timeZone: 'customer' },
-      'email',
-      'weekly-newsletter',
-    ),
+function project(dir: string): void {
+  audienceProject(
+    dir,
+    [
+      oneSendJourney('black-friday', { segment: 'tagged', at: '2026-11-20T10:00', timeZone: 'customer' }),
+      // Half an hour after black-friday, the same local day: over the one-a-day cap set below.
+      oneSendJourney('flash-sale', { segment: 'tagged', at: '2026-11-20T10:30', timeZone: 'customer' }),
+      oneSendJourney(
+        'late-sms',
+        { segment: 'tagged', at: '2026-11-21T22:00', timeZone: 'Europe/Lisbon' },
+        'sms',
+      ),
+    ],
+    ['gold-welcome'],
   );
   const settings = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
   settings.caps = [{ id: 'one-marketing-a-day', channels: 'any', limit: 1, window: 'calendarDay' }];
   writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings));
-  writeFileSync(
-    join(dir, 'late-sms.json'),
-    journey(
-      'late-sms',
-      { segment: 'tagged', at: '2026-11-21T22:00', timeZone: 'Europe/Lisbon' },
-      'sms',
-      'newsletter-nudge',
-    ),
-  );
 }
 
 async function profile(
@@ -95,7 +50,7 @@ async function profile(
 describe("a broadcast to a segment, at 10:00 in each customer's zone", () => {
   it('reaches each opted-in member once at their 10:00, records the opted-out, defers SMS in quiet hours', async () => {
     await withTempFolder('waymark-audience-', async (dir) => {
-      audienceProject(dir);
+      project(dir);
       const engine = await startTestEngine({ journeysDir: dir, start: START });
       try {
         expect(engine.host.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
@@ -158,7 +113,7 @@ describe("a broadcast to a segment, at 10:00 in each customer's zone", () => {
 describe('a journey that starts when a customer enters a segment', () => {
   it('gold-welcome starts once per entry: not again while gold, again after leaving and coming back', async () => {
     await withTempFolder('waymark-entry-', async (dir) => {
-      audienceProject(dir);
+      project(dir);
       const engine = await startTestEngine({ journeysDir: dir, start: START });
       try {
         const welcomes = async (): Promise<number> =>

@@ -4,13 +4,13 @@
  * nobody gets the message twice; nobody is missed without a word: a marketing send the kill cut off
  * between reserving and recording is at most once, so it is not sent again and says so in the timeline.
  */
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { type EngineProcess, startEngineProcess } from './support/engine-process.ts';
 import { withTempFolder } from './support/local-engine.ts';
+import { audienceProject, oneSendJourney } from './support/audience.ts';
 
 const MEMBERS = 120;
 /** Generous: the machine may be busy with other suites, and the engine runs in a process of its own. */
@@ -30,42 +30,13 @@ function broadcastTime(): Date {
 }
 
 function project(dir: string, at: Date): void {
-  cpSync('journeys', dir, { recursive: true });
-  for (const file of [
-    'weekly-newsletter.json',
-    'gold-welcome.json',
-    'cart-abandonment.json',
-    'chat-followup.json',
-    'social-engagement.json',
-    'support-call-followup.json',
-  ])
-    rmSync(join(dir, file));
-  writeFileSync(
-    join(dir, 'segments', 'tagged.json'),
-    JSON.stringify({ id: 'tagged', name: 'Tagged', when: { field: 'profile.tags', contains: 'newsletter' } }),
-  );
-  writeFileSync(
-    join(dir, 'crash-broadcast.json'),
-    JSON.stringify({
-      id: 'crash-broadcast',
-      name: 'Crash broadcast',
-      version: 1,
-      status: 'active',
-      trigger: { segment: 'tagged', at: at.toISOString().slice(0, 16), timeZone: 'UTC' },
-      values: { offerCode: 'K9', offerText: 'killed and back' },
-      start: 'send',
-      steps: {
-        send: {
-          type: 'send',
-          channel: 'email',
-          template: 'weekly-newsletter',
-          category: 'marketing',
-          next: 'done',
-        },
-        done: { type: 'end' },
-      },
+  audienceProject(dir, [
+    oneSendJourney('crash-broadcast', {
+      segment: 'tagged',
+      at: at.toISOString().slice(0, 16),
+      timeZone: 'UTC',
     }),
-  );
+  ]);
 }
 
 const outboxSchema = z.object({

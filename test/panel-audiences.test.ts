@@ -5,8 +5,6 @@
  * once it is done. Over the local engine; the run and its members' history
  * are written with the store code the audience and steps functions use.
  */
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memberExecutionName } from '../shared/audience/members.ts';
@@ -16,6 +14,7 @@ import type { StoreContext } from '../shared/store/context.ts';
 import { appendHistory, appendJourneyEntry } from '../shared/store/history.ts';
 import { launchBrowser, screenshot } from './support/browser.ts';
 import { engineForSuite, OPTED_IN, tempFolderForSuite } from './support/local-engine.ts';
+import { audienceProject, oneSendJourney } from './support/audience.ts';
 
 const JOURNEY = 'weekly-newsletter';
 const RUN = '2026-11-23T10:00';
@@ -236,47 +235,9 @@ describe('the panel: a broadcast the local engine runs', () => {
   const folder = tempFolderForSuite('waymark-panel-broadcast-');
   const engine = engineForSuite(() => {
     const dir = folder();
-    cpSync('journeys', dir, { recursive: true });
-    // Only the broadcast under test: the samples' own schedules would add their runs.
-    for (const file of [
-      'weekly-newsletter.json',
-      'gold-welcome.json',
-      'cart-abandonment.json',
-      'chat-followup.json',
-      'social-engagement.json',
-      'support-call-followup.json',
-    ])
-      rmSync(join(dir, file));
-    writeFileSync(
-      join(dir, 'segments', 'tagged.json'),
-      JSON.stringify({
-        id: 'tagged',
-        name: 'Tagged',
-        when: { field: 'profile.tags', contains: 'newsletter' },
-      }),
-    );
-    writeFileSync(
-      join(dir, 'promo.json'),
-      JSON.stringify({
-        id: 'promo',
-        name: 'Promo',
-        version: 1,
-        status: 'active',
-        trigger: { segment: 'tagged', at: '2026-11-19T10:00', timeZone: 'Europe/Lisbon' },
-        values: { offerCode: 'BF30', offerText: '30% off today' },
-        start: 'send',
-        steps: {
-          send: {
-            type: 'send',
-            channel: 'email',
-            template: 'weekly-newsletter',
-            category: 'marketing',
-            next: 'done',
-          },
-          done: { type: 'end' },
-        },
-      }),
-    );
+    audienceProject(dir, [
+      oneSendJourney('promo', { segment: 'tagged', at: '2026-11-19T10:00', timeZone: 'Europe/Lisbon' }),
+    ]);
     return { journeysDir: dir, start: new Date('2026-11-18T12:00:00.000Z') };
   });
 
