@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { customerIdSchema } from '../customer/profile.ts';
 import type { EventDefinition } from './catalog.ts';
-import { toDetailProblem } from './built-in.ts';
+import { readWith } from './built-in.ts';
 
 export const AUDIENCE_SOURCE = 'waymark.audience';
 export const BROADCAST_MEMBER = 'waymark.audience.broadcast';
@@ -48,12 +48,7 @@ function definition(
     schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),
     examples: [example],
     origin: { kind: 'built-in' },
-    read(detail) {
-      const result = schema.safeParse(detail);
-      return result.success
-        ? { ok: true, detail: { ...result.data } }
-        : { ok: false, problems: result.error.issues.map(toDetailProblem) };
-    },
+    read: readWith(schema),
   };
 }
 

@@ -44,6 +44,16 @@ export function toDetailProblem(issue: z.core.$ZodIssue): DetailProblem {
   };
 }
 
+/** A built-in event's reader: its zod schema, with each issue as a detail problem. */
+export function readWith(schema: z.ZodType<Record<string, unknown>>): EventDefinition['read'] {
+  return (detail) => {
+    const result = schema.safeParse(detail);
+    return result.success
+      ? { ok: true, detail: { ...result.data } }
+      : { ok: false, problems: result.error.issues.map(toDetailProblem) };
+  };
+}
+
 const example: ProfileUpdate = {
   customerId: 'cust-1001',
   locale: 'pt-BR',
@@ -62,10 +72,5 @@ export const profileUpdateEvent: EventDefinition = {
   schema: z.toJSONSchema(profileUpdateSchema, { io: 'input', unrepresentable: 'any' }),
   examples: [example],
   origin: { kind: 'built-in' },
-  read(detail) {
-    const result = profileUpdateSchema.safeParse(detail);
-    return result.success
-      ? { ok: true, detail: { ...result.data } }
-      : { ok: false, problems: result.error.issues.map(toDetailProblem) };
-  },
+  read: readWith(profileUpdateSchema),
 };
