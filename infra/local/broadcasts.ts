@@ -15,7 +15,7 @@ import { type Journey, isAudienceTrigger } from '../../shared/journey/schema.ts'
 import { isBroadcastTrigger } from '../../shared/journey/trigger.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
 import type { StoreContext } from '../../shared/store/context.ts';
-import { listBroadcastRuns } from '../../shared/store/broadcasts.ts';
+import { listBroadcastRuns, updateBroadcastRun } from '../../shared/store/broadcasts.ts';
 import type { VirtualClock } from './clock.ts';
 import { clockWaitDue, localDefinition } from './definition.ts';
 import type { EngineLog, LocalEngine } from './engine.ts';
@@ -43,8 +43,21 @@ export class LocalBroadcasts {
   /** Takes up runs left unfinished, fires one-off runs missed while stopped, then follows each schedule. */
   async start(): Promise<void> {
     for (const journey of this.options.journeys) {
-      if (journey.status !== 'active' || !isBroadcastTrigger(journey.trigger)) continue;
+      if (!isBroadcastTrigger(journey.trigger)) continue;
       const stored = await listBroadcastRuns(this.options.store, journey.id);
+      if (journey.status !== 'active') {
+        // Paused while stopped: on AWS its next wave would have ended the run; end it here.
+        for (const run of stored.filter((candidate) => candidate.status === 'running')) {
+          await updateBroadcastRun(this.options.store, journey.id, run.runId, {
+            status: 'done',
+            finishedAt: this.options.clock.now().toISOString(),
+          });
+          this.options.log(
+            `${this.stamp()} ${journey.id}: broadcast ${run.runId} ended: the journey is ${journey.status}`,
+          );
+        }
+        continue;
+      }
       for (const run of stored.filter((candidate) => candidate.status === 'running')) {
         this.options.log(`${this.stamp()} ${journey.id}: broadcast ${run.runId} takes up where it stopped`);
         this.track(this.execute(journey, new Date(run.firstAt)));
@@ -84,7 +97,8 @@ export class LocalBroadcasts {
       const run = nextRun(journey.trigger, this.options.settingsZone, after);
       if (run === undefined || this.cancel.signal.aborted) return;
       await this.options.clock.sleepUntil(run.firstAt, this.cancel.signal, { schedule: true });
-      await this.execute(journey, run.firstAt);
+      // Each run on its own, as Scheduler starts each: a run in customers' zones lasts up to 26 hours.
+      this.track(this.execute(journey, run.firstAt));
       after = run.firstAt;
     }
   }
@@ -114,8 +128,13 @@ export class LocalBroadcasts {
         { journeyId: journey.id, scheduledTime: scheduledTime.toISOString(), stateMachineArn },
         { overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides: zeroRetries(handlers) } },
       );
-      this.cancel.signal.addEventListener('abort', () => handle.abort(), { once: true });
-      await handle.result;
+      const abort = (): void => handle.abort();
+      this.cancel.signal.addEventListener('abort', abort, { once: true });
+      try {
+        await handle.result;
+      } finally {
+        this.cancel.signal.removeEventListener('abort', abort);
+      }
       log(`${this.stamp()} ${journey.id}: broadcast for ${scheduledTime.toISOString()} finished`);
     });
   }

@@ -79,8 +79,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const limitsProblem = sendLimitsProblem(options.sendLimits ?? {});
   if (limitsProblem !== undefined) throw new Error(limitsProblem);
 
-  // Checked at the engine's own time: a broadcast ahead on its clock is not in the past.
-  const project = loadProject(options.journeysDir, undefined, options.clock.start ?? new Date());
+  // Checked at the engine's own time (the saved clock after a restart): a broadcast ahead on its clock,
+  // or one under way when it stopped, is not in the past.
+  const savedTime =
+    options.dataDir === undefined ? undefined : savedClock(join(options.dataDir, 'clock.json'));
+  const project = loadProject(options.journeysDir, undefined, options.clock.start ?? savedTime ?? new Date());
   if (project.settings === undefined) {
     throw new Error(
       `No usable settings.json in ${options.journeysDir}:\n${project.problems.map(formatProblem).join('\n')}`,

@@ -77,3 +77,19 @@ export function nextRun(
   }
   return undefined;
 }
+
+/** The shortest time between two runs of a valid cron, over its next few occurrences from a fixed start. */
+export function shortestGapSeconds(cron: string): number {
+  const occurrences = CronExpressionParser.parse(cron, {
+    tz: 'UTC',
+    currentDate: new Date('2026-01-01T00:00:00Z'),
+  });
+  let previous = occurrences.next().toDate().getTime();
+  let shortest = Number.POSITIVE_INFINITY;
+  for (let index = 0; index < 24; index += 1) {
+    const next = occurrences.next().toDate().getTime();
+    shortest = Math.min(shortest, (next - previous) / 1000);
+    previous = next;
+  }
+  return shortest;
+}

@@ -399,7 +399,20 @@ export const localDateTimeSchema = z
   .string()
   .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d$/, {
     message: 'Expected a local date and time such as "2026-12-10T10:00" (no seconds, no zone).',
+  })
+  .refine(isCalendarDate, {
+    message: 'There is no such day: the month is shorter (for example 30 February).',
   });
+
+/** 2027-02-30 matches the pattern but is no day: the date must survive a trip through the calendar. */
+function isCalendarDate(text: string): boolean {
+  // Text that is no date at all is the pattern's to report.
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return true;
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  if (year === undefined || month === undefined || day === undefined) return false;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 
 export const CUSTOMER_ZONE = 'customer';
 

@@ -95,7 +95,8 @@ export function readText(path: string, problems: Problem[]): string | undefined 
 export function parseJsonFile<T>(file: string, schema: z.ZodType<T>): T {
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    // An editor's byte-order mark: the validator accepts it, so the deployed functions must too.
+    value = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new Error(`${file}: ${errorMessage(error)}`, { cause: error });
   }

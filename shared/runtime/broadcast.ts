@@ -30,7 +30,7 @@ import {
   updateBroadcastRun,
   writeMemberChunk,
 } from '../store/broadcasts.ts';
-import { parseCustomerItem } from '../store/customers.ts';
+import { customersWithProfile, parseCustomerItem } from '../store/customers.ts';
 import { readConditionHistory } from '../store/history.ts';
 import { SORT } from '../store/table.ts';
 import { mapWithConcurrency } from './concurrency.ts';
@@ -234,7 +234,12 @@ async function enter(
   options: BroadcastOptions,
 ): Promise<BroadcastTaskResults['enter']> {
   const found = broadcastJourney(runtime, task.journeyId);
-  if (typeof found === 'string' || !isAudienceTrigger(found.journey.trigger))
+  // Paused (or removed) while a wave was entering: nobody else goes in; the next wave ends the run.
+  if (
+    typeof found === 'string' ||
+    !isAudienceTrigger(found.journey.trigger) ||
+    found.journey.status !== 'active'
+  )
     return { more: false, started: 0 };
   const segmentId = found.journey.trigger.segment;
   const rate = entryRate(found.journey, runtime.project.settings.sendRates);
@@ -252,22 +257,27 @@ async function enter(
   for (const chunk of chunks) {
     const waiting = chunk.customerIds.slice(chunk.offset);
     const batch = waiting.slice(0, Math.max(0, budget - taken));
-    const outcomes = await mapWithConcurrency(batch, IN_FLIGHT, (customerId) =>
-      runtime.workflows.startExecution(
-        task.stateMachineArn,
-        memberExecutionName(task.runId, customerId),
-        memberTrigger(
-          {
-            customerId,
-            segment: segmentId,
-            journeyId: task.journeyId,
-            run: task.runId,
-            scheduledFor: task.dueAt,
-          },
-          options.account,
-          options.region,
+    // Erased since the run collected them: starting them would bring their records back.
+    const present = await customersWithProfile(runtime.store, batch);
+    const outcomes = await mapWithConcurrency(
+      batch.filter((customerId) => present.has(customerId)),
+      IN_FLIGHT,
+      (customerId) =>
+        runtime.workflows.startExecution(
+          task.stateMachineArn,
+          memberExecutionName(task.runId, customerId),
+          memberTrigger(
+            {
+              customerId,
+              segment: segmentId,
+              journeyId: task.journeyId,
+              run: task.runId,
+              scheduledFor: task.dueAt,
+            },
+            options.account,
+            options.region,
+          ),
         ),
-      ),
     );
     started += outcomes.filter((outcome) => outcome === 'started').length;
     taken += batch.length;

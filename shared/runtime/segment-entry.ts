@@ -67,10 +67,10 @@ export async function updateSegmentEntries(
       continue;
     }
     if (current.has(segment.id) && current.get(segment.id) !== causeEventId) continue;
-    if (!(await enterSegment(runtime.store, customerId, segment.id, now, causeEventId))) continue;
+    const entryId = entryEventId(customerId, segment.id, causeEventId);
+    if (!(await enterSegment(runtime.store, customerId, segment.id, now, causeEventId, entryId))) continue;
     if (runtime.publisher === undefined)
       throw new Error('Segment entries need the bus: this function was not given an event publisher.');
-    const entryId = entryEventId(customerId, segment.id, causeEventId);
     await runtime.publisher.publish({
       id: entryId,
       detailType: SEGMENT_ENTERED,

@@ -3,7 +3,7 @@
  * profile and history, local-time schedules, profile updates, event waits,
  * failures and the end. One switch over the task, as the compiler emits it.
  */
-import type { StepsTask, StepsTaskResults } from '../contract/tasks.ts';
+import type { StepsTask, StepsTaskResults, TriggerEnvelope } from '../contract/tasks.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { emptyCustomer, type FieldChange, mergeFields } from '../customer/profile-update.ts';
 import { describeDetailProblems, parseEventDetail } from '../events/catalog.ts';
@@ -22,6 +22,8 @@ import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts
 import { durationSeconds } from '../time/duration.ts';
 import { toJsonValue } from '../json.ts';
 import type { Runtime } from './runtime.ts';
+import { SEGMENT_ENTERED } from '../events/audience-events.ts';
+import { isCurrentEntry } from '../store/segment-members.ts';
 
 type Task<K extends StepsTask['task']> = Extract<StepsTask, { task: K }>;
 export type StepsResult = StepsTaskResults[StepsTask['task']];
@@ -71,6 +73,9 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   if (!detail.ok) {
     return refuse('invalid-event', describeDetailProblems(detail.problems).join('; '));
   }
+  if (!(await isGenuineTrigger(runtime, task.customerId, task.trigger))) {
+    return refuse('invalid-event', 'no such segment entry: the event was not made by Waymark');
+  }
   // With a business key, copies of one fact under new event ids are one trigger; a copy under the
   // same id has the same key. An event lacking a key field is told apart by its id, as without a key.
   const key =
@@ -113,6 +118,24 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
     key?.kind === 'missing' ? { reason: missingKeyReason(key) } : {},
   );
   return { admitted: true, values };
+}
+
+/**
+ * A segment entry is Waymark's own event: only one naming the entry the record function wrote for this
+ * customer starts anything, whoever else can put events on the bus.
+ */
+async function isGenuineTrigger(
+  runtime: Runtime,
+  customerId: string,
+  trigger: TriggerEnvelope,
+): Promise<boolean> {
+  if (trigger['detail-type'] !== SEGMENT_ENTERED) return true;
+  const { segment, entryId } = trigger.detail;
+  return (
+    typeof segment === 'string' &&
+    typeof entryId === 'string' &&
+    (await isCurrentEntry(runtime.store, customerId, segment, entryId))
+  );
 }
 
 /**

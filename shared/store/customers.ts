@@ -4,13 +4,13 @@
  * Profile and ledger each carry their own version: a profile update and a
  * delivery never wait for each other, and neither overwrites the other.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { channelSchema, customerProfileSchema, type CustomerProfile } from '../customer/profile.ts';
 import type { FieldStamps } from '../customer/profile-update.ts';
 import { type Ledger, type SendRecord, sendRecordSchema } from '../delivery/caps.ts';
 import { isConditionFailure, type StoreContext } from './context.ts';
-import { profileKey } from './table.ts';
+import { customerKey, profileKey } from './table.ts';
 
 export const suppressionRecordSchema = z.object({
   addressHash: z.string(),
@@ -193,4 +193,29 @@ export async function updateCustomer<T>(
 /** The reason a damaged stored profile gives, the same wherever it is met. */
 export function damagedProfile(reason: string): string {
   return `The stored profile is damaged: ${reason}`;
+}
+
+/** Of these customers, those with a profile: one BatchGetItem per 100, only the keys read. */
+export async function customersWithProfile(
+  store: StoreContext,
+  customerIds: readonly string[],
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let first = 0; first < customerIds.length; first += 100) {
+    let keys: Record<string, unknown>[] = customerIds.slice(first, first + 100).map((id) => profileKey(id));
+    // Unprocessed keys (throttling) are asked for again, with a growing pause.
+    for (let attempt = 0; keys.length > 0; attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      const result = await store.db.send(
+        new BatchGetCommand({
+          RequestItems: { [store.table]: { Keys: keys, ProjectionExpression: 'pk', ConsistentRead: true } },
+        }),
+      );
+      for (const item of result.Responses?.[store.table] ?? []) {
+        if (typeof item.pk === 'string') found.add(item.pk.slice(customerKey('').length));
+      }
+      keys = result.UnprocessedKeys?.[store.table]?.Keys ?? [];
+    }
+  }
+  return found;
 }

@@ -10,6 +10,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { EventBusSource } from '../config.ts';
+import { AUDIENCE_SOURCE } from '../../../shared/events/audience-events.ts';
 
 export interface WaymarkEventBusProps {
   readonly stage: string;
@@ -60,6 +61,13 @@ export class WaymarkEventBus extends Construct {
       description: `Lets a system put customer events on the Waymark ${props.stage} bus`,
       statements: [
         new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [this.eventBus.eventBusArn] }),
+        // Waymark's own audience events come from its record function only; a producer cannot make them.
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          actions: ['events:PutEvents'],
+          resources: [this.eventBus.eventBusArn],
+          conditions: { StringEquals: { 'events:source': [AUDIENCE_SOURCE] } },
+        }),
       ],
     });
   }

@@ -1,5 +1,5 @@
 /** An audience trigger: its segment must exist, its time be ahead and its cron and zone valid. */
-import { checkCron } from '../../audience/recurrence.ts';
+import { checkCron, shortestGapSeconds } from '../../audience/recurrence.ts';
 import { namedRun } from '../../audience/schedule.ts';
 import { schedulerCron } from '../../audience/scheduler-expression.ts';
 import { didYouMean } from '../../text/suggest.ts';
@@ -8,6 +8,7 @@ import { audienceTriggerKind } from '../trigger.ts';
 import type { Report, ValidationContext } from './scope.ts';
 
 const PAST_GRACE_MS = 86_400_000;
+const MIN_GAP_SECONDS = 3_600;
 
 export function checkAudienceTrigger(journey: Journey, context: ValidationContext, report: Report): void {
   const trigger = journey.trigger;
@@ -28,6 +29,27 @@ export function checkAudienceTrigger(journey: Journey, context: ValidationContex
       // What cron allows and EventBridge Scheduler does not (both days restricted) fails here, not at deploy.
       const scheduler = schedulerCron(trigger.cron);
       if (!scheduler.ok) report(['trigger', 'cron'], scheduler.message);
+      // Each run reads the whole table, and one in customers' zones lasts a day: runs would pile up.
+      else if (shortestGapSeconds(trigger.cron) < MIN_GAP_SECONDS) {
+        report(
+          ['trigger', 'cron'],
+          `"${trigger.cron}" runs more often than once an hour; each run reads every profile.`,
+          {
+            severity: 'warning',
+            hint: 'a broadcast is for hours and days apart; a journey triggered by an event reacts at once',
+          },
+        );
+      }
+    }
+    if (journey.entry.reentry === 'never') {
+      report(
+        ['entry', 'reentry'],
+        'A recurring broadcast with "reentry": "never" reaches each member once, at its first run only.',
+        {
+          severity: 'warning',
+          hint: 'use "always", or {"after": "6d"} for a weekly one',
+        },
+      );
     }
   }
   const run = namedRun(trigger, context.settings.timeZone);
