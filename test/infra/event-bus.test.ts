@@ -25,12 +25,18 @@ describe('the event bus', () => {
     synth = synthWaymark();
   }, SYNTH_TIMEOUT);
 
-  it('gives producers a managed policy that can only put events on the Waymark bus', () => {
+  it("gives producers a managed policy that can only put events on the Waymark bus, never as Waymark's audience", () => {
     Template.fromStack(synth.stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
       ManagedPolicyName: 'waymark-dev-producer',
       PolicyDocument: {
         Statement: [
           { Action: 'events:PutEvents', Effect: 'Allow', Resource: getAtt(synth.stack.bus.eventBus, 'Arn') },
+          {
+            Action: 'events:PutEvents',
+            Effect: 'Deny',
+            Resource: getAtt(synth.stack.bus.eventBus, 'Arn'),
+            Condition: { StringEquals: { 'events:source': ['waymark.audience'] } },
+          },
         ],
       },
     });
@@ -55,7 +61,15 @@ describe('an existing event bus', () => {
     core.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       ManagedPolicyName: 'waymark-dev-producer',
       PolicyDocument: {
-        Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: EXISTING.eventBusArn }],
+        Statement: [
+          { Action: 'events:PutEvents', Effect: 'Allow', Resource: EXISTING.eventBusArn },
+          {
+            Action: 'events:PutEvents',
+            Effect: 'Deny',
+            Resource: EXISTING.eventBusArn,
+            Condition: { StringEquals: { 'events:source': ['waymark.audience'] } },
+          },
+        ],
       },
     });
     core.hasOutput('EventBusName', { Value: 'shop-events' });
