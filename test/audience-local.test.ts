@@ -7,6 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { audienceProject, oneSendJourney } from './support/audience.ts';
 import { OPTED_IN, startTestEngine, type TestEngine, withTempFolder } from './support/local-engine.ts';
@@ -138,10 +139,37 @@ describe('a journey that starts when a customer enters a segment', () => {
         await engine.put('customer.profile.updated', 'c-gold', { attributes: { loyaltyTier: 'gold' } });
         await engine.advance('1m');
         expect(await welcomes()).toBe(2);
+        // An entry event made by someone else names no entry record wrote: it starts nothing.
+        await engine.eventbridge.send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: 'waymark',
+                Source: 'waymark.audience',
+                DetailType: 'waymark.segment.entered',
+                Detail: JSON.stringify({ customerId: 'c-gold', segment: 'gold', entryId: 'forged-1' }),
+              },
+            ],
+          }),
+        );
+        await engine.advance('1m');
+        expect(await welcomes()).toBe(2);
+        const refused = (await engine.timeline('c-gold')).filter(
+          (entry) => entry.kind === 'journey' && entry.action === 'not-entered',
+        );
+        expect(refused).toEqual([
+          expect.objectContaining({ reason: expect.stringContaining('no such segment entry') }),
+        ]);
+        // Each entry is in the timeline, as is the forged event, received and refused.
         const entries = (await engine.timeline('c-gold')).filter(
           (entry) => entry.kind === 'event' && entry.detailType === 'waymark.segment.entered',
         );
-        expect(entries).toHaveLength(2);
+        expect(entries).toHaveLength(3);
+        const entered = (await engine.timeline('c-gold')).filter(
+          (entry) =>
+            entry.kind === 'journey' && entry.action === 'entered' && entry.journeyId === 'gold-welcome',
+        );
+        expect(entered).toHaveLength(2);
       } finally {
         await engine.close();
       }

@@ -18,6 +18,25 @@ function segmentProblems(segment: unknown, file = 'segments/bad.json') {
   return validateSegmentText(JSON.stringify(segment, null, 2), file, sampleEvents()).problems;
 }
 
+const journeyBase = {
+  id: 'broadcast',
+  name: 'Broadcast',
+  version: 1,
+  status: 'active',
+  values: { offerCode: 'X', offerText: 'Y' },
+  start: 'send',
+  steps: {
+    send: {
+      type: 'send',
+      channel: 'email',
+      template: 'weekly-newsletter',
+      category: 'marketing',
+      next: 'done',
+    },
+    done: { type: 'end' },
+  },
+};
+
 function journeyProblems(trigger: unknown, segments: ReadonlyMap<string, Segment> = project.segments) {
   const journey = {
     id: 'broadcast',
@@ -126,6 +145,46 @@ describe('segment files', () => {
 });
 
 describe('audience triggers', () => {
+  it('refuses a day the month does not have', () => {
+    expect(journeyProblems({ segment: 'newsletter', at: '2027-02-30T10:00' })).toEqual([
+      expect.objectContaining({
+        path: '$.trigger.at',
+        line: 8,
+        message: expect.stringContaining('no such day'),
+      }),
+    ]);
+  });
+
+  it('warns of a cron more often than hourly, and of a recurring broadcast that admits each member once ever', () => {
+    expect(journeyProblems({ segment: 'newsletter', cron: '*/5 * * * *' })).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        path: '$.trigger.cron',
+        message: expect.stringContaining('more often than once an hour'),
+      }),
+    ]);
+    const never = validateJourneyText(
+      JSON.stringify(
+        {
+          ...JSON.parse(JSON.stringify(journeyBase)),
+          trigger: { segment: 'newsletter', cron: '0 10 * * MON' },
+          entry: { reentry: 'never' },
+        },
+        null,
+        2,
+      ),
+      'broadcast.json',
+      {
+        settings,
+        events: sampleEvents(),
+        templates: project.templates,
+        segments: project.segments,
+        now: NOW,
+      },
+    ).problems;
+    expect(never).toEqual([expect.objectContaining({ severity: 'warning', path: '$.entry.reentry' })]);
+  });
+
   it('accepts a one-off broadcast ahead, a recurring one and an entry trigger', () => {
     expect(journeyProblems({ segment: 'newsletter', at: '2026-12-10T10:00', timeZone: 'customer' })).toEqual(
       [],

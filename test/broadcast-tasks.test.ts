@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import type { BroadcastTask } from '../shared/contract/broadcast.ts';
 import { type BroadcastOptions, runBroadcastTask } from '../shared/runtime/broadcast.ts';
 import { readBroadcastRun } from '../shared/store/broadcasts.ts';
+import { readCustomer } from '../shared/store/customers.ts';
+import { eraseCustomer } from '../shared/runtime/preferences.ts';
+import { memberExecutionName } from '../shared/audience/members.ts';
 import { seedCustomer } from './support/runtime-fixtures.ts';
 import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
 
@@ -177,5 +180,52 @@ describe('a broadcast run, task by task', () => {
     expect(runtime.workflows.starts.size).toBe(3);
     expect(third.started).toBe(1);
     expect(await enter()).toEqual({ more: false, started: 0 });
+  });
+
+  it('starts no member erased since the run collected them, and nobody once the journey is paused', async () => {
+    const runtime = await broadcastRuntime();
+    for (const id of ['kept', 'erased', 'later']) await subscriber(runtime, id, 'Europe/Lisbon');
+    const ref = { journeyId: 'black-friday', runId: '2026-11-20T10:00' };
+    await run(runtime, {
+      task: 'plan',
+      journeyId: 'black-friday',
+      scheduledTime: '2026-11-19T20:00:00.000Z',
+      stateMachineArn: MACHINE,
+    });
+    let more = true;
+    while (more)
+      ({ more } = await runBroadcastTask(
+        { task: 'collect', ...ref, segment: 0, totalSegments: 1 },
+        runtime,
+        OPTIONS,
+      ));
+    await eraseCustomer(runtime, 'erased');
+    const enter = () =>
+      runBroadcastTask(
+        {
+          task: 'enter',
+          ...ref,
+          dueAt: '2026-11-20T10:00:00.000Z',
+          segment: 0,
+          totalSegments: 1,
+          stateMachineArn: MACHINE,
+        },
+        runtime,
+        OPTIONS,
+      );
+    // Paused before the wave: nobody goes in, and the next wave ends the run.
+    const journey = runtime.project.journeys[0];
+    if (journey === undefined) throw new Error('no journey');
+    runtime.project = { ...runtime.project, journeys: [{ ...journey, status: 'paused' }] };
+    expect(await enter()).toEqual({ more: false, started: 0 });
+    expect(await run(runtime, { task: 'nextWave', ...ref })).toMatchObject({ done: true });
+    runtime.project = { ...runtime.project, journeys: [journey] };
+    await enter();
+    const started = [...runtime.workflows.starts.values()].map((start) => start.name);
+    expect(started.sort()).toEqual(
+      [memberExecutionName(ref.runId, 'kept'), memberExecutionName(ref.runId, 'later')].sort(),
+    );
+    // Nothing of the erased customer came back.
+    expect(await readCustomer(runtime.store, 'erased')).toEqual({ found: false });
   });
 });
