@@ -107,8 +107,9 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     description: "Broadcast runs: read a segment's members, start each one's journey at their time",
     invocation: 'synchronous',
     timeout: 'broadcastTask',
-    // Scan: the profiles, read in parallel segments.
+    // Scan: the profiles, read in parallel segments. BatchGetItem: which members still have a profile.
     tableActions: [
+      'dynamodb:BatchGetItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
