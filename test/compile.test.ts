@@ -335,6 +335,16 @@ describe('Express eligibility', () => {
     const standard = compiledQuickJourney('standard');
     expect(standard.expressEligible.eligible).toBe(true);
     expect(standard.workflowType).toBe('STANDARD');
+    // Under a send rate a slot may be hours away: no longer eligible, and says why.
+    const paced = compileJourney(
+      quickJourney('express'),
+      { ...settings, sendRates: { email: 14 } },
+      sampleEvents(),
+    );
+    expect(paced.workflowType).toBe('STANDARD');
+    expect(paced.expressEligible.reasons).toEqual([
+      expect.stringContaining('may wait for a send slot on email'),
+    ]);
     // Express only shortens task timeouts, so a stuck task leaves room for the rest of the run.
     const timeouts = (compiled: CompiledJourney) =>
       Object.values(compiled.definition.States).flatMap((state) =>

@@ -137,6 +137,9 @@ describe('the schedule of a trigger', () => {
     expect(schedulerZone(trigger(), SETTINGS_ZONE)).toBe(SETTINGS_ZONE);
     expect(schedulerZone(trigger('customer'), SETTINGS_ZONE)).toBe(CUSTOMER_RUN_ZONE);
     expect(CUSTOMER_RUN_ZONE).toBe('Etc/GMT-14');
+    // Written in another case, a zone reaches Scheduler spelt as Scheduler knows it.
+    expect(schedulerZone(trigger('america/new_york'), SETTINGS_ZONE)).toBe('America/New_York');
+    expect(schedulerZone(trigger('utc'), SETTINGS_ZONE)).toBe('UTC');
   });
 
   it('passes on why a cron cannot be scheduled', () => {

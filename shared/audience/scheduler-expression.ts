@@ -73,7 +73,9 @@ export function schedulerState(status: Journey['status']): 'ENABLED' | 'DISABLED
 /** The trigger's zone, the settings' when it names none, and UTC+14 for "customer". */
 export function schedulerZone(trigger: AudienceTrigger, settingsZone: string): string {
   const zone = trigger.timeZone ?? settingsZone;
-  return zone === CUSTOMER_ZONE ? CUSTOMER_RUN_ZONE : zone;
+  if (zone === CUSTOMER_ZONE) return CUSTOMER_RUN_ZONE;
+  // Intl takes "utc" or "america/new_york"; Scheduler wants the zone's own spelling.
+  return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
 }
 
 /** "2026-12-10T10:00" -> "at(2026-12-10T10:00:00)": Scheduler wants the seconds. */

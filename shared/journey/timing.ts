@@ -101,6 +101,14 @@ export function expressEligibility(
       const quiet = sendChannels(step).filter((channel) => settings.quietHours[channel] !== null);
       if (quiet.length > 0) reasons.push(`step "${id}" may wait for quiet hours on ${quiet.join(', ')}`);
     }
+    if (step.type === 'send') {
+      // A send slot can be minutes or hours away under a busy rate: longer than an Express run lasts.
+      const paced = sendChannels(step).filter(
+        (channel) => journey.sendRate !== undefined || settings.sendRates[channel] !== undefined,
+      );
+      if (paced.length > 0)
+        reasons.push(`step "${id}" may wait for a send slot on ${paced.join(', ')} (send rates)`);
+    }
   }
   const longest = worstCaseSeconds(journey, EXPRESS_POLICIES);
   if (longest === undefined) {
