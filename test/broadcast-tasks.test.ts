@@ -3,7 +3,9 @@
  * broadcast run does step by step, that every step can run twice without
  * anyone entering twice, and that entries are paced to the first send's rate.
  */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { profileKey } from '../shared/store/table.ts';
 import type { BroadcastTask } from '../shared/contract/broadcast.ts';
 import { type BroadcastOptions, runBroadcastTask } from '../shared/runtime/broadcast.ts';
 import { readBroadcastRun } from '../shared/store/broadcasts.ts';
@@ -72,6 +74,17 @@ describe('a broadcast run, task by task', () => {
     await subscriber(runtime, 'lisbon', 'Europe/Lisbon');
     await subscriber(runtime, 'lisbon-2', 'Europe/Lisbon');
     await seedCustomer(runtime, 'not-subscribed', { email: 'n@example.com', consent: { email: 'opted-in' } });
+    // A stored profile that no longer parses: not judged, but counted, so it does not vanish unnoticed.
+    await runtime.store.db.send(
+      new PutCommand({
+        TableName: runtime.store.table,
+        Item: {
+          ...profileKey('damaged'),
+          profile: { customerId: 'damaged', timeZone: 'Mars/Base' },
+          profileVersion: 1,
+        },
+      }),
+    );
     const plan = await run(runtime, {
       task: 'plan',
       journeyId: 'black-friday',
@@ -124,6 +137,7 @@ describe('a broadcast run, task by task', () => {
       status: 'done',
       targeted: 3,
       started: 3,
+      unreadable: 1,
     });
     // A finished run is not run again by a late or repeated schedule.
     expect(

@@ -36,6 +36,8 @@ export interface BroadcastProgress {
   targeted?: number;
   /** Executions started, as the run last counted them. */
   started: number;
+  /** Profiles the run could not read (damaged), so could not judge: neither targeted nor left out. */
+  unreadable: number;
   entered: number;
   notEntered: number;
   /** Not entered, by the reason's code. */
@@ -134,6 +136,7 @@ function progressOf(tally: RunTally): BroadcastProgress {
     lastAt: run.lastAt,
     ...(run.targeted === undefined ? {} : { targeted: run.targeted }),
     started,
+    unreadable: run.unreadable ?? 0,
     entered,
     notEntered,
     notEnteredByReason,

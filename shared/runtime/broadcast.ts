@@ -27,6 +27,7 @@ import {
   pendingChunks,
   readBroadcastRun,
   readScanProgress,
+  unreadableProfiles,
   updateBroadcastRun,
   writeMemberChunk,
 } from '../store/broadcasts.ts';
@@ -163,8 +164,10 @@ async function collect(
   );
   const now = runtime.now();
   const reach = historyReach(found.segment);
+  let unreadable = 0;
   const members = await mapWithConcurrency(page.Items ?? [], IN_FLIGHT, async (item) => {
     const read = parseCustomerItem(item);
+    if (read.found === 'damaged') unreadable += 1;
     if (read.found !== true) return undefined;
     const { profile } = read.customer;
     const history =
@@ -194,6 +197,7 @@ async function collect(
     ...(cursor === undefined ? {} : { cursor }),
     pages: progress.pages + 1,
     members: progress.members + members.filter((member) => member !== undefined).length,
+    unreadable: progress.unreadable + unreadable,
     done: cursor === undefined,
   };
   await advanceScan(runtime.store, task.journeyId, task.runId, task.segment, progress, next, run.lastAt);
@@ -214,7 +218,8 @@ async function nextWave(
 ): Promise<BroadcastTaskResults['nextWave']> {
   const chunks = await listMemberChunks(runtime.store, task.journeyId, task.runId);
   const { targeted, started } = chunkCounts(chunks);
-  await updateBroadcastRun(runtime.store, task.journeyId, task.runId, { targeted, started });
+  const unreadable = await unreadableProfiles(runtime.store, task.journeyId, task.runId);
+  await updateBroadcastRun(runtime.store, task.journeyId, task.runId, { targeted, started, unreadable });
   // Paused or removed since the run began: the members not yet due stay out.
   const found = broadcastJourney(runtime, task.journeyId);
   if (typeof found === 'string' || found.journey.status !== 'active')

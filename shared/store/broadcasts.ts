@@ -36,6 +36,8 @@ export const broadcastRunSchema = z.object({
   targeted: z.number().optional(),
   /** Members whose execution was started. */
   started: z.number().optional(),
+  /** Profiles the scan could not read (damaged): not evaluated, so neither in nor out. */
+  unreadable: z.number().optional(),
 });
 export type BroadcastRunRecord = z.infer<typeof broadcastRunSchema>;
 
@@ -106,7 +108,7 @@ export async function updateBroadcastRun(
   store: StoreContext,
   journeyId: string,
   runId: string,
-  changes: Partial<Pick<BroadcastRunRecord, 'status' | 'finishedAt' | 'targeted' | 'started'>>,
+  changes: Partial<Pick<BroadcastRunRecord, 'status' | 'finishedAt' | 'targeted' | 'started' | 'unreadable'>>,
 ): Promise<void> {
   const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
   if (entries.length === 0) return;
@@ -129,6 +131,8 @@ export interface ScanProgress {
   cursor?: string;
   pages: number;
   members: number;
+  /** Profiles read that do not parse. */
+  unreadable: number;
   done: boolean;
 }
 
@@ -136,6 +140,7 @@ const scanProgressSchema = z.object({
   cursor: z.string().optional(),
   pages: z.number().default(0),
   members: z.number().default(0),
+  unreadable: z.number().default(0),
   done: z.boolean().default(false),
 });
 
@@ -153,7 +158,7 @@ export async function readScanProgress(
     }),
   );
   const parsed = scanProgressSchema.safeParse(result.Item ?? {});
-  return parsed.success ? parsed.data : { pages: 0, members: 0, done: false };
+  return parsed.success ? parsed.data : { pages: 0, members: 0, unreadable: 0, done: false };
 }
 
 /**
@@ -178,6 +183,7 @@ export async function advanceScan(
           ...(to.cursor === undefined ? {} : { cursor: to.cursor }),
           pages: to.pages,
           members: to.members,
+          unreadable: to.unreadable,
           done: to.done,
           [TTL_ATTRIBUTE]: expiresAt(lastAt),
         },
@@ -191,6 +197,23 @@ export async function advanceScan(
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/** Profiles no scan segment of the run could read. */
+export async function unreadableProfiles(
+  store: StoreContext,
+  journeyId: string,
+  runId: string,
+): Promise<number> {
+  const items = await queryAll(store, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: {
+      ':pk': broadcastWorkPartition(journeyId, runId),
+      ':prefix': SORT.broadcastScanPrefix,
+    },
+    ConsistentRead: true,
+  });
+  return items.reduce((sum, item) => sum + (typeof item.unreadable === 'number' ? item.unreadable : 0), 0);
 }
 
 // ---- member chunks ----

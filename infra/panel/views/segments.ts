@@ -192,7 +192,15 @@ function broadcastRow(run: BroadcastProgress, showJourney: boolean): Html {
         ${run.lastAt === run.firstAt ? formatTime(run.firstAt) : `${formatTime(run.firstAt)} to ${formatTime(run.lastAt)}`}</span
       >
     </td>
-    <td class="number" data-testid="broadcast-targeted">${run.targeted ?? '…'}</td>
+    <td class="number" data-testid="broadcast-targeted">
+      ${run.targeted ?? '…'}${
+        run.unreadable === 0
+          ? ''
+          : html`<br /><span class="muted" data-testid="broadcast-unreadable"
+                >${run.unreadable} profiles unreadable</span
+              >`
+      }
+    </td>
     <td class="number" data-testid="broadcast-entered">${run.entered}</td>
     <td class="number" data-testid="broadcast-not-entered">
       ${run.notEntered}${reasons(run.notEnteredByReason)}
