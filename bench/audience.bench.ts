@@ -181,6 +181,8 @@ async function broadcast(): Promise<void> {
   const broadcastLines: { at: number; line: string }[] = [];
   const host = await startLocalHost({
     journeysDir: broadcastProject(dir),
+    // On disk, as `npm start` keeps its data: the table is not all in this process's memory.
+    dataDir: join(dir, 'data'),
     port: 0,
     clock: { mode: { kind: 'scaled', scale: SCALE }, start: CLOCK_START },
     log: (line) => {
