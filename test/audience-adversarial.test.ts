@@ -27,6 +27,7 @@ import {
   tempFolderForSuite,
   withTempFolder,
 } from './support/local-engine.ts';
+import { oneSendJourney } from './support/audience.ts';
 
 /** The sample folder (settings, templates, events, segments) without the sample journeys and their schedules. */
 function bareProject(dir: string): void {
@@ -42,24 +43,14 @@ function writeJson(path: string, value: unknown): void {
 function journey(id: string, trigger: Record<string, unknown>): Record<string, unknown> {
   const entry = trigger.on === 'enter';
   return {
-    id,
-    name: id,
-    version: 1,
-    status: 'active',
-    trigger,
+    ...oneSendJourney(
+      id,
+      trigger,
+      'email',
+      entry ? 'gold-welcome' : 'weekly-newsletter',
+      entry ? 'transactional' : 'marketing',
+    ),
     entry: { reentry: 'always' },
-    values: { offerCode: 'ADV1', offerText: 'hostile but fine' },
-    start: 'send',
-    steps: {
-      send: {
-        type: 'send',
-        channel: 'email',
-        template: entry ? 'gold-welcome' : 'weekly-newsletter',
-        category: entry ? 'transactional' : 'marketing',
-        next: 'done',
-      },
-      done: { type: 'end' },
-    },
   };
 }
 

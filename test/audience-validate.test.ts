@@ -11,6 +11,7 @@ import {
 import type { Segment } from '../shared/audience/segment.ts';
 import { sampleEvents } from './support/events.ts';
 import { project, settings } from './support/project.ts';
+import { oneSendJourney } from './support/audience.ts';
 
 const NOW = new Date('2026-11-18T15:00:00Z');
 
@@ -18,45 +19,13 @@ function segmentProblems(segment: unknown, file = 'segments/bad.json') {
   return validateSegmentText(JSON.stringify(segment, null, 2), file, sampleEvents()).problems;
 }
 
-const journeyBase = {
-  id: 'broadcast',
-  name: 'Broadcast',
-  version: 1,
-  status: 'active',
-  values: { offerCode: 'X', offerText: 'Y' },
-  start: 'send',
-  steps: {
-    send: {
-      type: 'send',
-      channel: 'email',
-      template: 'weekly-newsletter',
-      category: 'marketing',
-      next: 'done',
-    },
-    done: { type: 'end' },
-  },
-};
-
-function journeyProblems(trigger: unknown, segments: ReadonlyMap<string, Segment> = project.segments) {
-  const journey = {
-    id: 'broadcast',
-    name: 'Broadcast',
-    version: 1,
-    status: 'active',
-    trigger,
-    values: { offerCode: 'X', offerText: 'Y' },
-    start: 'send',
-    steps: {
-      send: {
-        type: 'send',
-        channel: 'email',
-        template: 'weekly-newsletter',
-        category: 'marketing',
-        next: 'done',
-      },
-      done: { type: 'end' },
-    },
-  };
+/** A one-send broadcast journey with this trigger (and any other fields), as `waymark validate` sees it. */
+function journeyProblems(
+  trigger: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+  segments: ReadonlyMap<string, Segment> = project.segments,
+) {
+  const journey = { ...oneSendJourney('broadcast', trigger), ...extra };
   return validateJourneyText(JSON.stringify(journey, null, 2), 'broadcast.json', {
     settings,
     events: sampleEvents(),
@@ -163,25 +132,10 @@ describe('audience triggers', () => {
         message: expect.stringContaining('more often than once an hour'),
       }),
     ]);
-    const never = validateJourneyText(
-      JSON.stringify(
-        {
-          ...JSON.parse(JSON.stringify(journeyBase)),
-          trigger: { segment: 'newsletter', cron: '0 10 * * MON' },
-          entry: { reentry: 'never' },
-        },
-        null,
-        2,
-      ),
-      'broadcast.json',
-      {
-        settings,
-        events: sampleEvents(),
-        templates: project.templates,
-        segments: project.segments,
-        now: NOW,
-      },
-    ).problems;
+    const never = journeyProblems(
+      { segment: 'newsletter', cron: '0 10 * * MON' },
+      { entry: { reentry: 'never' } },
+    );
     expect(never).toEqual([expect.objectContaining({ severity: 'warning', path: '$.entry.reentry' })]);
   });
 

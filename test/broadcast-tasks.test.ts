@@ -52,20 +52,28 @@ const run = <K extends BroadcastTask['task']>(
   task: Extract<BroadcastTask, { task: K }>,
 ) => runBroadcastTask(task, runtime, OPTIONS);
 
-async function collectAll(runtime: TestRuntime, runId: string): Promise<void> {
-  for (let segment = 0; segment < OPTIONS.totalSegments; segment += 1) {
+const REF = { journeyId: 'black-friday', runId: '2026-11-20T10:00' };
+
+/** Plans the run as Scheduler would start it, when UTC+14 reaches 10:00 on 20 November. */
+const planRun = (runtime: TestRuntime) =>
+  run(runtime, {
+    task: 'plan',
+    journeyId: 'black-friday',
+    scheduledTime: '2026-11-19T20:00:00.000Z',
+    stateMachineArn: MACHINE,
+  });
+
+/** Every scan segment read to its end, as the Collect map's workers do. */
+async function collectAll(runtime: TestRuntime, totalSegments = OPTIONS.totalSegments): Promise<void> {
+  for (let segment = 0; segment < totalSegments; segment += 1) {
     let more = true;
-    while (more) {
-      ({ more } = await run(runtime, {
-        task: 'collect',
-        journeyId: 'black-friday',
-        runId,
-        segment,
-        totalSegments: 3,
-      }));
-    }
+    while (more) ({ more } = await run(runtime, { task: 'collect', ...REF, segment, totalSegments }));
   }
 }
+
+/** One call of an enter worker for the wave due at `dueAt`. */
+const enterOnce = (runtime: TestRuntime, dueAt: string, segment: number, totalSegments: number) =>
+  run(runtime, { task: 'enter', ...REF, dueAt, segment, totalSegments, stateMachineArn: MACHINE });
 
 describe('a broadcast run, task by task', () => {
   it('collects the members by the instant each is due and starts them wave by wave, each once', async () => {
@@ -85,43 +93,19 @@ describe('a broadcast run, task by task', () => {
         },
       }),
     );
-    const plan = await run(runtime, {
-      task: 'plan',
-      journeyId: 'black-friday',
-      scheduledTime: '2026-11-19T20:00:00.000Z',
-      stateMachineArn: MACHINE,
-    });
+    const plan = await planRun(runtime);
     expect(plan).toMatchObject({ skip: false, runId: '2026-11-20T10:00', segments: [0, 1, 2] });
-    await collectAll(runtime, '2026-11-20T10:00');
+    await collectAll(runtime);
     // Again, as a retried worker would: the same chunks, nobody counted twice.
-    await collectAll(runtime, '2026-11-20T10:00');
-    const ref = { journeyId: 'black-friday', runId: '2026-11-20T10:00' };
-    const first = await run(runtime, { task: 'nextWave', ...ref });
+    await collectAll(runtime);
+    const first = await run(runtime, { task: 'nextWave', ...REF });
     expect(first).toEqual({ done: false, dueAt: '2026-11-20T01:00:00.000Z', targeted: 3, started: 0 });
-    const enter = (segment: number) =>
-      run(runtime, {
-        task: 'enter',
-        ...ref,
-        dueAt: '2026-11-20T01:00:00.000Z',
-        segment,
-        totalSegments: 3,
-        stateMachineArn: MACHINE,
-      });
-    for (const segment of [0, 1, 2]) await enter(segment);
-    const second = await run(runtime, { task: 'nextWave', ...ref });
+    for (const segment of [0, 1, 2]) await enterOnce(runtime, '2026-11-20T01:00:00.000Z', segment, 3);
+    const second = await run(runtime, { task: 'nextWave', ...REF });
     expect(second).toEqual({ done: false, dueAt: '2026-11-20T10:00:00.000Z', targeted: 3, started: 1 });
-    for (const segment of [0, 1, 2]) {
-      await run(runtime, {
-        task: 'enter',
-        ...ref,
-        dueAt: '2026-11-20T10:00:00.000Z',
-        segment,
-        totalSegments: 3,
-        stateMachineArn: MACHINE,
-      });
-    }
-    expect(await run(runtime, { task: 'nextWave', ...ref })).toEqual({ done: true, targeted: 3, started: 3 });
-    expect(await run(runtime, { task: 'finish', ...ref })).toEqual({ targeted: 3, started: 3 });
+    for (const segment of [0, 1, 2]) await enterOnce(runtime, '2026-11-20T10:00:00.000Z', segment, 3);
+    expect(await run(runtime, { task: 'nextWave', ...REF })).toEqual({ done: true, targeted: 3, started: 3 });
+    expect(await run(runtime, { task: 'finish', ...REF })).toEqual({ targeted: 3, started: 3 });
     const starts = [...runtime.workflows.starts.values()];
     expect(starts.map((start) => start.stateMachineArn)).toEqual([MACHINE, MACHINE, MACHINE]);
     expect(starts.map((start) => start.input)).toEqual(
@@ -140,48 +124,17 @@ describe('a broadcast run, task by task', () => {
       unreadable: 1,
     });
     // A finished run is not run again by a late or repeated schedule.
-    expect(
-      await run(runtime, {
-        task: 'plan',
-        journeyId: 'black-friday',
-        scheduledTime: '2026-11-19T20:00:00.000Z',
-        stateMachineArn: MACHINE,
-      }),
-    ).toMatchObject({ skip: true, reason: 'the run already finished' });
+    expect(await planRun(runtime)).toMatchObject({ skip: true, reason: 'the run already finished' });
   });
 
   it("paces entries to the first send's rate: a window's worth per worker, then a time to go on", async () => {
     // 1 email a second over 60 workers: one member per worker and minute.
     const runtime = await broadcastRuntime({ email: 1 });
     for (const id of ['a', 'b', 'c']) await subscriber(runtime, id, 'Europe/Lisbon');
-    const ref = { journeyId: 'black-friday', runId: '2026-11-20T10:00' };
-    await run(runtime, {
-      task: 'plan',
-      journeyId: 'black-friday',
-      scheduledTime: '2026-11-19T20:00:00.000Z',
-      stateMachineArn: MACHINE,
-    });
+    await planRun(runtime);
     // One scan segment holds everyone, so one worker enters them all.
-    let more = true;
-    while (more)
-      ({ more } = await runBroadcastTask(
-        { task: 'collect', ...ref, segment: 0, totalSegments: 1 },
-        runtime,
-        OPTIONS,
-      ));
-    const enter = () =>
-      runBroadcastTask(
-        {
-          task: 'enter',
-          ...ref,
-          dueAt: '2026-11-20T10:00:00.000Z',
-          segment: 0,
-          totalSegments: 60,
-          stateMachineArn: MACHINE,
-        },
-        runtime,
-        OPTIONS,
-      );
+    await collectAll(runtime, 1);
+    const enter = () => enterOnce(runtime, '2026-11-20T10:00:00.000Z', 0, 60);
     const first = await enter();
     expect(first).toEqual({
       more: true,
@@ -199,45 +152,21 @@ describe('a broadcast run, task by task', () => {
   it('starts no member erased since the run collected them, and nobody once the journey is paused', async () => {
     const runtime = await broadcastRuntime();
     for (const id of ['kept', 'erased', 'later']) await subscriber(runtime, id, 'Europe/Lisbon');
-    const ref = { journeyId: 'black-friday', runId: '2026-11-20T10:00' };
-    await run(runtime, {
-      task: 'plan',
-      journeyId: 'black-friday',
-      scheduledTime: '2026-11-19T20:00:00.000Z',
-      stateMachineArn: MACHINE,
-    });
-    let more = true;
-    while (more)
-      ({ more } = await runBroadcastTask(
-        { task: 'collect', ...ref, segment: 0, totalSegments: 1 },
-        runtime,
-        OPTIONS,
-      ));
+    await planRun(runtime);
+    await collectAll(runtime, 1);
     await eraseCustomer(runtime, 'erased');
-    const enter = () =>
-      runBroadcastTask(
-        {
-          task: 'enter',
-          ...ref,
-          dueAt: '2026-11-20T10:00:00.000Z',
-          segment: 0,
-          totalSegments: 1,
-          stateMachineArn: MACHINE,
-        },
-        runtime,
-        OPTIONS,
-      );
+    const enter = () => enterOnce(runtime, '2026-11-20T10:00:00.000Z', 0, 1);
     // Paused before the wave: nobody goes in, and the next wave ends the run.
     const journey = runtime.project.journeys[0];
     if (journey === undefined) throw new Error('no journey');
     runtime.project = { ...runtime.project, journeys: [{ ...journey, status: 'paused' }] };
     expect(await enter()).toEqual({ more: false, started: 0 });
-    expect(await run(runtime, { task: 'nextWave', ...ref })).toMatchObject({ done: true });
+    expect(await run(runtime, { task: 'nextWave', ...REF })).toMatchObject({ done: true });
     runtime.project = { ...runtime.project, journeys: [journey] };
     await enter();
     const started = [...runtime.workflows.starts.values()].map((start) => start.name);
     expect(started.sort()).toEqual(
-      [memberExecutionName(ref.runId, 'kept'), memberExecutionName(ref.runId, 'later')].sort(),
+      [memberExecutionName(REF.runId, 'kept'), memberExecutionName(REF.runId, 'later')].sort(),
     );
     // Nothing of the erased customer came back.
     expect(await readCustomer(runtime.store, 'erased')).toEqual({ found: false });

@@ -10,7 +10,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { isAudienceTrigger, type Journey } from '../journey/schema.ts';
 import { type AudienceTriggerKind, audienceTriggerKind } from '../journey/trigger.ts';
 import { isRecord } from '../json.ts';
-import { mapWithConcurrency } from '../runtime/concurrency.ts';
+import { mapWithConcurrency } from '../concurrency.ts';
 import type { StoreContext } from '../store/context.ts';
 import { parseCustomerItem } from '../store/customers.ts';
 import { readConditionHistory } from '../store/history.ts';

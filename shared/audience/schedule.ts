@@ -70,10 +70,6 @@ export function namedRun(trigger: AudienceTrigger, settingsZone: string): Broadc
 }
 
 /** A run as it is named from its id and zone, for a run already recorded. */
-export function runOf(runId: string, zone: string): BroadcastRun {
-  return runFor(runId, zone);
-}
-
 /**
  * The run a schedule fired for, from the time it was scheduled: a one-off trigger's own run, or
  * the cron occurrence whose first member was due then.

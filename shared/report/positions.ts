@@ -24,6 +24,7 @@ import { isRecord } from '../json.ts';
 import { STATE } from '../journey/compile.ts';
 import type { ExecutionPosition } from './types.ts';
 import { journeyOfStateMachine } from '../aws/names.ts';
+import { mapWithConcurrency } from '../concurrency.ts';
 
 export interface PositionsOptions {
   /** The journeys to look for; a state machine that is none of them is not read. */
@@ -87,7 +88,7 @@ export async function readExecutionPositions(
     if (listed.more) limited.push(machine.journeyId);
     work.push(...listed.executions.map((execution) => ({ execution, journeyId: machine.journeyId })));
   }
-  const positions = await mapLimited(work, options.concurrency ?? DEFAULT_CONCURRENCY, (item) =>
+  const positions = await mapWithConcurrency(work, options.concurrency ?? DEFAULT_CONCURRENCY, (item) =>
     readPosition(sfn, item.journeyId, item.execution),
   );
   return {
@@ -109,7 +110,7 @@ export async function readPositionsOf(
 ): Promise<ExecutionPosition[]> {
   // Step Functions keeps no history of Express executions (their ARNs say ":express:").
   const standard = executions.filter((execution) => !execution.executionArn.includes(':express:'));
-  const positions = await mapLimited(standard, concurrency, async ({ journeyId, executionArn }) => {
+  const positions = await mapWithConcurrency(standard, concurrency, async ({ journeyId, executionArn }) => {
     try {
       const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       return await readPosition(sfn, journeyId, described);
@@ -264,22 +265,4 @@ export function positionStatus(status: ExecutionStatus | undefined): ExecutionPo
       return unknown;
     }
   }
-}
-
-/** `work` mapped with at most `concurrency` calls in flight, answers in the input's order. */
-async function mapLimited<T, R>(
-  work: readonly T[],
-  concurrency: number,
-  call: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(work.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < work.length; index = next++) {
-      const item = work[index];
-      if (item !== undefined) results[index] = await call(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, work.length)) }, worker));
-  return results;
 }

@@ -7,13 +7,13 @@
  * named per member and run.
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { memberDueAt, runAt, runOf } from '../audience/schedule.ts';
+import { memberDueAt, runAt } from '../audience/schedule.ts';
 import { historyReach, isMember, type Segment } from '../audience/segment.ts';
 import { memberExecutionName, memberTrigger } from '../audience/members.ts';
 import { entryRate, membersPerWindow, PACE_WINDOW_SECONDS } from '../audience/pace.ts';
 import type { BroadcastTask, BroadcastTaskOf, BroadcastTaskResults } from '../contract/broadcast.ts';
 import { assertNever } from '../journey/graph.ts';
-import { isAudienceTrigger, type Journey } from '../journey/schema.ts';
+import type { AudienceTrigger, Journey } from '../journey/schema.ts';
 import { isBroadcastTrigger } from '../journey/trigger.ts';
 import {
   advanceScan,
@@ -34,7 +34,7 @@ import {
 import { customersWithProfile, parseCustomerItem } from '../store/customers.ts';
 import { readConditionHistory } from '../store/history.ts';
 import { SORT } from '../store/table.ts';
-import { mapWithConcurrency } from './concurrency.ts';
+import { mapWithConcurrency } from '../concurrency.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Profiles read per scan page: small enough that one page of members fits one chunk item. */
@@ -77,17 +77,18 @@ export async function runBroadcastTask(
   }
 }
 
+/** The deployed broadcast journey, its trigger and its segment; or why there is none. */
 function broadcastJourney(
   runtime: Runtime,
   journeyId: string,
-): { journey: Journey; segment: Segment } | string {
+): { journey: Journey; trigger: AudienceTrigger; segment: Segment } | string {
   const journey = runtime.project.journeys.find((candidate) => candidate.id === journeyId);
   if (journey === undefined) return `journey ${journeyId} is not deployed`;
-  if (!isBroadcastTrigger(journey.trigger) || !isAudienceTrigger(journey.trigger))
-    return `journey ${journeyId} does not start from a broadcast`;
-  const segment = runtime.project.segments.get(journey.trigger.segment);
-  if (segment === undefined) return `segment ${journey.trigger.segment} is not deployed`;
-  return { journey, segment };
+  const trigger = journey.trigger;
+  if (!isBroadcastTrigger(trigger)) return `journey ${journeyId} does not start from a broadcast`;
+  const segment = runtime.project.segments.get(trigger.segment);
+  if (segment === undefined) return `segment ${trigger.segment} is not deployed`;
+  return { journey, trigger, segment };
 }
 
 async function plan(
@@ -104,9 +105,8 @@ async function plan(
       runId: task.scheduledTime,
       reason: typeof found === 'string' ? found : 'the scheduled time is not a time',
     };
-  const { journey } = found;
-  if (!isAudienceTrigger(journey.trigger)) return assertNeverTrigger(journey.id);
-  const run = runAt(journey.trigger, runtime.project.settings.timeZone, scheduled);
+  const { journey, trigger } = found;
+  const run = runAt(trigger, runtime.project.settings.timeZone, scheduled);
   if (run === undefined)
     return { skip: true, journeyId: journey.id, runId: task.scheduledTime, reason: 'no run at this time' };
   if (journey.status !== 'active')
@@ -119,7 +119,7 @@ async function plan(
   const stored = await openBroadcastRun(runtime.store, {
     journeyId: journey.id,
     runId: run.runId,
-    segment: journey.trigger.segment,
+    segment: trigger.segment,
     zone: run.zone,
     startedAt: runtime.now().toISOString(),
     firstAt: run.firstAt.toISOString(),
@@ -135,10 +135,6 @@ async function plan(
     segments: Array.from({ length: options.totalSegments }, (_, index) => index),
     totalSegments: options.totalSegments,
   };
-}
-
-function assertNeverTrigger(journeyId: string): never {
-  throw new Error(`journey ${journeyId} lost its audience trigger`);
 }
 
 async function collect(
@@ -240,13 +236,8 @@ async function enter(
 ): Promise<BroadcastTaskResults['enter']> {
   const found = broadcastJourney(runtime, task.journeyId);
   // Paused (or removed) while a wave was entering: nobody else goes in; the next wave ends the run.
-  if (
-    typeof found === 'string' ||
-    !isAudienceTrigger(found.journey.trigger) ||
-    found.journey.status !== 'active'
-  )
-    return { more: false, started: 0 };
-  const segmentId = found.journey.trigger.segment;
+  if (typeof found === 'string' || found.journey.status !== 'active') return { more: false, started: 0 };
+  const segmentId = found.trigger.segment;
   const rate = entryRate(found.journey, runtime.project.settings.sendRates);
   const budget = rate === undefined ? Number.POSITIVE_INFINITY : membersPerWindow(rate, task.totalSegments);
   const chunks = await pendingChunks(
@@ -323,5 +314,3 @@ async function finish(
   });
   return { targeted, started };
 }
-
-export { runOf };

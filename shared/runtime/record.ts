@@ -29,6 +29,7 @@ import { appendHistory } from '../store/history.ts';
 import { markRecorded, receiveEvent } from '../store/recorded-events.ts';
 import type { Runtime } from './runtime.ts';
 import { updateSegmentEntries } from './segment-entry.ts';
+import { SEGMENT_ENTERED } from '../events/audience-events.ts';
 
 export type RecordOutcome =
   | {
@@ -69,7 +70,8 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
     const entry = { ...eventHistoryEntry(received), detail: read.storedDetail };
     const kept = problems.length === 0 ? entry : { ...entry, problems: [...problems] };
     await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
-    await updateSegmentEntries(runtime, id, event.id);
+    // An entry announced by record itself changes no profile: evaluating again would only cost reads.
+    if (event['detail-type'] !== SEGMENT_ENTERED) await updateSegmentEntries(runtime, id, event.id);
     await markRecorded(runtime.store, id, event.id, runtime.now());
   };
   if (!read.ok) {

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 
 export type Channel = 'email' | 'sms' | 'push';
 
-/** A journey that sends one marketing message to whoever the trigger starts it for. */
+/** A journey that sends one message (marketing unless told) to whoever the trigger starts it for. */
 export function oneSendJourney(
   id: string,
   trigger: Record<string, unknown>,
   channel: Channel = 'email',
   template = channel === 'sms' ? 'newsletter-nudge' : 'weekly-newsletter',
+  category: 'marketing' | 'transactional' = 'marketing',
 ): Record<string, unknown> {
   return {
     id,
@@ -25,7 +26,7 @@ export function oneSendJourney(
     values: { offerCode: 'BF30', offerText: '30% off today' },
     start: 'send',
     steps: {
-      send: { type: 'send', channel, template, category: 'marketing', next: 'done' },
+      send: { type: 'send', channel, template, category, next: 'done' },
       done: { type: 'end' },
     },
   };
