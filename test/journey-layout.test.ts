@@ -347,7 +347,7 @@ describe('journeyGraphSvg', () => {
         {
           ...emptyStepCounts(),
           entered: 6,
-          sent: { email: 0, sms: 1, push: 3 },
+          sent: { ...emptyStepCounts().sent, sms: 1, push: 3 },
           capped: 1,
           deferred: 1,
           exited: 1,

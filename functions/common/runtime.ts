@@ -8,6 +8,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { type AwsClients, createAwsClients } from '../../shared/aws/clients.ts';
 import { tracer } from './observability.ts';
 import { createAwsChannelGateway } from '../../shared/channels/aws-gateway.ts';
+import { secretsFromSecretsManager } from '../../shared/aws/secrets.ts';
 import { loadDeployedProject } from '../../shared/project/deployed.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { createSfnWorkflowControl } from '../../shared/runtime/workflows.ts';
@@ -96,6 +97,8 @@ async function buildRuntime(needs: RuntimeNeeds): Promise<Runtime> {
     workflows: createSfnWorkflowControl(clients.sfn),
     project: { ...project, settings: applyStageOverrides(project.settings, stageOverrides()) },
     unsubscribeSecret: needs.unsubscribeSecret === true ? await unsubscribeSecret() : undefined,
+    // Webhook signing secrets by name; IAM lets only the deliver function read them.
+    secrets: secretsFromSecretsManager(clients.secretsManager),
     now: () => new Date(),
     sleepUntil: (at) => sleep(Math.max(0, at.getTime() - Date.now())),
   };

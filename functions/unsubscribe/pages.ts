@@ -39,6 +39,11 @@ function messagesOf(channel: Channel): string {
       return 'text messages';
     case 'push':
       return 'push notifications';
+    case 'whatsapp':
+      return 'WhatsApp messages';
+    case 'webhook':
+    case 'function':
+      return 'messages in our app';
     default: {
       const unreachable: never = channel;
       throw new Error(`Unknown channel ${String(unreachable)}`);

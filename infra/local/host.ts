@@ -4,6 +4,7 @@
  * aws-ses-v2-local and the SNS stand-in behind one edge endpoint that any AWS
  * SDK client can use; and the virtual clock every part reads.
  */
+import { secretsFromEnvironment } from '../../shared/aws/secrets.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
@@ -209,6 +210,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     },
     // Local links only ever reach this machine; a fixed secret keeps them valid across restarts.
     unsubscribeSecret: process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret',
+    // A webhook's signing secret is the environment variable its settings name.
+    secrets: secretsFromEnvironment(process.env),
+    // Endpoints on this machine (a receiver under test, a tunnel) may be plain http here, and only here.
+    allowLoopbackHttp: true,
     now: clock.now,
     // On a clock that runs (real time or scaled), a send slot a moment away is waited for on it; a
     // manual clock moves only when told, so the state machine waits instead.

@@ -8,11 +8,12 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as z from 'zod';
 import type { ChannelGateway, SendResult } from '../../shared/channels/gateway.ts';
+import { channelSchema } from '../../shared/customer/profile.ts';
 import { parseJsonText } from './json-file.ts';
 
 export const outboxMessageSchema = z.object({
   messageId: z.string(),
-  channel: z.enum(['email', 'sms', 'push']),
+  channel: channelSchema,
   customerId: z.string(),
   journeyId: z.string(),
   stepId: z.string(),
@@ -106,6 +107,28 @@ export function recordingGateway(inner: ChannelGateway, outbox: Outbox, now: () 
         recipient: message.endpointArn,
         subject: message.title,
         body: message.body,
+      }),
+    sendWhatsapp: (message) =>
+      record(inner.sendWhatsapp(message), {
+        ...message.meta,
+        channel: 'whatsapp',
+        recipient: message.to,
+        subject: `template ${message.template} (${message.language})`,
+        body: message.parameters.join('\n'),
+      }),
+    callWebhook: (request) =>
+      record(inner.callWebhook(request), {
+        ...request.meta,
+        channel: 'webhook',
+        recipient: `${request.endpoint} ${request.url}`,
+        body: request.body,
+      }),
+    invokeFunction: (invocation) =>
+      record(inner.invokeFunction(invocation), {
+        ...invocation.meta,
+        channel: 'function',
+        recipient: `${invocation.name} (${invocation.functionName})`,
+        body: invocation.payload,
       }),
     isPhoneOptedOut: (phone) => inner.isPhoneOptedOut(phone),
   };

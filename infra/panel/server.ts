@@ -4,7 +4,7 @@
  * functions use; "Try it" goes through the bus as any producer would.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { channelSchema, type Channel } from '../../shared/customer/profile.ts';
+import { channelSchema, type Channel, perChannel } from '../../shared/customer/profile.ts';
 import { capUsage } from '../../shared/delivery/caps.ts';
 import {
   type CustomerOverview,
@@ -296,7 +296,7 @@ async function outbox(sources: PanelSources, url: URL): Promise<Reply> {
       });
     }
   }
-  const totals: Record<Channel, number> = { email: 0, sms: 0, push: 0 };
+  const totals: Record<Channel, number> = perChannel(() => 0);
   for (const message of delivered) totals[message.channel] += 1;
   const shown = delivered
     .filter(

@@ -5,7 +5,7 @@
  * everyone.
  */
 import { type EventCatalog, eventTypes } from '../events/catalog.ts';
-import { exampleProfile, type CustomerProfile } from '../customer/profile.ts';
+import { consentOnEveryChannel, exampleProfile, type CustomerProfile } from '../customer/profile.ts';
 import type { HistoryEvent } from '../journey/conditions.ts';
 import { checkMatcher } from '../journey/checks/events.ts';
 import type { Report } from '../journey/checks/scope.ts';
@@ -36,6 +36,12 @@ export function checkSegment(segment: Segment, file: string, events: EventCatalo
         [...path, 'history'],
         events,
         report,
+      );
+    } else if ('engagement' in condition) {
+      report(
+        [...path, 'engagement'],
+        'A segment cannot use an engagement condition: it is about a message of one journey.',
+        { hint: 'use it in a branch of the journey that sent the message' },
       );
     } else if ('field' in condition) {
       checkProfileField(condition.field, [...path, 'field'], report);
@@ -92,7 +98,7 @@ function matchesEveryProbe(segment: Segment, events: EventCatalog): boolean {
   );
   const bare: CustomerProfile = {
     customerId: 'probe-empty',
-    consent: { email: 'unknown', sms: 'unknown', push: 'unknown' },
+    consent: consentOnEveryChannel('unknown'),
     attributes: {},
     tags: [],
   };
@@ -100,7 +106,7 @@ function matchesEveryProbe(segment: Segment, events: EventCatalog): boolean {
     ...bare,
     customerId: 'probe-refused',
     timeZone: 'Pacific/Kiritimati',
-    consent: { email: 'opted-out', sms: 'opted-out', push: 'opted-out' },
+    consent: consentOnEveryChannel('opted-out'),
   };
   return [
     { profile: bare, history: [] },

@@ -8,13 +8,16 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export type AwsService = 'dynamodb' | 'sesv2' | 'sns' | 'sfn' | 'eventbridge' | 'secretsManager';
+export type AwsService =
+  'dynamodb' | 'sesv2' | 'sns' | 'sfn' | 'eventbridge' | 'secretsManager' | 'socialmessaging' | 'lambda';
 
 export interface AwsClients {
   readonly dynamodb: DynamoDBDocumentClient;
@@ -23,6 +26,8 @@ export interface AwsClients {
   readonly sfn: SFNClient;
   readonly eventbridge: EventBridgeClient;
   readonly secretsManager: SecretsManagerClient;
+  readonly socialmessaging: SocialMessagingClient;
+  readonly lambda: LambdaClient;
 }
 
 export interface AwsClientOptions {
@@ -67,6 +72,8 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   let sfn: SFNClient | undefined;
   let eventbridge: EventBridgeClient | undefined;
   let secretsManager: SecretsManagerClient | undefined;
+  let socialmessaging: SocialMessagingClient | undefined;
+  let lambda: LambdaClient | undefined;
   return {
     get dynamodb() {
       dynamodb ??= DynamoDBDocumentClient.from(
@@ -97,6 +104,14 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     get secretsManager() {
       secretsManager ??= made(new SecretsManagerClient(configFor('secretsManager', options)), options);
       return secretsManager;
+    },
+    get socialmessaging() {
+      socialmessaging ??= made(new SocialMessagingClient(configFor('socialmessaging', options)), options);
+      return socialmessaging;
+    },
+    get lambda() {
+      lambda ??= made(new LambdaClient(configFor('lambda', options)), options);
+      return lambda;
     },
   };
 }

@@ -49,6 +49,20 @@ export const deliverTaskSchema: z.ZodType<DeliverTask> = z.object({
   visit: z.string().optional(),
   sendRate: sendRateSchema.optional(),
   slot: z.object({ channel: channelSchema, at: z.iso.datetime(), taken: z.number().int().min(0) }).optional(),
+  target: z
+    .discriminatedUnion('channel', [
+      z.object({
+        channel: z.literal('webhook'),
+        endpoint: z.string().min(1),
+        reaches: z.enum(['customer', 'system']),
+      }),
+      z.object({
+        channel: z.literal('function'),
+        function: z.string().min(1),
+        reaches: z.enum(['customer', 'system']),
+      }),
+    ])
+    .optional(),
 });
 
 export const stepsTaskSchema: z.ZodType<StepsTask> = z.discriminatedUnion('task', [

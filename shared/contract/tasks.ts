@@ -183,4 +183,14 @@ export interface DeliverTask extends ExecutionRef {
    * the message goes out on that channel without taking another.
    */
   slot?: { channel: Channel; at: string; taken: number };
+  /** A webhook or function step: what it calls, and whether the call reaches the customer. */
+  target?: SendTarget;
 }
+
+/**
+ * "system": the call feeds another system (an ads audience): no consent, quiet hours or caps, and no
+ * place in the customer's ledger; "customer": it puts a message before them, under every rule.
+ */
+export type SendTarget =
+  | { channel: 'webhook'; endpoint: string; reaches: 'customer' | 'system' }
+  | { channel: 'function'; function: string; reaches: 'customer' | 'system' };

@@ -5,6 +5,7 @@
  * conditions on history and the attribution of conversions all read this.
  */
 import * as z from 'zod';
+import { engagementActionSchema } from '../journey/engagement-condition.ts';
 import { channelSchema } from './profile.ts';
 
 export const skipStatusSchema = z.enum([
@@ -61,6 +62,24 @@ export const historyEntrySchema = z.discriminatedUnion('kind', [
     /** What the customer saw first: the subject, the push title or the start of the SMS. */
     headline: z.string(),
     preview: z.string(),
+    /** What a webhook or function answered ("HTTP 202"). */
+    response: z.string().optional(),
+    /** Who a webhook or function reached: "system" when it fed another system, not the customer. */
+    reaches: z.enum(['customer', 'system']).optional(),
+  }),
+  z.object({
+    kind: z.literal('engagement'),
+    time: z.string(),
+    journeyId: z.string(),
+    stepId: z.string(),
+    /** `executionTag` of the execution that sent the message (engagement conditions match on it). */
+    execution: z.string(),
+    channel: channelSchema,
+    action: engagementActionSchema,
+    /** The provider's id of the message engaged with. */
+    messageId: z.string(),
+    /** The link clicked (without its query), or a bounce's kind: what the panel shows. */
+    detail: z.string().optional(),
   }),
   z.object({
     kind: z.literal('skipped'),

@@ -12,7 +12,13 @@
  */
 import type { ProfileUpdate } from '../events/built-in.ts';
 import { localParts } from '../time/zone.ts';
-import type { Channel, ConsentStatus, CustomerProfile, JsonValue } from './profile.ts';
+import {
+  type Channel,
+  consentOnEveryChannel,
+  type ConsentStatus,
+  type CustomerProfile,
+  type JsonValue,
+} from './profile.ts';
 
 export type { ProfileUpdate };
 
@@ -73,7 +79,7 @@ export function emptyCustomer(customerId: string): CustomerState {
   return {
     profile: {
       customerId,
-      consent: { email: 'unknown', sms: 'unknown', push: 'unknown' },
+      consent: consentOnEveryChannel('unknown'),
       attributes: {},
       tags: [],
     },

@@ -1,7 +1,31 @@
 import * as z from 'zod';
 
-export const channelSchema = z.enum(['email', 'sms', 'push']);
+/**
+ * Every way a step can deliver. email, sms, push and whatsapp reach an address on the profile;
+ * webhook and function call the team's own systems (an in-app or chat backend, an ads audience).
+ */
+export const channelSchema = z.enum(['email', 'sms', 'push', 'whatsapp', 'webhook', 'function']);
 export type Channel = z.infer<typeof channelSchema>;
+
+/** One value per channel, each made fresh (a count, a list). */
+export function perChannel<T>(make: () => T): Record<Channel, T> {
+  return {
+    email: make(),
+    sms: make(),
+    push: make(),
+    whatsapp: make(),
+    webhook: make(),
+    function: make(),
+  };
+}
+
+/** The channels that call the team's systems rather than an address on the profile. */
+export const SYSTEM_CHANNELS = ['webhook', 'function'] as const satisfies readonly Channel[];
+export type SystemChannel = (typeof SYSTEM_CHANNELS)[number];
+
+export function isSystemChannel(channel: Channel): channel is SystemChannel {
+  return channel === 'webhook' || channel === 'function';
+}
 
 /**
  * Transactional messages go out unless a customer has opted out ('unknown' is fine for them);
@@ -91,8 +115,18 @@ export const consentSchema = z.object({
   email: consentStatusSchema.default('unknown'),
   sms: consentStatusSchema.default('unknown'),
   push: consentStatusSchema.default('unknown'),
+  whatsapp: consentStatusSchema.default('unknown'),
+  /** Messages through the team's own systems by webhook (in-app, chat), for steps that reach the customer. */
+  webhook: consentStatusSchema.default('unknown'),
+  /** The same through a custom Lambda function. */
+  function: consentStatusSchema.default('unknown'),
 });
 export type Consent = z.infer<typeof consentSchema>;
+
+/** The same consent on every channel. */
+export function consentOnEveryChannel(status: ConsentStatus): Consent {
+  return { email: status, sms: status, push: status, whatsapp: status, webhook: status, function: status };
+}
 
 /** How to reach the customer and in which time zone and language: the same in a profile and in its updates. */
 export const contactFields = {
@@ -128,7 +162,7 @@ export const exampleProfile: CustomerProfile = {
   },
   timeZone: 'America/Sao_Paulo',
   locale: 'pt-BR',
-  consent: { email: 'opted-in', sms: 'opted-in', push: 'opted-in' },
+  consent: { ...consentOnEveryChannel('unknown'), email: 'opted-in', sms: 'opted-in', push: 'opted-in' },
   attributes: {
     firstName: 'Ana',
     lastName: 'Souza',

@@ -10,7 +10,10 @@ import type { Suppressions } from '../store/customers.ts';
 export type ChannelAddress =
   | { channel: 'email'; email: string }
   | { channel: 'sms'; phone: string }
-  | { channel: 'push'; platform: PushPlatform; endpointArn: string };
+  | { channel: 'push'; platform: PushPlatform; endpointArn: string }
+  | { channel: 'whatsapp'; phone: string }
+  /** The team's own system knows the customer by id: no address on the profile is needed. */
+  | { channel: 'webhook' | 'function'; customerId: string };
 
 export type Availability =
   { ok: true; address: ChannelAddress } | { ok: false; status: 'no-address' | 'opted-out'; reason: string };
@@ -70,6 +73,13 @@ function addressOf(profile: CustomerProfile, channel: Channel): Availability {
       }
       return { ok: true, address: { channel, platform: push.platform, endpointArn: push.endpointArn } };
     }
+    case 'whatsapp':
+      return profile.phone === undefined
+        ? { ok: false, status: 'no-address', reason: 'whatsapp: no phone number on the profile' }
+        : { ok: true, address: { channel, phone: profile.phone } };
+    case 'webhook':
+    case 'function':
+      return { ok: true, address: { channel, customerId: profile.customerId } };
     default: {
       const unreachable: never = channel;
       throw new Error(`Unknown channel ${String(unreachable)}`);
@@ -85,6 +95,11 @@ export function addressText(address: ChannelAddress): string {
       return address.phone;
     case 'push':
       return address.endpointArn;
+    case 'whatsapp':
+      return address.phone;
+    case 'webhook':
+    case 'function':
+      return address.customerId;
     default: {
       const unreachable: never = address;
       throw new Error(`Unknown address ${JSON.stringify(unreachable)}`);

@@ -25,6 +25,9 @@ export const profileUpdateSchema = z.object({
       email: consentStatusSchema.optional(),
       sms: consentStatusSchema.optional(),
       push: consentStatusSchema.optional(),
+      whatsapp: consentStatusSchema.optional(),
+      webhook: consentStatusSchema.optional(),
+      function: consentStatusSchema.optional(),
     })
     .optional(),
   attributes: attributesSchema.optional(),

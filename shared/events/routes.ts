@@ -4,7 +4,7 @@
  * same events reach the same functions in both places.
  */
 import { DEFAULT_CUSTOMER_ID_PATH, type EventCatalog } from './catalog.ts';
-import { ERASURE_REQUESTED, SES_FEEDBACK_DETAIL_TYPES } from './system-events.ts';
+import { ERASURE_REQUESTED, SES_ENGAGEMENT_DETAIL_TYPES } from './system-events.ts';
 import type { EventPattern, JsonValue } from './pattern.ts';
 
 const HAS_CUSTOMER = { customerId: [{ exists: true }] };
@@ -47,13 +47,14 @@ export function erasurePattern(): EventPattern {
 }
 
 /**
- * preferences: SES bounces and complaints, which SES publishes on the account's default bus. Only
+ * preferences: SES bounces and complaints (suppression), and with them deliveries, opens and clicks
+ * (engagement in the history), which SES publishes on the account's default bus. Only
  * those of Waymark's configuration set: other senders in the account have their own lists.
  */
 export function sesFeedbackPattern(configurationSet: string): EventPattern {
   return {
     source: ['aws.ses'],
-    'detail-type': [...SES_FEEDBACK_DETAIL_TYPES],
+    'detail-type': [...SES_ENGAGEMENT_DETAIL_TYPES],
     detail: { mail: { tags: { 'ses:configuration-set': [configurationSet] } } },
   };
 }

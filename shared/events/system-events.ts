@@ -8,5 +8,13 @@
 /** The detail types SES sends for a configuration set's bounces and complaints. */
 export const SES_FEEDBACK_DETAIL_TYPES = ['Email Bounced', 'Email Complaint Received'] as const;
 
+/** Everything SES tells of a sent mail that the history keeps: the feedback, and delivery, opens and clicks. */
+export const SES_ENGAGEMENT_DETAIL_TYPES = [
+  'Email Delivered',
+  'Email Opened',
+  'Email Clicked',
+  ...SES_FEEDBACK_DETAIL_TYPES,
+] as const;
+
 /** Not in the event catalog: erasure is a request to Waymark, not something a journey reacts to. */
 export const ERASURE_REQUESTED = 'customer.erasure.requested';

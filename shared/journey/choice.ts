@@ -19,7 +19,7 @@ export function nativeChoice(condition: Condition): ChoiceCondition | undefined 
     const inner = nativeChoice(condition.not);
     return inner === undefined ? undefined : { Not: inner };
   }
-  if ('history' in condition) return undefined;
+  if ('history' in condition || 'engagement' in condition) return undefined;
   return fieldChoice(condition);
 }
 

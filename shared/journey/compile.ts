@@ -12,6 +12,7 @@ import {
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
   PLACEHOLDERS,
   TASK_ERRORS,
+  type SendTarget,
 } from '../contract/tasks.ts';
 import { toJsonValue } from '../json.ts';
 import { stepResultPath } from '../asl/path.ts';
@@ -277,6 +278,19 @@ function isInLoop(journey: Journey, id: string): boolean {
   return step !== undefined && stepEdges(step).some((edge) => reachableFrom(journey, edge.to).has(id));
 }
 
+/** What a webhook or function step calls; the validator makes sure the name and `reaches` are there. */
+function sendTarget(step: StepOfType<'send'>): { target?: SendTarget } {
+  const reaches = step.reaches ?? 'customer';
+  const [channel] = sendChannels(step);
+  if (channel === 'webhook' && step.endpoint !== undefined) {
+    return { target: { channel, endpoint: step.endpoint, reaches } };
+  }
+  if (channel === 'function' && step.function !== undefined) {
+    return { target: { channel, function: step.function, reaches } };
+  }
+  return {};
+}
+
 function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Record<string, State> {
   const notSent = step.onNotSent ?? step.next;
   const outcome = `${id}.outcome`;
@@ -288,6 +302,7 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
     task: 'deliver',
     stepId: id,
     channels: sendChannels(step),
+    ...sendTarget(step),
     template: step.template,
     category: step.category,
     caps: toJsonValue(journey.caps),

@@ -8,7 +8,8 @@ import { matchesPattern } from '../events/pattern.ts';
 import { isRecord, toJsonObject } from '../json.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { type ReferenceScope, resolveReference } from './references.ts';
-import type { Condition, FieldCondition } from './schema.ts';
+import type { EngagementAction } from './engagement-condition.ts';
+import type { Condition, EngagementCondition, FieldCondition } from './schema.ts';
 
 /** One entry of the customer's history, as the evaluate task reads it. */
 export interface HistoryEvent {
@@ -17,9 +18,21 @@ export interface HistoryEvent {
   detail: Record<string, unknown>;
 }
 
+/** What the customer did with one of a journey's messages, as engagement conditions read it. */
+export interface EngagementEvent {
+  journeyId: string;
+  stepId: string;
+  /** `executionTag` of the execution that sent the message. */
+  execution: string;
+  action: EngagementAction;
+  time: string;
+}
+
 export interface ConditionScope extends ReferenceScope {
   history: readonly HistoryEvent[];
   now: Date;
+  /** For engagement conditions: this execution's tag and journey, and the customer's engagement. */
+  engagement?: { journeyId: string; execution: string; events: readonly EngagementEvent[] };
 }
 
 /** The index of the first case that holds, or -1 for the default. */
@@ -43,7 +56,28 @@ export function evaluateCondition(condition: Condition, scope: ConditionScope): 
     }).length;
     return count >= atLeast;
   }
+  if ('engagement' in condition) return engaged(condition, scope);
   return evaluateField(condition, scope);
+}
+
+/** True when the customer did `action` with this execution's message from `step`, within the window. */
+function engaged(condition: EngagementCondition, scope: ConditionScope): boolean {
+  const { step, action, within } = condition.engagement;
+  const mine = scope.engagement;
+  if (mine === undefined) return false;
+  const now = scope.now.getTime();
+  const since = now - durationSeconds(within) * 1000;
+  return mine.events.some((event) => {
+    const time = Date.parse(event.time);
+    return (
+      event.journeyId === mine.journeyId &&
+      event.execution === mine.execution &&
+      event.stepId === step &&
+      event.action === action &&
+      time >= since &&
+      time <= now
+    );
+  });
 }
 
 function evaluateField(condition: FieldCondition, scope: ReferenceScope): boolean {

@@ -8,6 +8,14 @@ import { type Channel, channelSchema, timeZoneSchema } from '../customer/profile
 import { DURATION_DESCRIPTION, parseDuration } from '../time/duration.ts';
 import { LOCAL_TIME_PATTERN } from '../time/local-time.ts';
 import { type AudienceTrigger, audienceTriggerSchema } from './audience-trigger.ts';
+import {
+  customFunctionSchema,
+  targetNameSchema,
+  trackingSchema,
+  webhookEndpointSchema,
+  whatsappSenderSchema,
+} from './channel-settings.ts';
+import { engagementConditionSchema, type EngagementCondition } from './engagement-condition.ts';
 
 export {
   type AudienceTrigger,
@@ -187,13 +195,21 @@ export const historyConditionSchema = z.strictObject({
 });
 export type HistoryCondition = z.infer<typeof historyConditionSchema>;
 
+export { type EngagementCondition, engagementConditionSchema } from './engagement-condition.ts';
+
 export type Condition =
-  FieldCondition | HistoryCondition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
+  | FieldCondition
+  | HistoryCondition
+  | EngagementCondition
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
     fieldConditionSchema,
     historyConditionSchema,
+    engagementConditionSchema,
     z.strictObject({ all: z.array(conditionSchema).min(1) }),
     z.strictObject({ any: z.array(conditionSchema).min(1) }),
     z.strictObject({ not: conditionSchema }),
@@ -209,9 +225,20 @@ const stepBase = {
 export const sendStepSchema = z.strictObject({
   type: z.literal('send'),
   ...stepBase,
-  channel: z
-    .union([channelSchema, z.array(channelSchema).min(1).max(3)])
-    .meta({ description: 'One channel, or an ordered fallback list: the first available channel is used.' }),
+  channel: z.union([channelSchema, z.array(channelSchema).min(1).max(4)]).meta({
+    description:
+      'One channel, or an ordered fallback list: the first available channel is used. webhook and function stand alone.',
+  }),
+  endpoint: targetNameSchema
+    .optional()
+    .meta({ description: "For the webhook channel: the endpoint's name in settings' webhooks." }),
+  function: targetNameSchema
+    .optional()
+    .meta({ description: "For the function channel: the function's name in settings' functions." }),
+  reaches: z.enum(['customer', 'system']).optional().meta({
+    description:
+      'For webhook and function: "customer" when the call puts a message before the customer (in-app, chat), so consent, quiet hours and caps apply; "system" when it feeds another system (an ads audience, a CRM), so they do not.',
+  }),
   template: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'A template name is lowercase letters, digits and "-".' })
@@ -488,6 +515,9 @@ export const sendRatesSchema = z
     email: sendRateSchema.optional(),
     sms: sendRateSchema.optional(),
     push: sendRateSchema.optional(),
+    whatsapp: sendRateSchema.optional(),
+    webhook: sendRateSchema.optional(),
+    function: sendRateSchema.optional(),
   })
   .meta({
     description:
@@ -507,10 +537,14 @@ export const settingsSchema = z
         email: quietHoursSchema.nullable().default(null),
         sms: quietHoursSchema.nullable().default({ start: '21:00', end: '08:00' }),
         push: quietHoursSchema.nullable().default(null),
+        whatsapp: quietHoursSchema.nullable().optional(),
+        webhook: quietHoursSchema.nullable().optional(),
+        function: quietHoursSchema.nullable().optional(),
       })
-      .default({ email: null, sms: { start: '21:00', end: '08:00' }, push: null })
+      .prefault({})
       .meta({
-        description: 'Local times when marketing messages wait; null for none. SMS defaults to 21:00-08:00.',
+        description:
+          'Local times when marketing messages wait; null for none. SMS defaults to 21:00-08:00. webhook and function apply to steps that reach the customer.',
       }),
     senders: z.strictObject({
       email: z.strictObject({
@@ -533,7 +567,17 @@ export const settingsSchema = z
             .optional(),
         })
         .default({}),
+      whatsapp: whatsappSenderSchema.optional(),
     }),
+    webhooks: z
+      .record(targetNameSchema, webhookEndpointSchema)
+      .default({})
+      .meta({ description: 'Named webhook endpoints that send steps with channel "webhook" call.' }),
+    functions: z
+      .record(targetNameSchema, customFunctionSchema)
+      .default({})
+      .meta({ description: 'Named Lambda functions that send steps with channel "function" invoke.' }),
+    tracking: trackingSchema.prefault({}),
     unsubscribe: z.strictObject({
       baseUrl: z.url().meta({ description: 'Where one-click unsubscribe links point.' }),
     }),
@@ -543,6 +587,11 @@ export const settingsSchema = z
   })
   .meta({ title: 'Waymark settings', description: 'Global delivery rules for every journey.' });
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** A channel's quiet hours; none when the settings do not name the channel. */
+export function quietHoursOf(settings: Settings, channel: Channel): z.infer<typeof quietHoursSchema> | null {
+  return settings.quietHours[channel] ?? null;
+}
 
 /** The channels a send step may use, in fallback order. */
 export function sendChannels(step: StepOfType<'send'>): Channel[] {

@@ -13,7 +13,7 @@ import {
   retrySeconds,
   worstTaskSeconds,
 } from './policies.ts';
-import { type Journey, type Settings, type Step, sendChannels } from './schema.ts';
+import { type Journey, quietHoursOf, type Settings, type Step, sendChannels } from './schema.ts';
 
 /** The next local window can be a week away (one open day a week, just missed). */
 const LOCAL_WINDOW_MAX_SECONDS = 7 * 86_400;
@@ -98,7 +98,7 @@ export function expressEligibility(
     if (step.type === 'wait' && step.until !== undefined)
       reasons.push(`step "${id}" waits until a local time`);
     if (step.type === 'send' && step.category === 'marketing') {
-      const quiet = sendChannels(step).filter((channel) => settings.quietHours[channel] !== null);
+      const quiet = sendChannels(step).filter((channel) => quietHoursOf(settings, channel) !== null);
       if (quiet.length > 0) reasons.push(`step "${id}" may wait for quiet hours on ${quiet.join(', ')}`);
     }
     if (step.type === 'send') {

@@ -15,6 +15,7 @@ import type { JourneyScope, Report, ValidationContext } from './checks/scope.ts'
 import { checkJourneyCaps, checkJourneySendRate, checkSettings } from './checks/settings.ts';
 import { checkEmit, checkExits, checkSplit, checkWait } from './checks/steps.ts';
 import { checkSend } from './checks/templates.ts';
+import { checkSendChannels } from './checks/channels.ts';
 import { assertNever } from './graph.ts';
 import { journeyPropertyNames } from './json-schema.ts';
 import { jsonPath, type PathSegment, type Problem } from './problem.ts';
@@ -357,6 +358,7 @@ function checkJourney(journey: Journey, context: ValidationContext, report: Repo
     switch (step.type) {
       case 'send':
         checkSend(id, step, scope);
+        checkSendChannels(id, step, scope);
         break;
       case 'wait':
         checkWait(id, step, report);

@@ -4,13 +4,20 @@
  * a template only for the channels whose parts the folder has.
  */
 import { Liquid, type Template } from 'liquidjs';
-import type { Channel } from '../customer/profile.ts';
+import * as z from 'zod';
+import { type Channel, type JsonValue, jsonValueSchema } from '../customer/profile.ts';
 import { errorMessage } from '../text/error-message.ts';
 
 export const TEMPLATE_PARTS = {
   email: { subject: 'email.subject.liquid', html: 'email.html.liquid', text: 'email.text.liquid' },
   sms: { text: 'sms.liquid' },
   push: { title: 'push.title.liquid', body: 'push.body.liquid', data: 'push.data.json' },
+  /** An approved WhatsApp template's name, language and body parameters (each a Liquid string). */
+  whatsapp: { template: 'whatsapp.json' },
+  /** The request body: Liquid that must render to JSON (write values with `| json`). */
+  webhook: { body: 'webhook.json.liquid' },
+  /** The `data` of the function's payload: Liquid that must render to JSON. */
+  function: { body: 'function.json.liquid' },
 } as const;
 
 /** The files of one template folder, by file name. */
@@ -32,7 +39,10 @@ export interface TemplateContext {
 export type RenderedMessage =
   | { channel: 'email'; subject: string; html: string | undefined; text: string | undefined }
   | { channel: 'sms'; text: string }
-  | { channel: 'push'; title: string; body: string; data: Record<string, string> };
+  | { channel: 'push'; title: string; body: string; data: Record<string, string> }
+  | { channel: 'whatsapp'; template: string; language: string; parameters: string[] }
+  /** `body` is the rendered JSON text as sent; `data` the same, parsed. */
+  | { channel: 'webhook' | 'function'; body: string; data: JsonValue };
 
 export interface TemplateProblem {
   template: string;
@@ -89,6 +99,12 @@ export function missingParts(source: TemplateSource, channel: Channel): string[]
       return has(TEMPLATE_PARTS.sms.text) ? [] : [TEMPLATE_PARTS.sms.text];
     case 'push':
       return [TEMPLATE_PARTS.push.title, TEMPLATE_PARTS.push.body].filter((file) => !has(file));
+    case 'whatsapp':
+    case 'webhook':
+    case 'function': {
+      const file = Object.values(TEMPLATE_PARTS[channel])[0];
+      return file === undefined || has(file) ? [] : [file];
+    }
     default: {
       const unreachable: never = channel;
       throw new Error(`Unknown channel ${String(unreachable)}`);
@@ -152,11 +168,94 @@ function renderChannel(
         ? undefined
         : { channel, title, body, data };
     }
+    case 'whatsapp':
+      return renderWhatsapp(source, renderText, problems);
+    case 'webhook':
+    case 'function': {
+      const file = TEMPLATE_PARTS[channel].body;
+      const body = render(file);
+      if (body === undefined) return undefined;
+      const data = parseRenderedJson(source.name, file, body, problems);
+      return data === undefined ? undefined : { channel, body, data };
+    }
     default: {
       const unreachable: never = channel;
       throw new Error(`Unknown channel ${String(unreachable)}`);
     }
   }
+}
+
+/** A rendered body that is not JSON is a problem of the template, named with what the parser said. */
+function parseRenderedJson(
+  template: string,
+  file: string,
+  text: string,
+  problems: TemplateProblem[],
+): JsonValue | undefined {
+  const parsed = jsonValueSchema.safeParse(parseJson(text));
+  if (parsed.success && parsed.data !== undefined) return parsed.data;
+  problems.push({
+    template,
+    file,
+    line: 0,
+    column: 0,
+    message: `It rendered to text that is not JSON (${jsonProblem(text)}); write values with "| json", e.g. {{ profile.attributes.firstName | json }}.`,
+  });
+  return undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonProblem(text: string): string {
+  try {
+    JSON.parse(text);
+    return 'not a JSON value';
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
+const whatsappFileSchema = z.strictObject({
+  template: z
+    .string()
+    .regex(/^[a-z0-9_]{1,512}$/, 'a WhatsApp template name: lowercase letters, digits, "_"'),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a WhatsApp language code such as "en_US" or "pt_BR"'),
+  parameters: z.array(z.string()).max(100).default([]),
+});
+
+/** whatsapp.json names an approved template; its body parameters are Liquid strings. */
+function renderWhatsapp(
+  source: TemplateSource,
+  renderText: (file: string, text: string) => string | undefined,
+  problems: TemplateProblem[],
+): RenderedMessage | undefined {
+  const file = TEMPLATE_PARTS.whatsapp.template;
+  const parsed = whatsappFileSchema.safeParse(parseJson(source.files[file] ?? ''));
+  if (!parsed.success) {
+    problems.push({
+      template: source.name,
+      file,
+      line: 0,
+      column: 0,
+      message: `Expected {"template", "language", "parameters": [...]}: ${z.prettifyError(parsed.error)}`,
+    });
+    return undefined;
+  }
+  const parameters: string[] = [];
+  for (const [index, text] of parsed.data.parameters.entries()) {
+    const rendered = renderText(`${file} (parameters[${index}])`, text);
+    if (rendered === undefined) return undefined;
+    parameters.push(rendered);
+  }
+  return { channel: 'whatsapp', template: parsed.data.template, language: parsed.data.language, parameters };
 }
 
 /** push.data.json is a flat JSON object whose string values are Liquid. */

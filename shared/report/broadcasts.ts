@@ -15,7 +15,7 @@
  */
 import { runOfExecutionName } from '../audience/members.ts';
 import type { HistoryEntry, SkipStatus } from '../customer/history.ts';
-import { type Channel, channelSchema } from '../customer/profile.ts';
+import { type Channel, channelSchema, perChannel } from '../customer/profile.ts';
 import { parseHistoryEntry } from '../customer/history.ts';
 import { type BroadcastRunRecord, listBroadcastRuns } from '../store/broadcasts.ts';
 import { scanAll, type StoreContext } from '../store/context.ts';
@@ -73,7 +73,7 @@ export function broadcastProgress(
       run,
       entered: new Set(),
       notEntered: new Map(),
-      sent: { email: 0, sms: 0, push: 0 },
+      sent: perChannel(() => 0),
       steps: new Map(),
     });
   }

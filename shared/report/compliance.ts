@@ -142,7 +142,14 @@ function initialStates(
       ...(since === undefined ? {} : { consentSince: since }),
     };
   };
-  return { email: state('email'), sms: state('sms'), push: state('push') };
+  return {
+    email: state('email'),
+    sms: state('sms'),
+    push: state('push'),
+    whatsapp: state('whatsapp'),
+    webhook: state('webhook'),
+    function: state('function'),
+  };
 }
 
 function momentRank(moment: Moment): number {
@@ -181,6 +188,7 @@ function changesOf(entry: CustomerOverview['history'][number]['entry']): Change[
     case 'skipped':
     case 'journey':
     case 'conversion':
+    case 'engagement':
       return [];
     default:
       return assertNever(entry);

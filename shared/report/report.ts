@@ -23,7 +23,7 @@
  */
 import type { EventCatalog } from '../events/catalog.ts';
 import type { HistoryEntry, HistoryEntryOf } from '../customer/history.ts';
-import { type Channel, channelSchema } from '../customer/profile.ts';
+import { type Channel, channelSchema, perChannel } from '../customer/profile.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { matcherPattern } from '../journey/rules.ts';
 import { assertNever, stepEdges, stepById } from '../journey/graph.ts';
@@ -93,12 +93,13 @@ export function buildReport(input: ReportInput): Report {
   const notSent = newNotSent();
   const deferredSteps = new Map<string, number>();
   const messageTimes = new Map<string, number[]>();
-  const sendTimes: Record<Channel, number[]> = { email: [], sms: [], push: [] };
+  const sendTimes: Record<Channel, number[]> = perChannel((): number[] => []);
 
   for (const { customerId, entry } of history) {
     switch (entry.kind) {
       case 'event':
       case 'preference':
+      case 'engagement':
         break;
       case 'journey':
         countJourneyEntry(tallyOf(entry.journeyId), customerId, entry, positionsById);
@@ -276,7 +277,7 @@ export function emptyStepCounts(): StepCounts {
     entered: 0,
     waiting: 0,
     waitingForSlot: 0,
-    sent: { email: 0, sms: 0, push: 0 },
+    sent: perChannel(() => 0),
     capped: 0,
     deferred: 0,
     rateLimited: 0,

@@ -4,10 +4,13 @@
  * record in the customer's history what was sent, or why nothing was.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChannelGateway, SendResult } from '../channels/gateway.ts';
-import { customerTagValue } from '../channels/tags.ts';
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
-import type { Channel, CustomerProfile } from '../customer/profile.ts';
+import {
+  type Channel,
+  type CustomerProfile,
+  isSystemChannel,
+  type SystemChannel,
+} from '../customer/profile.ts';
 import { type ChannelAddress, channelAvailability } from '../delivery/availability.ts';
 import {
   decideReservation,
@@ -17,10 +20,24 @@ import {
   withoutRecord,
 } from '../delivery/caps.ts';
 import { quietHoursEnd } from '../delivery/quiet-hours.ts';
+import { quietHoursOf } from '../journey/schema.ts';
 import { signUnsubscribeToken, unsubscribeUrl } from '../preferences/unsubscribe-token.ts';
-import { type RenderedMessage, renderMessage, type TemplateContext } from '../render/templates.ts';
+import {
+  type RenderedMessage,
+  renderMessage,
+  type TemplateContext,
+  type TemplateProblem,
+  type TemplateSource,
+} from '../render/templates.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '../store/customers.ts';
-import { confirmedDelivery, deliveryKey, recordMessage, recordSkip } from './delivery-history.ts';
+import {
+  confirmedDelivery,
+  deliveryKey,
+  recordDelivered,
+  recordMessage,
+  recordSkip,
+} from './delivery-history.ts';
+import { dispatch, type Envelope } from './dispatch.ts';
 import { ThrottledError } from './errors.ts';
 import { requireUnsubscribeSecret, type Runtime } from './runtime.ts';
 import { type HeldSlot, type RateLimited, sendWhenDue, waitForSendSlot } from './send-slot.ts';
@@ -48,6 +65,9 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
       status: 'failed',
       reason: `No template "${task.template}" is deployed.`,
     });
+  }
+  if (task.target?.reaches === 'system') {
+    return deliverToSystem(runtime, task, task.target.channel, read.customer.profile, template, now);
   }
   // A retry of a delivery that got as far as reserving: sent if its history entry says so. If not,
   // the attempt stopped between reserving and recording: marketing is at most once (not sent again),
@@ -78,7 +98,7 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
       continue;
     }
     if (task.category === 'marketing') {
-      const resumeAt = quietHoursEnd(now, timeZone, settings.quietHours[channel]);
+      const resumeAt = quietHoursEnd(now, timeZone, quietHoursOf(settings, channel));
       if (resumeAt !== undefined) {
         const outcome: DeliveryOutcome = {
           status: 'deferred',
@@ -97,13 +117,7 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
       templateContext(task, customer.profile, runtime, unsubscribe),
     );
     if (!rendered.ok) {
-      const first = rendered.problems[0];
-      const where = first === undefined ? '' : ` (${first.file}:${first.line}: ${first.message})`;
-      skipped.push({
-        status: 'failed',
-        reason: `${channel}: the template could not be rendered${where}`,
-        channel,
-      });
+      skipped.push({ status: 'failed', reason: renderFailure(channel, rendered.problems), channel });
       continue;
     }
     const slot = await waitForSendSlot(runtime, task, customer, channel, timeZone);
@@ -111,7 +125,7 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
       await recordSkip(runtime, task, now, slot.outcome, `rate-limited#${slot.outcome.resumeAt}`);
       return slot.outcome;
     }
-    const envelope: Envelope = {
+    const envelope: DeliveryEnvelope = {
       senders: settings.senders,
       unsubscribeUrl: unsubscribe,
       ...(slot.slot === undefined ? {} : { slot: slot.slot }),
@@ -128,6 +142,59 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
   return notSent(runtime, task, now, summarize(skipped));
 }
 
+/**
+ * A webhook or function that feeds another system: no consent, quiet hours, rates or caps, and no
+ * place in the customer's ledger. Its history entry goes under the step's entry time, so every
+ * attempt of the step looks in one place: a retry after a send that was recorded sends nothing, and
+ * one after a send that was not carries the same idempotency key for the receiver to drop.
+ */
+async function deliverToSystem(
+  runtime: Runtime,
+  task: DeliverTask,
+  channel: SystemChannel,
+  profile: CustomerProfile,
+  template: TemplateSource,
+  now: Date,
+): Promise<DeliveryOutcome> {
+  const time = task.enteredAt ?? now.toISOString();
+  const earlier = await confirmedDelivery(runtime, task, { time, channel });
+  if (earlier !== undefined) return earlier;
+  const unsubscribe = unsubscribeLink(runtime, task, channel, now);
+  const rendered = renderMessage(template, channel, templateContext(task, profile, runtime, unsubscribe));
+  if (!rendered.ok) {
+    return notSent(runtime, task, now, {
+      status: 'failed',
+      reason: renderFailure(channel, rendered.problems),
+      channel,
+    });
+  }
+  const envelope: Envelope = { senders: runtime.project.settings.senders, unsubscribeUrl: unsubscribe };
+  const address: ChannelAddress = { channel, customerId: task.customerId };
+  const result = await dispatch(runtime, address, rendered.message, task, envelope);
+  if (result.ok) {
+    const recorded = await recordMessage(runtime, task, { time, channel }, result, rendered.message);
+    await recordDelivered(runtime, task, channel, result.messageId, time);
+    return {
+      status: 'sent',
+      channel,
+      messageId: result.messageId,
+      ...(recorded ? {} : { unrecorded: true as const }),
+    };
+  }
+  if (result.kind === 'throttled') throw new ThrottledError(result.reason);
+  return notSent(runtime, task, now, {
+    status: result.kind === 'unreachable' ? 'no-address' : 'failed',
+    reason: result.reason,
+    channel,
+  });
+}
+
+function renderFailure(channel: Channel, problems: readonly TemplateProblem[]): string {
+  const first = problems[0];
+  const where = first === undefined ? '' : ` (${first.file}:${first.line}: ${first.message})`;
+  return `${channel}: the template could not be rendered${where}`;
+}
+
 type SendAttempt = {
   customer: CustomerRecord;
   outcome: Extract<DeliveryOutcome, { status: 'sent' }> | NotSent | RateLimited;
@@ -141,7 +208,7 @@ async function sendOnce(
   address: ChannelAddress,
   message: RenderedMessage,
   timeZone: string,
-  envelope: Envelope,
+  envelope: DeliveryEnvelope,
 ): Promise<SendAttempt> {
   const key = deliveryKey(task);
   const caps = effectiveCaps(runtime.project.settings.caps, task.caps);
@@ -232,7 +299,7 @@ async function sendReserved(
   record: SendRecord,
   address: ChannelAddress,
   message: RenderedMessage,
-  envelope: Envelope,
+  envelope: DeliveryEnvelope,
 ): Promise<SendAttempt> {
   const key = deliveryKey(task);
   const due = await sendWhenDue(runtime, envelope.slot);
@@ -241,15 +308,16 @@ async function sendReserved(
     const released = await release(runtime, task.customerId, reserved, key);
     return { customer: released ?? reserved, outcome: due.outcome };
   }
-  const result = await send(runtime.channels, address, message, task, envelope).catch(
-    async (error: unknown) => {
-      // Not sent: give the slot back before the error reaches the state machine's Catch.
-      await release(runtime, task.customerId, reserved, key);
-      throw error;
-    },
-  );
+  const result = await dispatch(runtime, address, message, task, envelope).catch(async (error: unknown) => {
+    // Not sent: give the slot back before the error reaches the state machine's Catch.
+    await release(runtime, task.customerId, reserved, key);
+    throw error;
+  });
   if (result.ok) {
-    const recorded = await recordMessage(runtime, task, record, result.messageId, message);
+    const recorded = await recordMessage(runtime, task, record, result, message);
+    if (isSystemChannel(address.channel)) {
+      await recordDelivered(runtime, task, address.channel, result.messageId, record.time);
+    }
     return {
       customer: reserved,
       outcome: {
@@ -327,73 +395,10 @@ async function release(
   return undefined;
 }
 
-interface Envelope {
-  senders: Runtime['project']['settings']['senders'];
-  unsubscribeUrl: string;
+/** What a send needs besides the message: the senders, the unsubscribe link and maybe a held slot. */
+interface DeliveryEnvelope extends Envelope {
   /** A send slot a moment away: waited for right before the provider is called, not earlier. */
   slot?: HeldSlot;
-}
-
-function send(
-  channels: ChannelGateway,
-  address: ChannelAddress,
-  message: RenderedMessage,
-  task: DeliverTask,
-  envelope: Envelope,
-): Promise<SendResult> {
-  const meta = { customerId: task.customerId, journeyId: task.journeyId, stepId: task.stepId };
-  if (address.channel === 'email' && message.channel === 'email') {
-    const { from, replyTo, configurationSet } = envelope.senders.email;
-    return channels.sendEmail({
-      meta,
-      to: address.email,
-      from,
-      ...(replyTo === undefined ? {} : { replyTo }),
-      ...(configurationSet === undefined ? {} : { configurationSet }),
-      subject: message.subject,
-      ...(message.html === undefined ? {} : { html: message.html }),
-      ...(message.text === undefined ? {} : { text: message.text }),
-      unsubscribeUrl: envelope.unsubscribeUrl,
-      // The customer tag lets a bounce or complaint from SES find the profile to suppress.
-      tags: {
-        journey: task.journeyId,
-        step: task.stepId,
-        channel: 'email',
-        ...optionalTag('customer', customerTagValue(task.customerId)),
-      },
-    });
-  }
-  if (address.channel === 'sms' && message.channel === 'sms') {
-    const { originationNumber, senderId } = envelope.senders.sms;
-    return channels.sendSms({
-      meta,
-      to: address.phone,
-      text: message.text,
-      category: task.category,
-      ...(originationNumber === undefined ? {} : { originationNumber }),
-      ...(senderId === undefined ? {} : { senderId }),
-    });
-  }
-  if (address.channel === 'push' && message.channel === 'push') {
-    return channels.sendPush({
-      meta,
-      platform: address.platform,
-      endpointArn: address.endpointArn,
-      title: message.title,
-      body: message.body,
-      data: message.data,
-    });
-  }
-  // Unreachable by construction (the message was rendered for this channel); the types cannot see it.
-  return Promise.resolve({
-    ok: false,
-    kind: 'rejected',
-    reason: 'the message was rendered for another channel',
-  });
-}
-
-function optionalTag(name: string, value: string | undefined): Record<string, string> {
-  return value === undefined ? {} : { [name]: value };
 }
 
 function unsubscribeLink(runtime: Runtime, task: DeliverTask, channel: Channel, now: Date): string {

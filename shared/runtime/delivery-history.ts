@@ -7,6 +7,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
+import { executionTag } from '../channels/tags.ts';
+import type { Channel } from '../customer/profile.ts';
 import type { SendRecord } from '../delivery/caps.ts';
 import type { RenderedMessage } from '../render/templates.ts';
 import { appendHistory, readHistoryEntry } from '../store/history.ts';
@@ -21,7 +23,7 @@ export function deliveryKey(task: DeliverTask): string {
 export async function confirmedDelivery(
   runtime: Runtime,
   task: DeliverTask,
-  record: SendRecord,
+  record: Pick<SendRecord, 'time' | 'channel'>,
 ): Promise<Extract<DeliveryOutcome, { status: 'sent' }> | undefined> {
   const entry = await readHistoryEntry(runtime.store, task.customerId, record.time, messageUnique(task));
   return entry?.kind === 'message'
@@ -46,6 +48,14 @@ function headlineOf(message: RenderedMessage): { headline: string; preview: stri
       return { headline: message.text.slice(0, 60), preview: message.text.slice(0, PREVIEW_LENGTH) };
     case 'push':
       return { headline: message.title, preview: message.body.slice(0, PREVIEW_LENGTH) };
+    case 'whatsapp':
+      return {
+        headline: `WhatsApp template ${message.template}`,
+        preview: message.parameters.join(' · ').slice(0, PREVIEW_LENGTH),
+      };
+    case 'webhook':
+    case 'function':
+      return { headline: `${message.channel} call`, preview: message.body.slice(0, PREVIEW_LENGTH) };
     default: {
       const unreachable: never = message;
       throw new Error(`Unknown message ${JSON.stringify(unreachable)}`);
@@ -70,8 +80,8 @@ const HISTORY_WRITE_ATTEMPTS = 3;
 export async function recordMessage(
   runtime: Runtime,
   task: DeliverTask,
-  record: SendRecord,
-  messageId: string,
+  record: Pick<SendRecord, 'time' | 'channel'>,
+  sent: { messageId: string; response?: string },
   message: RenderedMessage,
 ): Promise<boolean> {
   const entry: HistoryEntryOf<'message'> = {
@@ -82,7 +92,9 @@ export async function recordMessage(
     stepId: task.stepId,
     channel: record.channel,
     category: task.category,
-    messageId,
+    messageId: sent.messageId,
+    ...(sent.response === undefined ? {} : { response: sent.response }),
+    ...(task.target === undefined ? {} : { reaches: task.target.reaches }),
     ...headlineOf(message),
   };
   for (let attempt = 1; attempt <= HISTORY_WRITE_ATTEMPTS; attempt += 1) {
@@ -118,4 +130,28 @@ export async function recordSkip(
       : {}),
   };
   await appendHistory(runtime.store, task.customerId, entry, `skipped#${deliveryKey(task)}#${unique}`);
+}
+
+/**
+ * A webhook or function that answered with success has delivered: recorded as engagement at once, so
+ * a branch on "delivered" reads the same for every channel (email's comes later from SES).
+ */
+export async function recordDelivered(
+  runtime: Runtime,
+  task: DeliverTask,
+  channel: Channel,
+  messageId: string,
+  time: string,
+): Promise<void> {
+  const entry: HistoryEntryOf<'engagement'> = {
+    kind: 'engagement',
+    time,
+    journeyId: task.journeyId,
+    stepId: task.stepId,
+    execution: executionTag(task.executionId),
+    channel,
+    action: 'delivered',
+    messageId,
+  };
+  await appendHistory(runtime.store, task.customerId, entry, `engagement#${deliveryKey(task)}#delivered`);
 }

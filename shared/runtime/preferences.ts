@@ -7,7 +7,12 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { customerFromTagValue } from '../channels/tags.ts';
-import { ERASURE_REQUESTED, SES_FEEDBACK_DETAIL_TYPES } from '../events/system-events.ts';
+import {
+  ERASURE_REQUESTED,
+  SES_ENGAGEMENT_DETAIL_TYPES,
+  SES_FEEDBACK_DETAIL_TYPES,
+} from '../events/system-events.ts';
+import { type EngagementOutcome, recordSesEngagement } from './engagement.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, customerIdSchema } from '../customer/profile.ts';
 import { addressHash } from '../delivery/availability.ts';
@@ -295,7 +300,8 @@ const erasureRequestSchema = z.object({
 });
 
 export type PreferenceEventOutcome =
-  | { kind: 'ses-feedback'; outcome: FeedbackOutcome }
+  | { kind: 'ses-feedback'; outcome: FeedbackOutcome; engagement: EngagementOutcome }
+  | { kind: 'ses-engagement'; outcome: EngagementOutcome }
   | { kind: 'erasure'; outcome: ErasureOutcome }
   | { kind: 'ignored'; reason: string };
 
@@ -318,7 +324,11 @@ export async function handlePreferenceEvent(
     return { kind: 'erasure', outcome: await eraseCustomer(runtime, request.data.detail.customerId) };
   }
   if (SES_FEEDBACK_DETAIL_TYPES.some((known) => known === detailType)) {
-    return { kind: 'ses-feedback', outcome: await recordSesFeedback(runtime, event) };
+    const outcome = await recordSesFeedback(runtime, event);
+    return { kind: 'ses-feedback', outcome, engagement: await recordSesEngagement(runtime, event) };
+  }
+  if (SES_ENGAGEMENT_DETAIL_TYPES.some((known) => known === detailType)) {
+    return { kind: 'ses-engagement', outcome: await recordSesEngagement(runtime, event) };
   }
   return {
     kind: 'ignored',

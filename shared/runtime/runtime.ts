@@ -5,6 +5,7 @@
  * build one over loopback services and a virtual clock.
  */
 import type { Segment } from '../audience/segment.ts';
+import type { SecretReader } from '../aws/secrets.ts';
 import type { EventCatalog } from '../events/catalog.ts';
 import type { ChannelGateway } from '../channels/gateway.ts';
 import type { Journey, Settings } from '../journey/schema.ts';
@@ -57,6 +58,10 @@ export interface Runtime {
    * functions that sign or check links (deliver, unsubscribe) are given it.
    */
   unsubscribeSecret: string | undefined;
+  /** Named secrets (webhook signing secrets): environment variables locally, Secrets Manager on AWS. */
+  secrets?: SecretReader;
+  /** http to a loopback address may be called (the local engine only; on AWS webhooks are https). */
+  allowLoopbackHttp?: boolean;
   /** The bus, for functions that put events on it (record, for segment entries). */
   publisher?: EventPublisher;
   now: () => Date;

@@ -16,7 +16,8 @@ import { resolveReference } from '../journey/references.ts';
 import { type Condition, isReference, type ValueExpression } from '../journey/schema.ts';
 import { nextLocalWindowOpening, preferredHourInstant } from '../journey/schedule.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, updateCustomer } from '../store/customers.ts';
-import { appendJourneyEntry, readConditionHistory, readHistory } from '../store/history.ts';
+import { appendJourneyEntry, readBranchHistory, readHistory } from '../store/history.ts';
+import { executionTag } from '../channels/tags.ts';
 import { admit, claimTriggerEvent, release, type TriggerIdentity } from '../store/journeys.ts';
 import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
 import { durationSeconds } from '../time/duration.ts';
@@ -160,13 +161,18 @@ async function evaluate(task: Task<'evaluate'>, runtime: Runtime): Promise<Steps
   const now = runtime.now();
   const customer = await customerOrEmpty(runtime, task.customerId);
   const lookBack = Math.max(0, ...task.cases.map(historyWindowSeconds));
-  const history = await readConditionHistory(runtime.store, task.customerId, lookBack, now);
+  const history = await readBranchHistory(runtime.store, task.customerId, lookBack, now);
   const matched = firstMatchingCase(task.cases, {
     event: task.trigger.detail,
     trigger: { id: task.trigger.id, time: task.trigger.time, source: task.trigger.source },
     profile: customer.profile,
     values: task.values,
-    history,
+    history: history.events,
+    engagement: {
+      journeyId: task.journeyId,
+      execution: executionTag(task.executionId),
+      events: history.engagement,
+    },
     now,
   });
   return { matched };
@@ -177,6 +183,7 @@ function historyWindowSeconds(condition: Condition): number {
   if ('any' in condition) return Math.max(0, ...condition.any.map(historyWindowSeconds));
   if ('not' in condition) return historyWindowSeconds(condition.not);
   if ('history' in condition) return durationSeconds(condition.history.within);
+  if ('engagement' in condition) return durationSeconds(condition.engagement.within);
   return 0;
 }
 

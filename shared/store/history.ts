@@ -3,7 +3,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryEntry, type HistoryEntryOf, parseHistoryEntry } from '../customer/history.ts';
 import { historyKey, historyRange, customerKey, TTL_ATTRIBUTE } from './table.ts';
 import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
-import type { HistoryEvent } from '../journey/conditions.ts';
+import type { EngagementEvent, HistoryEvent } from '../journey/conditions.ts';
 
 /** How long history is kept: long enough for a year-long journey and its attribution window. */
 export const HISTORY_RETENTION_DAYS = 400;
@@ -105,4 +105,24 @@ export async function readConditionHistory(
   return stored.flatMap(({ entry }) =>
     entry.kind === 'event' ? [{ detailType: entry.detailType, time: entry.time, detail: entry.detail }] : [],
   );
+}
+
+/** What branch conditions read: the customer's events and their engagement with messages, in one query. */
+export async function readBranchHistory(
+  store: StoreContext,
+  customerId: string,
+  seconds: number,
+  now: Date,
+): Promise<{ events: HistoryEvent[]; engagement: EngagementEvent[] }> {
+  if (seconds <= 0) return { events: [], engagement: [] };
+  const from = new Date(now.getTime() - seconds * 1000).toISOString();
+  const stored = await readHistory(store, customerId, from, now.toISOString());
+  const events: HistoryEvent[] = [];
+  const engagement: EngagementEvent[] = [];
+  for (const { entry } of stored) {
+    if (entry.kind === 'event')
+      events.push({ detailType: entry.detailType, time: entry.time, detail: entry.detail });
+    if (entry.kind === 'engagement') engagement.push(entry);
+  }
+  return { events, engagement };
 }

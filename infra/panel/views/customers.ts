@@ -344,6 +344,12 @@ function describeEntry(customerId: string, entry: HistoryEntry): Html {
           <span class="badge warn">${entry.action}</span></span
         >
         <span class="muted">${entry.reason}</span>`;
+    case 'engagement':
+      return html`<span class="headline"
+          ><span class="badge channel">${entry.channel}</span>
+          <span class="badge ok">${entry.action}</span> ${entry.journeyId} · ${entry.stepId}</span
+        >
+        ${entry.detail === undefined ? '' : html`<span class="muted">${entry.detail}</span>`}`;
     default:
       return assertNever(entry);
   }

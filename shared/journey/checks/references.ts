@@ -1,4 +1,5 @@
 /** Values, references and conditions: everything a journey reads must exist where it reads it. */
+import { checkEngagementCondition } from './engagement.ts';
 import { type EventCatalog, eventDefinition } from '../../events/catalog.ts';
 import { eventFieldNames } from '../../events/fields.ts';
 import { sampleContext } from '../../render/sample.ts';
@@ -173,6 +174,8 @@ export function checkCondition(condition: Condition, at: PathSegment[], scope: J
     for (const [index, inner] of condition.any.entries()) checkCondition(inner, [...at, 'any', index], scope);
   } else if ('not' in condition) {
     checkCondition(condition.not, [...at, 'not'], scope);
+  } else if ('engagement' in condition) {
+    checkEngagementCondition(condition, at, scope);
   } else if ('history' in condition) {
     checkMatcher(
       { event: condition.history.event, filter: condition.history.filter },

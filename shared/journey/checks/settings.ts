@@ -1,6 +1,8 @@
 /** settings.json, and the caps journeys add to it. */
 import type { SendRates } from '../../delivery/send-rates.ts';
-import { type CapRule, type Journey, sendChannels, type Settings } from '../schema.ts';
+import { channelSchema } from '../../customer/profile.ts';
+import { type CapRule, type Journey, quietHoursOf, sendChannels, type Settings } from '../schema.ts';
+import { checkWebhookUrls } from './channels.ts';
 import type { Report } from './scope.ts';
 
 export function checkSettings(settings: Settings, report: Report): void {
@@ -9,8 +11,9 @@ export function checkSettings(settings: Settings, report: Report): void {
       report(['caps', index, 'id'], `Cap id "${cap.id}" is used twice; journeys refer to caps by id.`);
     }
   });
-  for (const channel of ['email', 'sms', 'push'] as const) {
-    const window = settings.quietHours[channel];
+  checkWebhookUrls(settings, report);
+  for (const channel of channelSchema.options) {
+    const window = quietHoursOf(settings, channel);
     if (window !== null && window.start === window.end) {
       report(['quietHours', channel], `Quiet hours for ${channel} start and end at ${window.start}.`, {
         hint: 'use null for no quiet hours',
