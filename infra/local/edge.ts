@@ -31,6 +31,10 @@ import type { PanelHandler } from '../panel/server.ts';
 import { describeRefusal, type RequestRefusal, requestRefusal } from './request-guard.ts';
 import { createSnsHandler, type SnsState } from './sns.ts';
 import { handleStepFunctions } from './stepfunctions.ts';
+import { type EmailTracking, TRACKING_PATH } from './email-tracking.ts';
+import { serveTracking } from './tracking-route.ts';
+import { LocalLambda } from './lambda.ts';
+import { LocalWhatsapp } from './whatsapp.ts';
 import { serveUnsubscribe, UNSUBSCRIBE_PATH, type UnsubscribeFunction } from './unsubscribe-route.ts';
 
 export interface EdgeParts {
@@ -43,6 +47,8 @@ export interface EdgeParts {
   panel: PanelHandler;
   /** The unsubscribe function, called for the links in the engine's emails. */
   unsubscribe: UnsubscribeFunction;
+  /** The tracked links and open pixels of the engine's emails. */
+  tracking: EmailTracking;
 }
 
 export interface Edge {
@@ -64,7 +70,8 @@ export interface EdgeOptions {
 type Route =
   | { kind: 'local-api' }
   | { kind: 'unsubscribe' }
-  | { kind: 'aws'; service: 'dynamodb' | 'ses' | 'sns' | 'events' | 'states' }
+  | { kind: 'tracking' }
+  | { kind: 'aws'; service: ServedService }
   /** Signed (or presigned) for a service this endpoint does not serve. */
   | { kind: 'other-service'; service: string | undefined }
   | { kind: 'panel' };
@@ -78,6 +85,9 @@ const MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 export async function createEdge(options: EdgeOptions): Promise<Edge> {
   let parts: EdgeParts | undefined;
   const sns = createSnsHandler(options.sns);
+  // The account is settings.json as the engine runs it, read when a request comes.
+  const whatsapp = new LocalWhatsapp(() => parts?.runtime.project.settings.senders.whatsapp);
+  const lambda = new LocalLambda(() => parts?.runtime.project.settings.functions ?? {});
   const server = createServer((request, response) => {
     // Whatever answers below, a second answer to one request must not throw from a callback.
     answerOnce(response);
@@ -125,6 +135,10 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
       case 'unsubscribe':
         await serveUnsubscribe(running.unsubscribe, request, response, url, await readBody(request));
         return;
+      case 'tracking':
+        request.resume();
+        await serveTracking(running.tracking, running.outbox, request, response, url);
+        return;
       case 'panel':
         await running.panel(request, response);
         return;
@@ -134,7 +148,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
           awsError(
             400,
             'UnrecognizedClientException',
-            `This endpoint serves dynamodb, ses, sns, events and states; the request was signed for ${route.service ?? 'no service'}.`,
+            `This endpoint serves ${SERVED_SERVICES.join(', ')}; the request was signed for ${route.service ?? 'no service'}.`,
           ),
         );
         return;
@@ -188,6 +202,22 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
           headers: { 'content-type': 'application/x-amz-json-1.0' },
         });
         return;
+      case 'social-messaging':
+        send(response, whatsapp.handle(request.method ?? 'GET', url.pathname, await readBody(request)));
+        return;
+      case 'lambda': {
+        const invocationType = request.headers['x-amz-invocation-type'];
+        send(
+          response,
+          lambda.handle(
+            request.method ?? 'GET',
+            url.pathname,
+            await readBody(request),
+            typeof invocationType === 'string' ? invocationType : undefined,
+          ),
+        );
+        return;
+      }
       default: {
         const unreachable: never = service;
         throw new Error(`Unknown service ${String(unreachable)}`);
@@ -218,10 +248,11 @@ function requestUrl(request: IncomingMessage): URL | undefined {
   }
 }
 
-const SERVED_SERVICES: ReadonlySet<string> = new Set(['dynamodb', 'ses', 'sns', 'events', 'states']);
+const SERVED_SERVICES = ['dynamodb', 'ses', 'sns', 'events', 'states', 'social-messaging', 'lambda'] as const;
+type ServedService = (typeof SERVED_SERVICES)[number];
 
-function isServedService(service: string): service is Extract<Route, { kind: 'aws' }>['service'] {
-  return SERVED_SERVICES.has(service);
+function isServedService(service: string): service is ServedService {
+  return SERVED_SERVICES.some((served) => served === service);
 }
 
 function routeOf(request: IncomingMessage, url: URL): Route {
@@ -233,6 +264,7 @@ function routeOf(request: IncomingMessage, url: URL): Route {
     return { kind: 'other-service', service };
   }
   if (url.pathname === UNSUBSCRIBE_PATH) return { kind: 'unsubscribe' };
+  if (url.pathname.startsWith(TRACKING_PATH)) return { kind: 'tracking' };
   return { kind: 'panel' };
 }
 
@@ -246,6 +278,7 @@ function refusalReply(route: Route, refusal: RequestRefusal): Reply {
     case 'local-api':
       return { status: 403, body: { message } };
     case 'unsubscribe':
+    case 'tracking':
     case 'panel':
       return { status: 403, body: message };
     default: {

@@ -4,6 +4,8 @@
  * aws-ses-v2-local and the SNS stand-in behind one edge endpoint that any AWS
  * SDK client can use; and the virtual clock every part reads.
  */
+import { localSecret, withPlaceholderWebhooks } from './placeholder-webhooks.ts';
+import { EmailTracking } from './email-tracking.ts';
 import { secretsFromEnvironment } from '../../shared/aws/secrets.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,7 +140,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const clients = createAwsClients({
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
-    endpoints: { dynamodb: dynamo.endpoint, sesv2: ses.endpoint, sns: edge.endpoint },
+    endpoints: {
+      dynamodb: dynamo.endpoint,
+      sesv2: ses.endpoint,
+      sns: edge.endpoint,
+      socialmessaging: edge.endpoint,
+      lambda: edge.endpoint,
+    },
   });
   const outbox = new Outbox(dataDir === undefined ? undefined : join(dataDir, 'outbox.jsonl'));
   const executions = new ExecutionStore(dataDir === undefined ? undefined : join(dataDir, 'executions'));
@@ -166,9 +174,24 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     journal,
     ...(options.routingConcurrency === undefined ? {} : { routingConcurrency: options.routingConcurrency }),
   });
+  const unsubscribeSecret = process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret';
+  // What SES does with a mail of the configuration set: tracking in the inbox's copy, delivery events.
+  const tracking = new EmailTracking({
+    secret: unsubscribeSecret,
+    baseUrl: () => edge.endpoint,
+    tracking: () => localSettings.tracking,
+    configurationSet: settings.senders.email.configurationSet ?? 'waymark',
+    now: clock.now,
+    publish: (event) => engine.publish(event),
+  });
   const runtime: Runtime = {
     store: { db: clients.dynamodb, table: LOCAL_TABLE },
-    channels: recordingGateway(createAwsChannelGateway(clients), outbox, clock.now),
+    channels: recordingGateway(
+      withPlaceholderWebhooks(createAwsChannelGateway(clients)),
+      outbox,
+      clock.now,
+      tracking,
+    ),
     workflows: {
       sendTaskSuccess: (token, output) =>
         Promise.resolve(
@@ -209,9 +232,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         }),
     },
     // Local links only ever reach this machine; a fixed secret keeps them valid across restarts.
-    unsubscribeSecret: process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret',
-    // A webhook's signing secret is the environment variable its settings name.
-    secrets: secretsFromEnvironment(process.env),
+    unsubscribeSecret,
+    // A webhook's signing secret is the environment variable its settings name; unset, a fixed local
+    // one (docs/channels.md), as for unsubscribe links, so the samples run on a fresh machine.
+    secrets: secretsFromEnvironment(process.env, localSecret),
     // Endpoints on this machine (a receiver under test, a tunnel) may be plain http here, and only here.
     allowLoopbackHttp: true,
     now: clock.now,
@@ -242,6 +266,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     advanceTo: (target) => advanceTo(target),
     panel,
     unsubscribe: await loadUnsubscribe(),
+    tracking,
   });
 
   const advanceTo = async (target: Date): Promise<void> => {

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import * as z from 'zod';
 import type { ChannelGateway, SendResult } from '../../shared/channels/gateway.ts';
 import { channelSchema } from '../../shared/customer/profile.ts';
+import { type TrackedMail, trackedMail } from './email-tracking.ts';
 import { parseJsonText } from './json-file.ts';
 
 export const outboxMessageSchema = z.object({
@@ -23,6 +24,9 @@ export const outboxMessageSchema = z.object({
   body: z.string(),
   html: z.string().optional(),
   time: z.string(),
+  /** An email's sender and SES tags: what the events about it (delivery, opens, clicks) carry. */
+  from: z.string().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
 });
 export type OutboxMessage = z.infer<typeof outboxMessageSchema>;
 
@@ -72,8 +76,22 @@ export class Outbox {
   }
 }
 
-/** The gateway the deliver function uses locally: the real SES and SNS calls, each success recorded. */
-export function recordingGateway(inner: ChannelGateway, outbox: Outbox, now: () => Date): ChannelGateway {
+/** What SES does after accepting a mail: tracking in the copy the inbox gets, and a delivery event. */
+export interface EmailDelivery {
+  deliveredHtml(html: string, messageId: string, unsubscribeUrl: string): string;
+  delivered(mail: TrackedMail): Promise<void>;
+}
+
+/**
+ * The gateway the deliver function uses locally: the real calls to the stand-ins, each success recorded;
+ * an email as its inbox gets it (with `email`, tracked links and a delivery event, as SES does).
+ */
+export function recordingGateway(
+  inner: ChannelGateway,
+  outbox: Outbox,
+  now: () => Date,
+  email?: EmailDelivery,
+): ChannelGateway {
   const record = async (
     sending: Promise<SendResult>,
     message: Omit<OutboxMessage, 'messageId' | 'time'>,
@@ -84,15 +102,29 @@ export function recordingGateway(inner: ChannelGateway, outbox: Outbox, now: () 
     return result;
   };
   return {
-    sendEmail: (message) =>
-      record(inner.sendEmail(message), {
+    sendEmail: async (message) => {
+      const result = await inner.sendEmail(message);
+      if (!result.ok) return result;
+      const html =
+        message.html === undefined || email === undefined
+          ? message.html
+          : email.deliveredHtml(message.html, result.messageId, message.unsubscribeUrl);
+      outbox.add({
         ...message.meta,
         channel: 'email',
         recipient: message.to,
         subject: message.subject,
         body: message.text ?? '',
-        ...(message.html === undefined ? {} : { html: message.html }),
-      }),
+        ...(html === undefined ? {} : { html }),
+        from: message.from,
+        tags: message.tags,
+        messageId: result.messageId,
+        time: now().toISOString(),
+      });
+      // The mail is out: a delivery event that cannot be put on the bus must not make it look unsent.
+      await email?.delivered(trackedMail(message, result.messageId)).catch(() => undefined);
+      return result;
+    },
     sendSms: (message) =>
       record(inner.sendSms(message), {
         ...message.meta,

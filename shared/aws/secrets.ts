@@ -12,11 +12,15 @@ export interface SecretReader {
 
 const KEEP_MS = 5 * 60_000;
 
-export function secretsFromEnvironment(environment: NodeJS.ProcessEnv): SecretReader {
+/** `fallback`: the value of a secret the environment does not set (the local engine's fixed one), if any. */
+export function secretsFromEnvironment(
+  environment: NodeJS.ProcessEnv,
+  fallback?: (name: string) => string,
+): SecretReader {
   return {
     get: (name) => {
       const value = environment[name];
-      return Promise.resolve(value === undefined || value === '' ? undefined : value);
+      return Promise.resolve(value === undefined || value === '' ? fallback?.(name) : value);
     },
   };
 }

@@ -14,6 +14,7 @@ import type { ProfileUpdate } from '../events/built-in.ts';
 import { localParts } from '../time/zone.ts';
 import {
   type Channel,
+  channelSchema,
   consentOnEveryChannel,
   type ConsentStatus,
   type CustomerProfile,
@@ -122,7 +123,7 @@ export function fieldChanges(update: ProfileUpdate): FieldChange[] {
     if (value !== undefined) changes.push({ path, value });
   }
   if (update.push !== undefined) changes.push({ path: 'push', value: update.push });
-  for (const channel of ['email', 'sms', 'push'] as const) {
+  for (const channel of channelSchema.options) {
     const value = update.consent?.[channel];
     if (value !== undefined) changes.push({ path: 'consent', channel, value });
   }
