@@ -261,6 +261,15 @@ describe('WhatsApp', () => {
         expect((await engine.outbox({ channel: 'push' })).map((message) => message.customerId)).toEqual([
           'c-device',
         ]);
+        // The stand-in's delivery status came back on the bus and found the message by its id.
+        expect((await engine.timeline('c-phone')).filter((entry) => entry.kind === 'engagement')).toEqual([
+          expect.objectContaining({
+            channel: 'whatsapp',
+            action: 'delivered',
+            stepId: 'nudge',
+            messageId: whatsapp[0]?.messageId,
+          }),
+        ]);
         const skipped = (await engine.timeline('c-no-whatsapp')).filter((entry) => entry.kind === 'skipped');
         expect(skipped).toEqual([
           expect.objectContaining({
@@ -409,7 +418,9 @@ describe('email engagement: delivery, opens and tracked clicks', () => {
 
         await engine.advance('25h');
         const timeline = await engine.timeline('c-clicker');
-        const engagement = timeline.filter((entry) => entry.kind === 'engagement');
+        const engagement = timeline.filter(
+          (entry) => entry.kind === 'engagement' && entry.channel === 'email',
+        );
         expect(engagement.map((entry) => entry.action).sort()).toEqual(['clicked', 'delivered', 'opened']);
         // What the history keeps of the link: where it leads, not its query (a token, an address).
         expect(engagement).toContainEqual(
@@ -422,6 +433,12 @@ describe('email engagement: delivery, opens and tracked clicks', () => {
         expect((await engine.outbox({ channel: 'sms' })).map((message) => message.customerId)).toEqual([
           'c-clicker',
         ]);
+        // The SMS's delivery status, matched by its message id.
+        expect(
+          (await engine.timeline('c-clicker')).filter(
+            (entry) => entry.kind === 'engagement' && entry.channel === 'sms',
+          ),
+        ).toEqual([expect.objectContaining({ action: 'delivered', stepId: 'thanks' })]);
         const ignorer = (await engine.timeline('c-ignorer')).filter((entry) => entry.kind === 'engagement');
         expect(ignorer.map((entry) => entry.action)).toEqual(['delivered']);
       } finally {

@@ -4,6 +4,7 @@
  * aws-ses-v2-local and the SNS stand-in behind one edge endpoint that any AWS
  * SDK client can use; and the virtual clock every part reads.
  */
+import { type DeliveryReceipts, localReceipts } from './receipts.ts';
 import { localSecret, withPlaceholderWebhooks } from './placeholder-webhooks.ts';
 import { EmailTracking } from './email-tracking.ts';
 import { secretsFromEnvironment } from '../../shared/aws/secrets.ts';
@@ -162,7 +163,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   sns.limits = { sms: limiters.sms, push: limiters.push };
 
   // The handlers read the runtime when called, not when loaded, so the engine can come first.
-  const functions = await loadFunctions();
+  const loaded = await loadFunctions();
+  let receipts: DeliveryReceipts | undefined;
+  const functions: LocalFunctions = {
+    ...loaded,
+    deliver: async (payload) => {
+      const outcome = await loaded.deliver(payload);
+      await receipts?.afterDelivery(outcome);
+      return outcome;
+    },
+  };
   const engine = new LocalEngine({
     journeys,
     clock,
@@ -174,6 +184,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     journal,
     ...(options.routingConcurrency === undefined ? {} : { routingConcurrency: options.routingConcurrency }),
   });
+  // What End User Messaging reports after an SMS or WhatsApp message the stand-ins accepted.
+  receipts = localReceipts({ now: clock.now, publish: (event) => engine.publish(event) });
   const unsubscribeSecret = process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret';
   // What SES does with a mail of the configuration set: tracking in the inbox's copy, delivery events.
   const tracking = new EmailTracking({

@@ -27,6 +27,8 @@ export const outboxMessageSchema = z.object({
   /** An email's sender and SES tags: what the events about it (delivery, opens, clicks) carry. */
   from: z.string().optional(),
   tags: z.record(z.string(), z.string()).optional(),
+  /** What a webhook or function answered. */
+  response: z.string().optional(),
 });
 export type OutboxMessage = z.infer<typeof outboxMessageSchema>;
 
@@ -97,8 +99,14 @@ export function recordingGateway(
     message: Omit<OutboxMessage, 'messageId' | 'time'>,
   ): Promise<SendResult> => {
     const result = await sending;
+    if (!result.ok) return result;
     // Stamped when the send succeeded, not when it began.
-    if (result.ok) outbox.add({ ...message, messageId: result.messageId, time: now().toISOString() });
+    outbox.add({
+      ...message,
+      messageId: result.messageId,
+      time: now().toISOString(),
+      ...(result.response === undefined ? {} : { response: result.response }),
+    });
     return result;
   };
   return {

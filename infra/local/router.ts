@@ -7,7 +7,12 @@
 import type { EventCatalog } from '../../shared/events/catalog.ts';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import { matchesPattern } from '../../shared/events/pattern.ts';
-import { erasurePattern, recordPattern, sesFeedbackPattern } from '../../shared/events/routes.ts';
+import {
+  erasurePattern,
+  receiptPattern,
+  recordPattern,
+  sesFeedbackPattern,
+} from '../../shared/events/routes.ts';
 import { maskIdentifier } from '../../shared/text/mask.ts';
 import type { BusRule } from './eventbridge.ts';
 
@@ -48,8 +53,16 @@ export function coreRules(configurationSet: string, events: EventCatalog): Local
     },
     {
       name: 'waymark-ses-feedback',
-      description: 'SES bounces and complaints of the configuration set (preferences function)',
+      description:
+        'SES deliveries, opens, clicks, bounces and complaints of the configuration set (preferences function)',
       eventPattern: sesFeedbackPattern(configurationSet),
+      state: 'ENABLED',
+      target: { kind: 'function', name: 'preferences' },
+    },
+    {
+      name: 'waymark-receipts',
+      description: 'SMS and WhatsApp delivery statuses (preferences function)',
+      eventPattern: receiptPattern(),
       state: 'ENABLED',
       target: { kind: 'function', name: 'preferences' },
     },

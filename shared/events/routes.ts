@@ -4,7 +4,14 @@
  * same events reach the same functions in both places.
  */
 import { DEFAULT_CUSTOMER_ID_PATH, type EventCatalog } from './catalog.ts';
-import { ERASURE_REQUESTED, SES_ENGAGEMENT_DETAIL_TYPES } from './system-events.ts';
+import {
+  ERASURE_REQUESTED,
+  SES_ENGAGEMENT_DETAIL_TYPES,
+  SMS_RECEIPT_DETAIL_TYPE,
+  SMS_SOURCE,
+  WHATSAPP_RECEIPT_DETAIL_TYPES,
+  WHATSAPP_SOURCE,
+} from './system-events.ts';
 import type { EventPattern, JsonValue } from './pattern.ts';
 
 const HAS_CUSTOMER = { customerId: [{ exists: true }] };
@@ -56,5 +63,18 @@ export function sesFeedbackPattern(configurationSet: string): EventPattern {
     source: ['aws.ses'],
     'detail-type': [...SES_ENGAGEMENT_DETAIL_TYPES],
     detail: { mail: { tags: { 'ses:configuration-set': [configurationSet] } } },
+  };
+}
+
+/**
+ * preferences: SMS and WhatsApp delivery statuses, which End User Messaging publishes on the default
+ * bus naming only the message id; the deliver function left a pointer from each id to its customer.
+ */
+export function receiptPattern(): EventPattern {
+  return {
+    $or: [
+      { source: [WHATSAPP_SOURCE], 'detail-type': [...WHATSAPP_RECEIPT_DETAIL_TYPES] },
+      { source: [SMS_SOURCE], 'detail-type': [SMS_RECEIPT_DETAIL_TYPE] },
+    ],
   };
 }

@@ -16,5 +16,18 @@ export const SES_ENGAGEMENT_DETAIL_TYPES = [
   ...SES_FEEDBACK_DETAIL_TYPES,
 ] as const;
 
+/** End User Messaging Social's WhatsApp statuses, which it sends to the default bus. */
+export const WHATSAPP_SOURCE = 'aws.social-messaging';
+export const WHATSAPP_RECEIPT_DETAIL_TYPES = [
+  'WhatsApp Message Delivered',
+  'WhatsApp Message Read',
+  'WhatsApp Message Failed',
+  'WhatsApp Message Undeliverable',
+] as const;
+
+/** End User Messaging SMS's delivery statuses, which it sends to the default bus. */
+export const SMS_SOURCE = 'aws.sms-voice';
+export const SMS_RECEIPT_DETAIL_TYPE = 'Text Message Delivery Status Updated';
+
 /** Not in the event catalog: erasure is a request to Waymark, not something a journey reacts to. */
 export const ERASURE_REQUESTED = 'customer.erasure.requested';

@@ -15,7 +15,7 @@ export const CHANNELS_REPORTING: Readonly<Record<EngagementAction, readonly Chan
   delivered: ['email', 'sms', 'whatsapp', 'webhook', 'function'],
   opened: ['email', 'whatsapp'],
   clicked: ['email'],
-  bounced: ['email'],
+  bounced: ['email', 'sms', 'whatsapp'],
   complained: ['email'],
 };
 

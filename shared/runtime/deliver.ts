@@ -33,6 +33,7 @@ import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '
 import {
   confirmedDelivery,
   deliveryKey,
+  pointAtMessage,
   recordDelivered,
   recordMessage,
   recordSkip,
@@ -317,6 +318,9 @@ async function sendReserved(
     const recorded = await recordMessage(runtime, task, record, result, message);
     if (isSystemChannel(address.channel)) {
       await recordDelivered(runtime, task, address.channel, result.messageId, record.time);
+    }
+    if (address.channel === 'sms' || address.channel === 'whatsapp') {
+      await pointAtMessage(runtime, task, address.channel, result.messageId, record.time);
     }
     return {
       customer: reserved,

@@ -12,6 +12,7 @@ import type { Channel } from '../customer/profile.ts';
 import type { SendRecord } from '../delivery/caps.ts';
 import type { RenderedMessage } from '../render/templates.ts';
 import { appendHistory, readHistoryEntry } from '../store/history.ts';
+import { writeMessagePointer } from '../store/message-pointers.ts';
 import type { Runtime } from './runtime.ts';
 
 export function deliveryKey(task: DeliverTask): string {
@@ -154,4 +155,27 @@ export async function recordDelivered(
     messageId,
   };
   await appendHistory(runtime.store, task.customerId, entry, `engagement#${deliveryKey(task)}#delivered`);
+}
+
+/**
+ * SMS and WhatsApp receipts name only the provider's message id: a pointer from it to this delivery
+ * lets them reach the history. Best effort: without it a receipt is lost, never the message.
+ */
+export async function pointAtMessage(
+  runtime: Runtime,
+  task: DeliverTask,
+  channel: Channel,
+  messageId: string,
+  sentAt: string,
+): Promise<void> {
+  if (messageId === '') return;
+  await writeMessagePointer(runtime.store, {
+    channel,
+    messageId,
+    customerId: task.customerId,
+    journeyId: task.journeyId,
+    stepId: task.stepId,
+    execution: executionTag(task.executionId),
+    sentAt,
+  }).catch(() => undefined);
 }

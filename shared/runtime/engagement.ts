@@ -10,6 +10,7 @@ import type { HistoryEntryOf } from '../customer/history.ts';
 import { customerIdSchema } from '../customer/profile.ts';
 import type { EngagementAction } from '../journey/engagement-condition.ts';
 import { SES_ENGAGEMENT_DETAIL_TYPES } from '../events/system-events.ts';
+import { hasProfile } from '../store/customers.ts';
 import { appendHistory } from '../store/history.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -95,6 +96,10 @@ export async function recordSesEngagement(runtime: Runtime, event: unknown): Pro
     execution === undefined
   ) {
     return { status: 'ignored', reason: 'The mail carries no Waymark journey tags.' };
+  }
+  // A late report about a customer erased since must not bring a history back for them.
+  if (!(await hasProfile(runtime.store, customerId))) {
+    return { status: 'ignored', reason: 'The customer was erased after the message was sent.' };
   }
   const what = actionOf(detail);
   const entry: HistoryEntryOf<'engagement'> = {

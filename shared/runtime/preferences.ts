@@ -11,7 +11,10 @@ import {
   ERASURE_REQUESTED,
   SES_ENGAGEMENT_DETAIL_TYPES,
   SES_FEEDBACK_DETAIL_TYPES,
+  SMS_RECEIPT_DETAIL_TYPE,
+  WHATSAPP_RECEIPT_DETAIL_TYPES,
 } from '../events/system-events.ts';
+import { type ReceiptOutcome, recordReceipt } from './receipts.ts';
 import { type EngagementOutcome, recordSesEngagement } from './engagement.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, customerIdSchema } from '../customer/profile.ts';
@@ -302,6 +305,7 @@ const erasureRequestSchema = z.object({
 export type PreferenceEventOutcome =
   | { kind: 'ses-feedback'; outcome: FeedbackOutcome; engagement: EngagementOutcome }
   | { kind: 'ses-engagement'; outcome: EngagementOutcome }
+  | { kind: 'receipt'; outcome: ReceiptOutcome }
   | { kind: 'erasure'; outcome: ErasureOutcome }
   | { kind: 'ignored'; reason: string };
 
@@ -329,6 +333,12 @@ export async function handlePreferenceEvent(
   }
   if (SES_ENGAGEMENT_DETAIL_TYPES.some((known) => known === detailType)) {
     return { kind: 'ses-engagement', outcome: await recordSesEngagement(runtime, event) };
+  }
+  if (
+    detailType === SMS_RECEIPT_DETAIL_TYPE ||
+    WHATSAPP_RECEIPT_DETAIL_TYPES.some((known) => known === detailType)
+  ) {
+    return { kind: 'receipt', outcome: await recordReceipt(runtime, event) };
   }
   return {
     kind: 'ignored',

@@ -51,6 +51,19 @@ const storedItemSchema = z.object({
   consentChangedAt: z.partialRecord(channelSchema, z.string()).default({}),
 });
 
+/** Whether the customer has a profile item: reads its key only. */
+export async function hasProfile(store: StoreContext, customerId: string): Promise<boolean> {
+  const result = await store.db.send(
+    new GetCommand({
+      TableName: store.table,
+      Key: profileKey(customerId),
+      ProjectionExpression: 'pk',
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item !== undefined;
+}
+
 export async function readCustomer(store: StoreContext, customerId: string): Promise<CustomerRead> {
   const result = await store.db.send(
     new GetCommand({ TableName: store.table, Key: profileKey(customerId), ConsistentRead: true }),

@@ -26,6 +26,7 @@ export const SORT = {
   broadcastRunPrefix: 'RUN#',
   broadcastScanPrefix: 'S#',
   broadcastChunkPrefix: 'C#',
+  messagePointer: 'MESSAGE',
 } as const;
 
 export function customerKey(customerId: string): string {
@@ -107,6 +108,14 @@ export function waitKey(
 }
 
 /** Suppressions are kept by a hash of the address, so they outlive an erasure without keeping the address. */
+/**
+ * Which customer and journey step a provider's message id belongs to, for the receipts that name only
+ * the id (SMS and WhatsApp delivery statuses): outside any partition, kept a few days.
+ */
+export function messagePointerKey(channel: string, messageId: string): { pk: string; sk: string } {
+  return { pk: `P#${channel}#${messageId}`, sk: SORT.messagePointer };
+}
+
 export function suppressionKey(addressHash: string): { pk: string; sk: string } {
   return { pk: `S#${addressHash}`, sk: SORT.suppression };
 }
