@@ -4,7 +4,7 @@
  * aws-ses-v2-local and the SNS stand-in behind one edge endpoint that any AWS
  * SDK client can use; and the virtual clock every part reads.
  */
-import { type DeliveryReceipts, localReceipts } from './receipts.ts';
+import { localReceipts } from './receipts.ts';
 import { localSecret, withPlaceholderWebhooks } from './placeholder-webhooks.ts';
 import { EmailTracking } from './email-tracking.ts';
 import { secretsFromEnvironment } from '../../shared/aws/secrets.ts';
@@ -164,12 +164,14 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // The handlers read the runtime when called, not when loaded, so the engine can come first.
   const loaded = await loadFunctions();
-  let receipts: DeliveryReceipts | undefined;
+  // What End User Messaging reports after an SMS or WhatsApp message the stand-ins accepted; put on the
+  // bus once the engine below exists (nothing is delivered before).
+  const receipts = localReceipts({ now: clock.now, publish: (event) => engine.publish(event) });
   const functions: LocalFunctions = {
     ...loaded,
     deliver: async (payload) => {
       const outcome = await loaded.deliver(payload);
-      await receipts?.afterDelivery(outcome);
+      await receipts.afterDelivery(outcome);
       return outcome;
     },
   };
@@ -184,8 +186,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     journal,
     ...(options.routingConcurrency === undefined ? {} : { routingConcurrency: options.routingConcurrency }),
   });
-  // What End User Messaging reports after an SMS or WhatsApp message the stand-ins accepted.
-  receipts = localReceipts({ now: clock.now, publish: (event) => engine.publish(event) });
   const unsubscribeSecret = process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret';
   // What SES does with a mail of the configuration set: tracking in the inbox's copy, delivery events.
   const tracking = new EmailTracking({
