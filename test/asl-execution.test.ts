@@ -31,7 +31,8 @@ import {
   LocalStateMachine,
   type RunSettings,
 } from './support/asl-interpreter.ts';
-import { readEvent, sample, settings, withDetail } from './support/project.ts';
+import { cartWithEmitStep } from './support/emit-step.ts';
+import { project, readEvent, sample, settings, withDetail } from './support/project.ts';
 import { sampleEvents } from './support/events.ts';
 
 const PAST = '2020-01-01T00:00:00.000Z';
@@ -210,8 +211,53 @@ describe('cart-abandonment in the ASL interpreter', () => {
     expect(aws.calls('finish').map((call) => call.payload.stepId)).toEqual(['purchased']);
   });
 
-  it('no order within the timeout: nudge, retargeting event with the offer, done', async () => {
-    const { report, aws } = await execute(machine, cart);
+  it('no order within the timeout: nudge, then the offer to the ads audience by webhook, done', async () => {
+    const webhookSent = { status: 'sent', channel: 'webhook', messageId: 'w1' } satisfies DeliveryOutcome;
+    const { report, aws } = await execute(machine, cart, {
+      deliver: (payload) => (payload.stepId === 'retarget' ? webhookSent : SENT),
+    });
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.entered).toEqual([
+      ...CART_UNTIL_AWAIT,
+      'nudge',
+      'nudge.outcome',
+      'retarget',
+      'retarget.outcome',
+      'done',
+      STATE.completed,
+    ]);
+    expect(aws.sends()).toEqual(['remind', 'nudge', 'retarget']);
+    expect(valueAt(report.output, ['steps', 'await-order', 'timeout', 'Error'])).toBe('States.Timeout');
+    const [, nudge, retarget] = aws.calls('deliver');
+    expect(nudge?.payload).toMatchObject({
+      channels: ['push', 'whatsapp', 'sms', 'email'],
+      template: 'cart-nudge',
+      values: CART_VALUES,
+    });
+    // A delivery like any other, to the endpoint settings.json names; the webhook template renders
+    // the offer code from the values handed over here.
+    expect(retarget?.payload).toMatchObject({
+      stepId: 'retarget',
+      channels: ['webhook'],
+      target: { channel: 'webhook', endpoint: 'ads-audience', reaches: 'system' },
+      template: 'cart-retarget',
+      category: 'marketing',
+      customerId: 'cust-1001',
+      journeyId: 'cart-abandonment',
+      values: CART_VALUES,
+    });
+    expect(settings.webhooks['ads-audience']?.url).toMatch(/^https:\/\//);
+    expect(project.templates.get('cart-retarget')?.files['webhook.json.liquid']).toContain(
+      '{{ values.offerCode | json }}',
+    );
+    expect(aws.calls('putEvents')).toEqual([]);
+    // What deliver answered lands under the step id, as for every send.
+    expect(valueAt(report.output, ['steps', 'retarget', 'outcome'])).toEqual(webhookSent);
+  });
+
+  // No sample emits an event any more; retarget as it was (an emit step) keeps PutEvents covered.
+  it('with retarget an emit step: the retargeting event with the offer goes on the bus, done', async () => {
+    const { report, aws } = await execute(machineFor(cartWithEmitStep()), cart);
     expect(report.status).toBe('SUCCEEDED');
     expect(report.entered).toEqual([
       ...CART_UNTIL_AWAIT,
@@ -222,14 +268,8 @@ describe('cart-abandonment in the ASL interpreter', () => {
       STATE.completed,
     ]);
     expect(aws.sends()).toEqual(['remind', 'nudge']);
-    expect(valueAt(report.output, ['steps', 'await-order', 'timeout', 'Error'])).toBe('States.Timeout');
-    const [nudge] = aws.calls('deliver').slice(1);
-    expect(nudge?.payload).toMatchObject({
-      channels: ['push', 'sms', 'email'],
-      template: 'cart-nudge',
-      values: CART_VALUES,
-    });
     const [put] = aws.calls('putEvents');
+    expect(put?.state).toBe('retarget');
     expect(put?.payload.Entries).toEqual([
       {
         EventBusName: FAKE_BINDINGS[PLACEHOLDERS.eventBus],
@@ -273,7 +313,9 @@ describe('cart-abandonment in the ASL interpreter', () => {
     expect(report.status).toBe('SUCCEEDED');
     expect(nudged).toBe(true);
     expect(valueAt(report.output, ['steps', 'await-order', 'timeout', 'Error'])).toBe('States.Timeout');
-    expect(aws.calls('putEvents')).toHaveLength(1);
+    // The timeout path goes on to the end: the nudge, then the retargeting webhook.
+    expect(aws.sends()).toEqual(['remind', 'nudge', 'retarget']);
+    expect(report.entered.slice(-2)).toEqual(['done', STATE.completed]);
   });
 
   it('a duplicate event is turned away without any message', async () => {

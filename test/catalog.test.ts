@@ -160,7 +160,14 @@ describe('customer profile', () => {
   it('fills in consent, attributes and tags for a minimal profile', () => {
     expect(customerProfileSchema.parse({ customerId: 'cust-2' })).toEqual({
       customerId: 'cust-2',
-      consent: { email: 'unknown', sms: 'unknown', push: 'unknown' },
+      consent: {
+        email: 'unknown',
+        sms: 'unknown',
+        push: 'unknown',
+        whatsapp: 'unknown',
+        webhook: 'unknown',
+        function: 'unknown',
+      },
       attributes: {},
       tags: [],
     });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../infra/cli/main.ts';
+import { cartJsonWithEmitStep } from './support/emit-step.ts';
 import { captureIo } from './support/io.ts';
 
 const OPENAPI_EXPORT = 'test/events/registry/checkout-started.openapi3.json';
@@ -301,12 +302,13 @@ describe('waymark events list', () => {
       'order.placed.json',
       'cart-abandonment (exitOn, waitForEvent), social-engagement (exitOn), weekly-newsletter (exitOn)',
     ]);
+    // Its event file stays, but no sample journey emits it any more.
     expect(rows).toContainEqual([
       'retargeting.audience.requested',
       'waymark.journeys',
       'customerId',
       'retargeting.audience.requested.json',
-      'cart-abandonment (emit)',
+      '-',
     ]);
     expect(rows).toContainEqual([
       'chat.session.started',
@@ -329,6 +331,27 @@ describe('waymark events list', () => {
       'customerId',
       'built in',
       'gold-welcome (trigger)',
+    ]);
+  });
+
+  it('names a journey that emits an event type', () => {
+    // Prepare
+    const dir = projectCopy();
+    writeFileSync(join(dir, 'cart-abandonment.json'), JSON.stringify(cartJsonWithEmitStep(), null, 2));
+
+    // Act
+    const result = waymark('events', 'list', '--journeys', dir);
+
+    // Assess
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    const rows = result.out.split('\n').map((line) => line.split(/ {2,}/));
+    expect(rows).toContainEqual([
+      'retargeting.audience.requested',
+      'waymark.journeys',
+      'customerId',
+      'retargeting.audience.requested.json',
+      'cart-abandonment (emit)',
     ]);
   });
 

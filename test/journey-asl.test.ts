@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { deliverTaskSchema, parseTask, stepsTaskSchema } from '../shared/contract/parse.ts';
 import { EVENTS_PUT_EVENTS, LAMBDA_INVOKE, LAMBDA_INVOKE_WAIT_FOR_TOKEN } from '../shared/contract/tasks.ts';
+import { createAwsChannelGateway } from '../shared/channels/aws-gateway.ts';
+import type { WebhookRequest } from '../shared/channels/gateway.ts';
 import { compileJourney } from '../shared/journey/compile.ts';
 import { isRecord, toJsonValue } from '../shared/json.ts';
 import { deliver } from '../shared/runtime/deliver.ts';
@@ -29,6 +31,8 @@ import {
 } from './support/runtime-services.ts';
 
 const services = localServicesForFile();
+/** The endpoint in journeys/settings.json that cart-abandonment's retarget step calls. */
+const ADS_AUDIENCE = 'ads-audience';
 let executions = 0;
 
 interface Harness {
@@ -111,15 +115,49 @@ function cartJourney(runtime: TestRuntime): LocalStateMachine {
   );
 }
 
+const WEBHOOK_SECRET = 'test-webhook-secret-not-for-production';
+
+/**
+ * The services' gateway, but webhooks are recorded and answered with a 202 instead of going to the
+ * placeholder URL in settings; the signing secret set as on a deployment.
+ */
+async function runtimeWithWebhooks(): Promise<{ runtime: TestRuntime; webhooks: WebhookRequest[] }> {
+  const webhooks: WebhookRequest[] = [];
+  const runtime = await createTestRuntime(services, {
+    channels: {
+      ...createAwsChannelGateway(services.clients),
+      callWebhook: (request) => {
+        webhooks.push(request);
+        return Promise.resolve({ ok: true, messageId: request.idempotencyKey, response: 'HTTP 202' });
+      },
+    },
+  });
+  const secretName = runtime.project.settings.webhooks[ADS_AUDIENCE]?.secret;
+  runtime.secrets = {
+    get: (name) => Promise.resolve(name === secretName ? WEBHOOK_SECRET : undefined),
+  };
+  return { runtime, webhooks };
+}
+
 /** A customer with these profile fields abandons a cart; the journey runs until its wait for an order. */
 async function cartJourneyWaiting(customerId: string, fields: Record<string, unknown>) {
-  const runtime = await createTestRuntime(services);
+  const { runtime, webhooks } = await runtimeWithWebhooks();
   await seedCustomer(runtime, customerId, fields);
   const harness = bindFunctions(runtime);
   const machine = cartJourney(runtime);
   const running = machine.run(toJsonValue(cartTrigger(customerId)), harness.service, harness.settings);
   await untilWaiting(runtime, customerId);
-  return { runtime, harness, machine, running };
+  return { runtime, harness, machine, running, webhooks };
+}
+
+/** The retargeting webhook the journey called, with its body read as JSON. */
+function retargetWebhook(webhooks: readonly WebhookRequest[], customerId: string) {
+  const calls = webhooks.filter((request) => request.meta.customerId === customerId);
+  expect(calls).toHaveLength(1);
+  const [call] = calls;
+  if (call === undefined) throw new Error('no webhook');
+  const body: unknown = JSON.parse(call.body);
+  return { call, body };
 }
 
 describe('cart-abandonment compiled ASL over the runtime functions', () => {
@@ -143,8 +181,8 @@ describe('cart-abandonment compiled ASL over the runtime functions', () => {
     expect((await readMembership(runtime.store, 'c-asl-order', 'cart-abandonment')).active).toEqual([]);
   });
 
-  it('without an order, nudges by SMS (no push endpoint), emits the retargeting event and completes', async () => {
-    const { harness, running } = await cartJourneyWaiting('c-asl-nudge', {
+  it('without an order, nudges by SMS (no push endpoint, no WhatsApp consent), sends the offer to the ads audience by webhook and completes', async () => {
+    const { runtime, harness, running, webhooks } = await cartJourneyWaiting('c-asl-nudge', {
       ...ANA,
       email: 'c-asl-nudge@example.com',
       phone: '+5511911112222',
@@ -152,12 +190,43 @@ describe('cart-abandonment compiled ASL over the runtime functions', () => {
     harness.timeOutWaits();
     const report = await running;
     expect(report.status).toBe('SUCCEEDED');
-    expect(report.entered).toEqual(expect.arrayContaining(['remind', 'nudge', 'retarget', 'done']));
+    expect(report.entered).toEqual(
+      expect.arrayContaining(['remind', 'nudge', 'retarget', 'retarget.outcome', 'done']),
+    );
+    expect(report.entered).not.toContain('retarget.failed');
     const sms = services.sns
       .published()
       .filter((message) => message.kind === 'sms' && message.phoneNumber === '+5511911112222');
     expect(sms).toHaveLength(1);
-    expect(JSON.stringify(harness.emitted)).toContain('CART10');
+    // retarget is a delivery now, through the deliver function: nothing goes on the bus.
+    const retargetTask = report.calls.find((call) => call.state === 'retarget');
+    expect(retargetTask?.resource).toBe(LAMBDA_INVOKE);
+    expect(retargetTask?.input).toMatchObject({
+      FunctionName: FAKE_BINDINGS.DeliverFunctionArn,
+      Payload: { target: { channel: 'webhook', endpoint: ADS_AUDIENCE, reaches: 'system' } },
+    });
+    expect(harness.emitted).toEqual([]);
+    const { call, body } = retargetWebhook(webhooks, 'c-asl-nudge');
+    expect(call).toMatchObject({
+      endpoint: ADS_AUDIENCE,
+      url: runtime.project.settings.webhooks[ADS_AUDIENCE]?.url,
+      secret: WEBHOOK_SECRET,
+      meta: { journeyId: 'cart-abandonment', stepId: 'retarget' },
+    });
+    // The offer code travels: journeys/templates/cart-retarget/webhook.json.liquid renders it.
+    expect(body).toEqual({
+      audience: 'cart-abandoners',
+      customerId: 'c-asl-nudge',
+      cartId: cartTrigger('c-asl-nudge').detail.cartId,
+      offerCode: 'CART10',
+      reason: 'No order within a day of cart.abandoned',
+    });
+    const messages = await historyEntries(runtime, 'c-asl-nudge', 'message');
+    expect(messages.map((entry) => [entry.stepId, entry.channel])).toEqual([
+      ['remind', 'email'],
+      ['nudge', 'sms'],
+      ['retarget', 'webhook'],
+    ]);
   });
 
   it('the same cart event a second time starts nothing new', async () => {
@@ -183,7 +252,7 @@ describe('cart-abandonment compiled ASL over the runtime functions', () => {
   });
 
   it('a customer with no address finishes the journey with every skip recorded', async () => {
-    const { runtime, harness, running } = await cartJourneyWaiting('c-asl-nobody', {
+    const { runtime, harness, running, webhooks } = await cartJourneyWaiting('c-asl-nobody', {
       consent: { email: 'opted-in' },
     });
     harness.timeOutWaits();
@@ -195,5 +264,10 @@ describe('cart-abandonment compiled ASL over the runtime functions', () => {
       // An address is checked before consent: without one, consent does not matter.
       ['nudge', 'no-address'],
     ]);
+    // The webhook reaches the ads system, not the customer: it needs no address of theirs.
+    expect(retargetWebhook(webhooks, 'c-asl-nobody').body).toMatchObject({
+      customerId: 'c-asl-nobody',
+      offerCode: 'CART10',
+    });
   });
 });

@@ -162,7 +162,13 @@ describe('layoutJourney', () => {
     expect(edge(cart, 'await-order', 'nudge').label).toBe('after 23h');
     expect(edge(cart, 'remind', 'await-order').label).toBe('');
     expect(node(cart, 'await-order').lines).toEqual(['wait for order.placed up to 23h']);
-    expect(node(cart, 'nudge').lines).toEqual(['send push / sms / email', 'cart-nudge (marketing)']);
+    // Four channels are too long for one line: wrapped at a word, the template on its own line.
+    expect(node(cart, 'nudge').lines).toEqual([
+      'send push / whatsapp / sms /',
+      'email',
+      'cart-nudge (marketing)',
+    ]);
+    expect(node(cart, 'retarget').lines).toEqual(['send webhook', 'cart-retarget (marketing)']);
     expect(cart.exitNote?.fullText).toBe('exits at any step on order.placed (goal)');
     const support = layoutJourney(sample('support-call-followup'));
     expect(edge(support, 'was-it-resolved', 'case-summary').label).toBe('unresolved');

@@ -175,10 +175,14 @@ describe('unsubscribe link', () => {
     expect(response.headers?.['content-type']).toContain('text/plain');
     expect(response.body).toContain('Unsubscribed from emails');
     expect(again.statusCode).toBe(200);
+    // The other channels keep what they were: opted in, or never asked.
     expect(await consentOf(runtime, 'c-oneclick')).toEqual({
       email: 'opted-out',
       sms: 'opted-in',
       push: 'opted-in',
+      whatsapp: 'unknown',
+      webhook: 'unknown',
+      function: 'unknown',
     });
     expect(await historyEntries(runtime, 'c-oneclick', 'preference')).toEqual([
       expect.objectContaining({ action: 'unsubscribed', channel: 'email', time: '2026-11-18T15:00:00.000Z' }),

@@ -11,6 +11,7 @@ import {
   validateJourneyText,
 } from '../shared/journey/validate.ts';
 import { isRecord } from '../shared/json.ts';
+import { cartJsonWithEmitStep } from './support/emit-step.ts';
 import { JOURNEYS_DIR, project, settings } from './support/project.ts';
 import { sampleEvents } from './support/events.ts';
 
@@ -306,8 +307,8 @@ const table: Expectation[] = [
     file: 'unknown-channel.json',
     path: '$.steps.nudge.channel[1]',
     line: 38,
-    message: '"whatsapp" is not allowed here',
-    expected: '"email", "sms", "push"',
+    message: '"telegram" is not allowed here',
+    expected: '"email", "sms", "push", "whatsapp", "webhook", "function"',
   },
   {
     file: 'unknown-event.json',
@@ -474,10 +475,16 @@ function mutate(value: unknown, path: readonly PathSegment[], mutation: Mutation
 
 describe('validateJourneyText on any input', () => {
   const sample: unknown = JSON.parse(readFileSync(CART_FILE, 'utf8'));
-  const samplePaths = paths(sample);
+  // No sample has an emit step any more: the same journey with one, so mutations reach emit's fields too.
+  const emitting: unknown = cartJsonWithEmitStep();
+  const startingPoints = [sample, emitting].flatMap((start) => paths(start).map((path) => ({ start, path })));
 
-  it('accepts the sample the mutations start from', () => {
-    expect(validateJourneyText(JSON.stringify(sample, null, 2), 'sample.json', context).problems).toEqual([]);
+  it('accepts the journeys the mutations start from', () => {
+    for (const start of [sample, emitting]) {
+      expect(validateJourneyText(JSON.stringify(start, null, 2), 'sample.json', context).problems).toEqual(
+        [],
+      );
+    }
   });
 
   it('never throws on any JSON value', () => {
@@ -501,7 +508,7 @@ describe('validateJourneyText on any input', () => {
   it('names the wrong type once for a string given as an object with a "length" (once a crash)', () => {
     // fast-check found it: the schema's length check compared the object, which had no prototype.
     const text = JSON.stringify(
-      mutate(sample, ['steps', 'retarget', 'event'], { kind: 'replace', value: { length: {} } }),
+      mutate(emitting, ['steps', 'retarget', 'event'], { kind: 'replace', value: { length: {} } }),
       null,
       2,
     );
@@ -520,14 +527,14 @@ describe('validateJourneyText on any input', () => {
     }
   });
 
-  it('never throws on the sample journey with one property deleted or replaced', () => {
+  it('never throws on the sample journey, or the one with an emit step, with one property deleted or replaced', () => {
     const mutation: fc.Arbitrary<Mutation> = fc.oneof(
       fc.constant({ kind: 'delete' } as const),
       fc.jsonValue().map((value) => ({ kind: 'replace', value }) as const),
     );
     fc.assert(
-      fc.property(fc.constantFrom(...samplePaths), mutation, (path, change) => {
-        expectUsableResult(JSON.stringify(mutate(sample, path, change), null, 2));
+      fc.property(fc.constantFrom(...startingPoints), mutation, ({ start, path }, change) => {
+        expectUsableResult(JSON.stringify(mutate(start, path, change), null, 2));
       }),
       { numRuns: 300 },
     );

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Problem } from '../shared/journey/problem.ts';
 import { validateJourneyText, validateSettingsText } from '../shared/journey/validate.ts';
 import type { TemplateSource } from '../shared/render/templates.ts';
+import { cartJsonWithEmitStep } from './support/emit-step.ts';
 import { project, settings } from './support/project.ts';
 import { sampleEvents } from './support/events.ts';
 
@@ -132,7 +133,7 @@ describe('hints and single reports', () => {
   });
 
   it('refuses an emit that reads an optional event field, which would stop the execution when missing', () => {
-    const journey = structuredClone(cart);
+    const journey = cartJsonWithEmitStep();
     journey.steps.retarget.detail.device = { from: 'event.device' };
     journey.steps.retarget.detail.cart = { from: 'event.cartId' };
     const problems = journeyProblems(journey);
@@ -249,12 +250,12 @@ describe('what would break at run time', () => {
   });
 
   it('refuses an emit that would restart the journey, or break the catalog, or set reserved fields', () => {
-    const journey = structuredClone(cart);
+    const journey = cartJsonWithEmitStep();
     journey.steps.retarget.event = 'cart.abandoned';
     expect(journeyProblems(journey).map((problem) => problem.message)).toContainEqual(
       expect.stringContaining("the journey's own trigger"),
     );
-    const order = structuredClone(cart);
+    const order = cartJsonWithEmitStep();
     order.steps.retarget.event = 'order.placed';
     order.steps.retarget.detail = { orderId: 'x', customerId: 'someone-else' };
     const messages = journeyProblems(order).map((problem) => problem.message);
@@ -344,6 +345,13 @@ describe('what would break at run time', () => {
 describe('valid journeys that must not be refused', () => {
   const support = JSON.parse(readFileSync('journeys/support-call-followup.json', 'utf8'));
 
+  // The start of every emit test here: each must find only the mistake it makes.
+  it('accepts the cart journey with an emit step reading a value, for an event of the catalog', () => {
+    const journey = cartJsonWithEmitStep();
+    expect(journey.steps.retarget).toMatchObject({ type: 'emit', event: 'retargeting.audience.requested' });
+    expect(journeyProblems(journey)).toEqual([]);
+  });
+
   it('keeps a literal object with a "from" date a literal', () => {
     const journey = structuredClone(cart);
     journey.values.validity = { from: '2025-12-01', to: '2025-12-24' };
@@ -379,11 +387,11 @@ describe('valid journeys that must not be refused', () => {
   });
 
   it('lets emit read inside a literal value, and explains how to read inside a referenced one', () => {
-    const literal = structuredClone(cart);
+    const literal = cartJsonWithEmitStep();
     literal.values.promo = { code: 'X10' };
     literal.steps.retarget.detail.offerCode = { from: 'values.promo.code' };
     expect(journeyProblems(literal)).toEqual([]);
-    const referenced = structuredClone(cart);
+    const referenced = cartJsonWithEmitStep();
     referenced.values.first = { from: 'event.items' };
     referenced.steps.retarget.detail.sku = { from: 'values.first.sku' };
     expect(journeyProblems(referenced)).toEqual([
@@ -431,7 +439,7 @@ describe('more that would break at run time', () => {
   });
 
   it('refuses ".$" keys in emitted details and in condition operands', () => {
-    const emit = structuredClone(cart);
+    const emit = cartJsonWithEmitStep();
     emit.steps.retarget.detail['note.$'] = 'hello';
     expect(journeyProblems(emit)).toContainEqual(
       expect.objectContaining({ path: '$.steps.retarget.detail["note.$"]' }),
@@ -455,7 +463,7 @@ describe('more that would break at run time', () => {
   });
 
   it('warns when a step emits an event the journey exits on', () => {
-    const journey = structuredClone(cart);
+    const journey = cartJsonWithEmitStep();
     journey.exitOn = [...journey.exitOn, { event: 'retargeting.audience.requested', goal: false }];
     expect(journeyProblems(journey)).toEqual([
       expect.objectContaining({ severity: 'warning', path: '$.steps.retarget.event' }),
