@@ -147,7 +147,7 @@ function banner(host: LocalHost, options: LocalOptions): string {
     `  data:         ${options.dataDir}`,
     `  virtual time: ${host.clock.now().toISOString()} (x${options.timeScale})`,
     ...sendLimitLines(options.sendLimits),
-    `  AWS APIs:     AWS_ENDPOINT_URL=${host.endpoint} (DynamoDB, SESv2, SNS, EventBridge, Step Functions)`,
+    `  AWS APIs:     AWS_ENDPOINT_URL=${host.endpoint} (DynamoDB, SESv2, SNS, EventBridge, Step Functions, Social Messaging, Lambda Invoke)`,
     `  local API:    ${host.endpoint}/_local/health, /_local/outbox, /_local/customers/<id>/timeline, /_local/clock`,
     `  send events:  npx waymark put-event --file test/events/cart.abandoned.json`,
     '  figures:      npx waymark report',

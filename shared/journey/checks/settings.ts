@@ -12,6 +12,18 @@ export function checkSettings(settings: Settings, report: Report): void {
     }
   });
   checkWebhookUrls(settings, report);
+  const { opens, clicks } = settings.tracking;
+  if ((opens || clicks) && settings.senders.email.configurationSet === undefined) {
+    // SES tracks opens and clicks only for mail sent with a configuration set that publishes them.
+    report(
+      ['tracking'],
+      'Open and click tracking needs senders.email.configurationSet: SES tracks only through one.',
+      {
+        severity: 'warning',
+        hint: 'set senders.email.configurationSet (the CDK app creates it), or turn tracking off',
+      },
+    );
+  }
   for (const channel of channelSchema.options) {
     const window = quietHoursOf(settings, channel);
     if (window !== null && window.start === window.end) {
