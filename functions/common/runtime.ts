@@ -79,6 +79,9 @@ function stageOverrides(): StageOverrides {
   const sendRates = read(ENVIRONMENT.sendRates);
   // Written by the CDK stack from a checked cdk.json; a value that does not parse fails the start, named.
   if (sendRates !== undefined) overrides.sendRates = sendRatesSchema.parse(JSON.parse(sendRates));
+  // JSON text, parsed and checked (https only, names settings.json declares) by applyStageOverrides.
+  const webhookUrlsJson = read(ENVIRONMENT.webhookUrls);
+  if (webhookUrlsJson !== undefined) overrides.webhookUrlsJson = webhookUrlsJson;
   return overrides;
 }
 

@@ -12,6 +12,7 @@ import { isAudienceTrigger, type Settings } from '../../shared/journey/schema.ts
 import { audienceTriggerKind, isBroadcastTrigger } from '../../shared/journey/trigger.ts';
 import { fileProblem } from '../../shared/project/files.ts';
 import { loadProject, type LoadedJourney, SETTINGS_FILE } from '../../shared/project/load.ts';
+import { type ChannelTargets, channelTargets } from './channel-targets.ts';
 
 /** A deployed broadcast journey's schedule, in EventBridge Scheduler's terms. */
 export interface BroadcastSchedule {
@@ -37,6 +38,8 @@ export interface CompiledProject {
   readonly broadcasts: readonly BroadcastSchedule[];
   /** Some deployed journey starts when a customer enters a segment: record then puts that on the bus. */
   readonly segmentEntries: boolean;
+  /** The WhatsApp sender, webhooks and functions the deployed journeys send through: deliver's grants. */
+  readonly channelTargets: ChannelTargets;
   /** Validator warnings, shown by synth without stopping it. */
   readonly warnings: readonly string[];
 }
@@ -75,6 +78,7 @@ export function compileProject(dir: string): CompiledProject {
     segmentEntries: deployed.some(
       ({ journey }) => isAudienceTrigger(journey.trigger) && audienceTriggerKind(journey.trigger) === 'enter',
     ),
+    channelTargets: channelTargets(deployed.map(({ journey }) => journey)),
     warnings: project.problems.filter((problem) => problem.severity === 'warning').map(formatProblem),
   };
 }

@@ -3,17 +3,19 @@
  * read from cdk.json context and checked before anything is built.
  *
  * journeys/settings.json holds what the marketer decides (caps, quiet hours,
- * sender, configuration set, origination number, unsubscribe URL) and is what
- * the local engine uses. A stage in cdk.json may override the last four for
- * its account; the deployed functions then receive the stage's value in their
- * environment. A value the stage leaves out comes from settings.json. A stage
- * may also name an existing event bus, KMS key and table to use instead of
- * creating its own.
+ * sender, configuration set, origination number, unsubscribe URL, webhook
+ * URLs) and is what the local engine uses. A stage in cdk.json may override
+ * the last five for its account; the deployed functions then receive the
+ * stage's value in their environment. A value the stage leaves out comes from
+ * settings.json. A stage may also name an existing event bus, KMS key and
+ * table to use instead of creating its own.
  */
 import * as z from 'zod';
 import { phoneSchema } from '../../shared/customer/profile.ts';
 import { type Settings, sendRatesSchema } from '../../shared/journey/schema.ts';
 import type { SendRates } from '../../shared/delivery/send-rates.ts';
+import { type WebhookUrls, webhookUrlsSchema } from '../../shared/project/overrides.ts';
+import { didYouMean } from '../../shared/text/suggest.ts';
 
 export const CONTEXT = {
   /** Which entry of `waymark:stages` to deploy; `-c waymark:stage=prod` picks another. */
@@ -66,6 +68,11 @@ export interface DeploymentConfig {
   /** Messages a second per channel: settings.json's, with the stage's own over them. */
   readonly sendRates: SendRates;
   readonly unsubscribe: UnsubscribeEndpoint;
+  /**
+   * The stage's own webhook URLs by endpoint name, over settings.json's (only those it sets). Each is
+   * https and names a webhook settings.json declares.
+   */
+  readonly webhookUrls: WebhookUrls;
   readonly alarmEmail: string | undefined;
   readonly eventBus: EventBusSource;
   readonly customerData: CustomerDataSource;
@@ -126,6 +133,7 @@ const stageSchema = z.strictObject({
       error: `expected an https:// URL, or "${FUNCTION_URL}" for the stack's own unsubscribe endpoint`,
     })
     .optional(),
+  webhookUrls: webhookUrlsSchema.optional(),
   account: z
     .string()
     .regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' })
@@ -196,7 +204,7 @@ export function readDeploymentConfig(
     );
   }
   const stages = context(CONTEXT.stages);
-  const where = `cdk.json context "${CONTEXT.stages}".${stage.data}`;
+  const where = stageWhere(stage.data);
   if (!isPlainObject(stages)) {
     throw new ConfigurationError(
       `cdk.json context "${CONTEXT.stages}": expected an object with one entry per stage, e.g. { "${stage.data}": { "sesIdentity": "shop.example.com" } }.`,
@@ -244,6 +252,7 @@ function resolveStage(
     );
   }
   problems.push(...existingResourceProblems(input, origin.where));
+  problems.push(...webhookUrlProblems(input, settings, origin));
   if (problems.length > 0 || senderAddress === undefined) throw new ConfigurationError(problems.join('\n'));
   const unsubscribeBaseUrl = input.unsubscribeBaseUrl ?? settings.unsubscribe.baseUrl;
   return {
@@ -263,6 +272,7 @@ function resolveStage(
       unsubscribeBaseUrl === FUNCTION_URL
         ? { kind: 'function-url' }
         : { kind: 'url', url: unsubscribeBaseUrl },
+    webhookUrls: input.webhookUrls ?? {},
     alarmEmail: input.alarmEmail,
     eventBus:
       input.existingEventBusArn === undefined
@@ -270,6 +280,29 @@ function resolveStage(
         : { kind: 'existing', arn: input.existingEventBusArn },
     customerData: customerDataSource(input),
   };
+}
+
+/** How messages name a stage's entry in cdk.json, e.g. `cdk.json context "waymark:stages".dev`. */
+export function stageWhere(stage: string): string {
+  return `cdk.json context "${CONTEXT.stages}".${stage}`;
+}
+
+/** A stage's webhook URL must replace one settings.json declares: any other name is a typo. */
+function webhookUrlProblems(
+  input: StageInput,
+  settings: Settings,
+  origin: { where: string; settingsFile: string },
+): string[] {
+  const declared = Object.keys(settings.webhooks);
+  return Object.keys(input.webhookUrls ?? {})
+    .filter((name) => !Object.hasOwn(settings.webhooks, name))
+    .map((name) => {
+      const hint = didYouMean(name, declared);
+      return (
+        `${origin.where}.webhookUrls.${name}: ${origin.settingsFile} declares no webhook "${name}"` +
+        `${hint === undefined ? '' : ` (${hint})`}. Declared: ${declared.length === 0 ? 'none' : declared.join(', ')}.`
+      );
+    });
 }
 
 function customerDataSource(input: StageInput): CustomerDataSource {

@@ -89,6 +89,7 @@ export class CoreStack extends Stack {
     const { eventBus } = this.bus;
     this.ses = new SesConfigurationSet(this, 'ConfigurationSet', {
       configurationSetName: config.configurationSet,
+      tracking: project.settings.tracking,
     });
 
     this.runtime = new RuntimeFunctions(this, 'Functions', {
@@ -115,7 +116,11 @@ export class CoreStack extends Stack {
 
     this.routes = new CoreRoutes(this, 'Routes', {
       eventBus,
-      sesFeedback: { bus: this.ses.feedbackBus, configurationSetName: config.configurationSet },
+      sesFeedback: {
+        bus: this.ses.feedbackBus,
+        configurationSetName: config.configurationSet,
+        events: this.ses.publishedEvents,
+      },
       record: this.functions.record,
       preferences: this.functions.preferences,
       events: project.events,

@@ -1,13 +1,21 @@
 /**
  * Builds the Waymark CDK app: reads the stage from context, validates and
- * compiles the journeys folder, creates the core stack (with one nested
- * stack per journey) and registers cdk-nag. Used by app.ts, the tests and
+ * compiles the journeys folder, refuses a webhook that deployed journeys call
+ * and that is not https, creates the core stack (with one nested stack per
+ * journey) and registers cdk-nag. Used by app.ts, the tests and
  * the bench, so all three synthesize the same thing.
  */
 import { isAbsolute, join } from 'node:path';
 import { Annotations, type App } from 'aws-cdk-lib';
+import { deployedWebhookProblems } from './channel-targets.ts';
 import { type CompiledProject, compileProject } from './compile-project.ts';
-import { type DeploymentConfig, journeysDirFrom, readDeploymentConfig } from './config.ts';
+import {
+  ConfigurationError,
+  type DeploymentConfig,
+  journeysDirFrom,
+  readDeploymentConfig,
+  stageWhere,
+} from './config.ts';
 import type { FunctionName } from './constructs/waymark-function.ts';
 import { CoreStack } from './core-stack.ts';
 import { resourcePrefix } from './names.ts';
@@ -40,6 +48,13 @@ export function buildWaymarkApp(options: WaymarkAppOptions): WaymarkApp {
     isAbsolute(journeysDir) ? journeysDir : join(options.projectRoot, journeysDir),
   );
   const config = readDeploymentConfig(context, project.settings, project.settingsFile);
+  // The validator lets a loopback http webhook pass for the local engine; a deployed one must be https.
+  const webhookProblems = deployedWebhookProblems(project.channelTargets, project.settings, {
+    settingsFile: project.settingsFile,
+    stageUrls: config.webhookUrls,
+    stageWhere: `${stageWhere(config.stage)}.webhookUrls`,
+  });
+  if (webhookProblems.length > 0) throw new ConfigurationError(webhookProblems.join('\n'));
   const stack = new CoreStack(options.app, resourcePrefix(config.stage), {
     description: `Waymark ${config.stage}: journeys, event bus, delivery functions and their data`,
     ...(config.env === undefined ? {} : { env: config.env }),

@@ -17,6 +17,8 @@ export const ENVIRONMENT = {
   unsubscribeBaseUrl: 'WAYMARK_UNSUBSCRIBE_BASE_URL',
   /** The stage's send rates (JSON, `{ "email": 14 }`), over settings.json's `sendRates`. */
   sendRates: 'WAYMARK_SEND_RATES',
+  /** The stage's webhook URLs (JSON, `{ "ads-audience": "https://..." }`), over settings.json's. */
+  webhookUrls: 'WAYMARK_WEBHOOK_URLS',
   /** The journeys' bus, for the functions that put events on it (record, for segment entries). */
   eventBus: 'WAYMARK_EVENT_BUS',
   /** The audience function: how many parallel scan segments a broadcast reads the table in. */

@@ -7,14 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLACEHOLDERS } from '../../shared/contract/tasks.ts';
 import { recordPattern } from '../../shared/events/routes.ts';
 import {
+  copySampleJourneys,
   deployedJourney,
   devStage,
   EXISTING,
   getAtt,
+  readJourney,
   removeTemporaryFolders,
   SYNTH_TIMEOUT,
   type Synthesized,
   synthWaymark,
+  writeJourney,
 } from '../support/infra.ts';
 
 afterAll(removeTemporaryFolders);
@@ -50,7 +53,21 @@ describe('the event bus', () => {
 describe('an existing event bus', () => {
   let synth: Synthesized;
   beforeAll(() => {
-    synth = synthWaymark({ context: devStage({ existingEventBusArn: EXISTING.eventBusArn }) });
+    // A journey that puts an event on the bus (an emit step): none of the samples does any more.
+    const journeysDir = copySampleJourneys();
+    const journey = readJourney(journeysDir, 'cart-abandonment');
+    journey.steps.retarget = {
+      type: 'emit',
+      description: 'Ask the ads system to show the same offer to this customer.',
+      event: 'retargeting.audience.requested',
+      detail: { audience: 'cart-abandoners', offerCode: { from: 'values.offerCode' } },
+      next: 'done',
+    };
+    writeJourney(journeysDir, journey);
+    synth = synthWaymark({
+      journeysDir,
+      context: devStage({ existingEventBusArn: EXISTING.eventBusArn }),
+    });
   }, SYNTH_TIMEOUT);
 
   it('creates no bus and no archive, and gives producers the same policy on the existing bus', () => {

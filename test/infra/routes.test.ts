@@ -85,7 +85,8 @@ describe('routes', () => {
       ConfigurationSetName: { Ref: logicalId(synth.stack.ses.configurationSet) },
       EventDestination: {
         Enabled: true,
-        MatchingEventTypes: ['bounce', 'complaint'],
+        // Opens and clicks as well: the sample settings.json tracks both (test/infra/channels.test.ts).
+        MatchingEventTypes: ['delivery', 'bounce', 'complaint', 'open', 'click'],
         EventBridgeDestination: {
           EventBusArn: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] },
         },

@@ -1,8 +1,9 @@
 /**
  * The rules every stage has whatever its journeys: every customer event to
- * the record function, erasure requests and SES feedback to the preferences
- * function. Each has a dead-letter queue of its own, so an alarm names the
- * route that failed.
+ * the record function, erasure requests and SES events (bounces and
+ * complaints for suppression, deliveries, opens and clicks for the history)
+ * to the preferences function. Each has a dead-letter queue of its own, so an
+ * alarm names the route that failed.
  */
 import type { EventCatalog } from '../../../shared/events/catalog.ts';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -17,8 +18,15 @@ import { EventRoute } from './event-route.ts';
 export interface CoreRoutesProps {
   /** The Waymark bus producers put customer events on. */
   readonly eventBus: events.IEventBus;
-  /** Where SES publishes bounces and complaints (the default bus), and of which configuration set. */
-  readonly sesFeedback: { readonly bus: events.IEventBus; readonly configurationSetName: string };
+  /**
+   * Where SES publishes the configuration set's events (the default bus), of which set, and which
+   * events in words ("deliveries", "bounces", ...), for the rule's description.
+   */
+  readonly sesFeedback: {
+    readonly bus: events.IEventBus;
+    readonly configurationSetName: string;
+    readonly events: readonly string[];
+  };
   readonly record: lambda.IFunction;
   readonly preferences: lambda.IFunction;
   /** The project's event types: the record rule takes those keeping the customer id elsewhere too. */
@@ -79,10 +87,17 @@ export class CoreRoutes extends Construct {
       route('SesFeedback', {
         bus: props.sesFeedback.bus,
         pattern: sesFeedbackPattern(configurationSetName),
-        description: `SES bounces and complaints of configuration set ${configurationSetName} to the preferences function`,
+        description: `SES ${inWords(props.sesFeedback.events)} of configuration set ${configurationSetName} to the preferences function (suppression, engagement history)`,
         target: props.preferences,
-        holds: 'SES bounces and complaints the preferences function could not be invoked for',
+        holds:
+          'SES email events (bounces, complaints, engagement) the preferences function could not be invoked for',
       }),
     ];
   }
+}
+
+/** "a", "a and b", "a, b and c". */
+function inWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}`;
 }

@@ -2,9 +2,11 @@
  * The eight runtime functions of a stage (constructs/waymark-function.ts)
  * and what each may do: the table actions its code makes, the table's key
  * through DynamoDB only, the unsubscribe secret for the two that sign or
- * check links, sending for deliver, the bus for record when a journey starts
- * on segment entry, and the journeys' state machines of this stage for the
- * functions that start, resume or stop them.
+ * check links, sending for deliver (email, SMS, push, and the WhatsApp
+ * number, custom functions and webhook secrets the deployed journeys use:
+ * channel-grants.ts), the bus for record when a journey starts on segment
+ * entry, and the journeys' state machines of this stage for the functions
+ * that start, resume or stop them.
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -24,6 +26,7 @@ import type { CompiledProject } from '../compile-project.ts';
 import type { DeploymentConfig } from '../config.ts';
 import { resourcePrefix } from '../names.ts';
 import { acknowledge, ANY_RESOURCE, wildcardResource } from '../nag.ts';
+import { grantChannelTargets } from './channel-grants.ts';
 import type { CustomerData } from './customer-data.ts';
 import { type FunctionName, type Invocation, WaymarkFunction } from './waymark-function.ts';
 
@@ -54,7 +57,7 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     ],
   },
   deliver: {
-    description: 'Send steps: consent, quiet hours, caps, then SES or SNS',
+    description: 'Send steps: consent, quiet hours, caps, then SES, SNS, WhatsApp, a webhook or a function',
     invocation: 'synchronous',
     timeout: 'task',
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
@@ -262,6 +265,9 @@ export class RuntimeFunctions extends Construct {
     if (Object.keys(config.sendRates).length > 0) {
       deliver.function.addEnvironment(ENVIRONMENT.sendRates, JSON.stringify(config.sendRates));
     }
+    if (Object.keys(config.webhookUrls).length > 0) {
+      deliver.function.addEnvironment(ENVIRONMENT.webhookUrls, JSON.stringify(config.webhookUrls));
+    }
     deliver.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'SendEmail',
@@ -290,6 +296,8 @@ export class RuntimeFunctions extends Construct {
       ANY_RESOURCE,
       'SMS goes straight to a phone number and push to a device endpoint taken from the profile: sns:Publish to a phone number and sns:CheckIfPhoneNumberIsOptedOut have no resource ARN, so IAM only accepts "*". Only the deliver function holds this policy.',
     );
+    // WhatsApp, custom functions and webhook secrets: only those the deployed journeys use, each exactly.
+    grantChannelTargets(deliver.function, project.channelTargets, project.settings);
 
     // A journey that starts on segment entry: record puts `waymark.segment.entered` on the bus, where
     // that journey's trigger rule takes it. Without one, record has no business on the bus.
