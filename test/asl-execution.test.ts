@@ -222,7 +222,6 @@ describe('cart-abandonment in the ASL interpreter', () => {
       'nudge',
       'nudge.outcome',
       'retarget',
-      'retarget.outcome',
       'done',
       STATE.completed,
     ]);

@@ -326,17 +326,38 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
     Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: stepResultPath(id), Next: failed }],
     Next: outcome,
   };
+  const failure = {
+    [failed]: stepsTask(
+      journey,
+      { task: 'recordFailure', stepId: id, 'error.$': stepResultPath(id) },
+      // The failure is recorded; the customer goes on the way the journey says for unsent messages.
+      {
+        resultPath: null,
+        next: notSent,
+        catchTo: notSent,
+        catchResultPath: stepResultPath(id, 'recordError'),
+      },
+    ),
+  };
+  const sentChoice: ChoiceRule = {
+    Variable: stepResultPath(id, 'outcome', 'status'),
+    StringEquals: 'sent',
+    Next: step.next,
+  };
+  // A call that feeds another system is never deferred or paced (deliverToSystem): no waits to compile.
+  if (step.reaches === 'system') {
+    if (notSent === step.next) return { [id]: { ...task, Next: step.next }, ...failure };
+    return {
+      [id]: task,
+      [outcome]: { Type: 'Choice', Choices: [sentChoice], Default: notSent },
+      ...failure,
+    };
+  }
   const choices: ChoiceRule[] = [
     { Variable: stepResultPath(id, 'outcome', 'status'), StringEquals: 'deferred', Next: quietHours },
     { Variable: stepResultPath(id, 'outcome', 'status'), StringEquals: 'rate-limited', Next: rateWait },
   ];
-  if (notSent !== step.next) {
-    choices.push({
-      Variable: stepResultPath(id, 'outcome', 'status'),
-      StringEquals: 'sent',
-      Next: step.next,
-    });
-  }
+  if (notSent !== step.next) choices.push(sentChoice);
   return {
     [id]: task,
     [outcome]: { Type: 'Choice', Choices: choices, Default: notSent },
@@ -366,17 +387,7 @@ function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Re
         },
       },
     },
-    [failed]: stepsTask(
-      journey,
-      { task: 'recordFailure', stepId: id, 'error.$': stepResultPath(id) },
-      // The failure is recorded; the customer goes on the way the journey says for unsent messages.
-      {
-        resultPath: null,
-        next: notSent,
-        catchTo: notSent,
-        catchResultPath: stepResultPath(id, 'recordError'),
-      },
-    ),
+    ...failure,
   };
 }
 

@@ -79,15 +79,24 @@ export function longestPath(definition: StateMachineDefinition): string[] {
     order.push(name);
   };
   visit(definition.StartAt);
-  // `order` is a post-order: every state comes after all the states it leads to.
+  // `order` is a post-order: every state comes after all the states it leads to. Only paths that end
+  // where an execution ends count: a state whose every way on was a back edge (a send's slot wait
+  // leading back to its outcome) is a dead end of the pruned graph, not an end of the journey.
   const best = new Map<string, string[]>();
   for (const name of order) {
-    let longest: string[] = [];
-    for (const target of forward.get(name) ?? []) {
-      const candidate = best.get(target) ?? [];
-      if (candidate.length > longest.length) longest = candidate;
+    const state = definition.States[name];
+    if (state !== undefined && normalTargets(state).length === 0) {
+      best.set(name, [name]);
+      continue;
     }
-    best.set(name, [name, ...longest]);
+    let longest: string[] | undefined;
+    for (const target of forward.get(name) ?? []) {
+      const candidate = best.get(target);
+      if (candidate !== undefined && (longest === undefined || candidate.length > longest.length)) {
+        longest = candidate;
+      }
+    }
+    if (longest !== undefined) best.set(name, [name, ...longest]);
   }
   return best.get(definition.StartAt) ?? [];
 }
