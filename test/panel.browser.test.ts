@@ -90,6 +90,9 @@ describe('the panel, in Chromium', () => {
     const remind = page.locator('[data-testid=graph-step][data-step=remind]');
     expect(Number(await remind.locator('[data-count=email]').textContent())).toBeGreaterThanOrEqual(1);
     expect(Number(await remind.locator('[data-count=converted]').textContent())).toBeGreaterThanOrEqual(1);
+    // Below the graph, what came back for each send step's messages: the three reminder emails sent.
+    const remindEmail = page.locator('[data-testid=engagement-row][data-step=remind][data-channel=email]');
+    expect((await remindEmail.locator('td').nth(2).textContent())?.trim()).toBe('3');
     await screenshot(page, 'journey');
   });
 

@@ -7,6 +7,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { recordSesEngagement } from '../shared/runtime/engagement.ts';
+import { appendHistory } from '../shared/store/history.ts';
+import { chatSummaryMail, type SentMail, sesEngagementEvent } from './report/engine-fixtures.ts';
 import { sampleExample } from './support/events.ts';
 import { engineForSuite, OPTED_IN, tempFolderForSuite } from './support/local-engine.ts';
 
@@ -256,5 +259,107 @@ describe('the journeys page with a broken journey beside a good one', () => {
     const good = row('chat-followup.json');
     expect(good).toContain('<span class="badge ok">valid</span>');
     expect(good).not.toContain('not running');
+  });
+});
+
+describe('engagement on the panel', () => {
+  const engine = engineForSuite();
+  const page = async (path: string): Promise<string> => {
+    const answer = await fetch(`${engine.endpoint}${path}`);
+    expect(answer.status).toBe(200);
+    return answer.text();
+  };
+  /** The part of a page from an element with this test id to the end of its row or list item. */
+  const part = (text: string, marker: string, end: string): string => {
+    const start = text.indexOf(marker);
+    expect(start).toBeGreaterThanOrEqual(0);
+    return text.slice(start, text.indexOf(end, start));
+  };
+
+  it("shows a send step's delivered, open and click rates, and a click in the customer's timeline", async () => {
+    const ana = await chatSummaryMail(engine, 'panel-eng-ana');
+    const bruno = await chatSummaryMail(engine, 'panel-eng-bruno');
+    const time = engine.host.clock.now().toISOString();
+    const record = (id: string, mail: SentMail, what: Parameters<typeof sesEngagementEvent>[3]) =>
+      recordSesEngagement(engine.host.runtime, sesEngagementEvent(id, time, mail, what));
+    await record('panel-ses-1', ana, { eventType: 'Delivery' });
+    await record('panel-ses-2', bruno, { eventType: 'Delivery' });
+    // Ana's click with no open recorded (images blocked) still counts her as having opened it.
+    await record('panel-ses-3', ana, {
+      eventType: 'Click',
+      link: 'https://shop.example/chat/continue?token=secret',
+    });
+
+    const journey = await page('/journeys/chat-followup');
+    const row = part(
+      journey,
+      'data-testid="engagement-row" data-step="summary" data-channel="email"',
+      '</tr>',
+    );
+    const cell = (action: string): string =>
+      part(row, `data-action="${action}"`, '</td>').replace(/\s+/g, ' ');
+    expect(part(row, '<td class="number">', '</td>')).toBe('<td class="number">2');
+    expect(cell('delivered')).toContain('100.0% <span class="muted">(2)</span>');
+    expect(cell('opened')).toContain('50.0% <span class="muted">(1)</span>');
+    expect(cell('clicked')).toContain('50.0% <span class="muted">(1)</span>');
+    expect(cell('bounced')).toContain('0.0%');
+
+    // The live part changes with the rates alone: Bruno opens his email, and nothing else moves.
+    const poll = /hx-get="([^"]+)"/.exec(journey)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    expect((await fetch(`${engine.endpoint}${poll}`)).status).toBe(204);
+    await record('panel-ses-4', bruno, { eventType: 'Open' });
+    const live = await fetch(`${engine.endpoint}${poll}`);
+    expect(live.status).toBe(200);
+    expect(
+      part(await live.text(), 'data-step="summary" data-channel="email"', '</tr>').replace(/\s+/g, ' '),
+    ).toContain('data-action="opened" title="2 of 2 messages opened" > 100.0%');
+    // Every journey together, per channel, on the metrics page.
+    const channels = part(await page('/metrics'), 'data-testid="engagement-channels"', '</table>');
+    expect(part(channels, 'data-channel="email"', '</tr>').replace(/\s+/g, ' ')).toContain(
+      'data-action="clicked" title="1 of 2 messages clicked" > 50.0%',
+    );
+
+    const timeline = await page('/customers/panel-eng-ana');
+    const click = part(timeline, 'data-testid="engagement-action">clicked', '</li>');
+    // Where the click led, without the query that could carry the customer's token.
+    expect(click).toMatch(/data-testid="engagement-detail"\s*>https:\/\/shop\.example\/chat\/continue</);
+    expect(timeline).not.toContain('token=secret');
+    expect(click).toContain('href="/journeys/chat-followup"');
+    // Newest first, and what came back for the email above the email, though both carry the same instant.
+    expect(timeline.indexOf('data-kind="engagement"')).toBeLessThan(timeline.indexOf('data-kind="message"'));
+  });
+
+  it('offers every channel in the outbox filter and shows a webhook call with its answer', async () => {
+    const time = engine.host.clock.now().toISOString();
+    await appendHistory(
+      engine.host.runtime.store,
+      'panel-eng-hook',
+      {
+        kind: 'message',
+        time,
+        journeyId: 'cart-abandonment',
+        executionId: 'panel-eng-hook-1',
+        stepId: 'retarget',
+        channel: 'webhook',
+        category: 'marketing',
+        messageId: 'panel-eng-hook-call',
+        headline: 'webhook call',
+        preview: '{"audience":"cart-abandoners"}',
+        response: 'HTTP 202',
+        reaches: 'system',
+      },
+      'message#panel-eng-hook',
+    );
+    const outbox = await page('/outbox?channel=webhook');
+    for (const channel of ['email', 'sms', 'push', 'whatsapp', 'webhook', 'function']) {
+      expect(outbox).toContain(`<option value="${channel}"`);
+    }
+    expect(outbox).toMatch(/<option value="webhook" selected>/);
+    const row = part(outbox, 'data-testid="outbox-row" data-channel="webhook"', '</tr>');
+    expect(row).toContain('<strong>webhook call</strong>');
+    expect(row).toContain('<span class="badge">to a system</span>');
+    expect(row).toMatch(/data-testid="outbox-response"\s*>HTTP 202</);
+    expect(row).toContain('{&quot;audience&quot;:&quot;cart-abandoners&quot;}');
+    expect(outbox).not.toContain('data-channel="email"');
   });
 });

@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stepById } from '../../shared/journey/graph.ts';
-import type { Journey } from '../../shared/journey/schema.ts';
+import { type Journey, sendChannels } from '../../shared/journey/schema.ts';
+import { channelSchema } from '../../shared/customer/profile.ts';
 import {
   DEFAULT_EXECUTION_LIMIT,
   type PositionsRead,
@@ -25,7 +26,8 @@ import { errorMessage } from '../local/errors.ts';
 
 import type { Output } from './output.ts';
 import { duration, figure, percent } from '../../shared/report/format.ts';
-import { formatTable } from './table.ts';
+import { type Column, formatTable } from './table.ts';
+import { engagementByChannelText, engagementByStepText } from './report-engagement.ts';
 import {
   clientsFor,
   DATA_TARGET_OPTIONS,
@@ -242,6 +244,8 @@ export function formatReport(
             ]),
           ),
     ),
+    section('Engagement by step', engagementByStepText(report)),
+    section('Engagement by channel', engagementByChannelText(report)),
     section(
       'Trigger to first message (nearest rank)',
       formatTable(
@@ -313,6 +317,19 @@ function journeyTable(journeys: readonly JourneyReport[]): string {
 
 function stepTable(journey: JourneyReport, definition: Journey | undefined): string {
   if (journey.stepOrder.length === 0) return 'No steps.\n';
+  const steps = journey.stepOrder.flatMap((stepId) => {
+    const counts = journey.steps[stepId];
+    return counts === undefined ? [] : [{ stepId, counts }];
+  });
+  // A column for each channel the journey's steps name or sent on; email, sms and push always.
+  const channels = channelSchema.options.filter(
+    (channel) =>
+      ['email', 'sms', 'push'].includes(channel) ||
+      steps.some(({ counts }) => counts.sent[channel] > 0) ||
+      Object.values(definition?.steps ?? {}).some(
+        (step) => step.type === 'send' && sendChannels(step).includes(channel),
+      ),
+  );
   return formatTable(
     [
       { header: 'step' },
@@ -320,37 +337,26 @@ function stepTable(journey: JourneyReport, definition: Journey | undefined): str
       { header: 'entered', align: 'right' },
       { header: 'waiting', align: 'right' },
       { header: 'for a slot', align: 'right' },
-      { header: 'email', align: 'right' },
-      { header: 'sms', align: 'right' },
-      { header: 'push', align: 'right' },
+      ...channels.map((channel): Column => ({ header: channel, align: 'right' })),
       { header: 'capped', align: 'right' },
       { header: 'deferred', align: 'right' },
       { header: 'not sent', align: 'right' },
       { header: 'exited', align: 'right' },
       { header: 'converted', align: 'right' },
     ],
-    journey.stepOrder.flatMap((stepId) => {
-      const counts = journey.steps[stepId];
-      if (counts === undefined) return [];
-      const type = definition === undefined ? '' : (stepById(definition, stepId)?.type ?? '(gone)');
-      return [
-        [
-          stepId,
-          type,
-          String(counts.entered),
-          String(counts.waiting),
-          String(counts.waitingForSlot),
-          String(counts.sent.email),
-          String(counts.sent.sms),
-          String(counts.sent.push),
-          String(counts.capped),
-          String(counts.deferred),
-          String(counts.notSent),
-          String(counts.exited),
-          String(counts.converted),
-        ],
-      ];
-    }),
+    steps.map(({ stepId, counts }) => [
+      stepId,
+      definition === undefined ? '' : (stepById(definition, stepId)?.type ?? '(gone)'),
+      String(counts.entered),
+      String(counts.waiting),
+      String(counts.waitingForSlot),
+      ...channels.map((channel) => String(counts.sent[channel])),
+      String(counts.capped),
+      String(counts.deferred),
+      String(counts.notSent),
+      String(counts.exited),
+      String(counts.converted),
+    ]),
   );
 }
 

@@ -1,6 +1,6 @@
 /** The figures behind the journey, graph and metrics pages: one report, built as `waymark report` builds it. */
 import { buildReport } from '../../shared/report/report.ts';
-import type { Report, StepCounts } from '../../shared/report/types.ts';
+import type { EngagementRow, Report, StepCounts } from '../../shared/report/types.ts';
 import { scanCustomerOverviews } from '../../shared/store/overview.ts';
 import type { PanelSources } from './sources.ts';
 import type { JourneyTotals } from './views/journeys.ts';
@@ -9,6 +9,8 @@ export interface PanelFigures {
   report: Report;
   totals: Map<string, JourneyTotals>;
   steps: Map<string, Map<string, StepCounts>>;
+  /** By journey: its engagement rows, send steps in graph order. */
+  engagement: Map<string, EngagementRow[]>;
 }
 
 /** The last figures read for each set of sources, reused while younger than their max age. */
@@ -48,6 +50,12 @@ async function readFreshFigures(sources: PanelSources): Promise<PanelFigures> {
     ),
     steps: new Map(
       report.journeys.map((journey) => [journey.journeyId, new Map(Object.entries(journey.steps))]),
+    ),
+    engagement: new Map(
+      report.journeys.map((journey) => [
+        journey.journeyId,
+        report.engagement.rows.filter((row) => row.journeyId === journey.journeyId),
+      ]),
     ),
   };
 }

@@ -248,15 +248,22 @@ async function journeyPage(
     );
     if (recorded === undefined)
       return notFound(sources, `No journey "${journeyId}" in journeys/ or in the data.`);
-    return pageReply(sources, 'journeys', journeyId, recordedJourneyView(recorded, brokenFile?.file));
+    return pageReply(
+      sources,
+      'journeys',
+      journeyId,
+      recordedJourneyView(recorded, figures.engagement.get(journeyId) ?? [], brokenFile?.file),
+    );
   }
   const counts = figures.steps.get(journeyId) ?? new Map();
+  const engagement = figures.engagement.get(journeyId) ?? [];
   const view: JourneyPage = {
     file,
     journey: file.journey,
     counts,
+    engagement,
     totals: figures.totals.get(journeyId) ?? { entered: 0, active: 0, converted: 0 },
-    version: fingerprint([[...counts.entries()], figures.totals.get(journeyId) ?? null]),
+    version: fingerprint([[...counts.entries()], engagement, figures.totals.get(journeyId) ?? null]),
     clockMovable: sources.clock !== undefined,
     executionsLimited: figures.report.sources.executionsLimited.includes(journeyId),
   };

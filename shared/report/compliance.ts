@@ -1,7 +1,8 @@
 /**
- * Preference compliance, checked from the history alone: every message sent is set against the
- * consent and suppressions the customer had on that channel at that moment, replayed from the
- * profile updates and preference entries in their history.
+ * Preference compliance, checked from the history alone: every message sent to the customer (not a
+ * webhook or function call that reached another system) is set against the consent and suppressions
+ * the customer had on that channel at that moment, replayed from the profile updates and preference
+ * entries in their history.
  *
  * The replay is written apart from the deliver function's own decision (channelAvailability) on
  * purpose: a check that called the code it checks could never fail. The rules are the ones the
@@ -54,9 +55,7 @@ export function checkCompliance(customers: readonly CustomerOverview[]): Complia
   let marketingChecked = 0;
   let transactionalChecked = 0;
   for (const customer of customers) {
-    for (const message of customer.history.flatMap(({ entry }) =>
-      entry.kind === 'message' ? [entry] : [],
-    )) {
+    for (const message of messagesToCustomer(customer)) {
       if (message.category === 'marketing') marketingChecked += 1;
       else transactionalChecked += 1;
     }
@@ -75,12 +74,23 @@ export function checkCompliance(customers: readonly CustomerOverview[]): Complia
   };
 }
 
+/**
+ * The customer's messages, less the webhook and function calls that fed another system (`reaches:
+ * "system"`): those reach no customer, so the runtime checks no consent, cap or quiet hours for them,
+ * and neither compliance nor coordination counts them.
+ */
+export function messagesToCustomer(customer: CustomerOverview): HistoryEntryOf<'message'>[] {
+  return customer.history.flatMap(({ entry }) =>
+    entry.kind === 'message' && entry.reaches !== 'system' ? [entry] : [],
+  );
+}
+
 function replayCustomer(customer: CustomerOverview): ComplianceViolation[] {
   const moments: Moment[] = [];
   const changedChannels = new Set<Channel>();
   for (const { entry } of customer.history) {
     if (entry.kind === 'message') {
-      moments.push({ at: Date.parse(entry.time), message: entry });
+      if (entry.reaches !== 'system') moments.push({ at: Date.parse(entry.time), message: entry });
       continue;
     }
     for (const change of changesOf(entry)) {

@@ -1,7 +1,8 @@
 /**
  * Coordination across channels: whether a customer hears from the brand as one conversation or
  * gets a pile of unrelated messages. Counted from the message entries in each customer's history
- * (every channel, marketing and transactional), grouped into customer-days.
+ * (every channel, marketing and transactional; not the webhook and function calls that fed another
+ * system), grouped into customer-days.
  *
  * A customer-day is a calendar day on the customer's own wall clock: the time zone of the stored
  * profile as it is now, or UTC when the profile has none or does not parse (the report has no
@@ -14,6 +15,7 @@
  */
 import type { CustomerOverview } from '../store/overview.ts';
 import { localParts } from '../time/zone.ts';
+import { messagesToCustomer } from './compliance.ts';
 import { nearestRank } from './percentile.ts';
 import type { BusiestCustomerDay, CoordinationReport, NotSentReport } from './types.ts';
 
@@ -38,7 +40,7 @@ export function checkCoordination(
   let busiest: BusiestCustomerDay | null = null;
 
   for (const customer of customers) {
-    const sent = customer.history.flatMap(({ entry }) => (entry.kind === 'message' ? [entry] : []));
+    const sent = messagesToCustomer(customer);
     if (sent.length === 0) continue;
     customersMessaged += 1;
     messages += sent.length;

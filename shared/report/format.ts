@@ -21,3 +21,12 @@ export function duration(seconds: number | null): string {
   if (hours < 48) return `${hours}h ${minutes % 60}m`;
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
+
+/**
+ * Messages with an engagement action beside their share of those sent: "3 (75.0%)". "-" when the
+ * rate means nothing (nothing sent, or a channel that does not report the action) and none has it.
+ */
+export function engaged(count: number, rate: number | null): string {
+  if (rate === null) return count === 0 ? '-' : String(count);
+  return `${count} (${percent(rate)})`;
+}

@@ -16,23 +16,24 @@
  * - coordination (shared/report/coordination.ts): the customers' message entries by customer-day
  *   in the profile's time zone (else UTC); what caps and quiet hours held back is the not-sent
  *   report's own count;
- * - trigger to first message: from the trigger event's own time when the history holds it (the
- *   latest event before the `entered` entry that the journey's trigger matches, at most a day
- *   earlier, EventBridge's longest retry), else from the `entered` entry; to the earliest message
- *   of the execution.
+ * - trigger to first message (shared/report/first-message.ts): from the trigger event's own time
+ *   when the history holds it, else from the `entered` entry; to the earliest message of the
+ *   execution;
+ * - engagement (shared/report/engagement.ts): the message entries and the engagement entries with
+ *   their message ids, per message: delivered, opened (a click counts as an open), clicked, bounced
+ *   and complained, over the messages sent at each step on each channel.
  */
 import type { EventCatalog } from '../events/catalog.ts';
 import type { HistoryEntry, HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, channelSchema, perChannel } from '../customer/profile.ts';
-import { matchesPattern } from '../events/pattern.ts';
-import { matcherPattern } from '../journey/rules.ts';
 import { assertNever, stepEdges, stepById } from '../journey/graph.ts';
 import type { Journey } from '../journey/schema.ts';
 import type { CustomerOverview } from '../store/overview.ts';
 import { checkCompliance } from './compliance.ts';
 import { checkCoordination } from './coordination.ts';
+import { checkEngagement } from './engagement.ts';
+import { firstMessageLatencies, type Latency, latencySummary } from './first-message.ts';
 import { countSkip, newNotSent } from './not-sent.ts';
-import { nearestRank } from './percentile.ts';
 import { type ConfiguredSendRates, isWaitingForSlot, sendRateRows } from './send-rates.ts';
 import type {
   AttributionRow,
@@ -40,11 +41,9 @@ import type {
   ExecutionPosition,
   FunnelStage,
   JourneyReport,
-  LatencySummary,
   Report,
   StepCounts,
 } from './types.ts';
-import { triggerMatcher } from '../journey/trigger.ts';
 
 export interface ReportInput {
   customers: readonly CustomerOverview[];
@@ -60,8 +59,6 @@ export interface ReportInput {
 }
 
 const CHANNELS = channelSchema.options;
-/** EventBridge retries a target for up to a day: a trigger event older than that did not start this execution. */
-const TRIGGER_LOOKBACK_MS = 24 * 3600 * 1000;
 
 export function buildReport(input: ReportInput): Report {
   const history = input.customers.flatMap((customer) =>
@@ -97,6 +94,7 @@ export function buildReport(input: ReportInput): Report {
 
   for (const { customerId, entry } of history) {
     switch (entry.kind) {
+      // Engagement is paired with its messages by checkEngagement (shared/report/engagement.ts).
       case 'event':
       case 'preference':
       case 'engagement':
@@ -190,18 +188,20 @@ export function buildReport(input: ReportInput): Report {
       customer.history.flatMap(({ entry }) => (entry.kind === 'event' ? [entry] : [])),
     ]),
   );
-  const allLatencies: { seconds: number; fromTrigger: boolean }[] = [];
+  const allLatencies: Latency[] = [];
   const journeys: JourneyReport[] = [...tallies].map(([journeyId, tally]) => {
     const latencies = firstMessageLatencies(tally, eventsByCustomer, input.events);
     allLatencies.push(...latencies);
     return journeyReport(journeyId, tally, latencies);
   });
-  const attributionRows = [...attribution.values()].sort(
-    (a, b) =>
-      journeyIds.indexOf(a.journeyId) - journeyIds.indexOf(b.journeyId) ||
-      stepRank(tallies.get(a.journeyId), a.stepId) - stepRank(tallies.get(b.journeyId), b.stepId) ||
-      CHANNELS.indexOf(a.channel) - CHANNELS.indexOf(b.channel),
-  );
+  // Journeys in the report's order, steps in graph order, channels in channelSchema's.
+  const byPlace = (a: StepChannel, b: StepChannel): number =>
+    journeyIds.indexOf(a.journeyId) - journeyIds.indexOf(b.journeyId) ||
+    stepRank(tallies.get(a.journeyId), a.stepId) - stepRank(tallies.get(b.journeyId), b.stepId) ||
+    CHANNELS.indexOf(a.channel) - CHANNELS.indexOf(b.channel);
+  const attributionRows = [...attribution.values()].sort(byPlace);
+  const engagement = checkEngagement(input.customers);
+  engagement.rows.sort(byPlace);
   notSent.rows.sort(
     (a, b) =>
       journeyIds.indexOf(a.journeyId) - journeyIds.indexOf(b.journeyId) ||
@@ -220,6 +220,7 @@ export function buildReport(input: ReportInput): Report {
     journeys,
     channels: channelReports(attributionRows),
     attribution: attributionRows,
+    engagement,
     firstMessage: latencySummary(allLatencies),
     compliance: checkCompliance(input.customers),
     coordination: checkCoordination(input.customers, notSent),
@@ -228,6 +229,8 @@ export function buildReport(input: ReportInput): Report {
     waitingForSlot,
   };
 }
+
+type StepChannel = Pick<AttributionRow, 'journeyId' | 'stepId' | 'channel'>;
 
 // ---- one journey ----------------------------------------------------------------------------
 
@@ -353,11 +356,7 @@ function countJourneyEntry(
   }
 }
 
-function journeyReport(
-  journeyId: string,
-  tally: JourneyTally,
-  latencies: readonly { seconds: number; fromTrigger: boolean }[],
-): JourneyReport {
+function journeyReport(journeyId: string, tally: JourneyTally, latencies: readonly Latency[]): JourneyReport {
   const entered = tally.entered.size;
   const hasGoal =
     tally.journey === undefined
@@ -420,59 +419,6 @@ function addTo(map: Map<string, Set<string>>, key: string, value: string): void 
   const set = map.get(key) ?? new Set<string>();
   set.add(value);
   map.set(key, set);
-}
-
-// ---- trigger to first message ----------------------------------------------------------------
-
-function firstMessageLatencies(
-  tally: JourneyTally,
-  eventsByCustomer: ReadonlyMap<string, readonly HistoryEntryOf<'event'>[]>,
-  events: EventCatalog,
-): { seconds: number; fromTrigger: boolean }[] {
-  const latencies: { seconds: number; fromTrigger: boolean }[] = [];
-  for (const [executionId, { customerId, at: enteredAt }] of tally.entered) {
-    const firstMessageAt = tally.firstMessageAt.get(executionId);
-    if (firstMessageAt === undefined) continue;
-    const triggerAt =
-      tally.journey === undefined
-        ? undefined
-        : triggerEventTime(tally.journey, eventsByCustomer.get(customerId) ?? [], enteredAt, events);
-    const startedAt = triggerAt ?? enteredAt;
-    latencies.push({
-      seconds: Math.max(0, (firstMessageAt - startedAt) / 1000),
-      fromTrigger: triggerAt !== undefined,
-    });
-  }
-  return latencies;
-}
-
-/** The latest event the trigger matches, at or before the entry and at most a day earlier. */
-function triggerEventTime(
-  journey: Journey,
-  history: readonly HistoryEntryOf<'event'>[],
-  enteredAt: number,
-  events: EventCatalog,
-): number | undefined {
-  const pattern = matcherPattern(triggerMatcher(journey.trigger), events);
-  let latest: number | undefined;
-  for (const event of history) {
-    const at = Date.parse(event.time);
-    if (at > enteredAt || at < enteredAt - TRIGGER_LOOKBACK_MS) continue;
-    if (latest !== undefined && at <= latest) continue;
-    const envelope = { 'detail-type': event.detailType, source: event.source, detail: event.detail };
-    if (matchesPattern(pattern, envelope)) latest = at;
-  }
-  return latest;
-}
-
-function latencySummary(latencies: readonly { seconds: number; fromTrigger: boolean }[]): LatencySummary {
-  const seconds = latencies.map((latency) => latency.seconds);
-  return {
-    samples: latencies.length,
-    p50Seconds: nearestRank(seconds, 50) ?? null,
-    p95Seconds: nearestRank(seconds, 95) ?? null,
-    fromTriggerEvent: latencies.filter((latency) => latency.fromTrigger).length,
-  };
 }
 
 // ---- channels --------------------------------------------------------------------------------

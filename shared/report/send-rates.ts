@@ -62,7 +62,7 @@ export function peakInOneSecond(sorted: readonly number[]): Peak {
 }
 
 /**
- * One row per channel, email, sms, push: the peak from each channel's message times (epoch ms, in
+ * One row per channel, in channelSchema's order: the peak from each channel's message times (epoch ms, in
  * any order; each list is sorted once here), beside the configured rate when there is one.
  */
 export function sendRateRows(

@@ -4,6 +4,7 @@
  */
 import type { SkipStatus } from '../customer/history.ts';
 import type { Channel } from '../customer/profile.ts';
+import type { EngagementAction } from '../journey/engagement-condition.ts';
 
 /** Where one execution is, as the workflow service knows it (Step Functions, or the local engine). */
 export interface ExecutionPosition {
@@ -55,17 +56,19 @@ export interface Report {
   sources: ReportSources;
   /** Journeys from the journeys folder in their order, then journeys known only from the data. */
   journeys: JourneyReport[];
-  /** Every channel, in the order email, sms, push. */
+  /** Every channel, in channelSchema's order (email, sms, push, whatsapp, webhook, function). */
   channels: ChannelReport[];
   /** One row per journey, step and channel that sent a message or earned a conversion. */
   attribution: AttributionRow[];
+  /** Delivered, opened, clicked, bounced, complained: per journey step and channel, and per channel. */
+  engagement: EngagementReport;
   /** Trigger to first message, over every journey. */
   firstMessage: LatencySummary;
   compliance: ComplianceReport;
   /** Whether the channels acted as one: messages per customer and per customer-day, overlaps. */
   coordination: CoordinationReport;
   notSent: NotSentReport;
-  /** Per channel, in the order email, sms, push: the rate reached beside the configured one. */
+  /** Per channel, in channelSchema's order: the rate reached beside the configured one. */
   sendRates: SendRateRow[];
   /** Executions waiting for a send slot now, every journey and step (the steps' `waitingForSlot`). */
   waitingForSlot: number;
@@ -141,6 +144,39 @@ export interface AttributionRow {
   linear: number;
 }
 
+/**
+ * What came back for the messages (shared/report/engagement.ts says how each figure counts): each
+ * message counts once per action however many entries it has; a click counts as an open, and an
+ * open, click or complaint as a delivery.
+ */
+export interface EngagementFigures {
+  /** Messages sent (message entries, each message id once per customer). */
+  sent: number;
+  /** Of those, the messages with the action (or one implying it). */
+  engaged: Record<EngagementAction, number>;
+  /** engaged / sent; null when nothing was sent, or the channel does not report the action and none has it. */
+  rates: Record<EngagementAction, number | null>;
+}
+
+export interface EngagementRow extends EngagementFigures {
+  journeyId: string;
+  stepId: string;
+  channel: Channel;
+}
+
+export interface ChannelEngagement extends EngagementFigures {
+  channel: Channel;
+}
+
+export interface EngagementReport {
+  /** One row per journey, step and channel that sent a message, in the attribution rows' order. */
+  rows: EngagementRow[];
+  /** Every channel, in channelSchema's order, every journey together. */
+  channels: ChannelEngagement[];
+  /** Engagement entries whose message is not in the customer's history: in no row and no rate. */
+  unmatched: number;
+}
+
 export interface LatencySummary {
   /** Executions that sent at least one message and whose start is in the history. */
   samples: number;
@@ -167,7 +203,7 @@ export interface ComplianceViolation {
 }
 
 export interface ComplianceReport {
-  /** Every message in the history, marketing and transactional. */
+  /** Every message to the customer in the history, marketing and transactional (not calls that reach a system). */
   messagesChecked: number;
   marketingChecked: number;
   transactionalChecked: number;
@@ -208,7 +244,7 @@ export interface NotSentRow {
 
 export interface NotSentReport {
   byStatus: Record<SkipStatus, number>;
-  /** By journey and channel, journeys in the report's order, channels email, sms, push, none. */
+  /** By journey and channel, journeys in the report's order, channels in channelSchema's order, then none. */
   rows: NotSentRow[];
   /** Capped messages by cap id. */
   byCap: Record<string, number>;
@@ -219,7 +255,8 @@ export interface NotSentReport {
 /**
  * Coordination across channels (shared/report/coordination.ts). A customer-day is a calendar day in
  * the time zone of the customer's stored profile, or UTC when it has none; only days with at least
- * one message count. Every message counts, marketing and transactional, on every channel.
+ * one message count. Every message counts, marketing and transactional, on every channel; webhook and
+ * function calls that reach another system, not the customer, do not.
  */
 export interface CoordinationReport {
   /** Customers with at least one message in their history. */

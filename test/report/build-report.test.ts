@@ -217,7 +217,7 @@ describe('buildReport', () => {
       entered: 3,
       waiting: 0,
       waitingForSlot: 0,
-      sent: { email: 2, sms: 0, push: 1 },
+      sent: { email: 2, sms: 0, push: 1, whatsapp: 0, webhook: 0, function: 0 },
       capped: 0,
       deferred: 1,
       rateLimited: 0,

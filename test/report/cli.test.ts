@@ -56,6 +56,8 @@ describe('waymark report on the demo', () => {
       ['Received a message', 3],
       ['Sent at step "remind"', 3],
       ['Sent at step "nudge"', 2],
+      // The retargeting webhook to the ads system: 2 where the local engine answers its placeholder URL, else 0.
+      ['Sent at step "retarget"', expect.any(Number)],
       ['Converted', 2],
     ]);
     // Ana's order stopped her execution while it waited for it: the exit is counted there.
@@ -66,22 +68,24 @@ describe('waymark report on the demo', () => {
       sent: { email: 3, sms: 0, push: 0 },
     });
     // Bruno's SMS nudge waited for quiet hours in New York and went out when they ended: one visit.
-    // Gabi's push nudge was the last touch before her order.
     expect(cart?.steps.nudge).toMatchObject({
       entered: 2,
       deferred: 1,
-      converted: 1,
       sent: { email: 0, sms: 1, push: 1 },
     });
-    // Last touch gives Gabi's order to the push alone; linear gives half of it to her reminder email.
-    expect(figures.channels.find((row) => row.channel === 'email')).toMatchObject({
-      lastTouch: 1,
-      linear: 1.5,
-    });
+    // Gabi's order: the last touch is her push nudge, or the retargeting webhook when it went out after it.
+    const retargeted = cart?.steps.retarget?.sent.webhook ?? 0;
+    expect(retargeted === 0 ? cart?.steps.nudge : cart?.steps.retarget).toMatchObject({ converted: 1 });
+    // Last touch gives Gabi's order to that one message; linear shares it out, her reminder email included.
+    const gabiTouches = retargeted === 0 ? 2 : 3;
+    expect(figures.channels.find((row) => row.channel === 'email')).toMatchObject({ lastTouch: 1 });
+    expect(figures.channels.find((row) => row.channel === 'email')?.linear).toBeCloseTo(1 + 1 / gabiTouches);
     expect(figures.channels.find((row) => row.channel === 'push')).toMatchObject({
-      lastTouch: 1,
-      linear: 0.5,
+      lastTouch: retargeted === 0 ? 1 : 0,
     });
+    expect(figures.channels.find((row) => row.channel === 'push')?.linear).toBeCloseTo(1 / gabiTouches);
+    // A call that fed the ads system is no message to the customer: compliance and coordination leave it out.
+    expect(figures.compliance.messagesChecked).toBe(12);
     expect(cart?.firstMessage).toMatchObject({
       samples: 3,
       p50Seconds: 3600,
@@ -130,7 +134,14 @@ describe('waymark report on the demo', () => {
     expect(table.out).toMatch(/^most messages to one customer in one day\s+2$/m);
     expect(table.out).toMatch(/^customer-days with 2\+ journeys\s+0$/m);
     // The rate each channel reached, beside settings.sendRates, in the JSON and as a table.
-    expect(figures.sendRates.map((row) => row.channel)).toEqual(['email', 'sms', 'push']);
+    expect(figures.sendRates.map((row) => row.channel)).toEqual([
+      'email',
+      'sms',
+      'push',
+      'whatsapp',
+      'webhook',
+      'function',
+    ]);
     expect(figures.sendRates[0]?.peakPerSecond).toBeGreaterThan(0);
     expect(table.out).toMatch(
       /^Send rates.*\nchannel\s+configured\s+peak in one second\s+at\n-+.*\nemail\s+\S+\s+[1-9]\d*\s+\d{4}-/m,

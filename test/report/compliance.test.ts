@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { customerProfileSchema } from '../../shared/customer/profile.ts';
 import { checkCompliance } from '../../shared/report/compliance.ts';
+import { checkCoordination } from '../../shared/report/coordination.ts';
+import { newNotSent } from '../../shared/report/not-sent.ts';
 import type { CustomerRead } from '../../shared/store/customers.ts';
 import { at, customer, message, profileUpdate } from './fixtures.ts';
 
@@ -131,5 +133,20 @@ describe('preference compliance, replayed from the history', () => {
     ]);
     expect(report.violations).toBe(1);
     expect(report.examples[0]).toMatchObject({ channel: 'sms', rule: 'no-marketing-consent' });
+  });
+
+  it('leaves out a webhook call that fed another system, as the runtime does; not one that reached the customer', () => {
+    const histories = [
+      customer('hana', [
+        message(10, 'retarget', 'webhook', { reaches: 'system' }),
+        message(20, 'in-app', 'webhook', { reaches: 'customer' }),
+      ]),
+    ];
+    const report = checkCompliance(histories);
+    // No consent on record: only the call that put a message before the customer needed it.
+    expect(report).toMatchObject({ messagesChecked: 1, violations: 1 });
+    expect(report.examples[0]).toMatchObject({ stepId: 'in-app', rule: 'no-marketing-consent' });
+    const coordination = checkCoordination(histories, newNotSent());
+    expect(coordination).toMatchObject({ customersMessaged: 1, messages: 1 });
   });
 });

@@ -1,5 +1,7 @@
 /** Hand-built customer histories for the report's tests: each entry at a given minute after one fixed instant. */
-import type { HistoryEntry } from '../../shared/customer/history.ts';
+import type { HistoryEntry, HistoryEntryOf } from '../../shared/customer/history.ts';
+import type { Channel } from '../../shared/customer/profile.ts';
+import type { EngagementAction } from '../../shared/journey/engagement-condition.ts';
 import type { CustomerRead } from '../../shared/store/customers.ts';
 import type { CustomerOverview } from '../../shared/store/overview.ts';
 
@@ -42,9 +44,15 @@ export function profileUpdate(
 export function message(
   minutes: number,
   stepId: string,
-  channel: 'email' | 'sms' | 'push',
-  options: { executionId?: string; category?: 'marketing' | 'transactional'; journeyId?: string } = {},
-): HistoryEntry {
+  channel: Channel,
+  options: {
+    executionId?: string;
+    category?: 'marketing' | 'transactional';
+    journeyId?: string;
+    messageId?: string;
+    reaches?: 'customer' | 'system';
+  } = {},
+): HistoryEntryOf<'message'> {
   return {
     kind: 'message',
     time: at(minutes),
@@ -53,8 +61,29 @@ export function message(
     stepId,
     channel,
     category: options.category ?? 'marketing',
-    messageId: `m-${minutes}`,
+    messageId: options.messageId ?? `m-${minutes}`,
     headline: 'Hello',
     preview: 'Hello',
+    ...(options.reaches === undefined ? {} : { reaches: options.reaches }),
+  };
+}
+
+/** What came back for a message, as SES (or a webhook's success) records it: same journey, step, channel and id. */
+export function engagement(
+  minutes: number,
+  sent: HistoryEntryOf<'message'>,
+  action: EngagementAction,
+  detail?: string,
+): HistoryEntryOf<'engagement'> {
+  return {
+    kind: 'engagement',
+    time: at(minutes),
+    journeyId: sent.journeyId,
+    stepId: sent.stepId,
+    execution: `tag-${sent.executionId}`,
+    channel: sent.channel,
+    action,
+    messageId: sent.messageId,
+    ...(detail === undefined ? {} : { detail }),
   };
 }

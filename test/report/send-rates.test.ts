@@ -73,6 +73,9 @@ describe('the rate each channel reached', () => {
       { channel: 'email', peakPerSecond: 10, peakAt: ms(600) },
       { channel: 'sms', peakPerSecond: 2, peakAt: ms(5_000) },
       { channel: 'push', peakPerSecond: 0 },
+      { channel: 'whatsapp', peakPerSecond: 0 },
+      { channel: 'webhook', peakPerSecond: 0 },
+      { channel: 'function', peakPerSecond: 0 },
     ]);
     // What counting whole clock seconds would have said: six at most (12:00:00.000 is in the first).
     const perClockSecond = new Map<number, number>();
@@ -89,6 +92,9 @@ describe('the rate each channel reached', () => {
       { channel: 'email', configured: 8, peakPerSecond: 10, peakAt: ms(600) },
       { channel: 'sms', configured: 0.5, peakPerSecond: 2, peakAt: ms(5_000) },
       { channel: 'push', peakPerSecond: 0 },
+      { channel: 'whatsapp', peakPerSecond: 0 },
+      { channel: 'webhook', peakPerSecond: 0 },
+      { channel: 'function', peakPerSecond: 0 },
     ]);
     expect(rates[2]).not.toHaveProperty('configured');
   });

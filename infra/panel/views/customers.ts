@@ -1,6 +1,11 @@
 /** Customers: search by id, email or phone; one customer across every channel. */
 import { channelSchema } from '../../../shared/customer/profile.ts';
-import { compareTimelineEntries, type HistoryEntry } from '../../../shared/customer/history.ts';
+import {
+  compareTimelineEntries,
+  type HistoryEntry,
+  type HistoryEntryOf,
+} from '../../../shared/customer/history.ts';
+import type { EngagementAction } from '../../../shared/journey/engagement-condition.ts';
 import { consentChangedAt } from '../../../shared/customer/profile-update.ts';
 import { appliedProfileUpdate } from '../../../shared/customer/profile-update-read.ts';
 import { assertNever } from '../../../shared/journey/graph.ts';
@@ -242,10 +247,13 @@ function activeJourneys(executions: readonly ExecutionPosition[]): Html {
 function timeline(customerId: string, entries: readonly HistoryEntry[], limit: number | undefined): Html {
   if (entries.length === 0) return html`<p class="muted">Nothing yet.</p>`;
   // Newest first: what happened last is what someone on a call needs first.
-  const newestFirst = [...entries].sort(compareTimelineEntries).reverse();
+  const newestFirst = [...entries].sort(timelineOrder).reverse();
   const shown = limit === undefined ? newestFirst : newestFirst.slice(0, limit);
+  // An engagement entry names its message by id: the message's headline says which one it was.
+  const messages = new Map<string, HistoryEntryOf<'message'>>();
+  for (const entry of entries) if (entry.kind === 'message') messages.set(entry.messageId, entry);
   return html`<ol class="timeline" data-testid="timeline">
-      ${shown.map((entry) => timelineItem(customerId, entry))}
+      ${shown.map((entry) => timelineItem(customerId, entry, messages))}
     </ol>
     ${
       shown.length < newestFirst.length
@@ -257,14 +265,24 @@ function timeline(customerId: string, entries: readonly HistoryEntry[], limit: n
     }`;
 }
 
-function timelineItem(customerId: string, entry: HistoryEntry): Html {
+/**
+ * compareTimelineEntries, with what came back for a message after the message at the same instant: a
+ * webhook's delivery is written with the message's own time, and its stored key sorts it first.
+ */
+function timelineOrder(a: HistoryEntry, b: HistoryEntry): number {
+  return compareTimelineEntries(a, b) || Number(a.kind === 'engagement') - Number(b.kind === 'engagement');
+}
+
+type MessagesById = ReadonlyMap<string, HistoryEntryOf<'message'>>;
+
+function timelineItem(customerId: string, entry: HistoryEntry, messages: MessagesById): Html {
   return html`<li class="${entry.kind}" data-testid="timeline-entry" data-kind="${entry.kind}">
     <time datetime="${sortableTime(entry.time)}">${formatTime(entry.time)}</time>
-    <div class="what">${describeEntry(customerId, entry)}</div>
+    <div class="what">${describeEntry(customerId, entry, messages)}</div>
   </li>`;
 }
 
-function describeEntry(customerId: string, entry: HistoryEntry): Html {
+function describeEntry(customerId: string, entry: HistoryEntry, messages: MessagesById): Html {
   switch (entry.kind) {
     case 'event':
       return html`<span class="headline"><span class="badge">${entry.source}</span> ${entry.detailType}</span>
@@ -288,7 +306,12 @@ function describeEntry(customerId: string, entry: HistoryEntry): Html {
           ${entry.channel === 'sms' ? entry.preview : entry.headline}</span
         >
         ${entry.channel === 'sms' ? '' : html`<span class="muted">${entry.preview}</span>`}
-        <span class="muted">${journeyStep(entry.journeyId, entry.stepId)} · ${entry.category}</span>
+        <span class="muted"
+          >${journeyStep(entry.journeyId, entry.stepId)} ·
+          ${entry.category}${
+            entry.reaches === 'system' ? ' · to another system, not the customer' : ''
+          }${entry.response === undefined ? '' : ` · answered ${entry.response}`}</span
+        >
         ${
           entry.channel === 'email'
             ? html`<details data-testid="email-preview">
@@ -345,13 +368,47 @@ function describeEntry(customerId: string, entry: HistoryEntry): Html {
         >
         <span class="muted">${entry.reason}</span>`;
     case 'engagement':
-      return html`<span class="headline"
-          ><span class="badge channel">${entry.channel}</span>
-          <span class="badge ok">${entry.action}</span> ${entry.journeyId} · ${entry.stepId}</span
-        >
-        ${entry.detail === undefined ? '' : html`<span class="muted">${entry.detail}</span>`}`;
+      return describeEngagement(entry, messages.get(entry.messageId));
     default:
       return assertNever(entry);
+  }
+}
+
+/** "clicked https://shop.example/cart", "opened", "bounced (Permanent)", with the message it was about. */
+function describeEngagement(
+  entry: HistoryEntryOf<'engagement'>,
+  message: HistoryEntryOf<'message'> | undefined,
+): Html {
+  const { label, tone } = engagementLabel(entry.action);
+  const about =
+    message === undefined ? '' : `${message.channel === 'sms' ? message.preview : message.headline} · `;
+  return html`<span class="headline"
+      ><span class="badge channel">${entry.channel}</span>
+      <span class="badge ${tone}" data-testid="engagement-action">${label}</span>${
+        entry.detail === undefined
+          ? ''
+          : html` <span data-testid="engagement-detail"
+              >${entry.action === 'bounced' ? `(${entry.detail})` : entry.detail}</span
+            >`
+      }</span
+    >
+    <span class="muted">${about}${journeyStep(entry.journeyId, entry.stepId)}</span>`;
+}
+
+function engagementLabel(action: EngagementAction): { label: string; tone: 'ok' | 'error' } {
+  switch (action) {
+    case 'delivered':
+      return { label: 'delivered', tone: 'ok' };
+    case 'opened':
+      return { label: 'opened', tone: 'ok' };
+    case 'clicked':
+      return { label: 'clicked', tone: 'ok' };
+    case 'bounced':
+      return { label: 'bounced', tone: 'error' };
+    case 'complained':
+      return { label: 'marked as spam', tone: 'error' };
+    default:
+      return assertNever(action);
   }
 }
 

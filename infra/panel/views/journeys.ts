@@ -2,9 +2,10 @@
 import { formatProblem } from '../../../shared/journey/problem.ts';
 import { layoutJourney } from '../graph-layout.ts';
 import type { Journey } from '../../../shared/journey/schema.ts';
-import type { JourneyReport, StepCounts } from '../../../shared/report/types.ts';
+import type { EngagementRow, JourneyReport, StepCounts } from '../../../shared/report/types.ts';
 import { type Html, html } from '../html.ts';
 import type { PanelJourneyFile } from '../sources.ts';
+import { engagementByStep } from './engagement.ts';
 import { journeyGraphSvg } from './journey-graph.ts';
 import { clockControls } from './layout.ts';
 import { describeTrigger } from '../../../shared/journey/trigger.ts';
@@ -62,6 +63,8 @@ export interface JourneyPage {
   file: PanelJourneyFile;
   journey: Journey;
   counts: ReadonlyMap<string, StepCounts>;
+  /** Delivered, opened, clicked and bounced per send step and channel. */
+  engagement: readonly EngagementRow[];
   totals: JourneyTotals;
   version: string;
   clockMovable: boolean;
@@ -127,6 +130,8 @@ export function liveJourney(view: JourneyPage): Html {
     <div class="graph-wrap" data-testid="journey-graph">
       ${journeyGraphSvg(view.journey, layoutJourney(view.journey), view.counts)}
     </div>
+    <h2>Engagement</h2>
+    ${engagementByStep(view.engagement)}
   </div>`;
 }
 
@@ -153,7 +158,11 @@ function problemList(file: PanelJourneyFile): Html {
 }
 
 /** A journey known only from the data (its file was removed or renamed): its figures, step by step. */
-export function recordedJourneyView(journey: JourneyReport, brokenFile: string | undefined): Html {
+export function recordedJourneyView(
+  journey: JourneyReport,
+  engagement: readonly EngagementRow[],
+  brokenFile: string | undefined,
+): Html {
   return html`<h1>${journey.journeyId}</h1>
     ${
       brokenFile === undefined
@@ -190,7 +199,7 @@ export function recordedJourneyView(journey: JourneyReport, brokenFile: string |
             : html`<tr>
                 <td>${stepId}</td>
                 <td class="number">${counts.entered}</td>
-                <td class="number">${counts.sent.email + counts.sent.sms + counts.sent.push}</td>
+                <td class="number">${Object.values(counts.sent).reduce((sum, sent) => sum + sent, 0)}</td>
                 <td class="number">${counts.capped}</td>
                 <td class="number">${counts.deferred}</td>
                 <td class="number">${counts.notSent}</td>
@@ -198,5 +207,7 @@ export function recordedJourneyView(journey: JourneyReport, brokenFile: string |
               </tr>`;
         })}
       </tbody>
-    </table>`;
+    </table>
+    <h2>Engagement</h2>
+    ${engagementByStep(engagement)}`;
 }

@@ -2,6 +2,7 @@
 import { duration, figure, percent } from '../../../shared/report/format.ts';
 import type { Report } from '../../../shared/report/types.ts';
 import { type Html, html } from '../html.ts';
+import { engagementByChannel } from './engagement.ts';
 import { formatTime } from './layout.ts';
 
 export function metricsView(report: Report): Html {
@@ -125,6 +126,9 @@ export function metricsView(report: Report): Html {
         )}
       </tbody>
     </table>
+
+    <h2>Engagement by channel</h2>
+    ${engagementByChannel(report.engagement.channels, report.engagement.unmatched)}
 
     <h2>Attribution: last touch beside linear multi-touch</h2>
     <p class="muted">

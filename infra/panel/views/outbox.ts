@@ -1,6 +1,7 @@
 /** Outbox: every message delivered, across channels, filterable. */
 import type { Channel } from '../../../shared/customer/profile.ts';
 import { channelSchema } from '../../../shared/customer/profile.ts';
+import { assertNever } from '../../../shared/journey/graph.ts';
 import { type Html, html } from '../html.ts';
 import { customerHref } from './customers.ts';
 import { formatTime } from './layout.ts';
@@ -16,6 +17,10 @@ export interface DeliveredMessage {
   preview: string;
   /** Known where the sender kept a copy (locally); the history never stores addresses. */
   recipient?: string;
+  /** What a webhook or function answered ("HTTP 202"). */
+  response?: string;
+  /** Who a webhook or function reached: "system" when it fed another system, not the customer. */
+  reaches?: 'customer' | 'system';
 }
 
 export interface OutboxFilter {
@@ -103,9 +108,25 @@ export function outboxView(
     }`;
 }
 
-/** An SMS has no headline of its own (it is the text's start): the text alone says it. */
+/** What each channel sent, as a person recognises it. */
 function messageText(message: DeliveredMessage): Html {
-  return message.channel === 'sms'
-    ? html`<span>${message.preview}</span>`
-    : html`<strong>${message.headline}</strong><br /><span class="muted">${message.preview}</span>`;
+  switch (message.channel) {
+    // An SMS has no headline of its own (it is the text's start): the text alone says it.
+    case 'sms':
+      return html`<span>${message.preview}</span>`;
+    // WhatsApp's headline names the approved template, its preview lists the parameters.
+    case 'email':
+    case 'push':
+    case 'whatsapp':
+      return html`<strong>${message.headline}</strong><br /><span class="muted">${message.preview}</span>`;
+    // A call, not a message: the body it carried and what the other side answered.
+    case 'webhook':
+    case 'function':
+      return html`<strong>${message.headline}</strong>
+        ${message.reaches === 'system' ? html`<span class="badge">to a system</span>` : ''}
+        ${message.response === undefined ? '' : html`<span class="badge ok" data-testid="outbox-response">${message.response}</span>`}
+        <br /><code class="muted">${message.preview}</code>`;
+    default:
+      return assertNever(message.channel);
+  }
 }
