@@ -34,6 +34,7 @@ const STATEFUL: Readonly<Record<string, readonly string[]>> = {
     'RecordDeadLetterQueue9137EA0E',
     'ErasureDeadLetterQueueE430E06E',
     'SesFeedbackDeadLetterQueue65AF818A',
+    'RoutesReceiptsDeadLetterQueue56DCA675',
     'BroadcastsDeadLetterQueue03189122',
   ],
   'AWS::Logs::LogGroup': [
@@ -87,6 +88,7 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
     'RecordDeadLetterQueuePolicy89692A5B',
     'ErasureDeadLetterQueuePolicyBC7336C2',
     'SesFeedbackDeadLetterQueuePolicy4C46FF91',
+    'RoutesReceiptsDeadLetterQueuePolicyA9BF0AA9',
     'BroadcastsDeadLetterQueuePolicy9398824E',
   ],
   'AWS::SNS::Topic': ['AlarmTopicD01E77F9'],

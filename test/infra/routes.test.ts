@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matchesPattern } from '../../shared/events/pattern.ts';
-import { recordPattern, sesFeedbackPattern } from '../../shared/events/routes.ts';
+import { receiptPattern, recordPattern, sesFeedbackPattern } from '../../shared/events/routes.ts';
 import { ERASURE_REQUESTED } from '../../shared/events/system-events.ts';
 import {
   allTemplates,
@@ -80,6 +80,27 @@ describe('routes', () => {
       EventBusName: { Ref: logicalId(synth.stack.bus.eventBus) },
       EventPattern: Match.exact(recordPattern(synth.project.events)),
       Targets: [Match.objectLike({ Arn: getAtt(synth.stack.functions.record, 'Arn') })],
+    });
+    // SMS and WhatsApp statuses, which End User Messaging puts on the default bus, to preferences.
+    const status = (source: string, detailType: string) => ({
+      source,
+      'detail-type': detailType,
+      detail: {},
+    });
+    expect(
+      matchesPattern(receiptPattern(), status('aws.sms-voice', 'Text Message Delivery Status Updated')),
+    ).toBe(true);
+    expect(matchesPattern(receiptPattern(), status('aws.social-messaging', 'WhatsApp Message Read'))).toBe(
+      true,
+    );
+    expect(
+      matchesPattern(receiptPattern(), status('aws.social-messaging', 'WhatsApp Message Received')),
+    ).toBe(false);
+    expect(matchesPattern(receiptPattern(), status('shop.web', 'WhatsApp Message Read'))).toBe(false);
+    core.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'default',
+      EventPattern: Match.exact(receiptPattern()),
+      Targets: [Match.objectLike({ Arn: getAtt(synth.stack.functions.preferences, 'Arn') })],
     });
     core.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       ConfigurationSetName: { Ref: logicalId(synth.stack.ses.configurationSet) },

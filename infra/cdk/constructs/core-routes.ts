@@ -11,7 +11,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { EventPattern } from '../../../shared/events/pattern.ts';
-import { erasurePattern, recordPattern, sesFeedbackPattern } from '../../../shared/events/routes.ts';
+import {
+  erasurePattern,
+  receiptPattern,
+  recordPattern,
+  sesFeedbackPattern,
+} from '../../../shared/events/routes.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { EventRoute } from './event-route.ts';
 
@@ -91,6 +96,15 @@ export class CoreRoutes extends Construct {
         target: props.preferences,
         holds:
           'SES email events (bounces, complaints, engagement) the preferences function could not be invoked for',
+      }),
+      // End User Messaging publishes SMS and WhatsApp statuses on the default bus, as SES does its events.
+      route('Receipts', {
+        bus: props.sesFeedback.bus,
+        pattern: receiptPattern(),
+        description:
+          'SMS and WhatsApp delivery statuses from End User Messaging to the preferences function (engagement history)',
+        target: props.preferences,
+        holds: 'SMS and WhatsApp delivery statuses the preferences function could not be invoked for',
       }),
     ];
   }
