@@ -151,6 +151,9 @@ function sameInstantRank(entry: { kind: string; action?: unknown }): number {
       return entry.action === 'entered' || entry.action === 'not-entered' ? 1 : 5;
     case 'step':
       return 2;
+    case 'engagement':
+      // What the customer did with a message comes after the message, even at one instant.
+      return 3.5;
     case 'conversion':
       return 4;
     default:

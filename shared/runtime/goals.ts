@@ -70,8 +70,9 @@ async function exitJourney(
   if (goal === undefined) return { journeyId: journey.id, stopped, converted: false };
   const windowStart = new Date(Date.parse(event.time) - durationSeconds(journey.attributionWindow) * 1000);
   const history = await readHistory(runtime.store, customerId, windowStart.toISOString(), event.time);
+  // A call that fed another system (an ads audience) is not a message the customer saw: no touch.
   const messages: MessageRef[] = history.flatMap(({ entry }) =>
-    entry.kind === 'message' && entry.journeyId === journey.id
+    entry.kind === 'message' && entry.journeyId === journey.id && entry.reaches !== 'system'
       ? [
           {
             journeyId: entry.journeyId,
