@@ -6,6 +6,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { FunctionInvocation, SendResult } from './gateway.ts';
 import { classifySendError, type SendErrorNames } from './ses.ts';
+import { answerSnippet } from './webhook.ts';
 
 const LAMBDA_ERRORS: SendErrorNames = {
   throttled: new Set([
@@ -25,8 +26,6 @@ const LAMBDA_ERRORS: SendErrorNames = {
   ]),
 };
 
-const REASON_SNIPPET = 200;
-
 export async function invokeFunctionWithLambda(
   client: Pick<LambdaClient, 'send'>,
   invocation: FunctionInvocation,
@@ -41,7 +40,7 @@ export async function invokeFunctionWithLambda(
       }),
     );
     if (result.FunctionError !== undefined) {
-      const said = new TextDecoder().decode(result.Payload ?? new Uint8Array()).slice(0, REASON_SNIPPET);
+      const said = functionErrorText(new TextDecoder().decode(result.Payload ?? new Uint8Array()));
       return { ok: false, kind: 'rejected', reason: `${where} failed (${result.FunctionError}): ${said}` };
     }
     return {
@@ -53,4 +52,23 @@ export async function invokeFunctionWithLambda(
     const failure = classifySendError(error, LAMBDA_ERRORS);
     return { ...failure, reason: `${where}: ${failure.reason}` };
   }
+}
+
+/**
+ * The function's error as a stored reason: Lambda's `errorType: errorMessage` when the payload is
+ * its error object (without the stack trace), else the start of the payload; never the customer's
+ * address or number that the message may quote.
+ */
+function functionErrorText(payload: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return answerSnippet(payload);
+  }
+  if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
+    const type = 'errorType' in parsed && typeof parsed.errorType === 'string' ? `${parsed.errorType}: ` : '';
+    return answerSnippet(`${type}${String(parsed.errorMessage)}`);
+  }
+  return answerSnippet(payload);
 }

@@ -5,7 +5,7 @@
  * answer but 2xx is `rejected` and never retried: a 4xx will not change, and
  * a 3xx is not followed (the URL in settings should be the final one).
  */
-import { request as httpRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { SendResult, WebhookRequest } from './gateway.ts';
 import { webhookUrlRefusal } from './endpoint-url.ts';
@@ -39,6 +39,8 @@ export async function callWebhook(
   };
   const answer = await exchange(url, headers, body, request.timeoutMs);
   if (answer.kind === 'failed') return { ok: false, kind: 'throttled', reason: `${where}: ${answer.reason}` };
+  if (answer.kind === 'unsendable')
+    return { ok: false, kind: 'rejected', reason: `${where}: ${answer.reason}` };
   const { status, snippet } = answer;
   if (status >= 200 && status < 300) {
     return { ok: true, messageId: request.idempotencyKey, response: `HTTP ${status}` };
@@ -57,11 +59,17 @@ export async function callWebhook(
   return { ok: false, kind: 'rejected', reason: `${where} answered HTTP ${status}${said} (not retried)` };
 }
 
-type Exchange = { kind: 'answered'; status: number; snippet: string } | { kind: 'failed'; reason: string };
+type Exchange =
+  | { kind: 'answered'; status: number; snippet: string }
+  /** Nothing came back in time, or the connection failed: another attempt may fare better. */
+  | { kind: 'failed'; reason: string }
+  /** The request cannot be made as configured (a header value HTTP cannot carry): no attempt will. */
+  | { kind: 'unsendable'; reason: string };
 
 /**
  * One POST, the whole exchange within `timeoutMs`; only the start of the answer is read. Never
- * rejects: whatever goes wrong on the way is a reason.
+ * rejects: whatever goes wrong on the way is a reason. Once the status is in, it is the answer: a
+ * body still coming when the time is up is cut there (a 2xx is delivered, a 400 is not retried).
  */
 function exchange(
   url: URL,
@@ -71,32 +79,53 @@ function exchange(
 ): Promise<Exchange> {
   return new Promise((resolve) => {
     let settled = false;
+    let outgoing: ClientRequest | undefined;
     const finish = (result: Exchange): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      outgoing.destroy();
+      outgoing?.destroy();
       resolve(result);
     };
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const outgoing = send(url, { method: 'POST', headers }, (incoming) => {
-      const status = incoming.statusCode ?? 0;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      incoming.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        size += chunk.length;
-        // Enough to say what went wrong: a 10 MB answer is cut here, never read whole.
-        if (size >= MAX_RESPONSE_BYTES) finish({ kind: 'answered', status, snippet: snippetOf(chunks) });
-      });
-      incoming.on('end', () => finish({ kind: 'answered', status, snippet: snippetOf(chunks) }));
-      incoming.on('error', () => finish({ kind: 'answered', status, snippet: snippetOf(chunks) }));
-    });
+    // The answer so far: its status once the head is in, and the start of its body.
+    let status: number | undefined;
+    const chunks: Buffer[] = [];
+    const answered = (): Exchange => ({ kind: 'answered', status: status ?? 0, snippet: snippetOf(chunks) });
     const timer = setTimeout(
-      () => finish({ kind: 'failed', reason: `no answer within ${timeoutMs / 1000} s` }),
+      () =>
+        finish(
+          status === undefined
+            ? { kind: 'failed', reason: `no answer within ${timeoutMs / 1000} s` }
+            : answered(),
+        ),
       timeoutMs,
     );
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    try {
+      outgoing = send(url, { method: 'POST', headers }, (incoming) => {
+        status = incoming.statusCode ?? 0;
+        let size = 0;
+        incoming.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          // Enough to say what went wrong: a 10 MB answer is cut here, never read whole.
+          if (size >= MAX_RESPONSE_BYTES) finish(answered());
+        });
+        incoming.on('end', () => finish(answered()));
+        incoming.on('error', () => finish(answered()));
+      });
+    } catch (error) {
+      // Node refuses before sending anything, e.g. a header value with a line break or an emoji.
+      const why = error instanceof Error ? answerSnippet(error.message) : 'refused';
+      finish({ kind: 'unsendable', reason: `the request cannot be made from its settings: ${why}` });
+      return;
+    }
     outgoing.on('error', (error: Error) => {
+      // Cut off after the status came: that status is the answer.
+      if (status !== undefined) {
+        finish(answered());
+        return;
+      }
       const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
       finish({
         kind: 'failed',
@@ -108,7 +137,14 @@ function exchange(
 }
 
 function snippetOf(chunks: readonly Buffer[]): string {
-  const text = Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+  return answerSnippet(Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8'));
+}
+
+/**
+ * What a receiver (an endpoint, a function) said, fit for a stored reason: one line, no contact
+ * details, at most 200 characters.
+ */
+export function answerSnippet(text: string): string {
   return printable(text).slice(0, REASON_SNIPPET);
 }
 

@@ -129,9 +129,24 @@ function whatsappTemplateName(text: string): string | undefined {
   return undefined;
 }
 
-/** Endpoints are https; http only to this machine, which only the local engine can reach. */
+/** What HTTP can carry in a header value (Node refuses anything else before sending). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Endpoints are https; http only to this machine, which only the local engine can reach. Their
+ * header values must be sendable: a line break or an emoji would fail every call.
+ */
 export function checkWebhookUrls(settings: Settings, report: Report): void {
   for (const [name, endpoint] of Object.entries(settings.webhooks)) {
+    for (const [header, value] of Object.entries(endpoint.headers)) {
+      if (!HEADER_VALUE.test(value)) {
+        report(
+          ['webhooks', name, 'headers', header],
+          'A header value cannot hold line breaks, control characters or characters beyond Latin-1 (such as emoji).',
+          { hint: 'keep header values to plain text; put anything richer in the body template' },
+        );
+      }
+    }
     const url = new URL(endpoint.url);
     const at = ['webhooks', name, 'url'];
     if (url.username !== '' || url.password !== '') {
