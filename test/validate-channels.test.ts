@@ -91,6 +91,24 @@ describe('send steps on webhook, function and WhatsApp', () => {
     );
   });
 
+  it("a webhook timeout longer than the journey's step leaves it is an error on Express, fine on Standard", () => {
+    const slow = settingsWith((json) => {
+      const webhooks = json.webhooks;
+      if (typeof webhooks !== 'object' || webhooks === null) throw new Error('sample webhooks');
+      Object.assign(webhooks, {
+        'ads-audience': { url: 'https://ads.example.com/a', secret: 'S', timeoutSeconds: 30 },
+      });
+    });
+    const standard = journey({ first: webhookStep });
+    expect(errorsOf(standard, slow)).toEqual([]);
+    expect(errorsOf({ ...standard, workflow: 'express' }, slow)).toEqual([
+      expect.objectContaining({
+        path: '$.steps.first.endpoint',
+        message: expect.stringContaining("may take 30 s, more than a express journey's step leaves it (6 s)"),
+      }),
+    ]);
+  });
+
   it('a webhook step without an endpoint names the endpoints it could use', () => {
     const { endpoint: _unused, ...withoutEndpoint } = webhookStep;
     expect(errorsOf(journey({ first: withoutEndpoint }))).toEqual([

@@ -60,6 +60,9 @@ export interface WebhookUrlSources {
   readonly stageUrls: Readonly<Record<string, string>>;
   /** How to name the stage's `webhookUrls`, e.g. `cdk.json context "waymark:stages".dev.webhookUrls`. */
   readonly stageWhere: string;
+  /** The longest webhook timeout the deliver function's own timeout leaves room for. */
+  readonly maxTimeoutSeconds: number;
+  readonly expressDeployed: boolean;
 }
 
 /**
@@ -87,6 +90,12 @@ export function deployedWebhookProblems(
         `${sources.settingsFile} ${jsonPath(['webhooks', name])}: no such webhook, but ${usedBy} calls it.`,
       );
       continue;
+    }
+    const timeout = settings.webhooks[name]?.timeoutSeconds;
+    if (timeout !== undefined && timeout > sources.maxTimeoutSeconds) {
+      problems.push(
+        `${sources.settingsFile} ${jsonPath(['webhooks', name, 'timeoutSeconds'])}: ${timeout} s is longer than the deliver function may wait (${sources.maxTimeoutSeconds} s here${sources.expressDeployed ? ', an Express journey being deployed' : ''}), so a slow answer would fail ${usedBy} instead of being retried. Lower it.`,
+      );
     }
     const refusal = urlRefusal(url);
     if (refusal === undefined) continue;

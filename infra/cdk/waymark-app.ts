@@ -5,6 +5,7 @@
  * journey) and registers cdk-nag. Used by app.ts, the tests and
  * the bench, so all three synthesize the same thing.
  */
+import { taskFunctionTimeout } from './constructs/runtime-functions.ts';
 import { isAbsolute, join } from 'node:path';
 import { Annotations, type App } from 'aws-cdk-lib';
 import { deployedWebhookProblems } from './channel-targets.ts';
@@ -53,6 +54,9 @@ export function buildWaymarkApp(options: WaymarkAppOptions): WaymarkApp {
     settingsFile: project.settingsFile,
     stageUrls: config.webhookUrls,
     stageWhere: `${stageWhere(config.stage)}.webhookUrls`,
+    // The deliver function reads and writes around the call: two seconds of its own time kept for that.
+    maxTimeoutSeconds: taskFunctionTimeout(project).toSeconds() - 2,
+    expressDeployed: project.journeys.some((journey) => journey.deploy && journey.workflowType === 'EXPRESS'),
   });
   if (webhookProblems.length > 0) throw new ConfigurationError(webhookProblems.join('\n'));
   const stack = new CoreStack(options.app, resourcePrefix(config.stage), {

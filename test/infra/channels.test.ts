@@ -367,6 +367,36 @@ describe('webhook URLs on AWS', () => {
   );
 
   it(
+    "stops synth on a webhook timeout the deliver function's own timeout leaves no room for",
+    () => {
+      const dir = copySampleJourneys();
+      editSettings(dir, (settings) => {
+        const ads = settings.webhooks['ads-audience'];
+        if (ads === undefined) throw new Error('the samples have the ads-audience webhook');
+        settings.webhooks['ads-audience'] = { ...ads, timeoutSeconds: 30 };
+      });
+      // An Express journey shortens every task function's timeout to 8 s.
+      const chat = JSON.parse(readFileSync(join(dir, 'chat-followup.json'), 'utf8'));
+      writeFileSync(
+        join(dir, 'express-probe.json'),
+        JSON.stringify({
+          ...chat,
+          id: 'express-probe',
+          workflow: 'express',
+          steps: { done: { type: 'end' } },
+          start: 'done',
+        }),
+      );
+      const error = synthError(() => synthWaymark({ journeysDir: dir }));
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(String(error)).toMatch(
+        /\$\.webhooks\["ads-audience"\]\.timeoutSeconds: 30 s is longer than the deliver function may wait \(6 s here, an Express journey being deployed\)/,
+      );
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
     'synthesizes it when the stage gives an https URL, which deliver then receives',
     () => {
       const synth = synthWaymark({

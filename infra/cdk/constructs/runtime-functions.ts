@@ -127,7 +127,7 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
  * the task gave up (shared/journey/policies.ts). Express tasks are the shortest, so they set it only
  * when an Express journey is deployed.
  */
-function taskFunctionTimeout(project: CompiledProject): Duration {
+export function taskFunctionTimeout(project: CompiledProject): Duration {
   const express = project.journeys.some((journey) => journey.deploy && journey.workflowType === 'EXPRESS');
   const taskSeconds = express ? EXPRESS_POLICIES.taskTimeoutSeconds : STANDARD_POLICIES.taskTimeoutSeconds;
   return Duration.seconds(taskSeconds - 2);

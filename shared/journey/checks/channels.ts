@@ -7,7 +7,11 @@ import { isSystemChannel } from '../../customer/profile.ts';
 import { isLoopbackUrl } from '../../channels/endpoint-url.ts';
 import { TEMPLATE_PARTS } from '../../render/templates.ts';
 import { didYouMean } from '../../text/suggest.ts';
+import { policiesFor } from '../policies.ts';
 import { sendChannels, type Settings, type StepOfType } from '../schema.ts';
+
+/** What the deliver function spends around a webhook call (reads, writes) and its own timeout's margin. */
+const DELIVER_OWN_SECONDS = 4;
 import type { Report } from './scope.ts';
 import type { JourneyScope } from './scope.ts';
 
@@ -49,6 +53,17 @@ export function checkSendChannels(id: string, step: StepOfType<'send'>, scope: J
     report,
   );
   if (channels.includes('whatsapp')) checkWhatsapp(step, context.settings, scope, at);
+  const endpoint = step.endpoint === undefined ? undefined : context.settings.webhooks[step.endpoint];
+  const room = policiesFor(scope.journey).taskTimeoutSeconds - DELIVER_OWN_SECONDS;
+  if (channels.includes('webhook') && endpoint !== undefined && endpoint.timeoutSeconds > room) {
+    report(
+      [...at, 'endpoint'],
+      `Webhook "${step.endpoint ?? ''}" may take ${endpoint.timeoutSeconds} s, more than ${scope.journey.workflow === 'express' ? 'an Express' : 'a Standard'} journey's step leaves it (${room} s): a slow answer would fail the step instead of being retried.`,
+      {
+        hint: `lower its timeoutSeconds in settings to ${room} or less`,
+      },
+    );
+  }
 }
 
 function checkTarget(
