@@ -71,9 +71,12 @@ describe('local engine: the sample journeys', () => {
     expect(messages.map((message) => [message.channel, message.stepId, message.time])).toEqual([
       ['email', 'remind', at(1)],
       ['sms', 'nudge', at(24)],
+      // The ads audience's placeholder URL, answered by the engine itself: nothing leaves the machine.
+      ['webhook', 'retarget', at(24)],
     ]);
     expect(messages[0]?.subject).toBe('Lia, you left something behind: 10% off your cart');
     expect(messages[1]?.recipient).toBe('+5511900001111');
+    expect(messages[2]?.response).toMatch(/^HTTP 200 \(placeholder ads\.example\.com: answered by the local engine/);
   });
 
   it('support-call-followup: an SMS survey two hours after an unresolved call, and the case summary by email', async () => {
@@ -325,6 +328,7 @@ describe('local engine: a restart in the middle of a wait', () => {
       expect((await after.outbox({ customerId: 'e2e-restart' })).map((message) => message.stepId)).toEqual([
         'remind',
         'nudge',
+        'retarget',
       ]);
       await after.close();
     });
