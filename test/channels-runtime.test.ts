@@ -346,6 +346,23 @@ describe('a webhook that cannot be called as configured', () => {
     expect(await reservation(runtime, task)).toBeUndefined();
   });
 
+  it('a signing secret that cannot be read right now (Secrets Manager throttled): tried again later, nothing sent', async () => {
+    const receiver = await startReceiver((_index, response) => response.end());
+    const runtime = await hookRuntime(receiver.url);
+    const failing: TestRuntime = {
+      ...runtime,
+      secrets: {
+        get: () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })),
+      },
+    };
+    await seedCustomer(failing, 'c-secret-throttled', WITH_WEBHOOK_CONSENT);
+    const task = hookTask(failing, 'c-secret-throttled', 'customer');
+    await expect(deliver(task, failing)).rejects.toMatchObject({ name: TASK_ERRORS.throttled });
+    expect(receiver.received).toEqual([]);
+    await expectNothingSent(failing, 'c-secret-throttled');
+    expect(await reservation(failing, task)).toBeUndefined();
+  });
+
   it('http to another machine is refused, and http to loopback too where it is not allowed (AWS)', async () => {
     const elsewhere = await hookRuntime('http://hooks.example.net/cart');
     await seedCustomer(elsewhere, 'c-http');

@@ -416,7 +416,20 @@ describe('local tracking links', () => {
         const posted = await fetch(link, { method: 'POST', redirect: 'manual' });
         expect(posted.status).toBeGreaterThanOrEqual(400);
         expect(posted.headers.get('location')).toBeNull();
+        // A HEAD is a link checker or a mail scanner looking: answered, not recorded.
+        const looked = await fetch(link, { method: 'HEAD', redirect: 'manual' });
+        expect(looked.status).toBe(302);
+        expect((await fetch(pixel, { method: 'HEAD' })).status).toBe(200);
         expect(await actions()).toEqual(['delivered']);
+        // The unsubscribe link (marked ses:no-track in the sample) goes straight to its page.
+        expect(html).toMatch(/<a ses:no-track href="[^"]+\/unsubscribe\?token=/);
+        const noTrack = forger.deliveredHtml(
+          '<a href="https://shop.example.com/a" class="x" ses:no-track>a</a><a href="https://shop.example.com/b">b</a>',
+          'm-1',
+          '',
+        );
+        expect(noTrack).toContain('<a href="https://shop.example.com/a" class="x" ses:no-track>');
+        expect(noTrack).not.toContain('href="https://shop.example.com/b"');
 
         // The real ones still work: the refusals above were not a broken engine.
         expect((await fetch(pixel)).status).toBe(200);

@@ -76,7 +76,9 @@ describe('local engine: the sample journeys', () => {
     ]);
     expect(messages[0]?.subject).toBe('Lia, you left something behind: 10% off your cart');
     expect(messages[1]?.recipient).toBe('+5511900001111');
-    expect(messages[2]?.response).toMatch(/^HTTP 200 \(placeholder ads\.example\.com: answered by the local engine/);
+    expect(messages[2]?.response).toMatch(
+      /^HTTP 200 \(placeholder ads\.example\.com: answered by the local engine/,
+    );
   });
 
   it('support-call-followup: an SMS survey two hours after an unresolved call, and the case summary by email', async () => {

@@ -104,7 +104,9 @@ describe('send steps on webhook, function and WhatsApp', () => {
     expect(errorsOf({ ...standard, workflow: 'express' }, slow)).toEqual([
       expect.objectContaining({
         path: '$.steps.first.endpoint',
-        message: expect.stringContaining("may take 30 s, more than an Express journey's step leaves it (6 s)"),
+        message: expect.stringContaining(
+          "may take 30 s, more than an Express journey's step leaves it (6 s)",
+        ),
       }),
     ]);
   });

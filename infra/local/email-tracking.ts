@@ -49,15 +49,19 @@ export class EmailTracking {
     const { opens, clicks } = this.options.tracking();
     let delivered = html;
     if (clicks) {
-      delivered = delivered.replace(
-        /(<a\b[^>]*?\bhref\s*=\s*")(https?:\/\/[^"]+)(")/gi,
-        (whole, before: string, href: string, after: string) => {
-          const link = href.replaceAll('&amp;', '&');
-          // The unsubscribe link stays as it is: a tracked hop before it would only delay a legal right.
-          if (link === unsubscribeUrl || /\bses:no-track\b/i.test(whole)) return whole;
-          return `${before}${this.url({ k: 'c', m: messageId, u: link })}${after}`;
-        },
-      );
+      delivered = delivered.replace(/<a\b[^>]*>/gi, (tag) => {
+        // SES leaves a link marked ses:no-track alone, wherever the attribute sits in the tag.
+        if (/\sses:no-track\b/i.test(tag)) return tag;
+        return tag.replace(
+          /(\bhref\s*=\s*")(https?:\/\/[^"]+)(")/i,
+          (whole, before: string, href: string, after: string) => {
+            const link = href.replaceAll('&amp;', '&');
+            // The unsubscribe link stays as it is: a tracked hop before it would only delay a legal right.
+            if (link === unsubscribeUrl) return whole;
+            return `${before}${this.url({ k: 'c', m: messageId, u: link })}${after}`;
+          },
+        );
+      });
     }
     if (opens) {
       const pixel = `<img src="${this.url({ k: 'o', m: messageId })}" width="1" height="1" alt="" style="display:none">`;

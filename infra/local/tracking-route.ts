@@ -46,7 +46,8 @@ export async function serveTracking(
     },
     sent.messageId,
   );
-  await tracking.engaged(mail, action, request.headers['user-agent']);
+  // A HEAD is a link checker or a mail scanner looking, not the customer opening or clicking.
+  if (request.method === 'GET') await tracking.engaged(mail, action, request.headers['user-agent']);
   if (action.k === 'c') {
     response.writeHead(302, { location: action.u, 'cache-control': 'no-store' });
     response.end();

@@ -39,7 +39,8 @@ export function secretsFromSecretsManager(
         const secret = await client.send(new GetSecretValueCommand({ SecretId: name }));
         value = secret.SecretString === '' ? undefined : secret.SecretString;
       } catch (error) {
-        // No such secret is an answer (the send is refused, named); anything else is retried by the caller.
+        // No such secret is an answer (the send is refused, named); anything else reaches the caller,
+        // which tries the step again later (dispatch.ts).
         if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
         value = undefined;
       }

@@ -8,7 +8,13 @@ import type { SendResult, WhatsappMessage } from './gateway.ts';
 import { classifySendError, type SendErrorNames } from './ses.ts';
 
 const WHATSAPP_ERRORS: SendErrorNames = {
-  throttled: new Set(['ThrottledRequestException', 'ThrottlingException', 'InternalServiceException']),
+  // DependencyException (502): Meta's side did not answer; it clears with time.
+  throttled: new Set([
+    'ThrottledRequestException',
+    'ThrottlingException',
+    'InternalServiceException',
+    'DependencyException',
+  ]),
   unreachable: new Map(),
   rejected: new Set([
     'ValidationException',
@@ -16,7 +22,6 @@ const WHATSAPP_ERRORS: SendErrorNames = {
     'ResourceNotFoundException',
     'AccessDeniedException',
     'AccessDeniedByMetaException',
-    'DependencyException',
   ]),
 };
 

@@ -100,11 +100,9 @@ export const whatsappSenderSchema = z.strictObject({
     .default('v20.0'),
   templates: z
     .array(
-      z
-        .string()
-        .regex(/^[a-z0-9_]{1,512}$/, {
-          message: 'A WhatsApp template name is lowercase letters, digits and "_".',
-        }),
+      z.string().regex(/^[a-z0-9_]{1,512}$/, {
+        message: 'A WhatsApp template name is lowercase letters, digits and "_".',
+      }),
     )
     .default([])
     .meta({

@@ -107,7 +107,17 @@ async function callWebhook(
   if (name === undefined || endpoint === undefined) {
     return refused(`webhook: settings.json declares no webhooks["${name ?? ''}"]`);
   }
-  const secret = await runtime.secrets?.get(endpoint.secret);
+  let secret: string | undefined;
+  try {
+    secret = await runtime.secrets?.get(endpoint.secret);
+  } catch {
+    // Secrets Manager throttled or failed: the step is tried again later, like a throttled send.
+    return {
+      ok: false,
+      kind: 'throttled',
+      reason: `webhook "${name}": its signing secret could not be read`,
+    };
+  }
   if (secret === undefined) {
     return refused(`webhook "${name}": its signing secret "${endpoint.secret}" is not set`);
   }
