@@ -168,7 +168,11 @@ describe('layoutJourney', () => {
       'email',
       'cart-nudge (marketing)',
     ]);
-    expect(node(cart, 'retarget').lines).toEqual(['send webhook', 'cart-retarget (marketing)']);
+    expect(node(cart, 'retarget').lines).toEqual([
+      'send webhook',
+      'to ads-audience (system)',
+      'cart-retarget (marketing)',
+    ]);
     expect(cart.exitNote?.fullText).toBe('exits at any step on order.placed (goal)');
     const support = layoutJourney(sample('support-call-followup'));
     expect(edge(support, 'was-it-resolved', 'case-summary').label).toBe('unresolved');

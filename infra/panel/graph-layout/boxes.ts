@@ -130,7 +130,13 @@ function triggerPhrases(journey: Journey): string[] {
 function stepPhrases(step: Step): string[] {
   switch (step.type) {
     case 'send':
-      return [`send ${sendChannels(step).join(' / ')}`, `${step.template} (${step.category})`];
+      return [
+        `send ${sendChannels(step).join(' / ')}`,
+        // What a webhook or function calls, and whom it reaches, is what tells two such steps apart.
+        ...(step.endpoint === undefined ? [] : [`to ${step.endpoint} (${step.reaches ?? 'customer'})`]),
+        ...(step.function === undefined ? [] : [`to ${step.function} (${step.reaches ?? 'customer'})`]),
+        `${step.template} (${step.category})`,
+      ];
     case 'wait': {
       if (step.duration !== undefined) return [`wait ${step.duration}`];
       const until = step.until;
