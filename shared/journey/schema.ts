@@ -4,17 +4,10 @@
  * the runtime all import these schemas and the types inferred from them.
  */
 import * as z from 'zod';
-import { type Channel, channelSchema, timeZoneSchema } from '../customer/profile.ts';
-import { DURATION_DESCRIPTION, parseDuration } from '../time/duration.ts';
-import { LOCAL_TIME_PATTERN } from '../time/local-time.ts';
+import { type Channel, channelSchema } from '../customer/profile.ts';
 import { type AudienceTrigger, audienceTriggerSchema } from './audience-trigger.ts';
-import {
-  customFunctionSchema,
-  targetNameSchema,
-  trackingSchema,
-  webhookEndpointSchema,
-  whatsappSenderSchema,
-} from './channel-settings.ts';
+import { capRuleSchema, durationSchema, localTimeSchema, sendRateSchema } from './schema-basics.ts';
+import { targetNameSchema } from './channel-settings.ts';
 import { engagementConditionSchema, type EngagementCondition } from './engagement-condition.ts';
 
 export {
@@ -28,20 +21,22 @@ export {
 
 export type { Channel };
 
-export const durationSchema = z
-  .string()
-  .superRefine((text, context) => {
-    const parsed = parseDuration(text);
-    if (!parsed.ok) {
-      context.addIssue({ code: 'custom', message: parsed.message, params: { hint: parsed.hint } });
-    }
-  })
-  .meta({ description: DURATION_DESCRIPTION, examples: ['1h', '23h', '7d'] });
-
-export const localTimeSchema = z
-  .string()
-  .regex(LOCAL_TIME_PATTERN, { message: 'Expected a time of day as "HH:MM" (24-hour), e.g. "09:00".' })
-  .meta({ description: 'A time of day "HH:MM" (24-hour) in the customer\'s time zone.' });
+export {
+  capRuleSchema,
+  type CapRule,
+  capWindowSchema,
+  type CapWindow,
+  durationSchema,
+  localTimeSchema,
+  sendRateSchema,
+} from './schema-basics.ts';
+export {
+  quietHoursOf,
+  quietHoursSchema,
+  sendRatesSchema,
+  type Settings,
+  settingsSchema,
+} from './settings-schema.ts';
 
 export const MAX_STEPS = 200;
 
@@ -397,33 +392,6 @@ export const stepSchema = z.discriminatedUnion('type', [
 export type Step = z.infer<typeof stepSchema>;
 export type StepOfType<T extends Step['type']> = Extract<Step, { type: T }>;
 
-// ---- caps ----
-
-export const capWindowSchema = z
-  .union([z.literal('calendarDay'), z.literal('calendarWeek'), z.strictObject({ rolling: durationSchema })])
-  .meta({
-    description: '"calendarDay" or "calendarWeek" in the customer\'s time zone, or {"rolling": "24h"}.',
-  });
-export type CapWindow = z.infer<typeof capWindowSchema>;
-
-/** Messages a second: a 10DLC number sends one, a short code a hundred, SES what your account was granted. */
-export const sendRateSchema = z
-  .number()
-  .positive('A send rate is a number of messages a second, above 0')
-  .max(100_000, 'At most 100,000 messages a second');
-
-export const capRuleSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,47}$/, { message: 'A cap id is lowercase letters, digits and "-".' }),
-  channels: z
-    .union([z.literal('any'), z.array(channelSchema).min(1)])
-    .meta({ description: '"any" counts every channel together; or a list of channels.' }),
-  limit: z.int().min(1).max(1000),
-  window: capWindowSchema,
-});
-export type CapRule = z.infer<typeof capRuleSchema>;
-
 // ---- audience triggers (their schemas in audience-trigger.ts) ----
 
 export const triggerSchema = z.union([eventMatcherSchema, audienceTriggerSchema]);
@@ -507,91 +475,6 @@ export const journeySchema = z
   });
 export type Journey = z.infer<typeof journeySchema>;
 export type JourneyInput = z.input<typeof journeySchema>;
-
-// ---- settings.json ----
-
-export const sendRatesSchema = z
-  .strictObject({
-    email: sendRateSchema.optional(),
-    sms: sendRateSchema.optional(),
-    push: sendRateSchema.optional(),
-    whatsapp: sendRateSchema.optional(),
-    webhook: sendRateSchema.optional(),
-    function: sendRateSchema.optional(),
-  })
-  .meta({
-    description:
-      "Messages a second per channel, account-wide across every journey: your SES maximum send rate, your SMS numbers' throughput. Omitted: no limit.",
-  });
-
-export const quietHoursSchema = z.strictObject({ start: localTimeSchema, end: localTimeSchema });
-
-export const settingsSchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    timeZone: timeZoneSchema.meta({ description: 'Used when a customer has no time zone.' }),
-    caps: z.array(capRuleSchema).default([]),
-    sendRates: sendRatesSchema.default({}),
-    quietHours: z
-      .strictObject({
-        email: quietHoursSchema.nullable().default(null),
-        sms: quietHoursSchema.nullable().default({ start: '21:00', end: '08:00' }),
-        push: quietHoursSchema.nullable().default(null),
-        whatsapp: quietHoursSchema.nullable().optional(),
-        webhook: quietHoursSchema.nullable().optional(),
-        function: quietHoursSchema.nullable().optional(),
-      })
-      .prefault({})
-      .meta({
-        description:
-          'Local times when marketing messages wait; null for none. SMS defaults to 21:00-08:00. webhook and function apply to steps that reach the customer.',
-      }),
-    senders: z.strictObject({
-      email: z.strictObject({
-        from: z
-          .string()
-          .min(3)
-          .meta({ description: 'e.g. "Acme <hello@acme.example>", an SES verified identity.' }),
-        replyTo: z.email().optional(),
-        configurationSet: z.string().min(1).optional(),
-      }),
-      sms: z
-        .strictObject({
-          originationNumber: z
-            .string()
-            .regex(/^\+[1-9]\d{6,14}$/)
-            .optional(),
-          senderId: z
-            .string()
-            .regex(/^[A-Za-z0-9]{1,11}$/)
-            .optional(),
-        })
-        .default({}),
-      whatsapp: whatsappSenderSchema.optional(),
-    }),
-    webhooks: z
-      .record(targetNameSchema, webhookEndpointSchema)
-      .default({})
-      .meta({ description: 'Named webhook endpoints that send steps with channel "webhook" call.' }),
-    functions: z
-      .record(targetNameSchema, customFunctionSchema)
-      .default({})
-      .meta({ description: 'Named Lambda functions that send steps with channel "function" invoke.' }),
-    tracking: trackingSchema.prefault({}),
-    unsubscribe: z.strictObject({
-      baseUrl: z.url().meta({ description: 'Where one-click unsubscribe links point.' }),
-    }),
-    preferredHour: z
-      .strictObject({ fallback: localTimeSchema.default('10:00') })
-      .default({ fallback: '10:00' }),
-  })
-  .meta({ title: 'Waymark settings', description: 'Global delivery rules for every journey.' });
-export type Settings = z.infer<typeof settingsSchema>;
-
-/** A channel's quiet hours; none when the settings do not name the channel. */
-export function quietHoursOf(settings: Settings, channel: Channel): z.infer<typeof quietHoursSchema> | null {
-  return settings.quietHours[channel] ?? null;
-}
 
 /** The channels a send step may use, in fallback order. */
 export function sendChannels(step: StepOfType<'send'>): Channel[] {
