@@ -136,7 +136,7 @@ async function hookRuntime(url: string, options: HookOptions = {}): Promise<Test
           headers: { 'X-Team': 'growth' },
         },
       },
-      functions: { 'crm-note': { functionName: 'waymark-crm-note' } },
+      functions: { 'crm-note': { functionName: 'waymark-crm-note', timeoutSeconds: 5 } },
     },
     channels: options.channels === undefined ? real : options.channels(real),
   });
@@ -316,19 +316,48 @@ describe('a webhook that cannot be called as configured', () => {
   it('a template that renders invalid JSON: failed, naming the file and "| json", nothing sent', async () => {
     const receiver = await startReceiver((_index, response) => response.end());
     const runtime = await hookRuntime(receiver.url, {
-      templates: { 'bad-json': { 'webhook.json.liquid': '{"name": {{ profile.attributes.firstName }}}' } },
+      templates: {
+        'bad-json': { 'webhook.json.liquid': '{"name": {{ profile.attributes.firstName }}, "email": 1}' },
+      },
     });
-    await seedCustomer(runtime, 'c-bad-json');
+    await seedCustomer(runtime, 'c-bad-json', { attributes: { firstName: 'ana.souza@example.com' } });
     const outcome = await deliver(
       hookTask(runtime, 'c-bad-json', 'system', { template: 'bad-json' }),
       runtime,
     );
     expect(outcome).toMatchObject({
       status: 'failed',
-      reason: expect.stringMatching(/webhook\.json\.liquid.*not JSON.*"\| json"/),
+      reason: expect.stringMatching(
+        /webhook\.json\.liquid.*not JSON \(invalid JSON( at character \d+)?\).*"\| json"/,
+      ),
     });
+    // The parser's own message quotes the text around the error: the customer's data, never stored.
+    expect(JSON.stringify(outcome)).not.toContain('ana.souza');
     expect(receiver.received).toEqual([]);
     await expectNothingSent(runtime, 'c-bad-json');
+  });
+
+  it("a body carrying the customer's address: sent as rendered, the history's preview masks it", async () => {
+    const receiver = await startReceiver((_index, response) => {
+      response.writeHead(202);
+      response.end();
+    });
+    const runtime = await hookRuntime(receiver.url, {
+      templates: {
+        audience: {
+          'webhook.json.liquid': '{"email": {{ profile.email | json }}, "phone": {{ profile.phone | json }}}',
+        },
+      },
+    });
+    await seedCustomer(runtime, 'c-ads', { email: 'ana.souza@example.com', phone: '+5511987654321' });
+    const outcome = await deliver(hookTask(runtime, 'c-ads', 'system', { template: 'audience' }), runtime);
+    expect(outcome).toMatchObject({ status: 'sent', channel: 'webhook' });
+    expect(JSON.parse(receiver.received[0]?.body ?? '{}')).toEqual({
+      email: 'ana.souza@example.com',
+      phone: '+5511987654321',
+    });
+    const [message] = await historyEntries(runtime, 'c-ads', 'message');
+    expect(message).toMatchObject({ preview: '{"email": "<address>", "phone": "<phone>"}' });
   });
 
   it('a signing secret that is not set: failed, naming the secret, nothing sent, the cap given back', async () => {
@@ -361,6 +390,25 @@ describe('a webhook that cannot be called as configured', () => {
     expect(receiver.received).toEqual([]);
     await expectNothingSent(failing, 'c-secret-throttled');
     expect(await reservation(failing, task)).toBeUndefined();
+  });
+
+  it('a signing secret the function may not read (no grant, a KMS key): refused at once, not retried for hours', async () => {
+    const receiver = await startReceiver((_index, response) => response.end());
+    const runtime = await hookRuntime(receiver.url);
+    const denied: TestRuntime = {
+      ...runtime,
+      secrets: {
+        get: () =>
+          Promise.reject(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' })),
+      },
+    };
+    await seedCustomer(denied, 'c-secret-denied', WITH_WEBHOOK_CONSENT);
+    const outcome = await deliver(hookTask(denied, 'c-secret-denied', 'customer'), denied);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('its signing secret may not be read (AccessDeniedException)'),
+    });
+    expect(receiver.received).toEqual([]);
   });
 
   it('http to another machine is refused, and http to loopback too where it is not allowed (AWS)', async () => {
@@ -508,6 +556,47 @@ describe('a crash between the send and its record', () => {
 });
 
 describe('the function channel', () => {
+  it('a function slower than its timeoutSeconds: given up on and tried again later, before the deliver function runs out', async () => {
+    const lambda = await startReceiver((_index, response) => {
+      setTimeout(() => {
+        if (!response.destroyed) response.end('{}');
+      }, 5_000).unref();
+    });
+    const client = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: new URL(lambda.url).origin,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const base = await hookRuntime(lambda.url, {
+      channels: (real) => ({
+        ...real,
+        invokeFunction: (invocation) =>
+          createAwsChannelGateway({ ...services.clients, lambda: client }).invokeFunction(invocation),
+      }),
+      templates: { 'crm-note': { 'function.json.liquid': '{"note": {{ values.offerCode | json }}}' } },
+    });
+    const functions = { 'crm-note': { functionName: 'waymark-crm-note', timeoutSeconds: 0.5 } };
+    const runtime: TestRuntime = {
+      ...base,
+      project: { ...base.project, settings: { ...base.project.settings, functions } },
+    };
+    await seedCustomer(runtime, 'c-fn-slow');
+    const task = deliverTask('c-fn-slow', {
+      stepId: 'note',
+      channels: ['function'],
+      template: 'crm-note',
+      category: 'transactional',
+      target: { channel: 'function', function: 'crm-note', reaches: 'system' },
+      enteredAt: runtime.now().toISOString(),
+    });
+    await expect(deliver(task, runtime)).rejects.toMatchObject({
+      name: TASK_ERRORS.throttled,
+      message: expect.stringContaining('function "crm-note": no answer within 0.5 s'),
+    });
+    await expectNothingSent(runtime, 'c-fn-slow');
+  });
+
   it('a function that fails quoting the customer: failed, not retried, the stored reason masked and short', async () => {
     // Lambda's Invoke as the service answers an unhandled error: 200, X-Amz-Function-Error and the error.
     const lambda = await startReceiver((_index, response) => {

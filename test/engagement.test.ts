@@ -397,7 +397,8 @@ describe('local tracking links', () => {
         // The open pixel's token, on the click path: it would redirect nowhere and record a click.
         const swapped = await fetch(pixel.replace('/track/open/', '/track/click/'), { redirect: 'manual' });
         expect(swapped.status).toBe(404);
-        // A token the engine's own key signed, for a message it never sent.
+        // A token signed with the public default unsubscribe secret (no longer the tracking key):
+        // anyone could make one, for a message never sent and a link of their own.
         const forger = new EmailTracking({
           secret: process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret',
           baseUrl: () => engine.endpoint,

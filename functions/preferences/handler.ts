@@ -1,4 +1,4 @@
-/** SES bounces and complaints, and erasure requests, from EventBridge. */
+/** SES's events (suppression, engagement), SMS and WhatsApp statuses, and erasure requests, from EventBridge. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -18,7 +18,9 @@ export const handler = middy<unknown, PreferenceEventOutcome>()
     metrics.addDimensions({ kind: result.kind, outcome });
     metrics.addMetric('PreferenceEvents', MetricUnit.Count, 1);
     // Outcomes carry ids, counts and reasons, never an address: SES addresses are hashed before this.
-    if (outcome === 'ignored') logger.warn('preference event ignored', { result });
+    // Statuses of other senders in the account, and SMS statuses still on the way, are expected: info.
+    if (outcome === 'ignored' && result.kind !== 'receipt')
+      logger.warn('preference event ignored', { result });
     else logger.info('preference event', { result });
     return result;
   });

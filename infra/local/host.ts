@@ -8,7 +8,8 @@ import { localReceipts } from './receipts.ts';
 import { localSecret, withPlaceholderWebhooks } from './placeholder-webhooks.ts';
 import { EmailTracking } from './email-tracking.ts';
 import { secretsFromEnvironment } from '../../shared/aws/secrets.ts';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -189,7 +190,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const unsubscribeSecret = process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret';
   // What SES does with a mail of the configuration set: tracking in the inbox's copy, delivery events.
   const tracking = new EmailTracking({
-    secret: unsubscribeSecret,
+    // Its own random key, kept in the data folder: the unsubscribe secret has a public default, and
+    // with it anyone could make links that redirect anywhere or record opens that never happened.
+    secret: trackingKey(dataDir),
     baseUrl: () => edge.endpoint,
     tracking: () => localSettings.tracking,
     configurationSet: settings.senders.email.configurationSet ?? 'waymark',
@@ -428,4 +431,17 @@ function saveClock(file: string, now: Date): void {
   } catch {
     // The data folder went away (deleted under a running engine): nothing to keep the time for.
   }
+}
+
+/** The key that signs local tracking links: made once per data folder (per process without one). */
+function trackingKey(dataDir: string | undefined): string {
+  if (dataDir === undefined) return randomBytes(32).toString('hex');
+  const file = join(dataDir, 'tracking.key');
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{64}$/.test(kept)) return kept;
+  }
+  const made = randomBytes(32).toString('hex');
+  writeFileSync(file, `${made}\n`, { mode: 0o600 });
+  return made;
 }

@@ -38,6 +38,9 @@ export async function invokeFunctionWithLambda(
         InvocationType: 'RequestResponse',
         Payload: new TextEncoder().encode(invocation.payload),
       }),
+      // A function slower than this would outlast the deliver function itself, which then could
+      // neither record nor retry: given up on here, and tried again later (the key covers a repeat).
+      { abortSignal: AbortSignal.timeout(invocation.timeoutMs) },
     );
     if (result.FunctionError !== undefined) {
       const said = functionErrorText(new TextDecoder().decode(result.Payload ?? new Uint8Array()));
@@ -49,6 +52,13 @@ export async function invokeFunctionWithLambda(
       response: `status ${result.StatusCode ?? 200}`,
     };
   } catch (error) {
+    if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+      return {
+        ok: false,
+        kind: 'throttled',
+        reason: `${where}: no answer within ${invocation.timeoutMs / 1000} s`,
+      };
+    }
     const failure = classifySendError(error, LAMBDA_ERRORS);
     return { ...failure, reason: `${where}: ${failure.reason}` };
   }

@@ -88,6 +88,7 @@ export interface FunctionInvocation {
   /** The function's name in settings, for reasons and the outbox. */
   name: string;
   functionName: string;
+  timeoutMs: number;
   /** The documented payload (docs/channels.md), as JSON text. */
   payload: string;
 }

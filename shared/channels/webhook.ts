@@ -145,11 +145,11 @@ function snippetOf(chunks: readonly Buffer[]): string {
  * details, at most 200 characters.
  */
 export function answerSnippet(text: string): string {
-  return printable(text).slice(0, REASON_SNIPPET);
+  return maskedText(text).slice(0, REASON_SNIPPET);
 }
 
-/** Reasons are stored and shown: no control characters, no contact details from the receiver's answer. */
-function printable(text: string): string {
+/** Text that is stored and shown: no control characters, no email address or phone number. */
+export function maskedText(text: string): string {
   return text
     .replace(/\p{Cc}+/gu, ' ')
     .replace(/[^\s<>"',;:]+@[^\s<>"',;]+/g, '<address>')

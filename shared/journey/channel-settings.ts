@@ -78,6 +78,12 @@ export const customFunctionSchema = z.strictObject({
       },
     )
     .meta({ description: 'The Lambda function invoked: a name, name:alias or ARN in the same account.' }),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .max(WEBHOOK_TIMEOUT_MAX_SECONDS)
+    .default(WEBHOOK_TIMEOUT_DEFAULT_SECONDS)
+    .meta({ description: 'How long one invocation may take before it counts as a timeout (retried).' }),
 });
 export type CustomFunction = z.infer<typeof customFunctionSchema>;
 

@@ -212,12 +212,17 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * Where the rendered text stops being JSON, never the text itself: the parser's message quotes the
+ * text around the error, which holds the customer's data, and the reason is stored and logged.
+ */
 function jsonProblem(text: string): string {
   try {
     JSON.parse(text);
     return 'not a JSON value';
   } catch (error) {
-    return errorMessage(error);
+    const position = /position (\d+)/.exec(errorMessage(error))?.[1];
+    return position === undefined ? 'invalid JSON' : `invalid JSON at character ${position}`;
   }
 }
 

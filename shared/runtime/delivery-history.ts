@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { executionTag } from '../channels/tags.ts';
+import { maskedText } from '../channels/webhook.ts';
 import type { Channel } from '../customer/profile.ts';
 import type { SendRecord } from '../delivery/caps.ts';
 import type { RenderedMessage } from '../render/templates.ts';
@@ -56,7 +57,11 @@ function headlineOf(message: RenderedMessage): { headline: string; preview: stri
       };
     case 'webhook':
     case 'function':
-      return { headline: `${message.channel} call`, preview: message.body.slice(0, PREVIEW_LENGTH) };
+      // A body for another system often carries an address: kept masked, as an answer's reason is.
+      return {
+        headline: `${message.channel} call`,
+        preview: maskedText(message.body).slice(0, PREVIEW_LENGTH),
+      };
     default: {
       const unreachable: never = message;
       throw new Error(`Unknown message ${JSON.stringify(unreachable)}`);
@@ -154,7 +159,13 @@ export async function recordDelivered(
     action: 'delivered',
     messageId,
   };
-  await appendHistory(runtime.store, task.customerId, entry, `engagement#${deliveryKey(task)}#delivered`);
+  // The call went out: a failed write loses this entry, never turns the step into a failure.
+  await appendHistory(
+    runtime.store,
+    task.customerId,
+    entry,
+    `engagement#${deliveryKey(task)}#delivered`,
+  ).catch(() => undefined);
 }
 
 /**

@@ -110,8 +110,13 @@ async function callWebhook(
   let secret: string | undefined;
   try {
     secret = await runtime.secrets?.get(endpoint.secret);
-  } catch {
-    // Secrets Manager throttled or failed: the step is tried again later, like a throttled send.
+  } catch (error) {
+    // Denied (no grant, a key the function may not decrypt with) will not change by waiting: refused.
+    // Throttled or failed: the step is tried again later, like a throttled send.
+    const kind = error instanceof Error ? error.name : '';
+    if (/AccessDenied|KMS|Decryption/.test(kind)) {
+      return refused(`webhook "${name}": its signing secret may not be read (${kind})`);
+    }
     return {
       ok: false,
       kind: 'throttled',
@@ -161,6 +166,7 @@ function invokeFunction(
     meta,
     name,
     functionName: target.functionName,
+    timeoutMs: target.timeoutSeconds * 1000,
     payload: JSON.stringify(payload),
   });
 }

@@ -107,7 +107,6 @@ export function waitKey(
   return { pk: customerKey(customerId), sk: `${SORT.waitPrefix}${detailType}#${executionId}#${stepId}` };
 }
 
-/** Suppressions are kept by a hash of the address, so they outlive an erasure without keeping the address. */
 /**
  * Which customer and journey step a provider's message id belongs to, for the receipts that name only
  * the id (SMS and WhatsApp delivery statuses): outside any partition, kept a few days.
@@ -116,6 +115,7 @@ export function messagePointerKey(channel: string, messageId: string): { pk: str
   return { pk: `P#${channel}#${messageId}`, sk: SORT.messagePointer };
 }
 
+/** Suppressions are kept by a hash of the address, so they outlive an erasure without keeping the address. */
 export function suppressionKey(addressHash: string): { pk: string; sk: string } {
   return { pk: `S#${addressHash}`, sk: SORT.suppression };
 }

@@ -118,9 +118,9 @@ function journeysWithFunctions(): string {
     if (settings.senders.whatsapp === undefined) throw new Error('the samples have a WhatsApp sender');
     settings.senders.whatsapp.phoneNumberId = `arn:aws:social-messaging:eu-west-1:111111111111:phone-number-id/${'f'.repeat(32)}`;
     settings.functions = {
-      'in-app': { functionName: 'shop-in-app:live' },
-      crm: { functionName: 'arn:aws:lambda:eu-west-1:111111111111:function:crm-sync' },
-      'draft-only': { functionName: 'draft-only-function' },
+      'in-app': { functionName: 'shop-in-app:live', timeoutSeconds: 5 },
+      crm: { functionName: 'arn:aws:lambda:eu-west-1:111111111111:function:crm-sync', timeoutSeconds: 5 },
+      'draft-only': { functionName: 'draft-only-function', timeoutSeconds: 5 },
     };
     settings.webhooks['crm-hook'] = webhook('https://crm.example.com/hooks/waymark', 'waymark/crm-hook');
     // Only a draft calls this one: http would stop synth if it were deployed.
@@ -163,7 +163,7 @@ function journeysWithoutTargets(): string {
   const dir = copySampleJourneys();
   editSettings(dir, (settings) => {
     settings.tracking = { opens: false, clicks: false };
-    settings.functions = { 'in-app': { functionName: 'shop-in-app' } };
+    settings.functions = { 'in-app': { functionName: 'shop-in-app', timeoutSeconds: 5 } };
   });
   const cart = readJourney(dir, 'cart-abandonment');
   writeJourney(dir, { ...cart, id: 'cart-webhook-draft', status: 'draft' });

@@ -88,7 +88,7 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   },
   preferences: {
-    description: 'SES bounces and complaints, customer erasure',
+    description: 'SES events (suppression, engagement), SMS and WhatsApp statuses, customer erasure',
     invocation: 'asynchronous',
     // An erasure deletes a customer's whole partition, 25 items per batch.
     timeout: Duration.seconds(60),

@@ -53,17 +53,34 @@ export function checkSendChannels(id: string, step: StepOfType<'send'>, scope: J
     report,
   );
   if (channels.includes('whatsapp')) checkWhatsapp(step, context.settings, scope, at);
-  const endpoint = step.endpoint === undefined ? undefined : context.settings.webhooks[step.endpoint];
   const room = policiesFor(scope.journey).taskTimeoutSeconds - DELIVER_OWN_SECONDS;
-  if (channels.includes('webhook') && endpoint !== undefined && endpoint.timeoutSeconds > room) {
+  const target = sendTargetTimeout(step, context.settings);
+  if (target !== undefined && target.seconds > room) {
     report(
-      [...at, 'endpoint'],
-      `Webhook "${step.endpoint ?? ''}" may take ${endpoint.timeoutSeconds} s, more than ${scope.journey.workflow === 'express' ? 'an Express' : 'a Standard'} journey's step leaves it (${room} s): a slow answer would fail the step instead of being retried.`,
+      [...at, target.field],
+      `${target.label} may take ${target.seconds} s, more than ${scope.journey.workflow === 'express' ? 'an Express' : 'a Standard'} journey's step leaves it (${room} s): a slow answer would fail the step instead of being retried.`,
       {
         hint: `lower its timeoutSeconds in settings to ${room} or less`,
       },
     );
   }
+}
+
+/** The webhook's or function's timeout a step would wait for, with where to point. */
+function sendTargetTimeout(
+  step: StepOfType<'send'>,
+  settings: Settings,
+): { field: 'endpoint' | 'function'; label: string; seconds: number } | undefined {
+  const channels = sendChannels(step);
+  const endpoint = step.endpoint === undefined ? undefined : settings.webhooks[step.endpoint];
+  if (channels.includes('webhook') && endpoint !== undefined) {
+    return { field: 'endpoint', label: `Webhook "${step.endpoint ?? ''}"`, seconds: endpoint.timeoutSeconds };
+  }
+  const target = step.function === undefined ? undefined : settings.functions[step.function];
+  if (channels.includes('function') && target !== undefined) {
+    return { field: 'function', label: `Function "${step.function ?? ''}"`, seconds: target.timeoutSeconds };
+  }
+  return undefined;
 }
 
 function checkTarget(
