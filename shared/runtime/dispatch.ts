@@ -29,72 +29,87 @@ export async function dispatch(
 ): Promise<SendResult> {
   const channels = runtime.channels;
   const meta: MessageMeta = { customerId: task.customerId, journeyId: task.journeyId, stepId: task.stepId };
-  if (address.channel === 'email' && message.channel === 'email') {
-    const { from, replyTo, configurationSet } = envelope.senders.email;
-    return channels.sendEmail({
-      meta,
-      to: address.email,
-      from,
-      ...(replyTo === undefined ? {} : { replyTo }),
-      ...(configurationSet === undefined ? {} : { configurationSet }),
-      subject: message.subject,
-      ...(message.html === undefined ? {} : { html: message.html }),
-      ...(message.text === undefined ? {} : { text: message.text }),
-      unsubscribeUrl: envelope.unsubscribeUrl,
-      // The customer tag lets a bounce or complaint from SES find the profile to suppress; the
-      // execution tag lets an open or click reach this journey's engagement conditions.
-      tags: {
-        journey: task.journeyId,
-        step: task.stepId,
-        channel: 'email',
-        execution: executionTag(task.executionId),
-        ...optionalTag('customer', customerTagValue(task.customerId)),
-      },
-    });
+  // Each case also checks the message: by construction rendered for the address's channel, which the
+  // types cannot see; a mismatch is refused, never sent as something else.
+  switch (address.channel) {
+    case 'email': {
+      if (message.channel !== 'email') return MISMATCH;
+      const { from, replyTo, configurationSet } = envelope.senders.email;
+      return channels.sendEmail({
+        meta,
+        to: address.email,
+        from,
+        ...(replyTo === undefined ? {} : { replyTo }),
+        ...(configurationSet === undefined ? {} : { configurationSet }),
+        subject: message.subject,
+        ...(message.html === undefined ? {} : { html: message.html }),
+        ...(message.text === undefined ? {} : { text: message.text }),
+        unsubscribeUrl: envelope.unsubscribeUrl,
+        // The customer tag lets a bounce or complaint from SES find the profile to suppress; the
+        // execution tag lets an open or click reach this journey's engagement conditions.
+        tags: {
+          journey: task.journeyId,
+          step: task.stepId,
+          channel: 'email',
+          execution: executionTag(task.executionId),
+          ...optionalTag('customer', customerTagValue(task.customerId)),
+        },
+      });
+    }
+    case 'sms': {
+      if (message.channel !== 'sms') return MISMATCH;
+      const { originationNumber, senderId } = envelope.senders.sms;
+      return channels.sendSms({
+        meta,
+        to: address.phone,
+        text: message.text,
+        category: task.category,
+        ...(originationNumber === undefined ? {} : { originationNumber }),
+        ...(senderId === undefined ? {} : { senderId }),
+      });
+    }
+    case 'push':
+      if (message.channel !== 'push') return MISMATCH;
+      return channels.sendPush({
+        meta,
+        platform: address.platform,
+        endpointArn: address.endpointArn,
+        title: message.title,
+        body: message.body,
+        data: message.data,
+      });
+    case 'whatsapp': {
+      if (message.channel !== 'whatsapp') return MISMATCH;
+      const sender = envelope.senders.whatsapp;
+      if (sender === undefined) return refused('whatsapp: settings.senders.whatsapp is not set');
+      return channels.sendWhatsapp({
+        meta,
+        to: address.phone,
+        phoneNumberId: sender.phoneNumberId,
+        metaApiVersion: sender.metaApiVersion,
+        template: message.template,
+        language: message.language,
+        parameters: message.parameters,
+      });
+    }
+    case 'webhook':
+      if (message.channel !== 'webhook') return MISMATCH;
+      return callWebhook(runtime, task, meta, message.body);
+    case 'function':
+      if (message.channel !== 'function') return MISMATCH;
+      return invokeFunction(runtime, task, meta, message.data);
+    default: {
+      const unreachable: never = address;
+      throw new Error(`Unknown address ${JSON.stringify(unreachable)}`);
+    }
   }
-  if (address.channel === 'sms' && message.channel === 'sms') {
-    const { originationNumber, senderId } = envelope.senders.sms;
-    return channels.sendSms({
-      meta,
-      to: address.phone,
-      text: message.text,
-      category: task.category,
-      ...(originationNumber === undefined ? {} : { originationNumber }),
-      ...(senderId === undefined ? {} : { senderId }),
-    });
-  }
-  if (address.channel === 'push' && message.channel === 'push') {
-    return channels.sendPush({
-      meta,
-      platform: address.platform,
-      endpointArn: address.endpointArn,
-      title: message.title,
-      body: message.body,
-      data: message.data,
-    });
-  }
-  if (address.channel === 'whatsapp' && message.channel === 'whatsapp') {
-    const sender = envelope.senders.whatsapp;
-    if (sender === undefined) return refused('whatsapp: settings.senders.whatsapp is not set');
-    return channels.sendWhatsapp({
-      meta,
-      to: address.phone,
-      phoneNumberId: sender.phoneNumberId,
-      metaApiVersion: sender.metaApiVersion,
-      template: message.template,
-      language: message.language,
-      parameters: message.parameters,
-    });
-  }
-  if (address.channel === 'webhook' && message.channel === 'webhook') {
-    return callWebhook(runtime, task, meta, message.body);
-  }
-  if (address.channel === 'function' && message.channel === 'function') {
-    return invokeFunction(runtime, task, meta, message.data);
-  }
-  // Unreachable by construction (the message was rendered for this channel); the types cannot see it.
-  return refused('the message was rendered for another channel');
 }
+
+const MISMATCH: SendResult = {
+  ok: false,
+  kind: 'rejected',
+  reason: 'the message was rendered for another channel',
+};
 
 async function callWebhook(
   runtime: Runtime,
