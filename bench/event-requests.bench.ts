@@ -35,6 +35,13 @@ function itemKind(input: Record<string, unknown>): string {
   return prefix === undefined ? 'other' : `${prefix.replace(/^([A-Z]+#).*$/, '$1')}* query`;
 }
 
+/** The runtime function that made a request: the first of shared/runtime's frames on the (async) stack. */
+function caller(stack: string): string {
+  const frames = [...stack.matchAll(/at (?:async )?(\S+) \(.*?shared\/runtime\/([\w-]+)\.ts/g)];
+  const named = frames.map((frame) => `${frame[2] ?? ''}.${frame[1] ?? ''}`);
+  return named.at(-1) ?? 'elsewhere';
+}
+
 function recordRequests(host: LocalHost): string[] {
   const log: string[] = [];
   host.runtime.store.db.middlewareStack.add(
@@ -42,7 +49,7 @@ function recordRequests(host: LocalHost): string[] {
       const input: Record<string, unknown> = isRecord(args.input) ? args.input : {};
       const command = String(context.commandName ?? 'unknown').replace(/Command$/, '');
       const conditional = typeof input.ConditionExpression === 'string' ? ' (conditional)' : '';
-      log.push(`${command} ${itemKind(input)}${conditional}`);
+      log.push(`${command} ${itemKind(input)}${conditional}  [${caller(new Error().stack ?? '')}]`);
       return next(args);
     },
     { step: 'initialize', name: 'benchRequestLog' },

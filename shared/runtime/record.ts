@@ -3,6 +3,7 @@
  * customer's history, once per event id however often EventBridge delivers it
  * and in whatever order events arrive.
  */
+import type { CustomerProfile } from '../customer/profile.ts';
 import { PROFILE_UPDATED } from '../events/built-in.ts';
 import {
   describeDetailProblems,
@@ -66,26 +67,26 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   const { event, clampedFrom } = received;
   const read = readCustomerEvent(runtime.project.events, id, event, receivedAt);
   // The entry as the history can store it, with every problem met on the way.
-  const finish = async (problems: readonly string[]): Promise<void> => {
+  const finish = async (problems: readonly string[], profile?: CustomerProfile): Promise<void> => {
     const entry = { ...eventHistoryEntry(received), detail: read.storedDetail };
     const kept = problems.length === 0 ? entry : { ...entry, problems: [...problems] };
     await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
     // An entry announced by record itself changes no profile: evaluating again would only cost reads.
-    if (event['detail-type'] !== SEGMENT_ENTERED) await updateSegmentEntries(runtime, id, event.id);
+    if (event['detail-type'] !== SEGMENT_ENTERED) await updateSegmentEntries(runtime, id, event.id, profile);
     await markRecorded(runtime.store, id, event.id, runtime.now());
   };
   if (!read.ok) {
     await finish(read.problems);
     return { status: 'invalid', customerId: id, problems: read.problems };
   }
-  const applied = await applyToProfile(runtime, id, read.event);
+  const { outcome: applied, profile } = await applyToProfile(runtime, id, read.event);
   if (applied.status === 'invalid') {
     await finish(applied.problems);
     return applied;
   }
   // Also after a duplicate: the copy that applied it may have stopped before these two writes.
   // A profile update with some invalid fields keeps them in the history, named in its problems.
-  await finish(read.problems);
+  await finish(read.problems, profile);
   if (applied.status !== 'recorded') return applied;
   return {
     ...applied,
@@ -146,8 +147,19 @@ function readCustomerEvent(
 }
 
 /** Merge the event into the profile, field by field, and write it if nobody wrote in between. */
-function applyToProfile(runtime: Runtime, customerId: string, event: CustomerEvent): Promise<RecordOutcome> {
-  return updateCustomer<RecordOutcome>(runtime.store, customerId, async (read) => {
+/**
+ * Applies the event to the profile, and tells the profile as it now stands (undefined for a damaged
+ * one): the segment entries evaluate it without reading it again.
+ */
+async function applyToProfile(
+  runtime: Runtime,
+  customerId: string,
+  event: CustomerEvent,
+): Promise<{ outcome: RecordOutcome; profile: CustomerProfile | undefined }> {
+  // Set by each attempt of the update: the last one is the attempt that wrote, or found nothing to do.
+  let profile: CustomerProfile | undefined;
+  const outcome = await updateCustomer<RecordOutcome>(runtime.store, customerId, async (read) => {
+    profile = read.found === true ? read.customer.profile : undefined;
     if (read.found === 'damaged') {
       return { done: { status: 'invalid', customerId, problems: [damagedProfile(read.reason)] } };
     }
@@ -158,6 +170,7 @@ function applyToProfile(runtime: Runtime, customerId: string, event: CustomerEve
     const suppressions = change.changed.includes('email')
       ? await suppressionsForNewEmail(runtime, current?.suppressions ?? {}, change.profile.email)
       : undefined;
+    profile = change.profile;
     return {
       write: {
         profile: change.profile,
@@ -168,6 +181,7 @@ function applyToProfile(runtime: Runtime, customerId: string, event: CustomerEve
       then: { status: 'recorded', customerId, changed: change.changed, older: change.older },
     };
   });
+  return { outcome, profile };
 }
 
 /** A new email that bounced or drew a complaint before (for anyone, even an erased customer) stays suppressed. */

@@ -5,6 +5,7 @@
  * journey's rule starts from. A customer who left is marked out, so coming
  * back later enters again.
  */
+import type { CustomerProfile } from '../customer/profile.ts';
 import { createHash } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { historyReach, isMember, type Segment } from '../audience/segment.ts';
@@ -47,18 +48,20 @@ export async function updateSegmentEntries(
   runtime: Runtime,
   customerId: string,
   causeEventId: string,
+  /** The profile the caller just wrote (or found current): not read again. */
+  known?: CustomerProfile,
 ): Promise<SegmentChanges> {
   const segments = entrySegments(runtime);
   if (segments.length === 0) return { entered: [], left: [] };
-  const read = await readCustomer(runtime.store, customerId);
-  if (read.found !== true) return { entered: [], left: [] };
+  const profile = known ?? (await currentProfile(runtime, customerId));
+  if (profile === undefined) return { entered: [], left: [] };
   const now = runtime.now();
   const reach = Math.max(0, ...segments.map((segment) => historyReach(segment) ?? 0));
   const history = await readConditionHistory(runtime.store, customerId, reach, now);
   const current = await currentMemberships(runtime, customerId);
   const changes: SegmentChanges = { entered: [], left: [] };
   for (const segment of segments) {
-    const member = isMember(segment, { profile: read.customer.profile, history }, now);
+    const member = isMember(segment, { profile, history }, now);
     if (!member) {
       if (current.has(segment.id)) {
         await leaveSegment(runtime.store, customerId, segment.id);
@@ -113,4 +116,9 @@ async function currentMemberships(runtime: Runtime, customerId: string): Promise
         : [],
     ),
   );
+}
+
+async function currentProfile(runtime: Runtime, customerId: string): Promise<CustomerProfile | undefined> {
+  const read = await readCustomer(runtime.store, customerId);
+  return read.found === true ? read.customer.profile : undefined;
 }

@@ -105,11 +105,15 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
     admission = await tryAdmit();
   }
   if (!admission.admitted) return refuse(admission.reason);
-  const customer = await customerOrEmpty(runtime, task.customerId);
+  // The profile is read only when a value comes from it: most journeys' values come from the event.
+  const readsProfile = Object.values(task.values).some(
+    (value) => isReference(value) && value.from.startsWith('profile.'),
+  );
+  const profile = readsProfile ? (await customerOrEmpty(runtime, task.customerId)).profile : {};
   const values = resolveValues(task.values, {
     event: task.trigger.detail,
     trigger: { id: task.trigger.id, time: task.trigger.time, source: task.trigger.source },
-    profile: customer.profile,
+    profile,
     values: {},
   });
   await journeyEntry(
