@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { SendWhatsAppMessageCommand, SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../shared/channels/webhook-signature.ts';
-import { audienceProject } from './support/audience.ts';
+import { audienceProject, cartJourney } from './support/audience.ts';
 import { startTestEngine, type TestEngine, withTempFolder } from './support/local-engine.ts';
 import { type Answer, startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 
@@ -27,27 +27,17 @@ const CONSENTED = {
 
 /** A journey on cart.abandoned that calls the receiver once. */
 function hookJourney(reaches: 'system' | 'customer'): Record<string, unknown> {
-  return {
-    id: 'hook',
-    name: 'hook',
-    version: 1,
-    status: 'active',
-    trigger: { event: 'cart.abandoned' },
-    values: { offerCode: 'CART10' },
-    start: 'call',
-    steps: {
-      call: {
-        type: 'send',
-        channel: 'webhook',
-        endpoint: 'receiver',
-        reaches,
-        template: 'cart-retarget',
-        category: 'marketing',
-        next: 'done',
-      },
-      done: { type: 'end' },
+  return cartJourney('hook', 'call', {
+    call: {
+      type: 'send',
+      channel: 'webhook',
+      endpoint: 'receiver',
+      reaches,
+      template: 'cart-retarget',
+      category: 'marketing',
+      next: 'done',
     },
-  };
+  });
 }
 
 function writeSettings(dir: string, change: (settings: Record<string, unknown>) => void): void {
@@ -201,25 +191,15 @@ describe('the webhook channel', () => {
 
 describe('WhatsApp', () => {
   function fallbackJourney(): Record<string, unknown> {
-    return {
-      id: 'nudge',
-      name: 'nudge',
-      version: 1,
-      status: 'active',
-      trigger: { event: 'cart.abandoned' },
-      values: { offerCode: 'CART10', offerText: '10% off', cartUrl: { from: 'event.cartUrl' } },
-      start: 'nudge',
-      steps: {
-        nudge: {
-          type: 'send',
-          channel: ['push', 'whatsapp'],
-          template: 'cart-nudge',
-          category: 'marketing',
-          next: 'done',
-        },
-        done: { type: 'end' },
+    return cartJourney('nudge', 'nudge', {
+      nudge: {
+        type: 'send',
+        channel: ['push', 'whatsapp'],
+        template: 'cart-nudge',
+        category: 'marketing',
+        next: 'done',
       },
-    };
+    });
   }
 
   it('takes over from push when the customer has no device, under its own consent; push goes first when it can', async () => {
@@ -335,44 +315,34 @@ describe('WhatsApp', () => {
 
 describe('email engagement: delivery, opens and tracked clicks', () => {
   function clickJourney(): Record<string, unknown> {
-    return {
-      id: 'remind-then',
-      name: 'remind-then',
-      version: 1,
-      status: 'active',
-      trigger: { event: 'cart.abandoned' },
-      values: { offerCode: 'CART10', offerText: '10% off', cartUrl: { from: 'event.cartUrl' } },
-      start: 'remind',
-      steps: {
-        remind: {
-          type: 'send',
-          channel: 'email',
-          template: 'cart-reminder',
-          category: 'marketing',
-          next: 'wait',
-        },
-        wait: { type: 'wait', duration: '1d', next: 'clicked-branch' },
-        'clicked-branch': {
-          type: 'branch',
-          cases: [
-            {
-              name: 'clicked',
-              when: { engagement: { step: 'remind', action: 'clicked', within: '2d' } },
-              next: 'thanks',
-            },
-          ],
-          default: 'done',
-        },
-        thanks: {
-          type: 'send',
-          channel: 'sms',
-          template: 'cart-nudge',
-          category: 'transactional',
-          next: 'done',
-        },
-        done: { type: 'end' },
+    return cartJourney('remind-then', 'remind', {
+      remind: {
+        type: 'send',
+        channel: 'email',
+        template: 'cart-reminder',
+        category: 'marketing',
+        next: 'wait',
       },
-    };
+      wait: { type: 'wait', duration: '1d', next: 'clicked-branch' },
+      'clicked-branch': {
+        type: 'branch',
+        cases: [
+          {
+            name: 'clicked',
+            when: { engagement: { step: 'remind', action: 'clicked', within: '2d' } },
+            next: 'thanks',
+          },
+        ],
+        default: 'done',
+      },
+      thanks: {
+        type: 'send',
+        channel: 'sms',
+        template: 'cart-nudge',
+        category: 'transactional',
+        next: 'done',
+      },
+    });
   }
 
   it('records the click of a tracked link and takes the "clicked" branch; a forged link records nothing', async () => {

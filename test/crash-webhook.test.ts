@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../shared/channels/webhook-signature.ts';
-import { audienceProject } from './support/audience.ts';
+import { audienceProject, cartJourney } from './support/audience.ts';
 import { startEngineProcess } from './support/engine-process.ts';
 import { sampleExample } from './support/events.ts';
 import { withTempFolder } from './support/local-engine.ts';
@@ -48,27 +48,17 @@ describe('a webhook when the engine is killed mid-request', () => {
         const dataDir = join(folder, 'data');
         mkdirSync(journeys);
         audienceProject(journeys, [
-          {
-            id: 'hook',
-            name: 'hook',
-            version: 1,
-            status: 'active',
-            trigger: { event: 'cart.abandoned' },
-            values: { offerCode: 'CART10' },
-            start: 'call',
-            steps: {
-              call: {
-                type: 'send',
-                channel: 'webhook',
-                endpoint: 'receiver',
-                reaches: 'system',
-                template: 'cart-retarget',
-                category: 'marketing',
-                next: 'done',
-              },
-              done: { type: 'end' },
+          cartJourney('hook', 'call', {
+            call: {
+              type: 'send',
+              channel: 'webhook',
+              endpoint: 'receiver',
+              reaches: 'system',
+              template: 'cart-retarget',
+              category: 'marketing',
+              next: 'done',
             },
-          },
+          }),
         ]);
         const settingsFile = join(journeys, 'settings.json');
         const settings: Record<string, unknown> = JSON.parse(readFileSync(settingsFile, 'utf8'));

@@ -13,7 +13,7 @@ import { type EngagementEvent, evaluateCondition } from '../shared/journey/condi
 import { eraseCustomer, handlePreferenceEvent } from '../shared/runtime/preferences.ts';
 import { runStepsTask } from '../shared/runtime/steps.ts';
 import { EmailTracking } from '../infra/local/email-tracking.ts';
-import { audienceProject } from './support/audience.ts';
+import { audienceProject, cartJourney } from './support/audience.ts';
 import { startTestEngine, withTempFolder } from './support/local-engine.ts';
 import { ANA, cartTrigger, seedCustomer } from './support/runtime-fixtures.ts';
 import {
@@ -355,25 +355,15 @@ describe('local tracking links', () => {
   it('refuse an open token on the click path, a message not in the outbox, and a POST; record only what is real', async () => {
     await withTempFolder('waymark-engagement-', async (dir) => {
       audienceProject(dir, [
-        {
-          id: 'remind',
-          name: 'remind',
-          version: 1,
-          status: 'active',
-          trigger: { event: 'cart.abandoned' },
-          values: { offerCode: 'CART10', offerText: '10% off', cartUrl: { from: 'event.cartUrl' } },
-          start: 'remind',
-          steps: {
-            remind: {
-              type: 'send',
-              channel: 'email',
-              template: 'cart-reminder',
-              category: 'marketing',
-              next: 'done',
-            },
-            done: { type: 'end' },
+        cartJourney('remind', 'remind', {
+          remind: {
+            type: 'send',
+            channel: 'email',
+            template: 'cart-reminder',
+            category: 'marketing',
+            next: 'done',
           },
-        },
+        }),
       ]);
       const engine = await startTestEngine({ journeysDir: dir });
       try {

@@ -54,3 +54,21 @@ export function audienceProject(
   for (const journey of journeys)
     writeFileSync(join(dir, `${String(journey.id)}.json`), JSON.stringify(journey));
 }
+
+/** A journey on cart.abandoned with the cart sample's values: `steps` from `start`, and an end step "done". */
+export function cartJourney(
+  id: string,
+  start: string,
+  steps: Record<string, Record<string, unknown>>,
+): Record<string, unknown> {
+  return {
+    id,
+    name: id,
+    version: 1,
+    status: 'active',
+    trigger: { event: 'cart.abandoned' },
+    values: { offerCode: 'CART10', offerText: '10% off', cartUrl: { from: 'event.cartUrl' } },
+    start,
+    steps: { ...steps, done: { type: 'end' } },
+  };
+}
