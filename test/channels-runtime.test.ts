@@ -375,40 +375,34 @@ describe('a webhook that cannot be called as configured', () => {
     expect(await reservation(runtime, task)).toBeUndefined();
   });
 
-  it('a signing secret that cannot be read right now (Secrets Manager throttled): tried again later, nothing sent', async () => {
+  /** A runtime whose Secrets Manager fails with `name`, a customer who consented, and the receiver. */
+  async function secretFailing(name: string, customerId: string) {
     const receiver = await startReceiver((_index, response) => response.end());
-    const runtime = await hookRuntime(receiver.url);
-    const failing: TestRuntime = {
-      ...runtime,
-      secrets: {
-        get: () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })),
-      },
+    const base = await hookRuntime(receiver.url);
+    const runtime: TestRuntime = {
+      ...base,
+      secrets: { get: () => Promise.reject(Object.assign(new Error('refused'), { name })) },
     };
-    await seedCustomer(failing, 'c-secret-throttled', WITH_WEBHOOK_CONSENT);
-    const task = hookTask(failing, 'c-secret-throttled', 'customer');
-    await expect(deliver(task, failing)).rejects.toMatchObject({ name: TASK_ERRORS.throttled });
+    await seedCustomer(runtime, customerId, WITH_WEBHOOK_CONSENT);
+    return { receiver, runtime, task: hookTask(runtime, customerId, 'customer') };
+  }
+
+  it('a signing secret that cannot be read right now (Secrets Manager throttled): tried again later, nothing sent', async () => {
+    const { receiver, runtime, task } = await secretFailing('ThrottlingException', 'c-secret-throttled');
+    await expect(deliver(task, runtime)).rejects.toMatchObject({ name: TASK_ERRORS.throttled });
     expect(receiver.received).toEqual([]);
-    await expectNothingSent(failing, 'c-secret-throttled');
-    expect(await reservation(failing, task)).toBeUndefined();
+    await expectNothingSent(runtime, 'c-secret-throttled');
+    expect(await reservation(runtime, task)).toBeUndefined();
   });
 
   it('a signing secret the function may not read (no grant, a KMS key): refused at once, not retried for hours', async () => {
-    const receiver = await startReceiver((_index, response) => response.end());
-    const runtime = await hookRuntime(receiver.url);
-    const denied: TestRuntime = {
-      ...runtime,
-      secrets: {
-        get: () =>
-          Promise.reject(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' })),
-      },
-    };
-    await seedCustomer(denied, 'c-secret-denied', WITH_WEBHOOK_CONSENT);
-    const outcome = await deliver(hookTask(denied, 'c-secret-denied', 'customer'), denied);
-    expect(outcome).toMatchObject({
+    const { receiver, runtime, task } = await secretFailing('AccessDeniedException', 'c-secret-denied');
+    expect(await deliver(task, runtime)).toMatchObject({
       status: 'failed',
       reason: expect.stringContaining('its signing secret may not be read (AccessDeniedException)'),
     });
     expect(receiver.received).toEqual([]);
+    await expectNothingSent(runtime, 'c-secret-denied');
   });
 
   it('http to another machine is refused, and http to loopback too where it is not allowed (AWS)', async () => {

@@ -6,12 +6,12 @@
  * same preferences function records them as it does on AWS. Links are signed:
  * a forged or altered one records nothing.
  */
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import type { EmailMessage } from '../../shared/channels/gateway.ts';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import type { Tracking } from '../../shared/journey/channel-settings.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
+import { localEnvelope } from './envelope.ts';
 import { parseJsonText } from './json-file.ts';
 
 export const TRACKING_PATH = '/track/';
@@ -123,20 +123,14 @@ export class EmailTracking {
     const time = this.options.now().toISOString();
     const tags: Record<string, string[]> = { 'ses:configuration-set': [this.options.configurationSet] };
     for (const [name, value] of Object.entries(mail.tags)) tags[name] = [value];
-    return {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': detailType,
-      source: 'aws.ses',
-      account: LOCAL_ACCOUNT,
-      time,
-      region: LOCAL_REGION,
-      resources: [],
-      detail: {
-        ...what,
-        mail: { timestamp: time, source: mail.from, messageId: mail.messageId, destination: [mail.to], tags },
-      },
+    const sent = {
+      timestamp: time,
+      source: mail.from,
+      messageId: mail.messageId,
+      destination: [mail.to],
+      tags,
     };
+    return localEnvelope({ source: 'aws.ses', detailType, time, detail: { ...what, mail: sent } });
   }
 
   private url(action: TrackedAction): string {

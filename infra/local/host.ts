@@ -4,6 +4,7 @@
  * aws-ses-v2-local and the SNS stand-in behind one edge endpoint that any AWS
  * SDK client can use; and the virtual clock every part reads.
  */
+import { localEnvelope } from './envelope.ts';
 import { localReceipts } from './receipts.ts';
 import { localSecret, withPlaceholderWebhooks } from './placeholder-webhooks.ts';
 import { EmailTracking } from './email-tracking.ts';
@@ -234,17 +235,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     },
     publisher: {
       publish: (event) =>
-        engine.publish({
-          version: '0',
-          id: event.id,
-          'detail-type': event.detailType,
-          source: event.source,
-          account: LOCAL_ACCOUNT,
-          time: event.time,
-          region: LOCAL_REGION,
-          resources: [],
-          detail: event.detail,
-        }),
+        engine.publish(
+          localEnvelope({
+            id: event.id,
+            source: event.source,
+            detailType: event.detailType,
+            time: event.time,
+            detail: event.detail,
+          }),
+        ),
     },
     // Local links only ever reach this machine; a fixed secret keeps them valid across restarts.
     unsubscribeSecret,

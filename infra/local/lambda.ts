@@ -5,6 +5,7 @@
  * the payload it would have been given.
  */
 import { awsError, type Reply } from './edge-reply.ts';
+import { parseJsonText } from './json-file.ts';
 import type { CustomFunction } from '../../shared/journey/channel-settings.ts';
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -45,7 +46,7 @@ export class LocalLambda {
         `Function not found: ${functionName.slice(0, 170)} (the local engine knows the functions in settings.json).`,
       );
     }
-    if (body !== '' && !isJson(body)) {
+    if (body !== '' && parseJsonText(body) === undefined) {
       return awsError(400, 'InvalidRequestContentException', 'Could not parse request body into json.');
     }
     this.invocations.push({ functionName, payload: body });
@@ -59,13 +60,4 @@ export class LocalLambda {
 function sameFunction(configured: string, requested: string): boolean {
   const name = (text: string): string => text.replace(/^arn:[^:]+:lambda:[^:]*:\d*:function:/, '');
   return name(configured) === name(requested);
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -94,15 +94,18 @@ export function recordingGateway(
   now: () => Date,
   email?: EmailDelivery,
 ): ChannelGateway {
+  /** `delivered`: what only the message id decides (an email's tracked copy), written with the rest. */
   const record = async (
     sending: Promise<SendResult>,
     message: Omit<OutboxMessage, 'messageId' | 'time'>,
+    delivered: (messageId: string) => Partial<OutboxMessage> = () => ({}),
   ): Promise<SendResult> => {
     const result = await sending;
     if (!result.ok) return result;
     // Stamped when the send succeeded, not when it began.
     outbox.add({
       ...message,
+      ...delivered(result.messageId),
       messageId: result.messageId,
       time: now().toISOString(),
       ...(result.response === undefined ? {} : { response: result.response }),
@@ -111,26 +114,26 @@ export function recordingGateway(
   };
   return {
     sendEmail: async (message) => {
-      const result = await inner.sendEmail(message);
-      if (!result.ok) return result;
-      const html =
-        message.html === undefined || email === undefined
-          ? message.html
-          : email.deliveredHtml(message.html, result.messageId, message.unsubscribeUrl);
-      outbox.add({
-        ...message.meta,
-        channel: 'email',
-        recipient: message.to,
-        subject: message.subject,
-        body: message.text ?? '',
-        ...(html === undefined ? {} : { html }),
-        from: message.from,
-        tags: message.tags,
-        messageId: result.messageId,
-        time: now().toISOString(),
-      });
+      const { html } = message;
+      const result = await record(
+        inner.sendEmail(message),
+        {
+          ...message.meta,
+          channel: 'email',
+          recipient: message.to,
+          subject: message.subject,
+          body: message.text ?? '',
+          ...(html === undefined ? {} : { html }),
+          from: message.from,
+          tags: message.tags,
+        },
+        (messageId) =>
+          html === undefined || email === undefined
+            ? {}
+            : { html: email.deliveredHtml(html, messageId, message.unsubscribeUrl) },
+      );
       // The mail is out: a delivery event that cannot be put on the bus must not make it look unsent.
-      await email?.delivered(trackedMail(message, result.messageId)).catch(() => undefined);
+      if (result.ok) await email?.delivered(trackedMail(message, result.messageId)).catch(() => undefined);
       return result;
     },
     sendSms: (message) =>

@@ -4,11 +4,10 @@
  * followed by a "delivered" status on the bus, in the service's own event
  * shape, for the same preferences function to record as on AWS.
  */
-import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import { SMS_RECEIPT_DETAIL_TYPE, SMS_SOURCE, WHATSAPP_SOURCE } from '../../shared/events/system-events.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
+import { localEnvelope } from './envelope.ts';
 
 export interface DeliveryReceipts {
   /**
@@ -28,17 +27,8 @@ export function localReceipts(options: {
   now: () => Date;
   publish: (event: EventEnvelope) => Promise<void>;
 }): DeliveryReceipts {
-  const event = (source: string, detailType: string, detail: Record<string, unknown>): EventEnvelope => ({
-    version: '0',
-    id: randomUUID(),
-    'detail-type': detailType,
-    source,
-    account: LOCAL_ACCOUNT,
-    time: options.now().toISOString(),
-    region: LOCAL_REGION,
-    resources: [],
-    detail,
-  });
+  const event = (source: string, detailType: string, detail: Record<string, unknown>): EventEnvelope =>
+    localEnvelope({ source, detailType, detail, time: options.now().toISOString() });
   const smsDelivered = (messageId: string): Promise<void> =>
     options.publish(
       event(SMS_SOURCE, SMS_RECEIPT_DETAIL_TYPE, {

@@ -4,7 +4,7 @@
  * recorded and answered with a pixel. Anything else records nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type EmailTracking, trackedMail } from './email-tracking.ts';
+import type { EmailTracking } from './email-tracking.ts';
 import type { Outbox } from './outbox.ts';
 import { send } from './edge-reply.ts';
 
@@ -35,17 +35,7 @@ export async function serveTracking(
     send(response, { status: 404, body: NOT_VALID });
     return;
   }
-  const mail = trackedMail(
-    {
-      meta: sent,
-      to: sent.recipient,
-      from: sent.from,
-      subject: sent.subject ?? '',
-      unsubscribeUrl: '',
-      tags: sent.tags ?? {},
-    },
-    sent.messageId,
-  );
+  const mail = { messageId: sent.messageId, tags: sent.tags ?? {}, to: sent.recipient, from: sent.from };
   // A HEAD is a link checker or a mail scanner looking, not the customer opening or clicking.
   if (request.method === 'GET') await tracking.engaged(mail, action, request.headers['user-agent']);
   if (action.k === 'c') {

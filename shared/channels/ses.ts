@@ -5,6 +5,7 @@
  */
 import { type MessageTag, SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { isRecord } from '../json.ts';
+import { withoutContactDetails } from '../text/mask.ts';
 import type { EmailMessage, SendResult } from './gateway.ts';
 
 export type SendFailure = Extract<SendResult, { ok: false }>;
@@ -15,11 +16,6 @@ export interface SendErrorNames {
   /** Each with a fixed reason: the address cannot receive, and the service's wording adds nothing. */
   unreachable: ReadonlyMap<string, string>;
   rejected: ReadonlySet<string>;
-}
-
-/** Service messages can quote the recipient ("... failed the check: ana@example.com"); reasons get stored and logged. */
-function withoutContactDetails(message: string): string {
-  return message.replace(/[^\s<>"',;:]+@[^\s<>"',;]+/g, '<address>').replace(/\+\d{7,15}/g, '<phone>');
 }
 
 function isThrottlingRetryable(error: Error): boolean {
@@ -38,6 +34,7 @@ function isClientFault(error: Error): boolean {
  */
 export function classifySendError(error: unknown, names: SendErrorNames): SendFailure {
   if (!(error instanceof Error)) return { ok: false, kind: 'throttled', reason: 'the service failed' };
+  // Service messages can quote the recipient ("... failed the check: ana@example.com"); reasons are stored.
   const reason = `${error.name}: ${withoutContactDetails(error.message)}`;
   if (names.throttled.has(error.name) || isThrottlingRetryable(error)) {
     return { ok: false, kind: 'throttled', reason };

@@ -7,6 +7,7 @@
  */
 import { type ClientRequest, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { withoutContactDetails } from '../text/mask.ts';
 import type { SendResult, WebhookRequest } from './gateway.ts';
 import { webhookUrlRefusal } from './endpoint-url.ts';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, webhookSignature } from './webhook-signature.ts';
@@ -145,14 +146,5 @@ function snippetOf(chunks: readonly Buffer[]): string {
  * details, at most 200 characters.
  */
 export function answerSnippet(text: string): string {
-  return maskedText(text).slice(0, REASON_SNIPPET);
-}
-
-/** Text that is stored and shown: no control characters, no email address or phone number. */
-export function maskedText(text: string): string {
-  return text
-    .replace(/\p{Cc}+/gu, ' ')
-    .replace(/[^\s<>"',;:]+@[^\s<>"',;]+/g, '<address>')
-    .replace(/\+\d{7,15}/g, '<phone>')
-    .trim();
+  return withoutContactDetails(text).slice(0, REASON_SNIPPET);
 }

@@ -185,45 +185,42 @@ function renderChannel(
   }
 }
 
-/** A rendered body that is not JSON is a problem of the template, named with what the parser said. */
+/** A rendered body that is not JSON is a problem of the template, named with where it stops being JSON. */
 function parseRenderedJson(
   template: string,
   file: string,
   text: string,
   problems: TemplateProblem[],
 ): JsonValue | undefined {
-  const parsed = jsonValueSchema.safeParse(parseJson(text));
-  if (parsed.success && parsed.data !== undefined) return parsed.data;
+  const parsed = parseJson(text);
+  if (parsed.ok) return parsed.value;
   problems.push({
     template,
     file,
     line: 0,
     column: 0,
-    message: `It rendered to text that is not JSON (${jsonProblem(text)}); write values with "| json", e.g. {{ profile.attributes.firstName | json }}.`,
+    message: `It rendered to text that is not JSON (${parsed.problem}); write values with "| json", e.g. {{ profile.attributes.firstName | json }}.`,
   });
   return undefined;
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * Where the rendered text stops being JSON, never the text itself: the parser's message quotes the
- * text around the error, which holds the customer's data, and the reason is stored and logged.
+ * JSON text as a value, or where it stops being JSON, never the text itself: the parser's message
+ * quotes the text around the error, which holds the customer's data, and the reason is stored.
  */
-function jsonProblem(text: string): string {
+function parseJson(text: string): { ok: true; value: JsonValue } | { ok: false; problem: string } {
+  let value: unknown;
   try {
-    JSON.parse(text);
-    return 'not a JSON value';
+    value = JSON.parse(text);
   } catch (error) {
     const position = /position (\d+)/.exec(errorMessage(error))?.[1];
-    return position === undefined ? 'invalid JSON' : `invalid JSON at character ${position}`;
+    return {
+      ok: false,
+      problem: position === undefined ? 'invalid JSON' : `invalid JSON at character ${position}`,
+    };
   }
+  const json = jsonValueSchema.safeParse(value);
+  return json.success ? { ok: true, value: json.data } : { ok: false, problem: 'not a JSON value' };
 }
 
 const whatsappFileSchema = z.strictObject({
@@ -243,7 +240,8 @@ function renderWhatsapp(
   problems: TemplateProblem[],
 ): RenderedMessage | undefined {
   const file = TEMPLATE_PARTS.whatsapp.template;
-  const parsed = whatsappFileSchema.safeParse(parseJson(source.files[file] ?? ''));
+  const json = parseJson(source.files[file] ?? '');
+  const parsed = whatsappFileSchema.safeParse(json.ok ? json.value : undefined);
   if (!parsed.success) {
     problems.push({
       template: source.name,

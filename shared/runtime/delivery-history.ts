@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeliverTask, DeliveryOutcome } from '../contract/tasks.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { executionTag } from '../channels/tags.ts';
-import { maskedText } from '../channels/webhook.ts';
+import { withoutContactDetails } from '../text/mask.ts';
 import type { Channel } from '../customer/profile.ts';
 import type { SendRecord } from '../delivery/caps.ts';
 import type { RenderedMessage } from '../render/templates.ts';
@@ -60,7 +60,7 @@ function headlineOf(message: RenderedMessage): { headline: string; preview: stri
       // A body for another system often carries an address: kept masked, as an answer's reason is.
       return {
         headline: `${message.channel} call`,
-        preview: maskedText(message.body).slice(0, PREVIEW_LENGTH),
+        preview: withoutContactDetails(message.body).slice(0, PREVIEW_LENGTH),
       };
     default: {
       const unreachable: never = message;

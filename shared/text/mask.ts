@@ -103,3 +103,16 @@ function isControl(code: number): boolean {
     (code >= 0x2066 && code <= 0x2069)
   );
 }
+
+/**
+ * Free text a service or a receiver wrote (an error message, an answer's body, a webhook's body), fit to
+ * store and show: control characters become spaces, an email address `<address>`, a `+` phone number
+ * `<phone>`. Unlike an id, nothing of them is kept: the text is read for what went wrong, not for whom.
+ */
+export function withoutContactDetails(text: string): string {
+  return text
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/[^\s<>"',;:]+@[^\s<>"',;]+/g, '<address>')
+    .replace(/\+\d{7,15}/g, '<phone>')
+    .trim();
+}
