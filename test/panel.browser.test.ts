@@ -36,7 +36,16 @@ describe('the panel, in Chromium', () => {
 
   it('finds a customer by email and shows her events and messages in order', async () => {
     await open('/customers');
+    // Part of an address reads nothing, and the page says what a search takes.
     await page.getByTestId('customer-search').fill('ana@example');
+    await page.getByTestId('customer-search').press('Enter');
+    expect(await page.getByTestId('search-unsearchable').textContent()).toContain(
+      'not a whole email address',
+    );
+    expect(await page.getByTestId('search-help').textContent()).toContain(
+      'Search takes a whole email address',
+    );
+    await page.getByTestId('customer-search').fill('Ana@Example.com');
     await page.getByTestId('customer-search').press('Enter');
     await page.waitForURL(/\/customers\/demo-ana-ui$/);
     expect(await page.getByTestId('customer-id').textContent()).toBe(ana);

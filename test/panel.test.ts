@@ -54,7 +54,24 @@ describe('the panel over HTTP', () => {
     expect(answer.status).toBe(303);
     expect(answer.headers.get('location')).toBe('/customers/panel-phone');
     const none = await (await get('/customers?q=nobody-like-this')).text();
-    expect(none).toContain('No customer matches');
+    expect(none).toContain('not a whole email address or phone number');
+  });
+
+  it('finds customers by a whole email in any case through the index, and says a part is not searched', async () => {
+    for (const id of ['panel-twin-a', 'panel-twin-b'])
+      await engine.put('customer.profile.updated', id, { email: 'Twins@Example.com', consent: OPTED_IN });
+    const both = await get('/customers?q=%20twins%40EXAMPLE.com');
+    expect(both.status).toBe(200);
+    const page = await both.text();
+    expect(page).toContain('data-testid="customer-results"');
+    expect(page).toContain('/customers/panel-twin-a');
+    expect(page).toContain('/customers/panel-twin-b');
+    const part = await (await get('/customers?q=twins')).text();
+    expect(part).toContain('data-testid="search-unsearchable"');
+    expect(part).toContain('Search takes a whole email address');
+    expect(part).not.toContain('panel-twin-a');
+    const nobody = await (await get('/customers?q=nobody%40example.com')).text();
+    expect(nobody).toContain('No customer has the email');
   });
 
   it('answers an unknown customer or page with a 404 that says what was missing', async () => {

@@ -9,20 +9,15 @@ import { capUsage } from '../../shared/delivery/caps.ts';
 import {
   type CustomerOverview,
   readCustomerOverview,
-  searchCustomers,
   scanCustomerOverviews,
 } from '../../shared/store/overview.ts';
+import { searchCustomers } from '../../shared/store/customer-search.ts';
 import { describeRefusal, requestRefusal } from '../local/request-guard.ts';
 import { html } from './html.ts';
 import { type PanelFigures, readFigures } from './figures.ts';
 import type { PanelSources } from './sources.ts';
-import {
-  customerSearchView,
-  customerView,
-  customerHref,
-  liveCustomer,
-  type CustomerPage,
-} from './views/customers.ts';
+import { customerView, customerHref, liveCustomer, type CustomerPage } from './views/customers.ts';
+import { customerSearchView } from './views/customer-search.ts';
 import {
   journeyListView,
   journeyView,
@@ -142,16 +137,16 @@ async function route(
 
 async function customerSearch(sources: PanelSources, url: URL): Promise<Reply> {
   const query = (url.searchParams.get('q') ?? '').trim();
-  // An exact id goes straight to the customer, even one with events but no profile yet.
-  if (query !== '' && (await readCustomerOverview(sources.store, query)) !== undefined) {
-    return { kind: 'redirect', location: customerHref(query) };
+  // By id, whole email or phone only: never a Scan (shared/store/customer-search.ts).
+  const found = await searchCustomers(sources.store, query, SEARCH_LIMIT);
+  // An exact id goes straight to the customer, even one with events but no profile yet; so does the
+  // one customer an address finds, as a support agent would want.
+  if (found.kind === 'customer') return { kind: 'redirect', location: customerHref(found.customerId) };
+  const [only, ...others] = found.kind === 'matches' ? found.matches : [];
+  if (only !== undefined && others.length === 0) {
+    return { kind: 'redirect', location: customerHref(only.customerId) };
   }
-  const matches = await searchCustomers(sources.store, query, SEARCH_LIMIT);
-  // One exact hit for a search: straight to the customer, as a support agent would want.
-  if (query !== '' && matches.length === 1 && matches[0] !== undefined) {
-    return { kind: 'redirect', location: customerHref(matches[0].customerId) };
-  }
-  return pageReply(sources, 'customers', 'Customers', customerSearchView(query, matches, SEARCH_LIMIT));
+  return pageReply(sources, 'customers', 'Customers', customerSearchView(query, found, SEARCH_LIMIT));
 }
 
 async function customerPage(

@@ -9,6 +9,7 @@ import * as z from 'zod';
 import { channelSchema, customerProfileSchema, type CustomerProfile } from '../customer/profile.ts';
 import type { FieldStamps } from '../customer/profile-update.ts';
 import { type Ledger, type SendRecord, sendRecordSchema } from '../delivery/caps.ts';
+import { addressIndexAttributes } from './address-index.ts';
 import { isConditionFailure, type StoreContext } from './context.ts';
 import { customerKey, profileKey } from './table.ts';
 
@@ -159,13 +160,21 @@ export async function writeProfile(
     sets.push(`${attribute} = :${attribute}`);
     values[`:${attribute}`] = value;
   }
+  // The address indexes' keys are written with the profile they come from: a changed or removed
+  // address takes its hash with it, so the index never keeps an address the customer no longer has.
+  const index = addressIndexAttributes(write.profile);
+  for (const [attribute, hash] of Object.entries(index.set)) {
+    sets.push(`${attribute} = :${attribute}`);
+    values[`:${attribute}`] = hash;
+  }
+  const removes = index.remove.length === 0 ? '' : ` REMOVE ${index.remove.join(', ')}`;
   if (expected !== 0) values[':expected'] = expected;
   try {
     await store.db.send(
       new UpdateCommand({
         TableName: store.table,
         Key: profileKey(customerId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')}${removes}`,
         ConditionExpression:
           expected === 0 ? 'attribute_not_exists(profileVersion)' : 'profileVersion = :expected',
         ExpressionAttributeValues: values,

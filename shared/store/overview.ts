@@ -1,7 +1,8 @@
 /**
  * Whole customers as the panel and `waymark report` read them: profile, history and journey
  * places in one Query per customer, or every customer in one Scan. The same parsers as the
- * functions' own reads, so there is one data model, wherever the table lives.
+ * functions' own reads, so there is one data model, wherever the table lives. Customer search
+ * reads neither: customer-search.ts.
  */
 import { parseHistoryEntry } from '../customer/history.ts';
 import { queryAll, scanAll, type StoreContext } from './context.ts';
@@ -53,51 +54,7 @@ export async function scanCustomerOverviews(store: StoreContext): Promise<Custom
     .sort((a, b) => a.customerId.localeCompare(b.customerId));
 }
 
-export interface CustomerMatch {
-  customerId: string;
-  email?: string;
-  phone?: string;
-  updatedAt?: string;
-}
-
-/**
- * Customers whose id, email or phone contains `text` (case and spaces ignored), at most `limit`.
- * Reads profile items only; an empty `text` lists customers.
- */
-export async function searchCustomers(
-  store: StoreContext,
-  text: string,
-  limit: number,
-): Promise<CustomerMatch[]> {
-  const wanted = normalized(text);
-  const profiles = await scanAll(store, {
-    FilterExpression: 'sk = :profile',
-    ExpressionAttributeValues: { ':profile': SORT.profile },
-  });
-  const matches: CustomerMatch[] = [];
-  for (const item of profiles) {
-    const partition = item.pk;
-    if (typeof partition !== 'string' || !partition.startsWith(CUSTOMER_PREFIX)) continue;
-    const customerId = partition.slice(CUSTOMER_PREFIX.length);
-    const read = parseCustomerItem(item);
-    const profile = read.found === true ? read.customer.profile : undefined;
-    const match: CustomerMatch = {
-      customerId,
-      ...(profile?.email === undefined ? {} : { email: profile.email }),
-      ...(profile?.phone === undefined ? {} : { phone: profile.phone }),
-      ...(profile?.updatedAt === undefined ? {} : { updatedAt: profile.updatedAt }),
-    };
-    const fields = [match.customerId, match.email, match.phone].filter((field) => field !== undefined);
-    if (wanted === '' || fields.some((field) => normalized(field).includes(wanted))) matches.push(match);
-  }
-  return matches.sort((a, b) => a.customerId.localeCompare(b.customerId)).slice(0, limit);
-}
-
 const CUSTOMER_PREFIX = customerKey('');
-
-function normalized(text: string): string {
-  return text.toLowerCase().replace(/[\s()-]/g, '');
-}
 
 function overviewOf(customerId: string, items: readonly Record<string, unknown>[]): CustomerOverview {
   const history: StoredHistoryEntry[] = [];

@@ -7,7 +7,11 @@
  * so erasure is one Query and the deletes that follow, and a delivery reads
  * the profile and the cap ledger in one GetItem.
  */
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type {
+  AttributeDefinition,
+  CreateTableCommandInput,
+  GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb';
 
 export const KEY = { partition: 'pk', sort: 'sk' } as const;
 /** Epoch seconds; DynamoDB's TTL deletes the item some time after (up to days late). */
@@ -166,18 +170,40 @@ export function broadcastChunkKey(
   };
 }
 
-/** What CreateTable needs; the CDK table declares the same keys. */
+/**
+ * The two sparse global secondary indexes that find a customer by address without reading the table:
+ * only profile items carry these attributes (a SHA-256 of the normalised address, never the address
+ * itself; shared/store/address-index.ts writes them). Keys only: a search reads the few profiles it
+ * finds by key, consistently, and checks each still has the address (an index lags its table).
+ */
+export const ADDRESS_INDEXES = {
+  email: { indexName: 'byEmailHash', attribute: 'emailHash' },
+  phone: { indexName: 'byPhoneHash', attribute: 'phoneHash' },
+} as const;
+export type AddressKind = keyof typeof ADDRESS_INDEXES;
+export const ADDRESS_KINDS: readonly AddressKind[] = ['email', 'phone'];
+
+/** What CreateTable needs; the CDK table declares the same keys and indexes. */
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {
     TableName: tableName,
     AttributeDefinitions: [
       { AttributeName: KEY.partition, AttributeType: 'S' },
       { AttributeName: KEY.sort, AttributeType: 'S' },
+      ...ADDRESS_KINDS.map((kind): AttributeDefinition => ({
+        AttributeName: ADDRESS_INDEXES[kind].attribute,
+        AttributeType: 'S',
+      })),
     ],
     KeySchema: [
       { AttributeName: KEY.partition, KeyType: 'HASH' },
       { AttributeName: KEY.sort, KeyType: 'RANGE' },
     ],
+    GlobalSecondaryIndexes: ADDRESS_KINDS.map((kind): GlobalSecondaryIndex => ({
+      IndexName: ADDRESS_INDEXES[kind].indexName,
+      KeySchema: [{ AttributeName: ADDRESS_INDEXES[kind].attribute, KeyType: 'HASH' }],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    })),
     BillingMode: 'PAY_PER_REQUEST',
   };
 }

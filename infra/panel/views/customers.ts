@@ -1,4 +1,4 @@
-/** Customers: search by id, email or phone; one customer across every channel. */
+/** A customer: one customer across every channel (the search is views/customer-search.ts). */
 import { channelSchema } from '../../../shared/customer/profile.ts';
 import {
   compareTimelineEntries,
@@ -12,60 +12,10 @@ import { assertNever } from '../../../shared/journey/graph.ts';
 import type { CapUsage } from '../../../shared/delivery/caps.ts';
 import type { ExecutionPosition } from '../../../shared/report/types.ts';
 import type { CustomerRecord } from '../../../shared/store/customers.ts';
-import type { CustomerMatch, CustomerOverview } from '../../../shared/store/overview.ts';
+import type { CustomerOverview } from '../../../shared/store/overview.ts';
 import { type Html, html } from '../html.ts';
 import { clockControls, formatTime } from './layout.ts';
 import { sortableTime } from '../../../shared/store/table.ts';
-
-export function customerSearchView(query: string, matches: readonly CustomerMatch[], limit: number): Html {
-  return html`<h1>Customers</h1>
-    <form class="inline card" method="get" action="/customers" role="search">
-      <input
-        type="search"
-        name="q"
-        value="${query}"
-        placeholder="id, email or phone"
-        aria-label="Search customers"
-        data-testid="customer-search"
-        autofocus
-      />
-      <button type="submit">Search</button>
-    </form>
-    ${
-      matches.length === 0
-        ? html`<p class="notice" data-testid="no-customers">
-            ${query === '' ? 'No customers yet: send an event from Try it.' : `No customer matches "${query}".`}
-          </p>`
-        : html`<table data-testid="customer-results">
-              <thead>
-                <tr>
-                  <th>Customer</th>
-                  <th>Email</th>
-                  <th>Phone</th>
-                  <th>Profile updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${matches.map(
-                  (match) =>
-                    html`<tr>
-                      <td><a href="${customerHref(match.customerId)}">${match.customerId}</a></td>
-                      <td>${match.email ?? '—'}</td>
-                      <td>${match.phone ?? '—'}</td>
-                      <td class="muted">
-                        ${match.updatedAt === undefined ? '—' : formatTime(match.updatedAt)}
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-            ${
-              matches.length >= limit
-                ? html`<p class="muted">Showing the first ${limit}; narrow the search to see others.</p>`
-                : ''
-            }`
-    }`;
-}
 
 export function customerHref(customerId: string): string {
   return `/customers/${encodeURIComponent(customerId)}`;
