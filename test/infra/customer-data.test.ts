@@ -5,7 +5,8 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
-import { tableDefinition, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
+import { ADDRESS_INDEXES, tableDefinition, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
+import { ADDRESS_INDEXES_CONTEXT } from '../../infra/cdk/constructs/customer-data.ts';
 import { FUNCTION_NAMES } from '../../infra/cdk/constructs/waymark-function.ts';
 import {
   allTemplates,
@@ -54,6 +55,44 @@ describe('customer data', () => {
     });
     core.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
+
+  it('has the address indexes the local table has: keyed on hashes, keys only, nothing else projected', () => {
+    const core = Template.fromStack(synth.stack);
+    core.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: tableDefinition('').GlobalSecondaryIndexes,
+    });
+    const [table] = Object.values(core.findResources('AWS::DynamoDB::Table'));
+    expect(
+      table?.Properties.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName),
+    ).toEqual([ADDRESS_INDEXES.email.indexName, ADDRESS_INDEXES.phone.indexName]);
+    // No function searches: their grants stay on the table itself, none on its indexes.
+    for (const statement of statements(core)) {
+      expect(JSON.stringify(statement.Resource ?? '')).not.toContain('/index/');
+    }
+  });
+});
+
+describe('a stage whose table was deployed before the address indexes', () => {
+  it(
+    'adds the email index alone with -c waymark:addressIndexes=email, as CloudFormation adds one per update',
+    () => {
+      const synth = synthWaymark({ context: { [ADDRESS_INDEXES_CONTEXT]: 'email' } });
+      const core = Template.fromStack(synth.stack);
+      core.hasResourceProperties('AWS::DynamoDB::Table', {
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: ADDRESS_INDEXES.email.indexName,
+            KeySchema: [{ AttributeName: ADDRESS_INDEXES.email.attribute, KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      });
+      expect(() => synthWaymark({ context: { [ADDRESS_INDEXES_CONTEXT]: 'phone' } })).toThrow(
+        /waymark:addressIndexes.*expected "email"/,
+      );
+    },
+    SYNTH_TIMEOUT * 2,
+  );
 });
 
 /** Every statement of the core stack's IAM policies (AWS::IAM::Policy). */

@@ -11,8 +11,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { KEY, TTL_ATTRIBUTE } from '../../../shared/store/table.ts';
-import type { CustomerDataSource } from '../config.ts';
+import {
+  ADDRESS_INDEXES,
+  ADDRESS_KINDS,
+  type AddressKind,
+  KEY,
+  TTL_ATTRIBUTE,
+} from '../../../shared/store/table.ts';
+import { ConfigurationError, type CustomerDataSource } from '../config.ts';
 import { acknowledge } from '../nag.ts';
 
 export interface CustomerDataProps {
@@ -99,7 +105,8 @@ function keyAndTable(
     }
     case 'existing-table': {
       const key = kms.Key.fromKeyArn(scope, 'Key', source.keyArn);
-      // Its key schema must be Waymark's (KEY: pk and sk, both strings); synth cannot see the table.
+      // Its key schema must be Waymark's (KEY: pk and sk, both strings), and searching customers by
+      // email or phone needs its address indexes (ADDRESS_INDEXES); synth cannot see the table.
       const table = dynamodb.Table.fromTableAttributes(scope, 'Table', {
         tableArn: source.tableArn,
         encryptionKey: key,
@@ -109,10 +116,28 @@ function keyAndTable(
   }
 }
 
+/**
+ * `-c waymark:addressIndexes=email` builds the email index only. CloudFormation adds one global
+ * secondary index to a table per stack update ("Cannot perform more than one GSI creation or deletion
+ * in a single update"), so a stage whose table was deployed before the address indexes is deployed
+ * twice: once with this, once without it (docs/data-model.md, "Finding a customer by address").
+ */
+export const ADDRESS_INDEXES_CONTEXT = 'waymark:addressIndexes';
+
+function addressIndexKinds(scope: Construct): readonly AddressKind[] {
+  const value: unknown = scope.node.tryGetContext(ADDRESS_INDEXES_CONTEXT);
+  if (value === undefined) return ADDRESS_KINDS;
+  if (value === 'email') return ['email'];
+  throw new ConfigurationError(
+    `cdk.json context "${ADDRESS_INDEXES_CONTEXT}": expected "email" (the email index only, for the first ` +
+      `of two deploys of a table deployed without the address indexes) or nothing, not ${JSON.stringify(value)}.`,
+  );
+}
+
 function createTable(scope: Construct, key: kms.IKey): dynamodb.Table {
-  return new dynamodb.Table(scope, 'Table', {
-    // The same keys and billing as the local engine's table (tableDefinition, shared/store/table.ts);
-    // test/infra/customer-data.test.ts checks that they agree.
+  const table = new dynamodb.Table(scope, 'Table', {
+    // The same keys, indexes and billing as the local engine's table (tableDefinition,
+    // shared/store/table.ts); test/infra/customer-data.test.ts checks that they agree.
     partitionKey: { name: KEY.partition, type: dynamodb.AttributeType.STRING },
     sortKey: { name: KEY.sort, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -123,4 +148,13 @@ function createTable(scope: Construct, key: kms.IKey): dynamodb.Table {
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+  // The address indexes of tableDefinition: sparse (profile items only) and keys only.
+  for (const kind of addressIndexKinds(scope)) {
+    table.addGlobalSecondaryIndex({
+      indexName: ADDRESS_INDEXES[kind].indexName,
+      partitionKey: { name: ADDRESS_INDEXES[kind].attribute, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+  }
+  return table;
 }
