@@ -1,9 +1,14 @@
 /**
  * Where one single-message event's DynamoDB requests go, end to end on the local engine: a
- * profile, then `chat.session.ended` (unresolved) for the chat-followup sample, which sends the
- * summary email and waits. Every request the functions make is listed by command and by the item
- * it touches (the sort key's kind), in the order made: `npm run bench`. Issue 17 aims at 5.
+ * profile, then `chat.session.ended` (unresolved) for the chat-followup sample cut to its first
+ * step (the summary email, then the end), so the event runs record, entry, deliver and the
+ * execution's finish. Every request the functions make is listed by command and by the item it
+ * touches (the sort key's kind), in the order made: `npm run bench`. Issue 17 aims at 5. The SES
+ * delivery event that follows the email is another event: its requests are listed apart.
  */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { bench, describe } from 'vitest';
 import { exampleDetail } from '../shared/events/catalog.ts';
@@ -57,9 +62,27 @@ function recordRequests(host: LocalHost): string[] {
   return log;
 }
 
+/** The samples, with chat-followup ending after its summary: one event, one message, one end. */
+function singleMessageProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'waymark-bench-requests-'));
+  cpSync('journeys', dir, { recursive: true });
+  const file = join(dir, 'chat-followup.json');
+  const journey: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!isRecord(journey) || !isRecord(journey.steps) || !isRecord(journey.steps.summary)) {
+    throw new Error('chat-followup.json has no summary step');
+  }
+  const { summary, done } = journey.steps;
+  writeFileSync(file, JSON.stringify({ ...journey, steps: { summary: { ...summary, next: 'done' }, done } }));
+  return dir;
+}
+
+/** The SES delivery event's own requests (preferences, engagement): a second event, not this one's. */
+const DELIVERY_REPORT = /\[(preferences|engagement)\./;
+
 async function profile(): Promise<string> {
+  const journeysDir = singleMessageProject();
   const host = await startLocalHost({
-    journeysDir: 'journeys',
+    journeysDir,
     port: 0,
     clock: { mode: { kind: 'manual' }, start: new Date('2026-11-18T15:00:00Z') },
     log: () => undefined,
@@ -104,18 +127,23 @@ async function profile(): Promise<string> {
     }
     const sent = host.outbox.list({ journeyId: 'chat-followup' }).length;
     const total = [...tally.values()].reduce((sum, count) => sum + count, 0);
+    const own = [...tally]
+      .filter(([request]) => !DELIVERY_REPORT.test(request))
+      .reduce((sum, [, count]) => sum + count, 0);
     const rows = [...tally]
       .sort(([, a], [, b]) => b - a)
       .map(([request, count]) => `    ${(count / MEASURED).toFixed(2)}  ${request}`);
     return [
-      `one chat.session.ended (unresolved) -> summary email, ${MEASURED} customers, ${sent} emails sent:`,
-      `  ${(total / MEASURED).toFixed(2)} DynamoDB requests per event, by command and item:`,
+      `one chat.session.ended (unresolved) -> summary email -> end, ${MEASURED} customers, ${sent} emails sent:`,
+      `  ${(own / MEASURED).toFixed(2)} DynamoDB requests per event (record, entry, deliver, finish);`,
+      `  ${(total / MEASURED).toFixed(2)} with the SES delivery event that follows. By command and item:`,
       ...rows,
       '  the first event, in the order made:',
       ...firstRun.map((request, index) => `    ${index + 1}. ${request}`),
     ].join('\n');
   } finally {
     await host.close();
+    rmSync(journeysDir, { recursive: true, force: true });
   }
 }
 

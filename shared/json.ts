@@ -32,3 +32,17 @@ export function ownValue(record: Record<string, unknown>, key: string): unknown 
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
+
+/**
+ * The message of a Lambda function's error as Step Functions hands it on (a Cause holding
+ * `{"errorType", "errorMessage", "trace"}`); any other cause as it is.
+ */
+export function lambdaErrorMessage(cause: string): string {
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (isRecord(parsed) && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not JSON: a cause written by Step Functions itself.
+  }
+  return cause;
+}

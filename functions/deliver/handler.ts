@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import { deliverTaskSchema, parseTask } from '../../shared/contract/parse.ts';
 import type { DeliveryOutcome } from '../../shared/contract/tasks.ts';
 import { deliver } from '../../shared/runtime/deliver.ts';
+import { DeferredError } from '../../shared/runtime/errors.ts';
 import { logger, metrics, TRACE_OPTIONS, tracer } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';
 
@@ -37,5 +38,7 @@ export const handler = middy<unknown, DeliveryOutcome>()
       channel: outcome.channel,
       reason: 'reason' in outcome ? outcome.reason : undefined,
     });
+    const deferred = outcome.status === 'deferred' || outcome.status === 'rate-limited';
+    if (deferred && task.deferral === 'error') throw new DeferredError(outcome);
     return outcome;
   });

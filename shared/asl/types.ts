@@ -34,6 +34,7 @@ export interface TaskState extends Flow {
   Parameters: { [key: string]: AslJson };
   ResultSelector?: { [key: string]: AslJson };
   ResultPath: string | null;
+  OutputPath?: string;
   TimeoutSeconds: number;
   Retry?: Retrier[];
   Catch?: Catcher[];
@@ -87,12 +88,10 @@ export interface SucceedState {
   Comment?: string;
 }
 
-export interface FailState {
-  Type: 'Fail';
-  Comment?: string;
-  Error: string;
-  Cause?: string;
-}
+/** A fixed error and cause, or (ErrorPath, CausePath) the ones the state holds. */
+export type FailState = { Type: 'Fail'; Comment?: string } & (
+  { Error: string; Cause?: string } | { ErrorPath: string; CausePath: string }
+);
 
 /** A Map over a list in the state (no ItemReader): Distributed for a broadcast's parallel workers. */
 export interface MapState extends Flow {

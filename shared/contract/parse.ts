@@ -47,6 +47,8 @@ export const deliverTaskSchema: z.ZodType<DeliverTask> = z.object({
   trigger: triggerSchema,
   values: valuesSchema,
   visit: z.string().optional(),
+  deferral: z.literal('error').optional(),
+  finishes: z.literal(true).optional(),
   sendRate: sendRateSchema.optional(),
   slot: z.object({ channel: channelSchema, at: z.iso.datetime(), taken: z.number().int().min(0) }).optional(),
   target: z

@@ -34,6 +34,11 @@ export const TASK_ERRORS = {
   throttled: 'Waymark.Throttled',
   /** The journey can no longer go on (e.g. a corrupt state); caught and recorded. */
   journeyFailed: 'Waymark.JourneyFailed',
+  /**
+   * A message put off (quiet hours, a send slot later): its message is the outcome as JSON, which the
+   * state machine parses and waits on. An error, so a message sent goes on without a Choice.
+   */
+  deferred: 'Waymark.Deferred',
 } as const;
 
 /** What every Task knows about where it runs. */
@@ -83,6 +88,20 @@ export type EntryDecision =
         'duplicate-event' | 'reentry-never' | 'reentry-too-soon' | 'concurrency-limit' | 'invalid-event';
     };
 
+/**
+ * What enter answers: the decision, with the customer and the trigger that the state machine makes its
+ * state of (it starts on the bare event). `values` is there on a refusal too, empty, so every path the
+ * state machine selects exists.
+ */
+export type EnterResult = (
+  | { admitted: true; values: Record<string, unknown> }
+  | {
+      admitted: false;
+      reason: Extract<EntryDecision, { admitted: false }>['reason'];
+      values: Record<string, never>;
+    }
+) & { customerId: string; trigger: TriggerEnvelope };
+
 export type DeliveryOutcome =
   | {
       status: 'sent';
@@ -90,6 +109,8 @@ export type DeliveryOutcome =
       messageId: string;
       /** Sent, but its history entry could not be written: the deliver function logs and counts it. */
       unrecorded?: true;
+      /** The journey's last step: the customer's place is free and the end recorded (`finishes`). */
+      finished?: true;
     }
   | { status: 'deferred'; resumeAt: string; reason: string; channel: Channel }
   /** Waits for its send slot (the channel's or the journey's rate), taken and held until `resumeAt`. */
@@ -101,8 +122,8 @@ export type DeliveryOutcome =
       /** How many of the send's rate buckets (the journey's, then the channel's) hold the slot. */
       taken: number;
     }
-  | { status: 'capped'; reason: string; capId: string; channel: Channel }
-  | { status: 'opted-out' | 'no-address' | 'failed'; reason: string; channel?: Channel };
+  | { status: 'capped'; reason: string; capId: string; channel: Channel; finished?: true }
+  | { status: 'opted-out' | 'no-address' | 'failed'; reason: string; channel?: Channel; finished?: true };
 
 /** Payloads of the steps function, discriminated by `task`. */
 export type StepsTask =
@@ -149,12 +170,13 @@ export type StepsTask =
       now: string;
     })
   | (ExecutionRef & { task: 'recordFailure'; stepId: string; error: unknown })
+  /** Only from definitions compiled before executions ended on their status-change event. */
   | (ExecutionRef & { task: 'finish'; outcome: 'completed' | 'failed'; stepId: string; error?: unknown });
 
 export type StepsTaskKind = StepsTask['task'];
 
 export interface StepsTaskResults {
-  enter: EntryDecision;
+  enter: EnterResult;
   evaluate: { matched: number };
   schedule: { resumeAt: string };
   updateProfile: { updated: string[] };
@@ -185,6 +207,13 @@ export interface DeliverTask extends ExecutionRef {
   slot?: { channel: Channel; at: string; taken: number };
   /** A webhook or function step: what it calls, and whether the call reaches the customer. */
   target?: SendTarget;
+  /**
+   * Set by definitions that catch Waymark.Deferred: a deferral is thrown as that error. Without it (an
+   * execution started on an older definition) it is answered, for that definition's Choice.
+   */
+  deferral?: 'error';
+  /** The step leads to the end: free the customer's place with the send's own write. */
+  finishes?: true;
 }
 
 /**

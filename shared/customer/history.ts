@@ -33,6 +33,7 @@ const journeyActionSchema = z.enum([
   'completed',
   'failed',
   'exited',
+  'stopped',
   'step-failed',
   'profile-updated',
 ]);
@@ -49,6 +50,11 @@ export const historyEntrySchema = z.discriminatedUnion('kind', [
     problems: z.array(z.string()).optional(),
     /** The producer's time, when it lay too far in the future and the time of receipt was kept instead. */
     clampedFrom: z.string().optional(),
+    /**
+     * The journeys whose trigger the event matched: each entered, unless a `not-entered` entry of that
+     * journey follows (the event itself is the entry; enter writes nothing more).
+     */
+    starts: z.array(z.string()).optional(),
   }),
   z.object({
     kind: z.literal('message'),
@@ -66,6 +72,8 @@ export const historyEntrySchema = z.discriminatedUnion('kind', [
     response: z.string().optional(),
     /** Who a webhook or function reached: "system" when it fed another system, not the customer. */
     reaches: z.enum(['customer', 'system']).optional(),
+    /** The step was the journey's last: the execution completed with it (no entry of its own). */
+    completes: z.literal(true).optional(),
   }),
   z.object({
     kind: z.literal('engagement'),
@@ -92,6 +100,8 @@ export const historyEntrySchema = z.discriminatedUnion('kind', [
     channel: channelSchema.optional(),
     capId: z.string().optional(),
     resumeAt: z.string().optional(),
+    /** The step was the journey's last: the execution completed with it (no entry of its own). */
+    completes: z.literal(true).optional(),
   }),
   z.object({
     kind: z.literal('journey'),

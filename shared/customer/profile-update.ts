@@ -1,8 +1,6 @@
 /**
  * How an event changes a customer: a profile update merges field by field,
- * in whatever order updates arrive, and every event the customer caused
- * counts toward their engagement hours (the local hours they tend to act in,
- * which the preferred-hour wait uses).
+ * in whatever order updates arrive.
  *
  * EventBridge does not keep order, and producers' clocks drift. So each
  * field (a contact, each channel's consent, each attribute, each tag) keeps
@@ -11,7 +9,6 @@
  * so an older "add" cannot bring it back.
  */
 import type { ProfileUpdate } from '../events/built-in.ts';
-import { localParts } from '../time/zone.ts';
 import {
   type Channel,
   channelSchema,
@@ -94,25 +91,17 @@ export function consentChangedAt(stamps: FieldStamps, channel: Channel): string 
   return stamps[`consent.${channel}`]?.at;
 }
 
-export function applyEvent(
-  state: CustomerState,
-  event: CustomerEvent,
-  fallbackTimeZone: string,
-): ProfileChange {
-  const engagementByHour = [...state.engagementByHour];
-  // A profile update is a system writing about the customer, not the customer acting.
-  if (event.kind === 'other' && event.engagement) {
-    const hour = localParts(new Date(event.time), state.profile.timeZone ?? fallbackTimeZone).hour;
-    engagementByHour[hour] = (engagementByHour[hour] ?? 0) + 1;
-  }
-  if (event.kind === 'other') return { ...state, engagementByHour, changed: [], older: [], repeated: false };
+export function applyEvent(state: CustomerState, event: CustomerEvent): ProfileChange {
+  // Any other event leaves the profile as it is: the hours the customer acts in are read from the
+  // history when a preferred-hour wait needs them (engagement-hours.ts), not counted on every event.
+  if (event.kind === 'other') return { ...state, changed: [], older: [], repeated: false };
   const merged = mergeFields(
     state,
     fieldChanges(event.update),
     { at: event.time, by: event.id },
     event.receivedAt,
   );
-  return { ...merged, engagementByHour };
+  return { ...merged, engagementByHour: state.engagementByHour };
 }
 
 /** The fields a profile update carries: only those present; attribute null removes one. */

@@ -1,18 +1,21 @@
 /**
- * A send step in ASL: the deliver Task, the Choice on its outcome, the waits
- * for quiet hours and for a send slot, and the failure record. A webhook or
- * function that feeds another system is one Task: it is never deferred.
+ * A send step in ASL: the deliver Task, then straight on. A message sent or
+ * not sent goes to the next step without a Choice (unless the journey sends
+ * unsent messages elsewhere); a deferral (quiet hours, a send slot later)
+ * comes back as the Waymark.Deferred error, whose path parses the outcome
+ * and waits. A webhook or function that feeds another system is one Task: it
+ * is never deferred.
  */
 import type { ChoiceRule, State, TaskState } from '../asl/types.ts';
 import { stepResultPath } from '../asl/path.ts';
-import { LAMBDA_INVOKE, PLACEHOLDERS, type SendTarget } from '../contract/tasks.ts';
+import { LAMBDA_INVOKE, PLACEHOLDERS, type SendTarget, TASK_ERRORS } from '../contract/tasks.ts';
 import { toJsonValue } from '../json.ts';
 import { reachableFrom, stepById, stepEdges } from './graph.ts';
 import { policiesFor } from './policies.ts';
 import { placeholder } from './resources.ts';
 import { type Journey, sendChannels, type StepOfType } from './schema.ts';
 import { STATE_PATHS } from './state.ts';
-import { executionRef, stepsTask } from './task-states.ts';
+import { executionRef, flowTo, stepsTask } from './task-states.ts';
 
 function isInLoop(journey: Journey, id: string): boolean {
   const step = stepById(journey, id);
@@ -35,10 +38,15 @@ function sendTarget(step: StepOfType<'send'>): { target?: SendTarget } {
 export function compileSend(journey: Journey, id: string, step: StepOfType<'send'>): Record<string, State> {
   const notSent = step.onNotSent ?? step.next;
   const outcome = `${id}.outcome`;
+  const deferral = `${id}.deferral`;
+  const deferredOutcome = `${id}.deferredOutcome`;
   const quietHours = `${id}.quietHours`;
   const rateWait = `${id}.rateWait`;
   const withSlot = `${id}.withSlot`;
   const failed = `${id}.failed`;
+  // The last step before the end frees the customer's place and records the end in the writes it
+  // makes anyway; its result is at $.final, where the finish function looks for it.
+  const finishes = notSent === step.next && journey.steps[step.next]?.type === 'end';
   const payload = {
     task: 'deliver',
     stepId: id,
@@ -53,19 +61,27 @@ export function compileSend(journey: Journey, id: string, step: StepOfType<'send
     // A step the journey can come back to sends once per visit; elsewhere once per execution,
     // even if the execution is resumed from a checkpoint and runs the step again.
     ...(isInLoop(journey, id) ? { 'visit.$': '$$.State.EnteredTime' } : {}),
+    ...(finishes ? { finishes: true } : {}),
+    ...(step.reaches === 'system' ? {} : { deferral: 'error' }),
     ...executionRef(journey),
   };
+  const system = step.reaches === 'system';
+  const deferralCatch = system
+    ? []
+    : [{ ErrorEquals: [TASK_ERRORS.deferred], ResultPath: stepResultPath(id), Next: deferral }];
+  // Sent or not, the customer goes on to the same step: no Choice to pay for.
+  const onward = notSent === step.next ? flowTo(journey, step.next) : { Next: outcome };
   const task: TaskState = {
     Type: 'Task',
     ...(step.description === undefined ? {} : { Comment: step.description }),
     Resource: LAMBDA_INVOKE,
     Parameters: { FunctionName: placeholder(PLACEHOLDERS.deliverFunction), Payload: payload },
     ResultSelector: { 'outcome.$': '$.Payload' },
-    ResultPath: stepResultPath(id),
+    ResultPath: finishes ? '$.final' : stepResultPath(id),
     TimeoutSeconds: policiesFor(journey).taskTimeoutSeconds,
     Retry: [policiesFor(journey).throttled, policiesFor(journey).lambdaService],
-    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: stepResultPath(id), Next: failed }],
-    Next: outcome,
+    Catch: [...deferralCatch, { ErrorEquals: ['States.ALL'], ResultPath: stepResultPath(id), Next: failed }],
+    ...onward,
   };
   const failure = {
     [failed]: stepsTask(
@@ -85,23 +101,32 @@ export function compileSend(journey: Journey, id: string, step: StepOfType<'send
     StringEquals: 'sent',
     Next: step.next,
   };
+  const sentOrNot =
+    notSent === step.next
+      ? {}
+      : { [outcome]: { Type: 'Choice', Choices: [sentChoice], Default: notSent } satisfies State };
   // A call that feeds another system is never deferred or paced (deliverToSystem): no waits to compile.
-  if (step.reaches === 'system') {
-    if (notSent === step.next) return { [id]: { ...task, Next: step.next }, ...failure };
-    return {
-      [id]: task,
-      [outcome]: { Type: 'Choice', Choices: [sentChoice], Default: notSent },
-      ...failure,
-    };
-  }
-  const choices: ChoiceRule[] = [
-    { Variable: stepResultPath(id, 'outcome', 'status'), StringEquals: 'deferred', Next: quietHours },
+  if (system) return { [id]: task, ...sentOrNot, ...failure };
+  const deferredRules: ChoiceRule[] = [
     { Variable: stepResultPath(id, 'outcome', 'status'), StringEquals: 'rate-limited', Next: rateWait },
   ];
-  if (notSent !== step.next) choices.push(sentChoice);
   return {
     [id]: task,
-    [outcome]: { Type: 'Choice', Choices: choices, Default: notSent },
+    ...sentOrNot,
+    [deferral]: {
+      Type: 'Pass',
+      Comment: "Deferred: the error's cause is Lambda's, whose message is the outcome.",
+      Parameters: { 'cause.$': `States.StringToJson(${stepResultPath(id, 'Cause')})` },
+      ResultPath: stepResultPath(id),
+      Next: deferredOutcome,
+    },
+    [deferredOutcome]: {
+      Type: 'Pass',
+      Parameters: { 'outcome.$': `States.StringToJson(${stepResultPath(id, 'cause', 'errorMessage')})` },
+      ResultPath: stepResultPath(id),
+      Next: `${id}.deferredWhy`,
+    },
+    [`${id}.deferredWhy`]: { Type: 'Choice', Choices: deferredRules, Default: quietHours },
     [quietHours]: {
       Type: 'Wait',
       Comment: 'Quiet hours in the customer time zone: try again when they end.',

@@ -10,7 +10,6 @@ import {
   EVENTS_PUT_EVENTS,
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
   PLACEHOLDERS,
-  TASK_ERRORS,
 } from '../contract/tasks.ts';
 import { toJsonValue } from '../json.ts';
 import { stepResultPath } from '../asl/path.ts';
@@ -39,16 +38,13 @@ export type { CompiledRule, RuleRole } from './rules.ts';
 import { referencePath, STATE_PATHS } from './state.ts';
 import { audienceTriggerKind, triggerMatcher } from './trigger.ts';
 import { compileSend } from './compile-send.ts';
-import { executionRef, stepsTask } from './task-states.ts';
+import { executionRef, flowTo, stepsTask, withoutUnreachable } from './task-states.ts';
 
 export const STATE = {
-  start: 'Waymark.Start',
   enter: 'Waymark.Enter',
   admitted: 'Waymark.Admitted',
   notAdmitted: 'Waymark.NotAdmitted',
-  completed: 'Waymark.Completed',
   failed: 'Waymark.Failed',
-  failedEnd: 'Waymark.FailedEnd',
 } as const;
 
 export interface CompiledJourney {
@@ -95,27 +91,34 @@ export function compileDefinition(journey: Journey, events: EventCatalog): State
     '.',
   );
   const states: Record<string, State> = {
-    [STATE.start]: {
-      Type: 'Pass',
-      Comment: 'Shape the execution state: the customer, the trigger event, and room for step results.',
-      Parameters: { 'customerId.$': customerIdAt, 'trigger.$': '$', steps: {} },
-      Next: STATE.enter,
+    // The execution starts here on the event as the rule delivered it; enter answers with the state
+    // every later step reads, so no Pass is needed to shape it.
+    [STATE.enter]: {
+      ...stepsTask(
+        journey,
+        {
+          task: 'enter',
+          'customerId.$': customerIdAt,
+          'trigger.$': '$',
+          entry: toJsonValue(entryRules(journey)),
+          values: toJsonValue(journey.values),
+        },
+        {
+          resultPath: '$.state',
+          next: STATE.admitted,
+          catchTo: STATE.failed,
+          comment: 'Entry rules: duplicate events, re-entry, concurrent journeys per customer.',
+        },
+      ),
+      ResultSelector: {
+        'customerId.$': '$.Payload.customerId',
+        'trigger.$': '$.Payload.trigger',
+        entry: { outcome: { 'admitted.$': '$.Payload.admitted', 'values.$': '$.Payload.values' } },
+        steps: {},
+      },
+      // The new state replaces the event ("ResultPath": "$" would too, but not in every interpreter).
+      OutputPath: '$.state',
     },
-    [STATE.enter]: stepsTask(
-      journey,
-      {
-        task: 'enter',
-        'trigger.$': STATE_PATHS.trigger,
-        entry: toJsonValue(entryRules(journey)),
-        values: toJsonValue(journey.values),
-      },
-      {
-        resultPath: '$.entry',
-        next: STATE.admitted,
-        catchTo: STATE.failed,
-        comment: 'Entry rules: duplicate events, re-entry, concurrent journeys per customer.',
-      },
-    ),
     [STATE.admitted]: {
       Type: 'Choice',
       Choices: [{ Variable: '$.entry.outcome.admitted', BooleanEquals: true, Next: journey.start }],
@@ -125,22 +128,13 @@ export function compileDefinition(journey: Journey, events: EventCatalog): State
       Type: 'Succeed',
       Comment: 'The entry rules turned this event away; recorded by enter.',
     },
-    [STATE.completed]: { Type: 'Succeed' },
-    [STATE.failed]: stepsTask(
-      journey,
-      { task: 'finish', outcome: 'failed', stepId: STATE.failed, 'error.$': '$.error' },
-      {
-        resultPath: null,
-        next: STATE.failedEnd,
-        catchTo: STATE.failedEnd,
-        catchResultPath: null,
-        comment: 'Record why the journey could not go on and release the customer.',
-      },
-    ),
-    [STATE.failedEnd]: {
+    // The finish function records the failure and frees the customer's place, from the execution's
+    // status-change event: no Task here, whatever failed.
+    [STATE.failed]: {
       Type: 'Fail',
-      Error: TASK_ERRORS.journeyFailed,
-      Cause: 'A step failed; see the execution history.',
+      Comment: "A step failed: the error and cause are the execution's own.",
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
     },
   };
   // Sorted so the output does not depend on the order steps were written in.
@@ -155,8 +149,8 @@ export function compileDefinition(journey: Journey, events: EventCatalog): State
   }
   return {
     Comment: `${journey.name} (journey ${journey.id} v${journey.version}), compiled by Waymark`,
-    StartAt: STATE.start,
-    States: states,
+    StartAt: STATE.enter,
+    States: withoutUnreachable(states, STATE.enter),
   };
 }
 
@@ -172,7 +166,7 @@ function compileStep(journey: Journey, id: string, step: Step, events: EventCata
             Type: 'Wait',
             ...(comment === undefined ? {} : { Comment: comment }),
             Seconds: durationSeconds(step.duration),
-            Next: step.next,
+            ...flowTo(journey, step.next),
           },
         };
       }
@@ -209,19 +203,8 @@ function compileStep(journey: Journey, id: string, step: Step, events: EventCata
     case 'emit':
       return compileEmit(journey, id, step, events);
     case 'end':
-      return {
-        [id]: stepsTask(
-          journey,
-          { task: 'finish', outcome: 'completed', stepId: id },
-          {
-            resultPath: null,
-            next: STATE.completed,
-            catchTo: STATE.completed,
-            catchResultPath: null,
-            comment,
-          },
-        ),
-      };
+      // Reached by a Choice or a Catch; a state that can end the execution ends it itself (flowTo).
+      return { [id]: { Type: 'Succeed', ...(comment === undefined ? {} : { Comment: comment }) } };
     default:
       return assertNever(step);
   }
@@ -241,7 +224,11 @@ function compileWaitUntil(journey: Journey, id: string, step: StepOfType<'wait'>
       },
       { resultPath: stepResultPath(id), next: wait, catchTo: STATE.failed, comment: step.description },
     ),
-    [wait]: { Type: 'Wait', TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'), Next: step.next },
+    [wait]: {
+      Type: 'Wait',
+      TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'),
+      ...flowTo(journey, step.next),
+    },
   };
 }
 
@@ -278,7 +265,7 @@ function compileWaitForEvent(
       TimeoutSeconds: timeoutSeconds,
       Retry: [policiesFor(journey).lambdaService],
       Catch: [timedOut, { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.failed }],
-      Next: step.onEvent,
+      ...flowTo(journey, step.onEvent),
     },
   };
 }
@@ -355,7 +342,7 @@ function compileSplit(journey: Journey, id: string, step: StepOfType<'split'>): 
           // Recorded in the state so history and metrics can tell the groups apart, holdout included.
           Result: { name: path.name, holdout: path.holdout },
           ResultPath: stepResultPath(id, 'path'),
-          Next: path.next,
+          ...flowTo(journey, path.next),
         },
       ]),
     ),
@@ -400,7 +387,7 @@ function compileEmit(
       Retry: [policiesFor(journey).events],
       // A lost audience signal must not stop the customer's journey; the error stays in the state.
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: stepResultPath(id), Next: step.next }],
-      Next: step.next,
+      ...flowTo(journey, step.next),
     },
   };
 }

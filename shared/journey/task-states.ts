@@ -3,7 +3,7 @@
  * function with the execution's reference, under the journey's timeouts and
  * retries (policies.ts).
  */
-import type { AslJson, TaskState } from '../asl/types.ts';
+import { type AslJson, type State, stateTargets, type TaskState } from '../asl/types.ts';
 import { LAMBDA_INVOKE, PLACEHOLDERS } from '../contract/tasks.ts';
 import { policiesFor } from './policies.ts';
 import { placeholder } from './resources.ts';
@@ -38,7 +38,8 @@ export function stepsTask(
     Resource: LAMBDA_INVOKE,
     Parameters: {
       FunctionName: placeholder(PLACEHOLDERS.stepsFunction),
-      Payload: { ...payload, ...executionRef(journey) },
+      // The payload's own fields win: enter reads the customer from the event, before the state has it.
+      Payload: { ...executionRef(journey), ...payload },
     },
     ResultSelector: { 'outcome.$': '$.Payload' },
     ResultPath: options.resultPath,
@@ -51,6 +52,34 @@ export function stepsTask(
         Next: options.catchTo,
       },
     ],
-    Next: options.next,
+    ...flowTo(journey, options.next),
   };
+}
+
+/**
+ * Where a state goes: to the next state, or, when that is an end step, nowhere: the state ends the
+ * execution itself rather than spend a transition on a Succeed. The status-change event that follows
+ * tells the finish function either way.
+ */
+export function flowTo(journey: Journey, target: string): { Next: string } | { End: true } {
+  return journey.steps[target]?.type === 'end' ? { End: true } : { Next: target };
+}
+
+/**
+ * Step Functions refuses a definition with a state nothing leads to: an end step every way into
+ * which now ends by itself leaves its Succeed behind.
+ */
+export function withoutUnreachable(states: Record<string, State>, start: string): Record<string, State> {
+  const reached = new Set<string>([start]);
+  const queue = [start];
+  for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
+    const state = states[name];
+    if (state === undefined) continue;
+    for (const target of stateTargets(state, { includeCatch: true })) {
+      if (reached.has(target)) continue;
+      reached.add(target);
+      queue.push(target);
+    }
+  }
+  return Object.fromEntries(Object.entries(states).filter(([name]) => reached.has(name)));
 }

@@ -30,6 +30,7 @@ import {
   type TemplateSource,
 } from '../render/templates.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '../store/customers.ts';
+import { release as releasePlace } from '../store/journeys.ts';
 import {
   confirmedDelivery,
   deliveryKey,
@@ -48,7 +49,27 @@ type NotSent = Extract<DeliveryOutcome, { status: 'capped' | 'opted-out' | 'no-a
 /** Concurrent deliveries to one customer retry the ledger write; each round one of them wins. */
 const MAX_LEDGER_ATTEMPTS = 100;
 
+/**
+ * The message step; for a journey's last step (`finishes`) also the end: the customer's place is
+ * freed (with the ledger write when there is one) and the history entry says the journey completed,
+ * so the execution's end needs no write of its own.
+ */
 export async function deliver(task: DeliverTask, runtime: Runtime): Promise<DeliveryOutcome> {
+  const freed: FreedPlace = { done: false };
+  const outcome = await deliverStep(task, runtime, freed);
+  if (task.finishes !== true || outcome.status === 'deferred' || outcome.status === 'rate-limited') {
+    return outcome;
+  }
+  if (!freed.done) await releasePlace(runtime.store, task.customerId, task.journeyId, task.executionId);
+  return { ...outcome, finished: true };
+}
+
+/** Set once a ledger write has also closed the execution's place in its journey. */
+interface FreedPlace {
+  done: boolean;
+}
+
+async function deliverStep(task: DeliverTask, runtime: Runtime, freed: FreedPlace): Promise<DeliveryOutcome> {
   const now = runtime.now();
   const read = await readCustomer(runtime.store, task.customerId);
   if (read.found === false) {
@@ -131,7 +152,16 @@ export async function deliver(task: DeliverTask, runtime: Runtime): Promise<Deli
       unsubscribeUrl: unsubscribe,
       ...(slot.slot === undefined ? {} : { slot: slot.slot }),
     };
-    const attempt = await sendOnce(runtime, task, customer, address, rendered.message, timeZone, envelope);
+    const attempt = await sendOnce(
+      runtime,
+      task,
+      customer,
+      address,
+      rendered.message,
+      timeZone,
+      envelope,
+      freed,
+    );
     customer = attempt.customer;
     if (attempt.outcome.status === 'sent') return attempt.outcome;
     if (attempt.outcome.status === 'rate-limited') {
@@ -210,8 +240,11 @@ async function sendOnce(
   message: RenderedMessage,
   timeZone: string,
   envelope: DeliveryEnvelope,
+  freed: FreedPlace,
 ): Promise<SendAttempt> {
   const key = deliveryKey(task);
+  const freeing =
+    task.finishes === true ? { journeyId: task.journeyId, executionId: task.executionId } : undefined;
   const caps = effectiveCaps(runtime.project.settings.caps, task.caps);
   let customer = initial;
   for (let attempt = 1; attempt <= MAX_LEDGER_ATTEMPTS; attempt += 1) {
@@ -244,8 +277,10 @@ async function sendOnce(
           task.customerId,
           customer.ledger.version,
           decision.sends,
+          freeing,
         );
         if (ledger !== undefined) {
+          freed.done = freeing !== undefined;
           return sendReserved(
             runtime,
             task,

@@ -102,6 +102,7 @@ export async function recordMessage(
     ...(sent.response === undefined ? {} : { response: sent.response }),
     ...(task.target === undefined ? {} : { reaches: task.target.reaches }),
     ...headlineOf(message),
+    ...(task.finishes === true ? { completes: true as const } : {}),
   };
   for (let attempt = 1; attempt <= HISTORY_WRITE_ATTEMPTS; attempt += 1) {
     try {
@@ -133,7 +134,9 @@ export async function recordSkip(
     ...(outcome.status === 'capped' ? { capId: outcome.capId } : {}),
     ...(outcome.status === 'deferred' || outcome.status === 'rate-limited'
       ? { resumeAt: outcome.resumeAt }
-      : {}),
+      : task.finishes === true
+        ? { completes: true as const }
+        : {}),
   };
   await appendHistory(runtime.store, task.customerId, entry, `skipped#${deliveryKey(task)}#${unique}`);
 }

@@ -26,10 +26,13 @@ import { damagedProfile, type Suppressions, updateCustomer } from '../store/cust
 import { readAddressSuppression } from '../store/suppressions.ts';
 import { addressHash } from '../delivery/availability.ts';
 import { detailStorageProblem } from '../events/storable.ts';
-import { appendHistory } from '../store/history.ts';
+import { appendRecordedEvent } from '../store/history.ts';
 import { markRecorded, receiveEvent } from '../store/recorded-events.ts';
 import type { Runtime } from './runtime.ts';
-import { updateSegmentEntries } from './segment-entry.ts';
+import { entrySegments, updateSegmentEntries } from './segment-entry.ts';
+import { historyReach } from '../audience/segment.ts';
+import { journeysStartedBy } from '../journey/started-by.ts';
+import type { HistoryEntryOf } from '../customer/history.ts';
 import { SEGMENT_ENTERED } from '../events/audience-events.ts';
 
 export type RecordOutcome =
@@ -51,26 +54,89 @@ export type RecordOutcome =
   | { status: 'rejected'; problems: string[] };
 
 /**
- * Apply, then append to the history, then mark the event id as recorded. Applying twice changes
- * nothing (each field keeps the time that set it; the history key is the event's), so a retry
- * after a crash between the steps finishes the work instead of doubling it.
+ * Most events change no profile: their history entry is all there is to write, and it is also the
+ * claim on the event (one conditional put). A profile update, an event dated in the future (its time is
+ * the first receipt's, which a retry must find again) or an event some entry segment's history
+ * condition reads goes the longer way: claim, apply, append, evaluate, mark.
  */
 export async function recordEvent(input: unknown, runtime: Runtime): Promise<RecordOutcome> {
   const parsedEnvelope = parseCustomerEnvelope(input, runtime.project.events);
   if (!parsedEnvelope.ok) return { status: 'rejected', problems: parsedEnvelope.problems };
-  const { customerId: id } = parsedEnvelope;
-  const receipt = await receiveEvent(runtime.store, id, parsedEnvelope.event.id, runtime.now());
+  const { customerId: id, event: envelope } = parsedEnvelope;
+  const now = runtime.now();
+  const plain =
+    envelope['detail-type'] !== PROFILE_UPDATED &&
+    receivedEvent(envelope, now).clampedFrom === undefined &&
+    !segmentsReadHistory(runtime);
+  return plain
+    ? recordPlainEvent(runtime, id, input, envelope, now)
+    : recordWithClaim(runtime, id, input, envelope);
+}
+
+/** One write: the history entry, with the journeys the event starts, which a copy finds taken. */
+async function recordPlainEvent(
+  runtime: Runtime,
+  id: string,
+  input: unknown,
+  envelope: EventEnvelope,
+  now: Date,
+): Promise<RecordOutcome> {
+  const received = receivedEvent(envelope, now);
+  const read = readCustomerEvent(runtime.project.events, id, envelope, now);
+  const fresh = await appendRecordedEvent(
+    runtime.store,
+    id,
+    historyEntry(runtime, input, received, read),
+    eventHistoryKey(envelope),
+  );
+  if (!fresh) return { status: 'duplicate', customerId: id };
+  if (!read.ok) return { status: 'invalid', customerId: id, problems: read.problems };
+  return { status: 'recorded', customerId: id, changed: [], older: [] };
+}
+
+/** The entry as the history can store it, with every problem met on the way and the journeys it starts. */
+function historyEntry(
+  runtime: Runtime,
+  input: unknown,
+  received: ReturnType<typeof receivedEvent>,
+  read: CustomerEventRead,
+  problems: readonly string[] = read.problems,
+): HistoryEntryOf<'event'> {
+  const entry = { ...eventHistoryEntry(received), detail: read.storedDetail };
+  // An event the catalog refuses starts nothing: enter turns it away without a trace of its own.
+  const starts = read.ok ? journeysStartedBy(runtime.project.journeys, runtime.project.events, input) : [];
+  return {
+    ...entry,
+    ...(problems.length === 0 ? {} : { problems: [...problems] }),
+    ...(starts.length === 0 ? {} : { starts }),
+  };
+}
+
+/**
+ * Apply, then append to the history, then mark the event id as recorded. Applying twice changes
+ * nothing (each field keeps the time that set it; the history key is the event's), so a retry
+ * after a crash between the steps finishes the work instead of doubling it.
+ */
+async function recordWithClaim(
+  runtime: Runtime,
+  id: string,
+  input: unknown,
+  envelope: EventEnvelope,
+): Promise<RecordOutcome> {
+  const receipt = await receiveEvent(runtime.store, id, envelope.id, runtime.now());
   if (receipt.kind === 'recorded') return { status: 'duplicate', customerId: id };
   // The first receipt, whichever delivery this is: what depends on it comes out the same each time.
   const receivedAt = receipt.firstReceivedAt;
-  const received = receivedEvent(parsedEnvelope.event, receivedAt);
+  const received = receivedEvent(envelope, receivedAt);
   const { event, clampedFrom } = received;
   const read = readCustomerEvent(runtime.project.events, id, event, receivedAt);
-  // The entry as the history can store it, with every problem met on the way.
   const finish = async (problems: readonly string[], profile?: CustomerProfile): Promise<void> => {
-    const entry = { ...eventHistoryEntry(received), detail: read.storedDetail };
-    const kept = problems.length === 0 ? entry : { ...entry, problems: [...problems] };
-    await appendHistory(runtime.store, id, kept, eventHistoryKey(event));
+    await appendRecordedEvent(
+      runtime.store,
+      id,
+      historyEntry(runtime, input, received, read, problems),
+      eventHistoryKey(event),
+    );
     // An entry announced by record itself changes no profile: evaluating again would only cost reads.
     if (event['detail-type'] !== SEGMENT_ENTERED) await updateSegmentEntries(runtime, id, event.id, profile);
     await markRecorded(runtime.store, id, event.id, runtime.now());
@@ -79,7 +145,14 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
     await finish(read.problems);
     return { status: 'invalid', customerId: id, problems: read.problems };
   }
-  const { outcome: applied, profile } = await applyToProfile(runtime, id, read.event);
+  // Only a profile update changes the profile; any other event is its history entry alone.
+  const { outcome: applied, profile } =
+    read.event.kind === 'other'
+      ? {
+          outcome: { status: 'recorded', customerId: id, changed: [], older: [] } satisfies RecordOutcome,
+          profile: undefined,
+        }
+      : await applyToProfile(runtime, id, read.event);
   if (applied.status === 'invalid') {
     await finish(applied.problems);
     return applied;
@@ -93,6 +166,14 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
     ...(clampedFrom === undefined ? {} : { clampedFrom }),
     ...(read.problems.length === 0 ? {} : { problems: read.problems }),
   };
+}
+
+/**
+ * Whether some entry segment reads the history: then any event may move a customer into it, and the
+ * event takes the longer way, whose claim is only marked once the segments were evaluated.
+ */
+function segmentsReadHistory(runtime: Runtime): boolean {
+  return entrySegments(runtime).some((segment) => (historyReach(segment) ?? 0) > 0);
 }
 
 type CustomerEventRead = (
@@ -164,7 +245,7 @@ async function applyToProfile(
       return { done: { status: 'invalid', customerId, problems: [damagedProfile(read.reason)] } };
     }
     const current = read.found ? read.customer : undefined;
-    const change = applyEvent(current ?? emptyCustomer(customerId), event, runtime.project.settings.timeZone);
+    const change = applyEvent(current ?? emptyCustomer(customerId), event);
     // A concurrent copy of this event got here first (EventBridge delivers at least once).
     if (change.repeated) return { done: { status: 'duplicate', customerId } };
     const suppressions = change.changed.includes('email')
@@ -174,7 +255,6 @@ async function applyToProfile(
     return {
       write: {
         profile: change.profile,
-        engagementByHour: change.engagementByHour,
         fieldStamps: change.fieldStamps,
         ...(suppressions === undefined ? {} : { suppressions }),
       },

@@ -6,7 +6,7 @@
 import type { StepsTask, StepsTaskResults, TriggerEnvelope } from '../contract/tasks.ts';
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { emptyCustomer, type FieldChange, mergeFields } from '../customer/profile-update.ts';
-import { describeDetailProblems, parseEventDetail } from '../events/catalog.ts';
+import { describeDetailProblems, eventDefinition, parseEventDetail } from '../events/catalog.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { businessKey, duplicateFactReason, missingKeyReason } from '../journey/business-key.ts';
 import { matcherPattern } from '../journey/rules.ts';
@@ -16,14 +16,16 @@ import { resolveReference } from '../journey/references.ts';
 import { type Condition, isReference, type ValueExpression } from '../journey/schema.ts';
 import { nextLocalWindowOpening, preferredHourInstant } from '../journey/schedule.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, updateCustomer } from '../store/customers.ts';
-import { appendJourneyEntry, readBranchHistory, readHistory } from '../store/history.ts';
+import { appendJourneyEntry, readBranchHistory, readHistory, readRecentEvents } from '../store/history.ts';
+import { engagementHours } from '../customer/engagement-hours.ts';
+import { PROFILE_UPDATED } from '../events/built-in.ts';
 import { executionTag } from '../channels/tags.ts';
-import { admit, claimTriggerEvent, release, type TriggerIdentity } from '../store/journeys.ts';
+import { admit, release, type TriggerIdentity } from '../store/journeys.ts';
 import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
 import { durationSeconds } from '../time/duration.ts';
-import { toJsonValue } from '../json.ts';
+import { lambdaErrorMessage, toJsonValue } from '../json.ts';
 import type { Runtime } from './runtime.ts';
-import { SEGMENT_ENTERED } from '../events/audience-events.ts';
+import { BROADCAST_MEMBER, SEGMENT_ENTERED } from '../events/audience-events.ts';
 import { isCurrentEntry } from '../store/segment-members.ts';
 
 type Task<K extends StepsTask['task']> = Extract<StepsTask, { task: K }>;
@@ -47,6 +49,7 @@ export async function runStepsTask(task: StepsTask, runtime: Runtime): Promise<S
         reason: describeError(task.error),
       });
       return { recorded: true };
+    // Only definitions compiled before executions ended on their status-change event still call it.
     case 'finish':
       await release(runtime.store, task.customerId, task.journeyId, task.executionId);
       await journeyEntry(runtime, task, task.outcome, {
@@ -68,7 +71,13 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
     await journeyEntry(runtime, task, 'not-entered', {
       reason: detail === undefined ? reason : `${reason}: ${detail}`,
     });
-    return { admitted: false, reason } as const;
+    return {
+      admitted: false,
+      reason,
+      values: {},
+      customerId: task.customerId,
+      trigger: task.trigger,
+    } as const;
   };
   const detail = parseEventDetail(runtime.project.events, task.trigger['detail-type'], task.trigger.detail);
   if (!detail.ok) {
@@ -83,19 +92,8 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
     task.entry.dedupeBy === undefined ? undefined : businessKey(task.trigger.detail, task.entry.dedupeBy);
   const identity: TriggerIdentity =
     key?.kind === 'key' ? { kind: 'fact', keyHash: key.hash } : { kind: 'event', eventId: task.trigger.id };
-  const owner = await claimTriggerEvent(
-    runtime.store,
-    task.customerId,
-    task.journeyId,
-    identity,
-    task.executionId,
-    now,
-  );
-  if (owner !== task.executionId) {
-    return refuse('duplicate-event', key?.kind === 'key' ? duplicateFactReason(key) : undefined);
-  }
   const tryAdmit = () =>
-    admit(runtime.store, task.customerId, task.journeyId, task.executionId, task.entry, now);
+    admit(runtime.store, task.customerId, task.journeyId, task.executionId, identity, task.entry, now);
   let admission = await tryAdmit();
   if (
     !admission.admitted &&
@@ -104,7 +102,11 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   ) {
     admission = await tryAdmit();
   }
-  if (!admission.admitted) return refuse(admission.reason);
+  if (!admission.admitted) {
+    const why =
+      admission.reason === 'duplicate-event' && key?.kind === 'key' ? duplicateFactReason(key) : undefined;
+    return refuse(admission.reason, why);
+  }
   // The profile is read only when a value comes from it: most journeys' values come from the event.
   const readsProfile = Object.values(task.values).some(
     (value) => isReference(value) && value.from.startsWith('profile.'),
@@ -116,13 +118,17 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
     profile,
     values: {},
   });
-  await journeyEntry(
-    runtime,
-    task,
-    'entered',
-    key?.kind === 'missing' ? { reason: missingKeyReason(key) } : {},
-  );
-  return { admitted: true, values };
+  // An event from the bus is in the history already, with the journeys it starts (record): only a
+  // broadcast's member, which never goes through the bus, needs an entry of its own.
+  if (task.trigger['detail-type'] === BROADCAST_MEMBER) {
+    await journeyEntry(
+      runtime,
+      task,
+      'entered',
+      key?.kind === 'missing' ? { reason: missingKeyReason(key) } : {},
+    );
+  }
+  return { admitted: true, values, customerId: task.customerId, trigger: task.trigger };
 }
 
 /**
@@ -203,11 +209,32 @@ async function schedule(task: Task<'schedule'>, runtime: Runtime): Promise<Steps
       : preferredHourInstant(
           from,
           timeZone,
-          customer.engagementByHour,
+          await engagementHoursOf(runtime, task.customerId, customer.engagementByHour, timeZone, from),
           until.fallback ?? settings.preferredHour.fallback,
           until.day,
         );
   return { resumeAt: resumeAt.toISOString() };
+}
+
+/** Days of history, and events at most, the preferred hour is counted from. */
+const ENGAGEMENT_DAYS = 90;
+const ENGAGEMENT_EVENTS = 500;
+
+/** The hours the customer acts in: their recent events the catalog counts, and what the profile kept. */
+async function engagementHoursOf(
+  runtime: Runtime,
+  customerId: string,
+  kept: readonly number[],
+  timeZone: string,
+  now: Date,
+): Promise<number[]> {
+  const events = await readRecentEvents(runtime.store, customerId, ENGAGEMENT_DAYS, ENGAGEMENT_EVENTS, now);
+  const { events: catalog } = runtime.project;
+  return engagementHours(kept, events, timeZone, (detailType) =>
+    detailType === PROFILE_UPDATED || detailType === BROADCAST_MEMBER || detailType === SEGMENT_ENTERED
+      ? false
+      : (eventDefinition(catalog, detailType)?.engagement ?? true),
+  );
 }
 
 async function updateProfile(
@@ -319,7 +346,10 @@ function resolveValues(
 
 function describeError(error: unknown): string {
   if (typeof error === 'object' && error !== null && 'Error' in error) {
-    const cause = 'Cause' in error && typeof error.Cause === 'string' ? `: ${error.Cause.slice(0, 500)}` : '';
+    const cause =
+      'Cause' in error && typeof error.Cause === 'string'
+        ? `: ${lambdaErrorMessage(error.Cause).slice(0, 500)}`
+        : '';
     return `${String(error.Error)}${cause}`;
   }
   return JSON.stringify(error ?? null).slice(0, 500);

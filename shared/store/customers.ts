@@ -11,6 +11,7 @@ import type { FieldStamps } from '../customer/profile-update.ts';
 import { type Ledger, type SendRecord, sendRecordSchema } from '../delivery/caps.ts';
 import { addressIndexAttributes } from './address-index.ts';
 import { isConditionFailure, type StoreContext } from './context.ts';
+import { membershipAttributes } from './journeys.ts';
 import { customerKey, profileKey } from './table.ts';
 
 export const suppressionRecordSchema = z.object({
@@ -52,17 +53,20 @@ const storedItemSchema = z.object({
   consentChangedAt: z.partialRecord(channelSchema, z.string()).default({}),
 });
 
-/** Whether the customer has a profile item: reads its key only. */
+/**
+ * Whether the customer has a profile: reads its version only (the item may hold nothing but journey
+ * places, which admission writes there).
+ */
 export async function hasProfile(store: StoreContext, customerId: string): Promise<boolean> {
   const result = await store.db.send(
     new GetCommand({
       TableName: store.table,
       Key: profileKey(customerId),
-      ProjectionExpression: 'pk',
+      ProjectionExpression: 'profileVersion',
       ConsistentRead: true,
     }),
   );
-  return result.Item !== undefined;
+  return result.Item?.profileVersion !== undefined;
 }
 
 export async function readCustomer(store: StoreContext, customerId: string): Promise<CustomerRead> {
@@ -74,6 +78,8 @@ export async function readCustomer(store: StoreContext, customerId: string): Pro
 
 /** A stored customer item as the code reads it: the one parser for a GetItem and a Scan alike. */
 export function parseCustomerItem(stored: Record<string, unknown>): CustomerRead {
+  // Journey places alone (admission writes them on this item): no profile yet.
+  if (stored.profile === undefined) return { found: false };
   const item = storedItemSchema.safeParse(stored);
   if (!item.success) return { found: 'damaged', reason: z.prettifyError(item.error) };
   const profile = customerProfileSchema.safeParse(item.data.profile);
@@ -102,13 +108,15 @@ function legacyConsentStamps(changedAt: Partial<Record<string, string>>): FieldS
 /**
  * Replaces the ledger if its version is still `expected`, answering the ledger as now stored.
  * Undefined when another delivery got there first (or the customer was erased): read again and
- * decide again.
+ * decide again. With `freeing`, the same write closes that execution's place in its journey: the
+ * last send of a journey costs no write of its own for that.
  */
 export async function writeLedger(
   store: StoreContext,
   customerId: string,
   expected: number,
   sends: SendRecord[],
+  freeing?: { journeyId: string; executionId: string },
 ): Promise<Ledger | undefined> {
   const versionCondition =
     expected === 0 ? 'attribute_not_exists(ledgerVersion)' : 'ledgerVersion = :expected';
@@ -117,12 +125,16 @@ export async function writeLedger(
       new UpdateCommand({
         TableName: store.table,
         Key: profileKey(customerId),
-        UpdateExpression: 'SET ledger = :sends, ledgerVersion = :next',
+        UpdateExpression: `SET ledger = :sends, ledgerVersion = :next${freeing === undefined ? '' : ' DELETE #active :execution'}`,
         ConditionExpression: `attribute_exists(pk) AND ${versionCondition}`,
+        ...(freeing === undefined
+          ? {}
+          : { ExpressionAttributeNames: { '#active': membershipAttributes(freeing.journeyId).active } }),
         ExpressionAttributeValues: {
           ':sends': sends,
           ':next': expected + 1,
           ...(expected === 0 ? {} : { ':expected': expected }),
+          ...(freeing === undefined ? {} : { ':execution': new Set([freeing.executionId]) }),
         },
       }),
     );

@@ -1,5 +1,5 @@
 /** The customer history: append once per unique key, read by time range. */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryEntry, type HistoryEntryOf, parseHistoryEntry } from '../customer/history.ts';
 import { historyKey, historyRange, customerKey, TTL_ATTRIBUTE } from './table.ts';
 import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
@@ -30,6 +30,39 @@ export async function appendHistory(
           [TTL_ATTRIBUTE]: epochSeconds(expires),
         },
         ConditionExpression: 'attribute_not_exists(sk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * The record function's entry for a customer event: its claim on the event as well. A copy the resume
+ * function wrote first (it files an awaited event at once) is replaced, since record's carries the
+ * journeys the event starts; a second copy from record is refused. Returns false for that duplicate.
+ */
+export async function appendRecordedEvent(
+  store: StoreContext,
+  customerId: string,
+  entry: HistoryEntryOf<'event'>,
+  unique: string,
+): Promise<boolean> {
+  const expires = new Date(Date.parse(entry.time) + HISTORY_RETENTION_DAYS * 86_400_000);
+  try {
+    await store.db.send(
+      new PutCommand({
+        TableName: store.table,
+        Item: {
+          ...historyKey(customerId, entry.time, unique),
+          kind: entry.kind,
+          entry,
+          recorded: true,
+          [TTL_ATTRIBUTE]: epochSeconds(expires),
+        },
+        ConditionExpression: 'attribute_not_exists(recorded)',
       }),
     );
     return true;
@@ -125,4 +158,42 @@ export async function readBranchHistory(
     if (entry.kind === 'engagement') engagement.push(entry);
   }
   return { events, engagement };
+}
+
+/**
+ * The customer's most recent events (at most `limit`, in one Query) of the last `days`: what the
+ * preferred-hour wait counts. Newest first.
+ */
+export async function readRecentEvents(
+  store: StoreContext,
+  customerId: string,
+  days: number,
+  limit: number,
+  now: Date,
+): Promise<HistoryEvent[]> {
+  const { low, high } = historyRange(
+    new Date(now.getTime() - days * 86_400_000).toISOString(),
+    now.toISOString(),
+  );
+  const result = await store.db.send(
+    new QueryCommand({
+      TableName: store.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+      FilterExpression: 'kind = :event',
+      ExpressionAttributeValues: {
+        ':pk': customerKey(customerId),
+        ':low': low,
+        ':high': high,
+        ':event': 'event',
+      },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []).flatMap((item) => {
+    const entry = parseHistoryEntry(item.entry);
+    return entry?.kind === 'event'
+      ? [{ detailType: entry.detailType, time: entry.time, detail: entry.detail }]
+      : [];
+  });
 }

@@ -1,8 +1,11 @@
 /**
  * A customer's place in each journey: when they last entered, which
- * executions are open, and which trigger events were already taken in.
- * Admission is one conditional write, so two events at once cannot both pass
- * a "one at a time" or "never again" rule.
+ * executions are open, and which trigger events were already taken in. They
+ * live on the customer item itself, a few attributes per journey, so that
+ * admission is one conditional write (two events at once cannot both pass a
+ * "one at a time" or "never again" rule, nor one event twice), and so that
+ * the send that ends a journey frees its place in the same write as its
+ * ledger.
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -10,84 +13,75 @@ import { assertNever } from '../journey/graph.ts';
 import type { Reentry } from '../journey/schema.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { epochSeconds, isConditionFailure, type StoreContext } from './context.ts';
-import { entryFactKey, entryKey, goalFactKey, membershipKey, TTL_ATTRIBUTE } from './table.ts';
+import { goalFactKey, profileKey, TTL_ATTRIBUTE } from './table.ts';
 
 /**
- * Trigger events and facts are remembered this long: EventBridge redelivers within 24 hours, and
- * producers may retry later.
+ * Goal facts are remembered this long (trigger events and facts at least as long, see
+ * TRIGGER_MEMORY_WEEKS): EventBridge redelivers within 24 hours, and producers may retry later.
  */
 export const ENTRY_MARKER_DAYS = 30;
 const DAY_SECONDS = 86_400;
 
-const membershipSchema = z.object({
-  lastEnteredAt: z.string().optional(),
-  active: z.set(z.string()).optional(),
-});
+/**
+ * Taken triggers are kept in one set per week: this one and the five before, so at least 35 days.
+ * Each admission drops the sets just older than that, so the item does not grow with time.
+ */
+const TRIGGER_MEMORY_WEEKS = 6;
+const DROPPED_WEEKS = 4;
+
+/** The customer item's attributes for one journey: `J#<journeyId>#last`, `#active`, `#seen#<week>`. */
+export function membershipAttributes(journeyId: string): { last: string; active: string } {
+  return { last: `J#${journeyId}#last`, active: `J#${journeyId}#active` };
+}
+
+function seenAttribute(journeyId: string, week: number): string {
+  return `J#${journeyId}#seen#${week}`;
+}
+
+function weekOf(now: Date): number {
+  return Math.floor(now.getTime() / (7 * DAY_SECONDS * 1000));
+}
+
 export type Membership = { lastEnteredAt?: string; active: string[] };
+
+const ATTRIBUTE = /^J#(.+)#(last|active)$/;
+
+/** Every journey place a stored customer item holds, by journey id. */
+export function membershipsOfCustomerItem(item: Record<string, unknown>): Map<string, Membership> {
+  const places = new Map<string, Membership>();
+  for (const [name, value] of Object.entries(item)) {
+    const match = ATTRIBUTE.exec(name);
+    const journeyId = match?.[1];
+    if (match === null || journeyId === undefined) continue;
+    const place = places.get(journeyId) ?? { active: [] };
+    if (match[2] === 'last' && typeof value === 'string') place.lastEnteredAt = value;
+    const active = z.set(z.string()).safeParse(value);
+    if (match[2] === 'active' && active.success) place.active = [...active.data].sort();
+    places.set(journeyId, place);
+  }
+  return places;
+}
 
 export async function readMembership(
   store: StoreContext,
   customerId: string,
   journeyId: string,
 ): Promise<Membership> {
+  const names = membershipAttributes(journeyId);
   const result = await store.db.send(
     new GetCommand({
       TableName: store.table,
-      Key: membershipKey(customerId, journeyId),
+      Key: profileKey(customerId),
+      ProjectionExpression: '#last, #active',
+      ExpressionAttributeNames: { '#last': names.last, '#active': names.active },
       ConsistentRead: true,
     }),
   );
-  return parseMembershipItem(result.Item ?? {});
-}
-
-/** A stored membership item; one that does not parse holds no one. */
-export function parseMembershipItem(item: Record<string, unknown>): Membership {
-  const parsed = membershipSchema.safeParse(item);
-  if (!parsed.success) return { active: [] };
-  return {
-    ...(parsed.data.lastEnteredAt === undefined ? {} : { lastEnteredAt: parsed.data.lastEnteredAt }),
-    active: [...(parsed.data.active ?? [])],
-  };
+  return membershipsOfCustomerItem(result.Item ?? {}).get(journeyId) ?? { active: [] };
 }
 
 /** What a trigger is remembered by: its event id, or the hash of the journey's business key. */
 export type TriggerIdentity = { kind: 'event'; eventId: string } | { kind: 'fact'; keyHash: string };
-
-/**
- * Marks a trigger event (or fact) as taken by this execution. Returns the execution that took it:
- * this one, or an earlier one (a duplicate).
- */
-export async function claimTriggerEvent(
-  store: StoreContext,
-  customerId: string,
-  journeyId: string,
-  identity: TriggerIdentity,
-  executionId: string,
-  now: Date,
-): Promise<string> {
-  return claimMarker(
-    store,
-    triggerMarkerKey(customerId, journeyId, identity),
-    { attribute: 'executionId', id: executionId },
-    now,
-    ENTRY_MARKER_DAYS * DAY_SECONDS,
-  );
-}
-
-function triggerMarkerKey(
-  customerId: string,
-  journeyId: string,
-  identity: TriggerIdentity,
-): { pk: string; sk: string } {
-  switch (identity.kind) {
-    case 'event':
-      return entryKey(customerId, journeyId, identity.eventId);
-    case 'fact':
-      return entryFactKey(customerId, journeyId, identity.keyHash);
-    default:
-      return assertNever(identity);
-  }
-}
 
 /**
  * Counts a goal fact (a business key, `exitOn[].dedupeBy`) once for the journey. Returns the event
@@ -147,38 +141,74 @@ async function claimMarker(
 
 export type Admission =
   | { admitted: true }
-  | { admitted: false; reason: 'reentry-never' | 'reentry-too-soon' }
+  | { admitted: false; reason: 'duplicate-event' | 'reentry-never' | 'reentry-too-soon' }
   /** With the executions holding the places, as read to tell the reason. */
   | { admitted: false; reason: 'concurrency-limit'; active: string[] };
 
-/** Opens the execution in the customer's membership if re-entry and concurrency allow it. */
+/** How a trigger is kept among the taken ones: its event id, or "key#" and its business key's hash. */
+function triggerToken(identity: TriggerIdentity): string {
+  switch (identity.kind) {
+    case 'event':
+      return identity.eventId;
+    case 'fact':
+      return `key#${identity.keyHash}`;
+    default:
+      return assertNever(identity);
+  }
+}
+
+/**
+ * Opens the execution in the customer's place in the journey if the trigger was not taken before and
+ * re-entry and concurrency allow it: one conditional write, and a read only when it is refused.
+ */
 export async function admit(
   store: StoreContext,
   customerId: string,
   journeyId: string,
   executionId: string,
+  trigger: TriggerIdentity,
   rules: { reentry: Reentry; maxConcurrent: number },
   now: Date,
 ): Promise<Admission> {
-  const conditions = ['(attribute_not_exists(active) OR size(active) < :max)'];
+  const week = weekOf(now);
+  const { last, active } = membershipAttributes(journeyId);
+  const names: Record<string, string> = {
+    '#last': last,
+    '#active': active,
+    '#seen': seenAttribute(journeyId, week),
+  };
+  const conditions = ['(attribute_not_exists(#active) OR size(#active) < :max)'];
+  for (let back = 0; back < TRIGGER_MEMORY_WEEKS; back += 1) {
+    names[`#seen${back}`] = seenAttribute(journeyId, week - back);
+    conditions.push(`NOT contains(#seen${back}, :token)`);
+  }
+  const dropped: string[] = [];
+  for (let back = TRIGGER_MEMORY_WEEKS; back < TRIGGER_MEMORY_WEEKS + DROPPED_WEEKS; back += 1) {
+    names[`#old${back}`] = seenAttribute(journeyId, week - back);
+    dropped.push(`#old${back}`);
+  }
+  const token = triggerToken(trigger);
   const values: Record<string, unknown> = {
     ':now': now.toISOString(),
     ':execution': new Set([executionId]),
+    ':tokens': new Set([token]),
+    ':token': token,
     ':max': rules.maxConcurrent,
   };
   const reentry = reentryRule(rules.reentry, now);
-  if (reentry.kind === 'never') conditions.push('attribute_not_exists(lastEnteredAt)');
+  if (reentry.kind === 'never') conditions.push('attribute_not_exists(#last)');
   if (reentry.kind === 'after') {
-    conditions.push('(attribute_not_exists(lastEnteredAt) OR lastEnteredAt <= :cutoff)');
+    conditions.push('(attribute_not_exists(#last) OR #last <= :cutoff)');
     values[':cutoff'] = reentry.cutoff;
   }
   try {
     await store.db.send(
       new UpdateCommand({
         TableName: store.table,
-        Key: membershipKey(customerId, journeyId),
-        UpdateExpression: 'SET lastEnteredAt = :now ADD active :execution',
+        Key: profileKey(customerId),
+        UpdateExpression: `SET #last = :now ADD #active :execution, #seen :tokens REMOVE ${dropped.join(', ')}`,
         ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
     );
@@ -187,9 +217,23 @@ export async function admit(
     if (!isConditionFailure(error)) throw error;
   }
   // The condition does not say which part failed (and dynalite cannot return the item): read it.
-  const membership = await readMembership(store, customerId, journeyId);
+  const read = await store.db.send(
+    new GetCommand({ TableName: store.table, Key: profileKey(customerId), ConsistentRead: true }),
+  );
+  const item = read.Item ?? {};
+  const membership = membershipsOfCustomerItem(item).get(journeyId) ?? { active: [] };
   // A retried enter of this very execution: it was admitted the first time.
   if (membership.active.includes(executionId)) return { admitted: true };
+  const seen = Object.keys(names)
+    .filter((name) => name.startsWith('#seen') && name !== '#seen')
+    .some(
+      (name) =>
+        z
+          .set(z.string())
+          .safeParse(item[names[name] ?? ''])
+          .data?.has(token) === true,
+    );
+  if (seen) return { admitted: false, reason: 'duplicate-event' };
   if (reentry.kind === 'never' && membership.lastEnteredAt !== undefined) {
     return { admitted: false, reason: 'reentry-never' };
   }
@@ -214,7 +258,10 @@ function reentryRule(reentry: Reentry, now: Date): ReentryRule {
   };
 }
 
-/** Closes an execution in the membership; closing one that is not open does nothing. */
+/**
+ * Closes an execution in the customer's place; closing one that is not open does nothing, and a
+ * customer with no item gets none (DELETE alone would create one).
+ */
 export async function release(
   store: StoreContext,
   customerId: string,
@@ -225,9 +272,10 @@ export async function release(
     .send(
       new UpdateCommand({
         TableName: store.table,
-        Key: membershipKey(customerId, journeyId),
-        UpdateExpression: 'DELETE active :execution',
+        Key: profileKey(customerId),
+        UpdateExpression: 'DELETE #active :execution',
         ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#active': membershipAttributes(journeyId).active },
         ExpressionAttributeValues: { ':execution': new Set([executionId]) },
       }),
     )

@@ -8,7 +8,7 @@ import { parseHistoryEntry } from '../customer/history.ts';
 import { queryAll, scanAll, type StoreContext } from './context.ts';
 import { type CustomerRead, parseCustomerItem } from './customers.ts';
 import type { StoredHistoryEntry } from './history.ts';
-import { type Membership, parseMembershipItem } from './journeys.ts';
+import { type Membership, membershipsOfCustomerItem } from './journeys.ts';
 import { customerKey, SORT } from './table.ts';
 
 export interface JourneyPlace {
@@ -63,16 +63,15 @@ function overviewOf(customerId: string, items: readonly Record<string, unknown>[
   for (const item of items) {
     const sortKey = item.sk;
     if (typeof sortKey !== 'string') continue;
-    if (sortKey === SORT.profile) customer = parseCustomerItem(item);
+    if (sortKey === SORT.profile) {
+      customer = parseCustomerItem(item);
+      for (const [journeyId, membership] of membershipsOfCustomerItem(item)) {
+        journeys.push({ journeyId, membership });
+      }
+    }
     if (sortKey.startsWith(SORT.historyPrefix)) {
       const entry = parseHistoryEntry(item.entry);
       if (entry !== undefined) history.push({ sortKey, entry });
-    }
-    if (sortKey.startsWith(SORT.journeyPrefix)) {
-      journeys.push({
-        journeyId: sortKey.slice(SORT.journeyPrefix.length),
-        membership: parseMembershipItem(item),
-      });
     }
   }
   history.sort((a, b) => a.sortKey.localeCompare(b.sortKey));
