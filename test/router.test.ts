@@ -35,6 +35,7 @@ function functionsFailing(failures: number): { functions: LocalFunctions; record
     resume: ok,
     goals: ok,
     preferences: ok,
+    finish: ok,
     record: () => {
       calls += 1;
       return calls <= failures ? Promise.reject(new Error(`store unavailable (${calls})`)) : ok();

@@ -20,6 +20,7 @@ import {
 } from '../../shared/events/catalog.ts';
 import type { CompiledJourney } from '../../shared/journey/compile.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
+import { STATES_SOURCE } from '../../shared/runtime/finish.ts';
 import type { VirtualClock } from './clock.ts';
 import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION } from './constants.ts';
 import {
@@ -46,6 +47,7 @@ import {
 } from './engine-machines.ts';
 import { type IntakeJournal, memoryJournal } from './intake-journal.ts';
 import { executionContext } from './execution-context.ts';
+import { executionStatusEvent } from './execution-events.ts';
 import { pacedTask } from './retry-clock.ts';
 import { coreRules, describeError, EventRouter, type LocalFunctions, type LocalRule } from './router.ts';
 
@@ -110,7 +112,8 @@ export class LocalEngine {
     this.journal = options.journal ?? memoryJournal();
     this.router = new EventRouter({
       rules: () => this.ruleList,
-      customerOf: (event) => customerIdText(options.events, event),
+      // An execution's end is routed in its customer's order, after the events routed before it.
+      customerOf: (event) => customerIdText(options.events, event) ?? this.customerOfExecutionEvent(event),
       functions: options.functions,
       startJourney: (journeyId, event) => this.startJourney(journeyId, event),
       log: options.log,
@@ -180,6 +183,26 @@ export class LocalEngine {
       this.router.accept(event);
     }
     return this.journal.unrouted.length;
+  }
+
+  /**
+   * After a restart: the ends of executions that finished just before it, whose status-change events had
+   * not reached the intake journal, are put on the bus now (the events the journal kept are routed by
+   * routeUnrouted). An end put there twice is the same event, and the finish function acts on it once.
+   */
+  publishPendingEnds(): number {
+    const pending = this.options.executions
+      .all()
+      .filter((record) => record.status !== 'RUNNING' && record.endEventPending === true);
+    for (const record of pending) void this.publishEnd(record);
+    return pending.length;
+  }
+
+  /** A status-change event's customer: the one the execution was started for. */
+  private customerOfExecutionEvent(event: EventEnvelope): string | undefined {
+    const executionArn = event.detail.executionArn;
+    if (event.source !== STATES_SOURCE || typeof executionArn !== 'string') return undefined;
+    return this.options.executions.get(executionArn)?.customerId;
   }
 
   /**
@@ -505,7 +528,19 @@ export class LocalEngine {
     }
   }
 
+  /** A function's error reaches the state machine as Lambda's does: its name, and a JSON cause. */
   private async invoke(record: ExecutionRecord, parameters: Record<string, unknown>): Promise<JsonValue> {
+    try {
+      return await this.invokeFunction(record, parameters);
+    } catch (error) {
+      throw lambdaError(error);
+    }
+  }
+
+  private async invokeFunction(
+    record: ExecutionRecord,
+    parameters: Record<string, unknown>,
+  ): Promise<JsonValue> {
     const { FunctionName: functionName, Payload: payload } = parameters;
     if (functionName === LOCAL_FUNCTIONS.deliver) {
       const outcome = await this.options.functions.deliver(payload);
@@ -532,11 +567,36 @@ export class LocalEngine {
     if (result.output !== undefined) record.output = result.output;
     if (result.error !== undefined) record.error = result.error;
     if (result.cause !== undefined) record.cause = result.cause;
+    // Saved as ended before its event is stored: a crash in between leaves it for publishPendingEnds.
+    record.endEventPending = true;
     this.options.executions.save(record);
     const why = result.error === undefined ? '' : ` (${result.error})`;
     this.options.log(
       `${this.stamp()} ${record.journeyId}${customerOf(record)}: ${status.toLowerCase()}${why}`,
     );
+    void this.publishEnd(record);
+  }
+
+  /**
+   * Puts the execution's status-change event on the bus, as Step Functions does on AWS: the finish
+   * function frees the customer's place and records the end. Once the journal has it, the record says so.
+   */
+  private async publishEnd(record: ExecutionRecord): Promise<void> {
+    try {
+      await this.publish(executionStatusEvent(record));
+    } catch (error) {
+      // Stopping, or a journal that cannot be written: the record still says pending, for the next start.
+      this.options.log(
+        `  ! the end of ${record.name} is not on the bus yet (${describeError(error)}); it goes there at the next start`,
+      );
+      return;
+    }
+    delete record.endEventPending;
+    try {
+      this.options.executions.save(record);
+    } catch {
+      // Still pending on disk: the next start puts the same event on the bus again, which changes nothing.
+    }
   }
 
   private async followSteps(
@@ -570,4 +630,17 @@ export class LocalEngine {
   private stamp(): string {
     return `[${this.options.clock.now().toISOString().slice(0, 16).replace('T', ' ')}]`;
   }
+}
+
+/**
+ * Lambda answers a function's error with `{errorType, errorMessage, trace}`, which Step Functions
+ * puts in the Cause: the same here (the interpreter's Catch takes the error's message as the Cause),
+ * so what the ASL parses from a cause (a deferral's outcome) is found in the same place.
+ */
+function lambdaError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof EngineError) return error;
+  return new EngineError(
+    error.name,
+    JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] }),
+  );
 }

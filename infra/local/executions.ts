@@ -43,6 +43,11 @@ const executionRecordSchema = z.object({
   steps: z.array(stepEventSchema),
   /** The definition it started on: a resumed execution goes on with it, as on AWS, even if the journey changed. */
   definitionHash: z.string().optional(),
+  /**
+   * Ended, and its status-change event not yet in the intake journal: put there at the next start if a
+   * crash came in between. Absent once it is (and on records written before the engine sent the event).
+   */
+  endEventPending: z.literal(true).optional(),
 });
 export type ExecutionRecord = z.infer<typeof executionRecordSchema>;
 

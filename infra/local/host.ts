@@ -24,7 +24,7 @@ import { formatProblem, hasErrors, type Problem } from '../../shared/journey/pro
 import { loadProject } from '../../shared/project/load.ts';
 import { applyStageOverrides } from '../../shared/project/overrides.ts';
 import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
-import type { Runtime } from '../../shared/runtime/runtime.ts';
+import { type Runtime, WAYMARK_STOP_ERROR } from '../../shared/runtime/runtime.ts';
 import { type ClockMode, VirtualClock } from './clock.ts';
 import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE } from './constants.ts';
 import { ensureTable } from './dynamodb.ts';
@@ -217,7 +217,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           }),
         ),
       stopExecution: (id, cause) =>
-        Promise.resolve(falseIfGone(() => engine.stopExecution(id, 'Waymark.Exited', cause))),
+        Promise.resolve(falseIfGone(() => engine.stopExecution(id, WAYMARK_STOP_ERROR, cause))),
+      describeExecution: (id) => {
+        try {
+          const record = engine.describeExecution(id);
+          return Promise.resolve({ input: record.input, output: record.output });
+        } catch (error) {
+          if (error instanceof EngineError && error.name === 'ExecutionDoesNotExist')
+            return Promise.resolve(undefined);
+          throw error;
+        }
+      },
       isRunning: (id) => Promise.resolve(engine.isRunning(id)),
       startExecution: (arn, name, input) =>
         Promise.resolve(
@@ -297,6 +307,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   const stateSaver = dataDir === undefined ? undefined : setInterval(saveState, 1000).unref();
   engine.resumeSaved();
   engine.routeUnrouted();
+  // Executions that ended just before a crash, their status-change event not yet accepted.
+  engine.publishPendingEnds();
   const audience = await loadAudience();
   const broadcasts = new LocalBroadcasts({
     journeys: project.journeys
@@ -366,13 +378,14 @@ const lambdaContext = (functionName: string): Context => ({
 
 /** The Lambda handlers, called in this process exactly as Lambda would call them. */
 async function loadFunctions(): Promise<LocalFunctions> {
-  const [steps, deliver, record, resume, goals, preferences] = await Promise.all([
+  const [steps, deliver, record, resume, goals, preferences, finish] = await Promise.all([
     import('../../functions/steps/handler.ts'),
     import('../../functions/deliver/handler.ts'),
     import('../../functions/record/handler.ts'),
     import('../../functions/resume/handler.ts'),
     import('../../functions/goals/handler.ts'),
     import('../../functions/preferences/handler.ts'),
+    import('../../functions/finish/handler.ts'),
   ]);
   return {
     steps: (payload) => steps.handler(payload, lambdaContext('waymark-steps')),
@@ -381,6 +394,7 @@ async function loadFunctions(): Promise<LocalFunctions> {
     resume: (event: EventEnvelope) => resume.handler(event, lambdaContext('waymark-resume')),
     goals: (event: EventEnvelope) => goals.handler(event, lambdaContext('waymark-goals')),
     preferences: (event: EventEnvelope) => preferences.handler(event, lambdaContext('waymark-preferences')),
+    finish: (event: EventEnvelope) => finish.handler(event, lambdaContext('waymark-finish')),
   };
 }
 

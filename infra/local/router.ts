@@ -13,7 +13,9 @@ import {
   recordPattern,
   sesFeedbackPattern,
 } from '../../shared/events/routes.ts';
+import { executionEndPattern } from '../../shared/runtime/finish.ts';
 import { maskIdentifier } from '../../shared/text/mask.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
 import type { BusRule } from './eventbridge.ts';
 
 /** The runtime functions as the engine calls them: the Lambda handlers, in this process. */
@@ -24,11 +26,12 @@ export interface LocalFunctions {
   resume(event: EventEnvelope): Promise<unknown>;
   goals(event: EventEnvelope): Promise<unknown>;
   preferences(event: EventEnvelope): Promise<unknown>;
+  finish(event: EventEnvelope): Promise<unknown>;
 }
 
 export type RuleTarget =
   | { kind: 'journey'; journeyId: string }
-  | { kind: 'function'; name: 'record' | 'resume' | 'goals' | 'preferences' };
+  | { kind: 'function'; name: 'record' | 'resume' | 'goals' | 'preferences' | 'finish' };
 
 export interface LocalRule extends BusRule {
   target: RuleTarget;
@@ -66,11 +69,22 @@ export function coreRules(configurationSet: string, events: EventCatalog): Local
       state: 'ENABLED',
       target: { kind: 'function', name: 'preferences' },
     },
+    {
+      name: 'waymark-execution-ends',
+      description: "Journey executions' ends, as Step Functions reports them (finish function)",
+      // Every state machine the engine runs is a journey's.
+      eventPattern: executionEndPattern(`arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:`),
+      state: 'ENABLED',
+      target: { kind: 'function', name: 'finish' },
+    },
   ];
 }
 
-/** The order a person would expect: the profile first, then exits and resumes, then new journeys. */
-const FUNCTION_ORDER = ['record', 'preferences', 'goals', 'resume'] as const;
+/**
+ * The order a person would expect: the profile first, then exits and resumes, an execution's end,
+ * then new journeys.
+ */
+const FUNCTION_ORDER = ['record', 'preferences', 'goals', 'resume', 'finish'] as const;
 
 /**
  * Customers routed at once: enough to keep the functions and dynalite's thread busy side by side; more only

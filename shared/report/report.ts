@@ -348,6 +348,8 @@ function countJourneyEntry(
       if (stepId !== undefined) stepOf(tally, stepId).exited += 1;
       break;
     }
+    // Stopped by hand (the console, StopExecution): neither completed, failed nor exited on an event.
+    case 'stopped':
     case 'step-failed':
     case 'profile-updated':
       break;

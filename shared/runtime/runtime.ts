@@ -12,12 +12,32 @@ import type { Journey, Settings } from '../journey/schema.ts';
 import type { TemplateSource } from '../render/templates.ts';
 import type { StoreContext } from '../store/context.ts';
 
+/**
+ * The error every execution Waymark stops (a goal exit, an erasure) ends with: whoever stopped it
+ * recorded what it needed, so the finish function only frees the customer's place.
+ */
+export const WAYMARK_STOP_ERROR = 'Waymark.Exited';
+
+/** An execution's input and output as Step Functions keeps them (parsed JSON; undefined when none). */
+export interface ExecutionData {
+  input: unknown;
+  output: unknown;
+}
+
 /** The Step Functions calls the functions make: resuming waits and stopping journeys on a goal. */
 export interface WorkflowControl {
   /** Resolves false when the token is no longer waiting (timed out, execution ended). */
   sendTaskSuccess(taskToken: string, output: unknown): Promise<boolean>;
-  /** Resolves false when the execution had already ended. */
+  /**
+   * Stops the execution with the error WAYMARK_STOP_ERROR and this cause. Resolves false when the
+   * execution had already ended.
+   */
   stopExecution(executionId: string, cause: string): Promise<boolean>;
+  /**
+   * The execution's input and output, for a status-change event that left them out (too large for
+   * EventBridge); undefined when Step Functions does not know the execution.
+   */
+  describeExecution(executionId: string): Promise<ExecutionData | undefined>;
   /** False once the execution has ended, however it ended. */
   isRunning(executionId: string): Promise<boolean>;
   /**

@@ -6,7 +6,7 @@ import {
   type SFNClient,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { WorkflowControl } from './runtime.ts';
+import { type ExecutionData, WAYMARK_STOP_ERROR, type WorkflowControl } from './runtime.ts';
 
 // A token or execution that has moved on: the late event or goal has nothing left to do.
 const GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken', 'ExecutionDoesNotExist']);
@@ -37,6 +37,19 @@ export function createSfnWorkflowControl(sfn: SFNClient): WorkflowControl {
         throw error;
       }
     },
+    async describeExecution(executionId) {
+      try {
+        const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: executionId }));
+        const data: ExecutionData = {
+          input: parsedOrUndefined(execution.input),
+          output: parsedOrUndefined(execution.output),
+        };
+        return data;
+      } catch (error) {
+        if (isGone(error)) return undefined;
+        throw error;
+      }
+    },
     async startExecution(stateMachineArn, name, input) {
       try {
         await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
@@ -50,7 +63,10 @@ export function createSfnWorkflowControl(sfn: SFNClient): WorkflowControl {
       // Express executions cannot be stopped; they end on their own within five minutes.
       if (executionId.includes(':express:')) return false;
       try {
-        await sfn.send(new StopExecutionCommand({ executionArn: executionId, cause }));
+        // The finish function knows Waymark's own stops by this error: the stopper has recorded the end.
+        await sfn.send(
+          new StopExecutionCommand({ executionArn: executionId, error: WAYMARK_STOP_ERROR, cause }),
+        );
         return true;
       } catch (error) {
         if (isGone(error)) return false;
@@ -58,4 +74,14 @@ export function createSfnWorkflowControl(sfn: SFNClient): WorkflowControl {
       }
     },
   };
+}
+
+/** Step Functions keeps input and output as JSON text; text that is not JSON counts as none. */
+function parsedOrUndefined(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -39,6 +39,7 @@ await deliver(parseTask(deliverTaskSchema, input.task), {
     sendTaskSuccess: () => Promise.resolve(true),
     stopExecution: () => Promise.resolve(true),
     isRunning: () => Promise.resolve(true),
+    describeExecution: () => Promise.resolve(undefined),
     startExecution: () => Promise.resolve('started'),
   },
   project: {

@@ -233,6 +233,8 @@ export interface RecordedWorkflows extends WorkflowControl {
   gone: Set<string>;
   /** Executions started, by state machine ARN and name. */
   starts: Map<string, { stateMachineArn: string; name: string; input: unknown }>;
+  /** What DescribeExecution answers, by execution id; unknown executions answer undefined. */
+  described: Map<string, { input: unknown; output: unknown }>;
 }
 
 export function recordingWorkflows(): RecordedWorkflows {
@@ -242,6 +244,10 @@ export function recordingWorkflows(): RecordedWorkflows {
     stopRequests: [],
     gone: new Set(),
     starts: new Map(),
+    described: new Map(),
+    describeExecution(executionId) {
+      return Promise.resolve(workflows.described.get(executionId));
+    },
     startExecution(stateMachineArn, name, input) {
       const key = `${stateMachineArn}:${name}`;
       if (workflows.starts.has(key)) return Promise.resolve('exists');
