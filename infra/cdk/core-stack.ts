@@ -7,7 +7,7 @@
  * config says whether the bus, the key and the table are created or existing
  * ones.
  */
-import { CfnOutput, type Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, type Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { CompiledProject } from './compile-project.ts';
@@ -112,6 +112,7 @@ export class CoreStack extends Stack {
       preferences: functions.preferences.function,
       unsubscribe: functions.unsubscribe.function,
       audience: functions.audience.function,
+      finish: functions.finish.function,
     };
 
     this.routes = new CoreRoutes(this, 'Routes', {
@@ -121,8 +122,20 @@ export class CoreStack extends Stack {
         configurationSetName: config.configurationSet,
         events: this.ses.publishedEvents,
       },
+      executionEnds: {
+        bus: this.ses.feedbackBus,
+        // Every journey state machine of the stage (`<prefix>-<journey id>`), not the broadcast machine
+        // (`<prefix>_broadcasts`); Express ones send no status changes.
+        stateMachineArnPrefix: this.formatArn({
+          service: 'states',
+          resource: 'stateMachine',
+          resourceName: `${prefix}-`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
       record: this.functions.record,
       preferences: this.functions.preferences,
+      finish: this.functions.finish,
       events: project.events,
       alarmTopic,
     });

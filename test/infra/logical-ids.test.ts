@@ -36,6 +36,8 @@ const STATEFUL: Readonly<Record<string, readonly string[]>> = {
     'SesFeedbackDeadLetterQueue65AF818A',
     'RoutesReceiptsDeadLetterQueue56DCA675',
     'BroadcastsDeadLetterQueue03189122',
+    'FunctionsFinishFunctionFailuresQueue85DB7F3F',
+    'RoutesExecutionEndsDeadLetterQueue785E2C3F',
   ],
   'AWS::Logs::LogGroup': [
     'StepsFunctionLogGroup7BAE98C0',
@@ -47,6 +49,7 @@ const STATEFUL: Readonly<Record<string, readonly string[]>> = {
     'UnsubscribeFunctionLogGroupBF653AEE',
     'FunctionsAudienceFunctionLogGroupB6950F51',
     'BroadcastsExecutionLogsB858BFBA',
+    'FunctionsFinishFunctionLogGroupBEAF8A9B',
   ],
 };
 
@@ -71,6 +74,7 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
     'PreferencesFunction6561E041',
     'UnsubscribeFunctionBA2BA474',
     'FunctionsAudienceFunctionAA05A7DA',
+    'FunctionsFinishFunction18DDE611',
   ],
   'AWS::Lambda::Url': ['UnsubscribeFunctionFunctionUrlBAA93A6E'],
   'AWS::Lambda::EventInvokeConfig': [
@@ -78,6 +82,7 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
     'ResumeFunctionEventInvokeConfigAD22E856',
     'GoalsFunctionEventInvokeConfig02F108B2',
     'PreferencesFunctionEventInvokeConfig16A7F9AB',
+    'FunctionsFinishFunctionEventInvokeConfig16B639A9',
   ],
   'AWS::SES::ConfigurationSetEventDestination': ['ConfigurationSetFeedback02137B2F'],
   'AWS::SQS::QueuePolicy': [
@@ -90,6 +95,8 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
     'SesFeedbackDeadLetterQueuePolicy4C46FF91',
     'RoutesReceiptsDeadLetterQueuePolicyA9BF0AA9',
     'BroadcastsDeadLetterQueuePolicy9398824E',
+    'FunctionsFinishFunctionFailuresQueuePolicy7D014AAD',
+    'RoutesExecutionEndsDeadLetterQueuePolicy782EFE6F',
   ],
   'AWS::SNS::Topic': ['AlarmTopicD01E77F9'],
   'AWS::SNS::TopicPolicy': ['AlarmTopicPolicy309DB5F8'],

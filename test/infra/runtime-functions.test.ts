@@ -67,7 +67,7 @@ describe('the runtime functions', () => {
 
   it('keeps what asynchronous invocations fail on in a queue, for the functions EventBridge invokes', () => {
     const core = Template.fromStack(synth.stack);
-    const asynchronous: FunctionName[] = ['record', 'resume', 'goals', 'preferences'];
+    const asynchronous: FunctionName[] = ['record', 'resume', 'goals', 'preferences', 'finish'];
     for (const name of FUNCTION_NAMES) {
       const failures = synth.stack.runtime.functions[name].failureQueue;
       expect(failures === undefined).toBe(!asynchronous.includes(name));

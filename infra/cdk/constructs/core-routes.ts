@@ -2,8 +2,9 @@
  * The rules every stage has whatever its journeys: every customer event to
  * the record function, erasure requests and SES events (bounces and
  * complaints for suppression, deliveries, opens and clicks for the history)
- * to the preferences function. Each has a dead-letter queue of its own, so an
- * alarm names the route that failed.
+ * to the preferences function, and the ends of the journeys' executions to
+ * the finish function. Each has a dead-letter queue of its own, so an alarm
+ * names the route that failed.
  */
 import type { EventCatalog } from '../../../shared/events/catalog.ts';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -17,6 +18,7 @@ import {
   recordPattern,
   sesFeedbackPattern,
 } from '../../../shared/events/routes.ts';
+import { executionEndPattern } from '../../../shared/runtime/finish.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { EventRoute } from './event-route.ts';
 
@@ -32,8 +34,17 @@ export interface CoreRoutesProps {
     readonly configurationSetName: string;
     readonly events: readonly string[];
   };
+  /**
+   * Where Step Functions reports its executions' status changes (the default bus, the only one it
+   * can), and the ARN prefix of this stage's journey state machines (`...:stateMachine:<prefix>-`).
+   */
+  readonly executionEnds: {
+    readonly bus: events.IEventBus;
+    readonly stateMachineArnPrefix: string;
+  };
   readonly record: lambda.IFunction;
   readonly preferences: lambda.IFunction;
+  readonly finish: lambda.IFunction;
   /** The project's event types: the record rule takes those keeping the customer id elsewhere too. */
   readonly events: EventCatalog;
   readonly alarmTopic: sns.ITopic;
@@ -105,6 +116,15 @@ export class CoreRoutes extends Construct {
           'SMS and WhatsApp delivery statuses from End User Messaging to the preferences function (engagement history)',
         target: props.preferences,
         holds: 'SMS and WhatsApp delivery statuses the preferences function could not be invoked for',
+      }),
+      // The state machines end without a Task of their own: their end frees the customer's place.
+      route('ExecutionEnds', {
+        bus: props.executionEnds.bus,
+        pattern: executionEndPattern(props.executionEnds.stateMachineArnPrefix),
+        description:
+          "Journey executions' ends (succeeded, failed, timed out, stopped) to the finish function (the customer's place, the history)",
+        target: props.finish,
+        holds: 'execution ends the finish function could not be invoked for (places not freed)',
       }),
     ];
   }

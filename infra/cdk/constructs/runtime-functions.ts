@@ -1,12 +1,12 @@
 /**
- * The eight runtime functions of a stage (constructs/waymark-function.ts)
+ * The nine runtime functions of a stage (constructs/waymark-function.ts)
  * and what each may do: the table actions its code makes, the table's key
  * through DynamoDB only, the unsubscribe secret for the two that sign or
  * check links, sending for deliver (email, SMS, push, and the WhatsApp
  * number, custom functions and webhook secrets the deployed journeys use:
  * channel-grants.ts), the bus for record when a journey starts on segment
  * entry, and the journeys' state machines of this stage for the functions
- * that start, resume or stop them.
+ * that start, resume, stop or describe them.
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -120,6 +120,14 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
       'dynamodb:UpdateItem',
     ],
   },
+  finish: {
+    description:
+      "A journey execution's end (Step Functions status change): free the customer's place, record the outcome",
+    invocation: 'asynchronous',
+    timeout: Duration.seconds(30),
+    // UpdateItem: the place in the journey; PutItem: the history entry.
+    tableActions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  },
 };
 
 /**
@@ -230,8 +238,10 @@ export class RuntimeFunctions extends Construct {
       preferences: runtimeFunction('preferences'),
       unsubscribe: runtimeFunction('unsubscribe'),
       audience: runtimeFunction('audience'),
+      finish: runtimeFunction('finish'),
     };
-    const { steps, deliver, record, resume, goals, preferences, unsubscribe, audience } = this.functions;
+    const { steps, deliver, record, resume, goals, preferences, unsubscribe, audience, finish } =
+      this.functions;
 
     // The journeys' exit and resume rules invoke these: one statement for every rule on the bus.
     for (const fn of [goals, resume]) {
@@ -337,6 +347,8 @@ export class RuntimeFunctions extends Construct {
       [preferences, ['states:StopExecution'], stageExecutions],
       // A broadcast run's members, on the journey's own machine (the broadcast machine is not `<prefix>-*`).
       [audience, ['states:StartExecution'], stageStateMachines],
+      // An ended execution's input and output, when its status-change event was too large to carry them.
+      [finish, ['states:DescribeExecution'], stageExecutions],
     ];
     for (const [fn, actions, resource] of stateMachineGrants) {
       fn.function.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [resource] }));

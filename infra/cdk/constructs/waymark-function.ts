@@ -28,6 +28,7 @@ export const FUNCTION_NAMES = [
   'preferences',
   'unsubscribe',
   'audience',
+  'finish',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
