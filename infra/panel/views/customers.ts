@@ -393,6 +393,8 @@ function journeyActionLabel(action: Extract<HistoryEntry, { kind: 'journey' }>['
       return 'Failed in';
     case 'exited':
       return 'Exited';
+    case 'stopped':
+      return 'Stopped in';
     case 'step-failed':
       return 'A step failed in';
     case 'profile-updated':
