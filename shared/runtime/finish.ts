@@ -15,7 +15,7 @@ import { customerIdPath } from '../events/catalog.ts';
 import type { EventPattern } from '../events/pattern.ts';
 import type { Journey } from '../journey/schema.ts';
 import { triggerMatcher } from '../journey/trigger.ts';
-import { isRecord, ownValue } from '../json.ts';
+import { isRecord, lambdaErrorMessage, ownValue } from '../json.ts';
 import { appendJourneyEntry } from '../store/history.ts';
 import { release } from '../store/journeys.ts';
 import { withoutContactDetails } from '../text/mask.ts';
@@ -191,11 +191,13 @@ function endOf(
 }
 
 /**
- * "error: cause", as the old finish Task wrote it. Either may quote a customer's data (a Lambda
- * error's message): addresses and numbers are masked before the text is cut, so no cut leaves half.
+ * "error: cause" as the steps function writes a failed step's, a Lambda error's cause by its message
+ * alone (no stack trace). Either may quote a customer's data: addresses and numbers are masked before
+ * the text is cut, so no cut leaves half of one.
  */
 function reasonOf(detail: StatusDetail): string | undefined {
-  const parts = [detail.error, detail.cause].filter(
+  const cause = typeof detail.cause === 'string' ? lambdaErrorMessage(detail.cause) : undefined;
+  const parts = [detail.error, cause].filter(
     (part): part is string => typeof part === 'string' && part !== '',
   );
   if (parts.length === 0) return undefined;
