@@ -16,6 +16,7 @@ import {
 import { errorMessage } from '../local/errors.ts';
 import { eraseCommand } from './erase.ts';
 import { eventsCommand } from './events.ts';
+import { indexAddressesCommand } from './index-addresses.ts';
 import { localCommand } from './local.ts';
 import { putEventCommand } from './put-event.ts';
 import { panelCommand } from './panel.ts';
@@ -48,6 +49,8 @@ Usage:
   waymark schema [--write]              print (or write into journeys/) the JSON Schemas
   waymark erase <customerId> --table <name> [--endpoint <url>] [--region <r>]
                                         delete everything stored about a customer (GDPR erasure)
+  waymark index-addresses [--aws --table <name>]  once, after upgrading: index the profiles written before
+                                        customer search by email and phone (--help for options)
   waymark local [--demo] [--time-scale n]  the whole system on this machine (npm start); --help for options
   waymark put-event --file <events.json>   put events on the local engine's bus (or --type, --detail, --customer)
   waymark simulate <journey> --events <f>  play events through one journey on a jumping clock; print the timeline
@@ -83,6 +86,8 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return eventsCommand(rest, io);
       case 'erase':
         return guarded(command, eraseCommand(rest, io), io);
+      case 'index-addresses':
+        return guarded(command, indexAddressesCommand(rest, io), io);
       case 'local':
         return guarded(command, localCommand(rest, io), io);
       case 'put-event':

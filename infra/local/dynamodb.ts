@@ -2,11 +2,24 @@
  * DynamoDB on one machine: dynalite, in memory or stored on disk, listening
  * on loopback. Used by the tests and by the local engine.
  */
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  type DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { backfillAddressIndex } from '../../shared/store/address-backfill.ts';
 import { tableDefinition } from '../../shared/store/table.ts';
 import { listenOnLoopback } from './loopback.ts';
+import {
+  describeTable,
+  finishInterruptedRebuild,
+  missingIndexes,
+  rebuildWithIndexes,
+  waitUntilActive,
+} from './table-rebuild.ts';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -35,25 +48,48 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
 
 /**
  * Creates the Waymark table unless it is already there (a data folder from an earlier run), and
- * answers once it is ACTIVE: CreateTable answers while the table is still CREATING, and a request
- * that comes before it turns ACTIVE is refused as if the table did not exist (dynalite, like AWS).
+ * answers once it is ACTIVE. A table from a data folder made before the address indexes is rebuilt
+ * with them (table-rebuild.ts: dynalite cannot add an index to a table), and its profiles are then
+ * given the attributes the indexes are keyed on (the same backfill as `waymark index-addresses`);
+ * `log` hears what was done, in counts only.
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-  } catch (error) {
-    if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
-    await client.send(new CreateTableCommand(tableDefinition(tableName)));
-  }
-  const deadline = Date.now() + TABLE_ACTIVE_WAIT_MS;
-  for (;;) {
-    const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (described.Table?.TableStatus === 'ACTIVE') return;
-    if (Date.now() > deadline)
-      throw new Error(`Table ${tableName} is not ACTIVE after ${TABLE_ACTIVE_WAIT_MS} ms.`);
-    await sleep(TABLE_POLL_MS);
-  }
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
+  // A rebuild stopped halfway first: its copy may be the only whole one.
+  const resumed = await finishInterruptedRebuild(client, tableName);
+  const existing = await describeTable(client, tableName);
+  if (existing === undefined) await client.send(new CreateTableCommand(tableDefinition(tableName)));
+  await waitUntilActive(client, tableName);
+  const missing = existing === undefined ? [] : missingIndexes(existing);
+  if (!resumed && missing.length === 0) return;
+  const items = resumed ? await countItems(client, tableName) : await rebuildWithIndexes(client, tableName);
+  const store = {
+    db: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    table: tableName,
+  };
+  const indexed = await backfillAddressIndex(store);
+  log(
+    `Table ${tableName} rebuilt with its indexes (${missing.join(', ') || 'an earlier rebuild finished'}): ` +
+      `${items} items kept, ${indexed.updated} of ${indexed.profiles} profiles indexed by address.`,
+  );
 }
 
-const TABLE_ACTIVE_WAIT_MS = 10_000;
-const TABLE_POLL_MS = 5;
+async function countItems(client: DynamoDBClient, tableName: string): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        Select: 'COUNT',
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
+    );
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return count;
+}
