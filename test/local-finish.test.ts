@@ -4,7 +4,7 @@
  * rule does on AWS, and an end the engine saved just before a crash still reaches it at the next start.
  */
 import { join } from 'node:path';
-import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { matchesPattern } from '../shared/events/pattern.ts';
 import { readMembership } from '../shared/store/journeys.ts';
@@ -121,6 +121,24 @@ describe('an execution ending on the local engine', () => {
       (entry) => entry.action !== 'entered' && entry.action !== 'profile-updated',
     );
     expect(ends.map((entry) => entry.action)).toEqual(['exited']);
+  });
+
+  it('failed: the event carries the error and, apart from it, the cause, as Step Functions reports them', async () => {
+    // An input without the customer id the trigger keeps: enter's parameters cannot be built.
+    const stateMachineArn = engine.host.engine
+      .stateMachines()
+      .find((machine) => machine.name === 'cart-abandonment')?.arn;
+    const started = await engine.sfn.send(
+      new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ detail: {} }) }),
+    );
+    await engine.host.engine.idle();
+    const record = engine.host.engine.describeExecution(started.executionArn ?? '');
+    expect(record).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(record.cause).not.toMatch(/^States\.Runtime/);
+    expect(executionStatusEvent(record).detail).toMatchObject({
+      error: 'States.Runtime',
+      cause: record.cause,
+    });
   });
 
   it('succeeded: the place is free and the end recorded once', async () => {

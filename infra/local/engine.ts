@@ -478,9 +478,10 @@ export class LocalEngine {
       .catch((error: unknown) => {
         if (error instanceof ExecutionAbortedError || record.status !== 'RUNNING') return;
         const cause = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
+        // As Step Functions reports it: the error, and apart from it the cause (a Fail state's Cause).
         this.finish(record, 'FAILED', {
           error: cause instanceof Error ? cause.name : 'States.Runtime',
-          cause: describeError(cause),
+          cause: cause instanceof Error ? cause.message : describeError(cause),
         });
       })
       .finally(() => {
