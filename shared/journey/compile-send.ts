@@ -15,7 +15,7 @@ import { policiesFor } from './policies.ts';
 import { placeholder } from './resources.ts';
 import { type Journey, sendChannels, type StepOfType } from './schema.ts';
 import { STATE_PATHS } from './state.ts';
-import { executionRef, flowTo, stepsTask } from './task-states.ts';
+import { endsOnStatusChange, executionRef, flowTo, stepsTask } from './task-states.ts';
 
 function isInLoop(journey: Journey, id: string): boolean {
   const step = stepById(journey, id);
@@ -46,7 +46,8 @@ export function compileSend(journey: Journey, id: string, step: StepOfType<'send
   const failed = `${id}.failed`;
   // The last step before the end frees the customer's place and records the end in the writes it
   // makes anyway; its result is at $.final, where the finish function looks for it.
-  const finishes = notSent === step.next && journey.steps[step.next]?.type === 'end';
+  const finishes =
+    endsOnStatusChange(journey) && notSent === step.next && journey.steps[step.next]?.type === 'end';
   const payload = {
     task: 'deliver',
     stepId: id,

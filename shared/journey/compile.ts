@@ -10,6 +10,7 @@ import {
   EVENTS_PUT_EVENTS,
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
   PLACEHOLDERS,
+  TASK_ERRORS,
 } from '../contract/tasks.ts';
 import { toJsonValue } from '../json.ts';
 import { stepResultPath } from '../asl/path.ts';
@@ -38,13 +39,16 @@ export type { CompiledRule, RuleRole } from './rules.ts';
 import { referencePath, STATE_PATHS } from './state.ts';
 import { audienceTriggerKind, triggerMatcher } from './trigger.ts';
 import { compileSend } from './compile-send.ts';
-import { executionRef, flowTo, stepsTask, withoutUnreachable } from './task-states.ts';
+import { endsOnStatusChange, executionRef, flowTo, stepsTask, withoutUnreachable } from './task-states.ts';
 
 export const STATE = {
   enter: 'Waymark.Enter',
   admitted: 'Waymark.Admitted',
   notAdmitted: 'Waymark.NotAdmitted',
   failed: 'Waymark.Failed',
+  /** Express only: see endsOnStatusChange. */
+  completed: 'Waymark.Completed',
+  failedEnd: 'Waymark.FailedEnd',
 } as const;
 
 export interface CompiledJourney {
@@ -130,12 +134,7 @@ export function compileDefinition(journey: Journey, events: EventCatalog): State
     },
     // The finish function records the failure and frees the customer's place, from the execution's
     // status-change event: no Task here, whatever failed.
-    [STATE.failed]: {
-      Type: 'Fail',
-      Comment: "A step failed: the error and cause are the execution's own.",
-      ErrorPath: '$.error.Error',
-      CausePath: '$.error.Cause',
-    },
+    ...failureStates(journey),
   };
   // Sorted so the output does not depend on the order steps were written in.
   for (const stepId of Object.keys(journey.steps).sort()) {
@@ -151,6 +150,42 @@ export function compileDefinition(journey: Journey, events: EventCatalog): State
     Comment: `${journey.name} (journey ${journey.id} v${journey.version}), compiled by Waymark`,
     StartAt: STATE.enter,
     States: withoutUnreachable(states, STATE.enter),
+  };
+}
+
+/**
+ * How a failure ends the execution. On Standard, a Fail state with the error and cause: the finish
+ * function records it from the status-change event. Express sends no such events, so there a Task
+ * records it first (Express is billed by request, not by transition: the Task costs nothing more).
+ */
+function failureStates(journey: Journey): Record<string, State> {
+  if (endsOnStatusChange(journey)) {
+    return {
+      [STATE.failed]: {
+        Type: 'Fail',
+        Comment: "A step failed: the error and cause are the execution's own.",
+        ErrorPath: '$.error.Error',
+        CausePath: '$.error.Cause',
+      },
+    };
+  }
+  return {
+    [STATE.failed]: stepsTask(
+      journey,
+      { task: 'finish', outcome: 'failed', stepId: STATE.failed, 'error.$': '$.error' },
+      {
+        resultPath: null,
+        next: STATE.failedEnd,
+        catchTo: STATE.failedEnd,
+        catchResultPath: null,
+        comment: 'Record why the journey could not go on and release the customer.',
+      },
+    ),
+    [STATE.failedEnd]: {
+      Type: 'Fail',
+      Error: TASK_ERRORS.journeyFailed,
+      Cause: 'A step failed; see the execution history.',
+    },
   };
 }
 
@@ -203,8 +238,24 @@ function compileStep(journey: Journey, id: string, step: Step, events: EventCata
     case 'emit':
       return compileEmit(journey, id, step, events);
     case 'end':
-      // Reached by a Choice or a Catch; a state that can end the execution ends it itself (flowTo).
-      return { [id]: { Type: 'Succeed', ...(comment === undefined ? {} : { Comment: comment }) } };
+      if (endsOnStatusChange(journey)) {
+        // Reached by a Choice or a Catch; a state that can end the execution ends it itself (flowTo).
+        return { [id]: { Type: 'Succeed', ...(comment === undefined ? {} : { Comment: comment }) } };
+      }
+      return {
+        [id]: stepsTask(
+          journey,
+          { task: 'finish', outcome: 'completed', stepId: id },
+          {
+            resultPath: null,
+            next: STATE.completed,
+            catchTo: STATE.completed,
+            catchResultPath: null,
+            comment,
+          },
+        ),
+        [STATE.completed]: { Type: 'Succeed' },
+      };
     default:
       return assertNever(step);
   }

@@ -62,7 +62,17 @@ export function stepsTask(
  * tells the finish function either way.
  */
 export function flowTo(journey: Journey, target: string): { Next: string } | { End: true } {
-  return journey.steps[target]?.type === 'end' ? { End: true } : { Next: target };
+  return endsOnStatusChange(journey) && journey.steps[target]?.type === 'end'
+    ? { End: true }
+    : { Next: target };
+}
+
+/**
+ * Whether the execution's end is told by Step Functions' status-change event (Standard): Express
+ * workflows send none, so theirs end on a finish Task, as every journey did before.
+ */
+export function endsOnStatusChange(journey: Journey): boolean {
+  return journey.workflow !== 'express';
 }
 
 /**
