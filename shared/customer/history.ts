@@ -111,6 +111,8 @@ export const historyEntrySchema = z.discriminatedUnion('kind', [
     action: journeyActionSchema,
     stepId: z.string().optional(),
     reason: z.string().optional(),
+    /** The trigger event, on a `not-entered`: which of the events that start the journey it turned away. */
+    eventId: z.string().optional(),
   }),
   z.object({
     kind: z.literal('conversion'),

@@ -31,6 +31,7 @@ import {
 } from '../render/templates.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '../store/customers.ts';
 import { release as releasePlace } from '../store/journeys.ts';
+import { emptyCustomer } from '../customer/profile-update.ts';
 import {
   confirmedDelivery,
   deliveryKey,
@@ -72,24 +73,23 @@ interface FreedPlace {
 async function deliverStep(task: DeliverTask, runtime: Runtime, freed: FreedPlace): Promise<DeliveryOutcome> {
   const now = runtime.now();
   const read = await readCustomer(runtime.store, task.customerId);
-  if (read.found === false) {
-    return notSent(runtime, task, now, { status: 'no-address', reason: 'No profile for this customer.' });
-  }
-  if (read.found === 'damaged') {
-    return notSent(runtime, task, now, {
-      status: 'failed',
-      reason: damagedProfile(read.reason),
-    });
-  }
   const template = runtime.project.templates.get(task.template);
+  if (read.found === 'damaged') {
+    return notSent(runtime, task, now, { status: 'failed', reason: damagedProfile(read.reason) });
+  }
   if (template === undefined) {
     return notSent(runtime, task, now, {
       status: 'failed',
       reason: `No template "${task.template}" is deployed.`,
     });
   }
+  // A call that feeds another system needs no address: a customer known only by their events has one.
   if (task.target?.reaches === 'system') {
-    return deliverToSystem(runtime, task, task.target.channel, read.customer.profile, template, now);
+    const { profile } = read.found ? read.customer : emptyCustomer(task.customerId);
+    return deliverToSystem(runtime, task, task.target.channel, profile, template, now);
+  }
+  if (read.found === false) {
+    return notSent(runtime, task, now, { status: 'no-address', reason: 'No profile for this customer.' });
   }
   // A retry of a delivery that got as far as reserving: sent if its history entry says so. If not,
   // the attempt stopped between reserving and recording: marketing is at most once (not sent again),

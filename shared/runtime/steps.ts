@@ -70,6 +70,7 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   ) => {
     await journeyEntry(runtime, task, 'not-entered', {
       reason: detail === undefined ? reason : `${reason}: ${detail}`,
+      eventId: task.trigger.id,
     });
     return {
       admitted: false,
@@ -359,7 +360,7 @@ async function journeyEntry(
   runtime: Runtime,
   task: { customerId: string; journeyId: string; executionId: string; enteredAt?: string },
   action: HistoryEntryOf<'journey'>['action'],
-  extra: { stepId?: string; reason?: string },
+  extra: { stepId?: string; reason?: string; eventId?: string },
 ): Promise<void> {
   // Under the state's entry time, a Lambda retry writes the same entry again rather than a second one.
   const time = task.enteredAt ?? runtime.now().toISOString();

@@ -245,6 +245,14 @@ function describeEntry(customerId: string, entry: HistoryEntry, messages: Messag
                 >
                 <span>${entry.problems.join('; ')}</span>`
         }
+        ${
+          entry.starts === undefined
+            ? ''
+            : html`<span class="muted" data-testid="event-starts"
+                >starts
+                ${entry.starts.map((journeyId, index) => html`${index === 0 ? '' : ', '}${journeyLink(journeyId)}`)}</span
+              >`
+        }
         <details>
           <summary class="muted">Event detail</summary>
           <pre class="json">${JSON.stringify(entry.detail, null, 2)}</pre>
@@ -260,7 +268,9 @@ function describeEntry(customerId: string, entry: HistoryEntry, messages: Messag
           >${journeyStep(entry.journeyId, entry.stepId)} ·
           ${entry.category}${
             entry.reaches === 'system' ? ' · to another system, not the customer' : ''
-          }${entry.response === undefined ? '' : ` · answered ${entry.response}`}</span
+          }${entry.response === undefined ? '' : ` · answered ${entry.response}`}${
+            entry.completes === true ? ' · the journey completed' : ''
+          }</span
         >
         ${
           entry.channel === 'email'
