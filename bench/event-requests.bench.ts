@@ -10,6 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { bench, describe } from 'vitest';
 import { exampleDetail } from '../shared/events/catalog.ts';
 import { isRecord } from '../shared/json.ts';
@@ -147,7 +148,125 @@ async function profile(): Promise<string> {
   }
 }
 
+/** Events in the throughput run, put 10 a call by a few producers at once, as a burst would come. */
+const THROUGHPUT_EVENTS = 400;
+const PRODUCERS = 4;
+const RAW_WRITES = 2_000;
+const RAW_IN_FLIGHT = 16;
+
+/** Conditional puts a second through the functions' own client, 16 in flight: the storage's pace. */
+async function rawConditionalWrites(host: LocalHost): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const writer = async (): Promise<void> => {
+    for (let index = next++; index < RAW_WRITES; index = next++) {
+      await host.runtime.store.db.send(
+        new PutCommand({
+          TableName: host.runtime.store.table,
+          Item: { pk: `BENCH#${index}`, sk: 'RAW', payload: 'x'.repeat(200) },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: RAW_IN_FLIGHT }, writer));
+  return RAW_WRITES / ((performance.now() - started) / 1000);
+}
+
+/** Requests counted without capturing a stack each: the throughput run must not pay for the profile's. */
+function countRequests(host: LocalHost): () => number {
+  let requests = 0;
+  host.runtime.store.db.middlewareStack.add(
+    (next) => (args) => {
+      requests += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchRequestCount' },
+  );
+  return () => requests;
+}
+
+/**
+ * The same single-message events end to end, many customers at once: events a second beside the raw
+ * conditional-write rate measured in the same run. events/s x requests/event over the raw rate says
+ * how much of the storage's pace the engine turns into journeys (issue 17 asks at least 70%).
+ */
+async function throughput(): Promise<string> {
+  const journeysDir = singleMessageProject();
+  const host = await startLocalHost({
+    journeysDir,
+    port: 0,
+    clock: { mode: { kind: 'manual' }, start: new Date('2026-11-18T15:00:00Z') },
+    log: () => undefined,
+  });
+  const eventbridge = new EventBridgeClient({
+    region: 'us-east-1',
+    endpoint: host.endpoint,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  });
+  const putAll = async (entries: { DetailType: string; Detail: string }[]): Promise<void> => {
+    const calls: (typeof entries)[] = [];
+    for (let index = 0; index < entries.length; index += 10) calls.push(entries.slice(index, index + 10));
+    let next = 0;
+    const producer = async (): Promise<void> => {
+      for (let call = calls[next++]; call !== undefined; call = calls[next++]) {
+        await eventbridge.send(
+          new PutEventsCommand({
+            Entries: call.map((entry) => ({ ...entry, EventBusName: 'waymark', Source: 'bench' })),
+          }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: PRODUCERS }, producer));
+    await host.engine.idle();
+  };
+  try {
+    const customers = Array.from({ length: THROUGHPUT_EVENTS }, (_, index) => `bench-flow-${index}`);
+    await putAll(
+      customers.map((customerId) => ({
+        DetailType: 'customer.profile.updated',
+        Detail: JSON.stringify({
+          customerId,
+          email: `${customerId}@example.com`,
+          consent: { email: 'opted-in' },
+        }),
+      })),
+    );
+    const requests = countRequests(host);
+    const example = exampleDetail(EVENTS, 'chat.session.ended') ?? {};
+    const started = performance.now();
+    await putAll(
+      customers.map((customerId) => ({
+        DetailType: 'chat.session.ended',
+        Detail: JSON.stringify({ ...example, customerId, resolved: false }),
+      })),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const eventsPerSecond = THROUGHPUT_EVENTS / seconds;
+    const requestsPerEvent = requests() / THROUGHPUT_EVENTS;
+    const raw = await rawConditionalWrites(host);
+    const sent = host.outbox.list({ journeyId: 'chat-followup' }).length;
+    return [
+      `${THROUGHPUT_EVENTS} chat.session.ended -> summary -> end, ${PRODUCERS} producers, ${sent} emails sent:`,
+      `  ${eventsPerSecond.toFixed(1)} events/s end to end (${seconds.toFixed(1)} s), ${requestsPerEvent.toFixed(2)} DynamoDB requests/event (the SES delivery event's included)`,
+      `  dynalite raw conditional PutItem, ${RAW_IN_FLIGHT} in flight, same run: ${raw.toFixed(0)}/s`,
+      `  events/s x requests/event = ${(eventsPerSecond * requestsPerEvent).toFixed(0)}/s, ${((100 * eventsPerSecond * requestsPerEvent) / raw).toFixed(0)}% of the raw rate`,
+    ].join('\n');
+  } finally {
+    eventbridge.destroy();
+    await host.close();
+    rmSync(journeysDir, { recursive: true, force: true });
+  }
+}
+
 describe('DynamoDB requests of one single-message event', () => {
+  bench(
+    'throughput',
+    async () => {
+      console.log(await throughput());
+    },
+    { iterations: 1, warmupIterations: 0 },
+  );
   bench(
     'profile',
     async () => {
