@@ -39,6 +39,10 @@ export const handler = middy<unknown, DeliveryOutcome>()
       reason: 'reason' in outcome ? outcome.reason : undefined,
     });
     const deferred = outcome.status === 'deferred' || outcome.status === 'rate-limited';
-    if (deferred && task.deferral === 'error') throw new DeferredError(outcome);
+    if (deferred && task.deferral === 'error') {
+      // Counted (service dimension only) so the errors alarm leaves these out: deferrals are no failure.
+      metrics.singleMetric().addMetric('DeferralsThrown', MetricUnit.Count, 1);
+      throw new DeferredError(outcome);
+    }
     return outcome;
   });

@@ -40,6 +40,8 @@ interface FunctionSpec {
   readonly timeout: Duration | 'task' | 'broadcastTask';
   /** The DynamoDB calls its code makes (checked against the bundle by test/infra/runtime-functions.test.ts). */
   readonly tableActions: readonly string[];
+  /** A metric counting the errors it throws on purpose, which its errors alarm leaves out. */
+  readonly expectedErrors?: string;
 }
 
 const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
@@ -61,6 +63,8 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     invocation: 'synchronous',
     timeout: 'task',
     tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    // A deferral (quiet hours, a send slot later) is the Waymark.Deferred error the state machine waits on.
+    expectedErrors: 'DeferralsThrown',
   },
   record: {
     description: 'Every customer event: profile and history, segment entries',
@@ -209,6 +213,7 @@ export class RuntimeFunctions extends Construct {
               ? broadcastFunctionTimeout()
               : spec.timeout,
         alarmTopic: props.alarmTopic,
+        ...(spec.expectedErrors === undefined ? {} : { expectedErrors: spec.expectedErrors }),
         environment: { [ENVIRONMENT.table]: data.table.tableName },
         ...(props.functionCode === undefined ? {} : { code: props.functionCode(name) }),
       });

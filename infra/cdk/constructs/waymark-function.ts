@@ -79,6 +79,12 @@ export interface WaymarkFunctionProps {
   /** Where the errors alarm and the on-failure queue's alarm notify. */
   readonly alarmTopic: sns.ITopic;
   /**
+   * A metric (namespace Waymark, dimension service=waymark) counting errors the function throws on
+   * purpose for the state machine to catch: the errors alarm counts only the others.
+   * @default - every error counts
+   */
+  readonly expectedErrors?: string;
+  /**
    * Added to the Powertools and source-map variables every function gets.
    * @default - none
    */
@@ -197,10 +203,32 @@ export class WaymarkFunction extends Construct {
     );
     this.errorsAlarm = alarmOnAny(this, 'ErrorsAlarm', {
       description: `The ${props.name} function failed (see its log group for the error).`,
-      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      metric: errorsMetric(this.function, props.expectedErrors),
       topic: props.alarmTopic,
     });
   }
+}
+
+/** The function's errors, less those it throws on purpose (counted by its own metric). */
+function errorsMetric(fn: lambda.IFunction, expected: string | undefined): cloudwatch.IMetric {
+  const period = Duration.minutes(5);
+  const errors = fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM });
+  if (expected === undefined) return errors;
+  return new cloudwatch.MathExpression({
+    expression: 'errors - FILL(expected, 0)',
+    label: 'Errors not thrown on purpose',
+    period,
+    usingMetrics: {
+      errors,
+      expected: new cloudwatch.Metric({
+        namespace: 'Waymark',
+        metricName: expected,
+        dimensionsMap: { service: 'waymark' },
+        period,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+    },
+  });
 }
 
 /** Bundling commands run in a shell; paths may contain spaces. */
