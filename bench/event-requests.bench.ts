@@ -7,6 +7,7 @@
  * delivery event that follows the email is another event: its requests are listed apart.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -173,6 +174,33 @@ async function rawConditionalWrites(host: LocalHost): Promise<number> {
   return RAW_WRITES / ((performance.now() - started) / 1000);
 }
 
+/** Puts the entries through a producer process of its own (bench/support/producer.mjs), once it is loaded. */
+async function produceElsewhere(
+  endpoint: string,
+  entries: readonly { DetailType: string; Detail: string }[],
+): Promise<void> {
+  const child = spawn(process.execPath, [join('bench', 'support', 'producer.mjs')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const said = (word: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const listen = (chunk: Buffer): void => {
+        if (!chunk.toString().includes(word)) return;
+        child.stdout.off('data', listen);
+        resolve();
+      };
+      child.stdout.on('data', listen);
+      child.once('exit', (code) =>
+        reject(new Error(`the producer exited (${String(code)}) before "${word}"`)),
+      );
+    });
+  await said('ready');
+  const done = said('done');
+  child.stdin.write(`${JSON.stringify({ endpoint, producers: PRODUCERS, entries })}\n`);
+  await done;
+  child.stdin.end();
+}
+
 /** Requests counted without capturing a stack each: the throughput run must not pay for the profile's. */
 function countRequests(host: LocalHost): () => number {
   let requests = 0;
@@ -199,25 +227,8 @@ async function throughput(): Promise<string> {
     clock: { mode: { kind: 'manual' }, start: new Date('2026-11-18T15:00:00Z') },
     log: () => undefined,
   });
-  const eventbridge = new EventBridgeClient({
-    region: 'us-east-1',
-    endpoint: host.endpoint,
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
   const putAll = async (entries: { DetailType: string; Detail: string }[]): Promise<void> => {
-    const calls: (typeof entries)[] = [];
-    for (let index = 0; index < entries.length; index += 10) calls.push(entries.slice(index, index + 10));
-    let next = 0;
-    const producer = async (): Promise<void> => {
-      for (let call = calls[next++]; call !== undefined; call = calls[next++]) {
-        await eventbridge.send(
-          new PutEventsCommand({
-            Entries: call.map((entry) => ({ ...entry, EventBusName: 'waymark', Source: 'bench' })),
-          }),
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: PRODUCERS }, producer));
+    await produceElsewhere(host.endpoint, entries);
     await host.engine.idle();
   };
   try {
@@ -247,13 +258,12 @@ async function throughput(): Promise<string> {
     const raw = await rawConditionalWrites(host);
     const sent = host.outbox.list({ journeyId: 'chat-followup' }).length;
     return [
-      `${THROUGHPUT_EVENTS} chat.session.ended -> summary -> end, ${PRODUCERS} producers, ${sent} emails sent:`,
+      `${THROUGHPUT_EVENTS} chat.session.ended -> summary -> end, ${PRODUCERS} producers in a process of their own, ${sent} emails sent:`,
       `  ${eventsPerSecond.toFixed(1)} events/s end to end (${seconds.toFixed(1)} s), ${requestsPerEvent.toFixed(2)} DynamoDB requests/event (the SES delivery event's included)`,
       `  dynalite raw conditional PutItem, ${RAW_IN_FLIGHT} in flight, same run: ${raw.toFixed(0)}/s`,
       `  events/s x requests/event = ${(eventsPerSecond * requestsPerEvent).toFixed(0)}/s, ${((100 * eventsPerSecond * requestsPerEvent) / raw).toFixed(0)}% of the raw rate`,
     ].join('\n');
   } finally {
-    eventbridge.destroy();
     await host.close();
     rmSync(journeysDir, { recursive: true, force: true });
   }
