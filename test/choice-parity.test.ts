@@ -7,10 +7,13 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTask, stepsTaskSchema } from '../shared/contract/parse.ts';
+import type { EnterResult } from '../shared/contract/tasks.ts';
 import { nativeChoice } from '../shared/journey/choice.ts';
 import { compileJourney } from '../shared/journey/compile.ts';
 import { evaluateCondition } from '../shared/journey/conditions.ts';
 import { type Condition, journeySchema } from '../shared/journey/schema.ts';
+import { toJsonValue } from '../shared/json.ts';
 import {
   isJsonObject,
   type JsonObject,
@@ -124,16 +127,30 @@ describe('native Choice branches decide exactly like the evaluate task', () => {
             detail: eventDetail,
           };
           const tags: string[] = [];
+          const tasks: unknown[] = [];
           const report = await machine.run(input, ({ input: taskInput }): JsonValue => {
             const payload = isJsonObject(taskInput) ? taskInput.Payload : undefined;
             if (!isJsonObject(payload)) return null;
-            if (payload.task === 'enter') return { admitted: true, values };
+            tasks.push(payload.task);
+            if (payload.task === 'enter') {
+              // As the steps function answers: the state is made of it (the trigger as it parses it).
+              const task = parseTask(stepsTaskSchema, payload);
+              if (task.task !== 'enter') throw new Error('not an enter task');
+              return toJsonValue({
+                admitted: true,
+                values,
+                customerId: task.customerId,
+                trigger: task.trigger,
+              } satisfies EnterResult);
+            }
             if (payload.task === 'updateProfile' && Array.isArray(payload.addTags)) {
               tags.push(...payload.addTags.filter((tag) => typeof tag === 'string'));
             }
-            return { updated: [], finished: true };
+            return { updated: [] };
           });
           expect(report.status, JSON.stringify(report.error)).toBe('SUCCEEDED');
+          // The branches read the event and the trigger from the state enter made; the last step ends it.
+          expect(tasks).toEqual(['enter', ...CONDITIONS.map(() => 'updateProfile')]);
           const scope = {
             event: eventDetail,
             values,

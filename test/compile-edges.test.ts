@@ -7,6 +7,7 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { type State, stateTargets } from '../shared/asl/types.ts';
+import { TASK_ERRORS } from '../shared/contract/tasks.ts';
 import { compileJourney, STATE } from '../shared/journey/compile.ts';
 import { journeySchema } from '../shared/journey/schema.ts';
 import { validateJourneyText } from '../shared/journey/validate.ts';
@@ -180,18 +181,50 @@ describe('a journey using every step kind at the edges of the language', () => {
     );
     expect(uses.DeliverFunctionArn).toEqual(['remind', 'remind.withSlot']);
     expect(uses.EventBusName).toEqual(['signal']);
+    // Neither the end ("done", a Succeed) nor a failure (Waymark.Failed, a Fail state) calls a function.
     expect(uses.StepsFunctionArn).toEqual(
-      [
-        STATE.enter,
-        STATE.failed,
-        'await',
-        'by-profile',
-        'done',
-        'mark',
-        'preferred',
-        'remind.failed',
-        'window',
-      ].sort(),
+      [STATE.enter, 'await', 'by-profile', 'mark', 'preferred', 'remind.failed', 'window'].sort(),
     );
+  });
+
+  it('ends on the states before the end step; "done" stays a Succeed because a Catch and a Choice name it', () => {
+    // Each of these goes on to "done": it ends the execution itself.
+    for (const name of ['await', 'signal', `${LONG_ID}.path.control`]) {
+      expect(states[name], name).toMatchObject({ End: true });
+      expect(states[name], name).not.toHaveProperty('Next');
+    }
+    for (const state of Object.values(states)) {
+      if ('Next' in state) expect(state.Next).not.toBe('done');
+    }
+    expect(states.done).toEqual({ Type: 'Succeed' });
+    expect(states.signal).toMatchObject({ Catch: [{ ErrorEquals: ['States.ALL'], Next: 'done' }] });
+    expect(states['await']).toMatchObject({
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], Next: 'signal' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.failed },
+      ],
+    });
+    expect(states[STATE.failed]).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
+  });
+
+  it('keeps the outcome Choice of the send whose unsent messages go elsewhere, and catches its deferrals', () => {
+    expect(states.remind).toMatchObject({
+      Next: 'remind.outcome',
+      ResultPath: '$.steps.remind',
+      Catch: [
+        { ErrorEquals: [TASK_ERRORS.deferred], ResultPath: '$.steps.remind', Next: 'remind.deferral' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.steps.remind', Next: 'remind.failed' },
+      ],
+    });
+    expect(states['remind.outcome']).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.steps.remind.outcome.status', StringEquals: 'sent', Next: 'await' }],
+      Default: 'signal',
+    });
+    expect(states['remind.withSlot']).toMatchObject({ Next: 'remind.outcome' });
   });
 });

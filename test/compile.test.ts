@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import type { State, StateMachineDefinition, TaskState } from '../shared/asl/types.ts';
+import type { AslJson, ChoiceState, State, StateMachineDefinition, TaskState } from '../shared/asl/types.ts';
 import {
   EVENTS_PUT_EVENTS,
   LAMBDA_INVOKE,
@@ -97,6 +97,165 @@ function checkGolden(file: string, actual: string): void {
     `${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/compile.test.ts`,
   ).toBe(true);
   expect(actual).toEqual(readFileSync(path, 'utf8'));
+}
+
+/** `$.steps.<id>` as Step Functions parses it: brackets for an id that is no plain name. */
+function stepPath(id: string, ...rest: string[]): string {
+  const base = /^[A-Za-z_][A-Za-z0-9_]*$/.test(id) ? `$.steps.${id}` : `$.steps['${id}']`;
+  return [base, ...rest].join('.');
+}
+
+function choiceState(definition: StateMachineDefinition, name: string): ChoiceState {
+  const state = definition.States[name];
+  if (state?.Type !== 'Choice') throw new Error(`State ${name} is ${state?.Type ?? 'missing'}, not a Choice`);
+  return state;
+}
+
+/** The states that name a state in a Choice rule, a Default or a Catch (not in a Next). */
+function namedByChoiceOrCatch(definition: StateMachineDefinition, target: string): string[] {
+  return Object.entries(definition.States).flatMap(([name, state]) => {
+    const names =
+      state.Type === 'Choice'
+        ? [...state.Choices.map((choice) => choice.Next), state.Default]
+        : state.Type === 'Task'
+          ? (state.Catch ?? []).map((catcher) => catcher.Next)
+          : [];
+    return names.includes(target) ? [name] : [];
+  });
+}
+
+/** A Task's Payload parameter; {} for a Task without one (PutEvents). */
+function payloadOf(task: TaskState): { [key: string]: AslJson } {
+  const payload = task.Parameters.Payload;
+  return payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload : {};
+}
+
+/** Every `task` a Payload of the definition names. */
+function payloadTasks(definition: StateMachineDefinition): string[] {
+  return Object.values(definition.States).flatMap((state) => {
+    const task = state.Type === 'Task' ? payloadOf(state).task : undefined;
+    return typeof task === 'string' ? [task] : [];
+  });
+}
+
+/**
+ * A send step compiled as it must be: the deliver Task straight on (Next, or End before an end step),
+ * unless unsent messages go elsewhere (then its outcome Choice); a deferral caught as Waymark.Deferred
+ * and parsed from Lambda's cause to its waits, except for a step that reaches a system; the last send
+ * finishing the journey with its result at $.final.
+ */
+function expectSendCompiled(definition: StateMachineDefinition, journey: Journey, id: string): void {
+  const step = journey.steps[id];
+  if (step?.type !== 'send') throw new Error(`${id} is not a send step`);
+  const notSent = step.onNotSent ?? step.next;
+  const nextIsEnd = journey.steps[step.next]?.type === 'end';
+  const finishes = notSent === step.next && nextIsEnd;
+  const system = step.reaches === 'system';
+  const resultPath = finishes ? '$.final' : stepPath(id);
+  const onward =
+    notSent === step.next ? (nextIsEnd ? { End: true } : { Next: step.next }) : { Next: `${id}.outcome` };
+  const catchers = [
+    ...(system
+      ? []
+      : [{ ErrorEquals: [TASK_ERRORS.deferred], ResultPath: stepPath(id), Next: `${id}.deferral` }]),
+    { ErrorEquals: ['States.ALL'], ResultPath: stepPath(id), Next: `${id}.failed` },
+  ];
+  const senders = system ? [id] : [id, `${id}.withSlot`];
+  for (const name of senders) {
+    const task = taskState(definition, name);
+    expect(task.Catch, `${name} Catch`).toEqual(catchers);
+    expect(task.ResultPath, `${name} ResultPath`).toBe(resultPath);
+    expect(task.ResultSelector).toEqual({ 'outcome.$': '$.Payload' });
+    expect({ Next: task.Next, End: task.End }, `${name} goes on`).toEqual({
+      Next: undefined,
+      End: undefined,
+      ...onward,
+    });
+    const payload = payloadOf(task);
+    expect(payload).toMatchObject({ task: 'deliver', stepId: id });
+    expect(payload.finishes, `${name} finishes`).toBe(finishes ? true : undefined);
+    expect(payload.deferral, `${name} deferral`).toBe(system ? undefined : 'error');
+  }
+  if (notSent === step.next) {
+    expect(definition.States[`${id}.outcome`], `${id} has no outcome Choice`).toBeUndefined();
+  } else {
+    expect(choiceState(definition, `${id}.outcome`)).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: stepPath(id, 'outcome', 'status'), StringEquals: 'sent', Next: step.next }],
+      Default: notSent,
+    });
+  }
+  const deferralStates = [
+    'deferral',
+    'deferredOutcome',
+    'deferredWhy',
+    'quietHours',
+    'rateWait',
+    'withSlot',
+  ].map((suffix) => `${id}.${suffix}`);
+  if (system) {
+    for (const name of deferralStates)
+      expect(definition.States[name], `${name} (a system step)`).toBeUndefined();
+    return;
+  }
+  expect(definition.States[`${id}.deferral`]).toMatchObject({
+    Type: 'Pass',
+    Parameters: { 'cause.$': `States.StringToJson(${stepPath(id, 'Cause')})` },
+    ResultPath: stepPath(id),
+    Next: `${id}.deferredOutcome`,
+  });
+  expect(definition.States[`${id}.deferredOutcome`]).toEqual({
+    Type: 'Pass',
+    Parameters: { 'outcome.$': `States.StringToJson(${stepPath(id, 'cause', 'errorMessage')})` },
+    ResultPath: stepPath(id),
+    Next: `${id}.deferredWhy`,
+  });
+  expect(choiceState(definition, `${id}.deferredWhy`)).toEqual({
+    Type: 'Choice',
+    Choices: [
+      { Variable: stepPath(id, 'outcome', 'status'), StringEquals: 'rate-limited', Next: `${id}.rateWait` },
+    ],
+    Default: `${id}.quietHours`,
+  });
+  expect(definition.States[`${id}.quietHours`]).toMatchObject({
+    Type: 'Wait',
+    TimestampPath: stepPath(id, 'outcome', 'resumeAt'),
+    Next: id,
+  });
+  expect(definition.States[`${id}.rateWait`]).toMatchObject({
+    Type: 'Wait',
+    TimestampPath: stepPath(id, 'outcome', 'resumeAt'),
+    Next: `${id}.withSlot`,
+  });
+  // The send with its slot is the send itself, holding the slot the deferral named.
+  const { slot, ...withSlot } = payloadOf(taskState(definition, `${id}.withSlot`));
+  expect(withSlot).toEqual(payloadOf(taskState(definition, id)));
+  expect(slot).toEqual({
+    'channel.$': stepPath(id, 'outcome', 'channel'),
+    'at.$': stepPath(id, 'outcome', 'resumeAt'),
+    'taken.$': stepPath(id, 'outcome', 'taken'),
+  });
+}
+
+function expectEndsCompiled(definition: StateMachineDefinition, journey: Journey): void {
+  const endSteps = Object.entries(journey.steps).flatMap(([id, step]) => (step.type === 'end' ? [id] : []));
+  expect(endSteps.length).toBeGreaterThan(0);
+  for (const [name, state] of Object.entries(definition.States)) {
+    // A state before an end step ends the execution itself: no transition spent on a Succeed.
+    if ('Next' in state && state.Next !== undefined) {
+      expect(endSteps, `${name} -> ${state.Next}`).not.toContain(state.Next);
+    }
+  }
+  for (const id of endSteps) {
+    const namedBy = namedByChoiceOrCatch(definition, id);
+    if (namedBy.length === 0) {
+      expect(definition.States[id], `${id}: nothing names it, so it is no state`).toBeUndefined();
+    } else {
+      expect(definition.States[id], `${id}, named by ${namedBy.join(', ')}`).toMatchObject({
+        Type: 'Succeed',
+      });
+    }
+  }
 }
 
 describe('the sample journeys', () => {
@@ -199,6 +358,72 @@ describe.each(sampleIds)('compiled %s', (journeyId) => {
     expect(Object.keys(definition.States).filter((name) => !reachable.has(name))).toEqual([]);
   });
 
+  it('starts on Waymark.Enter with the bare event, whose answer becomes the state', () => {
+    expect(definition.StartAt).toBe(STATE.enter);
+    const enter = taskState(definition, STATE.enter);
+    expect(enter.Resource).toBe(LAMBDA_INVOKE);
+    expect(enter.Parameters.FunctionName).toBe(`\${${PLACEHOLDERS.stepsFunction}}`);
+    expect(enter.Parameters.Payload).toMatchObject({
+      task: 'enter',
+      'trigger.$': '$',
+      'customerId.$': '$.detail.customerId',
+      'executionId.$': '$$.Execution.Id',
+    });
+    expect(enter.ResultSelector).toEqual({
+      'customerId.$': '$.Payload.customerId',
+      'trigger.$': '$.Payload.trigger',
+      entry: { outcome: { 'admitted.$': '$.Payload.admitted', 'values.$': '$.Payload.values' } },
+      steps: {},
+    });
+    expect(enter.ResultPath).toBe('$.state');
+    expect(enter.OutputPath).toBe('$.state');
+    expect(enter.Next).toBe(STATE.admitted);
+    expect(enter.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.failed }]);
+    expect(definition.States[STATE.admitted]).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.entry.outcome.admitted', BooleanEquals: true, Next: journey.start }],
+      Default: STATE.notAdmitted,
+    });
+    expect(definition.States[STATE.notAdmitted]).toMatchObject({ Type: 'Succeed' });
+    // Nothing of the old shape: no Pass to shape the state, no Succeed after the last step.
+    for (const gone of ['Waymark.Start', 'Waymark.Completed', 'Waymark.FailedEnd']) {
+      expect(definition.States[gone], gone).toBeUndefined();
+    }
+  });
+
+  it("fails on a Fail state with the failure's own error and cause, and never invokes a finish task", () => {
+    expect(definition.States[STATE.failed]).toEqual({
+      Type: 'Fail',
+      Comment: expect.any(String),
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
+    // Every way to Waymark.Failed leaves the error at $.error, where the Fail state reads it.
+    for (const [name, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task') continue;
+      for (const catcher of state.Catch ?? []) {
+        if (catcher.Next === STATE.failed) expect(catcher.ResultPath, name).toBe('$.error');
+      }
+    }
+    expect(payloadTasks(definition)).not.toContain('finish');
+    expect(payloadTasks(definition).length).toBeGreaterThan(1);
+  });
+
+  it('ends on the state before an end step; an end step is a Succeed only where a Choice or a Catch names it', () => {
+    expectEndsCompiled(definition, journey);
+  });
+
+  it('sends straight on, catches deferrals as Waymark.Deferred, and finishes the journey on its last send', () => {
+    const sends = Object.entries(journey.steps).flatMap(([id, step]) => (step.type === 'send' ? [id] : []));
+    for (const id of sends) expectSendCompiled(definition, journey, id);
+    // Every sample ends on a send: that one, and only that one, finishes the journey.
+    const finishing = Object.entries(definition.States).flatMap(([name, state]) =>
+      state.Type === 'Task' && state.ResultPath === '$.final' ? [name] : [],
+    );
+    expect(finishing.length).toBeGreaterThan(0);
+    expect(new Set(finishing.map((name) => name.replace(/\.withSlot$/, ''))).size).toBe(1);
+  });
+
   it('retries throttled sends with backoff and catches every other failure', () => {
     const sends = Object.entries(journey.steps).filter(([, step]) => step.type === 'send');
     expect(sends.length).toBeGreaterThan(0);
@@ -236,7 +461,13 @@ describe.each(sampleIds)('compiled %s', (journeyId) => {
         // Catchers are tried in order: a States.ALL before it would swallow the timeout.
         const all = catchers.findIndex((catcher) => catcher.ErrorEquals.includes('States.ALL'));
         expect(all === -1 || all > timeout).toBe(true);
-        expect(task.Next).toBe(step.onEvent);
+        // An event that leads to an end step ends the execution at the wait itself.
+        if (journey.steps[step.onEvent]?.type === 'end') {
+          expect(task.End, `${id} ends on the event`).toBe(true);
+          expect(task.Next).toBeUndefined();
+        } else {
+          expect(task.Next).toBe(step.onEvent);
+        }
       }
     },
   );
@@ -297,6 +528,80 @@ describe('rules', () => {
       ['resume', true],
     ]);
     expect(paused.deploy).toBe(true);
+  });
+});
+
+/** Sends in every position: onNotSent elsewhere (before an end and not), a system step going on and at the end. */
+describe('compiled sends in every position', () => {
+  const journey = journeySchema.parse({
+    id: 'send-positions',
+    name: 'Send positions',
+    version: 1,
+    status: 'draft',
+    trigger: { event: 'cart.abandoned' },
+    start: 'first',
+    steps: {
+      first: {
+        type: 'send',
+        channel: 'email',
+        template: 'cart-reminder',
+        category: 'marketing',
+        next: 'tell-ads',
+        onNotSent: 'last-try',
+      },
+      'tell-ads': {
+        type: 'send',
+        channel: 'webhook',
+        endpoint: 'ads-audience',
+        reaches: 'system',
+        template: 'cart-retarget',
+        category: 'marketing',
+        next: 'last-chance',
+        onNotSent: 'done',
+      },
+      'last-chance': {
+        type: 'send',
+        channel: ['sms', 'email'],
+        template: 'cart-nudge',
+        category: 'marketing',
+        next: 'done',
+        onNotSent: 'gave-up',
+      },
+      'last-try': {
+        type: 'send',
+        channel: 'webhook',
+        endpoint: 'ads-audience',
+        reaches: 'system',
+        template: 'cart-retarget',
+        category: 'marketing',
+        next: 'gave-up',
+      },
+      done: { type: 'end' },
+      'gave-up': { type: 'end' },
+    },
+  });
+  const compiled = compileJourney(journey, settings, sampleEvents());
+  const { definition } = compiled;
+
+  it('passes asl-validator and reaches every state', () => {
+    const result = aslValidator(structuredClone(definition));
+    expect(result.errorsText('\n')).toBe('');
+    const reachable = reachableFrom(definition);
+    expect(Object.keys(definition.States).filter((name) => !reachable.has(name))).toEqual([]);
+  });
+
+  it.each(['first', 'tell-ads', 'last-chance', 'last-try'])('compiles %s', (id) => {
+    expectSendCompiled(definition, journey, id);
+  });
+
+  it('finishes the journey only on a send whose every way on is the end', () => {
+    expect(taskState(definition, 'last-try').ResultPath).toBe('$.final');
+    expect(taskState(definition, 'last-try').End).toBe(true);
+    // Before an end, but not sent goes elsewhere: the Choice decides, the send finishes nothing.
+    expect(taskState(definition, 'last-chance').ResultPath).toBe("$.steps['last-chance']");
+    expectEndsCompiled(definition, journey);
+    expect(definition.States.done).toEqual({ Type: 'Succeed' });
+    expect(definition.States['gave-up']).toEqual({ Type: 'Succeed' });
   });
 });
 
@@ -437,6 +742,26 @@ describe('Express eligibility', () => {
     );
     expect(compiled.workflowType).toBe('STANDARD');
   });
+
+  // Step Functions sends no status-change events for Express: there the end is still a finish Task.
+  it('an Express journey ends on its finish Task, the last send finishing nothing', () => {
+    const compiled = compileJourney(quickJourney('express'), settings, sampleEvents());
+    expect(compiled.workflowType).toBe('EXPRESS');
+    const { definition } = compiled;
+    expect(definition.StartAt).toBe(STATE.enter);
+    const receipt = taskState(definition, 'receipt');
+    expect(receipt.Next).toBe('done');
+    expect(receipt.ResultPath).toBe('$.steps.receipt');
+    expect(payloadOf(receipt).finishes).toBeUndefined();
+    expect(payloadOf(taskState(definition, 'done'))).toMatchObject({ task: 'finish', outcome: 'completed' });
+    expect(taskState(definition, 'done').Next).toBe(STATE.completed);
+    expect(payloadOf(taskState(definition, STATE.failed))).toMatchObject({
+      task: 'finish',
+      outcome: 'failed',
+    });
+    expect(definition.States[STATE.completed]).toEqual({ Type: 'Succeed' });
+    expect(definition.States[STATE.failedEnd]).toMatchObject({ Type: 'Fail' });
+  });
 });
 
 // No sample emits an event any more: cart-abandonment with its old emit step keeps what its golden file held.
@@ -483,8 +808,10 @@ describe('compiled emit step (cart-abandonment with retarget an emit step)', () 
         },
       ],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.steps.retarget', Next: 'done' }],
-      Next: 'done',
+      // The next step is the end: the emit ends the execution, and only its Catch names "done".
+      End: true,
     });
+    expect(definition.States.done).toEqual({ Type: 'Succeed' });
     // No outcome to choose on, no quiet hours, no send slot: one state.
     expect(Object.keys(definition.States).filter((name) => name.startsWith('retarget'))).toEqual([
       'retarget',
@@ -524,7 +851,7 @@ describe.each([
   const isSend = sendStates(definition);
 
   it('follows a real path from StartAt to the end', () => {
-    expect(cost.longestPath[0]).toBe(STATE.start);
+    expect(cost.longestPath[0]).toBe(STATE.enter);
     expect(cost.longestPath[0]).toBe(definition.StartAt);
     cost.longestPath.slice(1).forEach((name, index) => {
       const previous = definition.States[cost.longestPath[index] ?? ''];
@@ -532,8 +859,10 @@ describe.each([
     });
     const lastName = cost.longestPath[cost.longestPath.length - 1] ?? '';
     const last = definition.States[lastName];
-    // A state whose only way on is a loop back (a send slot's Task) is no end.
-    expect(last?.Type, `the path ends at ${lastName}`).toBe('Succeed');
+    // A state whose only way on is a loop back (a send slot's Task) is no end: the path ends on a
+    // state that ends the execution, a Succeed or one with End (the state before an end step).
+    const ends = last?.Type === 'Succeed' || (last !== undefined && 'End' in last && last.End === true);
+    expect(ends, `the path ends at ${lastName}`).toBe(true);
     expect(new Set(cost.longestPath).size).toBe(cost.longestPath.length);
   });
 
@@ -556,65 +885,83 @@ describe('cost model, counted by hand', () => {
   // The usual cart-abandonment customer does not order within a day: the timeout path is the longest.
   it('takes the waitForEvent timeout branch into account (it is not an error path)', () => {
     const { cost } = compileSample('cart-abandonment');
-    expect(cost.longestPath).toEqual(
-      expect.arrayContaining(['await-order', 'nudge', 'retarget', 'done', STATE.completed]),
-    );
+    expect(cost.longestPath).toEqual(expect.arrayContaining(['await-order', 'nudge', 'retarget']));
     expect(cost.longestPath).not.toContain('purchased');
+    // The last send ends the execution: the end step "done" is no transition on the way.
+    expect(cost.longestPath).not.toContain('done');
   });
 
-  // Tasks on the path: Waymark.Enter, remind, await-order, nudge, retarget and done invoke a function;
-  // remind, nudge and retarget (the webhook) invoke deliver. The outcome Choices are transitions too;
-  // quiet-hours and send-slot loops are left out.
-  it('cart-abandonment: 12 transitions, 6 function calls, no PutEvents, 3 messages, $0.30 per 1,000 (a system webhook has no outcome to choose on)', () => {
+  // States entered on the path: Waymark.Enter (the first, on the bare event), Waymark.Admitted, the
+  // hour's Wait, remind, await-order, nudge, retarget, which ends the execution. A send goes straight
+  // on (no outcome Choice); quiet-hours and send-slot loops are left out. Function calls: Waymark.Enter,
+  // remind, await-order, nudge and retarget (the webhook); remind, nudge and retarget invoke deliver.
+  it('cart-abandonment: 7 transitions (Enter, Admitted, 1 Wait, 4 Tasks), 5 function calls, no PutEvents, 3 messages, $0.175 per 1,000', () => {
     const { cost } = compileSample('cart-abandonment');
     expect(cost.longestPath).toEqual([
-      'Waymark.Start',
       'Waymark.Enter',
       'Waymark.Admitted',
       'wait-an-hour',
       'remind',
-      'remind.outcome',
       'await-order',
       'nudge',
-      'nudge.outcome',
       'retarget',
-      'done',
-      'Waymark.Completed',
     ]);
     expect(cost).toMatchObject({
-      stateTransitions: 12,
-      lambdaInvocations: 6,
+      stateTransitions: 7,
+      lambdaInvocations: 5,
       serviceCalls: 0,
       messages: 3,
-      transitionsPerMessage: 4,
-      usdPerThousandCustomers: 0.3,
+      transitionsPerMessage: 2.33,
+      usdPerThousandCustomers: 0.175,
     });
   });
 
   // An emit step is one PutEvents Task with no outcome to choose on: a service call, not a message.
-  it('with retarget an emit step: 12 transitions, 5 function calls, 1 PutEvents, 2 messages, $0.30 per 1,000', () => {
+  it('with retarget an emit step: 7 transitions (Enter, Admitted, 1 Wait, 4 Tasks), 4 function calls, 1 PutEvents, 2 messages, $0.175 per 1,000', () => {
     const { cost } = compileJourney(cartWithEmitStep(), settings, sampleEvents());
     expect(cost.longestPath).toEqual([
-      'Waymark.Start',
       'Waymark.Enter',
       'Waymark.Admitted',
       'wait-an-hour',
       'remind',
-      'remind.outcome',
       'await-order',
       'nudge',
-      'nudge.outcome',
       'retarget',
-      'done',
-      'Waymark.Completed',
     ]);
     expect(cost).toMatchObject({
-      stateTransitions: 12,
-      lambdaInvocations: 5,
+      stateTransitions: 7,
+      lambdaInvocations: 4,
       serviceCalls: 1,
       messages: 2,
-      transitionsPerMessage: 6,
-      usdPerThousandCustomers: 0.3,
+      transitionsPerMessage: 3.5,
+      usdPerThousandCustomers: 0.175,
     });
+  });
+
+  // Waymark.Enter, Waymark.Admitted, welcome (ends the execution): one function call before the send.
+  it('gold-welcome: 3 transitions (Enter, Admitted, the send), 2 function calls, 1 message, $0.075 per 1,000', () => {
+    const { cost } = compileSample('gold-welcome');
+    expect(cost.longestPath).toEqual(['Waymark.Enter', 'Waymark.Admitted', 'welcome']);
+    expect(cost).toMatchObject({
+      stateTransitions: 3,
+      lambdaInvocations: 2,
+      serviceCalls: 0,
+      messages: 1,
+      transitionsPerMessage: 3,
+      usdPerThousandCustomers: 0.075,
+    });
+  });
+
+  // Enter, Admitted, summary, await-return (timed out), reminder (ends the execution).
+  it('chat-followup: 5 transitions (Enter, Admitted, 3 Tasks), 4 function calls, 2 messages', () => {
+    const { cost } = compileSample('chat-followup');
+    expect(cost.longestPath).toEqual([
+      'Waymark.Enter',
+      'Waymark.Admitted',
+      'summary',
+      'await-return',
+      'reminder',
+    ]);
+    expect(cost).toMatchObject({ stateTransitions: 5, lambdaInvocations: 4, messages: 2 });
   });
 });

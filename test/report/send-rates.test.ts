@@ -5,7 +5,7 @@
 import { type HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../shared/customer/history.ts';
-import { compileDefinition } from '../../shared/journey/compile.ts';
+import { compileDefinition, STATE } from '../../shared/journey/compile.ts';
 import { journeySchema } from '../../shared/journey/schema.ts';
 import { readPositionsOf } from '../../shared/report/positions.ts';
 import { buildReport } from '../../shared/report/report.ts';
@@ -153,34 +153,42 @@ describe('executions waiting for a send slot', () => {
 
   it('names the rate wait as the compiler does', () => {
     const states = compileDefinition(journey, sampleEvents()).States;
-    expect(states[rateWaitState('first')]).toMatchObject({ Type: 'Wait' });
-    expect(states[rateWaitState('second')]).toMatchObject({ Type: 'Wait' });
+    expect(states[rateWaitState('first')]).toMatchObject({ Type: 'Wait', Next: 'first.withSlot' });
+    expect(states[rateWaitState('second')]).toMatchObject({ Type: 'Wait', Next: 'second.withSlot' });
+    // Reached only through the Choice on why a send was put off.
+    expect(states['first.deferredWhy']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ StringEquals: 'rate-limited', Next: rateWaitState('first') }],
+    });
   });
 
   it('reads the state a running execution is in from its Step Functions history', async () => {
+    // The path a rate-limited send takes as the compiler writes it: the deferral is thrown, caught,
+    // parsed from its cause, then the Choice on why sends it to the rate wait.
+    const deferred = ['first', 'first.deferral', 'first.deferredOutcome', 'first.deferredWhy'];
     const histories: Record<string, string[]> = {
-      'arn:waits': ['Waymark.Start', 'Waymark.Enter', 'first', 'first.outcome', 'first.rateWait'],
-      'arn:sent': [
-        'Waymark.Start',
-        'Waymark.Enter',
-        'first',
-        'first.outcome',
-        'first.rateWait',
-        'first.withSlot',
-      ],
+      'arn:waits': [STATE.enter, STATE.admitted, ...deferred, 'first.rateWait'],
+      'arn:sent': [STATE.enter, STATE.admitted, ...deferred, 'first.rateWait', 'first.withSlot'],
+      'arn:quiet': [STATE.enter, STATE.admitted, ...deferred, 'first.quietHours'],
+      'arn:deciding': [STATE.enter, STATE.admitted, ...deferred],
     };
+    const states = compileDefinition(journey, sampleEvents()).States;
+    for (const name of Object.values(histories).flat()) expect(Object.keys(states), name).toContain(name);
     const sfn = stubbedSfn(histories);
-    const positions = await readPositionsOf(sfn, [
-      { journeyId: 'winback', executionArn: 'arn:waits' },
-      { journeyId: 'winback', executionArn: 'arn:sent' },
-    ]);
+    const positions = await readPositionsOf(
+      sfn,
+      Object.keys(histories).map((executionArn) => ({ journeyId: 'winback', executionArn })),
+    );
     sfn.destroy();
     expect(
       positions.map(({ executionId, current, currentState }) => [executionId, current, currentState]),
     ).toEqual([
       ['arn:waits', 'first', 'first.rateWait'],
       ['arn:sent', 'first', 'first.withSlot'],
+      ['arn:quiet', 'first', 'first.quietHours'],
+      ['arn:deciding', 'first', 'first.deferredWhy'],
     ]);
+    // Only the one in the rate wait waits for a slot.
     expect(report({}, { executions: positions }).waitingForSlot).toBe(1);
   });
 });
@@ -207,10 +215,11 @@ function stubbedSfn(statesByArn: Record<string, string[]>): SFNClient {
           },
         });
       }
+      const states = compileDefinition(journey, sampleEvents()).States;
       const events: HistoryEvent[] = (statesByArn[executionArn] ?? []).map((name, index) => ({
         id: index + 1,
         timestamp: new Date(T0),
-        type: name.endsWith('rateWait') ? 'WaitStateEntered' : 'TaskStateEntered',
+        type: `${states[name]?.Type ?? 'Task'}StateEntered`,
         stateEnteredEventDetails: { name },
       }));
       return Promise.resolve({ response: {}, output: { $metadata: {}, events } });

@@ -9,7 +9,14 @@ import { isRecord } from '../../shared/json.ts';
 import { randomUUID } from 'node:crypto';
 import { type RunOptions, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from '../../shared/asl/types.ts';
-import { LAMBDA_INVOKE, PLACEHOLDERS, type PlaceholderName } from '../../shared/contract/tasks.ts';
+import {
+  type DeliveryOutcome,
+  LAMBDA_INVOKE,
+  LAMBDA_INVOKE_WAIT_FOR_TOKEN,
+  PLACEHOLDERS,
+  type PlaceholderName,
+  TASK_ERRORS,
+} from '../../shared/contract/tasks.ts';
 import { definitionText } from '../../shared/journey/compile.ts';
 
 // The interpreter declares Node >= 22 and uses Promise.withResolvers from its first Task on.
@@ -39,9 +46,56 @@ export interface TaskCall {
 /**
  * Answers a Task the way the service would. For `lambda:invoke` return the
  * function's own result: the binding wraps it in `{ Payload }` as the
- * integration does. Throw an Error whose `name` is the error code to fail.
+ * integration does. Throw an Error whose `name` is the error code to fail:
+ * thrown by a function (any Lambda task), it reaches the state machine as
+ * Lambda reports it, its name as the Error and Lambda's JSON as the Cause
+ * (see `lambdaCause`). Throw a `StatesError` for an error that is not the
+ * function's (a Lambda service error, a callback's SendTaskFailure), and
+ * Step Functions' own `States.*` errors as they are: those keep their cause.
  */
 export type FakeService = (call: TaskCall) => JsonValue | Promise<JsonValue>;
+
+/** An error that reaches the state machine with exactly this Error and Cause, not wrapped as a function's. */
+export class StatesError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+/**
+ * The Cause Step Functions gives a Lambda function's error (Lambda's own answer to the invocation):
+ * `{"errorType":"<name>","errorMessage":"<message>","trace":[]}`. The trace is empty here.
+ */
+export function lambdaCause(error: { name: string; message: string }): string {
+  return JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] });
+}
+
+/** An error a function throws, named as the ASL matches it. */
+export function functionError(name: string, message = `${name} (raised by a fake)`): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+export type DeferredOutcome = Extract<DeliveryOutcome, { status: 'deferred' | 'rate-limited' }>;
+
+/**
+ * What the deliver function throws for a deferral when its task says `deferral: 'error'`
+ * (functions/deliver/handler.ts): Waymark.Deferred, its message the outcome as JSON. Thrown by a
+ * fake, it reaches the state machine with Lambda's cause around that message, as on AWS.
+ */
+export function deferredError(outcome: DeferredOutcome): Error {
+  return functionError(TASK_ERRORS.deferred, JSON.stringify(outcome));
+}
+
+/** A fake's error as the Lambda integration hands it to the state machine. */
+function asLambdaError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof StatesError || error.name.startsWith('States.')) {
+    return error;
+  }
+  return new StatesError(error.name, lambdaCause(error));
+}
 
 export interface ExecutionReport {
   status: 'SUCCEEDED' | 'FAILED';
@@ -119,7 +173,13 @@ export class LocalStateMachine {
         handlers[name] = async (taskInput) => {
           const call: TaskCall = { state: name, resource, input: taskInput };
           calls.push(call);
-          const result = await service(call);
+          let result: JsonValue;
+          try {
+            result = await service(call);
+          } catch (error) {
+            const lambda = resource === LAMBDA_INVOKE || resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN;
+            throw lambda ? asLambdaError(error) : error;
+          }
           // lambda:invoke hands back the invocation response; the function's result is its Payload.
           return resource === LAMBDA_INVOKE
             ? { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 }
