@@ -762,6 +762,16 @@ describe('Express eligibility', () => {
     expect(definition.States[STATE.completed]).toEqual({ Type: 'Succeed' });
     expect(definition.States[STATE.failedEnd]).toMatchObject({ Type: 'Fail' });
   });
+
+  // Deployed as Standard, it ends on the status-change event: a finish Task too would record the end twice.
+  it('a journey asking for Express but not eligible is compiled as the Standard it is deployed as', () => {
+    const cart = { ...sample('cart-abandonment'), workflow: 'express' as const };
+    const compiled = compileJourney(cart, settings, sampleEvents());
+    expect(compiled.workflowType).toBe('STANDARD');
+    const standard = compileJourney(sample('cart-abandonment'), settings, sampleEvents());
+    expect(compiled.definition).toEqual(standard.definition);
+    expect(compiled.cost.stateTransitions).toBe(7);
+  });
 });
 
 // No sample emits an event any more: cart-abandonment with its old emit step keeps what its golden file held.

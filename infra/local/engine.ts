@@ -568,14 +568,16 @@ export class LocalEngine {
     if (result.output !== undefined) record.output = result.output;
     if (result.error !== undefined) record.error = result.error;
     if (result.cause !== undefined) record.cause = result.cause;
+    // Step Functions sends no status-change events for Express workflows: their ends run a finish Task.
+    const express = this.machines.get(record.journeyId)?.compiled.workflowType === 'EXPRESS';
     // Saved as ended before its event is stored: a crash in between leaves it for publishPendingEnds.
-    record.endEventPending = true;
+    if (!express) record.endEventPending = true;
     this.options.executions.save(record);
     const why = result.error === undefined ? '' : ` (${result.error})`;
     this.options.log(
       `${this.stamp()} ${record.journeyId}${customerOf(record)}: ${status.toLowerCase()}${why}`,
     );
-    void this.publishEnd(record);
+    if (!express) void this.publishEnd(record);
   }
 
   /**

@@ -66,9 +66,13 @@ export interface CompiledJourney {
 }
 
 export function compileJourney(journey: Journey, settings: Settings, events: EventCatalog): CompiledJourney {
-  const definition = compileDefinition(journey, events);
   const expressEligible = expressEligibility(journey, settings);
   const workflowType = journey.workflow === 'express' && expressEligible.eligible ? 'EXPRESS' : 'STANDARD';
+  // Compiled for the workflow it is deployed as: how an execution ends depends on it (task-states.ts).
+  const definition = compileDefinition(
+    workflowType === 'EXPRESS' ? journey : { ...journey, workflow: 'standard' },
+    events,
+  );
   return {
     journeyId: journey.id,
     version: journey.version,
