@@ -16,6 +16,7 @@ import {
 import { errorMessage } from '../local/errors.ts';
 import { eraseCommand } from './erase.ts';
 import { eventsCommand } from './events.ts';
+import { figuresCommand } from './figures.ts';
 import { indexAddressesCommand } from './index-addresses.ts';
 import { localCommand } from './local.ts';
 import { putEventCommand } from './put-event.ts';
@@ -54,8 +55,10 @@ Usage:
   waymark local [--demo] [--time-scale n]  the whole system on this machine (npm start); --help for options
   waymark put-event --file <events.json>   put events on the local engine's bus (or --type, --detail, --customer)
   waymark simulate <journey> --events <f>  play events through one journey on a jumping clock; print the timeline
-  waymark report [--endpoint <url>] [--json]  funnels, conversions, attribution, timing, compliance, skips
-                                           (--aws --table <name> for a deployed stage; --help for options)
+  waymark report [--endpoint <url>] [--json]  funnels, conversions, attribution, engagement, skips, from the
+                                           counters (--full: every customer read, adds timing and compliance;
+                                           --aws --table <name> for a deployed stage; --help for options)
+  waymark figures --recount                rebuild the counters from the history (--help for options)
   waymark panel [--endpoint <url>]         the panel alone, over AWS APIs: a running engine, or --aws a stage
   waymark events import|infer|list         event files from a Schema Registry export or sample events; the catalog
   waymark segment list | preview <id>      segments and the journeys using them; a segment's size and members now
@@ -88,6 +91,8 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return guarded(command, eraseCommand(rest, io), io);
       case 'index-addresses':
         return guarded(command, indexAddressesCommand(rest, io), io);
+      case 'figures':
+        return guarded(command, figuresCommand(rest, io), io);
       case 'local':
         return guarded(command, localCommand(rest, io), io);
       case 'put-event':

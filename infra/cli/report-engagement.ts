@@ -40,7 +40,7 @@ export function engagementByStepText(report: Report): string {
     'Messages with each action, of those sent: a message opened three times counts once; a click counts as an open, and an open, click or complaint as a delivery. "-": the channel does not report it.',
     ...(unmatched === 0
       ? []
-      : [`${unmatched} engagement entries name a message not in the history; they are in no rate.`]),
+      : [`${unmatched} engagement actions name a message not in the history; they are in no rate.`]),
   ];
   return table + notes.map((note) => `${note}\n`).join('');
 }

@@ -50,10 +50,14 @@ server.on('request', (request, response) => {
   const pending = { response, since: Date.now(), reported: false };
   unanswered.add(pending);
   response.once('close', () => unanswered.delete(pending));
+  const tap = workerData.tapHistory === true && request.headers['x-amz-target'] === PUT_ITEM ? [] : undefined;
+  if (tap !== undefined) tapAnswer(response, tap);
   requestContext.run(pending, () => {
     const scope = new AsyncResource('waymark-dynalite-request');
     const emit = request.emit;
     request.emit = (...args) => {
+      // The body as dynalite reads it, without a listener of our own (which would start the flow early).
+      if (tap !== undefined && args[0] === 'data') tap.push(Buffer.from(args[1]));
       try {
         return scope.runInAsyncScope(emit, request, ...args);
       } catch (error) {
@@ -68,6 +72,33 @@ server.on('request', (request, response) => {
     }
   });
 });
+
+// The stand-in for the table's stream (infra/local/figures-hook.ts): each history item dynalite put, told
+// to the engine before the answer goes out, so a client that has its answer finds the item told (a sync
+// message the engine sends after it comes back after every one of them).
+const PUT_ITEM = 'DynamoDB_20120810.PutItem';
+function tapAnswer(response, chunks) {
+  const end = response.end;
+  response.end = function (...args) {
+    if (response.statusCode === 200) {
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        const sk = body && body.Item && body.Item.sk && body.Item.sk.S;
+        if (typeof sk === 'string' && sk.startsWith('H#')) {
+          parentPort.postMessage({
+            kind: 'history-put',
+            table: body.TableName,
+            item: body.Item,
+            condition: typeof body.ConditionExpression === 'string' ? body.ConditionExpression : '',
+          });
+        }
+      } catch {
+        // Not JSON dynalite could have answered 200 to: nothing was put.
+      }
+    }
+    return end.apply(this, args);
+  };
+}
 
 function failed(pending, error) {
   if (!pending.reported) {
@@ -101,7 +132,9 @@ process.on('uncaughtException', onUncaught);
 server.once('error', (error) => parentPort.postMessage({ kind: 'failed-to-start', message: String(error && error.message) }));
 server.listen(workerData.port, '127.0.0.1', () => parentPort.postMessage({ kind: 'listening', port: server.address().port }));
 parentPort.on('message', (message) => {
-  if (message.kind === 'ping') {
+  if (message.kind === 'sync') {
+    parentPort.postMessage({ kind: 'synced', id: message.id });
+  } else if (message.kind === 'ping') {
     let oldest = Date.now();
     for (const pending of unanswered) oldest = Math.min(oldest, pending.since);
     parentPort.postMessage({ kind: 'pong', oldestRequestMs: Date.now() - oldest });
@@ -139,6 +172,8 @@ export interface SupervisedDynamo extends LocalDynamo {
   whenServing(timeoutMs: number): Promise<boolean>;
   /** Ends the thread as a crash would; resolves once it has ended and its restart is under way. */
   terminateThread(reason: string): Promise<void>;
+  /** Resolves once every history put answered before the call has reached `onHistoryPut`. */
+  historyTold(): Promise<void>;
 }
 
 export interface DynamoThreadOptions extends LocalDynamoOptions {
@@ -146,6 +181,18 @@ export interface DynamoThreadOptions extends LocalDynamoOptions {
   prepare?: (endpoint: string) => Promise<void>;
   /** Where the supervisor says the thread stopped and came back; one line per event. */
   log?: (line: string) => void;
+  /**
+   * Told of each history item (`sk` H#...) a PutItem stored, before the client has its answer: the
+   * local stand-in for the table's stream. Undefined: nothing is told.
+   */
+  onHistoryPut?: (put: HistoryPut) => void;
+}
+
+/** One history item dynalite stored: its table, the item in DynamoDB's typed JSON, the put's condition. */
+export interface HistoryPut {
+  table: string;
+  item: Record<string, unknown>;
+  condition: string;
 }
 
 interface StoreThread {
@@ -170,9 +217,12 @@ export async function startDynamoThread(options: DynamoThreadOptions = {}): Prom
   let waiters: ((serving: boolean) => void)[] = [];
   /** Messages of the request failures already logged: a client repeating one bad request logs it once. */
   const loggedFailures = new Set<string>();
+  /** Syncs sent to the thread and not answered yet, by id. */
+  const syncs = new Map<number, () => void>();
+  let nextSync = 0;
 
   async function startServing(onPort: number): Promise<StoreThread> {
-    const started = await launchThread(options.path, onPort);
+    const started = await launchThread(options.path, onPort, options.onHistoryPut !== undefined);
     try {
       await prepare(`http://127.0.0.1:${started.port}`);
     } catch (error) {
@@ -191,6 +241,14 @@ export async function startDynamoThread(options: DynamoThreadOptions = {}): Prom
         if (oldest > STUCK_REQUEST_MS) {
           end(current, `a request went unanswered for ${Math.round(oldest / 1000)} s`);
         }
+      } else if (message.kind === 'history-put') {
+        const { table, item, condition } = message;
+        if (typeof table === 'string' && isRecord(item) && typeof condition === 'string')
+          options.onHistoryPut?.({ table, item, condition });
+      } else if (message.kind === 'synced') {
+        const done = syncs.get(Number(message.id));
+        syncs.delete(Number(message.id));
+        done?.();
       } else if (message.kind === 'request-failed') {
         const text = String(message.message);
         if (loggedFailures.size < 100 && !loggedFailures.has(text)) {
@@ -208,6 +266,9 @@ export async function startDynamoThread(options: DynamoThreadOptions = {}): Prom
   }
 
   function stopped(current: StoreThread, reason: string): void {
+    // What the thread had not told by now it never will: nobody waits for it.
+    for (const done of syncs.values()) done();
+    syncs.clear();
     if (current !== thread || health.state === 'closed') return;
     const ranFor = Date.now() - current.startedAt;
     failuresInARow = ranFor >= STABLE_RUN_MS ? 0 : failuresInARow + 1;
@@ -286,6 +347,15 @@ export async function startDynamoThread(options: DynamoThreadOptions = {}): Prom
         waiters.push(settle);
       });
     },
+    historyTold() {
+      if (health.state !== 'serving' || options.onHistoryPut === undefined) return Promise.resolve();
+      const id = nextSync;
+      nextSync += 1;
+      return new Promise((resolve) => {
+        syncs.set(id, resolve);
+        thread.worker.postMessage({ kind: 'sync', id });
+      });
+    },
     async terminateThread(reason) {
       const current = thread;
       end(current, reason);
@@ -304,7 +374,11 @@ export async function startDynamoThread(options: DynamoThreadOptions = {}): Prom
 }
 
 /** A new thread with dynalite listening on `port` (0: any free port). */
-async function launchThread(path: string | undefined, port: number): Promise<StoreThread> {
+async function launchThread(
+  path: string | undefined,
+  port: number,
+  tapHistory: boolean,
+): Promise<StoreThread> {
   const worker = new Worker(THREAD_SOURCE, {
     eval: true,
     workerData: {
@@ -312,6 +386,7 @@ async function launchThread(path: string | undefined, port: number): Promise<Sto
       dynalite: createRequire(import.meta.url).resolve('dynalite'),
       path,
       port,
+      tapHistory,
     },
   });
   let lastError: string | undefined;

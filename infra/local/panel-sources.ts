@@ -52,6 +52,7 @@ export function localPanelSources(host: LocalHost, project: Project): PanelSourc
     publish: publisherTo(eventbridge, LOCAL_BUS),
     now: host.clock.now,
     figuresMaxAgeMs: 0,
+    figuresSettled: () => host.figuresSettled(),
     clock: {
       mode: describeClock(host.clock.mode),
       advanceBy: (seconds) => host.advanceTo(new Date(host.clock.now().getTime() + seconds * 1000)),

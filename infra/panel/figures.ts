@@ -1,7 +1,12 @@
-/** The figures behind the journey, graph and metrics pages: one report, built as `waymark report` builds it. */
-import { buildReport } from '../../shared/report/report.ts';
+/**
+ * The figures behind the journey, graph and metrics pages: the counters (shared/store/figures.ts), read
+ * with one Query per journey and one for what belongs to none, whatever the number of customers, and
+ * where the executions are now. Never a read of the whole table: what only that gives (compliance,
+ * coordination, trigger to first message, send rates reached) is `waymark report --full`'s.
+ */
+import { countedReport } from '../../shared/figures/report.ts';
 import type { EngagementRow, Report, StepCounts } from '../../shared/report/types.ts';
-import { scanCustomerOverviews } from '../../shared/store/overview.ts';
+import { readFigureSums } from '../../shared/store/figures.ts';
 import type { PanelSources } from './sources.ts';
 import type { JourneyTotals } from './views/journeys.ts';
 
@@ -27,18 +32,25 @@ export function readFigures(sources: PanelSources): Promise<PanelFigures> {
 }
 
 async function readFreshFigures(sources: PanelSources): Promise<PanelFigures> {
-  const [customers, executions] = await Promise.all([
-    scanCustomerOverviews(sources.store),
+  // Locally, what was written before this page asked is counted first (the stream's stand-in batches it).
+  await sources.figuresSettled?.();
+  const definitions = sources.journeyFiles.flatMap((file) =>
+    file.journey === undefined ? [] : [file.journey],
+  );
+  const [sums, executions] = await Promise.all([
+    readFigureSums(
+      sources.store,
+      definitions.map((journey) => journey.id),
+    ),
     sources.executions(),
   ]);
-  const report = buildReport({
-    customers,
-    events: sources.events,
-    journeys: sources.journeyFiles.flatMap((file) => (file.journey === undefined ? [] : [file.journey])),
+  const report = countedReport({
+    all: sums.all,
+    journeys: sums.journeys,
+    definitions,
     executions: executions.positions,
     executionsLimited: executions.limited,
     now: sources.now(),
-    sendRates: sources.settings.sendRates,
   });
   return {
     report,

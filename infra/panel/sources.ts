@@ -72,10 +72,17 @@ export interface PanelSources {
   now(): Date;
   clock?: PanelClock;
   /**
-   * How long the figures (a Scan and the executions' histories) may be reused: 0 locally, where they
-   * are cheap; some seconds on AWS, so pages polled every two seconds do not read the whole stage each time.
+   * How long the figures (the counters and the executions' histories) may be reused: 0 locally, where
+   * they are cheap; some seconds on AWS, so pages polled every two seconds do not read the executions
+   * each time.
    */
   figuresMaxAgeMs: number;
+  /**
+   * Resolves once every history entry written so far is in the counters: the local engine's stand-in
+   * for the table's stream counts in batches. Undefined: the counters are read as they are (on AWS the
+   * stream's few seconds behind).
+   */
+  figuresSettled?: () => Promise<void>;
 }
 
 /** Each journey file with its problems; `running` says whether the host runs a journey. */

@@ -20,8 +20,10 @@
  *   message has it. A 0% there would read as "nobody opened the push".
  * - Engagement whose message is not in the customer's history (its entry failed to write, or the
  *   history was cut) is counted in `unmatched` and in no rate.
+ *
+ * The counting itself is shared/figures/aggregate.ts's (each action claimed once per message on the
+ * execution's marker); this module keeps the rules it applies and the rates.
  */
-import type { HistoryEntryOf } from '../customer/history.ts';
 import { type Channel, channelSchema, perChannel } from '../customer/profile.ts';
 import { assertNever } from '../journey/graph.ts';
 import {
@@ -29,8 +31,7 @@ import {
   ENGAGEMENT_ACTIONS,
   type EngagementAction,
 } from '../journey/engagement-condition.ts';
-import type { CustomerOverview } from '../store/overview.ts';
-import type { ChannelEngagement, EngagementFigures, EngagementReport, EngagementRow } from './types.ts';
+import type { ChannelEngagement, EngagementFigures, EngagementRow } from './types.ts';
 
 /** One value per engagement action, each made by `make`. */
 export function perAction<T>(make: (action: EngagementAction) => T): Record<EngagementAction, T> {
@@ -61,62 +62,8 @@ export function impliedActions(action: EngagementAction): readonly EngagementAct
   }
 }
 
-/** One message sent, and every action its engagement entries show. */
-interface SentMessage {
-  entry: HistoryEntryOf<'message'>;
-  actions: Set<EngagementAction>;
-}
-
-/**
- * Rows in the order the history first names each journey, step and channel (the caller sorts them),
- * channel totals in channel order, every channel.
- */
-export function checkEngagement(customers: readonly CustomerOverview[]): EngagementReport {
-  const rows = new Map<string, EngagementRow>();
-  const rowOf = (entry: HistoryEntryOf<'message'>): EngagementRow => {
-    const key = JSON.stringify([entry.journeyId, entry.stepId, entry.channel]);
-    const known = rows.get(key);
-    if (known !== undefined) return known;
-    const row: EngagementRow = {
-      journeyId: entry.journeyId,
-      stepId: entry.stepId,
-      channel: entry.channel,
-      ...emptyFigures(),
-    };
-    rows.set(key, row);
-    return row;
-  };
-  let unmatched = 0;
-
-  for (const customer of customers) {
-    // By messageId within one customer: the provider's ids are unique, a customer's history is what pairs them.
-    const sent = new Map<string, SentMessage>();
-    for (const { entry } of customer.history) {
-      if (entry.kind === 'message' && !sent.has(entry.messageId))
-        sent.set(entry.messageId, { entry, actions: new Set() });
-    }
-    for (const { entry } of customer.history) {
-      if (entry.kind !== 'engagement') continue;
-      const message = sent.get(entry.messageId);
-      if (message === undefined) unmatched += 1;
-      else for (const action of impliedActions(entry.action)) message.actions.add(action);
-    }
-    for (const { entry, actions } of sent.values()) {
-      const row = rowOf(entry);
-      row.sent += 1;
-      for (const action of actions) row.engaged[action] += 1;
-    }
-  }
-
-  const rowList = [...rows.values()].map((row) => ({ ...row, rates: ratesOf(row.channel, row) }));
-  return { rows: rowList, channels: channelTotals(rowList), unmatched };
-}
-
-function emptyFigures(): EngagementFigures {
-  return { sent: 0, engaged: perAction(() => 0), rates: perAction(() => null) };
-}
-
-function ratesOf(
+/** A rate is null where it means nothing: nothing sent, or a channel that does not report the action and has none. */
+export function ratesOf(
   channel: Channel,
   figures: Pick<EngagementFigures, 'sent' | 'engaged'>,
 ): Record<EngagementAction, number | null> {
@@ -128,7 +75,8 @@ function ratesOf(
   });
 }
 
-function channelTotals(rows: readonly EngagementRow[]): ChannelEngagement[] {
+/** Every journey and step together, per channel, in channelSchema's order. */
+export function channelTotals(rows: readonly EngagementRow[]): ChannelEngagement[] {
   const totals = perChannel(() => ({ sent: 0, engaged: perAction(() => 0) }));
   for (const row of rows) {
     const total = totals[row.channel];

@@ -1,8 +1,9 @@
 /**
  * Trigger to first message, per execution: from the trigger event's own time when the history holds
- * it (the latest event before the `entered` entry that the journey's trigger matches, at most a day
- * earlier, EventBridge's longest retry), else from the `entered` entry; to the earliest message of
- * the execution. shared/report/report.ts gathers the entries and first messages as it reads the history.
+ * it, else from the execution's `entered` entry (a broadcast member's); to the execution's earliest
+ * message. The trigger event is the latest event at or before the entry (or, with no entry, the first
+ * message) and at most a day earlier that lists the journey in `starts`; an event recorded before
+ * events listed their starts counts when the journey's trigger matches it.
  */
 import type { HistoryEntryOf } from '../customer/history.ts';
 import type { EventCatalog } from '../events/catalog.ts';
@@ -10,6 +11,7 @@ import { matchesPattern } from '../events/pattern.ts';
 import { matcherPattern } from '../journey/rules.ts';
 import type { Journey } from '../journey/schema.ts';
 import { triggerMatcher } from '../journey/trigger.ts';
+import type { CustomerOverview } from '../store/overview.ts';
 import { nearestRank } from './percentile.ts';
 import type { LatencySummary } from './types.ts';
 
@@ -17,56 +19,72 @@ import type { LatencySummary } from './types.ts';
 const TRIGGER_LOOKBACK_MS = 24 * 3600 * 1000;
 
 export interface Latency {
+  journeyId: string;
   seconds: number;
   fromTrigger: boolean;
 }
 
-/** One journey's executions as the report tallied them. */
-export interface FirstMessageTally {
-  journey: Journey | undefined;
-  /** By execution id: who entered, and when (epoch ms). */
-  entered: ReadonlyMap<string, { customerId: string; at: number }>;
-  /** By execution id: its earliest message (epoch ms). */
-  firstMessageAt: ReadonlyMap<string, number>;
-}
-
-export function firstMessageLatencies(
-  tally: FirstMessageTally,
-  eventsByCustomer: ReadonlyMap<string, readonly HistoryEntryOf<'event'>[]>,
+/** Every execution's latency that the history can time, customer by customer. */
+export function executionLatencies(
+  customers: readonly CustomerOverview[],
+  journeys: readonly Journey[],
   events: EventCatalog,
 ): Latency[] {
   const latencies: Latency[] = [];
-  for (const [executionId, { customerId, at: enteredAt }] of tally.entered) {
-    const firstMessageAt = tally.firstMessageAt.get(executionId);
-    if (firstMessageAt === undefined) continue;
-    const triggerAt =
-      tally.journey === undefined
-        ? undefined
-        : triggerEventTime(tally.journey, eventsByCustomer.get(customerId) ?? [], enteredAt, events);
-    const startedAt = triggerAt ?? enteredAt;
-    latencies.push({
-      seconds: Math.max(0, (firstMessageAt - startedAt) / 1000),
-      fromTrigger: triggerAt !== undefined,
-    });
+  for (const customer of customers) {
+    const firstMessage = new Map<string, { journeyId: string; at: number }>();
+    const entered = new Map<string, number>();
+    const triggers: HistoryEntryOf<'event'>[] = [];
+    for (const { entry } of customer.history) {
+      if (entry.kind === 'event') triggers.push(entry);
+      if (entry.kind === 'journey' && entry.action === 'entered')
+        entered.set(entry.executionId, Date.parse(entry.time));
+      if (entry.kind !== 'message') continue;
+      const at = Date.parse(entry.time);
+      const known = firstMessage.get(entry.executionId);
+      if (known === undefined || at < known.at)
+        firstMessage.set(entry.executionId, { journeyId: entry.journeyId, at });
+    }
+    for (const [executionId, { journeyId, at: messageAt }] of firstMessage) {
+      const enteredAt = entered.get(executionId);
+      const journey = journeys.find((candidate) => candidate.id === journeyId);
+      const triggerAt = triggerEventTime(journeyId, journey, triggers, enteredAt ?? messageAt, events);
+      const startedAt = triggerAt ?? enteredAt;
+      if (startedAt === undefined) continue;
+      latencies.push({
+        journeyId,
+        seconds: Math.max(0, (messageAt - startedAt) / 1000),
+        fromTrigger: triggerAt !== undefined,
+      });
+    }
   }
   return latencies;
 }
 
-/** The latest event the trigger matches, at or before the entry and at most a day earlier. */
+/** The latest event that started the journey, at or before `before` and at most a day earlier. */
 function triggerEventTime(
-  journey: Journey,
+  journeyId: string,
+  journey: Journey | undefined,
   history: readonly HistoryEntryOf<'event'>[],
-  enteredAt: number,
+  before: number,
   events: EventCatalog,
 ): number | undefined {
-  const pattern = matcherPattern(triggerMatcher(journey.trigger), events);
+  const pattern = journey === undefined ? undefined : matcherPattern(triggerMatcher(journey.trigger), events);
   let latest: number | undefined;
   for (const event of history) {
     const at = Date.parse(event.time);
-    if (at > enteredAt || at < enteredAt - TRIGGER_LOOKBACK_MS) continue;
+    if (at > before || at < before - TRIGGER_LOOKBACK_MS) continue;
     if (latest !== undefined && at <= latest) continue;
-    const envelope = { 'detail-type': event.detailType, source: event.source, detail: event.detail };
-    if (matchesPattern(pattern, envelope)) latest = at;
+    const started =
+      event.starts !== undefined
+        ? event.starts.includes(journeyId)
+        : pattern !== undefined &&
+          matchesPattern(pattern, {
+            'detail-type': event.detailType,
+            source: event.source,
+            detail: event.detail,
+          });
+    if (started) latest = at;
   }
   return latest;
 }

@@ -1,6 +1,9 @@
 /**
- * The figures the panel and `waymark report` show, in one shape: built by
- * `buildReport` from the customers as stored and the journeys' executions.
+ * The figures the panel and `waymark report` show, in one shape: from the counters
+ * (shared/figures/report.ts, what pages read) or from every customer as stored
+ * (`buildReport`, `waymark report --full`), which adds the figures only a read of
+ * each customer gives: compliance, coordination, trigger to first message, send
+ * rates reached.
  */
 import type { SkipStatus } from '../customer/history.ts';
 import type { Channel } from '../customer/profile.ts';
@@ -27,7 +30,7 @@ export interface ExecutionPosition {
 
 /** What happened at one step of one journey. */
 export interface StepCounts {
-  /** Executions that entered the step (each visit counts). */
+  /** Executions that entered the step (each visit counts): from the executions, as `waiting`. */
   entered: number;
   /** Running executions in the step now. */
   waiting: number;
@@ -41,7 +44,10 @@ export interface StepCounts {
   rateLimited: number;
   /** Not sent for any other reason: opted out, no address, failed. */
   notSent: number;
-  /** Executions that left the journey on an exit event while at this step. */
+  /**
+   * Executions stopped while at this step: by an exit event or from outside. From the executions (an
+   * exit entry names no step), so as complete as `entered`.
+   */
   exited: number;
   /** Conversions whose last touch was this step's message. */
   converted: number;
@@ -53,6 +59,8 @@ export interface StepCounts {
 
 export interface Report {
   generatedAt: string;
+  /** `counters`: the figures kept as entries are written; `full`: every customer read (`--full`). */
+  basis: 'counters' | 'full';
   sources: ReportSources;
   /** Journeys from the journeys folder in their order, then journeys known only from the data. */
   journeys: JourneyReport[];
@@ -62,22 +70,24 @@ export interface Report {
   attribution: AttributionRow[];
   /** Delivered, opened, clicked, bounced, complained: per journey step and channel, and per channel. */
   engagement: EngagementReport;
-  /** Trigger to first message, over every journey. */
-  firstMessage: LatencySummary;
-  compliance: ComplianceReport;
-  /** Whether the channels acted as one: messages per customer and per customer-day, overlaps. */
-  coordination: CoordinationReport;
+  /** Trigger to first message, over every journey. Per customer: `full` only. */
+  firstMessage?: LatencySummary;
+  /** Per customer: `full` only. */
+  compliance?: ComplianceReport;
+  /** Whether the channels acted as one: messages per customer and per customer-day, overlaps. `full` only. */
+  coordination?: CoordinationReport;
   notSent: NotSentReport;
-  /** Per channel, in channelSchema's order: the rate reached beside the configured one. */
-  sendRates: SendRateRow[];
+  /** Per channel, in channelSchema's order: the rate reached beside the configured one. `full` only. */
+  sendRates?: SendRateRow[];
   /** Executions waiting for a send slot now, every journey and step (the steps' `waitingForSlot`). */
   waitingForSlot: number;
 }
 
 export interface ReportSources {
-  customers: number;
-  /** Customers whose stored profile does not parse; their history is still counted. */
-  damagedProfiles: number;
+  /** Customers read: `full` only (the counters do not count customers). */
+  customers?: number;
+  /** Customers whose stored profile does not parse; their history is still counted. `full` only. */
+  damagedProfiles?: number;
   historyEntries: number;
   executions: number;
   /** Journeys whose executions were read only up to a limit (the most recent first). */
@@ -94,11 +104,13 @@ export interface JourneyReport {
   entered: number;
   /** Turned away by the entry rules (re-entry, concurrency, a duplicate event). */
   notEntered: number;
-  /** Open executions, as the customers' membership items list them. */
+  /** Executions still going: entered - (completed + failed + stopped + exited), never below 0. */
   active: number;
   completed: number;
   exited: number;
   failed: number;
+  /** Stopped from outside Waymark (the console, StopExecution). */
+  stopped: number;
   /** Executions with at least one conversion. */
   converted: number;
   /** Goal events recorded as conversions (one execution may convert more than once in its window). */
@@ -112,7 +124,19 @@ export interface JourneyReport {
   /** The journey's step ids in graph order (breadth first from the start), then ids known only from the data. */
   stepOrder: string[];
   steps: Record<string, StepCounts>;
+  /** Per customer: `full` only. */
+  firstMessage?: LatencySummary;
+}
+
+/** The report of `waymark report --full`: every figure, the per-customer ones included. */
+export interface FullReport extends Report {
+  basis: 'full';
+  sources: ReportSources & { customers: number; damagedProfiles: number };
+  journeys: (JourneyReport & { firstMessage: LatencySummary })[];
   firstMessage: LatencySummary;
+  compliance: ComplianceReport;
+  coordination: CoordinationReport;
+  sendRates: SendRateRow[];
 }
 
 export interface FunnelStage {
@@ -173,7 +197,7 @@ export interface EngagementReport {
   rows: EngagementRow[];
   /** Every channel, in channelSchema's order, every journey together. */
   channels: ChannelEngagement[];
-  /** Engagement entries whose message is not in the customer's history: in no row and no rate. */
+  /** Engagement whose message is not in the customer's history (each action once per message): in no row and no rate. */
   unmatched: number;
 }
 

@@ -31,6 +31,8 @@ export const SORT = {
   broadcastScanPrefix: 'S#',
   broadcastChunkPrefix: 'C#',
   messagePointer: 'MESSAGE',
+  figuresDayPrefix: 'D#',
+  figuresMarkerPrefix: 'X#',
 } as const;
 
 export function customerKey(customerId: string): string {
@@ -117,6 +119,36 @@ export function waitKey(
  */
 export function messagePointerKey(channel: string, messageId: string): { pk: string; sk: string } {
   return { pk: `P#${channel}#${messageId}`, sk: SORT.messagePointer };
+}
+
+/**
+ * The figures' counters (shared/figures/): one partition per journey, and `FIGURES` for what belongs to
+ * none, one item per UTC day and write shard. Never a customer id: counters are aggregates.
+ */
+export const FIGURES_PARTITION = 'FIGURES';
+
+export function figuresPartition(journeyId: string | undefined): string {
+  return journeyId === undefined ? FIGURES_PARTITION : `F#${journeyId}`;
+}
+
+/** A day's counters (`day` as YYYY-MM-DD) in one write shard: a Query over `D#` sums a journey's days. */
+export function figuresDayKey(
+  journeyId: string | undefined,
+  day: string,
+  shard: number,
+): { pk: string; sk: string } {
+  return {
+    pk: figuresPartition(journeyId),
+    sk: `${SORT.figuresDayPrefix}${day}#${String(shard).padStart(2, '0')}`,
+  };
+}
+
+/**
+ * What the figures counted once for one execution (the first message, a conversion...): in the
+ * customer's partition, so an erasure takes it too. `tag` is the execution's hash (executionTag).
+ */
+export function figuresMarkerKey(customerId: string, tag: string): { pk: string; sk: string } {
+  return { pk: customerKey(customerId), sk: `${SORT.figuresMarkerPrefix}${tag}` };
 }
 
 /** Suppressions are kept by a hash of the address, so they outlive an erasure without keeping the address. */

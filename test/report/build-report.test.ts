@@ -64,6 +64,8 @@ describe('buildReport', () => {
     detailType: 'cart.abandoned',
     source: 'shop',
     detail: { customerId: 'ana', cartId: 'x' },
+    // Record lists the journeys an event starts: the event is Ana's entry (enter writes none of its own).
+    starts: ['winback'],
   };
 
   const customers = [
@@ -71,7 +73,6 @@ describe('buildReport', () => {
     customer('ana', [
       profileUpdate(-10, optedIn),
       cart,
-      journeyEntry(0, 'e1', 'entered'),
       message(60, 'first', 'email', { executionId: 'e1' }),
       message(1500, 'second', 'sms', { executionId: 'e1' }),
       journeyEntry(1600, 'e1', 'exited'),
@@ -145,7 +146,8 @@ describe('buildReport', () => {
           resumeAt: at(600),
         },
         message(600, 'first', 'push', { executionId: 'e3' }),
-        // Turned away: one journey at a time.
+        // Another cart starts the journey again, and enter turns it away: one journey at a time.
+        { ...cart, time: at(700), eventId: 'cart-carla-2', detail: { customerId: 'carla', cartId: 'y' } },
         journeyEntry(700, 'e4', 'not-entered'),
       ],
       { active: { winback: ['e3'] } },

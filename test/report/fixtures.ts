@@ -1,4 +1,5 @@
 /** Hand-built customer histories for the report's tests: each entry at a given minute after one fixed instant. */
+import { executionTag } from '../../shared/channels/tags.ts';
 import type { HistoryEntry, HistoryEntryOf } from '../../shared/customer/history.ts';
 import type { Channel } from '../../shared/customer/profile.ts';
 import type { EngagementAction } from '../../shared/journey/engagement-condition.ts';
@@ -80,7 +81,8 @@ export function engagement(
     time: at(minutes),
     journeyId: sent.journeyId,
     stepId: sent.stepId,
-    execution: `tag-${sent.executionId}`,
+    // As the deliver function tags a message: engagement finds its execution's figures by this.
+    execution: executionTag(sent.executionId),
     channel: sent.channel,
     action,
     messageId: sent.messageId,

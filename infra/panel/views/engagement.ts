@@ -61,7 +61,7 @@ export function engagementByChannel(channels: readonly ChannelEngagement[], unma
     </table>
     <p class="muted">
       ${HOW_COUNTED}
-      ${unmatched === 0 ? '' : `${unmatched} engagement entries name a message not in the history; they are in no rate.`}
+      ${unmatched === 0 ? '' : `${unmatched} engagement actions name a message not in the history; they are in no rate.`}
     </p>`;
 }
 

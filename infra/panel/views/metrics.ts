@@ -5,27 +5,24 @@ import { type Html, html } from '../html.ts';
 import { engagementByChannel } from './engagement.ts';
 import { formatTime } from './layout.ts';
 
+/** Where the figures that need every customer read are: the page reads counters only. */
+const FULL_REPORT = html`<code>npx waymark report --full</code>`;
+
 export function metricsView(report: Report): Html {
   const sent = report.channels.reduce((total, channel) => total + channel.sent, 0);
   const conversions = report.journeys.reduce((total, journey) => total + journey.conversions, 0);
-  const compliance = report.compliance;
-  const coordination = report.coordination;
-  const count = (value: number | null): string => (value === null ? '—' : figure(value));
-  const utcNote =
-    coordination.customersInUtc === 0
-      ? ''
-      : `${coordination.customersInUtc} customers without one are counted in UTC.`;
-  const busiest = coordination.busiest;
-  const busiestNote =
-    busiest === null
-      ? ''
-      : html`The most:
-          <a href="/customers/${encodeURIComponent(busiest.customerId)}">${busiest.customerId}</a> on
-          ${busiest.day}.`;
+  const { compliance, firstMessage } = report;
+  const customers = report.sources.customers === undefined ? '' : `${report.sources.customers} customers, `;
   return html`<h1>Metrics</h1>
-    <p class="muted">
-      ${report.sources.customers} customers, ${report.sources.historyEntries} history entries,
-      ${report.sources.executions} executions, as of ${formatTime(report.generatedAt)}.
+    <p class="muted" data-testid="metrics-sources">
+      ${customers}${report.sources.historyEntries} history entries, ${report.sources.executions} executions,
+      as of ${formatTime(report.generatedAt)}.
+      ${
+        report.basis === 'counters'
+          ? html`Counted as the entries were written; figures that need each customer read (trigger to first
+            message, compliance, coordination, send rates reached) are in ${FULL_REPORT}.`
+          : ''
+      }
     </p>
     ${
       report.sources.executionsLimited.length === 0
@@ -46,24 +43,36 @@ export function metricsView(report: Report): Html {
       </section>
       <section class="card">
         <h2>Trigger to first message</h2>
-        <div class="figure" data-testid="first-message">
-          ${duration(report.firstMessage.p50Seconds)} <span class="muted">p50</span> ·
-          ${duration(report.firstMessage.p95Seconds)} <span class="muted">p95</span>
-        </div>
-        <p class="muted">${report.firstMessage.samples} executions that sent a message.</p>
+        ${
+          firstMessage === undefined
+            ? html`<div class="figure muted" data-testid="first-message">—</div>
+                <p class="muted">Timed per execution from each customer's history: ${FULL_REPORT}.</p>`
+            : html`<div class="figure" data-testid="first-message">
+                  ${duration(firstMessage.p50Seconds)} <span class="muted">p50</span> ·
+                  ${duration(firstMessage.p95Seconds)} <span class="muted">p95</span>
+                </div>
+                <p class="muted">${firstMessage.samples} executions that sent a message.</p>`
+        }
       </section>
       <section class="card">
         <h2>Preference compliance</h2>
-        <div
-          class="figure ${compliance.violations === 0 ? 'good' : 'bad'}"
-          data-testid="compliance-violations"
-        >
-          ${compliance.violations}
-        </div>
-        <p class="muted">
-          messages to opted-out or suppressed addresses, of ${compliance.messagesChecked} checked against the
-          consent history (must be 0).
-        </p>
+        ${
+          compliance === undefined
+            ? html`<div class="figure muted" data-testid="compliance-violations">—</div>
+                <p class="muted">
+                  Each message checked against the customer's consent history (must be 0): ${FULL_REPORT}.
+                </p>`
+            : html`<div
+                  class="figure ${compliance.violations === 0 ? 'good' : 'bad'}"
+                  data-testid="compliance-violations"
+                >
+                  ${compliance.violations}
+                </div>
+                <p class="muted">
+                  messages to opted-out or suppressed addresses, of ${compliance.messagesChecked} checked
+                  against the consent history (must be 0).
+                </p>`
+        }
       </section>
     </div>
 
@@ -94,8 +103,13 @@ export function metricsView(report: Report): Html {
           </table>
           <p class="muted">
             active ${journey.active} · completed ${journey.completed} · exited ${journey.exited} · failed
-            ${journey.failed} · not entered ${journey.notEntered} · first message p50
-            ${duration(journey.firstMessage.p50Seconds)}, p95 ${duration(journey.firstMessage.p95Seconds)}
+            ${journey.failed} · stopped ${journey.stopped} · not entered ${journey.notEntered}
+            ${
+              journey.firstMessage === undefined
+                ? ''
+                : html` · first message p50 ${duration(journey.firstMessage.p50Seconds)}, p95
+                  ${duration(journey.firstMessage.p95Seconds)}`
+            }
           </p>
         </section>`,
     )}
@@ -161,49 +175,7 @@ export function metricsView(report: Report): Html {
       </tbody>
     </table>
 
-    <section data-testid="coordination">
-      <h2>Coordination across channels</h2>
-      <p class="muted">
-        One conversation, not a pile of messages: counted per customer and per customer-day, the customer's
-        own day in the profile's time zone. ${utcNote}
-      </p>
-      <div class="grid">
-        <section class="card">
-          <h3>Customers messaged</h3>
-          <div class="figure" data-testid="customers-messaged">${coordination.customersMessaged}</div>
-          <p class="muted">
-            ${count(coordination.messagesPerCustomer)} messages each on average, ${coordination.messages} in
-            all.
-          </p>
-        </section>
-        <section class="card">
-          <h3>Most to one customer in a day</h3>
-          <div class="figure" data-testid="max-per-day">${count(coordination.maxPerCustomerDay)}</div>
-          <p class="muted">
-            p95 ${count(coordination.p95PerCustomerDay)} over ${coordination.customerDays} customer-days with
-            a message. ${busiestNote}
-          </p>
-        </section>
-        <section class="card">
-          <h3>Days with 2+ journeys</h3>
-          <div class="figure" data-testid="multi-journey-days">${coordination.multiJourneyDays}</div>
-          <p class="muted">
-            customer-days with messages from two or more journeys; ${coordination.multiChannelDays} on two or
-            more channels.
-          </p>
-        </section>
-        <section class="card">
-          <h3>Held back to coordinate</h3>
-          <div class="figure" data-testid="coordination-held-back">
-            ${coordination.heldBack.capped} <span class="muted">capped</span> ·
-            ${coordination.heldBack.deferred} <span class="muted">quiet hours</span>
-          </div>
-          <p class="muted">messages kept within the shared frequency caps and quiet hours, counted below.</p>
-        </section>
-      </div>
-    </section>
-
-    ${sendRatesSection(report)}
+    ${coordinationSection(report)} ${sendRatesSection(report)}
 
     <h2>Held back: caps, quiet hours and other reasons</h2>
     <p>
@@ -256,7 +228,7 @@ export function metricsView(report: Report): Html {
           </p>`
     }
     ${
-      compliance.examples.length === 0
+      compliance === undefined || compliance.examples.length === 0
         ? ''
         : html`<h2>Messages that broke a preference</h2>
             <table data-testid="violations">
@@ -285,8 +257,93 @@ export function metricsView(report: Report): Html {
     }`;
 }
 
+/** Per customer and customer-day: only a read of every customer counts these. */
+function coordinationSection(report: Report): Html {
+  const { coordination } = report;
+  const heldBack = html`<section class="card">
+    <h3>Held back to coordinate</h3>
+    <div class="figure" data-testid="coordination-held-back">
+      ${report.notSent.byStatus.capped} <span class="muted">capped</span> ·
+      ${report.notSent.byStatus.deferred} <span class="muted">quiet hours</span>
+    </div>
+    <p class="muted">messages kept within the shared frequency caps and quiet hours, counted below.</p>
+  </section>`;
+  if (coordination === undefined) {
+    return html`<section data-testid="coordination">
+      <h2>Coordination across channels</h2>
+      <p class="muted">
+        Messages per customer and per customer-day (the customer's own day) are counted from each customer's
+        history: ${FULL_REPORT}.
+      </p>
+      <div class="grid">${heldBack}</div>
+    </section>`;
+  }
+  const count = (value: number | null): string => (value === null ? '—' : figure(value));
+  const utcNote =
+    coordination.customersInUtc === 0
+      ? ''
+      : `${coordination.customersInUtc} customers without one are counted in UTC.`;
+  const busiest = coordination.busiest;
+  const busiestNote =
+    busiest === null
+      ? ''
+      : html`The most:
+          <a href="/customers/${encodeURIComponent(busiest.customerId)}">${busiest.customerId}</a> on
+          ${busiest.day}.`;
+  return html`<section data-testid="coordination">
+    <h2>Coordination across channels</h2>
+    <p class="muted">
+      One conversation, not a pile of messages: counted per customer and per customer-day, the customer's own
+      day in the profile's time zone. ${utcNote}
+    </p>
+    <div class="grid">
+      <section class="card">
+        <h3>Customers messaged</h3>
+        <div class="figure" data-testid="customers-messaged">${coordination.customersMessaged}</div>
+        <p class="muted">
+          ${count(coordination.messagesPerCustomer)} messages each on average, ${coordination.messages} in
+          all.
+        </p>
+      </section>
+      <section class="card">
+        <h3>Most to one customer in a day</h3>
+        <div class="figure" data-testid="max-per-day">${count(coordination.maxPerCustomerDay)}</div>
+        <p class="muted">
+          p95 ${count(coordination.p95PerCustomerDay)} over ${coordination.customerDays} customer-days with a
+          message. ${busiestNote}
+        </p>
+      </section>
+      <section class="card">
+        <h3>Days with 2+ journeys</h3>
+        <div class="figure" data-testid="multi-journey-days">${coordination.multiJourneyDays}</div>
+        <p class="muted">
+          customer-days with messages from two or more journeys; ${coordination.multiChannelDays} on two or
+          more channels.
+        </p>
+      </section>
+      ${heldBack}
+    </div>
+  </section>`;
+}
+
 /** The rate each channel reached beside the configured one, and the messages waiting for a slot now. */
 function sendRatesSection(report: Report): Html {
+  const waiting = html`<p>
+    <span class="badge deferred" data-testid="waiting-for-slot"
+      >waiting for a send slot now ${report.waitingForSlot}</span
+    >
+    <span class="muted">· ${report.notSent.byStatus['rate-limited']} sends waited for a slot in all</span>
+  </p>`;
+  if (report.sendRates === undefined) {
+    return html`<section data-testid="send-rates">
+      <h2>Send rates</h2>
+      <p class="muted">
+        The most messages sent in any one second, every journey together, is found among every message's time:
+        ${FULL_REPORT}.
+      </p>
+      ${waiting}
+    </section>`;
+  }
   return html`<section data-testid="send-rates">
     <h2>Send rates</h2>
     <p class="muted">
@@ -316,12 +373,7 @@ function sendRatesSection(report: Report): Html {
         )}
       </tbody>
     </table>
-    <p>
-      <span class="badge deferred" data-testid="waiting-for-slot"
-        >waiting for a send slot now ${report.waitingForSlot}</span
-      >
-      <span class="muted">· ${report.notSent.byStatus['rate-limited']} sends waited for a slot in all</span>
-    </p>
+    ${waiting}
   </section>`;
 }
 
