@@ -92,13 +92,25 @@ export function longestPath(definition: StateMachineDefinition): string[] {
     let longest: string[] | undefined;
     for (const target of forward.get(name) ?? []) {
       const candidate = best.get(target);
-      if (candidate !== undefined && (longest === undefined || candidate.length > longest.length)) {
+      if (candidate !== undefined && (longest === undefined || longer(definition, candidate, longest))) {
         longest = candidate;
       }
     }
     if (longest !== undefined) best.set(name, [name, ...longest]);
   }
   return best.get(definition.StartAt) ?? [];
+}
+
+/** More states, or as many with more Tasks: of two paths as long, the one that calls more costs more. */
+function longer(
+  definition: StateMachineDefinition,
+  path: readonly string[],
+  than: readonly string[],
+): boolean {
+  if (path.length !== than.length) return path.length > than.length;
+  const tasks = (states: readonly string[]): number =>
+    states.filter((name) => definition.States[name]?.Type === 'Task').length;
+  return tasks(path) > tasks(than);
 }
 
 /** Where a state goes when nothing fails: a waitForEvent's timeout is a designed path, other catches are not. */
