@@ -16,12 +16,13 @@ import { AlarmTopic } from './constructs/alarm-topic.ts';
 import { Broadcasts } from './constructs/broadcasts.ts';
 import { CoreRoutes } from './constructs/core-routes.ts';
 import { CustomerData } from './constructs/customer-data.ts';
+import { Figures } from './constructs/figures.ts';
 import { WaymarkEventBus } from './constructs/event-bus.ts';
 import { JourneyStack } from './constructs/journey.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { RuntimeFunctions } from './constructs/runtime-functions.ts';
 import { SesConfigurationSet } from './constructs/ses-configuration-set.ts';
-import { FUNCTION_NAMES, type FunctionName } from './constructs/waymark-function.ts';
+import { FUNCTION_NAMES, type FunctionName, type HandlerFolder } from './constructs/waymark-function.ts';
 import { keepDeployedLogicalIds } from './deployed-logical-ids.ts';
 import {
   broadcastScheduleGroupName,
@@ -39,7 +40,7 @@ export interface CoreStackProps extends StackProps {
    * Code that is already built, for tests that only inspect templates.
    * @default - every function is bundled by esbuild
    */
-  readonly functionCode?: (name: FunctionName) => lambda.Code;
+  readonly functionCode?: (name: HandlerFolder) => lambda.Code;
   /**
    * How long the bus archive keeps events for replay. Archived events hold customer data that an
    * erasure cannot reach, so keep this short.
@@ -60,6 +61,8 @@ export class CoreStack extends Stack {
   readonly journeys: readonly JourneyStack[];
   /** Undefined when no deployed journey is a broadcast: a stage without any pays for none of it. */
   readonly broadcasts: Broadcasts | undefined;
+  /** The counters behind the panel's figures; undefined for an existing table named without its stream. */
+  readonly figures: Figures | undefined;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: CoreStackProps) {
@@ -169,6 +172,15 @@ export class CoreStack extends Stack {
           });
     const broadcasts = this.broadcasts === undefined ? [] : [this.broadcasts];
 
+    this.figures = Figures.forTable(this, 'Figures', {
+      data: this.data,
+      projectRoot: props.projectRoot,
+      journeysDir: project.dir,
+      alarmTopic,
+      ...(props.functionCode === undefined ? {} : { code: props.functionCode('figures') }),
+    });
+    const figures = this.figures === undefined ? [] : [this.figures];
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       dashboardName: prefix,
       stateMachines: [
@@ -178,7 +190,10 @@ export class CoreStack extends Stack {
         })),
         ...broadcasts.map(({ stateMachine }) => ({ label: 'broadcast runs', stateMachine })),
       ],
-      functions: FUNCTION_NAMES.map((name) => ({ label: name, function: this.functions[name] })),
+      functions: [
+        ...FUNCTION_NAMES.map((name) => ({ label: name, function: this.functions[name] })),
+        ...figures.map((unit) => ({ label: 'figures', function: unit.function.function })),
+      ],
       deadLetterQueues: [
         ...this.routes.deadLetterQueues.map(({ label, queue }) => ({
           label: `${label} rule`,
@@ -196,6 +211,7 @@ export class CoreStack extends Stack {
           label: 'broadcast schedules',
           queue: deadLetterQueue.queue,
         })),
+        ...figures.map(({ failures }) => ({ label: 'figures batches', queue: failures.queue })),
       ],
       alarms: [
         ...FUNCTION_NAMES.map((name) => functions[name].errorsAlarm),
@@ -209,6 +225,7 @@ export class CoreStack extends Stack {
           failedExecutionsAlarm,
           deadLetterQueue.depthAlarm,
         ]),
+        ...figures.flatMap(({ function: unit, failures }) => [unit.errorsAlarm, failures.depthAlarm]),
       ],
       alarmTopic,
     });

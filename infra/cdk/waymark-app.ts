@@ -17,7 +17,7 @@ import {
   readDeploymentConfig,
   stageWhere,
 } from './config.ts';
-import type { FunctionName } from './constructs/waymark-function.ts';
+import type { HandlerFolder } from './constructs/waymark-function.ts';
 import { CoreStack } from './core-stack.ts';
 import { resourcePrefix } from './names.ts';
 import { addNagChecks } from './nag.ts';
@@ -32,7 +32,7 @@ export interface WaymarkAppOptions {
    * Code that is already built, for tests that only inspect templates.
    * @default - every function is bundled by esbuild
    */
-  readonly functionCode?: (name: FunctionName) => lambda.Code;
+  readonly functionCode?: (name: HandlerFolder) => lambda.Code;
 }
 
 export interface WaymarkApp {

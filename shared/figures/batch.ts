@@ -22,6 +22,9 @@ export interface BatchOptions {
 
 export const DEFAULT_BATCH_OPTIONS: BatchOptions = { writeShards: 1, maxCounters: 150 };
 
+/** Where the CDK stack tells the figures function its `writeShards` (infra/cdk/constructs/figures.ts). */
+export const WRITE_SHARDS_ENVIRONMENT = 'WAYMARK_FIGURES_WRITE_SHARDS';
+
 /** The counters one change adds to one item: kept apart so a partly applied batch can be finished. */
 export interface ChangeAmounts {
   sequence: string;

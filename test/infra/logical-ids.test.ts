@@ -38,6 +38,7 @@ const STATEFUL: Readonly<Record<string, readonly string[]>> = {
     'BroadcastsDeadLetterQueue03189122',
     'FunctionsFinishFunctionFailuresQueue85DB7F3F',
     'RoutesExecutionEndsDeadLetterQueue785E2C3F',
+    'FiguresFailuresQueueF76A0ECF',
   ],
   'AWS::Logs::LogGroup': [
     'StepsFunctionLogGroup7BAE98C0',
@@ -50,6 +51,7 @@ const STATEFUL: Readonly<Record<string, readonly string[]>> = {
     'FunctionsAudienceFunctionLogGroupB6950F51',
     'BroadcastsExecutionLogsB858BFBA',
     'FunctionsFinishFunctionLogGroupBEAF8A9B',
+    'FiguresFunctionLogGroup5700743A',
   ],
 };
 
@@ -75,6 +77,7 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
     'UnsubscribeFunctionBA2BA474',
     'FunctionsAudienceFunctionAA05A7DA',
     'FunctionsFinishFunction18DDE611',
+    'FiguresFunctionFDBC7ED4',
   ],
   'AWS::Lambda::Url': ['UnsubscribeFunctionFunctionUrlBAA93A6E'],
   'AWS::Lambda::EventInvokeConfig': [
@@ -97,6 +100,7 @@ const IN_USE: Readonly<Record<string, readonly string[]>> = {
     'BroadcastsDeadLetterQueuePolicy9398824E',
     'FunctionsFinishFunctionFailuresQueuePolicy7D014AAD',
     'RoutesExecutionEndsDeadLetterQueuePolicy782EFE6F',
+    'FiguresFailuresQueuePolicy33C474C5',
   ],
   'AWS::SNS::Topic': ['AlarmTopicD01E77F9'],
   'AWS::SNS::TopicPolicy': ['AlarmTopicPolicy309DB5F8'],

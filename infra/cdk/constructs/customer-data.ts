@@ -142,6 +142,9 @@ function createTable(scope: Construct, key: kms.IKey): dynamodb.Table {
     sortKey: { name: KEY.sort, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     timeToLiveAttribute: TTL_ATTRIBUTE,
+    // The figures count history items from the stream (constructs/figures.ts); the old image tells an
+    // event newly recorded from one written again.
+    stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     encryptionKey: key,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

@@ -31,6 +31,8 @@ export const FUNCTION_NAMES = [
   'finish',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+/** Every handler folder: the runtime functions, and the figures function (constructs/figures.ts). */
+export type HandlerFolder = FunctionName | 'figures';
 
 /** The runtime reads journeys from `$LAMBDA_TASK_ROOT/journeys` (functions/common/runtime.ts). */
 export const BUNDLED_JOURNEYS_DIR = 'journeys';
@@ -69,7 +71,7 @@ export type Invocation = 'synchronous' | 'asynchronous';
 
 export interface WaymarkFunctionProps {
   /** The folder under functions/ whose `handler.ts` this function runs. */
-  readonly name: FunctionName;
+  readonly name: HandlerFolder;
   readonly description: string;
   /** The repository root: `functions/`, `package-lock.json`. */
   readonly projectRoot: string;
@@ -115,7 +117,7 @@ export interface WaymarkFunctionProps {
  */
 export class WaymarkFunction extends Construct {
   /** The folder under functions/ this function runs. */
-  readonly handlerFolder: FunctionName;
+  readonly handlerFolder: HandlerFolder;
   /** The Lambda function, this construct's default child. */
   readonly function: nodejs.NodejsFunction;
   /** Its own role instead of AWSLambdaBasicExecutionRole: logs go to this one group only. */
