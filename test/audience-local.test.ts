@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { audienceProject, oneSendJourney } from './support/audience.ts';
-import { OPTED_IN, startTestEngine, type TestEngine, withTempFolder } from './support/local-engine.ts';
+import {
+  entrancesIn,
+  OPTED_IN,
+  startTestEngine,
+  type TestEngine,
+  withTempFolder,
+} from './support/local-engine.ts';
 
 const START = new Date('2026-11-18T12:00:00.000Z');
 
@@ -140,7 +146,7 @@ describe('a journey that starts when a customer enters a segment', () => {
         await engine.advance('1m');
         expect(await welcomes()).toBe(2);
         // An entry event made by someone else names no entry record wrote: it starts nothing.
-        await engine.eventbridge.send(
+        const forged = await engine.eventbridge.send(
           new PutEventsCommand({
             Entries: [
               {
@@ -157,19 +163,26 @@ describe('a journey that starts when a customer enters a segment', () => {
         const refused = (await engine.timeline('c-gold')).filter(
           (entry) => entry.kind === 'journey' && entry.action === 'not-entered',
         );
+        const forgedId = forged.Entries?.[0]?.EventId;
+        expect(forgedId).toEqual(expect.any(String));
         expect(refused).toEqual([
-          expect.objectContaining({ reason: expect.stringContaining('no such segment entry') }),
+          expect.objectContaining({
+            journeyId: 'gold-welcome',
+            eventId: forgedId,
+            reason: expect.stringContaining('no such segment entry'),
+          }),
         ]);
         // Each entry is in the timeline, as is the forged event, received and refused.
         const entries = (await engine.timeline('c-gold')).filter(
           (entry) => entry.kind === 'event' && entry.detailType === 'waymark.segment.entered',
         );
         expect(entries).toHaveLength(3);
-        const entered = (await engine.timeline('c-gold')).filter(
-          (entry) =>
-            entry.kind === 'journey' && entry.action === 'entered' && entry.journeyId === 'gold-welcome',
+        // The two genuine ones entered gold-welcome; the forged one, refused, did not.
+        const entered = entrancesIn(await engine.timeline('c-gold')).filter(
+          (entrance) => entrance.journeyId === 'gold-welcome',
         );
         expect(entered).toHaveLength(2);
+        expect(entered.map((entrance) => entrance.eventId)).not.toContain(forgedId);
       } finally {
         await engine.close();
       }

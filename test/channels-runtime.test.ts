@@ -681,13 +681,16 @@ describe('the function channel', () => {
         expect(sent).toMatchObject({ customerId: 'c-fn', recipient: 'crm-note (waymark-crm-note)' });
         const payload: unknown = JSON.parse(sent?.body ?? '');
         const timeline = await engine.timeline('c-fn');
-        const entered = timeline.find((entry) => entry.kind === 'journey' && entry.action === 'entered');
+        const executions = engine.host.engine
+          .listExecutions()
+          .filter((execution) => execution.customerId === 'c-fn');
+        expect(executions.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
         expect(payload).toEqual({
           version: 1,
           idempotencyKey: expect.stringMatching(/^[0-9a-f]{32}$/),
           journeyId: 'crm',
           stepId: 'note',
-          executionId: entered?.executionId,
+          executionId: executions[0]?.executionArn,
           customerId: 'c-fn',
           category: 'transactional',
           reaches: 'system',
@@ -700,6 +703,8 @@ describe('the function channel', () => {
             channel: 'function',
             stepId: 'note',
             reaches: 'system',
+            executionId: executions[0]?.executionArn,
+            completes: true,
           }),
         );
         expect(timeline).toContainEqual(

@@ -91,10 +91,11 @@ describe('a webhook when the engine is killed mid-request', () => {
         const second = await startEngineProcess(dataDir, journeys);
         try {
           await until(() => Promise.resolve(receiver.received.length >= 2), 'the request after the restart');
+          // The call is the journey's last step: its message entry says the journey completed.
           await until(
             async () =>
               (await timelineOf(second.endpoint, 'c-crash')).some(
-                (entry) => entry.kind === 'journey' && entry.action === 'completed',
+                (entry) => entry.kind === 'message' && entry.completes === true,
               ),
             'the journey to complete',
           );
@@ -111,8 +112,14 @@ describe('a webhook when the engine is killed mid-request', () => {
           ).toBe(true);
           const timeline = await timelineOf(second.endpoint, 'c-crash');
           expect(timeline.filter((entry) => entry.kind === 'message')).toEqual([
-            expect.objectContaining({ channel: 'webhook', stepId: 'call', response: 'HTTP 202' }),
+            expect.objectContaining({
+              channel: 'webhook',
+              stepId: 'call',
+              response: 'HTTP 202',
+              completes: true,
+            }),
           ]);
+          expect(timeline.filter((entry) => entry.kind === 'journey')).toEqual([]);
           // Nothing more goes out once it is recorded.
           await new Promise((resolve) => setTimeout(resolve, 1_000));
           expect(receiver.received).toHaveLength(2);

@@ -10,7 +10,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../infra/cli/main.ts';
 import { captureIo } from './support/io.ts';
-import { engineForSuite, tempFolderForSuite } from './support/local-engine.ts';
+import { engineForSuite, entrancesIn, tempFolderForSuite } from './support/local-engine.ts';
 
 const TICKET = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -110,7 +110,10 @@ describe('hostile events on the local engine', () => {
           detail: expect.objectContaining({ account: { id: customerId } }),
         }),
       );
-      expect(timeline).toContainEqual(expect.objectContaining({ kind: 'journey', action: 'entered' }));
+      expect(entrancesIn(timeline)).toEqual([expect.objectContaining({ journeyId: 'ticket' })]);
+      expect(timeline).toContainEqual(
+        expect.objectContaining({ kind: 'journey', journeyId: 'ticket', action: 'completed' }),
+      );
       expect(executionsOf(customerId)).toEqual(['SUCCEEDED']);
     },
   );

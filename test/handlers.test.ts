@@ -94,6 +94,7 @@ describe('steps handler', () => {
     const runtime = await createTestRuntime(services);
     useRuntime(runtime);
     const output = captureOutput();
+    const trigger = cartTrigger('c-steps');
     const result = await stepsHandler(
       {
         task: 'enter',
@@ -101,13 +102,20 @@ describe('steps handler', () => {
         journeyVersion: 1,
         executionId: 'exec-handler',
         customerId: 'c-steps',
-        trigger: cartTrigger('c-steps'),
+        trigger,
         entry: { reentry: { after: '7d' }, maxConcurrent: 1 },
         values: { offerCode: 'CART10' },
       },
       lambdaContext,
     );
-    expect(result).toEqual({ admitted: true, values: { offerCode: 'CART10' } });
+    // The customer and trigger come back for the states after enter, which read them from its answer.
+    const { id, source, time, detail } = trigger;
+    expect(result).toEqual({
+      admitted: true,
+      values: { offerCode: 'CART10' },
+      customerId: 'c-steps',
+      trigger: { id, 'detail-type': 'cart.abandoned', source, time, detail },
+    });
     const published = metricLines(output());
     const stepTasks = published.find((line) => line.StepTasks !== undefined);
     expect(stepTasks).toEqual(expect.objectContaining({ task: 'enter', outcome: 'entered' }));

@@ -11,6 +11,7 @@ import { unsubscribe } from '../shared/runtime/preferences.ts';
 import { signUnsubscribeToken } from '../shared/preferences/unsubscribe-token.ts';
 import { writeAddressSuppression } from '../shared/store/suppressions.ts';
 import { addressHash } from '../shared/delivery/availability.ts';
+import { entrancesOf } from '../shared/customer/entrances.ts';
 import {
   ANA,
   cartTrigger,
@@ -63,14 +64,23 @@ describe('enter: entry rules', () => {
   it('admits, resolving journey values from the event and the profile (null when absent)', async () => {
     const runtime = await createTestRuntime(services);
     await seedCustomer(runtime, 'c-enter');
-    const decision = await runStepsTask(enterTask('c-enter', 'exec-a'), runtime);
+    // The trigger comes off the bus: record files it, naming the journeys it starts.
+    const trigger = cartTrigger('c-enter');
+    expect(await recordEvent(trigger, runtime)).toMatchObject({ status: 'recorded' });
+    const decision = await runStepsTask(enterTask('c-enter', 'exec-a', { trigger }), runtime);
     expect(decision).toEqual({
       admitted: true,
       values: { offerCode: 'CART10', cartUrl: 'https://shop.example.com/cart/cart-7f3a91', tier: null },
+      customerId: 'c-enter',
+      trigger,
     });
-    expect(await historyEntries(runtime, 'c-enter')).toContainEqual(
-      expect.objectContaining({ kind: 'journey', action: 'entered', executionId: 'exec-a' }),
-    );
+    // The event's entry is the entry into the journey: enter writes none of its own for a bus event.
+    const history = await historyEntries(runtime, 'c-enter');
+    expect(entrancesOf(history)).toEqual([
+      { journeyId: 'cart-abandonment', time: trigger.time, eventId: trigger.id },
+    ]);
+    expect(history.filter((entry) => entry.kind === 'journey')).toEqual([]);
+    expect((await readMembership(runtime.store, 'c-enter', 'cart-abandonment')).active).toEqual(['exec-a']);
   });
 
   it('turns away a duplicate trigger event, but a retried enter of the same execution is admitted again', async () => {
@@ -80,7 +90,7 @@ describe('enter: entry rules', () => {
     const duplicate = await runStepsTask(enterTask('c-dup', 'exec-b'), runtime);
     expect(first).toMatchObject({ admitted: true });
     expect(retried).toMatchObject({ admitted: true });
-    expect(duplicate).toEqual({ admitted: false, reason: 'duplicate-event' });
+    expect(duplicate).toMatchObject({ admitted: false, reason: 'duplicate-event', values: {} });
   });
 
   it('50 trigger events at once under maxConcurrent 1 admit exactly one', async () => {
@@ -135,7 +145,7 @@ describe('enter: entry rules', () => {
       enterTask('c-reentry', 'exec-3', { entry, trigger: trigger('e3') }),
       runtime,
     );
-    expect(soon).toEqual({ admitted: false, reason: 'reentry-too-soon' });
+    expect(soon).toMatchObject({ admitted: false, reason: 'reentry-too-soon', values: {} });
     expect(later).toMatchObject({ admitted: true });
   });
 
@@ -154,7 +164,7 @@ describe('enter: entry rules', () => {
       enterTask('c-never', 'exec-2', { entry, trigger: { ...cartTrigger('c-never'), id: 'e2' } }),
       runtime,
     );
-    expect(again).toEqual({ admitted: false, reason: 'reentry-never' });
+    expect(again).toMatchObject({ admitted: false, reason: 'reentry-never', values: {} });
   });
 
   it('turns away an event whose detail does not match the catalog, recording why', async () => {
@@ -164,10 +174,10 @@ describe('enter: entry rules', () => {
       detail: { customerId: 'c-bad', cartId: 'x', items: [], total: -1 },
     };
     const decision = await runStepsTask(enterTask('c-bad', 'exec-1', { trigger }), runtime);
-    expect(decision).toEqual({ admitted: false, reason: 'invalid-event' });
+    expect(decision).toMatchObject({ admitted: false, reason: 'invalid-event', values: {} });
     const [entry, ...others] = await historyEntries(runtime, 'c-bad');
     expect(others).toEqual([]);
-    expect(entry).toMatchObject({ kind: 'journey', action: 'not-entered' });
+    expect(entry).toMatchObject({ kind: 'journey', action: 'not-entered', eventId: trigger.id });
     expect(expectVariant(entry, 'kind', 'journey').reason).toContain('detail.items');
   });
 });

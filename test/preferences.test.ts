@@ -13,7 +13,8 @@ import { deliver } from '../shared/runtime/deliver.ts';
 import { recordSesFeedback } from '../shared/runtime/preferences.ts';
 import { readCustomer } from '../shared/store/customers.ts';
 import { appendHistory } from '../shared/store/history.ts';
-import { customerKey, entryKey, membershipKey, suppressionKey, waitKey } from '../shared/store/table.ts';
+import { admit, release } from '../shared/store/journeys.ts';
+import { customerKey, suppressionKey, waitKey } from '../shared/store/table.ts';
 import { captureIo } from './support/io.ts';
 import { ANA, deliverTask, envelope, seedCustomer } from './support/runtime-fixtures.ts';
 import {
@@ -412,9 +413,26 @@ describe('erasure', () => {
     }
     const put = (Item: Record<string, unknown>) =>
       runtime.store.db.send(new PutCommand({ TableName: runtime.store.table, Item }));
-    await put({ ...membershipKey(customerId, 'cart-abandonment'), active: new Set(['exec-1', 'exec-2']) });
-    await put({ ...membershipKey(customerId, 'welcome'), lastEnteredAt: '2026-01-01T00:00:00Z' });
-    await put({ ...entryKey(customerId, 'cart-abandonment', 'event-1'), executionId: 'exec-1' });
+    // Places in journeys as enter takes them: on the customer item, with the triggers taken.
+    const rules = { reentry: 'always', maxConcurrent: 2 } as const;
+    const now = runtime.now();
+    for (const executionId of ['exec-1', 'exec-2']) {
+      const trigger = { kind: 'event', eventId: `event-${executionId}` } as const;
+      const admission = await admit(
+        runtime.store,
+        customerId,
+        'cart-abandonment',
+        executionId,
+        trigger,
+        rules,
+        now,
+      );
+      expect(admission).toEqual({ admitted: true });
+    }
+    // An execution of another journey that ended: its place is free, its entry time kept.
+    const ended = { kind: 'event', eventId: 'event-welcome' } as const;
+    await admit(runtime.store, customerId, 'welcome', 'exec-welcome', ended, rules, now);
+    await release(runtime.store, customerId, 'welcome', 'exec-welcome');
     await put({ ...waitKey(customerId, 'order.completed', 'exec-1', 'wait-order'), taskToken: 'token-1' });
     await recordSesFeedback(runtime, sesEvent('Bounce', `${customerId}@example.com`, { customerId }));
   }
@@ -437,12 +455,13 @@ describe('erasure', () => {
       outcome: {
         status: 'erased',
         customerId: 'c-erase',
-        // History: the profile event, the 30 journey entries and the bounce's preference entry.
+        // History: the profile event, the 30 journey entries and the bounce's preference entry. The
+        // places in journeys and the triggers taken are on the customer item: no items of their own.
         deleted: {
           profile: 1,
           history: 32,
-          journeys: 2,
-          entries: 1,
+          journeys: 0,
+          entries: 0,
           goals: 0,
           recordedEvents: 1,
           waits: 1,

@@ -206,8 +206,10 @@ describe('the order of the checks', () => {
       ),
       runtime,
     );
+    // A plain event creates no profile: the customer is known by their history alone.
+    expect((await readCustomer(runtime.store, 'c-cart-only')).found).toBe(false);
     const outcome = await deliver(deliverTask('c-cart-only'), runtime);
-    expect(outcome).toMatchObject({ status: 'no-address', reason: 'email: no email address on the profile' });
+    expect(outcome).toMatchObject({ status: 'no-address', reason: 'No profile for this customer.' });
     expect(await historyEntries(runtime, 'c-cart-only', 'skipped')).toContainEqual(
       expect.objectContaining({ status: 'no-address' }),
     );

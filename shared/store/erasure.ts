@@ -3,10 +3,11 @@
  * and the executions their journey memberships hold open.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchWriteCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type BatchWriteCommandInput, GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { queryAll, type StoreContext } from './context.ts';
-import { customerKey, SORT } from './table.ts';
+import { membershipsOfCustomerItem } from './journeys.ts';
+import { customerKey, profileKey, SORT } from './table.ts';
 
 /** `other`: items under the customer's partition this code does not know (written by a newer version). */
 export type ErasedKind =
@@ -49,17 +50,29 @@ export async function deleteCustomerPartition(
   return deleted;
 }
 
-/** Every execution the customer's journey memberships hold open. */
+/**
+ * Every execution the customer's places in journeys hold open: on the customer item (`J#<journey>#active`),
+ * and in the membership items (`J#<journey>`) that versions before places moved there wrote.
+ */
 export async function activeExecutionIds(store: StoreContext, customerId: string): Promise<string[]> {
-  const items = await queryAll(store, {
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :journey)',
-    ExpressionAttributeValues: { ':pk': customerKey(customerId), ':journey': SORT.journeyPrefix },
-    ConsistentRead: true,
-  });
-  return items.flatMap((item) => {
+  const [customer, items] = await Promise.all([
+    store.db.send(
+      new GetCommand({ TableName: store.table, Key: profileKey(customerId), ConsistentRead: true }),
+    ),
+    queryAll(store, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :journey)',
+      ExpressionAttributeValues: { ':pk': customerKey(customerId), ':journey': SORT.journeyPrefix },
+      ConsistentRead: true,
+    }),
+  ]);
+  const onCustomer = [...membershipsOfCustomerItem(customer.Item ?? {}).values()].flatMap(
+    (membership) => membership.active,
+  );
+  const onItems = items.flatMap((item) => {
     const membership = membershipItemSchema.safeParse(item);
     return membership.success ? [...(membership.data.active ?? [])] : [];
   });
+  return [...new Set([...onCustomer, ...onItems])];
 }
 
 type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];

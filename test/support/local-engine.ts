@@ -19,6 +19,8 @@ import { sampleExample } from './events.ts';
 import { startLocalHost, type LocalHost } from '../../infra/local/host.ts';
 import { outboxMessageSchema } from '../../infra/local/outbox.ts';
 import type { SendLimits } from '../../infra/local/send-limits.ts';
+import { type Entrance, entrancesOf } from '../../shared/customer/entrances.ts';
+import { type HistoryEntry, parseHistoryEntry } from '../../shared/customer/history.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -133,6 +135,19 @@ export async function startTestEngine(options: TestEngineOptions = {}): Promise<
     },
     close: () => host.close(),
   };
+}
+
+/** A timeline's history entries, parsed: the host's own items (`step`) are left out. */
+export function historyIn(timeline: readonly Record<string, unknown>[]): HistoryEntry[] {
+  return timeline.flatMap((item) => parseHistoryEntry(item) ?? []);
+}
+
+/**
+ * Who entered which journey, as a timeline tells it: the events that start a journey (`starts`) less
+ * the ones enter turned away, and a broadcast's members (shared/customer/entrances.ts).
+ */
+export function entrancesIn(timeline: readonly Record<string, unknown>[]): Entrance[] {
+  return entrancesOf(historyIn(timeline));
 }
 
 export const OPTED_IN = { email: 'opted-in', sms: 'opted-in', push: 'opted-in' };
