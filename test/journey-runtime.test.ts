@@ -6,7 +6,7 @@ import { recordEvent } from '../shared/runtime/record.ts';
 import { resumeWaits } from '../shared/runtime/resume.ts';
 import { runStepsTask } from '../shared/runtime/steps.ts';
 import { readCustomer } from '../shared/store/customers.ts';
-import { readMembership } from '../shared/store/journeys.ts';
+import { readMembership, release } from '../shared/store/journeys.ts';
 import { unsubscribe } from '../shared/runtime/preferences.ts';
 import { signUnsubscribeToken } from '../shared/preferences/unsubscribe-token.ts';
 import { writeAddressSuppression } from '../shared/store/suppressions.ts';
@@ -91,6 +91,19 @@ describe('enter: entry rules', () => {
     expect(first).toMatchObject({ admitted: true });
     expect(retried).toMatchObject({ admitted: true });
     expect(duplicate).toMatchObject({ admitted: false, reason: 'duplicate-event', values: {} });
+  });
+
+  it('an execution run again from its start after its place was freed (a crash locally) is admitted and holds the place again; a copy of its event is not', async () => {
+    const runtime = await createTestRuntime(services);
+    expect(await runStepsTask(enterTask('c-rerun', 'exec-a'), runtime)).toMatchObject({ admitted: true });
+    // Its last send freed the place; then the engine was killed before the end was recorded.
+    await release(runtime.store, 'c-rerun', 'cart-abandonment', 'exec-a');
+    expect(await runStepsTask(enterTask('c-rerun', 'exec-a'), runtime)).toMatchObject({ admitted: true });
+    expect((await readMembership(runtime.store, 'c-rerun', 'cart-abandonment')).active).toEqual(['exec-a']);
+    expect(await runStepsTask(enterTask('c-rerun', 'exec-b'), runtime)).toMatchObject({
+      admitted: false,
+      reason: 'duplicate-event',
+    });
   });
 
   it('50 trigger events at once under maxConcurrent 1 admit exactly one', async () => {

@@ -157,6 +157,10 @@ function triggerToken(identity: TriggerIdentity): string {
   }
 }
 
+function takenBy(token: string, executionId: string): string {
+  return `${token}@${executionId}`;
+}
+
 /**
  * Opens the execution in the customer's place in the journey if the trigger was not taken before and
  * re-entry and concurrency allow it: one conditional write, and a read only when it is refused.
@@ -191,7 +195,9 @@ export async function admit(
   const values: Record<string, unknown> = {
     ':now': now.toISOString(),
     ':execution': new Set([executionId]),
-    ':tokens': new Set([token]),
+    // The trigger, and who took it: a run of this execution again (the local engine after a crash
+    // re-runs from the start) is then told from a copy of the event even once its place is free.
+    ':tokens': new Set([token, takenBy(token, executionId)]),
     ':token': token,
     ':max': rules.maxConcurrent,
   };
@@ -224,16 +230,31 @@ export async function admit(
   const membership = membershipsOfCustomerItem(item).get(journeyId) ?? { active: [] };
   // A retried enter of this very execution: it was admitted the first time.
   if (membership.active.includes(executionId)) return { admitted: true };
-  const seen = Object.keys(names)
-    .filter((name) => name.startsWith('#seen') && name !== '#seen')
-    .some(
-      (name) =>
-        z
-          .set(z.string())
-          .safeParse(item[names[name] ?? ''])
-          .data?.has(token) === true,
+  const seen = (wanted: string): boolean =>
+    Object.keys(names)
+      .filter((name) => name.startsWith('#seen') && name !== '#seen')
+      .some(
+        (name) =>
+          z
+            .set(z.string())
+            .safeParse(item[names[name] ?? ''])
+            .data?.has(wanted) === true,
+      );
+  if (seen(takenBy(token, executionId))) {
+    // This execution took the trigger, and has ended its part since (its last send freed the place):
+    // running again, it holds the place again until it ends again.
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.table,
+        Key: profileKey(customerId),
+        UpdateExpression: 'ADD #active :execution',
+        ExpressionAttributeNames: { '#active': active },
+        ExpressionAttributeValues: { ':execution': new Set([executionId]) },
+      }),
     );
-  if (seen) return { admitted: false, reason: 'duplicate-event' };
+    return { admitted: true };
+  }
+  if (seen(token)) return { admitted: false, reason: 'duplicate-event' };
   if (reentry.kind === 'never' && membership.lastEnteredAt !== undefined) {
     return { admitted: false, reason: 'reentry-never' };
   }
