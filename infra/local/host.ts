@@ -28,6 +28,8 @@ import { type Runtime, WAYMARK_STOP_ERROR } from '../../shared/runtime/runtime.t
 import { type ClockMode, VirtualClock } from './clock.ts';
 import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE } from './constants.ts';
 import { ensureTable } from './dynamodb.ts';
+import { LocalFigures } from './figures-hook.ts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamoThread, type SupervisedDynamo } from './dynamodb-thread.ts';
 import { EngineError, type EngineLog, LocalEngine, type LocalFunctions } from './engine.ts';
 import { ExecutionStore } from './executions.ts';
@@ -67,6 +69,10 @@ export interface LocalHost {
   runtime: Runtime;
   /** The DynamoDB stand-in's thread and its supervisor. */
   dynamo: SupervisedDynamo;
+  /** Counts the history into the figures as dynalite stores it (the stream's stand-in). */
+  figures: LocalFigures;
+  /** Resolves once every history entry stored so far is counted in the figures. */
+  figuresSettled(): Promise<void>;
   journeys: readonly CompiledJourney[];
   /** Problems that kept journeys from loading (or warnings on those that did). */
   problems: readonly Problem[];
@@ -80,6 +86,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // No traces leave this machine, and the X-Ray SDK's automatic mode hooks every promise of the
+  // process (cls-hooked): a third of the engine's time went to those hooks.
+  process.env.AWS_XRAY_MANUAL_MODE ??= 'true';
 
   // Before anything starts: a bad limit must not leave stand-ins running behind the error.
   const limitsProblem = sendLimitsProblem(options.sendLimits ?? {});
@@ -115,8 +124,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
 
   // On its own thread: under a burst its work runs beside the functions' instead of between them. The table
   // is made on every thread the supervisor starts: a restarted in-memory store begins empty.
+  const figures = new LocalFigures({ table: LOCAL_TABLE, log: options.log });
   const dynamo = await startDynamoThread({
     ...(dataDir === undefined ? {} : { path: join(dataDir, 'dynamodb') }),
+    onHistoryPut: (put) => figures.receive(put),
     prepare: (endpoint) =>
       ensureTable(
         new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint }),
@@ -269,6 +280,20 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   };
   const { useRuntime } = await import('../../functions/common/runtime.ts');
   useRuntime(runtime);
+  // A client of its own, as the figures function is a function of its own: the functions' requests stay theirs.
+  figures.start(
+    {
+      db: DynamoDBDocumentClient.from(
+        new DynamoDBClient({
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+          endpoint: dynamo.endpoint,
+        }),
+      ),
+      table: LOCAL_TABLE,
+    },
+    clock.now,
+  );
   const host: LocalHost = {
     endpoint: edge.endpoint,
     engine,
@@ -276,6 +301,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     outbox,
     runtime,
     dynamo,
+    figures,
+    figuresSettled: async () => {
+      await dynamo.historyTold();
+      await figures.whenIdle();
+    },
     journeys,
     problems: project.problems,
     advanceTo: (target) => advanceTo(target),
@@ -333,6 +363,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     clock.close();
     useRuntime(undefined);
     await edge.close();
+    await figures.close();
     await Promise.all([dynamo.close(), ses.close()]);
   };
   return host;
