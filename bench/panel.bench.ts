@@ -44,12 +44,14 @@ describe(`the panel over ${DEMO_RUNS} demo runs`, () => {
   bench('customer search by email (id Query, index Query, BatchGetItem)', () =>
     page('/customers?q=bruno%40example.com'),
   );
-  bench('journey page with live counts (Scan, report, graph)', () => page('/journeys/cart-abandonment'));
-  bench('metrics page (Scan, report, render)', () => page('/metrics'));
+  bench('journey page with live counts (counters, executions, graph)', () =>
+    page('/journeys/cart-abandonment'),
+  );
+  bench('metrics page (counters, executions, render)', () => page('/metrics'));
   bench('outbox page (Scan, every delivered message)', () => page('/outbox'));
 });
 
-describe('the report alone', () => {
+describe('waymark report --full alone', () => {
   bench('scan every customer through the store', async () => {
     await scanCustomerOverviews(host.runtime.store);
   });
