@@ -5,7 +5,8 @@ import { handleExitEvent } from '../shared/runtime/goals.ts';
 import { recordEvent } from '../shared/runtime/record.ts';
 import { resumeWaits } from '../shared/runtime/resume.ts';
 import { runStepsTask } from '../shared/runtime/steps.ts';
-import { readCustomer } from '../shared/store/customers.ts';
+import { readCustomer, writeLedger } from '../shared/store/customers.ts';
+import { readHistory } from '../shared/store/history.ts';
 import { readMembership, release } from '../shared/store/journeys.ts';
 import { unsubscribe } from '../shared/runtime/preferences.ts';
 import { signUnsubscribeToken } from '../shared/preferences/unsubscribe-token.ts';
@@ -96,7 +97,19 @@ describe('enter: entry rules', () => {
   it('an execution run again from its start after its place was freed (a crash locally) is admitted and holds the place again; a copy of its event is not', async () => {
     const runtime = await createTestRuntime(services);
     expect(await runStepsTask(enterTask('c-rerun', 'exec-a'), runtime)).toMatchObject({ admitted: true });
-    // Its last send freed the place; then the engine was killed before the end was recorded.
+    // Its last send reserved (the ledger names the execution) and freed the place; then the engine was
+    // killed before the end was recorded.
+    const time = new Date().toISOString();
+    await writeLedger(runtime.store, 'c-rerun', 0, [
+      {
+        key: 'exec-a#remind',
+        channel: 'email',
+        journeyId: 'cart-abandonment',
+        category: 'marketing',
+        time,
+        keepUntil: time,
+      },
+    ]);
     await release(runtime.store, 'c-rerun', 'cart-abandonment', 'exec-a');
     expect(await runStepsTask(enterTask('c-rerun', 'exec-a'), runtime)).toMatchObject({ admitted: true });
     expect((await readMembership(runtime.store, 'c-rerun', 'cart-abandonment')).active).toEqual(['exec-a']);
@@ -104,6 +117,28 @@ describe('enter: entry rules', () => {
       admitted: false,
       reason: 'duplicate-event',
     });
+  });
+
+  it('a redelivered copy of the trigger event is turned away as a copy: the entry the event made stands', async () => {
+    const runtime = await createTestRuntime(services);
+    const trigger = { ...cartTrigger('c-copy'), id: 'event-copied' };
+    await recordEvent(trigger, runtime);
+    expect(await runStepsTask(enterTask('c-copy', 'exec-a', { trigger }), runtime)).toMatchObject({
+      admitted: true,
+    });
+    expect(await runStepsTask(enterTask('c-copy', 'exec-b', { trigger }), runtime)).toMatchObject({
+      admitted: false,
+      reason: 'duplicate-event',
+    });
+    const history = (
+      await readHistory(runtime.store, 'c-copy', '2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z')
+    ).map(({ entry }) => entry);
+    expect(history).toContainEqual(
+      expect.objectContaining({ action: 'not-entered', eventId: 'event-copied', copy: true }),
+    );
+    expect(entrancesOf(history)).toEqual([
+      expect.objectContaining({ journeyId: 'cart-abandonment', eventId: 'event-copied' }),
+    ]);
   });
 
   it('50 trigger events at once under maxConcurrent 1 admit exactly one', async () => {

@@ -18,7 +18,13 @@ export interface Entrance {
 export function entrancesOf(entries: readonly HistoryEntry[]): Entrance[] {
   const refused = new Set<string>();
   for (const entry of entries) {
-    if (entry.kind === 'journey' && entry.action === 'not-entered' && entry.eventId !== undefined) {
+    // A redelivered copy's refusal leaves the entry the event made standing.
+    if (
+      entry.kind === 'journey' &&
+      entry.action === 'not-entered' &&
+      entry.eventId !== undefined &&
+      entry.copy !== true
+    ) {
       refused.add(`${entry.journeyId}#${entry.eventId}`);
     }
   }

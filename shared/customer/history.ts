@@ -113,6 +113,8 @@ export const historyEntrySchema = z.discriminatedUnion('kind', [
     reason: z.string().optional(),
     /** The trigger event, on a `not-entered`: which of the events that start the journey it turned away. */
     eventId: z.string().optional(),
+    /** On a `not-entered`: the very event the journey took, again (a redelivery), not a new trigger. */
+    copy: z.literal(true).optional(),
   }),
   z.object({
     kind: z.literal('conversion'),

@@ -236,6 +236,8 @@ function countJourneyAction(
       total(journeyId, 'triggered');
       break;
     case 'not-entered':
+      // A redelivered copy of an event the journey took: no new trigger, and the entry stands.
+      if (entry.copy === true) break;
       total(journeyId, 'notEntered');
       if (!refusedAfterStart(entry)) total(journeyId, 'triggered');
       break;

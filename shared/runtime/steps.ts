@@ -67,10 +67,14 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   const refuse = async (
     reason: Extract<StepsTaskResults['enter'], { admitted: false }>['reason'],
     detail?: string,
+    copy = false,
   ) => {
+    // A copy of an event the journey took is no new trigger: its entry says so, and the entry the
+    // event made stands (entrancesOf, the figures).
     await journeyEntry(runtime, task, 'not-entered', {
       reason: detail === undefined ? reason : `${reason}: ${detail}`,
       eventId: task.trigger.id,
+      ...(copy ? { copy: true } : {}),
     });
     return {
       admitted: false,
@@ -92,7 +96,9 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   const key =
     task.entry.dedupeBy === undefined ? undefined : businessKey(task.trigger.detail, task.entry.dedupeBy);
   const identity: TriggerIdentity =
-    key?.kind === 'key' ? { kind: 'fact', keyHash: key.hash } : { kind: 'event', eventId: task.trigger.id };
+    key?.kind === 'key'
+      ? { kind: 'fact', keyHash: key.hash, eventId: task.trigger.id }
+      : { kind: 'event', eventId: task.trigger.id };
   const tryAdmit = () =>
     admit(runtime.store, task.customerId, task.journeyId, task.executionId, identity, task.entry, now);
   let admission = await tryAdmit();
@@ -104,9 +110,9 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
     admission = await tryAdmit();
   }
   if (!admission.admitted) {
-    const why =
-      admission.reason === 'duplicate-event' && key?.kind === 'key' ? duplicateFactReason(key) : undefined;
-    return refuse(admission.reason, why);
+    if (admission.reason !== 'duplicate-event') return refuse(admission.reason);
+    const why = key?.kind === 'key' && !admission.copy ? duplicateFactReason(key) : undefined;
+    return refuse(admission.reason, why, admission.copy);
   }
   // The profile is read only when a value comes from it: most journeys' values come from the event.
   const readsProfile = Object.values(task.values).some(
@@ -360,7 +366,7 @@ async function journeyEntry(
   runtime: Runtime,
   task: { customerId: string; journeyId: string; executionId: string; enteredAt?: string },
   action: HistoryEntryOf<'journey'>['action'],
-  extra: { stepId?: string; reason?: string; eventId?: string },
+  extra: { stepId?: string; reason?: string; eventId?: string; copy?: true },
 ): Promise<void> {
   // Under the state's entry time, a Lambda retry writes the same entry again rather than a second one.
   const time = task.enteredAt ?? runtime.now().toISOString();

@@ -81,7 +81,8 @@ export async function readMembership(
 }
 
 /** What a trigger is remembered by: its event id, or the hash of the journey's business key. */
-export type TriggerIdentity = { kind: 'event'; eventId: string } | { kind: 'fact'; keyHash: string };
+export type TriggerIdentity =
+  { kind: 'event'; eventId: string } | { kind: 'fact'; keyHash: string; eventId: string };
 
 /**
  * Counts a goal fact (a business key, `exitOn[].dedupeBy`) once for the journey. Returns the event
@@ -141,7 +142,9 @@ async function claimMarker(
 
 export type Admission =
   | { admitted: true }
-  | { admitted: false; reason: 'duplicate-event' | 'reentry-never' | 'reentry-too-soon' }
+  | { admitted: false; reason: 'reentry-never' | 'reentry-too-soon' }
+  /** `copy`: this very event again, not another carrying the same fact. */
+  | { admitted: false; reason: 'duplicate-event'; copy: boolean }
   /** With the executions holding the places, as read to tell the reason. */
   | { admitted: false; reason: 'concurrency-limit'; active: string[] };
 
@@ -157,8 +160,10 @@ function triggerToken(identity: TriggerIdentity): string {
   }
 }
 
-function takenBy(token: string, executionId: string): string {
-  return `${token}@${executionId}`;
+/** Whether the customer's ledger holds a send of this execution (its keys are `<execution>#<step>...`). */
+function hasSent(item: Record<string, unknown>, executionId: string): boolean {
+  const ledger = z.array(z.object({ key: z.string() })).safeParse(item.ledger);
+  return ledger.success && ledger.data.some((record) => record.key.startsWith(`${executionId}#`));
 }
 
 /**
@@ -195,9 +200,9 @@ export async function admit(
   const values: Record<string, unknown> = {
     ':now': now.toISOString(),
     ':execution': new Set([executionId]),
-    // The trigger, and who took it: a run of this execution again (the local engine after a crash
-    // re-runs from the start) is then told from a copy of the event even once its place is free.
-    ':tokens': new Set([token, takenBy(token, executionId)]),
+    // With a business key, the event's own id too: a redelivered copy is then told from another
+    // event carrying the same fact.
+    ':tokens': new Set(trigger.kind === 'fact' ? [token, trigger.eventId] : [token]),
     ':token': token,
     ':max': rules.maxConcurrent,
   };
@@ -240,21 +245,24 @@ export async function admit(
             .safeParse(item[names[name] ?? ''])
             .data?.has(wanted) === true,
       );
-  if (seen(takenBy(token, executionId))) {
-    // This execution took the trigger, and has ended its part since (its last send freed the place):
-    // running again, it holds the place again until it ends again.
-    await store.db.send(
-      new UpdateCommand({
-        TableName: store.table,
-        Key: profileKey(customerId),
-        UpdateExpression: 'ADD #active :execution',
-        ExpressionAttributeNames: { '#active': active },
-        ExpressionAttributeValues: { ':execution': new Set([executionId]) },
-      }),
-    );
-    return { admitted: true };
+  if (seen(token)) {
+    if (hasSent(item, executionId)) {
+      // This execution took the trigger, sent, and freed its place with its last send: it runs again
+      // from its start (the local engine after a crash), and holds the place again until it ends again.
+      await store.db.send(
+        new UpdateCommand({
+          TableName: store.table,
+          Key: profileKey(customerId),
+          UpdateExpression: 'ADD #active :execution',
+          ExpressionAttributeNames: { '#active': active },
+          ExpressionAttributeValues: { ':execution': new Set([executionId]) },
+        }),
+      );
+      return { admitted: true };
+    }
+    // The very event again (EventBridge delivers at least once), or another carrying the same fact.
+    return { admitted: false, reason: 'duplicate-event', copy: seen(trigger.eventId) };
   }
-  if (seen(token)) return { admitted: false, reason: 'duplicate-event' };
   if (reentry.kind === 'never' && membership.lastEnteredAt !== undefined) {
     return { admitted: false, reason: 'reentry-never' };
   }
