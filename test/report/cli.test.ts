@@ -174,6 +174,21 @@ describe('waymark report on the demo', () => {
     );
   });
 
+  it('waymark figures --recount rebuilds the counters from the history: the report reads the same figures', async () => {
+    const before = await report('--endpoint', engine.endpoint, '--json');
+    const output = captureIo();
+    const code = await main(['figures', '--recount', '--endpoint', engine.endpoint], output.io);
+    expect(output.err).toBe('');
+    expect(code).toBe(0);
+    expect(output.out).toMatch(
+      /^Recounted \d+ history entries of \d+ customers in table waymark: \d+ counter items written/,
+    );
+    const after = await report('--endpoint', engine.endpoint, '--json');
+    const { generatedAt: _, ...figures }: Report = JSON.parse(after.out);
+    const { generatedAt: __, ...counted }: Report = JSON.parse(before.out);
+    expect(figures).toEqual(counted);
+  });
+
   it('says in one line that no engine answers, and exits non-zero', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const result = await report('--endpoint', endpoint);
