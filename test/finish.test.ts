@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { useRuntime } from '../functions/common/runtime.ts';
 import { handler as finishHandler } from '../functions/finish/handler.ts';
 import { handleExitEvent } from '../shared/runtime/goals.ts';
+import { runStepsTask } from '../shared/runtime/steps.ts';
 import {
   EXECUTION_STATUS_CHANGE,
   executionEndPattern,
@@ -218,6 +219,51 @@ describe('finishExecution, for each way an execution ends', () => {
     expect((await historyEntries(runtime, 'c-exited', 'journey')).map((entry) => entry.action)).toEqual([
       'exited',
     ]);
+  });
+
+  it('FAILED on a definition compiled before this end existed (its finish Task recorded why, then Waymark.JourneyFailed): frees the place, records nothing more', async () => {
+    const runtime = await createTestRuntime(services);
+    await inJourney(runtime, 'c-old-failed', 'run-1');
+    const outcome = await finishExecution(
+      statusEvent('c-old-failed', 'run-1', {
+        status: 'FAILED',
+        output: null,
+        error: 'Waymark.JourneyFailed',
+        cause: 'A step failed; see the execution history.',
+      }),
+      runtime,
+    );
+    expect(outcome).toMatchObject({ status: 'finished', action: undefined, recorded: false });
+    expect(await active(runtime, 'c-old-failed')).toEqual([]);
+    expect(await historyEntries(runtime, 'c-old-failed', 'journey')).toEqual([]);
+  });
+
+  it("an old Standard definition's finish Task frees the place and leaves the completion to this event, once", async () => {
+    const runtime = await createTestRuntime(services);
+    await inJourney(runtime, 'c-old-done', 'run-1');
+    const ref = {
+      journeyId: JOURNEY,
+      journeyVersion: 1,
+      executionId: executionArn('run-1'),
+      customerId: 'c-old-done',
+      enteredAt: '2026-11-18T16:02:00.000Z',
+    };
+    await runStepsTask({ ...ref, task: 'finish', outcome: 'completed', stepId: 'done' }, runtime);
+    expect(await active(runtime, 'c-old-done')).toEqual([]);
+    await finishExecution(statusEvent('c-old-done', 'run-1'), runtime);
+    expect(await historyEntries(runtime, 'c-old-done', 'journey')).toEqual([
+      expect.objectContaining({ action: 'completed', executionId: executionArn('run-1') }),
+    ]);
+  });
+
+  it('writes nothing back for a customer erased since the execution was admitted', async () => {
+    const runtime = await createTestRuntime(services);
+    const outcome = await finishExecution(
+      statusEvent('c-erased', 'run-1', { status: 'FAILED', output: null }),
+      runtime,
+    );
+    expect(outcome).toMatchObject({ status: 'ignored', reason: 'unknown-customer' });
+    expect(await historyEntries(runtime, 'c-erased', 'journey')).toEqual([]);
   });
 
   it('records one entry for the same event delivered twice (EventBridge is at least once)', async () => {

@@ -19,7 +19,7 @@ import { nativeBranch } from './choice.ts';
 import { type CostReport, estimateCost } from './cost.ts';
 import { assertNever } from './graph.ts';
 import { policiesFor } from './policies.ts';
-import { expressEligibility } from './timing.ts';
+import { deployedWorkflow, expressEligibility } from './timing.ts';
 import {
   type Journey,
   type Settings,
@@ -67,7 +67,7 @@ export interface CompiledJourney {
 
 export function compileJourney(journey: Journey, settings: Settings, events: EventCatalog): CompiledJourney {
   const expressEligible = expressEligibility(journey, settings);
-  const workflowType = journey.workflow === 'express' && expressEligible.eligible ? 'EXPRESS' : 'STANDARD';
+  const workflowType = deployedWorkflow(journey, settings);
   // Compiled for the workflow it is deployed as: how an execution ends depends on it (task-states.ts).
   const definition = compileDefinition(
     workflowType === 'EXPRESS' ? journey : { ...journey, workflow: 'standard' },

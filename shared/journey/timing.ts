@@ -120,3 +120,10 @@ export function expressEligibility(
   }
   return { eligible: reasons.length === 0, reasons };
 }
+
+/** The workflow a journey is deployed as: Express only when it asks for it and can run as one. */
+export function deployedWorkflow(journey: Journey, settings: Settings): 'STANDARD' | 'EXPRESS' {
+  return journey.workflow === 'express' && expressEligibility(journey, settings).eligible
+    ? 'EXPRESS'
+    : 'STANDARD';
+}

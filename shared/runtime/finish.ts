@@ -17,6 +17,7 @@ import type { Journey } from '../journey/schema.ts';
 import { triggerMatcher } from '../journey/trigger.ts';
 import { isRecord, lambdaErrorMessage, ownValue } from '../json.ts';
 import { appendJourneyEntry } from '../store/history.ts';
+import { TASK_ERRORS } from '../contract/tasks.ts';
 import { release } from '../store/journeys.ts';
 import { withoutContactDetails } from '../text/mask.ts';
 import { type ExecutionData, type Runtime, WAYMARK_STOP_ERROR } from './runtime.ts';
@@ -99,6 +100,8 @@ export type IgnoredReason =
   | 'not-entered'
   /** The input or output was left out of the event and Step Functions no longer knows the execution. */
   | 'unknown-execution'
+  /** No customer item (erased since): the place went with it, and nothing is written back. */
+  | 'unknown-customer'
   /** The execution's input names no customer where its trigger keeps the id: no place was ever taken. */
   | 'no-customer';
 
@@ -143,7 +146,10 @@ export async function finishExecution(event: unknown, runtime: Runtime): Promise
 
   // The place in `active` holds `$$.Execution.Id`: the execution's ARN, on AWS and locally alike.
   const executionId = detail.executionArn;
-  await release(runtime.store, customerId, journey.id, executionId);
+  const { customerKnown } = await release(runtime.store, customerId, journey.id, executionId);
+  // Erased since the execution was admitted (its item holds the place): nothing goes back into the
+  // partition. The same write told it, at no cost.
+  if (!customerKnown) return ignored('unknown-customer');
   const end = endOf(status, detail);
   if (end === undefined) {
     return {
@@ -170,7 +176,7 @@ function endedStatus(status: string): EndedStatus | undefined {
   return ENDED_STATUSES.find((ended) => ended === status);
 }
 
-/** What the history says of an end; undefined for Waymark's own stops, whose stopper recorded them. */
+/** What the history says of an end; undefined for an end recorded elsewhere (Waymark's own stops, an old finish Task). */
 function endOf(
   status: EndedStatus,
   detail: StatusDetail,
@@ -179,6 +185,9 @@ function endOf(
     case 'SUCCEEDED':
       return { action: 'completed' };
     case 'FAILED':
+      // A definition compiled before executions ended on this event recorded its failure in its
+      // finish Task, then failed with this error: one entry is enough.
+      if (detail.error === TASK_ERRORS.journeyFailed) return undefined;
       return { action: 'failed', reason: reasonOf(detail) ?? 'failed' };
     case 'TIMED_OUT':
       return { action: 'failed', reason: 'timed out' };

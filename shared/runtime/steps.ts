@@ -15,6 +15,7 @@ import { assertNever } from '../journey/graph.ts';
 import { resolveReference } from '../journey/references.ts';
 import { type Condition, isReference, type ValueExpression } from '../journey/schema.ts';
 import { nextLocalWindowOpening, preferredHourInstant } from '../journey/schedule.ts';
+import { deployedWorkflow } from '../journey/timing.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, updateCustomer } from '../store/customers.ts';
 import { appendJourneyEntry, readBranchHistory, readHistory, readRecentEvents } from '../store/history.ts';
 import { engagementHours } from '../customer/engagement-hours.ts';
@@ -49,14 +50,22 @@ export async function runStepsTask(task: StepsTask, runtime: Runtime): Promise<S
         reason: describeError(task.error),
       });
       return { recorded: true };
-    // Only definitions compiled before executions ended on their status-change event still call it.
-    case 'finish':
+    // Express journeys end here (no status-change events for them), and Standard definitions compiled
+    // before executions ended on that event. For those the finish function records a completion (it
+    // cannot tell their success from others'), and skips a failure, whose reason only this Task knows.
+    case 'finish': {
       await release(runtime.store, task.customerId, task.journeyId, task.executionId);
-      await journeyEntry(runtime, task, task.outcome, {
-        stepId: task.stepId,
-        ...(task.error === undefined ? {} : { reason: describeError(task.error) }),
-      });
+      const journey = runtime.project.journeys.find((candidate) => candidate.id === task.journeyId);
+      const express =
+        journey !== undefined && deployedWorkflow(journey, runtime.project.settings) === 'EXPRESS';
+      if (express || task.outcome === 'failed') {
+        await journeyEntry(runtime, task, task.outcome, {
+          stepId: task.stepId,
+          ...(task.error === undefined ? {} : { reason: describeError(task.error) }),
+        });
+      }
       return { finished: true };
+    }
     default:
       return assertNever(task);
   }

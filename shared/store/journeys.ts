@@ -289,16 +289,16 @@ function reentryRule(reentry: Reentry, now: Date): ReentryRule {
 
 /**
  * Closes an execution in the customer's place; closing one that is not open does nothing, and a
- * customer with no item gets none (DELETE alone would create one).
+ * customer with no item gets none (DELETE alone would create one): then `customerKnown` is false.
  */
 export async function release(
   store: StoreContext,
   customerId: string,
   journeyId: string,
   executionId: string,
-): Promise<void> {
-  await store.db
-    .send(
+): Promise<{ customerKnown: boolean }> {
+  try {
+    await store.db.send(
       new UpdateCommand({
         TableName: store.table,
         Key: profileKey(customerId),
@@ -307,8 +307,11 @@ export async function release(
         ExpressionAttributeNames: { '#active': membershipAttributes(journeyId).active },
         ExpressionAttributeValues: { ':execution': new Set([executionId]) },
       }),
-    )
-    .catch((error: unknown) => {
-      if (!isConditionFailure(error)) throw error;
-    });
+    );
+    return { customerKnown: true };
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    // No customer item: never admitted here, or erased since.
+    return { customerKnown: false };
+  }
 }
