@@ -52,7 +52,7 @@ function journey(
   minutes: number,
   executionId: string,
   action: HistoryEntryOf<'journey'>['action'],
-  extra: { reason?: string; eventId?: string } = {},
+  extra: { reason?: string; eventId?: string; copy?: true } = {},
 ): HistoryEntry {
   return { kind: 'journey', time: at(minutes), journeyId: 'winback', executionId, action, ...extra };
 }
@@ -106,6 +106,8 @@ const eveFirst = message(60, 'first', 'email', { executionId: 'e8', messageId: '
 export const CUSTOMERS: CustomerOverview[] = [
   customer('ana', [
     cart(0, 'cart-1'), // triggered 1
+    // EventBridge delivered the cart twice: the second execution is turned away as a copy, nothing counts.
+    journey(0, 'e1-copy', 'not-entered', { reason: 'duplicate-event', eventId: 'cart-1', copy: true }),
     anaFirst, // messaged 1, first: sent email 1, sentOnce 1, engagement sent 1
     engaged(61, anaFirst, 'delivered'), // delivered 1
     engaged(62, anaFirst, 'clicked'), // clicked 1, opened 1 (a click implies the open)
