@@ -136,6 +136,26 @@ describe('profile updates out of order', () => {
     );
     expect(drift).not.toHaveProperty('clampedFrom');
   });
+
+  it('an event dated ahead, delivered again once its time has passed, is in the history once', async () => {
+    const runtime = await createTestRuntime(services);
+    runtime.clock.now = new Date('2026-11-18T15:00:00Z');
+    const ahead = envelope(
+      'cart.abandoned',
+      { ...sampleExample('cart.abandoned'), customerId: 'c-ahead' },
+      '2026-11-18T15:06:00Z',
+    );
+    expect(await recordEvent(ahead, runtime)).toMatchObject({
+      status: 'recorded',
+      clampedFrom: '2026-11-18T15:06:00Z',
+    });
+    // EventBridge delivers it again at 15:07: no longer ahead, it would take the one-put way.
+    runtime.clock.now = new Date('2026-11-18T15:07:00Z');
+    expect(await recordEvent(ahead, runtime)).toMatchObject({ status: 'duplicate' });
+    expect(await historyEntries(runtime, 'c-ahead', 'event')).toEqual([
+      expect.objectContaining({ time: '2026-11-18T15:00:00.000Z', clampedFrom: '2026-11-18T15:06:00Z' }),
+    ]);
+  });
 });
 
 describe('duplicates by event id', () => {

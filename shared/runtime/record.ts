@@ -26,7 +26,7 @@ import { damagedProfile, type Suppressions, updateCustomer } from '../store/cust
 import { readAddressSuppression } from '../store/suppressions.ts';
 import { addressHash } from '../delivery/availability.ts';
 import { detailStorageProblem } from '../events/storable.ts';
-import { appendRecordedEvent } from '../store/history.ts';
+import { appendRecordedEvent, claimEventKey } from '../store/history.ts';
 import { markRecorded, receiveEvent } from '../store/recorded-events.ts';
 import type { Runtime } from './runtime.ts';
 import { entrySegments, updateSegmentEntries } from './segment-entry.ts';
@@ -137,6 +137,11 @@ async function recordWithClaim(
       historyEntry(runtime, input, received, read, problems),
       eventHistoryKey(event),
     );
+    // Filed under its receipt time: a copy delivered once the producer's time is no longer ahead would
+    // take the one-put way and file it again under that time, but finds this claim there.
+    if (clampedFrom !== undefined) {
+      await claimEventKey(runtime.store, id, clampedFrom, eventHistoryKey(event));
+    }
     // An entry announced by record itself changes no profile: evaluating again would only cost reads.
     if (event['detail-type'] !== SEGMENT_ENTERED) await updateSegmentEntries(runtime, id, event.id, profile);
     await markRecorded(runtime.store, id, event.id, runtime.now());

@@ -72,6 +72,35 @@ export async function appendRecordedEvent(
   }
 }
 
+/**
+ * Takes the key an event would be filed under at `time` without filing it there: a claim with no
+ * entry, which every reader skips (it does not parse) and which refuses record's one-put way.
+ */
+export async function claimEventKey(
+  store: StoreContext,
+  customerId: string,
+  time: string,
+  unique: string,
+): Promise<void> {
+  const expires = new Date(Date.parse(time) + HISTORY_RETENTION_DAYS * 86_400_000);
+  try {
+    await store.db.send(
+      new PutCommand({
+        TableName: store.table,
+        Item: {
+          ...historyKey(customerId, time, unique),
+          kind: 'claim',
+          recorded: true,
+          [TTL_ATTRIBUTE]: epochSeconds(expires),
+        },
+        ConditionExpression: 'attribute_not_exists(sk)',
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
 /** A journey's own entry, once per execution, action and `about` (the step, or the event that ended it). */
 export function appendJourneyEntry(
   store: StoreContext,
