@@ -47,7 +47,8 @@ export function historyChangesOfStream(records: readonly unknown[], shard: strin
       continue;
     }
     if (change.entry === undefined) {
-      reading.ignored.unreadable += 1;
+      // A key claimed with no entry (record's claim on an event filed under another time) is no entry.
+      reading.ignored[item?.entry === undefined ? 'not-history' : 'unreadable'] += 1;
       continue;
     }
     const isNew =

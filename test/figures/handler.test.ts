@@ -126,6 +126,12 @@ describe('the figures function', () => {
           streamRecord('MODIFY', recorded, recorded),
           streamRecord('REMOVE', undefined, recorded),
           streamRecord('INSERT', profile),
+          // A key record claims with no entry in it: nothing to count, nothing to warn about.
+          streamRecord('INSERT', {
+            pk: { S: 'C#c-recorded-first' },
+            sk: { S: 'H#2026-11-18T15:00:00.000Z#event#x' },
+            recorded: { BOOL: true },
+          }),
         ],
         shardId: 'shard-2',
       },
