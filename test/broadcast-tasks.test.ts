@@ -4,6 +4,7 @@
  * anyone entering twice, and that entries are paced to the first send's rate.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { admit } from '../shared/store/journeys.ts';
 import { describe, expect, it } from 'vitest';
 import { profileKey } from '../shared/store/table.ts';
 import type { BroadcastTask } from '../shared/contract/broadcast.ts';
@@ -155,6 +156,16 @@ describe('a broadcast run, task by task', () => {
     await planRun(runtime);
     await collectAll(runtime, 1);
     await eraseCustomer(runtime, 'erased');
+    // An event of another journey since: the customer item is back, holding a place and no profile.
+    await admit(
+      runtime.store,
+      'erased',
+      'another-journey',
+      'exec-other',
+      { kind: 'event', eventId: 'event-other' },
+      { reentry: 'always', maxConcurrent: 1 },
+      runtime.now(),
+    );
     const enter = () => enterOnce(runtime, '2026-11-20T10:00:00.000Z', 0, 1);
     // Paused before the wave: nobody goes in, and the next wave ends the run.
     const journey = runtime.project.journeys[0];
@@ -168,7 +179,7 @@ describe('a broadcast run, task by task', () => {
     expect(started.sort()).toEqual(
       [memberExecutionName(REF.runId, 'kept'), memberExecutionName(REF.runId, 'later')].sort(),
     );
-    // Nothing of the erased customer came back.
+    // Nothing of the erased customer's profile came back.
     expect(await readCustomer(runtime.store, 'erased')).toEqual({ found: false });
   });
 });

@@ -229,7 +229,10 @@ export function damagedProfile(reason: string): string {
   return `The stored profile is damaged: ${reason}`;
 }
 
-/** Of these customers, those with a profile: one BatchGetItem per 100, only the keys read. */
+/**
+ * Of these customers, those with a profile: one BatchGetItem per 100, only the version read (an item
+ * holding only journey places is no profile).
+ */
 export async function customersWithProfile(
   store: StoreContext,
   customerIds: readonly string[],
@@ -242,11 +245,15 @@ export async function customersWithProfile(
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
       const result = await store.db.send(
         new BatchGetCommand({
-          RequestItems: { [store.table]: { Keys: keys, ProjectionExpression: 'pk', ConsistentRead: true } },
+          RequestItems: {
+            [store.table]: { Keys: keys, ProjectionExpression: 'pk, profileVersion', ConsistentRead: true },
+          },
         }),
       );
       for (const item of result.Responses?.[store.table] ?? []) {
-        if (typeof item.pk === 'string') found.add(item.pk.slice(customerKey('').length));
+        if (typeof item.pk === 'string' && item.profileVersion !== undefined) {
+          found.add(item.pk.slice(customerKey('').length));
+        }
       }
       keys = result.UnprocessedKeys?.[store.table]?.Keys ?? [];
     }

@@ -24,7 +24,9 @@ const DAY_SECONDS = 86_400;
 
 /**
  * Taken triggers are kept in one set per week: this one and the five before, so at least 35 days.
- * Each admission drops the sets just older than that, so the item does not grow with time.
+ * Each admission drops the four weeks just older than that: a customer admitted at least every ten
+ * weeks keeps six sets at most; one back after longer leaves the older sets (each holds what one
+ * burst admitted) until erasure.
  */
 const TRIGGER_MEMORY_WEEKS = 6;
 const DROPPED_WEEKS = 4;
