@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { bench, describe } from 'vitest';
+import { countRequests } from './support/requests.ts';
 import { exampleDetail } from '../shared/events/catalog.ts';
 import { isRecord } from '../shared/json.ts';
 import { loadDeployedEventCatalog } from '../shared/project/events.ts';
@@ -78,17 +79,22 @@ function singleMessageProject(): string {
   return dir;
 }
 
-/** The SES delivery event's own requests (preferences, engagement): a second event, not this one's. */
-const DELIVERY_REPORT = /\[(preferences|engagement)\./;
-
-async function profile(): Promise<string> {
-  const journeysDir = singleMessageProject();
-  const host = await startLocalHost({
+/** The engine on a manual clock, quiet. */
+function startBenchHost(journeysDir: string): Promise<LocalHost> {
+  return startLocalHost({
     journeysDir,
     port: 0,
     clock: { mode: { kind: 'manual' }, start: new Date('2026-11-18T15:00:00Z') },
     log: () => undefined,
   });
+}
+
+/** The SES delivery event's own requests (preferences, engagement): a second event, not this one's. */
+const DELIVERY_REPORT = /\[(preferences|engagement)\./;
+
+async function profile(): Promise<string> {
+  const journeysDir = singleMessageProject();
+  const host = await startBenchHost(journeysDir);
   const eventbridge = new EventBridgeClient({
     region: 'us-east-1',
     endpoint: host.endpoint,
@@ -201,19 +207,6 @@ async function produceElsewhere(
   child.stdin.end();
 }
 
-/** Requests counted without capturing a stack each: the throughput run must not pay for the profile's. */
-function countRequests(host: LocalHost): () => number {
-  let requests = 0;
-  host.runtime.store.db.middlewareStack.add(
-    (next) => (args) => {
-      requests += 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchRequestCount' },
-  );
-  return () => requests;
-}
-
 /**
  * The same single-message events end to end, many customers at once: events a second beside the raw
  * conditional-write rate measured in the same run. events/s x requests/event over the raw rate says
@@ -221,12 +214,7 @@ function countRequests(host: LocalHost): () => number {
  */
 async function throughput(): Promise<string> {
   const journeysDir = singleMessageProject();
-  const host = await startLocalHost({
-    journeysDir,
-    port: 0,
-    clock: { mode: { kind: 'manual' }, start: new Date('2026-11-18T15:00:00Z') },
-    log: () => undefined,
-  });
+  const host = await startBenchHost(journeysDir);
   const putAll = async (entries: { DetailType: string; Detail: string }[]): Promise<void> => {
     await produceElsewhere(host.endpoint, entries);
     await host.engine.idle();

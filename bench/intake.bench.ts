@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { bench, describe } from 'vitest';
+import { countRequests } from './support/requests.ts';
 import { exampleDetail } from '../shared/events/catalog.ts';
 import { loadDeployedEventCatalog } from '../shared/project/events.ts';
 
@@ -109,19 +110,6 @@ async function rawWrites(host: LocalHost, inFlight: number): Promise<number> {
   };
   await Promise.all(Array.from({ length: inFlight }, writer));
   return RAW_WRITES / ((performance.now() - started) / 1000);
-}
-
-/** DynamoDB requests the functions have made, through the client they share. */
-function countRequests(host: LocalHost): () => number {
-  let requests = 0;
-  host.runtime.store.db.middlewareStack.add(
-    (next) => (args) => {
-      requests += 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchRequestCount' },
-  );
-  return () => requests;
 }
 
 async function burst(

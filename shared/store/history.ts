@@ -12,31 +12,16 @@ export const HISTORY_RETENTION_DAYS = 400;
  * Appends an entry unless one with the same time and unique key exists, so a retried handler
  * writes it once. Returns false for such a duplicate.
  */
-export async function appendHistory(
+export function appendHistory(
   store: StoreContext,
   customerId: string,
   entry: HistoryEntry,
   unique: string,
 ): Promise<boolean> {
-  const expires = new Date(Date.parse(entry.time) + HISTORY_RETENTION_DAYS * 86_400_000);
-  try {
-    await store.db.send(
-      new PutCommand({
-        TableName: store.table,
-        Item: {
-          ...historyKey(customerId, entry.time, unique),
-          kind: entry.kind,
-          entry,
-          [TTL_ATTRIBUTE]: epochSeconds(expires),
-        },
-        ConditionExpression: 'attribute_not_exists(sk)',
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return putHistoryItem(store, historyKey(customerId, entry.time, unique), entry.time, {
+    attributes: { kind: entry.kind, entry },
+    condition: 'attribute_not_exists(sk)',
+  });
 }
 
 /**
@@ -44,32 +29,16 @@ export async function appendHistory(
  * function wrote first (it files an awaited event at once) is replaced, since record's carries the
  * journeys the event starts; a second copy from record is refused. Returns false for that duplicate.
  */
-export async function appendRecordedEvent(
+export function appendRecordedEvent(
   store: StoreContext,
   customerId: string,
   entry: HistoryEntryOf<'event'>,
   unique: string,
 ): Promise<boolean> {
-  const expires = new Date(Date.parse(entry.time) + HISTORY_RETENTION_DAYS * 86_400_000);
-  try {
-    await store.db.send(
-      new PutCommand({
-        TableName: store.table,
-        Item: {
-          ...historyKey(customerId, entry.time, unique),
-          kind: entry.kind,
-          entry,
-          recorded: true,
-          [TTL_ATTRIBUTE]: epochSeconds(expires),
-        },
-        ConditionExpression: 'attribute_not_exists(recorded)',
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return putHistoryItem(store, historyKey(customerId, entry.time, unique), entry.time, {
+    attributes: { kind: entry.kind, entry, recorded: true },
+    condition: 'attribute_not_exists(recorded)',
+  });
 }
 
 /**
@@ -82,22 +51,32 @@ export async function claimEventKey(
   time: string,
   unique: string,
 ): Promise<void> {
+  await putHistoryItem(store, historyKey(customerId, time, unique), time, {
+    attributes: { kind: 'claim', recorded: true },
+    condition: 'attribute_not_exists(sk)',
+  });
+}
+
+/** One conditional put of a history item, kept as long as the history; false when the condition refused it. */
+async function putHistoryItem(
+  store: StoreContext,
+  key: { pk: string; sk: string },
+  time: string,
+  item: { attributes: Record<string, unknown>; condition: string },
+): Promise<boolean> {
   const expires = new Date(Date.parse(time) + HISTORY_RETENTION_DAYS * 86_400_000);
   try {
     await store.db.send(
       new PutCommand({
         TableName: store.table,
-        Item: {
-          ...historyKey(customerId, time, unique),
-          kind: 'claim',
-          recorded: true,
-          [TTL_ATTRIBUTE]: epochSeconds(expires),
-        },
-        ConditionExpression: 'attribute_not_exists(sk)',
+        Item: { ...key, ...item.attributes, [TTL_ATTRIBUTE]: epochSeconds(expires) },
+        ConditionExpression: item.condition,
       }),
     );
+    return true;
   } catch (error) {
-    if (!isConditionFailure(error)) throw error;
+    if (isConditionFailure(error)) return false;
+    throw error;
   }
 }
 
