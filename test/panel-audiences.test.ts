@@ -3,7 +3,8 @@
  * journeys that start from it) and a broadcast run's progress on its
  * journey's page, a bar that follows the run while it runs and stops asking
  * once it is done. Over the local engine; the run and its members' history
- * are written with the store code the audience and steps functions use.
+ * are written with the store code the audience and steps functions use, and
+ * the progress is read from the run counters the figures keep (no Scan).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,6 +179,39 @@ describe('the panel: segments and broadcast progress', () => {
     expect(done).toContain('>done<');
     expect(done).not.toContain('hx-get');
     await updateBroadcastRun(store, JOURNEY, RUN, { status: 'running' });
+  });
+
+  it("reads a broadcast journey's page and the runs parts from counters, with no Scan", async () => {
+    // Prepare: count the store client's DynamoDB requests while the pages are read.
+    const commands: string[] = [];
+    let counting = false;
+    const name = `broadcastPageRequests${Math.random()}`;
+    store.db.middlewareStack.add(
+      (next, context) => (args) => {
+        if (counting) commands.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    await engine.host.engine.idle();
+    await engine.host.figuresSettled();
+
+    // Act
+    counting = true;
+    try {
+      const page = await text(`/journeys/${JOURNEY}`);
+      expect(page).toContain('data-testid="broadcast-run"');
+      await text(`/journeys/${JOURNEY}/broadcasts`);
+      await text('/segments/broadcasts');
+    } finally {
+      counting = false;
+      store.db.middlewareStack.remove(name);
+    }
+
+    // Assess
+    expect(commands.length).toBeGreaterThan(0);
+    expect(commands.filter((command) => command.startsWith('Scan'))).toEqual([]);
+    expect(commands.every((command) => command.startsWith('Query'))).toBe(true);
   });
 
   it('shows no broadcasts on a journey started by events, and has no progress to poll for it', async () => {

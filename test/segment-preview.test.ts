@@ -3,7 +3,7 @@
  * profiles, read page by page, the history only for segments that look at
  * it), `waymark segment preview` and `list` against a running local engine,
  * and each broadcast run's progress from its stored run and its members'
- * history.
+ * history (test/report/broadcast-progress.test.ts: the counters agree).
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import type { BroadcastRunRecord } from '../shared/store/broadcasts.ts';
 import { openBroadcastRun, updateBroadcastRun } from '../shared/store/broadcasts.ts';
 import type { StoreContext } from '../shared/store/context.ts';
 import { writeProfile } from '../shared/store/customers.ts';
+import { recountFigures } from '../shared/store/figures-recount.ts';
 import { appendHistory, appendJourneyEntry } from '../shared/store/history.ts';
 import { profileKey } from '../shared/store/table.ts';
 import { captureIo } from './support/io.ts';
@@ -305,7 +306,7 @@ describe('broadcast progress', () => {
   describe('read from the store', () => {
     const services = localServicesForFile();
 
-    it('reads the runs and the history of their executions', async () => {
+    it('reads the runs and the counters of their executions', async () => {
       // Prepare
       const store = (await createTestRuntime(services)).store;
       await openBroadcastRun(store, {
@@ -337,6 +338,8 @@ describe('broadcast progress', () => {
       }
       await appendHistory(store, 'ana', message(memberExecution(THIS_WEEK, 'ana')), 'message');
       await appendHistory(store, 'bia', skipped(memberExecution(THIS_WEEK, 'bia'), 'no-address'), 'skip');
+      // No stream here: the counters are rebuilt from the history, as `waymark figures --recount` does.
+      await recountFigures(store, [JOURNEY], NOW);
 
       // Act
       const progress = await readBroadcastProgress(store, [JOURNEY, 'cart-abandonment']);

@@ -1,8 +1,8 @@
 /**
  * The Segments page and the broadcasts parts, and what they read: every
- * segment sized in one Scan of the profiles, and the broadcast runs' progress,
- * reused for the sources' figures age (a part polled every two seconds on AWS
- * does not scan the stage's history each time), as the figures are.
+ * segment sized in one Scan of the profiles, and the broadcast runs' progress
+ * from their counters (Queries), reused for the sources' figures age (a part
+ * polled every two seconds on AWS does not read them each time), as the figures are.
  */
 import { previewSegments, segmentUses } from '../../shared/audience/preview.ts';
 import { isBroadcastTrigger } from '../../shared/journey/trigger.ts';
@@ -59,7 +59,11 @@ export function readBroadcasts(
   const key = JSON.stringify(journeyIds);
   const cached = cache.get(key);
   if (cached !== undefined && Date.now() - cached.readAt < sources.figuresMaxAgeMs) return cached.runs;
-  const runs = readBroadcastProgress(sources.store, journeyIds);
+  // Run progress is counted (the figures): locally, what was written before this read is counted first.
+  const runs = (async () => {
+    await sources.figuresSettled?.();
+    return readBroadcastProgress(sources.store, journeyIds);
+  })();
   cache.set(key, { readAt: Date.now(), runs });
   // A failed read is not kept: the next poll tries again.
   runs.catch(() => cache.delete(key));

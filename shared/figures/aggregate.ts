@@ -17,14 +17,22 @@
  * - a `not-entered` with no start behind it is a trigger too: a broadcast member's refusal, or an event
  *   the catalog refused (record stores it with its problems and no `starts`, enter then refuses it);
  * - entered = triggered - notEntered.
+ *
+ * A broadcast member's entries also count toward its run (runIncrementsOf): the panel's run progress.
  */
-import type { HistoryEntry, HistoryEntryOf } from '../customer/history.ts';
+import * as z from 'zod';
+import {
+  type HistoryEntry,
+  type HistoryEntryOf,
+  type SkipStatus,
+  skipStatusSchema,
+} from '../customer/history.ts';
 import { executionTag } from '../channels/tags.ts';
 import { runOfExecutionName } from '../audience/members.ts';
-import { executionName } from '../report/broadcasts.ts';
+import { executionName, reasonCode, runOfEntry } from './runs.ts';
 import { impliedActions } from '../report/engagement.ts';
 import { ENGAGEMENT_ACTIONS } from '../journey/engagement-condition.ts';
-import type { Counter, Increment, JourneyTotal } from './counters.ts';
+import type { Counter, Increment, JourneyTotal, RunIncrement } from './counters.ts';
 
 /** One history entry as it reached the figures: new to the table (or, for an event, newly recorded). */
 export interface HistoryChange {
@@ -62,6 +70,11 @@ const fact = {
   engaged: (messageId: string, action: string) => JSON.stringify(['e', messageId, action]),
   exited: JSON.stringify(['exited']),
   converted: JSON.stringify(['converted']),
+  // A broadcast member's execution (runs.ts): entered or refused once, and each skip of a step by itself.
+  runEntered: JSON.stringify(['r', 'entered']),
+  runNotEntered: JSON.stringify(['r', 'not-entered']),
+  runSkip: (stepId: string, time: string, status: string) =>
+    JSON.stringify(['r', 'skip', stepId, time, status]),
 };
 
 /** Marker attributes are these facts; anything else on the item (keys, expiry) is not one. */
@@ -83,10 +96,13 @@ export function claimsOf(change: HistoryChange): MarkerClaims | undefined {
         fact.sentAt(entry.stepId),
         fact.message(entry.messageId),
       ]);
-    case 'skipped':
-      return entry.status === 'deferred'
-        ? claims(entry.executionId, [fact.deferredAt(entry.stepId)])
-        : undefined;
+    case 'skipped': {
+      const facts = [
+        ...(entry.status === 'deferred' ? [fact.deferredAt(entry.stepId)] : []),
+        ...(runOfEntry(entry) === undefined ? [] : [fact.runSkip(entry.stepId, entry.time, entry.status)]),
+      ];
+      return facts.length === 0 ? undefined : claims(entry.executionId, facts);
+    }
     case 'engagement':
       // Engagement names its execution by tag already (what the channels' tags carry).
       return {
@@ -94,8 +110,13 @@ export function claimsOf(change: HistoryChange): MarkerClaims | undefined {
         tag: entry.execution,
         facts: impliedActions(entry.action).map((action) => fact.engaged(entry.messageId, action)),
       };
-    case 'journey':
-      return entry.action === 'exited' ? claims(entry.executionId, [fact.exited]) : undefined;
+    case 'journey': {
+      if (entry.action === 'exited') return claims(entry.executionId, [fact.exited]);
+      if (runOfEntry(entry) === undefined) return undefined;
+      if (entry.action === 'entered') return claims(entry.executionId, [fact.runEntered]);
+      if (entry.action === 'not-entered') return claims(entry.executionId, [fact.runNotEntered]);
+      return undefined;
+    }
     case 'conversion':
       // A conversion with no execution (the customer had left the journey) is one of its own.
       return entry.executionId === '' ? undefined : claims(entry.executionId, [fact.converted]);
@@ -223,6 +244,99 @@ export function incrementsOf(change: HistoryChange, claimedBy: ClaimedBy): Incre
     }
   }
   return increments;
+}
+
+/**
+ * What one change adds to its broadcast run's counters (none unless its execution is a run member's),
+ * given every fact on its execution's marker with the change that claimed it first (only those claimed
+ * before this change, or by it, are looked at: a retry, and a recount, decide as the first count did).
+ *
+ * Each send step of an execution counts under the status of its latest skip (the latest by the entry's
+ * time) until the step sends: a later skip moves it from the status before to its own, the step's first
+ * message takes it out (deferred, then sent, is sent), and a skip after a message counts nothing.
+ */
+export function runIncrementsOf(change: HistoryChange, facts: ReadonlyMap<string, string>): RunIncrement[] {
+  const { entry, sequence } = change;
+  const runId = runOfEntry(entry);
+  if (
+    runId === undefined ||
+    (entry.kind !== 'journey' && entry.kind !== 'message' && entry.kind !== 'skipped')
+  )
+    return [];
+  const { journeyId } = entry;
+  const day = utcDay(entry.time);
+  const increments: RunIncrement[] = [];
+  const add = (counter: RunIncrement['counter'], amount = 1): void => {
+    increments.push({ journeyId, runId, day, counter, amount });
+  };
+  const firstHere = (name: string): boolean => facts.get(name) === sequence;
+  const claimedBefore = (name: string): boolean => {
+    const by = facts.get(name);
+    return by !== undefined && by < sequence;
+  };
+  switch (entry.kind) {
+    case 'journey':
+      if (entry.action === 'entered' && firstHere(fact.runEntered)) add({ kind: 'entered' });
+      if (entry.action === 'not-entered' && firstHere(fact.runNotEntered))
+        add({ kind: 'not-entered', reason: reasonCode(entry.reason) });
+      break;
+    case 'message': {
+      add({ kind: 'sent', channel: entry.channel });
+      if (!firstHere(fact.sentAt(entry.stepId))) break;
+      const latest = latestSkip(facts, entry.stepId, sequence);
+      if (latest !== undefined) add({ kind: 'skipped', status: latest.status }, -1);
+      break;
+    }
+    case 'skipped': {
+      if (!firstHere(fact.runSkip(entry.stepId, entry.time, entry.status))) break;
+      if (claimedBefore(fact.sentAt(entry.stepId))) break;
+      const latest = latestSkip(facts, entry.stepId, sequence);
+      if (latest !== undefined && Date.parse(latest.time) > Date.parse(entry.time)) break;
+      if (latest !== undefined) add({ kind: 'skipped', status: latest.status }, -1);
+      add({ kind: 'skipped', status: entry.status });
+      break;
+    }
+  }
+  return increments;
+}
+
+const runSkipFactSchema = z.tuple([
+  z.literal('r'),
+  z.literal('skip'),
+  z.string(),
+  z.string(),
+  skipStatusSchema,
+]);
+
+/**
+ * The step's latest skip among those claimed before `sequence`: the latest by time; of two at one time
+ * (or unreadable), the one claimed later.
+ */
+function latestSkip(
+  facts: ReadonlyMap<string, string>,
+  stepId: string,
+  sequence: string,
+): { time: string; status: SkipStatus } | undefined {
+  const skips: { time: string; status: SkipStatus; by: string; name: string }[] = [];
+  for (const [name, by] of facts) {
+    if (by >= sequence || !name.startsWith('["r","skip"')) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(name);
+    } catch {
+      continue;
+    }
+    const skip = runSkipFactSchema.safeParse(parsed);
+    if (!skip.success || skip.data[2] !== stepId) continue;
+    skips.push({ time: skip.data[3], status: skip.data[4], by, name });
+  }
+  skips.sort((a, b) => (a.by < b.by ? -1 : a.by > b.by ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let latest: { time: string; status: SkipStatus } | undefined;
+  for (const skip of skips) {
+    if (latest !== undefined && Date.parse(latest.time) > Date.parse(skip.time)) continue;
+    latest = { time: skip.time, status: skip.status };
+  }
+  return latest;
 }
 
 function countJourneyAction(

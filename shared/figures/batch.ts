@@ -4,8 +4,8 @@
  * one on the item under a condition (shared/store/figures.ts), so a batch applied twice counts once.
  */
 import { createHash } from 'node:crypto';
-import { type ClaimedBy, type HistoryChange, incrementsOf } from './aggregate.ts';
-import { counterName } from './counters.ts';
+import { type HistoryChange, incrementsOf, runIncrementsOf } from './aggregate.ts';
+import { counterName, runCounterName } from './counters.ts';
 
 export interface BatchOptions {
   /**
@@ -34,6 +34,8 @@ export interface ChangeAmounts {
 /** What one UpdateItem adds to one counter item, for the changes of one stream shard. */
 export interface CounterUpdate {
   journeyId: string | undefined;
+  /** A broadcast run's item (runId set): `day` is its latest change's, for the item's expiry. */
+  runId?: string;
   day: string;
   writeShard: number;
   streamShard: string;
@@ -43,13 +45,51 @@ export interface CounterUpdate {
   parts: ChangeAmounts[];
 }
 
+/** The counters one change adds, by item: its days' items and its broadcast run's. */
+export function itemAmountsOf(
+  change: HistoryChange,
+  facts: ReadonlyMap<string, string>,
+): Map<string, { journeyId: string | undefined; runId?: string; day: string; amounts: Map<string, number> }> {
+  const byItem = new Map<
+    string,
+    { journeyId: string | undefined; runId?: string; day: string; amounts: Map<string, number> }
+  >();
+  const addTo = (
+    itemKey: string,
+    item: { journeyId: string | undefined; runId?: string; day: string },
+    name: string,
+    amount: number,
+  ): void => {
+    const known = byItem.get(itemKey) ?? { ...item, amounts: new Map<string, number>() };
+    known.amounts.set(name, (known.amounts.get(name) ?? 0) + amount);
+    byItem.set(itemKey, known);
+  };
+  for (const increment of incrementsOf(change, (fact) => facts.get(fact))) {
+    addTo(
+      JSON.stringify(['day', increment.journeyId ?? null, increment.day]),
+      { journeyId: increment.journeyId, day: increment.day },
+      counterName(increment.counter),
+      increment.amount,
+    );
+  }
+  for (const increment of runIncrementsOf(change, facts)) {
+    addTo(
+      JSON.stringify(['run', increment.journeyId, increment.runId]),
+      { journeyId: increment.journeyId, runId: increment.runId, day: increment.day },
+      runCounterName(increment.counter),
+      increment.amount,
+    );
+  }
+  return byItem;
+}
+
 /**
- * The updates for a batch, in stream order per item. `claimedBy` says, per change, who claimed each
- * fact on its execution's marker (from the markers as the store wrote them).
+ * The updates for a batch, in stream order per item. `factsOf` gives, per change, the facts on its
+ * execution's marker and who claimed each first (from the markers as the store wrote them).
  */
 export function counterUpdates(
   changes: readonly HistoryChange[],
-  claimedBy: (change: HistoryChange) => ClaimedBy,
+  factsOf: (change: HistoryChange) => ReadonlyMap<string, string>,
   options: BatchOptions = DEFAULT_BATCH_OPTIONS,
 ): CounterUpdate[] {
   const ordered = [...changes].sort(
@@ -59,21 +99,7 @@ export function counterUpdates(
   const open = new Map<string, CounterUpdate>();
   const done: CounterUpdate[] = [];
   for (const change of ordered) {
-    const byItem = new Map<
-      string,
-      { journeyId: string | undefined; day: string; amounts: Map<string, number> }
-    >();
-    for (const increment of incrementsOf(change, claimedBy(change))) {
-      const itemKey = JSON.stringify([increment.journeyId ?? null, increment.day]);
-      const item = byItem.get(itemKey) ?? {
-        journeyId: increment.journeyId,
-        day: increment.day,
-        amounts: new Map(),
-      };
-      const name = counterName(increment.counter);
-      item.amounts.set(name, (item.amounts.get(name) ?? 0) + increment.amount);
-      byItem.set(itemKey, item);
-    }
+    const byItem = itemAmountsOf(change, factsOf(change));
     for (const [itemKey, item] of byItem) {
       const key = JSON.stringify([itemKey, change.shard]);
       let update = open.get(key);
@@ -84,6 +110,7 @@ export function counterUpdates(
       if (update === undefined) {
         update = {
           journeyId: item.journeyId,
+          ...(item.runId === undefined ? {} : { runId: item.runId }),
           day: item.day,
           writeShard: writeShardOf(change.shard, options.writeShards),
           streamShard: change.shard,
@@ -95,6 +122,7 @@ export function counterUpdates(
       }
       update.parts.push({ sequence: change.sequence, amounts: item.amounts });
       update.last = change.sequence;
+      if (item.day > update.day) update.day = item.day;
     }
   }
   return [...done, ...open.values()];

@@ -144,3 +144,69 @@ export type CounterSums = ReadonlyMap<string, number>;
 export function sumOf(sums: CounterSums, counter: Counter): number {
   return sums.get(counterName(counter)) ?? 0;
 }
+
+// ---- broadcast runs -----------------------------------------------------------------------------
+
+/**
+ * A broadcast run's progress (shared/report/broadcasts.ts), counted from the entries of the member
+ * executions named after the run: one item per run and write shard in the journey's partition, beside
+ * its days. Entered and not entered once per execution, sent per message, skipped per send step of an
+ * execution by the status of its latest skip (moved when a later skip or the step's first message comes).
+ */
+export type RunCounter =
+  | { kind: 'entered' }
+  | { kind: 'not-entered'; reason: string }
+  | { kind: 'sent'; channel: Channel }
+  | { kind: 'skipped'; status: SkipStatus };
+
+/** One amount for one counter of one run; `day` is its entry's (the item expires with its latest). */
+export interface RunIncrement {
+  journeyId: string;
+  runId: string;
+  day: string;
+  counter: RunCounter;
+  amount: number;
+}
+
+export function runCounterName(counter: RunCounter): string {
+  switch (counter.kind) {
+    case 'entered':
+      return JSON.stringify(['run', 'entered']);
+    case 'not-entered':
+      return JSON.stringify(['run', 'not-entered', counter.reason]);
+    case 'sent':
+      return JSON.stringify(['run', 'sent', counter.channel]);
+    case 'skipped':
+      return JSON.stringify(['run', 'skipped', counter.status]);
+    default: {
+      const unreachable: never = counter;
+      throw new Error(`Unknown run counter ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+const runNameSchema = z.union([
+  z.tuple([z.literal('run'), z.literal('entered')]).transform((): RunCounter => ({ kind: 'entered' })),
+  z
+    .tuple([z.literal('run'), z.literal('not-entered'), z.string()])
+    .transform(([, , reason]): RunCounter => ({ kind: 'not-entered', reason })),
+  z
+    .tuple([z.literal('run'), z.literal('sent'), channelSchema])
+    .transform(([, , channel]): RunCounter => ({ kind: 'sent', channel })),
+  z
+    .tuple([z.literal('run'), z.literal('skipped'), skipStatusSchema])
+    .transform(([, , status]): RunCounter => ({ kind: 'skipped', status })),
+]);
+
+/** The run counter an attribute name stands for; undefined for any other attribute. */
+export function parseRunCounterName(name: string): RunCounter | undefined {
+  if (!name.startsWith('["run"')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(name);
+  } catch {
+    return undefined;
+  }
+  const result = runNameSchema.safeParse(parsed);
+  return result.success ? result.data : undefined;
+}

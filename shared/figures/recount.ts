@@ -4,8 +4,8 @@
  * the stream's batches (aggregate.ts), oldest first, with the markers kept in a map.
  */
 import type { HistoryEntry } from '../customer/history.ts';
-import { claimsOf, type HistoryChange, incrementsOf, sequenceKey } from './aggregate.ts';
-import { counterName } from './counters.ts';
+import { claimsOf, type HistoryChange, sequenceKey } from './aggregate.ts';
+import { itemAmountsOf } from './batch.ts';
 
 /** The shard recounted changes are said to come from; their markers' facts are marked as before any change. */
 export const RECOUNT_SHARD = 'recount';
@@ -17,9 +17,19 @@ export interface CountedItem {
   amounts: Map<string, number>;
 }
 
+/** A broadcast run's counters; `day` is the latest of its entries (the item expires with it). */
+export interface CountedRunItem {
+  journeyId: string;
+  runId: string;
+  day: string;
+  amounts: Map<string, number>;
+}
+
 export interface CountedHistory {
   /** By journey and day. */
   items: Map<string, CountedItem>;
+  /** By journey and broadcast run. */
+  runs: Map<string, CountedRunItem>;
   /** Per execution marker: each fact claimed, and by which change (as the stream's markers hold them). */
   markers: Map<string, { customerId: string; tag: string; claimed: Map<string, string> }>;
   entries: number;
@@ -42,7 +52,7 @@ export function countHistory(customers: Iterable<CustomerHistory>): CountedHisto
  * the counters (journeys x days) stay in memory, however many customers there are.
  */
 export class HistoryCounter {
-  readonly counted: CountedHistory = { items: new Map(), markers: new Map(), entries: 0 };
+  readonly counted: CountedHistory = { items: new Map(), runs: new Map(), markers: new Map(), entries: 0 };
   private position = 0;
 
   /** Counts one customer's whole history; answers that customer's markers. */
@@ -82,17 +92,34 @@ function countChange(counted: CountedHistory, change: HistoryChange): void {
     claimed = marker.claimed;
     for (const fact of claims.facts) if (!marker.claimed.has(fact)) marker.claimed.set(fact, change.sequence);
   }
-  for (const increment of incrementsOf(change, (fact) => claimed?.get(fact))) {
-    const key = JSON.stringify([increment.journeyId ?? null, increment.day]);
+  // Counted as the stream's batches count (batch.ts): the same items, the same amounts.
+  for (const [key, counts] of itemAmountsOf(change, claimed ?? NO_FACTS)) {
+    if (counts.runId !== undefined && counts.journeyId !== undefined) {
+      const run = counted.runs.get(key) ?? {
+        journeyId: counts.journeyId,
+        runId: counts.runId,
+        day: counts.day,
+        amounts: new Map<string, number>(),
+      };
+      if (counts.day > run.day) run.day = counts.day;
+      addAmounts(run.amounts, counts.amounts);
+      counted.runs.set(key, run);
+      continue;
+    }
     const item = counted.items.get(key) ?? {
-      journeyId: increment.journeyId,
-      day: increment.day,
+      journeyId: counts.journeyId,
+      day: counts.day,
       amounts: new Map<string, number>(),
     };
-    const name = counterName(increment.counter);
-    item.amounts.set(name, (item.amounts.get(name) ?? 0) + increment.amount);
+    addAmounts(item.amounts, counts.amounts);
     counted.items.set(key, item);
   }
+}
+
+const NO_FACTS: ReadonlyMap<string, string> = new Map();
+
+function addAmounts(into: Map<string, number>, amounts: ReadonlyMap<string, number>): void {
+  for (const [name, amount] of amounts) into.set(name, (into.get(name) ?? 0) + amount);
 }
 
 /** The counted items summed over their days: what a read of the counters would give. */

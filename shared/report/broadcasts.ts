@@ -1,25 +1,31 @@
 /**
  * How far each broadcast run has got: from the run as stored (members
- * targeted, executions started) and the members' history. A member's
- * execution is named after its run (shared/audience/members.ts), so every
- * history entry that names an execution tells which run it belongs to.
+ * targeted, executions started) and the counters the figures keep per run
+ * (shared/figures/aggregate.ts, runIncrementsOf). A member's execution is
+ * named after its run (shared/audience/members.ts), so every history entry
+ * that names an execution tells which run it belongs to.
  *
  * - targeted: the members the run found (known once every scan segment was read);
  * - started: the executions the run started, as the run last counted them;
  * - entered / not entered: the journey's `entered` and `not-entered` entries of those executions,
- *   not entered by the reason's code ("duplicate-event", "concurrency-limit"...);
+ *   once per execution, not entered by the reason's code ("duplicate-event", "concurrency-limit"...);
  * - sent: messages sent by those executions, every send step and channel;
  * - skipped: per send step of each execution, its latest outcome when no message went out: the
  *   status of its latest `skipped` entry. A step deferred by quiet hours and sent later counts as
  *   sent; `deferred` and `rate-limited` ones are still waiting.
+ *
+ * `broadcastProgress` counts the same from the history entries themselves (the reference the
+ * counters are checked against); the panel reads `readBroadcastProgress`, which reads no history.
  */
-import { runOfExecutionName } from '../audience/members.ts';
 import type { HistoryEntry, SkipStatus } from '../customer/history.ts';
 import { type Channel, channelSchema, perChannel } from '../customer/profile.ts';
-import { parseHistoryEntry } from '../customer/history.ts';
+import { type CounterSums, parseRunCounterName } from '../figures/counters.ts';
+import { reasonCode, runOfEntry } from '../figures/runs.ts';
 import { type BroadcastRunRecord, listBroadcastRuns } from '../store/broadcasts.ts';
-import { scanAll, type StoreContext } from '../store/context.ts';
-import { SORT } from '../store/table.ts';
+import type { StoreContext } from '../store/context.ts';
+import { readRunSums } from '../store/figures.ts';
+
+export { executionName } from '../figures/runs.ts';
 
 export interface BroadcastProgress {
   journeyId: string;
@@ -79,13 +85,15 @@ export function broadcastProgress(
   }
   for (const entry of entries) {
     if (entry.kind !== 'journey' && entry.kind !== 'message' && entry.kind !== 'skipped') continue;
-    const runId = runOfExecutionName(executionName(entry.executionId));
+    const runId = runOfEntry(entry);
     const tally = runId === undefined ? undefined : tallies.get(runKey(entry.journeyId, runId));
     if (tally === undefined) continue;
     switch (entry.kind) {
       case 'journey':
         if (entry.action === 'entered') tally.entered.add(entry.executionId);
-        if (entry.action === 'not-entered') tally.notEntered.set(entry.executionId, reasonCode(entry.reason));
+        // An execution refused twice counts once, under its first refusal's reason.
+        if (entry.action === 'not-entered' && !tally.notEntered.has(entry.executionId))
+          tally.notEntered.set(entry.executionId, reasonCode(entry.reason));
         break;
       case 'message': {
         tally.sent[entry.channel] += 1;
@@ -104,24 +112,84 @@ export function broadcastProgress(
   }
   return runs.flatMap((run) => {
     const tally = tallies.get(runKey(run.journeyId, run.runId));
-    return tally === undefined ? [] : [progressOf(tally)];
+    return tally === undefined ? [] : [progressOf(run, countsOfTally(tally))];
   });
 }
 
-function progressOf(tally: RunTally): BroadcastProgress {
-  const { run } = tally;
+/** What a run's executions did, however it was counted. */
+interface RunCounts {
+  entered: number;
+  notEnteredByReason: Record<string, number>;
+  sentByChannel: Record<Channel, number>;
+  skippedByReason: Partial<Record<SkipStatus, number>>;
+}
+
+function countsOfTally(tally: RunTally): RunCounts {
   const notEnteredByReason: Record<string, number> = {};
   for (const reason of tally.notEntered.values())
     notEnteredByReason[reason] = (notEnteredByReason[reason] ?? 0) + 1;
   const skippedByReason: Partial<Record<SkipStatus, number>> = {};
-  let skipped = 0;
   for (const step of tally.steps.values()) {
     if (step.sent || step.status === undefined) continue;
-    skipped += 1;
     skippedByReason[step.status] = (skippedByReason[step.status] ?? 0) + 1;
   }
-  const entered = tally.entered.size;
-  const notEntered = tally.notEntered.size;
+  return {
+    entered: tally.entered.size,
+    notEnteredByReason,
+    sentByChannel: { ...tally.sent },
+    skippedByReason,
+  };
+}
+
+/** A run's counts from its counters (summed over write shards); a counter at 0 is left out, as the history leaves it. */
+function countsOfSums(sums: CounterSums | undefined): RunCounts {
+  const counts: RunCounts = {
+    entered: 0,
+    notEnteredByReason: {},
+    sentByChannel: perChannel(() => 0),
+    skippedByReason: {},
+  };
+  for (const [name, amount] of sums ?? []) {
+    const counter = parseRunCounterName(name);
+    if (counter === undefined || amount === 0) continue;
+    switch (counter.kind) {
+      case 'entered':
+        counts.entered += amount;
+        break;
+      case 'not-entered':
+        counts.notEnteredByReason[counter.reason] = (counts.notEnteredByReason[counter.reason] ?? 0) + amount;
+        break;
+      case 'sent':
+        counts.sentByChannel[counter.channel] += amount;
+        break;
+      case 'skipped':
+        counts.skippedByReason[counter.status] = (counts.skippedByReason[counter.status] ?? 0) + amount;
+        break;
+      default: {
+        const unreachable: never = counter;
+        throw new Error(`Unknown run counter ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+  return counts;
+}
+
+/** Each run's progress from its counters (by `runKey`), in the order of `runs`. Pure. */
+export function broadcastProgressFromCounters(
+  runs: readonly BroadcastRunRecord[],
+  sums: ReadonlyMap<string, CounterSums>,
+): BroadcastProgress[] {
+  return runs.map((run) => progressOf(run, countsOfSums(sums.get(runKey(run.journeyId, run.runId)))));
+}
+
+function sumValues(counts: Partial<Record<string, number>>): number {
+  return Object.values(counts).reduce<number>((sum, count) => sum + (count ?? 0), 0);
+}
+
+function progressOf(run: BroadcastRunRecord, counts: RunCounts): BroadcastProgress {
+  const { entered, notEnteredByReason, skippedByReason } = counts;
+  const notEntered = sumValues(notEnteredByReason);
+  const skipped = sumValues(skippedByReason);
   const started = run.started ?? 0;
   const through = entered + notEntered;
   return {
@@ -140,8 +208,8 @@ function progressOf(tally: RunTally): BroadcastProgress {
     entered,
     notEntered,
     notEnteredByReason,
-    sent: channelSchema.options.reduce((sum, channel) => sum + tally.sent[channel], 0),
-    sentByChannel: { ...tally.sent },
+    sent: channelSchema.options.reduce((sum, channel) => sum + counts.sentByChannel[channel], 0),
+    sentByChannel: { ...counts.sentByChannel },
     skipped,
     skippedByReason,
     share: run.targeted === undefined ? null : run.targeted === 0 ? 1 : Math.min(1, through / run.targeted),
@@ -156,42 +224,26 @@ function stepKey(executionId: string, stepId: string): string {
   return JSON.stringify([executionId, stepId]);
 }
 
-/** An execution's name: its ARN's last part on Step Functions and the local engine alike. */
-export function executionName(executionId: string): string {
-  return executionId.slice(executionId.lastIndexOf(':') + 1);
-}
-
-/** "duplicate-event: ..." → "duplicate-event": the entry's refusal without its detail. */
-function reasonCode(reason: string | undefined): string {
-  if (reason === undefined || reason === '') return 'unknown';
-  const colon = reason.indexOf(':');
-  return colon === -1 ? reason : reason.slice(0, colon);
-}
-
-/** History kinds that can belong to a run's executions: only these are read from the table. */
-const RUN_KINDS = ['journey', 'message', 'skipped'] as const;
-
 /**
- * The runs of these journeys (newest first per journey) with their progress. One Query per journey
- * for the runs; when there are any, one Scan of the history items of the kinds counted.
+ * The runs of these journeys (newest first per journey) with their progress: per journey one Query of
+ * its runs and one of its runs' counters (`F#<journey>`, `R#<run>#<shard>`), side by side. No Scan, and
+ * nothing that grows with the members.
  */
 export async function readBroadcastProgress(
   store: StoreContext,
   journeyIds: readonly string[],
 ): Promise<BroadcastProgress[]> {
-  const runs = (await Promise.all(journeyIds.map((journeyId) => listBroadcastRuns(store, journeyId)))).flat();
-  if (runs.length === 0) return [];
-  const items = await scanAll(store, {
-    FilterExpression: `begins_with(sk, :history) AND #kind IN (${RUN_KINDS.map((_, index) => `:k${index}`).join(', ')})`,
-    ExpressionAttributeNames: { '#kind': 'kind' },
-    ExpressionAttributeValues: {
-      ':history': SORT.historyPrefix,
-      ...Object.fromEntries(RUN_KINDS.map((kind, index) => [`:k${index}`, kind])),
-    },
-  });
-  const entries = items.flatMap((item) => {
-    const entry = parseHistoryEntry(item.entry);
-    return entry === undefined ? [] : [entry];
-  });
-  return broadcastProgress(runs, entries);
+  const perJourney = await Promise.all(
+    journeyIds.map(async (journeyId) => {
+      const [runs, sums] = await Promise.all([
+        listBroadcastRuns(store, journeyId),
+        readRunSums(store, journeyId),
+      ]);
+      return broadcastProgressFromCounters(
+        runs,
+        new Map([...sums].map(([runId, runSums]) => [runKey(journeyId, runId), runSums])),
+      );
+    }),
+  );
+  return perJourney.flat();
 }

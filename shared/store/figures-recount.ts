@@ -22,6 +22,7 @@ import {
   figuresDayKey,
   figuresMarkerKey,
   figuresPartition,
+  figuresRunKey,
   SORT,
   TTL_ATTRIBUTE,
 } from './table.ts';
@@ -29,7 +30,7 @@ import {
 export interface RecountOutcome {
   customers: number;
   historyEntries: number;
-  /** Counter items written (journeys x days) and deleted before. */
+  /** Counter items written (journeys x days, and broadcast runs) and deleted before. */
   counterItems: number;
   deletedItems: number;
   markers: number;
@@ -82,24 +83,34 @@ export async function recountFigures(
       if (counter?.kind === 'journey-seen') partitions.add(figuresPartition(counter.journeyId));
     }
   }
-  const items = [...counter.counted.items.values()].map((item) => ({
-    ...figuresDayKey(item.journeyId, item.day, 0),
-    ...Object.fromEntries(item.amounts),
-    [TTL_ATTRIBUTE]:
-      epochSeconds(
-        new Date(Date.parse(`${item.day}T00:00:00.000Z`) + (HISTORY_RETENTION_DAYS + 1) * 86_400_000),
-      ) || 0,
-  }));
+  const expiry = (day: string): number =>
+    epochSeconds(new Date(Date.parse(`${day}T00:00:00.000Z`) + (HISTORY_RETENTION_DAYS + 1) * 86_400_000)) ||
+    0;
+  const items = [
+    ...[...counter.counted.items.values()].map((item) => ({
+      ...figuresDayKey(item.journeyId, item.day, 0),
+      ...Object.fromEntries(item.amounts),
+      [TTL_ATTRIBUTE]: expiry(item.day),
+    })),
+    // Each broadcast run's counters, beside its journey's days.
+    ...[...counter.counted.runs.values()].map((run) => ({
+      ...figuresRunKey(run.journeyId, run.runId, 0),
+      ...Object.fromEntries(run.amounts),
+      [TTL_ATTRIBUTE]: expiry(run.day),
+    })),
+  ];
   for (const item of items) partitions.add(item.pk);
   const doomed: { pk: string; sk: string }[] = [];
   for (const partition of partitions) {
-    const keys = await queryAll(store, {
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :day)',
-      ExpressionAttributeValues: { ':pk': partition, ':day': SORT.figuresDayPrefix },
-      ProjectionExpression: 'pk, sk',
-    });
-    for (const key of keys) {
-      if (typeof key.pk === 'string' && typeof key.sk === 'string') doomed.push({ pk: key.pk, sk: key.sk });
+    for (const prefix of [SORT.figuresDayPrefix, SORT.figuresRunPrefix]) {
+      const keys = await queryAll(store, {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition, ':prefix': prefix },
+        ProjectionExpression: 'pk, sk',
+      });
+      for (const key of keys) {
+        if (typeof key.pk === 'string' && typeof key.sk === 'string') doomed.push({ pk: key.pk, sk: key.sk });
+      }
     }
   }
   await writeRequests(

@@ -11,7 +11,7 @@
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../concurrency.ts';
-import { type ClaimedBy, claimsOf, type HistoryChange, isFact } from '../figures/aggregate.ts';
+import { claimsOf, type HistoryChange, isFact } from '../figures/aggregate.ts';
 import {
   type BatchOptions,
   type CounterUpdate,
@@ -19,7 +19,7 @@ import {
   DEFAULT_BATCH_OPTIONS,
   summed,
 } from '../figures/batch.ts';
-import { type CounterSums, parseCounterName } from '../figures/counters.ts';
+import { type CounterSums, parseCounterName, parseRunCounterName } from '../figures/counters.ts';
 import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
 import { HISTORY_RETENTION_DAYS } from './history.ts';
 import {
@@ -27,6 +27,8 @@ import {
   figuresDayKey,
   figuresMarkerKey,
   figuresPartition,
+  figuresRunKey,
+  figuresRunOfKey,
   SORT,
   TTL_ATTRIBUTE,
 } from './table.ts';
@@ -55,16 +57,21 @@ export async function applyHistoryChanges(
   options: BatchOptions = DEFAULT_BATCH_OPTIONS,
 ): Promise<ApplyOutcome> {
   const { markers, requests } = await claimFacts(store, changes, now);
-  const claimedBy = (change: HistoryChange): ClaimedBy => {
+  const factsOf = (change: HistoryChange): ReadonlyMap<string, string> => {
     const claims = claimsOf(change);
     const state = claims === undefined ? undefined : markers.get(markerId(claims.customerId, claims.tag));
-    return (fact) => state?.get(fact);
+    return state ?? NO_FACTS;
   };
-  const updates = counterUpdates(changes, claimedBy, options);
+  const updates = counterUpdates(changes, factsOf, options);
   // One item's updates in order (each continues from the last one's mark); items side by side.
   const byItem = new Map<string, CounterUpdate[]>();
   for (const update of updates) {
-    const key = JSON.stringify([update.journeyId ?? null, update.day, update.writeShard, update.streamShard]);
+    const key = JSON.stringify([
+      update.journeyId ?? null,
+      update.runId === undefined ? update.day : ['run', update.runId],
+      update.writeShard,
+      update.streamShard,
+    ]);
     byItem.set(key, [...(byItem.get(key) ?? []), update]);
   }
   const repeated = await mapWithConcurrency([...byItem.values()], IN_FLIGHT, async (itemUpdates) => {
@@ -79,6 +86,8 @@ export async function applyHistoryChanges(
     alreadyCounted: repeated.reduce((sum, count) => sum + count, 0),
   };
 }
+
+const NO_FACTS: ReadonlyMap<string, string> = new Map();
 
 // ---- markers ----------------------------------------------------------------------------------
 
@@ -155,7 +164,10 @@ function factsOf(item: Record<string, unknown>): Map<string, string> {
 
 /** Applies one update; true when some of its changes had been counted before (a retried batch). */
 async function applyUpdate(store: StoreContext, update: CounterUpdate): Promise<boolean> {
-  const key = figuresDayKey(update.journeyId, update.day, update.writeShard);
+  const key =
+    update.runId === undefined || update.journeyId === undefined
+      ? figuresDayKey(update.journeyId, update.day, update.writeShard)
+      : figuresRunKey(update.journeyId, update.runId, update.writeShard);
   const mark = `${MARK_PREFIX}${update.streamShard}`;
   const expires = epochSeconds(
     new Date(Date.parse(`${update.day}T00:00:00.000Z`) + (HISTORY_RETENTION_DAYS + 1) * 86_400_000),
@@ -309,4 +321,27 @@ export function sumItems(items: readonly Record<string, unknown>[]): Map<string,
     }
   }
   return sums;
+}
+
+/**
+ * Every broadcast run's counters of one journey, summed over their write shards, by run id: one Query
+ * of the journey's `R#` items (one per run kept and write shard), whatever the number of members.
+ */
+export async function readRunSums(store: StoreContext, journeyId: string): Promise<Map<string, CounterSums>> {
+  const items = await queryAll(store, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+    ExpressionAttributeValues: { ':pk': figuresPartition(journeyId), ':run': SORT.figuresRunPrefix },
+  });
+  const runs = new Map<string, Map<string, number>>();
+  for (const item of items) {
+    const runId = typeof item.sk === 'string' ? figuresRunOfKey(item.sk) : undefined;
+    if (runId === undefined) continue;
+    const sums = runs.get(runId) ?? new Map<string, number>();
+    runs.set(runId, sums);
+    for (const [name, value] of Object.entries(item)) {
+      if (typeof value !== 'number' || parseRunCounterName(name) === undefined) continue;
+      sums.set(name, (sums.get(name) ?? 0) + value);
+    }
+  }
+  return runs;
 }

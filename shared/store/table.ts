@@ -33,6 +33,7 @@ export const SORT = {
   messagePointer: 'MESSAGE',
   figuresDayPrefix: 'D#',
   figuresMarkerPrefix: 'X#',
+  figuresRunPrefix: 'R#',
 } as const;
 
 export function customerKey(customerId: string): string {
@@ -141,6 +142,24 @@ export function figuresDayKey(
     pk: figuresPartition(journeyId),
     sk: `${SORT.figuresDayPrefix}${day}#${String(shard).padStart(2, '0')}`,
   };
+}
+
+/**
+ * A broadcast run's counters in one write shard (shared/figures/counters.ts, RunCounter): beside the
+ * journey's days, so a Query over `R#` reads every run of the journey.
+ */
+export function figuresRunKey(journeyId: string, runId: string, shard: number): { pk: string; sk: string } {
+  return {
+    pk: figuresPartition(journeyId),
+    sk: `${SORT.figuresRunPrefix}${runId}#${String(shard).padStart(2, '0')}`,
+  };
+}
+
+/** The run a `figuresRunKey` sort key names; undefined for any other. */
+export function figuresRunOfKey(sk: string): string | undefined {
+  if (!sk.startsWith(SORT.figuresRunPrefix)) return undefined;
+  const shard = sk.lastIndexOf('#');
+  return shard <= SORT.figuresRunPrefix.length ? undefined : sk.slice(SORT.figuresRunPrefix.length, shard);
 }
 
 /**
