@@ -26,7 +26,6 @@ import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION } from './constants.ts';
 import {
   CLOCK_WAIT_RESOURCE,
   clockWaitDue,
-  LOCAL_FUNCTIONS,
   type LocalDefinition,
   pacedByEngine,
   resumedAt,
@@ -35,7 +34,8 @@ import {
 } from './definition.ts';
 import { type LocalBus, putTaskEntries } from './eventbridge.ts';
 import type { ExecutionRecord, ExecutionStore } from './executions.ts';
-import { customerOf, deliveryLine, stepEvent, stepLine } from './engine-lines.ts';
+import { customerOf, stepEvent } from './engine-lines.ts';
+import { invokeTaskFunction } from './task-functions.ts';
 import { EngineError } from './errors.ts';
 import { Activity } from './activity.ts';
 import {
@@ -47,7 +47,7 @@ import {
 } from './engine-machines.ts';
 import { type IntakeJournal, memoryJournal } from './intake-journal.ts';
 import { executionContext } from './execution-context.ts';
-import { executionStatusEvent } from './execution-events.ts';
+import { publishExecutionEnd } from './execution-events.ts';
 import { pacedTask } from './retry-clock.ts';
 import { coreRules, describeError, EventRouter, type LocalFunctions, type LocalRule } from './router.ts';
 
@@ -530,30 +530,8 @@ export class LocalEngine {
   }
 
   /** A function's error reaches the state machine as Lambda's does: its name, and a JSON cause. */
-  private async invoke(record: ExecutionRecord, parameters: Record<string, unknown>): Promise<JsonValue> {
-    try {
-      return await this.invokeFunction(record, parameters);
-    } catch (error) {
-      throw lambdaError(error);
-    }
-  }
-
-  private async invokeFunction(
-    record: ExecutionRecord,
-    parameters: Record<string, unknown>,
-  ): Promise<JsonValue> {
-    const { FunctionName: functionName, Payload: payload } = parameters;
-    if (functionName === LOCAL_FUNCTIONS.deliver) {
-      const outcome = await this.options.functions.deliver(payload);
-      this.logLine(record, deliveryLine(payload, outcome));
-      return toJsonValue(outcome);
-    }
-    if (functionName === LOCAL_FUNCTIONS.steps) {
-      const result = await this.options.functions.steps(payload);
-      this.logLine(record, stepLine(payload, result));
-      return toJsonValue(result);
-    }
-    throw new EngineError('Lambda.ResourceNotFoundException', `Function not found: ${String(functionName)}`);
+  private invoke(record: ExecutionRecord, parameters: Record<string, unknown>): Promise<JsonValue> {
+    return invokeTaskFunction(this.options.functions, parameters, (line) => this.logLine(record, line));
   }
 
   private finish(
@@ -580,26 +558,12 @@ export class LocalEngine {
     if (!express) void this.publishEnd(record);
   }
 
-  /**
-   * Puts the execution's status-change event on the bus, as Step Functions does on AWS: the finish
-   * function frees the customer's place and records the end. Once the journal has it, the record says so.
-   */
-  private async publishEnd(record: ExecutionRecord): Promise<void> {
-    try {
-      await this.publish(executionStatusEvent(record));
-    } catch (error) {
-      // Stopping, or a journal that cannot be written: the record still says pending, for the next start.
-      this.options.log(
-        `  ! the end of ${record.name} is not on the bus yet (${describeError(error)}); it goes there at the next start`,
-      );
-      return;
-    }
-    delete record.endEventPending;
-    try {
-      this.options.executions.save(record);
-    } catch {
-      // Still pending on disk: the next start puts the same event on the bus again, which changes nothing.
-    }
+  private publishEnd(record: ExecutionRecord): Promise<void> {
+    return publishExecutionEnd(record, {
+      publish: (event) => this.publish(event),
+      save: (saved) => this.options.executions.save(saved),
+      log: this.options.log,
+    });
   }
 
   private async followSteps(
@@ -633,17 +597,4 @@ export class LocalEngine {
   private stamp(): string {
     return `[${this.options.clock.now().toISOString().slice(0, 16).replace('T', ' ')}]`;
   }
-}
-
-/**
- * Lambda answers a function's error with `{errorType, errorMessage, trace}`, which Step Functions
- * puts in the Cause: the same here (the interpreter's Catch takes the error's message as the Cause),
- * so what the ASL parses from a cause (a deferral's outcome) is found in the same place.
- */
-function lambdaError(error: unknown): unknown {
-  if (!(error instanceof Error) || error instanceof EngineError) return error;
-  return new EngineError(
-    error.name,
-    JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] }),
-  );
 }

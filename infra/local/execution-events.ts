@@ -9,6 +9,7 @@ import type { EventEnvelope } from '../../shared/events/catalog.ts';
 import { EXECUTION_STATUS_CHANGE, STATES_SOURCE } from '../../shared/runtime/finish.ts';
 import { localEnvelope } from './envelope.ts';
 import type { ExecutionRecord } from './executions.ts';
+import { describeError } from './router.ts';
 
 /**
  * What EventBridge takes of an execution's input and output together, escaped (the Step Functions
@@ -58,4 +59,33 @@ function eventId(record: ExecutionRecord): string {
   return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
     '-',
   );
+}
+
+/**
+ * Puts the execution's status-change event on the bus, as Step Functions does on AWS: the finish
+ * function frees the customer's place and records the end. Once the journal has it, the record says so.
+ */
+export async function publishExecutionEnd(
+  record: ExecutionRecord,
+  engine: {
+    publish: (event: EventEnvelope) => Promise<void>;
+    save: (record: ExecutionRecord) => void;
+    log: (line: string) => void;
+  },
+): Promise<void> {
+  try {
+    await engine.publish(executionStatusEvent(record));
+  } catch (error) {
+    // Stopping, or a journal that cannot be written: the record still says pending, for the next start.
+    engine.log(
+      `  ! the end of ${record.name} is not on the bus yet (${describeError(error)}); it goes there at the next start`,
+    );
+    return;
+  }
+  delete record.endEventPending;
+  try {
+    engine.save(record);
+  } catch {
+    // Still pending on disk: the next start puts the same event on the bus again, which changes nothing.
+  }
 }
