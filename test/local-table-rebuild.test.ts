@@ -104,13 +104,13 @@ describe('a data folder made before the address indexes', () => {
     const lines: string[] = [];
     await ensureTable(client, TABLE, (line) => lines.push(line));
 
-    expect(await indexNames(client, TABLE)).toEqual(['byEmailHash', 'byPhoneHash']);
+    expect(await indexNames(client, TABLE)).toEqual(['byEmailHash', 'byPhoneHash', 'bySentDay']);
     expect(await itemCount(client, TABLE)).toBe(3);
     expect(await tableNames(client)).toEqual([TABLE]);
     const found = await searchCustomers({ db, table: TABLE }, 'ana.old@EXAMPLE.com', 10);
     expect(found).toMatchObject({ kind: 'matches', matches: [{ customerId: 'old-ana' }] });
     expect(lines).toEqual([
-      'Table waymark rebuilt with its indexes (byEmailHash, byPhoneHash): 3 items kept, 2 of 2 profiles indexed by address.',
+      'Table waymark rebuilt with its indexes (byEmailHash, byPhoneHash, bySentDay): 3 items kept, 2 of 2 profiles indexed by address.',
     ]);
 
     // Started again, the table is left as it is.
@@ -131,7 +131,7 @@ describe('a data folder made before the address indexes', () => {
     await ensureTable(client, TABLE);
 
     expect(await tableNames(client)).toEqual([TABLE]);
-    expect(await indexNames(client, TABLE)).toEqual(['byEmailHash', 'byPhoneHash']);
+    expect(await indexNames(client, TABLE)).toEqual(['byEmailHash', 'byPhoneHash', 'bySentDay']);
     expect(await itemCount(client, TABLE)).toBe(3);
     const found = await searchCustomers({ db, table: TABLE }, 'bruno.old@example.com', 10);
     expect(found).toMatchObject({ kind: 'matches', matches: [{ customerId: 'old-bruno' }] });
@@ -153,7 +153,7 @@ describe('a data folder made before the address indexes', () => {
     await ensureTable(client, TABLE);
 
     expect(await tableNames(client)).toEqual([TABLE]);
-    expect(await indexNames(client, TABLE)).toEqual(['byEmailHash', 'byPhoneHash']);
+    expect(await indexNames(client, TABLE)).toEqual(['byEmailHash', 'byPhoneHash', 'bySentDay']);
     expect(await itemCount(client, TABLE)).toBe(3);
   });
 });

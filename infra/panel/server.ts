@@ -6,11 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { channelSchema, type Channel, perChannel } from '../../shared/customer/profile.ts';
 import { capUsage } from '../../shared/delivery/caps.ts';
-import {
-  type CustomerOverview,
-  readCustomerOverview,
-  scanCustomerOverviews,
-} from '../../shared/store/overview.ts';
+import { type CustomerOverview, readCustomerOverview } from '../../shared/store/overview.ts';
 import { searchCustomers } from '../../shared/store/customer-search.ts';
 import { describeRefusal, requestRefusal } from '../local/request-guard.ts';
 import { html } from './html.ts';
@@ -27,6 +23,7 @@ import {
 } from './views/journeys.ts';
 import { metricsView } from './views/metrics.ts';
 import { type DeliveredMessage, outboxView } from './views/outbox.ts';
+import { readSentMessages } from '../../shared/store/sent-messages.ts';
 import { errorMessage } from '../../shared/text/error-message.ts';
 import { isBroadcastTrigger } from '../../shared/journey/trigger.ts';
 import {
@@ -57,6 +54,8 @@ const SEARCH_LIMIT = 50;
 /** Timeline entries a customer page shows before "show the whole history": a long-time customer has thousands. */
 const TIMELINE_LIMIT = 200;
 const OUTBOX_LIMIT = 500;
+/** Days of messages the outbox page looks back over. */
+const OUTBOX_DAYS = 7;
 
 export function createPanel(sources: PanelSources): PanelHandler {
   const assets = loadAssets();
@@ -286,30 +285,28 @@ async function outbox(sources: PanelSources, url: URL): Promise<Reply> {
     ...(journeyId === '' ? {} : { journeyId }),
     ...(customer === '' ? {} : { customer }),
   };
-  const delivered: DeliveredMessage[] = [];
-  for (const overview of await scanCustomerOverviews(sources.store)) {
-    for (const { entry } of overview.history) {
-      if (entry.kind !== 'message') continue;
-      const recipient = sources.sentContent(entry.messageId)?.recipient;
-      delivered.push({
-        ...entry,
-        customerId: overview.customerId,
-        ...(recipient === undefined ? {} : { recipient }),
-      });
+  // The newest messages from the index of sent messages, a week back at most; the totals from the
+  // counters: never a Scan, whatever the number of customers.
+  const read = await readSentMessages(sources.store, {
+    limit: OUTBOX_LIMIT,
+    days: OUTBOX_DAYS,
+    now: sources.now(),
+    keep: ({ customerId, entry }) =>
+      (filter.channel === undefined || entry.channel === filter.channel) &&
+      (filter.journeyId === undefined || entry.journeyId === filter.journeyId) &&
+      (filter.customer === undefined || customerId.includes(filter.customer)),
+  });
+  const shown: DeliveredMessage[] = read.messages.map(({ customerId, entry }) => {
+    const recipient = sources.sentContent(entry.messageId)?.recipient;
+    return { ...entry, customerId, ...(recipient === undefined ? {} : { recipient }) };
+  });
+  const totals: Record<Channel, number> = perChannel(() => 0);
+  for (const steps of (await readFigures(sources)).steps.values()) {
+    for (const counts of steps.values()) {
+      for (const channel of channelSchema.options) totals[channel] += counts.sent[channel];
     }
   }
-  const totals: Record<Channel, number> = perChannel(() => 0);
-  for (const message of delivered) totals[message.channel] += 1;
-  const shown = delivered
-    .filter(
-      (message) =>
-        (filter.channel === undefined || message.channel === filter.channel) &&
-        (filter.journeyId === undefined || message.journeyId === filter.journeyId) &&
-        (filter.customer === undefined || message.customerId.includes(filter.customer)),
-    )
-    .sort((a, b) => b.time.localeCompare(a.time));
-  const matching = shown.length;
-  shown.splice(OUTBOX_LIMIT);
+  const matching = read.more ? shown.length + 1 : shown.length;
   const journeyIds = sources.journeyFiles.flatMap((file) =>
     file.journey === undefined ? [] : [file.journey.id],
   );

@@ -1,7 +1,7 @@
 /** The customer history: append once per unique key, read by time range. */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryEntry, type HistoryEntryOf, parseHistoryEntry } from '../customer/history.ts';
-import { historyKey, historyRange, customerKey, TTL_ATTRIBUTE } from './table.ts';
+import { historyKey, historyRange, customerKey, SENT_INDEX, sentDayKey, TTL_ATTRIBUTE } from './table.ts';
 import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
 import type { EngagementEvent, HistoryEvent } from '../journey/conditions.ts';
 
@@ -18,8 +18,10 @@ export function appendHistory(
   entry: HistoryEntry,
   unique: string,
 ): Promise<boolean> {
+  // A message is also filed in the index of sent messages, which the outbox page reads.
+  const sent = entry.kind === 'message' ? { [SENT_INDEX.attribute]: sentDayKey(entry.time, customerId) } : {};
   return putHistoryItem(store, historyKey(customerId, entry.time, unique), entry.time, {
-    attributes: { kind: entry.kind, entry },
+    attributes: { kind: entry.kind, entry, ...sent },
     condition: 'attribute_not_exists(sk)',
   });
 }

@@ -7,6 +7,7 @@
  * so erasure is one Query and the deletes that follow, and a delivery reads
  * the profile and the cap ledger in one GetItem.
  */
+import { createHash } from 'node:crypto';
 import type {
   AttributeDefinition,
   CreateTableCommandInput,
@@ -234,6 +235,24 @@ export const ADDRESS_INDEXES = {
 export type AddressKind = keyof typeof ADDRESS_INDEXES;
 export const ADDRESS_KINDS: readonly AddressKind[] = ['email', 'phone'];
 
+/**
+ * The sparse index of sent messages by day: only message entries carry `sentDay` (`<UTC day>#<shard>`),
+ * sorted by their history key (time first), with the entry copied in. The outbox page reads the newest
+ * messages across customers from it, never a Scan. Each day is spread over a few shards so that a
+ * day's sends do not all write one index partition.
+ */
+export const SENT_INDEX = { indexName: 'bySentDay', attribute: 'sentDay', shards: 4 } as const;
+
+/** The index key of a message sent at `time` to a customer: the same customer always in one shard. */
+export function sentDayKey(time: string, customerId: string): string {
+  const shard = createHash('sha256').update(customerId).digest()[0] ?? 0;
+  return sentDayShardKey(time.slice(0, 10), shard % SENT_INDEX.shards);
+}
+
+export function sentDayShardKey(day: string, shard: number): string {
+  return `${day}#${shard}`;
+}
+
 /** What CreateTable needs; the CDK table declares the same keys and indexes. */
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {
@@ -245,16 +264,27 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
         AttributeName: ADDRESS_INDEXES[kind].attribute,
         AttributeType: 'S',
       })),
+      { AttributeName: SENT_INDEX.attribute, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: KEY.partition, KeyType: 'HASH' },
       { AttributeName: KEY.sort, KeyType: 'RANGE' },
     ],
-    GlobalSecondaryIndexes: ADDRESS_KINDS.map((kind): GlobalSecondaryIndex => ({
-      IndexName: ADDRESS_INDEXES[kind].indexName,
-      KeySchema: [{ AttributeName: ADDRESS_INDEXES[kind].attribute, KeyType: 'HASH' }],
-      Projection: { ProjectionType: 'KEYS_ONLY' },
-    })),
+    GlobalSecondaryIndexes: [
+      ...ADDRESS_KINDS.map((kind): GlobalSecondaryIndex => ({
+        IndexName: ADDRESS_INDEXES[kind].indexName,
+        KeySchema: [{ AttributeName: ADDRESS_INDEXES[kind].attribute, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      })),
+      {
+        IndexName: SENT_INDEX.indexName,
+        KeySchema: [
+          { AttributeName: SENT_INDEX.attribute, KeyType: 'HASH' },
+          { AttributeName: KEY.sort, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['entry'] },
+      },
+    ],
     BillingMode: 'PAY_PER_REQUEST',
   };
 }

@@ -101,13 +101,14 @@ describe('the figures on the local engine', () => {
     expect(row).toContain(`<td class="number">${String(cart?.entered)}</td>`);
   });
 
-  it('reads the journey, graph and metrics pages without a Scan, with as many requests for three times the customers', async () => {
+  it('reads the journey, graph, metrics and outbox pages without a Scan, with as many requests for three times the customers', async () => {
     const pages = async () => {
       for (const path of [
         '/journeys',
         '/journeys/cart-abandonment',
         '/journeys/cart-abandonment/live',
         '/metrics',
+        '/outbox',
       ])
         expect((await fetch(`${engine.endpoint}${path}`)).status).toBe(200);
     };
@@ -118,6 +119,17 @@ describe('the figures on the local engine', () => {
     expect(few.filter((command) => command.startsWith('Scan'))).toEqual([]);
     expect(few.every((command) => command.startsWith('Query'))).toBe(true);
     expect(more).toEqual(few);
+  });
+
+  it('lists the newest messages across customers on the outbox page from the index of sent messages', async () => {
+    await carts(engine, 'outbox', 2);
+    await engine.advance('2h');
+    const commands = await requestsDuring(engine, async () => {
+      const page = await (await fetch(`${engine.endpoint}/outbox?channel=email`)).text();
+      for (const customerId of ['outbox-0', 'outbox-1']) expect(page).toContain(`/customers/${customerId}"`);
+      expect(page).toMatch(/email [1-9]/);
+    });
+    expect(commands.filter((command) => command.startsWith('Scan'))).toEqual([]);
   });
 
   it('rebuilds the same counters with a recount, however often it runs', async () => {

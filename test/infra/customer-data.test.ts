@@ -5,7 +5,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
-import { ADDRESS_INDEXES, tableDefinition, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
+import { ADDRESS_INDEXES, SENT_INDEX, tableDefinition, TTL_ATTRIBUTE } from '../../shared/store/table.ts';
 import { ADDRESS_INDEXES_CONTEXT } from '../../infra/cdk/constructs/customer-data.ts';
 import { FUNCTION_NAMES } from '../../infra/cdk/constructs/waymark-function.ts';
 import {
@@ -56,7 +56,7 @@ describe('customer data', () => {
     core.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('has the address indexes the local table has: keyed on hashes, keys only, nothing else projected', () => {
+  it('has the indexes the local table has: the address indexes keyed on hashes, keys only; the sent messages by day', () => {
     const core = Template.fromStack(synth.stack);
     core.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: tableDefinition('').GlobalSecondaryIndexes,
@@ -64,7 +64,7 @@ describe('customer data', () => {
     const [table] = Object.values(core.findResources('AWS::DynamoDB::Table'));
     expect(
       table?.Properties.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName),
-    ).toEqual([ADDRESS_INDEXES.email.indexName, ADDRESS_INDEXES.phone.indexName]);
+    ).toEqual([ADDRESS_INDEXES.email.indexName, ADDRESS_INDEXES.phone.indexName, SENT_INDEX.indexName]);
     // No function searches: their grants stay on the table itself, none on its indexes.
     for (const statement of statements(core)) {
       expect(JSON.stringify(statement.Resource ?? '')).not.toContain('/index/');
@@ -90,8 +90,16 @@ describe('a stage whose table was deployed before the address indexes', () => {
       expect(() => synthWaymark({ context: { [ADDRESS_INDEXES_CONTEXT]: 'phone' } })).toThrow(
         /waymark:addressIndexes.*expected "email"/,
       );
+      // The second deploy: both address indexes, not yet the index of sent messages; the third, all.
+      const second = Template.fromStack(
+        synthWaymark({ context: { [ADDRESS_INDEXES_CONTEXT]: 'address' } }).stack,
+      );
+      const [table] = Object.values(second.findResources('AWS::DynamoDB::Table'));
+      expect(
+        table?.Properties.GlobalSecondaryIndexes.map((index: { IndexName: string }) => index.IndexName),
+      ).toEqual([ADDRESS_INDEXES.email.indexName, ADDRESS_INDEXES.phone.indexName]);
     },
-    SYNTH_TIMEOUT * 2,
+    SYNTH_TIMEOUT * 3,
   );
 });
 

@@ -13,6 +13,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
   ADDRESS_INDEXES,
+  SENT_INDEX,
   ADDRESS_KINDS,
   type AddressKind,
   KEY,
@@ -117,20 +118,23 @@ function keyAndTable(
 }
 
 /**
- * `-c waymark:addressIndexes=email` builds the email index only. CloudFormation adds one global
- * secondary index to a table per stack update ("Cannot perform more than one GSI creation or deletion
- * in a single update"), so a stage whose table was deployed before the address indexes is deployed
- * twice: once with this, once without it (docs/data-model.md, "Finding a customer by address").
+ * `-c waymark:addressIndexes=email` builds the email index only, and `=address` the two address
+ * indexes without the index of sent messages. CloudFormation adds one global secondary index to a
+ * table per stack update ("Cannot perform more than one GSI creation or deletion in a single
+ * update"), so a stage whose table was deployed before these indexes is deployed once per index it
+ * lacks: with `email`, then `address`, then without the setting (docs/data-model.md).
  */
 export const ADDRESS_INDEXES_CONTEXT = 'waymark:addressIndexes';
 
-function addressIndexKinds(scope: Construct): readonly AddressKind[] {
+function tableIndexes(scope: Construct): { address: readonly AddressKind[]; sent: boolean } {
   const value: unknown = scope.node.tryGetContext(ADDRESS_INDEXES_CONTEXT);
-  if (value === undefined) return ADDRESS_KINDS;
-  if (value === 'email') return ['email'];
+  if (value === undefined) return { address: ADDRESS_KINDS, sent: true };
+  if (value === 'email') return { address: ['email'], sent: false };
+  if (value === 'address') return { address: ADDRESS_KINDS, sent: false };
   throw new ConfigurationError(
-    `cdk.json context "${ADDRESS_INDEXES_CONTEXT}": expected "email" (the email index only, for the first ` +
-      `of two deploys of a table deployed without the address indexes) or nothing, not ${JSON.stringify(value)}.`,
+    `cdk.json context "${ADDRESS_INDEXES_CONTEXT}": expected "email" (the email index only) or "address" ` +
+      `(both address indexes, not yet the index of sent messages), for a table deployed without them, or ` +
+      `nothing, not ${JSON.stringify(value)}.`,
   );
 }
 
@@ -151,12 +155,23 @@ function createTable(scope: Construct, key: kms.IKey): dynamodb.Table {
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+  const indexes = tableIndexes(scope);
   // The address indexes of tableDefinition: sparse (profile items only) and keys only.
-  for (const kind of addressIndexKinds(scope)) {
+  for (const kind of indexes.address) {
     table.addGlobalSecondaryIndex({
       indexName: ADDRESS_INDEXES[kind].indexName,
       partitionKey: { name: ADDRESS_INDEXES[kind].attribute, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+  }
+  // The index of sent messages: sparse (message entries only), by day and shard, the entry copied in.
+  if (indexes.sent) {
+    table.addGlobalSecondaryIndex({
+      indexName: SENT_INDEX.indexName,
+      partitionKey: { name: SENT_INDEX.attribute, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: KEY.sort, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['entry'],
     });
   }
   return table;
