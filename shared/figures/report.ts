@@ -9,7 +9,7 @@ import { type Channel, channelSchema, perChannel } from '../customer/profile.ts'
 import { assertNever, stepById, stepEdges } from '../journey/graph.ts';
 import type { Journey } from '../journey/schema.ts';
 import { channelTotals, perAction, ratesOf } from '../report/engagement.ts';
-import { newNotSent } from '../report/not-sent.ts';
+import { addNotSent, newNotSent } from '../report/not-sent.ts';
 import { isWaitingForSlot } from '../report/send-rates.ts';
 import type {
   AttributionRow,
@@ -19,7 +19,6 @@ import type {
   FunnelStage,
   JourneyReport,
   NotSentReport,
-  NotSentRow,
   Report,
   StepCounts,
 } from '../report/types.ts';
@@ -292,37 +291,11 @@ class JourneyFigures {
     for (const { counter, amount } of this.counters) {
       if (counter.kind === 'cap') report.byCap[counter.capId] = (report.byCap[counter.capId] ?? 0) + amount;
       if (counter.kind !== 'skip') continue;
-      report.byStatus[counter.status] += amount;
-      let row = report.rows.find(
-        (candidate) => candidate.journeyId === this.journeyId && candidate.channel === counter.channel,
-      );
-      if (row === undefined) {
-        row = {
-          journeyId: this.journeyId,
-          channel: counter.channel,
-          capped: 0,
-          deferred: 0,
-          rateLimited: 0,
-          optedOut: 0,
-          noAddress: 0,
-          failed: 0,
-        };
-        report.rows.push(row);
-      }
-      row[NOT_SENT_FIELD[counter.status]] += amount;
+      addNotSent(report, { journeyId: this.journeyId, channel: counter.channel }, counter.status, amount);
     }
     report.deferredThenSent += this.total('deferredThenSent');
   }
 }
-
-const NOT_SENT_FIELD = {
-  capped: 'capped',
-  deferred: 'deferred',
-  'rate-limited': 'rateLimited',
-  'opted-out': 'optedOut',
-  'no-address': 'noAddress',
-  failed: 'failed',
-} as const satisfies Record<string, Exclude<keyof NotSentRow, 'journeyId' | 'channel'>>;
 
 function channelRank(channel: Channel | null): number {
   return channel === null ? CHANNELS.length : CHANNELS.indexOf(channel);

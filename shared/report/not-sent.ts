@@ -1,8 +1,9 @@
 /**
- * What was not sent, from the history's `skipped` entries: by status, by journey and channel, and
- * capped ones by cap (shared/report/report.ts counts each entry here as it reads the history).
+ * What was not sent: by status, by journey and channel, and capped ones by cap (the figures add their
+ * counters here, shared/figures/report.ts).
  */
-import type { HistoryEntryOf, SkipStatus } from '../customer/history.ts';
+import type { SkipStatus } from '../customer/history.ts';
+import type { Channel } from '../customer/profile.ts';
 import type { NotSentReport, NotSentRow } from './types.ts';
 
 export function newNotSent(): NotSentReport {
@@ -14,16 +15,24 @@ export function newNotSent(): NotSentReport {
   };
 }
 
-export function countSkip(report: NotSentReport, entry: HistoryEntryOf<'skipped'>): void {
-  report.byStatus[entry.status] += 1;
-  const channel = entry.channel ?? null;
+/**
+ * Adds `amount` messages not sent with `status` to the report: to its status total and to the row of
+ * the journey and channel (made at its first count).
+ */
+export function addNotSent(
+  report: NotSentReport,
+  place: { journeyId: string; channel: Channel | null },
+  status: SkipStatus,
+  amount: number,
+): void {
+  report.byStatus[status] += amount;
   let row = report.rows.find(
-    (candidate) => candidate.journeyId === entry.journeyId && candidate.channel === channel,
+    (candidate) => candidate.journeyId === place.journeyId && candidate.channel === place.channel,
   );
   if (row === undefined) {
     row = {
-      journeyId: entry.journeyId,
-      channel,
+      journeyId: place.journeyId,
+      channel: place.channel,
       capped: 0,
       deferred: 0,
       rateLimited: 0,
@@ -33,11 +42,7 @@ export function countSkip(report: NotSentReport, entry: HistoryEntryOf<'skipped'
     };
     report.rows.push(row);
   }
-  row[ROW_FIELD[entry.status]] += 1;
-  if (entry.status === 'capped') {
-    const capId = entry.capId ?? '(unnamed)';
-    report.byCap[capId] = (report.byCap[capId] ?? 0) + 1;
-  }
+  row[ROW_FIELD[status]] += amount;
 }
 
 const ROW_FIELD: Record<SkipStatus, Exclude<keyof NotSentRow, 'journeyId' | 'channel'>> = {

@@ -18,6 +18,7 @@ import {
   eventHistoryKey,
   parseCustomerEnvelope,
   receiptTime,
+  type ReceivedEvent,
   receivedEvent,
 } from '../events/envelope.ts';
 import { applyEvent, type CustomerEvent, emptyCustomer } from '../customer/profile-update.ts';
@@ -64,12 +65,13 @@ export async function recordEvent(input: unknown, runtime: Runtime): Promise<Rec
   if (!parsedEnvelope.ok) return { status: 'rejected', problems: parsedEnvelope.problems };
   const { customerId: id, event: envelope } = parsedEnvelope;
   const now = runtime.now();
+  const received = receivedEvent(envelope, now);
   const plain =
     envelope['detail-type'] !== PROFILE_UPDATED &&
-    receivedEvent(envelope, now).clampedFrom === undefined &&
+    received.clampedFrom === undefined &&
     !segmentsReadHistory(runtime);
   return plain
-    ? recordPlainEvent(runtime, id, input, envelope, now)
+    ? recordPlainEvent(runtime, id, input, received, now)
     : recordWithClaim(runtime, id, input, envelope);
 }
 
@@ -78,10 +80,10 @@ async function recordPlainEvent(
   runtime: Runtime,
   id: string,
   input: unknown,
-  envelope: EventEnvelope,
+  received: ReceivedEvent,
   now: Date,
 ): Promise<RecordOutcome> {
-  const received = receivedEvent(envelope, now);
+  const envelope = received.event;
   const read = readCustomerEvent(runtime.project.events, id, envelope, now);
   const fresh = await appendRecordedEvent(
     runtime.store,
@@ -98,7 +100,7 @@ async function recordPlainEvent(
 function historyEntry(
   runtime: Runtime,
   input: unknown,
-  received: ReturnType<typeof receivedEvent>,
+  received: ReceivedEvent,
   read: CustomerEventRead,
   problems: readonly string[] = read.problems,
 ): HistoryEntryOf<'event'> {
