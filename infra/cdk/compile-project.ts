@@ -44,6 +44,14 @@ export interface CompiledProject {
   readonly warnings: readonly string[];
 }
 
+/**
+ * A journey deployed as parts (issue 18): Express executions of its machine, from one wait to the
+ * next, each wait a one-time Scheduler schedule (constructs/high-volume.ts).
+ */
+export function isHighVolume(compiled: CompiledJourney): boolean {
+  return 'target' in compiled && compiled.target === 'high-volume';
+}
+
 export class JourneyProblemsError extends Error {
   override readonly name = 'JourneyProblemsError';
 }

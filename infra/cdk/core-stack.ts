@@ -3,14 +3,15 @@
  * data (key, table, unsubscribe secret), the alarm topic, the event bus, the
  * SES configuration set, the runtime functions, the core routes, one nested
  * stack per deployed journey, the broadcast machine and schedules (when a
- * journey starts from a segment at a time), and monitoring. The stage's
+ * journey starts from a segment at a time), the schedule group of the
+ * high-volume journeys' parts (when one is deployed), and monitoring. The stage's
  * config says whether the bus, the key and the table are created or existing
  * ones.
  */
 import { ArnFormat, CfnOutput, type Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { CompiledProject } from './compile-project.ts';
+import { type CompiledProject, isHighVolume } from './compile-project.ts';
 import type { DeploymentConfig } from './config.ts';
 import { AlarmTopic } from './constructs/alarm-topic.ts';
 import { Broadcasts } from './constructs/broadcasts.ts';
@@ -18,6 +19,7 @@ import { CoreRoutes } from './constructs/core-routes.ts';
 import { CustomerData } from './constructs/customer-data.ts';
 import { Figures } from './constructs/figures.ts';
 import { WaymarkEventBus } from './constructs/event-bus.ts';
+import { HighVolume } from './constructs/high-volume.ts';
 import { JourneyStack } from './constructs/journey.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { RuntimeFunctions } from './constructs/runtime-functions.ts';
@@ -27,7 +29,9 @@ import { keepDeployedLogicalIds } from './deployed-logical-ids.ts';
 import {
   broadcastScheduleGroupName,
   broadcastStateMachineName,
+  highVolumeScheduleGroupName,
   resourcePrefix,
+  schedulerRoleName,
   stateMachineName,
 } from './names.ts';
 
@@ -61,6 +65,8 @@ export class CoreStack extends Stack {
   readonly journeys: readonly JourneyStack[];
   /** Undefined when no deployed journey is a broadcast: a stage without any pays for none of it. */
   readonly broadcasts: Broadcasts | undefined;
+  /** Undefined when no deployed journey is high-volume: a stage without any has no schedule group for them. */
+  readonly highVolume: HighVolume | undefined;
   /** The counters behind the panel's figures; undefined for an existing table named without its stream. */
   readonly figures: Figures | undefined;
   readonly monitoring: Monitoring;
@@ -95,6 +101,23 @@ export class CoreStack extends Stack {
       tracking: project.settings.tracking,
     });
 
+    const highVolumeJourneys = project.journeys
+      .filter((compiled) => compiled.deploy && isHighVolume(compiled))
+      .map((compiled) => ({
+        journeyId: compiled.journeyId,
+        stateMachineName: stateMachineName(config.stage, compiled),
+        schedulerRoleName: schedulerRoleName(config.stage, compiled.journeyId),
+      }));
+    this.highVolume =
+      highVolumeJourneys.length === 0
+        ? undefined
+        : new HighVolume(this, 'HighVolume', {
+            scheduleGroupName: highVolumeScheduleGroupName(config.stage),
+            journeys: highVolumeJourneys,
+            alarmTopic,
+          });
+    const highVolume = this.highVolume === undefined ? [] : [this.highVolume];
+
     this.runtime = new RuntimeFunctions(this, 'Functions', {
       config,
       project,
@@ -104,6 +127,7 @@ export class CoreStack extends Stack {
       eventBus,
       configurationSet: this.ses.configurationSet,
       alarmTopic,
+      highVolume: this.highVolume,
     });
     const functions = this.runtime.functions;
     this.functions = {
@@ -145,16 +169,19 @@ export class CoreStack extends Stack {
 
     this.journeys = project.journeys
       .filter((compiled) => compiled.deploy)
-      .map(
-        (compiled) =>
-          new JourneyStack(this, `Journey-${compiled.journeyId}`, {
-            compiled,
-            stateMachineName: stateMachineName(config.stage, compiled),
-            eventBus,
-            functions: this.functions,
-            alarmTopic,
-          }),
-      );
+      .map((compiled) => {
+        const parts = this.highVolume?.journey(compiled.journeyId);
+        return new JourneyStack(this, `Journey-${compiled.journeyId}`, {
+          compiled,
+          stateMachineName: stateMachineName(config.stage, compiled),
+          eventBus,
+          functions: this.functions,
+          alarmTopic,
+          ...(this.highVolume === undefined || parts === undefined
+            ? {}
+            : { highVolume: { schedules: this.highVolume, schedulerRoleName: parts.schedulerRoleName } }),
+        });
+      });
 
     const broadcastJourneys = project.broadcasts.flatMap((schedule) => {
       const deployed = this.journeys.find(({ journey }) => journey.journeyId === schedule.journeyId);
@@ -211,6 +238,10 @@ export class CoreStack extends Stack {
           label: 'broadcast schedules',
           queue: deadLetterQueue.queue,
         })),
+        ...highVolume.map(({ deadLetterQueue }) => ({
+          label: 'high-volume schedules',
+          queue: deadLetterQueue.queue,
+        })),
         ...figures.map(({ failures }) => ({ label: 'figures batches', queue: failures.queue })),
       ],
       alarms: [
@@ -225,6 +256,7 @@ export class CoreStack extends Stack {
           failedExecutionsAlarm,
           deadLetterQueue.depthAlarm,
         ]),
+        ...highVolume.map(({ deadLetterQueue }) => deadLetterQueue.depthAlarm),
         ...figures.flatMap(({ function: unit, failures }) => [unit.errorsAlarm, failures.depthAlarm]),
       ],
       alarmTopic,

@@ -25,6 +25,7 @@ import { stateMachineLogGroupName } from '../names.ts';
 import { acknowledge, ANY_RESOURCE, wildcardResource } from '../nag.ts';
 import { alarmOnAny } from './alarms.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { schedulerRole } from './scheduler-role.ts';
 
 /** One deployed broadcast journey. */
 export interface BroadcastJourney {
@@ -153,17 +154,9 @@ export class Broadcasts extends Construct {
       // The schedules are this stack's: they go with it.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // Only Scheduler, for this account's schedules of this group (the confused-deputy conditions).
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+    this.schedulerRole = schedulerRole(this, 'SchedulerRole', {
       description: `Starts the Waymark broadcast runs of ${props.scheduleGroupName}`,
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': this.scheduleGroup.scheduleGroupArn,
-          },
-        },
-      }),
+      scheduleGroup: this.scheduleGroup,
     });
 
     const schedules = new Map<string, scheduler.Schedule>();

@@ -1,8 +1,10 @@
 /**
  * One journey as AWS resources, straight from the compiler's output: the
  * state machine from the compiled ASL, one EventBridge rule per compiled
- * rule, and IAM for exactly the resources the compiled Tasks use. Nothing
- * here decides anything about the journey itself.
+ * rule, and IAM for exactly the resources the compiled Tasks use. A
+ * high-volume journey adds its scheduler role: the role the schedules that
+ * start its next parts run with. Nothing here decides anything about the
+ * journey itself.
  */
 import { Duration, NestedStack, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,6 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { PART_PLACEHOLDERS } from '../../../shared/contract/parts.ts';
 import { PLACEHOLDERS, type PlaceholderName } from '../../../shared/contract/tasks.ts';
 import {
   type CompiledJourney,
@@ -20,11 +23,14 @@ import {
   definitionText,
   type RuleRole,
 } from '../../../shared/journey/compile.ts';
+import { isHighVolume } from '../compile-project.ts';
 import { stateMachineLogGroupName } from '../names.ts';
 import { acknowledge, ANY_RESOURCE } from '../nag.ts';
 import { alarmOnAny } from './alarms.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { EventRoute, type RouteTarget } from './event-route.ts';
+import type { HighVolume } from './high-volume.ts';
+import { schedulerRole } from './scheduler-role.ts';
 
 /** The runtime functions a journey's tasks and rules call. */
 export interface JourneyFunctions {
@@ -48,6 +54,16 @@ export interface JourneyProps {
   readonly functions: JourneyFunctions;
   readonly alarmTopic: sns.ITopic;
   /**
+   * Required for a high-volume journey, refused for another: the stage's schedule group and
+   * dead-letter queue its parts wake by, and the fixed name of its scheduler role (names.ts), which
+   * the steps function passes to Scheduler.
+   * @default - not high-volume
+   */
+  readonly highVolume?: {
+    readonly schedules: HighVolume;
+    readonly schedulerRoleName: string;
+  };
+  /**
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
@@ -60,11 +76,32 @@ export class Journey extends Construct {
   readonly deadLetterQueue: DeadLetterQueue;
   readonly routes: ReadonlyMap<RuleRole, EventRoute>;
   readonly failedExecutionsAlarm: cloudwatch.Alarm;
+  /**
+   * High-volume journeys: what Scheduler starts the next parts with, this machine and the schedules'
+   * dead-letter queue and nothing else; undefined for another journey.
+   */
+  readonly schedulerRole: iam.Role | undefined;
 
   constructor(scope: Construct, id: string, props: JourneyProps) {
     super(scope, id);
     const { compiled } = props;
     this.journeyId = compiled.journeyId;
+    const highVolume = isHighVolume(compiled);
+    if (highVolume !== (props.highVolume !== undefined)) {
+      throw new Error(
+        highVolume
+          ? `Journey ${compiled.journeyId} is high-volume: it needs the stage's schedules (highVolume).`
+          : `Journey ${compiled.journeyId} is not high-volume: it takes no highVolume.`,
+      );
+    }
+    this.schedulerRole =
+      props.highVolume === undefined
+        ? undefined
+        : schedulerRole(this, 'SchedulerRole', {
+            description: `Starts the next parts of Waymark journey ${compiled.journeyId}`,
+            roleName: props.highVolume.schedulerRoleName,
+            scheduleGroup: props.highVolume.schedules.scheduleGroup,
+          });
     // What each placeholder of the compiled ASL stands for: its substitution and the ARN IAM grants on.
     const binding = (name: PlaceholderName): { substitution: string; resourceArn: string } => {
       switch (name) {
@@ -94,9 +131,15 @@ export class Journey extends Construct {
       stateMachineName: props.stateMachineName,
       stateMachineType: stateMachineType(compiled.workflowType),
       definitionBody: sfn.DefinitionBody.fromString(definitionText(compiled.definition)),
-      definitionSubstitutions: Object.fromEntries(
-        compiled.resources.map((use) => [use.placeholder, binding(use.placeholder).substitution]),
-      ),
+      definitionSubstitutions: {
+        ...Object.fromEntries(
+          compiled.resources.map((use) => [use.placeholder, binding(use.placeholder).substitution]),
+        ),
+        // The park task hands it to the steps function, which creates the schedule with it.
+        ...(this.schedulerRole === undefined
+          ? {}
+          : { [PART_PLACEHOLDERS.schedulerRole]: this.schedulerRole.roleArn }),
+      },
       // Every state is logged, never its data: states carry the trigger event and customer values.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
@@ -107,6 +150,22 @@ export class Journey extends Construct {
           sid: `${use.placeholder}Tasks`,
           actions: use.actions,
           resources: [binding(use.placeholder).resourceArn],
+        }),
+      );
+    }
+    if (props.highVolume !== undefined && this.schedulerRole !== undefined) {
+      this.schedulerRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'StartNextParts',
+          actions: ['states:StartExecution'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+      );
+      this.schedulerRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ScheduleDeadLetters',
+          actions: ['sqs:SendMessage'],
+          resources: [props.highVolume.schedules.deadLetterQueue.queue.queueArn],
         }),
       );
     }

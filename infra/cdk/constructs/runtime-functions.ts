@@ -5,8 +5,9 @@
  * check links, sending for deliver (email, SMS, push, and the WhatsApp
  * number, custom functions and webhook secrets the deployed journeys use:
  * channel-grants.ts), the bus for record when a journey starts on segment
- * entry, and the journeys' state machines of this stage for the functions
- * that start, resume, stop or describe them.
+ * entry, the journeys' state machines of this stage for the functions
+ * that start, resume, stop or describe them, and the high-volume journeys'
+ * schedules for those that park, wake or cancel their runs (high-volume.ts).
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -28,6 +29,7 @@ import { resourcePrefix } from '../names.ts';
 import { acknowledge, ANY_RESOURCE, wildcardResource } from '../nag.ts';
 import { grantChannelTargets } from './channel-grants.ts';
 import type { CustomerData } from './customer-data.ts';
+import type { HighVolume } from './high-volume.ts';
 import { type FunctionName, type Invocation, WaymarkFunction } from './waymark-function.ts';
 
 interface FunctionSpec {
@@ -185,6 +187,11 @@ export interface RuntimeFunctionsProps {
   /** The configuration set deliver names in every email. */
   readonly configurationSet: ses.IConfigurationSet;
   readonly alarmTopic: sns.ITopic;
+  /**
+   * The high-volume journeys' schedule group, when one is deployed.
+   * @default - none: no function is given the group or any Scheduler action
+   */
+  readonly highVolume?: HighVolume | undefined;
 }
 
 export class RuntimeFunctions extends Construct {
@@ -325,6 +332,15 @@ export class RuntimeFunctions extends Construct {
           resources: [props.eventBus.eventBusArn],
         }),
       );
+    }
+
+    // High-volume runs: steps parks them (a schedule, or the next part at once when it is due), resume
+    // wakes them on an awaited event, goals (exits) and preferences (erasure) cancel their schedules.
+    if (props.highVolume !== undefined) {
+      props.highVolume.bindPark(steps);
+      props.highVolume.bindResume(resume);
+      props.highVolume.bindCancel(goals);
+      props.highVolume.bindCancel(preferences);
     }
 
     // Each scan segment of a broadcast has a worker of its own in the broadcast machine's Maps.
