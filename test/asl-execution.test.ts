@@ -86,6 +86,8 @@ const STEPS_TASK_KINDS: Record<CurrentStepsTask, true> = {
   updateProfile: true,
   awaitEvent: true,
   recordFailure: true,
+  park: true,
+  resume: true,
 };
 
 function isCurrentStepsTask(value: unknown): value is CurrentStepsTask {
@@ -189,6 +191,8 @@ class FakeAws {
         throw new StatesError('States.Timeout', 'The task timed out (raised by a fake).');
       },
       recordFailure: () => ({ recorded: true }) satisfies StepsTaskResults['recordFailure'],
+      park: () => ({ parked: 'scheduled' }) satisfies StepsTaskResults['park'],
+      resume: () => ({ run: { id: '', at: PAST, next: null } }) satisfies StepsTaskResults['resume'],
       deliver: (payload) => sent(payload),
       putEvents: () => ({ FailedEntryCount: 0, Entries: [{ EventId: 'event-1' }] }),
       ...overrides,

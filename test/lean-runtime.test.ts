@@ -296,7 +296,7 @@ describe('ends without a step of their own', () => {
     expect(registration?.executionId).toBe(executionArn);
     await engine.sfn.send(
       new SendTaskFailureCommand({
-        taskToken: registration?.taskToken,
+        taskToken: registration?.resumption.kind === 'token' ? registration.resumption.taskToken : undefined,
         error: 'Lean.Broken',
         cause: 'the order system is down',
       }),

@@ -13,6 +13,7 @@ import { loadDeployedProject } from '../../shared/project/deployed.ts';
 import type { Runtime } from '../../shared/runtime/runtime.ts';
 import { createSfnWorkflowControl } from '../../shared/runtime/workflows.ts';
 import { createEventBridgePublisher } from '../../shared/runtime/publisher.ts';
+import { createSchedulerControl } from '../../shared/runtime/schedules.ts';
 import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
 import { applyStageOverrides, type StageOverrides } from '../../shared/project/overrides.ts';
 import { sendRatesSchema } from '../../shared/journey/schema.ts';
@@ -91,7 +92,18 @@ async function buildRuntime(needs: RuntimeNeeds): Promise<Runtime> {
   const project = loadDeployedProject(dir);
   const clients = awsClients();
   const bus = process.env[ENVIRONMENT.eventBus];
+  const group = process.env[ENVIRONMENT.scheduleGroup];
+  const deadLetterArn = process.env[ENVIRONMENT.scheduleDeadLetterArn];
   return {
+    // Only the functions that park or cancel high-volume runs are given the group.
+    ...(group === undefined || group === ''
+      ? {}
+      : {
+          schedules: createSchedulerControl(clients.scheduler, {
+            group,
+            ...(deadLetterArn === undefined || deadLetterArn === '' ? {} : { deadLetterArn }),
+          }),
+        }),
     ...(bus === undefined || bus === ''
       ? {}
       : { publisher: createEventBridgePublisher(clients.eventbridge, bus) }),

@@ -9,6 +9,7 @@ import type { StepsTask } from '../../shared/contract/tasks.ts';
 import { runStepsTask, type StepsResult } from '../../shared/runtime/steps.ts';
 import { logger, metrics, TRACE_OPTIONS, tracer } from '../common/observability.ts';
 import { runtimeFromEnvironment } from '../common/runtime.ts';
+import { isRecord } from '../../shared/json.ts';
 
 export const handler = middy<unknown, StepsResult>()
   .use(captureLambdaHandler(tracer, TRACE_OPTIONS))
@@ -30,9 +31,19 @@ export const handler = middy<unknown, StepsResult>()
     return result;
   });
 
-/** What the dashboard counts: entries by reason, journeys by how they ended. */
+/** What the dashboard counts: entries by reason, parks and resumes, journeys by how they ended. */
 function outcomeOf(task: StepsTask, result: StepsResult): string {
-  if (task.task === 'finish') return task.outcome;
-  if ('admitted' in result) return result.admitted ? 'entered' : result.reason;
-  return 'done';
+  switch (task.task) {
+    case 'finish':
+      return task.outcome;
+    case 'enter':
+      if ('admitted' in result && result.admitted === true) return 'entered';
+      return 'reason' in result && typeof result.reason === 'string' ? result.reason : 'refused';
+    case 'park':
+      return 'parked' in result && typeof result.parked === 'string' ? result.parked : 'done';
+    case 'resume':
+      return 'run' in result && isRecord(result.run) && result.run.next === null ? 'not-resumed' : 'resumed';
+    default:
+      return 'done';
+  }
 }

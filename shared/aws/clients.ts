@@ -9,6 +9,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -17,7 +18,15 @@ import { SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export type AwsService =
-  'dynamodb' | 'sesv2' | 'sns' | 'sfn' | 'eventbridge' | 'secretsManager' | 'socialmessaging' | 'lambda';
+  | 'dynamodb'
+  | 'sesv2'
+  | 'sns'
+  | 'sfn'
+  | 'eventbridge'
+  | 'secretsManager'
+  | 'socialmessaging'
+  | 'lambda'
+  | 'scheduler';
 
 export interface AwsClients {
   readonly dynamodb: DynamoDBDocumentClient;
@@ -28,6 +37,7 @@ export interface AwsClients {
   readonly secretsManager: SecretsManagerClient;
   readonly socialmessaging: SocialMessagingClient;
   readonly lambda: LambdaClient;
+  readonly scheduler: SchedulerClient;
 }
 
 export interface AwsClientOptions {
@@ -74,6 +84,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   let secretsManager: SecretsManagerClient | undefined;
   let socialmessaging: SocialMessagingClient | undefined;
   let lambda: LambdaClient | undefined;
+  let scheduler: SchedulerClient | undefined;
   return {
     get dynamodb() {
       dynamodb ??= DynamoDBDocumentClient.from(
@@ -112,6 +123,10 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     get lambda() {
       lambda ??= made(new LambdaClient(configFor('lambda', options)), options);
       return lambda;
+    },
+    get scheduler() {
+      scheduler ??= made(new SchedulerClient(configFor('scheduler', options)), options);
+      return scheduler;
     },
   };
 }

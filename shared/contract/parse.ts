@@ -78,6 +78,7 @@ export const stepsTaskSchema: z.ZodType<StepsTask> = z.discriminatedUnion('task'
       dedupeBy: dedupeBySchema.optional(),
     }),
     values: z.record(z.string(), valueExpressionSchema),
+    parts: z.literal(true).optional(),
   }),
   z.object({
     task: z.literal('evaluate'),
@@ -112,6 +113,34 @@ export const stepsTaskSchema: z.ZodType<StepsTask> = z.discriminatedUnion('task'
     event: eventMatcherSchema,
     timeoutSeconds: z.number().int().positive(),
     now: z.string(),
+  }),
+  z.object({
+    task: z.literal('park'),
+    ...executionRef,
+    stepId: z.string().min(1),
+    next: z.string().min(1),
+    wake: z.union([z.object({ seconds: z.number().min(0) }), z.object({ at: z.iso.datetime() })]),
+    awaits: z.object({ event: eventMatcherSchema, next: z.string().min(1) }).optional(),
+    state: z.record(z.string(), z.unknown()),
+    machine: z.string().min(1),
+    role: z.string().min(1),
+    now: z.string(),
+  }),
+  z.object({
+    task: z.literal('resume'),
+    ...executionRef,
+    resume: z.object({
+      customerId: customerIdSchema,
+      journeyId: z.string().min(1),
+      park: z.string().min(1),
+      by: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('schedule') }),
+        z.object({
+          kind: z.literal('event'),
+          event: z.object({ eventId: z.string(), detailType: z.string(), time: z.string() }),
+        }),
+      ]),
+    }),
   }),
   z.object({ task: z.literal('recordFailure'), ...executionRef, stepId: z.string(), error: z.unknown() }),
   z.object({

@@ -12,6 +12,7 @@ import type {
   StepOfType,
   ValueExpression,
 } from '../journey/schema.ts';
+import type { AwaitedContinuation, ResumedState, ResumeInput, RunRef, Wake } from './parts.ts';
 
 /** Definition substitutions: `${Name}` in the ASL, filled by CDK or by the local engine. */
 export const PLACEHOLDERS = {
@@ -100,7 +101,12 @@ export type EnterResult = (
       reason: Extract<EntryDecision, { admitted: false }>['reason'];
       values: Record<string, never>;
     }
-) & { customerId: string; trigger: TriggerEnvelope };
+) & {
+  customerId: string;
+  trigger: TriggerEnvelope;
+  /** High-volume journeys (`parts` in the task): the run the first part starts. */
+  run?: RunRef;
+};
 
 export type DeliveryOutcome =
   | {
@@ -137,6 +143,8 @@ export type StepsTask =
         dedupeBy?: string[];
       };
       values: Record<string, ValueExpression>;
+      /** High-volume journeys: answer with the run (see parts.ts). */
+      parts?: true;
     })
   | (ExecutionRef & {
       task: 'evaluate';
@@ -169,6 +177,25 @@ export type StepsTask =
       timeoutSeconds: number;
       now: string;
     })
+  | (ExecutionRef & {
+      task: 'park';
+      /** The state that waits: a wait step, a waitForEvent, a send's quiet hours or send slot. */
+      stepId: string;
+      /** Where the next part starts: after the wait, or when a waitForEvent times out. */
+      next: string;
+      wake: Wake;
+      /** A waitForEvent: the event that resumes the run sooner, and where it goes on. */
+      awaits?: AwaitedContinuation;
+      /** The whole execution state, kept in the table until the next part. */
+      state: Record<string, unknown>;
+      /** `$$.StateMachine.Id`: the machine the next part runs on. */
+      machine: string;
+      /** The role the schedule starts the next part with. */
+      role: string;
+      /** `$$.State.EnteredTime`: a wait of seconds counts from when it began. */
+      now: string;
+    })
+  | (ExecutionRef & { task: 'resume'; resume: ResumeInput['resume'] })
   | (ExecutionRef & { task: 'recordFailure'; stepId: string; error: unknown })
   /** Only from definitions compiled before executions ended on their status-change event. */
   | (ExecutionRef & { task: 'finish'; outcome: 'completed' | 'failed'; stepId: string; error?: unknown });
@@ -182,6 +209,9 @@ export interface StepsTaskResults {
   updateProfile: { updated: string[] };
   /** Resolved through SendTaskSuccess by the resume function. */
   awaitEvent: AwaitedEvent;
+  /** `started`: the wake was due already, so the next part was started at once. */
+  park: { parked: 'scheduled' | 'started' | 'parked-before' | 'run-ended' };
+  resume: ResumedState;
   recordFailure: { recorded: true };
   finish: { finished: true };
 }

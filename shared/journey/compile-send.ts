@@ -15,7 +15,8 @@ import { policiesFor } from './policies.ts';
 import { placeholder } from './resources.ts';
 import { type Journey, sendChannels, type StepOfType } from './schema.ts';
 import { STATE_PATHS } from './state.ts';
-import { endsOnStatusChange, executionRef, flowTo, stepsTask } from './task-states.ts';
+import { endsOnStatusChange, executionRef, flowTo, stepsTask, visitPath } from './task-states.ts';
+import { waitState } from './compile-parts.ts';
 
 function isInLoop(journey: Journey, id: string): boolean {
   const step = stepById(journey, id);
@@ -61,7 +62,7 @@ export function compileSend(journey: Journey, id: string, step: StepOfType<'send
     'values.$': STATE_PATHS.values,
     // A step the journey can come back to sends once per visit; elsewhere once per execution,
     // even if the execution is resumed from a checkpoint and runs the step again.
-    ...(isInLoop(journey, id) ? { 'visit.$': '$$.State.EnteredTime' } : {}),
+    ...(isInLoop(journey, id) ? { 'visit.$': visitPath(journey) } : {}),
     ...(finishes ? { finishes: true } : {}),
     ...(step.reaches === 'system' ? {} : { deferral: 'error' }),
     ...executionRef(journey),
@@ -128,18 +129,16 @@ export function compileSend(journey: Journey, id: string, step: StepOfType<'send
       Next: `${id}.deferredWhy`,
     },
     [`${id}.deferredWhy`]: { Type: 'Choice', Choices: deferredRules, Default: quietHours },
-    [quietHours]: {
-      Type: 'Wait',
-      Comment: 'Quiet hours in the customer time zone: try again when they end.',
-      TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'),
-      Next: id,
-    },
-    [rateWait]: {
-      Type: 'Wait',
-      Comment: "A send slot of the channel's rate, taken by the step: wait for it, then send holding it.",
-      TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'),
-      Next: withSlot,
-    },
+    [quietHours]: waitState(journey, quietHours, {
+      waitFor: { timestampPath: stepResultPath(id, 'outcome', 'resumeAt') },
+      next: { Next: id },
+      comment: 'Quiet hours in the customer time zone: try again when they end.',
+    }),
+    [rateWait]: waitState(journey, rateWait, {
+      waitFor: { timestampPath: stepResultPath(id, 'outcome', 'resumeAt') },
+      next: { Next: withSlot },
+      comment: "A send slot of the channel's rate, taken by the step: wait for it, then send holding it.",
+    }),
     [withSlot]: {
       ...task,
       Parameters: {

@@ -19,7 +19,15 @@ import { nativeBranch } from './choice.ts';
 import { type CostReport, estimateCost } from './cost.ts';
 import { assertNever } from './graph.ts';
 import { policiesFor } from './policies.ts';
-import { deployedWorkflow, expressEligibility } from './timing.ts';
+import { type CompileTarget, compileTarget, expressEligibility } from './timing.ts';
+import {
+  awaitEventPark,
+  isHighVolume,
+  PART_STATE,
+  partEntryStates,
+  runEnterFields,
+  waitState,
+} from './compile-parts.ts';
 import {
   type Journey,
   type Settings,
@@ -57,6 +65,8 @@ export interface CompiledJourney {
   status: Journey['status'];
   /** Deployed at all: drafts compile (so they are checked) but are not deployed. */
   deploy: boolean;
+  /** What the journey was compiled as: high-volume parts run as Express executions (workflowType). */
+  target: CompileTarget;
   workflowType: 'STANDARD' | 'EXPRESS';
   expressEligible: { eligible: boolean; reasons: string[] };
   rules: CompiledRule[];
@@ -67,17 +77,16 @@ export interface CompiledJourney {
 
 export function compileJourney(journey: Journey, settings: Settings, events: EventCatalog): CompiledJourney {
   const expressEligible = expressEligibility(journey, settings);
-  const workflowType = deployedWorkflow(journey, settings);
-  // Compiled for the workflow it is deployed as: how an execution ends depends on it (task-states.ts).
-  const definition = compileDefinition(
-    workflowType === 'EXPRESS' ? journey : { ...journey, workflow: 'standard' },
-    events,
-  );
+  const target = compileTarget(journey, settings);
+  const workflowType = target === 'standard' ? 'STANDARD' : 'EXPRESS';
+  // Compiled for the target it is deployed as: how an execution ends depends on it (task-states.ts).
+  const definition = compileDefinition({ ...journey, workflow: target }, events);
   return {
     journeyId: journey.id,
     version: journey.version,
     status: journey.status,
     deploy: journey.status !== 'draft',
+    target,
     workflowType,
     expressEligible,
     rules: compileRules(journey, events),
@@ -110,11 +119,13 @@ export function compileDefinition(journey: Journey, events: EventCatalog): State
           'trigger.$': '$',
           entry: toJsonValue(entryRules(journey)),
           values: toJsonValue(journey.values),
+          ...(isHighVolume(journey) ? runEnterFields(journey) : {}),
         },
         {
           resultPath: '$.state',
           next: STATE.admitted,
-          catchTo: STATE.failed,
+          // A high-volume run has no id before enter answers, so nothing can be recorded under it.
+          catchTo: isHighVolume(journey) ? STATE.failedEnd : STATE.failed,
           comment: 'Entry rules: duplicate events, re-entry, concurrent journeys per customer.',
         },
       ),
@@ -123,6 +134,7 @@ export function compileDefinition(journey: Journey, events: EventCatalog): State
         'trigger.$': '$.Payload.trigger',
         entry: { outcome: { 'admitted.$': '$.Payload.admitted', 'values.$': '$.Payload.values' } },
         steps: {},
+        ...(isHighVolume(journey) ? { 'run.$': '$.Payload.run' } : {}),
       },
       // The new state replaces the event ("ResultPath": "$" would too, but not in every interpreter).
       OutputPath: '$.state',
@@ -150,10 +162,13 @@ export function compileDefinition(journey: Journey, events: EventCatalog): State
       throw new Error(`Compiler error: step "${stepId}" has no state of its own name`);
     Object.assign(states, compiled);
   }
+  // A high-volume machine also starts the run's later parts, each where the run parked.
+  const startAt = isHighVolume(journey) ? PART_STATE.part : STATE.enter;
+  if (isHighVolume(journey)) Object.assign(states, partEntryStates(journey, states, STATE.enter));
   return {
     Comment: `${journey.name} (journey ${journey.id} v${journey.version}), compiled by Waymark`,
-    StartAt: STATE.enter,
-    States: withoutUnreachable(states, STATE.enter),
+    StartAt: startAt,
+    States: withoutUnreachable(states, startAt),
   };
 }
 
@@ -201,12 +216,11 @@ function compileStep(journey: Journey, id: string, step: Step, events: EventCata
     case 'wait':
       if (step.duration !== undefined) {
         return {
-          [id]: {
-            Type: 'Wait',
-            ...(comment === undefined ? {} : { Comment: comment }),
-            Seconds: durationSeconds(step.duration),
-            ...flowTo(journey, step.next),
-          },
+          [id]: waitState(journey, id, {
+            waitFor: { seconds: durationSeconds(step.duration) },
+            next: flowTo(journey, step.next),
+            comment,
+          }),
         };
       }
       return compileWaitUntil(journey, id, step);
@@ -279,11 +293,10 @@ function compileWaitUntil(journey: Journey, id: string, step: StepOfType<'wait'>
       },
       { resultPath: stepResultPath(id), next: wait, catchTo: STATE.failed, comment: step.description },
     ),
-    [wait]: {
-      Type: 'Wait',
-      TimestampPath: stepResultPath(id, 'outcome', 'resumeAt'),
-      ...flowTo(journey, step.next),
-    },
+    [wait]: waitState(journey, wait, {
+      waitFor: { timestampPath: stepResultPath(id, 'outcome', 'resumeAt') },
+      next: flowTo(journey, step.next),
+    }),
   };
 }
 
@@ -293,6 +306,17 @@ function compileWaitForEvent(
   step: StepOfType<'waitForEvent'>,
 ): Record<string, State> {
   const timeoutSeconds = durationSeconds(step.timeout);
+  if (isHighVolume(journey)) {
+    return {
+      [id]: awaitEventPark(journey, id, {
+        event: step.event,
+        timeoutSeconds,
+        onEvent: step.onEvent,
+        onTimeout: step.onTimeout,
+        ...(step.description === undefined ? {} : { comment: step.description }),
+      }),
+    };
+  }
   const timedOut: Catcher = {
     ErrorEquals: ['States.Timeout'],
     ResultPath: stepResultPath(id, 'timeout'),

@@ -69,7 +69,8 @@ export const EXPRESS_POLICIES: Policies = {
 };
 
 export function policiesFor(journey: Journey): Policies {
-  return journey.workflow === 'express' ? EXPRESS_POLICIES : STANDARD_POLICIES;
+  // A high-volume journey's parts are Express executions too.
+  return journey.workflow === 'standard' ? STANDARD_POLICIES : EXPRESS_POLICIES;
 }
 
 /** The longest a Task with these retriers can take: every attempt timing out, every retry at its longest delay. */

@@ -3,6 +3,7 @@
  * actions and the states that use them, for least-privilege IAM and the local engine's bindings.
  */
 import type { State, StateMachineDefinition } from '../asl/types.ts';
+import type { PartPlaceholderName } from '../contract/parts.ts';
 import { EVENTS_PUT_EVENTS, LAMBDA_INVOKE, PLACEHOLDERS, type PlaceholderName } from '../contract/tasks.ts';
 
 export interface ResourceUse {
@@ -14,7 +15,7 @@ export interface ResourceUse {
 }
 
 /** A placeholder as the definition writes it, substituted at deploy (`${DeliverFunctionArn}`). */
-export function placeholder(name: PlaceholderName): string {
+export function placeholder(name: PlaceholderName | PartPlaceholderName): string {
   return `\${${name}}`;
 }
 

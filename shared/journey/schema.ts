@@ -461,7 +461,10 @@ export const journeySchema = z
     values: z.record(valueNameSchema, valueExpressionSchema).default({}).meta({
       description: 'Values fixed at entry and carried by the journey (the same offer on every channel).',
     }),
-    workflow: z.enum(['standard', 'express']).default('standard'),
+    workflow: z.enum(['standard', 'express', 'high-volume']).default('standard').meta({
+      description:
+        'standard: one Step Functions Standard execution per customer; express: one Express execution, for journeys that end within five minutes; high-volume: Express parts between waits, waits as EventBridge Scheduler schedules (docs/scale.md).',
+    }),
     start: stepIdSchema,
     // Far more than a journey needs, and well inside Step Functions' definition size; it also keeps
     // the graph checks quick.

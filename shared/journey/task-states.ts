@@ -4,6 +4,7 @@
  * retries (policies.ts).
  */
 import { type AslJson, type State, stateTargets, type TaskState } from '../asl/types.ts';
+import { RUN_PATHS } from '../contract/parts.ts';
 import { LAMBDA_INVOKE, PLACEHOLDERS } from '../contract/tasks.ts';
 import { policiesFor } from './policies.ts';
 import { placeholder } from './resources.ts';
@@ -11,14 +12,21 @@ import type { Journey } from './schema.ts';
 import { STATE_PATHS } from './state.ts';
 
 export function executionRef(journey: Journey): { [key: string]: AslJson } {
+  // A high-volume run spans many executions, each at least once: it is keyed by the run and the part.
+  const partOfRun = journey.workflow === 'high-volume';
   return {
     journeyId: journey.id,
     journeyVersion: journey.version,
-    'executionId.$': '$$.Execution.Id',
+    'executionId.$': partOfRun ? RUN_PATHS.id : '$$.Execution.Id',
     'customerId.$': STATE_PATHS.customerId,
     // The same on every retry of one visit to the state: what the functions write is keyed by it.
-    'enteredAt.$': '$$.State.EnteredTime',
+    'enteredAt.$': partOfRun ? RUN_PATHS.at : '$$.State.EnteredTime',
   };
+}
+
+/** What tells two visits of a step apart: the state's entry, or on high-volume the part's time. */
+export function visitPath(journey: Journey): string {
+  return journey.workflow === 'high-volume' ? RUN_PATHS.at : '$$.State.EnteredTime';
 }
 
 export function stepsTask(
@@ -69,10 +77,10 @@ export function flowTo(journey: Journey, target: string): { Next: string } | { E
 
 /**
  * Whether the execution's end is told by Step Functions' status-change event (Standard): Express
- * workflows send none, so theirs end on a finish Task, as every journey did before.
+ * workflows (and high-volume parts) send none, so theirs end on a finish Task.
  */
 export function endsOnStatusChange(journey: Journey): boolean {
-  return journey.workflow !== 'express';
+  return journey.workflow === 'standard';
 }
 
 /**

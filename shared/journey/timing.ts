@@ -121,9 +121,28 @@ export function expressEligibility(
   return { eligible: reasons.length === 0, reasons };
 }
 
-/** The workflow a journey is deployed as: Express only when it asks for it and can run as one. */
+export type CompileTarget = 'standard' | 'express' | 'high-volume';
+
+/**
+ * What a journey is compiled as: Express only when it asks for it and can run as one; high-volume
+ * whenever asked (its parts end at every wait, so none outlives Express's five minutes).
+ */
+export function compileTarget(journey: Journey, settings: Settings): CompileTarget {
+  switch (journey.workflow) {
+    case 'high-volume':
+      return 'high-volume';
+    case 'express':
+      return expressEligibility(journey, settings).eligible ? 'express' : 'standard';
+    case 'standard':
+      return 'standard';
+    default: {
+      const unknown: never = journey.workflow;
+      throw new Error(`Unknown workflow ${String(unknown)}`);
+    }
+  }
+}
+
+/** The state machine type a journey is deployed as: high-volume parts are Express executions. */
 export function deployedWorkflow(journey: Journey, settings: Settings): 'STANDARD' | 'EXPRESS' {
-  return journey.workflow === 'express' && expressEligibility(journey, settings).eligible
-    ? 'EXPRESS'
-    : 'STANDARD';
+  return compileTarget(journey, settings) === 'standard' ? 'STANDARD' : 'EXPRESS';
 }

@@ -23,4 +23,8 @@ export const ENVIRONMENT = {
   eventBus: 'WAYMARK_EVENT_BUS',
   /** The audience function: how many parallel scan segments a broadcast reads the table in. */
   broadcastScanSegments: 'WAYMARK_BROADCAST_SCAN_SEGMENTS',
+  /** The stage's EventBridge Scheduler group, where high-volume journeys park their runs. */
+  scheduleGroup: 'WAYMARK_SCHEDULE_GROUP',
+  /** The queue a schedule's failed start goes to after Scheduler's retries. */
+  scheduleDeadLetterArn: 'WAYMARK_SCHEDULE_DLQ_ARN',
 } as const;

@@ -13,6 +13,7 @@ import type { Journey } from '../journey/schema.ts';
 import { appendHistory, appendJourneyEntry, readHistory } from '../store/history.ts';
 import { claimGoalFact, ENTRY_MARKER_DAYS, readMembership, release } from '../store/journeys.ts';
 import { durationSeconds } from '../time/duration.ts';
+import { stopRun } from './parts.ts';
 import type { Runtime } from './runtime.ts';
 
 type ExitMatcher = Journey['exitOn'][number];
@@ -55,7 +56,7 @@ async function exitJourney(
   const reason = `${event['detail-type']} (${goal === undefined ? 'exit' : 'goal'})`;
   let stopped = 0;
   for (const executionId of membership.active) {
-    if (await runtime.workflows.stopExecution(executionId, `The customer reached ${reason}`)) stopped += 1;
+    if (await stopRun(runtime, customerId, executionId, `The customer reached ${reason}`)) stopped += 1;
     await release(runtime.store, customerId, journey.id, executionId);
     const exited: HistoryEntryOf<'journey'> = {
       kind: 'journey',

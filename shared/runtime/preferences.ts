@@ -26,7 +26,13 @@ import { damagedProfile, type SuppressionRecord, updateCustomer } from '../store
 import { writeAddressSuppression } from '../store/suppressions.ts';
 import { activeExecutionIds, deleteCustomerPartition, type ErasedCounts } from '../store/erasure.ts';
 import { appendHistory } from '../store/history.ts';
-import { requireUnsubscribeSecret, type Runtime, type WorkflowControl } from './runtime.ts';
+import {
+  requireUnsubscribeSecret,
+  type Runtime,
+  type ScheduleControl,
+  type WorkflowControl,
+} from './runtime.ts';
+import { stopRun } from './parts.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Unsubscribe
@@ -261,6 +267,8 @@ async function suppressOnProfile(
 export interface ErasureContext {
   store: StoreContext;
   workflows: WorkflowControl;
+  /** High-volume runs' schedules, deleted with them (without it they fire and find nothing). */
+  schedules?: ScheduleControl;
 }
 
 export type ErasureOutcome =
@@ -279,7 +287,7 @@ export type ErasureOutcome =
 export async function eraseCustomer(context: ErasureContext, customerId: string): Promise<ErasureOutcome> {
   const executionIds = await activeExecutionIds(context.store, customerId);
   const results = await Promise.all(
-    executionIds.map((executionId) => context.workflows.stopExecution(executionId, 'customer erased')),
+    executionIds.map((executionId) => stopRun(context, customerId, executionId, 'customer erased')),
   );
   const stopped = results.filter(Boolean).length;
   const deleted = await deleteCustomerPartition(context.store, customerId);

@@ -13,7 +13,8 @@ import {
 } from '../events/envelope.ts';
 import { matchesPattern } from '../events/pattern.ts';
 import { matcherPattern } from '../journey/rules.ts';
-import { takeWait, waitsFor } from '../store/waits.ts';
+import { takeWait, type WaitRegistration, waitsFor } from '../store/waits.ts';
+import { resumeParkedWait } from './parts.ts';
 import { appendHistory } from '../store/history.ts';
 import { detailStorageProblem } from '../events/storable.ts';
 import type { Runtime } from './runtime.ts';
@@ -54,10 +55,28 @@ export async function resumeWaits(input: unknown, runtime: Runtime): Promise<Res
     // Step Functions completes a token once, so it is the arbiter between duplicate events; the
     // registration goes only after, so a crash in between leaves it for the retried event.
     const expired = Date.parse(registration.until) < Date.parse(now);
-    if (!expired && (await runtime.workflows.sendTaskSuccess(registration.taskToken, awaited)))
-      counts.resumed += 1;
+    if (!expired && (await resumeStep(runtime, registration, awaited))) counts.resumed += 1;
     else counts.late += 1;
     await takeWait(runtime.store, registration);
   }
   return { status: 'handled', customerId: customerId, ...counts };
+}
+
+/** A Standard execution's token, or a high-volume run's next part (which claims the park itself). */
+async function resumeStep(
+  runtime: Runtime,
+  registration: WaitRegistration,
+  awaited: AwaitedEvent,
+): Promise<boolean> {
+  switch (registration.resumption.kind) {
+    case 'token':
+      return runtime.workflows.sendTaskSuccess(registration.resumption.taskToken, awaited);
+    case 'park':
+      await resumeParkedWait(runtime, registration, awaited);
+      return true;
+    default: {
+      const unknown: never = registration.resumption;
+      throw new Error(`Unknown resumption ${JSON.stringify(unknown)}`);
+    }
+  }
 }

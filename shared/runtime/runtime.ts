@@ -47,6 +47,23 @@ export interface WorkflowControl {
   startExecution(stateMachineArn: string, name: string, input: unknown): Promise<'started' | 'exists'>;
 }
 
+/** A one-time schedule that starts a high-volume journey's next part (see contract/parts.ts). */
+export interface OneTimeSchedule {
+  /** At most 64 characters of `[0-9A-Za-z_.-]`; the same for every copy of the part that parks. */
+  name: string;
+  at: Date;
+  /** The state machine the schedule starts, the role it starts it with, and the execution's input. */
+  target: { stateMachineArn: string; roleArn: string; input: unknown };
+}
+
+/** EventBridge Scheduler, in the stage's schedule group: only the functions that park or cancel get one. */
+export interface ScheduleControl {
+  /** 'exists' when a schedule of that name is there already (the part that parks ran twice). */
+  create(schedule: OneTimeSchedule): Promise<'created' | 'exists'>;
+  /** False when there was none: fired and deleted after completion, or never made. */
+  delete(name: string): Promise<boolean>;
+}
+
 /** Puts events on the journeys' bus; only the functions that emit events are given one. */
 export interface EventPublisher {
   publish(event: {
@@ -84,6 +101,8 @@ export interface Runtime {
   allowLoopbackHttp?: boolean;
   /** The bus, for functions that put events on it (record, for segment entries). */
   publisher?: EventPublisher;
+  /** High-volume journeys' schedules: for steps (parks), resume and goals (cancels). */
+  schedules?: ScheduleControl;
   now: () => Date;
   /**
    * Waits until a moment of `now`'s clock, for a send slot a moment away. Without it (a clock that

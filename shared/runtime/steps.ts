@@ -7,9 +7,7 @@ import type { StepsTask, StepsTaskResults, TriggerEnvelope } from '../contract/t
 import type { HistoryEntryOf } from '../customer/history.ts';
 import { emptyCustomer, type FieldChange, mergeFields } from '../customer/profile-update.ts';
 import { describeDetailProblems, eventDefinition, parseEventDetail } from '../events/catalog.ts';
-import { matchesPattern } from '../events/pattern.ts';
 import { businessKey, duplicateFactReason, missingKeyReason } from '../journey/business-key.ts';
-import { matcherPattern } from '../journey/rules.ts';
 import { firstMatchingCase } from '../journey/conditions.ts';
 import { assertNever } from '../journey/graph.ts';
 import { resolveReference } from '../journey/references.ts';
@@ -17,7 +15,9 @@ import { type Condition, isReference, type ValueExpression } from '../journey/sc
 import { nextLocalWindowOpening, preferredHourInstant } from '../journey/schedule.ts';
 import { deployedWorkflow } from '../journey/timing.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, updateCustomer } from '../store/customers.ts';
-import { appendJourneyEntry, readBranchHistory, readHistory, readRecentEvents } from '../store/history.ts';
+import { appendJourneyEntry, readBranchHistory, readRecentEvents } from '../store/history.ts';
+import { awaitedEventSince } from './awaited.ts';
+import { park, resume, runMayBeRunning } from './parts.ts';
 import { engagementHours } from '../customer/engagement-hours.ts';
 import { PROFILE_UPDATED } from '../events/built-in.ts';
 import { executionTag } from '../channels/tags.ts';
@@ -44,6 +44,10 @@ export async function runStepsTask(task: StepsTask, runtime: Runtime): Promise<S
       return updateProfile(task, runtime);
     case 'awaitEvent':
       return awaitEvent(task, runtime);
+    case 'park':
+      return park(task, runtime);
+    case 'resume':
+      return resume(task, runtime);
     case 'recordFailure':
       await journeyEntry(runtime, task, 'step-failed', {
         stepId: task.stepId,
@@ -114,7 +118,7 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
   if (
     !admission.admitted &&
     admission.reason === 'concurrency-limit' &&
-    (await releaseEnded(runtime, task, admission.active))
+    (await releaseEnded(runtime, task, admission.active, admission.lastEnteredAt))
   ) {
     admission = await tryAdmit();
   }
@@ -144,7 +148,14 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
       key?.kind === 'missing' ? { reason: missingKeyReason(key) } : {},
     );
   }
-  return { admitted: true, values, customerId: task.customerId, trigger: task.trigger };
+  return {
+    admitted: true,
+    values,
+    customerId: task.customerId,
+    trigger: task.trigger,
+    // A high-volume run's first part: the run is this journey's and this event's, timed by the admission.
+    ...(task.parts === true ? { run: { id: task.executionId, at: admission.at, next: null } } : {}),
+  };
 }
 
 /**
@@ -173,10 +184,15 @@ async function releaseEnded(
   runtime: Runtime,
   task: Task<'enter'>,
   active: readonly string[],
+  lastEnteredAt: string | undefined,
 ): Promise<boolean> {
   let released = false;
   for (const executionId of active) {
-    if (executionId === task.executionId || (await runtime.workflows.isRunning(executionId))) continue;
+    if (
+      executionId === task.executionId ||
+      (await runMayBeRunning(runtime, task.customerId, executionId, lastEnteredAt, runtime.now()))
+    )
+      continue;
     await release(runtime.store, task.customerId, task.journeyId, executionId);
     released = true;
   }
@@ -307,29 +323,18 @@ async function awaitEvent(
     journeyId: task.journeyId,
     executionId: task.executionId,
     stepId: task.stepId,
-    taskToken: task.taskToken,
+    resumption: { kind: 'token', taskToken: task.taskToken },
     event: task.event,
     since: since.toISOString(),
     until: new Date(since.getTime() + task.timeoutSeconds * 1000).toISOString(),
   };
   await registerWait(runtime.store, registration);
-  const history = await readHistory(
-    runtime.store,
-    task.customerId,
-    registration.since,
-    runtime.now().toISOString(),
-  );
-  const pattern = matcherPattern(task.event, runtime.project.events);
-  for (const { entry } of history) {
-    if (entry.kind !== 'event' || entry.problems !== undefined) continue;
-    const envelope = { 'detail-type': entry.detailType, source: entry.source, detail: entry.detail };
-    if (matchesPattern(pattern, envelope)) {
-      const awaited = { eventId: entry.eventId, detailType: entry.detailType, time: entry.time };
-      // As in resume: Step Functions takes the first success for a token; then the registration goes.
-      await runtime.workflows.sendTaskSuccess(task.taskToken, awaited);
-      await takeWait(runtime.store, registration);
-      return awaited;
-    }
+  const awaited = await awaitedEventSince(runtime, task.customerId, task.event, registration.since);
+  if (awaited !== undefined) {
+    // As in resume: Step Functions takes the first success for a token; then the registration goes.
+    await runtime.workflows.sendTaskSuccess(task.taskToken, awaited);
+    await takeWait(runtime.store, registration);
+    return awaited;
   }
   // The state machine waits for SendTaskSuccess; this return value is not used.
   return { eventId: '', detailType: task.event.event, time: registration.since };

@@ -143,12 +143,13 @@ async function claimMarker(
 }
 
 export type Admission =
-  | { admitted: true }
+  /** `at`: when the execution was admitted (again: when it was first, as far as the place tells). */
+  | { admitted: true; at: string }
   | { admitted: false; reason: 'reentry-never' | 'reentry-too-soon' }
   /** `copy`: this very event again, not another carrying the same fact. */
   | { admitted: false; reason: 'duplicate-event'; copy: boolean }
   /** With the executions holding the places, as read to tell the reason. */
-  | { admitted: false; reason: 'concurrency-limit'; active: string[] };
+  | { admitted: false; reason: 'concurrency-limit'; active: string[]; lastEnteredAt?: string };
 
 /** How a trigger is kept among the taken ones: its event id, or "key#" and its business key's hash. */
 function triggerToken(identity: TriggerIdentity): string {
@@ -225,7 +226,7 @@ export async function admit(
         ExpressionAttributeValues: values,
       }),
     );
-    return { admitted: true };
+    return { admitted: true, at: now.toISOString() };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
@@ -236,7 +237,8 @@ export async function admit(
   const item = read.Item ?? {};
   const membership = membershipsOfCustomerItem(item).get(journeyId) ?? { active: [] };
   // A retried enter of this very execution: it was admitted the first time.
-  if (membership.active.includes(executionId)) return { admitted: true };
+  const admittedAt = membership.lastEnteredAt ?? now.toISOString();
+  if (membership.active.includes(executionId)) return { admitted: true, at: admittedAt };
   const seen = (wanted: string): boolean =>
     Object.keys(names)
       .filter((name) => name.startsWith('#seen') && name !== '#seen')
@@ -260,7 +262,7 @@ export async function admit(
           ExpressionAttributeValues: { ':execution': new Set([executionId]) },
         }),
       );
-      return { admitted: true };
+      return { admitted: true, at: admittedAt };
     }
     // The very event again (EventBridge delivers at least once), or another carrying the same fact.
     return { admitted: false, reason: 'duplicate-event', copy: seen(trigger.eventId) };
@@ -275,7 +277,12 @@ export async function admit(
   ) {
     return { admitted: false, reason: 'reentry-too-soon' };
   }
-  return { admitted: false, reason: 'concurrency-limit', active: membership.active };
+  return {
+    admitted: false,
+    reason: 'concurrency-limit',
+    active: membership.active,
+    ...(membership.lastEnteredAt === undefined ? {} : { lastEnteredAt: membership.lastEnteredAt }),
+  };
 }
 
 type ReentryRule = { kind: 'never' } | { kind: 'always' } | { kind: 'after'; cutoff: string };

@@ -25,6 +25,7 @@ export const SORT = {
   entryPrefix: 'E#',
   goalPrefix: 'G#',
   waitPrefix: 'W#',
+  parkPrefix: 'P#',
   recordedPrefix: 'R#',
   suppression: 'SUPPRESSION',
   segmentPrefix: 'M#',
@@ -113,6 +114,26 @@ export function waitKey(
   stepId: string,
 ): { pk: string; sk: string } {
   return { pk: customerKey(customerId), sk: `${SORT.waitPrefix}${detailType}#${executionId}#${stepId}` };
+}
+
+/**
+ * A high-volume run parked at a wait: `P#<runId>#<state>#<part time>`, one per visit of the wait (the
+ * part time tells a loop's visits apart), all of a run under one prefix so an exit finds them.
+ */
+export function parkKey(
+  customerId: string,
+  runId: string,
+  stateName: string,
+  partAt: string,
+): { pk: string; sk: string } {
+  return {
+    pk: customerKey(customerId),
+    sk: `${SORT.parkPrefix}${runId}#${stateName}#${sortableTime(partAt)}`,
+  };
+}
+
+export function parkPrefix(customerId: string, runId: string): { pk: string; prefix: string } {
+  return { pk: customerKey(customerId), prefix: `${SORT.parkPrefix}${runId}#` };
 }
 
 /**

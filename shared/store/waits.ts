@@ -10,12 +10,19 @@ import { eventMatcherSchema, type EventMatcher } from '../journey/schema.ts';
 import { epochSeconds, isConditionFailure, queryAll, type StoreContext } from './context.ts';
 import { TTL_ATTRIBUTE, waitKey, waitPrefix } from './table.ts';
 
+/**
+ * How the waiting step is resumed: a Standard execution's task token, or a high-volume run's park
+ * (its key in the customer's partition, and the machine its next part starts on).
+ */
+export type WaitResumption =
+  { kind: 'token'; taskToken: string } | { kind: 'park'; park: string; machine: string };
+
 export interface WaitRegistration {
   customerId: string;
   journeyId: string;
   executionId: string;
   stepId: string;
-  taskToken: string;
+  resumption: WaitResumption;
   event: EventMatcher;
   /** Events before this time do not count: they happened before the step began waiting. */
   since: string;
@@ -30,7 +37,9 @@ const storedSchema = z.object({
   journeyId: z.string(),
   executionId: z.string(),
   stepId: z.string(),
-  taskToken: z.string(),
+  taskToken: z.string().optional(),
+  park: z.string().optional(),
+  machine: z.string().optional(),
   event: eventMatcherSchema,
   since: z.string(),
   until: z.string(),
@@ -43,13 +52,44 @@ export async function registerWait(store: StoreContext, registration: WaitRegist
     registration.executionId,
     registration.stepId,
   );
+  const { resumption, ...fields } = registration;
   await store.db.send(
     new PutCommand({
       TableName: store.table,
       // TTL only tidies up; `until` is what decides whether an event may still resume the step.
-      Item: { ...key, ...registration, [TTL_ATTRIBUTE]: epochSeconds(new Date(registration.until)) + 86_400 },
+      Item: {
+        ...key,
+        ...fields,
+        ...storedResumption(resumption),
+        [TTL_ATTRIBUTE]: epochSeconds(new Date(registration.until)) + 86_400,
+      },
     }),
   );
+}
+
+/** Stored flat: `taskToken` as registrations always were, or `park` and `machine`. */
+function storedResumption(resumption: WaitResumption): Record<string, string> {
+  switch (resumption.kind) {
+    case 'token':
+      return { taskToken: resumption.taskToken };
+    case 'park':
+      return { park: resumption.park, machine: resumption.machine };
+    default: {
+      const unknown: never = resumption;
+      throw new Error(`Unknown resumption ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function resumptionOf(stored: {
+  taskToken?: string;
+  park?: string;
+  machine?: string;
+}): WaitResumption | undefined {
+  if (stored.taskToken !== undefined) return { kind: 'token', taskToken: stored.taskToken };
+  if (stored.park !== undefined && stored.machine !== undefined)
+    return { kind: 'park', park: stored.park, machine: stored.machine };
+  return undefined;
 }
 
 export async function waitsFor(
@@ -66,8 +106,13 @@ export async function waitsFor(
   return items.flatMap((item) => {
     const parsed = storedSchema.safeParse(item);
     if (!parsed.success) return [];
-    const { pk: _pk, sk: _sk, ...registration } = parsed.data;
-    return [registration];
+    const { pk: _pk, sk: _sk, taskToken, park, machine, ...registration } = parsed.data;
+    const resumption = resumptionOf({
+      ...(taskToken === undefined ? {} : { taskToken }),
+      ...(park === undefined ? {} : { park }),
+      ...(machine === undefined ? {} : { machine }),
+    });
+    return resumption === undefined ? [] : [{ ...registration, resumption }];
   });
 }
 
@@ -83,8 +128,16 @@ export async function takeWait(store: StoreContext, registration: WaitRegistrati
           registration.executionId,
           registration.stepId,
         ),
-        ConditionExpression: 'attribute_exists(sk) AND taskToken = :token',
-        ExpressionAttributeValues: { ':token': registration.taskToken },
+        ConditionExpression:
+          registration.resumption.kind === 'token'
+            ? 'attribute_exists(sk) AND taskToken = :token'
+            : 'attribute_exists(sk) AND park = :token',
+        ExpressionAttributeValues: {
+          ':token':
+            registration.resumption.kind === 'token'
+              ? registration.resumption.taskToken
+              : registration.resumption.park,
+        },
       }),
     );
     return true;

@@ -1,0 +1,242 @@
+/**
+ * High-volume runs between parts (contract/parts.ts): `park` keeps the
+ * state and leaves a schedule, `resume` claims the park and hands the state
+ * back, an awaited event starts the part that goes on, an exit cancels what
+ * is scheduled. Every step is safe to run twice: the park is written once,
+ * the schedule and the part's execution are named after the park, and only
+ * the first claimant (or a copy of it) goes on.
+ */
+import { createHash } from 'node:crypto';
+import { isRunId, type ResumeCause, type ResumedState, type ResumeInput } from '../contract/parts.ts';
+import type { AwaitedEvent, StepsTask } from '../contract/tasks.ts';
+import { isRecord } from '../json.ts';
+import { claimPark, exitParks, type Park, parksOfRun, writePark } from '../store/parks.ts';
+import { parkKey } from '../store/table.ts';
+import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
+import { awaitedEventSince } from './awaited.ts';
+import type { Runtime, ScheduleControl, WorkflowControl } from './runtime.ts';
+import type { StoreContext } from '../store/context.ts';
+
+type Task<K extends StepsTask['task']> = Extract<StepsTask, { task: K }>;
+
+/** Within DynamoDB's 400 KB item, with room for the park's other fields. */
+const MAX_STATE_BYTES = 350_000;
+
+/**
+ * A run whose part ends without a park (its first, or one after a claim) is taken as running this
+ * long after it last moved: an Express part lasts five minutes at most.
+ */
+const PART_LIFETIME_MS = 10 * 60_000;
+
+/** A name Scheduler and Step Functions take (`[0-9A-Za-z_-]`, at most 64), the same for every copy. */
+function nameOf(...parts: string[]): string {
+  return `wm-${createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 40)}`;
+}
+
+function requireSchedules(runtime: Runtime): ScheduleControl {
+  if (runtime.schedules === undefined) {
+    throw new Error('This function was not given the schedule group; only steps, resume and goals are.');
+  }
+  return runtime.schedules;
+}
+
+export async function park(
+  task: Task<'park'>,
+  runtime: Runtime,
+): Promise<{ parked: 'scheduled' | 'started' | 'parked-before' }> {
+  const schedules = requireSchedules(runtime);
+  const state = JSON.stringify(task.state);
+  if (Buffer.byteLength(state) > MAX_STATE_BYTES) {
+    throw new Error(
+      `The journey's state is ${Buffer.byteLength(state)} bytes, more than a park keeps (${MAX_STATE_BYTES}).`,
+    );
+  }
+  const wakeAt =
+    'seconds' in task.wake
+      ? new Date(Date.parse(task.now) + task.wake.seconds * 1000)
+      : new Date(task.wake.at);
+  if (Number.isNaN(wakeAt.getTime())) throw new Error(`The wait "${task.stepId}" has no time to wake at.`);
+  const { sk } = parkKey(task.customerId, task.executionId, task.stepId, task.enteredAt ?? task.now);
+  const record = {
+    sk,
+    customerId: task.customerId,
+    journeyId: task.journeyId,
+    runId: task.executionId,
+    stateName: task.stepId,
+    next: task.next,
+    ...(task.awaits === undefined ? {} : { awaits: task.awaits }),
+    state,
+    wakeAt: wakeAt.toISOString(),
+    schedule: nameOf(task.customerId, sk),
+  };
+  const written = await writePark(runtime.store, record);
+  // This very wait parked before (the part runs again): go on only if nothing has taken it yet.
+  const parked = written.written ? record : written.existing;
+  if (parked === undefined || (!written.written && written.existing?.status !== 'waiting')) {
+    return { parked: 'parked-before' };
+  }
+  const machine = task.machine;
+  if (parked.awaits !== undefined) {
+    await registerWait(runtime.store, registrationOf(parked, machine, task.now));
+    // An event that came between the part's start and the registration is in the history already.
+    const early = await awaitedEventSince(runtime, task.customerId, parked.awaits.event, task.now);
+    if (early !== undefined) {
+      await startNextPart(runtime.workflows, machine, parked, { kind: 'event', event: early });
+      return { parked: 'started' };
+    }
+  }
+  const wake = new Date(parked.wakeAt);
+  if (wake.getTime() <= runtime.now().getTime()) {
+    await startNextPart(runtime.workflows, machine, parked, { kind: 'schedule' });
+    return { parked: 'started' };
+  }
+  await schedules.create({
+    name: parked.schedule,
+    at: wake,
+    target: {
+      stateMachineArn: machine,
+      roleArn: task.role,
+      input: resumeInput(parked, { kind: 'schedule' }),
+    },
+  });
+  return { parked: 'scheduled' };
+}
+
+function resumeInput(parked: Pick<Park, 'customerId' | 'journeyId' | 'sk'>, by: ResumeCause): ResumeInput {
+  return { resume: { customerId: parked.customerId, journeyId: parked.journeyId, park: parked.sk, by } };
+}
+
+function causeName(by: ResumeCause): string {
+  return by.kind === 'schedule' ? 'schedule' : `event:${by.event.eventId}`;
+}
+
+async function startNextPart(
+  workflows: WorkflowControl,
+  machine: string,
+  parked: Pick<Park, 'customerId' | 'journeyId' | 'sk'>,
+  by: ResumeCause,
+): Promise<void> {
+  await workflows.startExecution(
+    machine,
+    nameOf(parked.customerId, parked.sk, causeName(by)),
+    resumeInput(parked, by),
+  );
+}
+
+function registrationOf(
+  parked: Park | Omit<Park, 'status'>,
+  machine: string,
+  since: string,
+): WaitRegistration {
+  if (parked.awaits === undefined) throw new Error(`The park ${parked.sk} awaits no event`);
+  return {
+    customerId: parked.customerId,
+    journeyId: parked.journeyId,
+    executionId: parked.runId,
+    stepId: parked.stateName,
+    resumption: { kind: 'park', park: parked.sk, machine },
+    event: parked.awaits.event,
+    since,
+    until: parked.wakeAt,
+  };
+}
+
+/**
+ * The first state of a resumed part: claims the park for what woke it and answers with the state as
+ * it was, the run moved on to where it goes next; `next: null` when another took the park first (the
+ * event before the timeout, or the other way round), the run exited, or the customer was erased.
+ */
+export async function resume(task: Task<'resume'>, runtime: Runtime): Promise<ResumedState> {
+  const { resume: wanted } = task;
+  const now = runtime.now();
+  const claim = await claimPark(runtime.store, wanted.customerId, wanted.park, causeName(wanted.by), now);
+  if (!claim.claimed) return { run: { id: claim.park?.runId ?? '', at: now.toISOString(), next: null } };
+  const parked = claim.park;
+  const saved: unknown = JSON.parse(parked.state);
+  const state: Record<string, unknown> = isRecord(saved) ? saved : {};
+  let next = parked.next;
+  if (parked.awaits !== undefined) {
+    const steps = isRecord(state.steps) ? state.steps : {};
+    // What Standard's callback or its timeout Catch would have put there.
+    if (wanted.by.kind === 'event') {
+      steps[parked.stateName] = wanted.by.event;
+      next = parked.awaits.next;
+    } else {
+      steps[parked.stateName] = {
+        timeout: { Error: 'States.Timeout', Cause: `No ${parked.awaits.event.event} event came in time.` },
+      };
+    }
+    state.steps = steps;
+    await tidyAfterWait(runtime, parked, wanted.by);
+  }
+  return { ...state, run: { id: parked.runId, at: parked.claimedAt ?? now.toISOString(), next } };
+}
+
+/** The registration goes; so does the timeout's schedule when the event won (it would find nothing). */
+async function tidyAfterWait(runtime: Runtime, parked: Park, by: ResumeCause): Promise<void> {
+  await takeWait(runtime.store, registrationOf(parked, '', parked.wakeAt));
+  if (by.kind === 'event') await deleteQuietly(runtime.schedules, parked.schedule);
+}
+
+/** A schedule that could not be deleted fires, and its part finds the park taken: nothing is lost. */
+async function deleteQuietly(schedules: ScheduleControl | undefined, name: string): Promise<void> {
+  try {
+    await schedules?.delete(name);
+  } catch {
+    // Tidying only.
+  }
+}
+
+/**
+ * An awaited event for a parked run: starts the part that goes on from it. The part claims the park,
+ * so the first of this event and the timeout wins; a copy of the event starts a copy of the part.
+ */
+export async function resumeParkedWait(
+  runtime: Runtime,
+  registration: WaitRegistration,
+  event: AwaitedEvent,
+): Promise<void> {
+  if (registration.resumption.kind !== 'park') return;
+  const parked = {
+    customerId: registration.customerId,
+    journeyId: registration.journeyId,
+    sk: registration.resumption.park,
+  };
+  await startNextPart(runtime.workflows, registration.resumption.machine, parked, { kind: 'event', event });
+}
+
+/**
+ * Stops a journey's execution, or a high-volume run: its waiting parks are marked exited and their
+ * schedules deleted. True when something was still running or waiting.
+ */
+export async function stopRun(
+  context: { store: StoreContext; workflows: WorkflowControl; schedules?: ScheduleControl },
+  customerId: string,
+  executionId: string,
+  cause: string,
+): Promise<boolean> {
+  if (!isRunId(executionId)) return context.workflows.stopExecution(executionId, cause);
+  const exited = await exitParks(context.store, customerId, executionId);
+  for (const parked of exited) await deleteQuietly(context.schedules, parked.schedule);
+  return exited.length > 0;
+}
+
+/**
+ * Whether a run holding a place may still be going: parked somewhere, or moved within a part's
+ * lifetime (its last claim, or the journey's last admission when it never parked).
+ */
+export async function runMayBeRunning(
+  context: { store: StoreContext; workflows: WorkflowControl },
+  customerId: string,
+  executionId: string,
+  lastEnteredAt: string | undefined,
+  now: Date,
+): Promise<boolean> {
+  if (!isRunId(executionId)) return context.workflows.isRunning(executionId);
+  const parks = await parksOfRun(context.store, customerId, executionId);
+  if (parks.some((parked) => parked.status === 'waiting')) return true;
+  const moves = [lastEnteredAt, ...parks.map((parked) => parked.claimedAt)].flatMap((time) =>
+    time === undefined ? [] : [Date.parse(time)],
+  );
+  return moves.some((time) => now.getTime() - time < PART_LIFETIME_MS);
+}
