@@ -11,6 +11,7 @@ import { isRunId, type ResumeCause, type ResumedState, type ResumeInput } from '
 import type { AwaitedEvent, StepsTask } from '../contract/tasks.ts';
 import { isRecord } from '../json.ts';
 import { claimPark, exitParks, type Park, parksOfRun, writePark } from '../store/parks.ts';
+import { readMembership } from '../store/journeys.ts';
 import { parkKey } from '../store/table.ts';
 import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
 import { awaitedEventSince } from './awaited.ts';
@@ -152,6 +153,12 @@ export async function resume(task: Task<'resume'>, runtime: Runtime): Promise<Re
   const claim = await claimPark(runtime.store, wanted.customerId, wanted.park, causeName(wanted.by), now);
   if (!claim.claimed) return { run: { id: claim.park?.runId ?? '', at: now.toISOString(), next: null } };
   const parked = claim.park;
+  // A run that ended while parked (a goal or exit event: the goals function freed its place) goes no
+  // further. Exits mark the parks too, but a part running at that moment may have parked again since.
+  const place = await readMembership(runtime.store, wanted.customerId, wanted.journeyId);
+  if (!place.active.includes(parked.runId)) {
+    return { run: { id: parked.runId, at: now.toISOString(), next: null } };
+  }
   const saved: unknown = JSON.parse(parked.state);
   const state: Record<string, unknown> = isRecord(saved) ? saved : {};
   let next = parked.next;
