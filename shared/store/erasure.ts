@@ -103,7 +103,8 @@ function itemKind(sortKey: string): keyof ErasedCounts {
   if (sortKey.startsWith(SORT.historyPrefix)) return 'history';
   if (sortKey.startsWith(SORT.journeyPrefix)) return 'journeys';
   if (sortKey.startsWith(SORT.entryPrefix)) return 'entries';
-  if (sortKey.startsWith(SORT.waitPrefix)) return 'waits';
+  // A high-volume run's park is its wait.
+  if (sortKey.startsWith(SORT.waitPrefix) || sortKey.startsWith(SORT.parkPrefix)) return 'waits';
   if (sortKey.startsWith(SORT.goalPrefix)) return 'goals';
   if (sortKey.startsWith(SORT.recordedPrefix)) return 'recordedEvents';
   return 'other';
