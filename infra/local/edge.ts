@@ -2,8 +2,8 @@
  * One endpoint for every AWS API the project uses, so any SDK client works
  * with `endpoint` (or AWS_ENDPOINT_URL) set to it. Requests are routed by the
  * service in their SigV4 credential scope: DynamoDB and SESv2 go on to
- * dynalite and aws-ses-v2-local (their API only), SNS, EventBridge and Step
- * Functions are answered here. `/_local/...` is the engine's own API,
+ * dynalite and aws-ses-v2-local (their API only), SNS, EventBridge, Step
+ * Functions and EventBridge Scheduler are answered here. `/_local/...` is the engine's own API,
  * `/unsubscribe` the links in its emails, anything else unsigned the panel.
  *
  * Whatever a client sends, the edge answers that request and goes on: bad
@@ -31,6 +31,8 @@ import type { PanelHandler } from '../panel/server.ts';
 import { describeRefusal, type RequestRefusal, requestRefusal } from './request-guard.ts';
 import { createSnsHandler, type SnsState } from './sns.ts';
 import { handleStepFunctions } from './stepfunctions.ts';
+import { handleScheduler } from './scheduler.ts';
+import type { LocalScheduler } from './scheduler-store.ts';
 import { type EmailTracking, TRACKING_PATH } from './email-tracking.ts';
 import { serveTracking } from './tracking-route.ts';
 import { LocalLambda } from './lambda.ts';
@@ -49,6 +51,8 @@ export interface EdgeParts {
   unsubscribe: UnsubscribeFunction;
   /** The tracked links and open pixels of the engine's emails. */
   tracking: EmailTracking;
+  /** EventBridge Scheduler's schedules, fired on the engine's clock. */
+  schedules: LocalScheduler;
 }
 
 export interface Edge {
@@ -202,6 +206,9 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
           headers: { 'content-type': 'application/x-amz-json-1.0' },
         });
         return;
+      case 'scheduler':
+        send(response, await handleScheduler(request, url, running.schedules));
+        return;
       case 'social-messaging':
         send(response, whatsapp.handle(request.method ?? 'GET', url.pathname, await readBody(request)));
         return;
@@ -248,7 +255,16 @@ function requestUrl(request: IncomingMessage): URL | undefined {
   }
 }
 
-const SERVED_SERVICES = ['dynamodb', 'ses', 'sns', 'events', 'states', 'social-messaging', 'lambda'] as const;
+const SERVED_SERVICES = [
+  'dynamodb',
+  'ses',
+  'sns',
+  'events',
+  'states',
+  'scheduler',
+  'social-messaging',
+  'lambda',
+] as const;
 type ServedService = (typeof SERVED_SERVICES)[number];
 
 function isServedService(service: string): service is ServedService {
@@ -309,6 +325,8 @@ async function localApi(
         // Accepted and not yet routed, and routed to a target that kept failing (kept in intake/dead-letters.jsonl).
         routingBacklog: running.engine.routingBacklog(),
         deadLetters: running.engine.deadLetters,
+        // One-time schedules waiting to fire, and those given up on since this start (scheduler/dead-letters.jsonl).
+        schedules: { pending: running.schedules.pending(), deadLetters: running.schedules.deadLetters },
       },
     };
   }

@@ -25,6 +25,7 @@ import { loadProject } from '../../shared/project/load.ts';
 import { applyStageOverrides } from '../../shared/project/overrides.ts';
 import { ENVIRONMENT } from '../../shared/runtime/environment.ts';
 import { type Runtime, WAYMARK_STOP_ERROR } from '../../shared/runtime/runtime.ts';
+import { createSchedulerControl } from '../../shared/runtime/schedules.ts';
 import { type ClockMode, VirtualClock } from './clock.ts';
 import { DEFAULT_PORT, LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE } from './constants.ts';
 import { ensureTable } from './dynamodb.ts';
@@ -45,6 +46,8 @@ import { type AudienceFunction, LocalBroadcasts } from './broadcasts.ts';
 import { createSnsState } from './sns.ts';
 import { localUnsubscribeBaseUrl, type UnsubscribeFunction } from './unsubscribe-route.ts';
 import { loadSnsState, saveSnsState } from './sns-state-file.ts';
+import { DEFAULT_SCHEDULE_GROUP } from './scheduler-request.ts';
+import { LOCAL_SCHEDULE_GROUP, LocalScheduler } from './scheduler-store.ts';
 
 export interface LocalHostOptions {
   journeysDir: string;
@@ -69,6 +72,8 @@ export interface LocalHost {
   runtime: Runtime;
   /** The DynamoDB stand-in's thread and its supervisor. */
   dynamo: SupervisedDynamo;
+  /** EventBridge Scheduler's one-time schedules, fired on the clock (the SDK reaches them through the edge). */
+  schedules: LocalScheduler;
   /** Counts the history into the figures as dynalite stores it (the stream's stand-in). */
   figures: LocalFigures;
   /** Resolves once every history entry stored so far is counted in the figures. */
@@ -160,6 +165,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       sns: edge.endpoint,
       socialmessaging: edge.endpoint,
       lambda: edge.endpoint,
+      scheduler: edge.endpoint,
     },
   });
   const outbox = new Outbox(dataDir === undefined ? undefined : join(dataDir, 'outbox.jsonl'));
@@ -198,6 +204,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     events: project.events,
     journal,
     ...(options.routingConcurrency === undefined ? {} : { routingConcurrency: options.routingConcurrency }),
+  });
+  // Kept from one start to the next; firing begins once the executions that were running have resumed.
+  const schedules = new LocalScheduler({
+    dir: dataDir === undefined ? undefined : join(dataDir, 'scheduler'),
+    clock,
+    groups: [DEFAULT_SCHEDULE_GROUP, LOCAL_SCHEDULE_GROUP],
+    stateMachines: () => engine.stateMachines().map((machine) => machine.arn),
+    start: (arn, input) => engine.startExecution(arn, input),
+    log: options.log,
   });
   const unsubscribeSecret = process.env.WAYMARK_UNSUBSCRIBE_SECRET ?? 'waymark-local-unsubscribe-secret';
   // What SES does with a mail of the configuration set: tracking in the inbox's copy, delivery events.
@@ -271,6 +286,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     // A webhook's signing secret is the environment variable its settings name; unset, a fixed local
     // one (docs/channels.md), as for unsubscribe links, so the samples run on a fresh machine.
     secrets: secretsFromEnvironment(process.env, localSecret),
+    // Through the edge's Scheduler, as the functions reach Scheduler on AWS (WAYMARK_SCHEDULE_GROUP there).
+    schedules: createSchedulerControl(clients.scheduler, { group: LOCAL_SCHEDULE_GROUP }),
     // Endpoints on this machine (a receiver under test, a tunnel) may be plain http here, and only here.
     allowLoopbackHttp: true,
     now: clock.now,
@@ -300,6 +317,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     clock,
     outbox,
     runtime,
+    schedules,
     dynamo,
     figures,
     figuresSettled: async () => {
@@ -321,6 +339,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     panel,
     unsubscribe: await loadUnsubscribe(),
     tracking,
+    schedules,
   });
 
   const advanceTo = async (target: Date): Promise<void> => {
@@ -339,6 +358,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   engine.routeUnrouted();
   // Executions that ended just before a crash, their status-change event not yet accepted.
   engine.publishPendingEnds();
+  // Schedules that fell due while the engine was stopped fire now, after the executions they might wake.
+  schedules.start();
   const audience = await loadAudience();
   const broadcasts = new LocalBroadcasts({
     journeys: project.journeys
@@ -359,6 +380,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     await Promise.race([engine.idle(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS))]);
     saveState();
     await broadcasts.close();
+    schedules.close();
     await engine.close();
     clock.close();
     useRuntime(undefined);
