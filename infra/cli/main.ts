@@ -24,6 +24,10 @@ import { panelCommand } from './panel.ts';
 import { reportCommand } from './report.ts';
 import { segmentCommand } from './segment.ts';
 import { simulateCommand } from './simulate.ts';
+import { capacityText, costAtVolumeText, quotasText } from './scale.ts';
+import { usagesOf, type JourneyUsages } from '../../shared/scale/project.ts';
+import { parseQuotaOverrides, positiveNumber } from '../../shared/scale/quotas.ts';
+import { parseVolume } from '../../shared/scale/volume.ts';
 import type { Output } from './output.ts';
 import { type Column, formatTable } from './table.ts';
 import { layoutJourney } from '../panel/graph-layout.ts';
@@ -47,6 +51,11 @@ Usage:
   waymark graph <journey.json>          print the journey as a Mermaid flowchart
   waymark graph <journey.json> --svg    print it as an SVG picture instead
   waymark cost [files or folders]       state transitions and tasks per journey (cost model)
+  waymark cost --volume 1000000/month   monthly cost per journey by service, Standard beside high-volume
+                                        (also /day, /hour, /s)
+  waymark capacity [--quota <name>=<value> ...] [--ses-rate <n>] [--goal <messages/s>] [--quotas]
+                                        sustained entries/s and messages/s per journey and target, the
+                                        quota that binds, and the increases 10,000 messages/s needs
   waymark schema [--write]              print (or write into journeys/) the JSON Schemas
   waymark erase <customerId> --table <name> [--endpoint <url>] [--region <r>]
                                         delete everything stored about a customer (GDPR erasure)
@@ -83,6 +92,8 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return graph(rest, io);
       case 'cost':
         return cost(rest, io);
+      case 'capacity':
+        return capacity(rest, io);
       case 'schema':
         return schema(rest, io);
       case 'events':
@@ -232,7 +243,23 @@ function graph(args: readonly string[], io: Output): number {
 }
 
 function cost(args: readonly string[], io: Output): number {
-  const projects = loadTargets(args);
+  const { positionals, values } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { volume: { type: 'string' } },
+  });
+  if (values.volume !== undefined) {
+    const parsed = parseVolume(values.volume);
+    if (!parsed.ok) {
+      io.err(`waymark cost: ${parsed.problem}\n`);
+      return 1;
+    }
+    const journeys = scaleUsages(positionals, io);
+    if (journeys === undefined) return 1;
+    io.out(costAtVolumeText(journeys, parsed.volume));
+    return 0;
+  }
+  const projects = loadTargets(positionals);
   const problems = projects.flatMap((project) => project.problems);
   if (hasErrors(problems)) {
     report(problems, io);
@@ -276,6 +303,67 @@ function cost(args: readonly string[], io: Output): number {
     'Longest path, error paths and quiet-hours retries left out. Standard: $0.025 per 1,000 transitions;\n' +
       'Express: $1 per million requests, duration not included. Lambda is billed apart.\n',
   );
+  return 0;
+}
+
+/** Every journey of the targets on both targets, or undefined (problems reported) when one has errors. */
+function scaleUsages(paths: readonly string[], io: Output): JourneyUsages[] | undefined {
+  const projects = loadTargets(paths);
+  const problems = projects.flatMap((project) => project.problems);
+  if (hasErrors(problems)) {
+    report(problems, io);
+    return undefined;
+  }
+  return projects.flatMap((project) => {
+    const { settings } = project;
+    if (settings === undefined) return [];
+    return project.journeys.map(({ journey }) => usagesOf(journey, settings, project.events));
+  });
+}
+
+function capacity(args: readonly string[], io: Output): number {
+  const { positionals, values } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      quota: { type: 'string', multiple: true },
+      'ses-rate': { type: 'string' },
+      goal: { type: 'string' },
+      quotas: { type: 'boolean' },
+    },
+  });
+  const parsed = parseQuotaOverrides(values.quota ?? []);
+  if (!parsed.ok) {
+    io.err(`waymark capacity: ${parsed.problem}\n`);
+    return 1;
+  }
+  const overrides = { ...parsed.overrides };
+  if (values['ses-rate'] !== undefined) {
+    const rate = positiveNumber(values['ses-rate']);
+    if (rate === undefined) {
+      io.err(
+        `waymark capacity: --ses-rate ${values['ses-rate']}: expected emails a second, a positive number\n`,
+      );
+      return 1;
+    }
+    overrides['ses-send-rate'] = rate;
+  }
+  const goal = values.goal === undefined ? 10_000 : positiveNumber(values.goal);
+  if (goal === undefined) {
+    io.err(`waymark capacity: --goal ${values.goal ?? ''}: expected messages a second, a positive number\n`);
+    return 1;
+  }
+  if (values.quotas === true) {
+    io.out(quotasText(overrides));
+    return 0;
+  }
+  const journeys = scaleUsages(positionals, io);
+  if (journeys === undefined) return 1;
+  if (journeys.length === 0) {
+    io.err('waymark capacity: no journeys to simulate\n');
+    return 1;
+  }
+  io.out(capacityText(journeys, { overrides, goal }));
   return 0;
 }
 
