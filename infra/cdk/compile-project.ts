@@ -49,7 +49,7 @@ export interface CompiledProject {
  * next, each wait a one-time Scheduler schedule (constructs/high-volume.ts).
  */
 export function isHighVolume(compiled: CompiledJourney): boolean {
-  return 'target' in compiled && compiled.target === 'high-volume';
+  return compiled.target === 'high-volume';
 }
 
 export class JourneyProblemsError extends Error {

@@ -9,13 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acknowledgements,
   asArray,
+  copySampleJourneys,
   devStage,
   EXISTING,
   policyDocuments,
+  readJourney,
   removeTemporaryFolders,
   SYNTH_TIMEOUT,
   type Synthesized,
   synthWaymark,
+  writeJourney,
 } from '../support/infra.ts';
 
 afterAll(removeTemporaryFolders);
@@ -46,6 +49,20 @@ describe('cdk-nag and IAM wildcards with an existing bus, key and table', () => 
           existingKeyArn: EXISTING.keyArn,
         }),
       });
+      expectOnlyForcedWildcards(synth);
+      expectNagClean(synth);
+    },
+    SYNTH_TIMEOUT,
+  );
+});
+
+describe('cdk-nag and IAM wildcards with a high-volume journey', () => {
+  it(
+    'hold as well',
+    () => {
+      const dir = copySampleJourneys();
+      writeJourney(dir, { ...readJourney(dir, 'cart-abandonment'), workflow: 'high-volume' });
+      const synth = synthWaymark({ journeysDir: dir });
       expectOnlyForcedWildcards(synth);
       expectNagClean(synth);
     },
@@ -92,10 +109,11 @@ function expectOnlyForcedWildcards(synth: Synthesized): void {
               node.node.path,
             ).toEqual([]);
           } else {
-            // The journeys' state machines of this stage, or the broadcast machine's own child executions
-            // (its Distributed Maps', all, or one Map Run's for a redrive).
+            // The journeys' state machines of this stage, the broadcast machine's own child executions
+            // (its Distributed Maps', all, or one Map Run's for a redrive), or the schedules of the
+            // high-volume journeys' group.
             expect(resource, node.node.path).toMatch(
-              /:states:.*:((execution|stateMachine):waymark-dev-|execution:waymark-dev_broadcasts(\/(Collect|EnterWave))?:)\*$/,
+              /(:states:.*:((execution|stateMachine):waymark-dev-|execution:waymark-dev_broadcasts(\/(Collect|EnterWave))?:)|:scheduler:.*:schedule\/waymark-dev-high-volume\/)\*$/,
             );
           }
           const reason = acknowledgements(node).get(`AwsSolutions-IAM5[Resource::${resource}]`);
