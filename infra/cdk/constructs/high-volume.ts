@@ -93,9 +93,9 @@ export class HighVolume extends Construct {
   }
 
   /**
-   * The steps function's park task: creates a run's wake-up schedule (passing the journey's
-   * scheduler role to Scheduler), deletes it when a part that parked twice cleans up, and starts the
-   * next part itself when the wake is already due.
+   * The steps function: its park task creates a run's wake-up schedule (passing the journey's
+   * scheduler role to Scheduler), or starts the next part itself when the wake is already due; its
+   * resume task deletes a waitForEvent's timeout schedule once the event has won.
    */
   bindPark(fn: WaymarkFunction): void {
     this.addGroupEnvironment(fn);
