@@ -83,3 +83,80 @@ export async function settle(endpoint: string): Promise<Date> {
   if (typeof now !== 'string') throw new Error(`/_local/clock answered no time: ${JSON.stringify(answer)}`);
   return new Date(now);
 }
+
+/** CreateSchedule requests AWS refuses, each with what its ValidationException's message says. */
+export function refusedCreates(at: Date): [string, CreateScheduleCommandInput, string][] {
+  const CART = journeyArn('cart-abandonment');
+  return [
+    ['a name with a character AWS refuses', oneTimeSchedule('no!', at, {}), "at 'name'"],
+    ['a name past 64 characters', oneTimeSchedule('n'.repeat(65), at, {}), "at 'name'"],
+    [
+      'an expression that is none',
+      oneTimeSchedule('x', at, {}, { ScheduleExpression: 'tomorrow at noon' }),
+      'Invalid Schedule Expression tomorrow at noon.',
+    ],
+    [
+      'a date that does not exist',
+      oneTimeSchedule('x', at, {}, { ScheduleExpression: 'at(2026-02-30T10:00:00)' }),
+      'Invalid Schedule Expression',
+    ],
+    [
+      'a recurring schedule, which the stand-in does not run',
+      oneTimeSchedule('x', at, {}, { ScheduleExpression: 'rate(5 minutes)' }),
+      'one-time schedules only',
+    ],
+    [
+      'an unknown time zone',
+      oneTimeSchedule('x', at, {}, { ScheduleExpressionTimezone: 'Mars/Olympus_Mons' }),
+      "at 'scheduleExpressionTimezone'",
+    ],
+    [
+      'a target that is no local state machine',
+      oneTimeSchedule('x', at, {}, {}, 'no-such-journey'),
+      "at 'target.arn'",
+    ],
+    [
+      'an Input that is not JSON',
+      oneTimeSchedule(
+        'x',
+        at,
+        {},
+        {
+          Target: { Arn: CART, RoleArn: ROLE_ARN, Input: '{"resume":' },
+        },
+      ),
+      "at 'target.input'",
+    ],
+    ['an Input past 256 KB', oneTimeSchedule('x', at, { big: 'x'.repeat(262_144) }), "at 'target.input'"],
+    [
+      'an Input nested thousands deep',
+      oneTimeSchedule(
+        'x',
+        at,
+        {},
+        {
+          Target: { Arn: CART, RoleArn: ROLE_ARN, Input: `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}` },
+        },
+      ),
+      "at 'target.input'",
+    ],
+    [
+      'a role that is no role ARN',
+      oneTimeSchedule('x', at, {}, { Target: { Arn: CART, RoleArn: 'admin' } }),
+      "at 'target.roleArn'",
+    ],
+  ];
+}
+
+/** Bodies no SDK sends: each must get a 400, and the engine must go on serving. */
+export const HOSTILE_BODIES: [string, string][] = [
+  ['a body past the size limit', 'x'.repeat(2 * 1024 * 1024)],
+  ['a body that is not JSON', '{"ScheduleExpression": '],
+  ['a body nested 100,000 deep', `${'['.repeat(100_000)}${']'.repeat(100_000)}`],
+  ['a body cut off 100,000 deep', '{"Target":'.repeat(100_000)],
+  ['a JSON array', '[1, 2, 3]'],
+  [
+    'a target of the wrong type',
+    JSON.stringify({ ScheduleExpression: 'at(2026-11-19T00:00:00)', Target: 'x' }),
+  ],
+];
