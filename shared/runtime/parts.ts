@@ -36,7 +36,7 @@ function nameOf(...parts: string[]): string {
 
 function requireSchedules(runtime: Runtime): ScheduleControl {
   if (runtime.schedules === undefined) {
-    throw new Error('This function was not given the schedule group; only steps, resume and goals are.');
+    throw new Error('This function was not given the schedule group; only steps, goals and preferences (erasure) are.');
   }
   return runtime.schedules;
 }

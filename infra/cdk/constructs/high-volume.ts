@@ -112,10 +112,12 @@ export class HighVolume extends Construct {
     this.grantStartParts(fn);
   }
 
-  /** The resume function: an awaited event starts the run's next part and deletes its timeout schedule. */
+  /**
+   * The resume function: an awaited event starts the run's next part. That part's resume task (in the
+   * steps function) deletes the timeout schedule, so this one needs no Scheduler action.
+   */
   bindResume(fn: WaymarkFunction): void {
     this.addGroupEnvironment(fn);
-    this.grantSchedules(fn, ['scheduler:DeleteSchedule']);
     this.grantStartParts(fn);
   }
 
