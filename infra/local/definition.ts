@@ -13,6 +13,7 @@ import {
   type PlaceholderName,
   PLACEHOLDERS,
 } from '../../shared/contract/tasks.ts';
+import { PART_PLACEHOLDERS, type PartPlaceholderName } from '../../shared/contract/parts.ts';
 import { definitionText } from '../../shared/journey/compile.ts';
 import { isRecord } from '../../shared/json.ts';
 import { readJsonPath } from '../../shared/asl/path.ts';
@@ -34,10 +35,12 @@ export const LOCAL_FUNCTIONS = {
   deliver: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:waymark-deliver`,
 } as const;
 
-const BINDINGS: Record<PlaceholderName, string> = {
+const BINDINGS: Record<PlaceholderName | PartPlaceholderName, string> = {
   [PLACEHOLDERS.stepsFunction]: LOCAL_FUNCTIONS.steps,
   [PLACEHOLDERS.deliverFunction]: LOCAL_FUNCTIONS.deliver,
   [PLACEHOLDERS.eventBus]: LOCAL_BUS,
+  // High-volume parks hand Scheduler a role; the local stand-in checks its form and needs no more.
+  [PART_PLACEHOLDERS.schedulerRole]: `arn:aws:iam::${LOCAL_ACCOUNT}:role/waymark-local-scheduler`,
 };
 
 export type ClockWait = { kind: 'seconds'; seconds: number } | { kind: 'timestampPath'; path: string };
