@@ -54,7 +54,7 @@ export const scheduleSchema = z.object({
   window: windowSchema,
   target: targetSchema,
   description: z.string().optional(),
-  /** Epoch seconds, as the API carries them. */
+  /** Epoch seconds, as the API carries them; kept and given back, ignored for a one-time schedule as on AWS. */
   startDate: z.number().optional(),
   endDate: z.number().optional(),
   kmsKeyArn: z.string().optional(),
@@ -139,7 +139,7 @@ export function checkCreate(name: string, body: unknown, context: CreateContext)
       age >= 60 && age <= 86_400,
       age,
       'target.retryPolicy.maximumEventAgeInSeconds',
-      RANGE(60, 86_400),
+      range(60, 86_400),
     );
   }
   const attempts = target.RetryPolicy?.MaximumRetryAttempts;
@@ -148,7 +148,7 @@ export function checkCreate(name: string, body: unknown, context: CreateContext)
       attempts >= 0 && attempts <= 185,
       attempts,
       'target.retryPolicy.maximumRetryAttempts',
-      RANGE(0, 185),
+      range(0, 185),
     );
   }
   // Scheduler itself takes any ARN here and fails at the start; the stand-in can only start its own
@@ -171,7 +171,7 @@ export function checkCreate(name: string, body: unknown, context: CreateContext)
       minutes !== undefined && minutes >= 1 && minutes <= 1440,
       minutes ?? null,
       'flexibleTimeWindow.maximumWindowInMinutes',
-      `${RANGE(1, 1440)}, and is required with mode FLEXIBLE`,
+      `${range(1, 1440)}, and is required with mode FLEXIBLE`,
     );
   }
   const description = request.Description;
@@ -183,6 +183,14 @@ export function checkCreate(name: string, body: unknown, context: CreateContext)
       'Member must have length less than or equal to 512',
     );
   }
+  const expression = request.ScheduleExpression;
+  // Checked here so that the message below never quotes a megabyte back.
+  constrain(
+    expression.length >= 1 && expression.length <= 256,
+    expression,
+    'scheduleExpression',
+    'Member must have length between 1 and 256',
+  );
   const timezone = request.ScheduleExpressionTimezone;
   if (timezone !== undefined) {
     constrain(
@@ -194,7 +202,6 @@ export function checkCreate(name: string, body: unknown, context: CreateContext)
   }
   if (problems.length > 0) return { ok: false, message: validationMessage(problems) };
 
-  const expression = request.ScheduleExpression;
   const when = parseExpression(expression);
   switch (when.kind) {
     case 'invalid':
@@ -308,7 +315,7 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-function RANGE(min: number, max: number): string {
+function range(min: number, max: number): string {
   return `Member must have value between ${min} and ${max}`;
 }
 

@@ -191,7 +191,13 @@ export class LocalScheduler {
       () => {
         if (this.alarm?.cancel !== cancel) return;
         this.alarm = undefined;
-        this.fireDue();
+        try {
+          this.fireDue();
+        } catch (error) {
+          // Thrown from a clock's callback it would end the process; each schedule's own failure is handled in fire.
+          this.options.log(`${this.stamp()} scheduler: firing failed: ${publicMessage(error)}`);
+          this.arm();
+        }
       },
       // Replaced by an earlier alarm, or the engine is stopping.
       () => undefined,
