@@ -84,6 +84,12 @@ export interface EngineOptions {
   routingConcurrency?: number;
 }
 
+function resumedCustomerOf(input: unknown): string | undefined {
+  return isRecord(input) && isRecord(input.resume) && typeof input.resume.customerId === 'string'
+    ? input.resume.customerId
+    : undefined;
+}
+
 export class LocalEngine {
   private readonly machines = new Map<string, JourneyMachine>();
   private readonly running = new Map<string, Running>();
@@ -243,7 +249,10 @@ export class LocalEngine {
       throw new EngineError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const trigger = eventEnvelopeSchema.safeParse(input);
-    const customerId = trigger.success ? customerIdText(this.options.events, trigger.data) : undefined;
+    // A high-volume run's later parts start on {"resume": {"customerId", ...}}, not on an event.
+    const customerId = trigger.success
+      ? customerIdText(this.options.events, trigger.data)
+      : resumedCustomerOf(input);
     const record: ExecutionRecord = {
       executionArn,
       name,
