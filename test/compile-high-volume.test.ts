@@ -4,7 +4,6 @@
  * twice and state stay small: no Wait and no callback left, every park's way on dispatched, every
  * task keyed by the run.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
@@ -16,23 +15,12 @@ import type { Journey } from '../shared/journey/schema.ts';
 import { durationSeconds } from '../shared/time/duration.ts';
 import { ROOT, sample, sampleIds, settings } from './support/project.ts';
 import { sampleEvents } from './support/events.ts';
+import { checkGolden } from './support/golden.ts';
 
 const GOLDEN_DIR = join(ROOT, 'test', 'golden', 'high-volume');
-const UPDATE_GOLDEN = process.env.UPDATE_GOLDEN === '1';
 
 function highVolume(id: string): Journey {
   return { ...sample(id), workflow: 'high-volume' };
-}
-
-function checkGolden(file: string, actual: string): void {
-  const path = join(GOLDEN_DIR, file);
-  if (UPDATE_GOLDEN) {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  expect(existsSync(path), `${path} is missing: run UPDATE_GOLDEN=1 npx vitest run ${__filename}`).toBe(true);
-  expect(actual).toEqual(readFileSync(path, 'utf8'));
 }
 
 function payloadOf(state: State | undefined): { [key: string]: AslJson } | undefined {
@@ -56,7 +44,12 @@ describe.each(sampleIds)('%s compiled for high volume', (journeyId) => {
   const { definition } = compiled;
 
   it('matches its golden file byte for byte, and passes asl-validator', () => {
-    checkGolden(`${journeyId}.asl.json`, definitionText(definition));
+    checkGolden(
+      GOLDEN_DIR,
+      `${journeyId}.asl.json`,
+      definitionText(definition),
+      'test/compile-high-volume.test.ts',
+    );
     const result = aslValidator(structuredClone(definition));
     expect(result.errorsText('\n')).toBe('');
     expect(result.isValid).toBe(true);

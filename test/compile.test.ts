@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
@@ -25,10 +24,10 @@ import { durationSeconds } from '../shared/time/duration.ts';
 import { project, readEvent, ROOT, sample, sampleIds, settings, withDetail } from './support/project.ts';
 import { cartWithEmitStep } from './support/emit-step.ts';
 import { sampleEvents } from './support/events.ts';
+import { checkGolden as checkSharedGolden } from './support/golden.ts';
 import { triggerMatcher } from '../shared/journey/trigger.ts';
 
 const GOLDEN_DIR = join(ROOT, 'test', 'golden');
-const UPDATE_GOLDEN = process.env.UPDATE_GOLDEN === '1';
 
 function compileSample(id: string): CompiledJourney {
   return compileJourney(sample(id), settings, sampleEvents());
@@ -86,17 +85,7 @@ function jsonataFindings(text: string): string[] {
 }
 
 function checkGolden(file: string, actual: string): void {
-  const path = join(GOLDEN_DIR, file);
-  if (UPDATE_GOLDEN) {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(path, actual);
-    return;
-  }
-  expect(
-    existsSync(path),
-    `${path} is missing: run UPDATE_GOLDEN=1 npx vitest run test/compile.test.ts`,
-  ).toBe(true);
-  expect(actual).toEqual(readFileSync(path, 'utf8'));
+  checkSharedGolden(GOLDEN_DIR, file, actual, 'test/compile.test.ts');
 }
 
 /** `$.steps.<id>` as Step Functions parses it: brackets for an id that is no plain name. */
