@@ -1,7 +1,7 @@
 /** `waymark <command>`: the command line over shared/. Output goes to stdout, problems to stderr. */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { compileJourney, definitionText } from '../../shared/journey/compile.ts';
 import {
   EVENT_SCHEMA_FILE,
@@ -242,12 +242,25 @@ function graph(args: readonly string[], io: Output): number {
   return 0;
 }
 
+/** Options as parseArgs reads them; a bad one (unknown, a value missing or like an option) is the user's to fix. */
+function commandArgs<T extends ParseArgsConfig['options']>(
+  command: string,
+  args: readonly string[],
+  options: T,
+  io: Output,
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: T }>> | undefined {
+  try {
+    return parseArgs({ args: [...args], allowPositionals: true, options });
+  } catch (error) {
+    io.err(`waymark ${command}: ${errorMessage(error)}\n`);
+    return undefined;
+  }
+}
+
 function cost(args: readonly string[], io: Output): number {
-  const { positionals, values } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { volume: { type: 'string' } },
-  });
+  const parsedArgs = commandArgs('cost', args, { volume: { type: 'string' } }, io);
+  if (parsedArgs === undefined) return 1;
+  const { positionals, values } = parsedArgs;
   if (values.volume !== undefined) {
     const parsed = parseVolume(values.volume);
     if (!parsed.ok) {
@@ -322,16 +335,19 @@ function scaleUsages(paths: readonly string[], io: Output): JourneyUsages[] | un
 }
 
 function capacity(args: readonly string[], io: Output): number {
-  const { positionals, values } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
+  const parsedArgs = commandArgs(
+    'capacity',
+    args,
+    {
       quota: { type: 'string', multiple: true },
       'ses-rate': { type: 'string' },
       goal: { type: 'string' },
       quotas: { type: 'boolean' },
     },
-  });
+    io,
+  );
+  if (parsedArgs === undefined) return 1;
+  const { positionals, values } = parsedArgs;
   const parsed = parseQuotaOverrides(values.quota ?? []);
   if (!parsed.ok) {
     io.err(`waymark capacity: ${parsed.problem}\n`);

@@ -59,7 +59,7 @@ function requests(parts: Partial<Requests>): Requests {
 }
 
 /** The Lambda functions a journey's entry calls. */
-export type FunctionName = 'record' | 'steps' | 'deliver' | 'finish';
+export type FunctionName = 'record' | 'steps' | 'deliver' | 'finish' | 'preferences';
 
 /** One call of a function, as the model counts it. */
 export type Call =
@@ -70,6 +70,8 @@ export type Call =
   | { kind: 'updateProfile' }
   | { kind: 'awaitEvent' }
   | { kind: 'deliver'; channel: Channel; system: boolean; finishes: boolean }
+  /** SES's delivery event for an email, which the preferences function files in the history. */
+  | { kind: 'deliveryReport' }
   | { kind: 'finishOnEvent'; freedByStep: boolean }
   | { kind: 'finishTask' }
   | { kind: 'park'; awaits: boolean }
@@ -93,6 +95,7 @@ export const ASSUMED_DURATION_MS: Readonly<Record<CallKind | 'deliverSystem', nu
   deliver: 120,
   // A webhook waits on another company's endpoint (settings allow up to its timeoutSeconds).
   deliverSystem: 300,
+  deliveryReport: 25,
   finishOnEvent: 15,
   finishTask: 30,
   park: 60,
@@ -108,6 +111,8 @@ export function functionOf(call: Call): FunctionName {
       return 'deliver';
     case 'finishOnEvent':
       return 'finish';
+    case 'deliveryReport':
+      return 'preferences';
     case 'enter':
     case 'evaluate':
     case 'schedule':
@@ -166,6 +171,11 @@ export function requestsOf(call: Call): Requests {
       return requests({ writes: ['small'], queries: ['historyQuery'] });
     case 'deliver':
       return deliverRequests(call);
+    case 'deliveryReport':
+      // handlePreferenceEvent (shared/runtime/preferences.ts) for SES's Delivery event: the profile
+      // read, the `delivered` engagement entry (which claims a figures fact). The request bench
+      // counts these 2 beside the event's own 5.
+      return requests({ gets: ['customer'], writes: ['history'], markerWrites: 1 });
     case 'finishOnEvent':
       // finishExecution (shared/runtime/finish.ts): nothing when the last send freed the place;
       // otherwise release and the end's history entry.

@@ -47,7 +47,7 @@ export interface EntryUsage {
   target: Target;
   /** The states in order; on high-volume each later part begins with PART_STATES. */
   path: string[];
-  /** The function calls in order, the record of the trigger and the end's included. */
+  /** The function calls in order: the trigger's record, each email's delivery report, the end's. */
   calls: Call[];
   /** Executions one entry runs: 1 on Standard, one per part on high-volume. */
   parts: number;
@@ -77,7 +77,10 @@ export interface EntryUsage {
   dynamodbRequests: { reads: number; writes: number };
   /** Custom events put on the bus (PutEvents entries, each billed): the trigger, emits. */
   customEvents: number;
-  /** Rule target invocations: the record function, the journey's start, the status-change finish. */
+  /**
+   * Rule target invocations: the record function, the journey's start, SES's delivery event for each
+   * email, the status-change finish.
+   */
   ruleInvocations: number;
   /** Messages to the customer (emails, SMS, push, WhatsApp, webhooks that reach them). */
   messages: number;
@@ -437,6 +440,12 @@ export function entryUsage(
     } else if (call !== undefined) {
       partMs += addCall(usage, call, assumptions) + assumptions.expressInvokeOverheadMs;
       lastDeliverFinishes = call.kind === 'deliver' && call.finishes;
+      if (call.kind === 'deliver' && call.channel === 'email' && !call.system) {
+        // SES's Delivery event (default bus, an AWS service event: not billed) reaches the preferences
+        // function by its rule; opens and clicks, when tracked, come on top (not counted).
+        usage.ruleInvocations += 1;
+        addCall(usage, { kind: 'deliveryReport' }, assumptions);
+      }
     } else {
       partMs += assumptions.expressStateOverheadMs;
     }
