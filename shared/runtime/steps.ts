@@ -113,7 +113,16 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
       ? { kind: 'fact', keyHash: key.hash, eventId: task.trigger.id }
       : { kind: 'event', eventId: task.trigger.id };
   const tryAdmit = () =>
-    admit(runtime.store, task.customerId, task.journeyId, task.executionId, identity, task.entry, now);
+    admit(
+      runtime.store,
+      task.customerId,
+      task.journeyId,
+      task.executionId,
+      identity,
+      task.entry,
+      now,
+      task.parts === true ? 'run-of-event' : 'execution',
+    );
   let admission = await tryAdmit();
   if (
     !admission.admitted &&

@@ -181,6 +181,11 @@ export async function admit(
   trigger: TriggerIdentity,
   rules: { reentry: Reentry; maxConcurrent: number },
   now: Date,
+  /**
+   * A high-volume run's id is the journey's and the event's: a copy of the event after the run ended
+   * is a copy, not the run starting over (which only a Standard execution re-run after a crash is).
+   */
+  runs: 'execution' | 'run-of-event' = 'execution',
 ): Promise<Admission> {
   const week = weekOf(now);
   const { last, active } = membershipAttributes(journeyId);
@@ -250,7 +255,7 @@ export async function admit(
             .data?.has(wanted) === true,
       );
   if (seen(token)) {
-    if (hasSent(item, executionId)) {
+    if (runs === 'execution' && hasSent(item, executionId)) {
       // This execution took the trigger, sent, and freed its place with its last send: it runs again
       // from its start (the local engine after a crash), and holds the place again until it ends again.
       await store.db.send(
