@@ -487,6 +487,18 @@ describe('the sample journeys, compiled for both targets', () => {
     expect(highVolume.expressStarts).toBe(3);
     // Rules: record and start; SES's delivery events for the two emails; the order to resume.
     expect(highVolume.ruleInvocations).toBe(2 + 2 + 1);
+    // On Standard the order reaches the resume function too, which answers the task token.
+    const standard = entryUsage(
+      journey,
+      compileJourney({ ...journey, workflow: 'standard' }, settings, project.events).definition,
+      'standard',
+    );
+    expect(standard.path).toContain('thanks');
+    // record, start, 2 delivery events, the order, the status change.
+    expect(standard.ruleInvocations).toBe(2 + 2 + 1 + 1);
+    // 8 calls (record, enter, awaitEvent, 2 x deliver and its delivery report, the end) + resume.
+    expect(standard.calls).toHaveLength(8);
+    expect(standard.lambdaInvocations).toBe(9);
   });
 
   it('refuses a definition compiled for the other target', () => {

@@ -425,6 +425,23 @@ export function entryUsage(
         usage.schedulerInvocations += 1;
       }
     }
+    if (
+      state.Type === 'Task' &&
+      state.Resource === LAMBDA_INVOKE_WAIT_FOR_TOKEN &&
+      state.Next !== undefined &&
+      path[index + 1] === state.Next
+    ) {
+      // The awaited event came (Standard): its rule brings it to the resume function, which finds the
+      // registration (one Query), calls SendTaskSuccess and deletes it.
+      usage.ruleInvocations += 1;
+      usage.lambdaInvocations += 1;
+      usage.lambdaSeconds += assumptions.durationsMs.resume / 1000;
+      usage.lambdaGbSeconds += (assumptions.durationsMs.resume / 1000) * (assumptions.lambdaMemoryMb / 1024);
+      usage.dynamodbReadUnits += 0.5;
+      usage.dynamodbWriteUnits += 1;
+      usage.dynamodbRequests.reads += 1;
+      usage.dynamodbRequests.writes += 1;
+    }
     if (target === 'standard') usage.transitions += 1;
     pathWaits += waitSecondsOf(state, journey, name);
     const found = callOfState(state, journey);
