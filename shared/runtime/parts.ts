@@ -36,7 +36,9 @@ function nameOf(...parts: string[]): string {
 
 function requireSchedules(runtime: Runtime): ScheduleControl {
   if (runtime.schedules === undefined) {
-    throw new Error('This function was not given the schedule group; only steps, goals and preferences (erasure) are.');
+    throw new Error(
+      'This function was not given the schedule group; only steps, goals and preferences (erasure) are.',
+    );
   }
   return runtime.schedules;
 }
@@ -157,6 +159,8 @@ export async function resume(task: Task<'resume'>, runtime: Runtime): Promise<Re
   // further. Exits mark the parks too, but a part running at that moment may have parked again since.
   const place = await readMembership(runtime.store, wanted.customerId, wanted.journeyId);
   if (!place.active.includes(parked.runId)) {
+    // The goal was the awaited event itself: its exit found this park taken, so its schedule is ours to drop.
+    if (parked.awaits !== undefined) await tidyAfterWait(runtime, parked, wanted.by);
     return { run: { id: parked.runId, at: now.toISOString(), next: null } };
   }
   const saved: unknown = JSON.parse(parked.state);
