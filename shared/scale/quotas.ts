@@ -9,6 +9,8 @@
  * usage.ts; capacity.ts divides.
  */
 
+import { SENT_INDEX } from '../store/table.ts';
+
 export const QUOTA_IDS = [
   'sfn-standard-starts',
   'sfn-open-executions',
@@ -185,16 +187,16 @@ export const US_EAST_1_QUOTAS: Readonly<Record<QuotaId, Quota>> = {
   },
   'dynamodb-sent-index-writes': {
     id: 'dynamodb-sent-index-writes',
-    name: 'bySentDay index: 4 write shards x 1,000 WRU/s per partition',
+    name: `bySentDay index: ${SENT_INDEX.shards} write shards x 1,000 WRU/s per partition`,
     service: 'DynamoDB (design)',
     kind: 'rate',
-    value: 4_000,
+    value: SENT_INDEX.shards * 1_000,
     unit: 'message entries/s',
     adjustable: false,
     remedy: 'more shards: SENT_INDEX.shards in shared/store/table.ts, 1,000 a second each',
     source:
       'Not a quota: each partition takes at most 1,000 write units a second (DynamoDB guide, "warm throughput" scenarios), ' +
-      "and the sent-messages index keys a day's messages by 4 shards (SENT_INDEX.shards, shared/store/table.ts); a throttled " +
+      `and the sent-messages index keys a day's messages by ${SENT_INDEX.shards} shards (SENT_INDEX.shards, shared/store/table.ts); a throttled ` +
       'index write fails the table write (AWS re:Post, "dynamodb-gsi-throttling-table"). More shards raise it.',
   },
   'ses-send-rate': {
