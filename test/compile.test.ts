@@ -732,16 +732,20 @@ describe('Express eligibility', () => {
     expect(compiled.workflowType).toBe('STANDARD');
   });
 
-  // Step Functions sends no status-change events for Express: there the end is still a finish Task.
-  it('an Express journey ends on its finish Task, the last send finishing nothing', () => {
+  // Step Functions sends no status-change events for Express: the last send frees the place and
+  // records the end itself and the execution ends with it; a failure still ends on a finish Task.
+  it('an Express journey ends on its last send, which finishes it; a failure on the finish Task', () => {
     const compiled = compileJourney(quickJourney('express'), settings, sampleEvents());
     expect(compiled.workflowType).toBe('EXPRESS');
     const { definition } = compiled;
     expect(definition.StartAt).toBe(STATE.enter);
     const receipt = taskState(definition, 'receipt');
-    expect(receipt.Next).toBe('done');
-    expect(receipt.ResultPath).toBe('$.steps.receipt');
-    expect(payloadOf(receipt).finishes).toBeUndefined();
+    expect(receipt.End).toBe(true);
+    expect(receipt.Next).toBeUndefined();
+    expect(receipt.ResultPath).toBe('$.final');
+    expect(payloadOf(receipt).finishes).toBe(true);
+    // A receipt that could not be sent is recorded, then the end step's finish Task records the end.
+    expect(taskState(definition, 'receipt.failed').Next).toBe('done');
     expect(payloadOf(taskState(definition, 'done'))).toMatchObject({ task: 'finish', outcome: 'completed' });
     expect(taskState(definition, 'done').Next).toBe(STATE.completed);
     expect(payloadOf(taskState(definition, STATE.failed))).toMatchObject({

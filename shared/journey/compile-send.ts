@@ -15,7 +15,7 @@ import { policiesFor } from './policies.ts';
 import { placeholder } from './resources.ts';
 import { type Journey, sendChannels, type StepOfType } from './schema.ts';
 import { STATE_PATHS } from './state.ts';
-import { endsOnStatusChange, executionRef, flowTo, stepsTask, visitPath } from './task-states.ts';
+import { executionRef, flowTo, stepsTask, visitPath } from './task-states.ts';
 import { waitState } from './compile-parts.ts';
 
 function isInLoop(journey: Journey, id: string): boolean {
@@ -46,9 +46,9 @@ export function compileSend(journey: Journey, id: string, step: StepOfType<'send
   const withSlot = `${id}.withSlot`;
   const failed = `${id}.failed`;
   // The last step before the end frees the customer's place and records the end in the writes it
-  // makes anyway; its result is at $.final, where the finish function looks for it.
-  const finishes =
-    endsOnStatusChange(journey) && notSent === step.next && journey.steps[step.next]?.type === 'end';
+  // makes anyway, and the execution ends with it: on Standard its result is at $.final, where the
+  // finish function looks for it; on Express and high-volume no finish Task follows.
+  const finishes = notSent === step.next && journey.steps[step.next]?.type === 'end';
   const payload = {
     task: 'deliver',
     stepId: id,
@@ -72,7 +72,11 @@ export function compileSend(journey: Journey, id: string, step: StepOfType<'send
     ? []
     : [{ ErrorEquals: [TASK_ERRORS.deferred], ResultPath: stepResultPath(id), Next: deferral }];
   // Sent or not, the customer goes on to the same step: no Choice to pay for.
-  const onward = notSent === step.next ? flowTo(journey, step.next) : { Next: outcome };
+  const onward: { Next: string } | { End: true } = finishes
+    ? { End: true }
+    : notSent === step.next
+      ? flowTo(journey, step.next)
+      : { Next: outcome };
   const task: TaskState = {
     Type: 'Task',
     ...(step.description === undefined ? {} : { Comment: step.description }),
