@@ -18,7 +18,7 @@ import {
 } from '../contract/tasks.ts';
 import type { Channel } from '../customer/profile.ts';
 import { STANDARD_POLICIES, type Policies } from '../journey/policies.ts';
-import { placeholder } from '../journey/resources.ts';
+import { isDeliveryState, placeholder } from '../journey/resources.ts';
 import { isAudienceTrigger, type Journey } from '../journey/schema.ts';
 import { worstCaseSeconds } from '../journey/timing.ts';
 import { isBroadcastTrigger } from '../journey/trigger.ts';
@@ -205,8 +205,18 @@ export function longestRunPath(definition: StateMachineDefinition): string[] {
   visit(definition.StartAt);
   const tasks = (states: readonly string[]): number =>
     states.filter((name) => definition.States[name]?.Type === 'Task').length;
-  const longer = (path: readonly string[], than: readonly string[]): boolean =>
-    path.length !== than.length ? path.length > than.length : tasks(path) > tasks(than);
+  const sends = (states: readonly string[]): number =>
+    states.filter((name) => {
+      const state = definition.States[name];
+      return state !== undefined && isDeliveryState(state);
+    }).length;
+  // The path with the most messages first: both targets are then costed on the same customer's way
+  // (on high-volume a waitForEvent's event path can have more states than its timeout path, and fewer
+  // messages, where on Standard the timeout path is the longer).
+  const longer = (path: readonly string[], than: readonly string[]): boolean => {
+    if (sends(path) !== sends(than)) return sends(path) > sends(than);
+    return path.length !== than.length ? path.length > than.length : tasks(path) > tasks(than);
+  };
   const best = new Map<string, string[]>();
   for (const name of order) {
     if (edgesOf(definition, name).length === 0) {
