@@ -13,7 +13,9 @@ import { compileJourney, definitionText } from '../shared/journey/compile.ts';
 import { PART_STATE } from '../shared/journey/compile-parts.ts';
 import type { Journey } from '../shared/journey/schema.ts';
 import { durationSeconds } from '../shared/time/duration.ts';
-import { ROOT, sample, sampleIds, settings } from './support/project.ts';
+import { longestPartSeconds } from '../shared/journey/timing.ts';
+import { validateJourneyText } from '../shared/journey/validate.ts';
+import { project, ROOT, sample, sampleIds, settings } from './support/project.ts';
 import { sampleEvents } from './support/events.ts';
 import { checkGolden } from './support/golden.ts';
 
@@ -141,5 +143,61 @@ describe.each(sampleIds)('%s compiled for high volume', (journeyId) => {
         });
       }
     }
+  });
+});
+
+describe('a high-volume part must fit an Express execution', () => {
+  const validate = (journey: unknown) =>
+    validateJourneyText(JSON.stringify(journey, null, 2), 'j.json', {
+      settings,
+      events: sampleEvents(),
+      templates: project.templates,
+      segments: new Map(),
+      now: new Date('2026-11-18T15:00:00Z'),
+    }).problems;
+
+  it('times each part from its start or wait to the next wait, every task at its worst', () => {
+    // Express policies: a Lambda task 3 attempts of 10 s + 1 + 2 s of backoff = 33 s; a send 5 attempts
+    // (2 throttling, 2 Lambda retries) of 10 s + 6 + 3 s = 59 s, + 33 s to record a failure = 92 s.
+    // cart-abandonment's longest part starts at nudge (after the order's timeout): resume 33 +
+    // nudge 92 + retarget 92 + the end's finish Task 33 = 250 s.
+    expect(longestPartSeconds(highVolume('cart-abandonment'))).toEqual({ seconds: 250, from: 'nudge' });
+  });
+
+  it('refuses a part longer than five minutes, naming where it starts, and takes one with a wait in it', () => {
+    const send = (next: string) => ({
+      type: 'send',
+      channel: 'email',
+      template: 'cart-reminder',
+      category: 'transactional',
+      next,
+    });
+    const threeSends = {
+      ...sample('cart-abandonment'),
+      workflow: 'high-volume',
+      exitOn: [],
+      start: 'one',
+      steps: { one: send('two'), two: send('three'), three: send('done'), done: { type: 'end' } },
+    };
+    // enter 33 + 3 sends x 92 + the end 33 = 342 s.
+    expect(validate(threeSends)).toContainEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(/^A high-volume part may run 342 s from step "one" to its next wait/),
+      }),
+    );
+    const withWait = {
+      ...threeSends,
+      steps: {
+        ...threeSends.steps,
+        two: send('pause'),
+        pause: { type: 'wait', duration: '1m', next: 'three' },
+      },
+    };
+    expect(validate(withWait).filter((problem) => problem.message.includes('high-volume part'))).toEqual([]);
+    expect(
+      validate({ ...threeSends, workflow: 'standard' }).filter((problem) =>
+        problem.message.includes('high-volume part'),
+      ),
+    ).toEqual([]);
   });
 });

@@ -86,6 +86,49 @@ export function worstCaseSeconds(journey: Journey, policies: Policies): number |
     : steps + worstTaskSeconds(policies.taskTimeoutSeconds, [policies.lambdaService]);
 }
 
+/**
+ * The longest a high-volume part can run, in seconds, and the step it starts at: every task timing
+ * out and retried as Express policies allow, from the start (enter) or a resumed wait (resume) to the
+ * next wait, whose park task ends the part. Each must fit Express's five minutes.
+ */
+export function longestPartSeconds(journey: Journey): { seconds: number; from: string } {
+  const policies = EXPRESS_POLICIES;
+  const lambdaTask = worstTaskSeconds(policies.taskTimeoutSeconds, [policies.lambdaService]);
+  const memo = new Map<string, number>();
+  const visiting = new Set<string>();
+  // From a step to the end of its part: a wait parks (one task) and the part ends there.
+  const toPartEnd = (id: string): number => {
+    const known = memo.get(id);
+    if (known !== undefined) return known;
+    const step = stepById(journey, id);
+    if (step === undefined || visiting.has(id)) return 0;
+    if (step.type === 'wait' || step.type === 'waitForEvent') {
+      // The park task, after the schedule task of a wait until a local time.
+      const parking = lambdaTask + (step.type === 'wait' && step.until !== undefined ? lambdaTask : 0);
+      memo.set(id, parking);
+      return parking;
+    }
+    visiting.add(id);
+    const after = Math.max(0, ...stepEdges(step).map((edge) => toPartEnd(edge.to)));
+    visiting.delete(id);
+    // A send's quiet hours or send slot park too, ending its part: only its own tasks count here.
+    const own = stepSeconds(step, policies);
+    memo.set(id, own + after);
+    return own + after;
+  };
+  let longest = { seconds: lambdaTask + toPartEnd(journey.start), from: journey.start };
+  for (const [, step] of Object.entries(journey.steps).sort(([a], [b]) => a.localeCompare(b))) {
+    // The parts that start when a wait is over: the resume task, then what follows the wait.
+    const resumesAt =
+      step.type === 'wait' ? [step.next] : step.type === 'waitForEvent' ? [step.onEvent, step.onTimeout] : [];
+    for (const next of resumesAt) {
+      const seconds = lambdaTask + toPartEnd(next);
+      if (seconds > longest.seconds) longest = { seconds, from: next };
+    }
+  }
+  return longest;
+}
+
 export function expressEligibility(
   journey: Journey,
   settings: Settings,

@@ -21,7 +21,8 @@ import { journeyPropertyNames } from './json-schema.ts';
 import { jsonPath, type PathSegment, type Problem } from './problem.ts';
 import { isAudienceTrigger, type Journey, journeySchema, type Settings, settingsSchema } from './schema.ts';
 import { parseSource, type SourcePosition } from './source.ts';
-import { expressEligibility } from './timing.ts';
+import { expressEligibility, longestPartSeconds } from './timing.ts';
+import { EXPRESS_MAX_SECONDS, EXPRESS_POLICIES } from './policies.ts';
 import { errorMessage } from '../text/error-message.ts';
 import { checkSegment } from '../audience/segment-check.ts';
 import { type Segment, segmentSchema } from '../audience/segment.ts';
@@ -386,6 +387,16 @@ function checkJourney(journey: Journey, context: ValidationContext, report: Repo
         break;
       default:
         return assertNever(step);
+    }
+  }
+  if (journey.workflow === 'high-volume') {
+    const part = longestPartSeconds(journey);
+    if (part.seconds > EXPRESS_MAX_SECONDS) {
+      report(
+        ['workflow'],
+        `A high-volume part may run ${part.seconds} s from step "${part.from}" to its next wait (every task timing out after ${EXPRESS_POLICIES.taskTimeoutSeconds} s and retried), more than an Express execution's ${EXPRESS_MAX_SECONDS} s.`,
+        { hint: 'put a wait between its steps (a part ends at every wait), or use a Standard workflow' },
+      );
     }
   }
   if (journey.workflow === 'express') {
