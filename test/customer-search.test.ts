@@ -5,7 +5,12 @@
  * writes them (record, for a profile event), except where a test needs a profile record cannot give.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { customerProfileSchema } from '../shared/customer/profile.ts';
@@ -190,6 +195,8 @@ describe('customer search through the address indexes', () => {
       AttributeDefinitions: withoutIndexes.AttributeDefinitions?.slice(0, 2),
     };
     await client.send(new CreateTableCommand(bare));
+    // dynalite creates a table a moment later (on a busy machine, later still): wait until it is there.
+    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: bare.TableName });
     const store = { db: runtime.store.db, table: bare.TableName ?? '' };
     expect(await searchCustomers(store, 'ana@example.com', LIMIT)).toEqual({
       kind: 'no-index',
