@@ -67,6 +67,26 @@ describe('waymark cost --volume', () => {
     );
   });
 
+  it("says what each target adds to the work both do, by hand from cart-abandonment's rows", () => {
+    const cells = (target: string): number[] =>
+      (result.out.split('\n').find((line) => new RegExp(`^cart-abandonment +${target} `).test(line)) ?? '')
+        .split(/\s{2,}/)
+        .slice(2, 7)
+        .map((cell) => Number(cell.replaceAll(',', '')));
+    const [sfn = 0, scheduler = 0, lambda = 0, dynamodb = 0, events = 0] = cells('high-volume');
+    const [standardSfn = 0, , standardLambda = 0, standardDynamodb = 0, standardEvents = 0] =
+      cells('standard');
+    // Standard adds its transitions; high-volume its Express parts, its schedules and what its parks call
+    // and write beyond Standard's same work.
+    const added =
+      sfn + scheduler + (lambda - standardLambda) + (dynamodb - standardDynamodb) + (events - standardEvents);
+    const ratio = result.out
+      .split('\n')
+      .find((line) => /^cart-abandonment +\d/.test(line))
+      ?.split(/\s{2,}/);
+    expect(Number(ratio?.[3]?.replace('x', ''))).toBeCloseTo(standardSfn / added, 1);
+  });
+
   it('scales with the volume: 10,000/day is 304,166.67 a month, and Standard costs in proportion', () => {
     const perDay = waymark('cost', '--volume', '10000/day');
     expect(perDay.code).toBe(0);

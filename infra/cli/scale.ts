@@ -68,6 +68,17 @@ export function costAtVolumeText(journeys: readonly JourneyUsages[], volume: Vol
     if (standard === undefined || highVolume === undefined) continue;
     const orchestration = (cost: typeof standard): number =>
       cost.byService.stepFunctions + cost.byService.scheduler;
+    // What each target adds to the work both do (the same functions and writes): its orchestration,
+    // and what it calls and writes beyond the other (on high-volume, the parks and their claims).
+    const own = (cost: typeof standard): number =>
+      orchestration(cost) +
+      COST_SERVICES.filter((service) => service !== 'stepFunctions' && service !== 'scheduler').reduce(
+        (sum, service) =>
+          sum +
+          cost.byService[service] -
+          Math.min(standard.byService[service], highVolume.byService[service]),
+        0,
+      );
     const dominant = [...COST_SERVICES]
       .sort((a, b) => highVolume.byService[b] - highVolume.byService[a])
       .slice(0, 2)
@@ -78,6 +89,7 @@ export function costAtVolumeText(journeys: readonly JourneyUsages[], volume: Vol
       ratio(
         orchestration(highVolume) === 0 ? undefined : orchestration(standard) / orchestration(highVolume),
       ),
+      ratio(own(highVolume) === 0 ? undefined : own(standard) / own(highVolume)),
       dominant.join(', '),
     ]);
   }
@@ -107,6 +119,7 @@ export function costAtVolumeText(journeys: readonly JourneyUsages[], volume: Vol
         { header: 'journey' },
         figure('Standard / high-volume'),
         figure('Step Functions + Scheduler only'),
+        figure('what the target adds'),
         { header: 'high-volume mostly' },
       ],
       ratios,
