@@ -3,6 +3,9 @@
  * name a binding quota for every journey on both targets, keep `waymark cost` as it was without
  * --volume, and refuse a bad value with a clear error and exit code 1.
  */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../infra/cli/main.ts';
 import { QUOTA_IDS } from '../shared/scale/quotas.ts';
@@ -208,5 +211,27 @@ describe('waymark capacity', () => {
     const help = waymark('help');
     expect(help.out).toContain('waymark capacity');
     expect(help.out).toContain('waymark cost --volume 1000000/month');
+  });
+});
+
+describe('waymark cost, without --volume, on a high-volume journey', () => {
+  it('names the target and says the table holds its first part only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'waymark-hv-cost-'));
+    try {
+      cpSync('journeys', dir, { recursive: true });
+      const file = join(dir, 'cart-abandonment.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), workflow: 'high-volume' }),
+      );
+      const result = waymark('cost', dir);
+      expect(result.code).toBe(0);
+      expect(result.out).toMatch(/^cart-abandonment +HIGH-VOLUME +/m);
+      expect(result.out).toMatch(/^chat-followup +STANDARD +/m);
+      expect(result.out).toContain('HIGH-VOLUME: the first part only');
+      expect(waymark('cost').out).not.toContain('HIGH-VOLUME');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -279,14 +279,16 @@ function cost(args: readonly string[], io: Output): number {
     return 1;
   }
   const rows: string[][] = [];
+  let highVolume = false;
   for (const project of projects) {
     for (const { journey } of project.journeys) {
       if (project.settings === undefined) continue;
       const compiled = compileJourney(journey, project.settings, project.events);
       const model = compiled.cost;
+      highVolume ||= compiled.target === 'high-volume';
       rows.push([
         journey.id,
-        compiled.workflowType,
+        compiled.target === 'high-volume' ? 'HIGH-VOLUME' : compiled.workflowType,
         String(model.stateTransitions),
         String(model.lambdaInvocations),
         String(model.serviceCalls),
@@ -316,6 +318,12 @@ function cost(args: readonly string[], io: Output): number {
     'Longest path, error paths and quiet-hours retries left out. Standard: $0.025 per 1,000 transitions;\n' +
       'Express: $1 per million requests, duration not included. Lambda is billed apart.\n',
   );
+  if (highVolume) {
+    io.out(
+      'HIGH-VOLUME: the first part only (to its first wait); waymark cost --volume 1000000/month counts every\n' +
+        'part, its schedules and what the journey calls and writes, on both targets (docs/scale.md).\n',
+    );
+  }
   return 0;
 }
 
