@@ -9,7 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseTask, stepsTaskSchema } from '../shared/contract/parse.ts';
 import type { StepsTask } from '../shared/contract/tasks.ts';
+import { deliver } from '../shared/runtime/deliver.ts';
 import { stopRun } from '../shared/runtime/parts.ts';
+import { eraseCustomer } from '../shared/runtime/preferences.ts';
 import { resumeWaits } from '../shared/runtime/resume.ts';
 import type { OneTimeSchedule, ScheduleControl } from '../shared/runtime/runtime.ts';
 import { runStepsTask } from '../shared/runtime/steps.ts';
@@ -17,8 +19,19 @@ import { writeLedger } from '../shared/store/customers.ts';
 import { readMembership, release } from '../shared/store/journeys.ts';
 import { parksOfRun } from '../shared/store/parks.ts';
 import { waitsFor } from '../shared/store/waits.ts';
-import { cartTrigger, envelope, fixtureEvent, seedCustomer } from './support/runtime-fixtures.ts';
-import { createTestRuntime, localServicesForFile, type TestRuntime } from './support/runtime-services.ts';
+import {
+  cartTrigger,
+  deliverTask,
+  envelope,
+  fixtureEvent,
+  seedCustomer,
+} from './support/runtime-fixtures.ts';
+import {
+  createTestRuntime,
+  historyEntries,
+  localServicesForFile,
+  type TestRuntime,
+} from './support/runtime-services.ts';
 
 const services = localServicesForFile();
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:waymark-test-cart-abandonment_express';
@@ -330,5 +343,175 @@ describe('a waitForEvent between parts', () => {
     });
     expect(await runStepsTask(task, runtime)).toEqual({ parked: 'started' });
     expect(runtime.schedules.created).toEqual([]);
+  });
+});
+
+function finishTask(customerId: string, run: { id: string; at: string }): Task<'finish'> {
+  return {
+    task: 'finish',
+    outcome: 'completed',
+    stepId: 'done',
+    journeyId: 'cart-abandonment',
+    journeyVersion: 1,
+    executionId: run.id,
+    customerId,
+    enteredAt: run.at,
+  };
+}
+
+function updateTask(customerId: string, run: { id: string; at: string }): Task<'updateProfile'> {
+  return {
+    task: 'updateProfile',
+    stepId: 'mark',
+    set: { vip: true },
+    addTags: [],
+    removeTags: [],
+    trigger: cartTrigger(customerId),
+    values: {},
+    journeyId: 'cart-abandonment',
+    journeyVersion: 1,
+    executionId: run.id,
+    customerId,
+    enteredAt: run.at,
+  };
+}
+
+describe('a run that ends while one of its parts runs', () => {
+  it('sends nothing more, records no end of its own and changes no profile after a goal freed its place', async () => {
+    const runtime = await highVolumeRuntime();
+    const run = await enteredRun(runtime, 'hv-goal', 'evt-goal');
+    // The goal's exit frees the place while the part is between its claim and its send.
+    expect(await stopRun(runtime, 'hv-goal', run.id, 'goal')).toBe(false);
+    await release(runtime.store, 'hv-goal', 'cart-abandonment', run.id);
+    const task = deliverTask('hv-goal', { executionId: run.id, enteredAt: run.at, finishes: true });
+    expect(await deliver(task, runtime)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/journey ended/),
+    });
+    expect(
+      (await services.emails()).filter((email) => email.destination.to.includes('ana@example.com')),
+    ).toEqual([]);
+    const finish = finishTask('hv-goal', run);
+    await runStepsTask(finish, runtime);
+    const update = updateTask('hv-goal', run);
+    expect(await runStepsTask(update, runtime)).toEqual({ updated: [] });
+    const entries = await historyEntries(runtime, 'hv-goal');
+    expect(entries.filter((entry) => entry.kind !== 'event')).toEqual([]);
+    expect(await runStepsTask(parkTask('hv-goal', run), runtime)).toEqual({ parked: 'run-ended' });
+    expect(runtime.schedules.created).toEqual([]);
+  });
+
+  it('writes nothing back after an erasure: the park is not made, nothing is scheduled', async () => {
+    const runtime = await highVolumeRuntime();
+    const run = await enteredRun(runtime, 'hv-erased', 'evt-erased');
+    expect(await eraseCustomer(runtime, 'hv-erased')).toMatchObject({ status: 'erased' });
+    expect(await runStepsTask(parkTask('hv-erased', run), runtime)).toEqual({ parked: 'run-ended' });
+    const task = deliverTask('hv-erased', { executionId: run.id, enteredAt: run.at });
+    expect(await deliver(task, runtime)).toMatchObject({ status: 'failed' });
+    expect(await historyEntries(runtime, 'hv-erased')).toEqual([]);
+    expect(await parksOfRun(runtime.store, 'hv-erased', run.id)).toEqual([]);
+    expect(runtime.schedules.created).toEqual([]);
+  });
+
+  it('records its end once: a copy of its last part finds the place freed and records none', async () => {
+    const runtime = await highVolumeRuntime();
+    const run = await enteredRun(runtime, 'hv-end', 'evt-end');
+    const finish = finishTask('hv-end', run);
+    await runStepsTask(finish, runtime);
+    runtime.clock.now = new Date('2026-11-18T15:00:30Z');
+    await runStepsTask({ ...finish, enteredAt: '2026-11-18T15:00:30.000Z' }, runtime);
+    const ends = (await historyEntries(runtime, 'hv-end')).filter((entry) => entry.kind === 'journey');
+    expect(ends.map((entry) => (entry.kind === 'journey' ? entry.action : ''))).toEqual(['completed']);
+  });
+});
+
+describe('copies and keys', () => {
+  it("gives a copy of a run's first part the run's own admission time, whatever was admitted since", async () => {
+    const runtime = await highVolumeRuntime();
+    await seedCustomer(runtime, 'hv-two');
+    const twoAtOnce = (eventId: string): Task<'enter'> => ({
+      ...enter('hv-two', eventId),
+      entry: { reentry: 'always', maxConcurrent: 2 },
+    });
+    const first = await runStepsTask(twoAtOnce('evt-a'), runtime);
+    runtime.clock.now = new Date('2026-11-18T15:05:00Z');
+    await runStepsTask(twoAtOnce('evt-b'), runtime);
+    runtime.clock.now = new Date('2026-11-18T15:06:00Z');
+    const copy = await runStepsTask(twoAtOnce('evt-a'), runtime);
+    expect(first).toMatchObject({ run: { at: '2026-11-18T15:00:00.000Z' } });
+    expect(copy).toMatchObject({
+      admitted: true,
+      run: { id: 'cart-abandonment/evt-a', at: '2026-11-18T15:00:00.000Z' },
+    });
+  });
+
+  it("keeps the wait's beginning for the event whichever copy registers it", async () => {
+    const runtime = await highVolumeRuntime();
+    const run = await enteredRun(runtime, 'hv-since', 'evt-since');
+    const task = parkTask('hv-since', run, {
+      stepId: 'await-order',
+      next: 'nudge',
+      wake: { seconds: 82_800 },
+      awaits: { event: { event: 'order.placed' }, next: 'purchased' },
+    });
+    await runStepsTask(task, runtime);
+    await runStepsTask({ ...task, now: '2026-11-18T15:00:40.000Z' }, runtime);
+    const [registration] = await waitsFor(runtime.store, 'hv-since', 'order.placed');
+    expect(registration?.since).toBe('2026-11-18T15:00:00.000Z');
+  });
+
+  it('keeps two runs apart whose event ids one extends the other by "#"', async () => {
+    const runtime = await highVolumeRuntime();
+    const short = await enteredRun(runtime, 'hv-hash', 'abc');
+    await runStepsTask(parkTask('hv-hash', short), runtime);
+    const long = { id: 'cart-abandonment/abc#x', at: short.at };
+    await runStepsTask(enter('hv-hash', 'abc#x'), runtime).catch(() => undefined);
+    expect(await stopRun(runtime, 'hv-hash', long.id, 'exit')).toBe(false);
+    expect((await parksOfRun(runtime.store, 'hv-hash', short.id)).map((parked) => parked.status)).toEqual([
+      'waiting',
+    ]);
+  });
+
+  it('lets the event claim the park in the resume function, so the timeout cannot take it if the part dies', async () => {
+    const runtime = await highVolumeRuntime();
+    const run = await enteredRun(runtime, 'hv-claim', 'evt-claim');
+    await runStepsTask(
+      parkTask('hv-claim', run, {
+        stepId: 'await-order',
+        next: 'nudge',
+        wake: { seconds: 82_800 },
+        awaits: { event: { event: 'order.placed' }, next: 'purchased' },
+      }),
+      runtime,
+    );
+    runtime.clock.now = new Date('2026-11-18T16:00:00Z');
+    const order = envelope(
+      'order.placed',
+      { ...fixtureEvent('order.placed').detail, customerId: 'hv-claim' },
+      '2026-11-18T16:00:00Z',
+    );
+    await resumeWaits(order, runtime);
+    // The part the event started never ran; the timeout comes.
+    expect((await parksOfRun(runtime.store, 'hv-claim', run.id)).map((parked) => parked.claimedBy)).toEqual([
+      `event:${String(order.id)}`,
+    ]);
+    const timeout = await runStepsTask(resumeTask(scheduledInput(runtime.schedules.created[0])), runtime);
+    expect(timeout).toMatchObject({ run: { next: null } });
+  });
+
+  it("deletes an exited run's registration, so a later event starts nothing", async () => {
+    const runtime = await highVolumeRuntime();
+    const run = await enteredRun(runtime, 'hv-reg', 'evt-reg');
+    await runStepsTask(
+      parkTask('hv-reg', run, {
+        stepId: 'await-order',
+        next: 'nudge',
+        wake: { seconds: 82_800 },
+        awaits: { event: { event: 'order.placed' }, next: 'purchased' },
+      }),
+      runtime,
+    );
+    await stopRun(runtime, 'hv-reg', run.id, 'exit');
+    expect(await waitsFor(runtime.store, 'hv-reg', 'order.placed')).toEqual([]);
   });
 });

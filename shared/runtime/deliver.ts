@@ -30,6 +30,7 @@ import {
   type TemplateSource,
 } from '../render/templates.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '../store/customers.ts';
+import { deliveryRunEnded } from './parts.ts';
 import { release as releasePlace } from '../store/journeys.ts';
 import { emptyCustomer } from '../customer/profile-update.ts';
 import {
@@ -76,6 +77,11 @@ async function deliverStep(task: DeliverTask, runtime: Runtime, freed: FreedPlac
   const template = runtime.project.templates.get(task.template);
   if (read.found === 'damaged') {
     return notSent(runtime, task, now, { status: 'failed', reason: damagedProfile(read.reason) });
+  }
+  if (deliveryRunEnded(task, read)) {
+    // As a stopped Standard execution, a high-volume run that has ended (a goal or exit event freed its
+    // place, or the customer was erased) sends and records nothing more, though its part still runs.
+    return { status: 'failed', reason: 'The journey ended for this customer while this part ran.' };
   }
   if (template === undefined) {
     return notSent(runtime, task, now, {

@@ -8,11 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import { isRunId, type ResumeCause, type ResumedState, type ResumeInput } from '../contract/parts.ts';
-import type { AwaitedEvent, StepsTask } from '../contract/tasks.ts';
+import type { AwaitedEvent, DeliverTask, StepsTask, StepsTaskResults } from '../contract/tasks.ts';
+import { type CustomerRead, runPlace } from '../store/customers.ts';
+import { deliveryKey } from './delivery-history.ts';
 import { isRecord } from '../json.ts';
-import { claimPark, exitParks, type Park, parksOfRun, writePark } from '../store/parks.ts';
+import { claimPark, deletePark, exitParks, type Park, parksOfRun, writePark } from '../store/parks.ts';
 import { readMembership } from '../store/journeys.ts';
-import { parkKey } from '../store/table.ts';
+import { parkKey, partTimeOfPark } from '../store/table.ts';
 import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
 import { awaitedEventSince } from './awaited.ts';
 import type { Runtime, ScheduleControl, WorkflowControl } from './runtime.ts';
@@ -43,10 +45,7 @@ function requireSchedules(runtime: Runtime): ScheduleControl {
   return runtime.schedules;
 }
 
-export async function park(
-  task: Task<'park'>,
-  runtime: Runtime,
-): Promise<{ parked: 'scheduled' | 'started' | 'parked-before' }> {
+export async function park(task: Task<'park'>, runtime: Runtime): Promise<StepsTaskResults['park']> {
   const schedules = requireSchedules(runtime);
   const state = JSON.stringify(task.state);
   if (Buffer.byteLength(state) > MAX_STATE_BYTES) {
@@ -59,7 +58,11 @@ export async function park(
       ? new Date(Date.parse(task.now) + task.wake.seconds * 1000)
       : new Date(task.wake.at);
   if (Number.isNaN(wakeAt.getTime())) throw new Error(`The wait "${task.stepId}" has no time to wake at.`);
-  const { sk } = parkKey(task.customerId, task.executionId, task.stepId, task.enteredAt ?? task.now);
+  // A run that ended while this part ran (a goal, an exit, an erasure) parks nowhere: nothing of it
+  // is written again, and nothing is scheduled.
+  if (!(await holdsPlace(runtime, task))) return { parked: 'run-ended' };
+  const partAt = task.enteredAt ?? task.now;
+  const { sk } = parkKey(task.customerId, task.executionId, task.stepId, partAt);
   const record = {
     sk,
     customerId: task.customerId,
@@ -69,6 +72,8 @@ export async function park(
     next: task.next,
     ...(task.awaits === undefined ? {} : { awaits: task.awaits }),
     state,
+    partAt,
+    since: task.now,
     wakeAt: wakeAt.toISOString(),
     schedule: nameOf(task.customerId, sk),
   };
@@ -78,11 +83,16 @@ export async function park(
   if (parked === undefined || (!written.written && written.existing?.status !== 'waiting')) {
     return { parked: 'parked-before' };
   }
+  // An erasure between the check and the write deleted the place: take the park back out.
+  if (written.written && !(await holdsPlace(runtime, task))) {
+    await deletePark(runtime.store, task.customerId, sk);
+    return { parked: 'run-ended' };
+  }
   const machine = task.machine;
   if (parked.awaits !== undefined) {
-    await registerWait(runtime.store, registrationOf(parked, machine, task.now));
-    // An event that came between the part's start and the registration is in the history already.
-    const early = await awaitedEventSince(runtime, task.customerId, parked.awaits.event, task.now);
+    await registerWait(runtime.store, registrationOf(parked, machine));
+    // An event that came since the wait began (whichever copy of the part asks) is in the history.
+    const early = await awaitedEventSince(runtime, task.customerId, parked.awaits.event, parked.since);
     if (early !== undefined) {
       await startNextPart(runtime.workflows, machine, parked, { kind: 'event', event: early });
       return { parked: 'started' };
@@ -103,6 +113,11 @@ export async function park(
     },
   });
   return { parked: 'scheduled' };
+}
+
+async function holdsPlace(runtime: Runtime, task: Task<'park'>): Promise<boolean> {
+  const place = await readMembership(runtime.store, task.customerId, task.journeyId);
+  return place.active.includes(task.executionId);
 }
 
 function resumeInput(parked: Pick<Park, 'customerId' | 'journeyId' | 'sk'>, by: ResumeCause): ResumeInput {
@@ -127,9 +142,11 @@ async function startNextPart(
 }
 
 function registrationOf(
-  parked: Park | Omit<Park, 'status'>,
+  parked: Pick<
+    Park,
+    'customerId' | 'journeyId' | 'runId' | 'stateName' | 'sk' | 'awaits' | 'since' | 'wakeAt'
+  >,
   machine: string,
-  since: string,
 ): WaitRegistration {
   if (parked.awaits === undefined) throw new Error(`The park ${parked.sk} awaits no event`);
   return {
@@ -139,7 +156,7 @@ function registrationOf(
     stepId: parked.stateName,
     resumption: { kind: 'park', park: parked.sk, machine },
     event: parked.awaits.event,
-    since,
+    since: parked.since,
     until: parked.wakeAt,
   };
 }
@@ -152,7 +169,14 @@ function registrationOf(
 export async function resume(task: Task<'resume'>, runtime: Runtime): Promise<ResumedState> {
   const { resume: wanted } = task;
   const now = runtime.now();
-  const claim = await claimPark(runtime.store, wanted.customerId, wanted.park, causeName(wanted.by), now);
+  const claim = await claimPark(
+    runtime.store,
+    wanted.customerId,
+    wanted.park,
+    causeName(wanted.by),
+    now,
+    partTimeOfPark(wanted.park),
+  );
   if (!claim.claimed) return { run: { id: claim.park?.runId ?? '', at: now.toISOString(), next: null } };
   const parked = claim.park;
   // A run that ended while parked (a goal or exit event: the goals function freed its place) goes no
@@ -185,7 +209,7 @@ export async function resume(task: Task<'resume'>, runtime: Runtime): Promise<Re
 
 /** The registration goes; so does the timeout's schedule when the event won (it would find nothing). */
 async function tidyAfterWait(runtime: Runtime, parked: Park, by: ResumeCause): Promise<void> {
-  await takeWait(runtime.store, registrationOf(parked, '', parked.wakeAt));
+  await takeWait(runtime.store, registrationOf(parked, ''));
   if (by.kind === 'event') await deleteQuietly(runtime.schedules, parked.schedule);
 }
 
@@ -199,21 +223,42 @@ async function deleteQuietly(schedules: ScheduleControl | undefined, name: strin
 }
 
 /**
- * An awaited event for a parked run: starts the part that goes on from it. The part claims the park,
- * so the first of this event and the timeout wins; a copy of the event starts a copy of the part.
+ * An awaited event for a parked run: claims the park for the event (so the first of it and the
+ * timeout wins here, durably, before anything is started) and starts the part that goes on from it,
+ * which claims again as a copy of the winner. False when the timeout, or another event, took it first.
+ * A start that fails throws: the event is retried and claims again.
  */
 export async function resumeParkedWait(
   runtime: Runtime,
   registration: WaitRegistration,
   event: AwaitedEvent,
-): Promise<void> {
-  if (registration.resumption.kind !== 'park') return;
-  const parked = {
-    customerId: registration.customerId,
-    journeyId: registration.journeyId,
-    sk: registration.resumption.park,
-  };
-  await startNextPart(runtime.workflows, registration.resumption.machine, parked, { kind: 'event', event });
+): Promise<boolean> {
+  if (registration.resumption.kind !== 'park') return false;
+  const { park: sk, machine } = registration.resumption;
+  const by: ResumeCause = { kind: 'event', event };
+  const claim = await claimPark(
+    runtime.store,
+    registration.customerId,
+    sk,
+    causeName(by),
+    runtime.now(),
+    partTimeOfPark(sk),
+  );
+  if (!claim.claimed) return false;
+  await startNextPart(runtime.workflows, machine, claim.park, by);
+  return true;
+}
+
+/**
+ * A delivery of a high-volume run no longer in its place, unless this very delivery is in the ledger
+ * (a copy of the part that sent it, and then freed the place with its last send, answers as the first).
+ */
+export function deliveryRunEnded(task: DeliverTask, read: CustomerRead): boolean {
+  if (!isRunId(task.executionId) || runPlace(read, task.journeyId, task.executionId) === 'active')
+    return false;
+  return !(
+    read.found === true && read.customer.ledger.sends.some((record) => record.key === deliveryKey(task))
+  );
 }
 
 /**
@@ -228,7 +273,11 @@ export async function stopRun(
 ): Promise<boolean> {
   if (!isRunId(executionId)) return context.workflows.stopExecution(executionId, cause);
   const exited = await exitParks(context.store, customerId, executionId);
-  for (const parked of exited) await deleteQuietly(context.schedules, parked.schedule);
+  for (const parked of exited) {
+    await deleteQuietly(context.schedules, parked.schedule);
+    // Its registration too: a matching event later would start a part only to find the park taken.
+    if (parked.awaits !== undefined) await takeWait(context.store, registrationOf(parked, ''));
+  }
   return exited.length > 0;
 }
 

@@ -72,8 +72,7 @@ async function resumeStep(
     case 'token':
       return runtime.workflows.sendTaskSuccess(registration.resumption.taskToken, awaited);
     case 'park':
-      await resumeParkedWait(runtime, registration, awaited);
-      return true;
+      return resumeParkedWait(runtime, registration, awaited);
     default: {
       const unknown: never = registration.resumption;
       throw new Error(`Unknown resumption ${JSON.stringify(unknown)}`);

@@ -21,7 +21,8 @@ import { park, resume, runMayBeRunning } from './parts.ts';
 import { engagementHours } from '../customer/engagement-hours.ts';
 import { PROFILE_UPDATED } from '../events/built-in.ts';
 import { executionTag } from '../channels/tags.ts';
-import { admit, release, type TriggerIdentity } from '../store/journeys.ts';
+import { admit, readMembership, release, type TriggerIdentity } from '../store/journeys.ts';
+import { isRunId } from '../contract/parts.ts';
 import { registerWait, takeWait, type WaitRegistration } from '../store/waits.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { lambdaErrorMessage, toJsonValue } from '../json.ts';
@@ -58,10 +59,13 @@ export async function runStepsTask(task: StepsTask, runtime: Runtime): Promise<S
     // before executions ended on that event. For those the finish function records a completion (it
     // cannot tell their success from others'), and skips a failure, whose reason only this Task knows.
     case 'finish': {
-      await release(runtime.store, task.customerId, task.journeyId, task.executionId);
+      const { released } = await release(runtime.store, task.customerId, task.journeyId, task.executionId);
+      // A high-volume run's place freed already (a goal or exit, or a copy of this part): its end is recorded.
+      if (isRunId(task.executionId) && !released) return { finished: true };
       const journey = runtime.project.journeys.find((candidate) => candidate.id === task.journeyId);
       const express =
-        journey !== undefined && deployedWorkflow(journey, runtime.project.settings) === 'EXPRESS';
+        isRunId(task.executionId) ||
+        (journey !== undefined && deployedWorkflow(journey, runtime.project.settings) === 'EXPRESS');
       if (express || task.outcome === 'failed') {
         await journeyEntry(runtime, task, task.outcome, {
           stepId: task.stepId,
@@ -282,6 +286,11 @@ async function updateProfile(
   task: Task<'updateProfile'>,
   runtime: Runtime,
 ): Promise<StepsTaskResults['updateProfile']> {
+  // A high-volume run that ended while its part runs changes nothing more (a stopped execution would not).
+  if (isRunId(task.executionId)) {
+    const place = await readMembership(runtime.store, task.customerId, task.journeyId);
+    if (!place.active.includes(task.executionId)) return { updated: [] };
+  }
   // Stamped like any profile update, so an older update still on its way cannot undo the step.
   const stamp = {
     at: task.enteredAt ?? runtime.now().toISOString(),

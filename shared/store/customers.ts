@@ -11,7 +11,12 @@ import type { FieldStamps } from '../customer/profile-update.ts';
 import { type Ledger, type SendRecord, sendRecordSchema } from '../delivery/caps.ts';
 import { addressIndexAttributes } from './address-index.ts';
 import { isConditionFailure, type StoreContext } from './context.ts';
-import { membershipAttributes } from './journeys.ts';
+import {
+  type Membership,
+  membershipAttributes,
+  membershipsOfCustomerItem,
+  runAdmittedAttribute,
+} from './journeys.ts';
 import { customerKey, profileKey } from './table.ts';
 
 export const suppressionRecordSchema = z.object({
@@ -33,11 +38,14 @@ export interface CustomerRecord {
   engagementByHour: number[];
   /** When, and by which event, each profile field was last set: how late updates merge. */
   fieldStamps: FieldStamps;
+  /** The customer's places in journeys (membership attributes on the same item), by journey id. */
+  places: ReadonlyMap<string, Membership>;
 }
 
 export type CustomerRead =
   | { found: true; customer: CustomerRecord }
-  | { found: false }
+  /** `places`: the item is there, holding journey places only (no profile yet). */
+  | { found: false; places?: ReadonlyMap<string, Membership> }
   /** The stored profile does not parse: reported with the reason, never used half-read. */
   | { found: 'damaged'; reason: string };
 
@@ -79,7 +87,7 @@ export async function readCustomer(store: StoreContext, customerId: string): Pro
 /** A stored customer item as the code reads it: the one parser for a GetItem and a Scan alike. */
 export function parseCustomerItem(stored: Record<string, unknown>): CustomerRead {
   // Journey places alone (admission writes them on this item): no profile yet.
-  if (stored.profile === undefined) return { found: false };
+  if (stored.profile === undefined) return { found: false, places: membershipsOfCustomerItem(stored) };
   const item = storedItemSchema.safeParse(stored);
   if (!item.success) return { found: 'damaged', reason: z.prettifyError(item.error) };
   const profile = customerProfileSchema.safeParse(item.data.profile);
@@ -93,8 +101,24 @@ export function parseCustomerItem(stored: Record<string, unknown>): CustomerRead
       suppressions: item.data.suppressions,
       engagementByHour: item.data.engagement ?? new Array<number>(24).fill(0),
       fieldStamps: { ...legacyConsentStamps(item.data.consentChangedAt), ...item.data.fieldStamps },
+      places: membershipsOfCustomerItem(stored),
     },
   };
+}
+
+/**
+ * Whether a high-volume run still holds its place, from a customer read: `erased` when nothing of the
+ * customer is stored (nothing may be written for them), `ended` when a goal, an exit or the run's own
+ * end freed it.
+ */
+export function runPlace(
+  read: CustomerRead,
+  journeyId: string,
+  runId: string,
+): 'active' | 'ended' | 'erased' {
+  const places = read.found === true ? read.customer.places : read.found === false ? read.places : undefined;
+  if (read.found === false && places === undefined) return 'erased';
+  return places?.get(journeyId)?.active.includes(runId) === true ? 'active' : 'ended';
 }
 
 function legacyConsentStamps(changedAt: Partial<Record<string, string>>): FieldStamps {
@@ -125,11 +149,16 @@ export async function writeLedger(
       new UpdateCommand({
         TableName: store.table,
         Key: profileKey(customerId),
-        UpdateExpression: `SET ledger = :sends, ledgerVersion = :next${freeing === undefined ? '' : ' DELETE #active :execution'}`,
+        UpdateExpression: `SET ledger = :sends, ledgerVersion = :next${freeing === undefined ? '' : ' DELETE #active :execution REMOVE #runAt'}`,
         ConditionExpression: `attribute_exists(pk) AND ${versionCondition}`,
         ...(freeing === undefined
           ? {}
-          : { ExpressionAttributeNames: { '#active': membershipAttributes(freeing.journeyId).active } }),
+          : {
+              ExpressionAttributeNames: {
+                '#active': membershipAttributes(freeing.journeyId).active,
+                '#runAt': runAdmittedAttribute(freeing.journeyId, freeing.executionId),
+              },
+            }),
         ExpressionAttributeValues: {
           ':sends': sends,
           ':next': expected + 1,

@@ -7,6 +7,7 @@
  * the send that ends a journey frees its place in the same write as its
  * ledger.
  */
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { assertNever } from '../journey/graph.ts';
@@ -34,6 +35,14 @@ const DROPPED_WEEKS = 4;
 /** The customer item's attributes for one journey: `J#<journeyId>#last`, `#active`, `#seen#<week>`. */
 export function membershipAttributes(journeyId: string): { last: string; active: string } {
   return { last: `J#${journeyId}#last`, active: `J#${journeyId}#active` };
+}
+
+/**
+ * When a high-volume run was admitted, kept on the customer item while it holds its place: a copy of
+ * its first part (Express runs one at least once) gets this time back, whatever was admitted since.
+ */
+export function runAdmittedAttribute(journeyId: string, runId: string): string {
+  return `J#${journeyId}#at#${createHash('sha256').update(runId).digest('base64url').slice(0, 22)}`;
 }
 
 function seenAttribute(journeyId: string, week: number): string {
@@ -214,6 +223,8 @@ export async function admit(
     ':token': token,
     ':max': rules.maxConcurrent,
   };
+  const runAt = runs === 'run-of-event' ? runAdmittedAttribute(journeyId, executionId) : undefined;
+  if (runAt !== undefined) names['#runAt'] = runAt;
   const reentry = reentryRule(rules.reentry, now);
   if (reentry.kind === 'never') conditions.push('attribute_not_exists(#last)');
   if (reentry.kind === 'after') {
@@ -225,7 +236,7 @@ export async function admit(
       new UpdateCommand({
         TableName: store.table,
         Key: profileKey(customerId),
-        UpdateExpression: `SET #last = :now ADD #active :execution, #seen :tokens REMOVE ${dropped.join(', ')}`,
+        UpdateExpression: `SET #last = :now${runAt === undefined ? '' : ', #runAt = :now'} ADD #active :execution, #seen :tokens REMOVE ${dropped.join(', ')}`,
         ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -242,7 +253,9 @@ export async function admit(
   const item = read.Item ?? {};
   const membership = membershipsOfCustomerItem(item).get(journeyId) ?? { active: [] };
   // A retried enter of this very execution: it was admitted the first time.
-  const admittedAt = membership.lastEnteredAt ?? now.toISOString();
+  const storedRunAt: unknown = runAt === undefined ? undefined : item[runAt];
+  const admittedAt =
+    typeof storedRunAt === 'string' ? storedRunAt : (membership.lastEnteredAt ?? now.toISOString());
   if (membership.active.includes(executionId)) return { admitted: true, at: admittedAt };
   const seen = (wanted: string): boolean =>
     Object.keys(names)
@@ -304,28 +317,35 @@ function reentryRule(reentry: Reentry, now: Date): ReentryRule {
 /**
  * Closes an execution in the customer's place; closing one that is not open does nothing, and a
  * customer with no item gets none (DELETE alone would create one): then `customerKnown` is false.
+ * `released`: this call closed it (a copy of the call, or one after a goal's, finds it closed).
  */
 export async function release(
   store: StoreContext,
   customerId: string,
   journeyId: string,
   executionId: string,
-): Promise<{ customerKnown: boolean }> {
+): Promise<{ customerKnown: boolean; released: boolean }> {
+  const active = membershipAttributes(journeyId).active;
   try {
-    await store.db.send(
+    const updated = await store.db.send(
       new UpdateCommand({
         TableName: store.table,
         Key: profileKey(customerId),
-        UpdateExpression: 'DELETE #active :execution',
+        UpdateExpression: 'DELETE #active :execution REMOVE #runAt',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#active': membershipAttributes(journeyId).active },
+        ExpressionAttributeNames: {
+          '#active': active,
+          '#runAt': runAdmittedAttribute(journeyId, executionId),
+        },
         ExpressionAttributeValues: { ':execution': new Set([executionId]) },
+        ReturnValues: 'UPDATED_OLD',
       }),
     );
-    return { customerKnown: true };
+    const before = z.set(z.string()).safeParse(updated.Attributes?.[active]);
+    return { customerKnown: true, released: before.success && before.data.has(executionId) };
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     // No customer item: never admitted here, or erased since.
-    return { customerKnown: false };
+    return { customerKnown: false, released: false };
   }
 }

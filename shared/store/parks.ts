@@ -5,7 +5,7 @@
  * its awaited event claims it by a conditional write, and only the same
  * claimant (a copy of that part) may claim it again.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { eventMatcherSchema } from '../journey/schema.ts';
 import type { AwaitedContinuation } from '../contract/parts.ts';
@@ -29,6 +29,10 @@ export interface Park {
   awaits?: AwaitedContinuation;
   /** The execution state as JSON text: kept whole, whatever its nesting. */
   state: string;
+  /** The time of the part that parked: the next part's time comes after it. */
+  partAt: string;
+  /** When the wait began: an awaited event from then on counts, whichever copy of the part asks. */
+  since: string;
   wakeAt: string;
   /** The schedule that wakes it, in the stage's group. */
   schedule: string;
@@ -48,6 +52,8 @@ const parkSchema = z.object({
   next: z.string(),
   awaits: z.object({ event: eventMatcherSchema, next: z.string() }).optional(),
   state: z.string(),
+  partAt: z.string(),
+  since: z.string(),
   wakeAt: z.string(),
   schedule: z.string(),
   status: z.enum(['waiting', 'resumed', 'exited']),
@@ -83,6 +89,13 @@ export async function writePark(
   }
 }
 
+/** Takes back a park written for a run that ended meanwhile (an erasure between check and write). */
+export async function deletePark(store: StoreContext, customerId: string, sk: string): Promise<void> {
+  await store.db.send(
+    new DeleteCommand({ TableName: store.table, Key: { pk: customerKey(customerId), sk } }),
+  );
+}
+
 export async function readPark(
   store: StoreContext,
   customerId: string,
@@ -103,7 +116,8 @@ export type Claim = { claimed: true; park: Park } | { claimed: false; park: Park
 
 /**
  * Takes the park for `by` if it is waiting, or again if `by` took it already (a copy of the part):
- * the first claim's time stays, so every copy of the next part runs under the same part time.
+ * the first claim's time stays, so every copy of the next part runs under the same part time. That
+ * time is after the parked part's, even on a clock that stood still (a wake that was due at once).
  */
 export async function claimPark(
   store: StoreContext,
@@ -111,7 +125,10 @@ export async function claimPark(
   sk: string,
   by: string,
   now: Date,
+  partAt: string | undefined,
 ): Promise<Claim> {
+  const after = partAt === undefined ? Number.NaN : Date.parse(partAt) + 1;
+  const claimAt = new Date(Number.isNaN(after) ? now.getTime() : Math.max(now.getTime(), after));
   try {
     const updated = await store.db.send(
       new UpdateCommand({
@@ -126,7 +143,7 @@ export async function claimPark(
           ':resumed': 'resumed',
           ':waiting': 'waiting',
           ':by': by,
-          ':now': now.toISOString(),
+          ':now': claimAt.toISOString(),
         },
         ReturnValues: 'ALL_NEW',
       }),

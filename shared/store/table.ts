@@ -117,8 +117,9 @@ export function waitKey(
 }
 
 /**
- * A high-volume run parked at a wait: `P#<runId>#<state>#<part time>`, one per visit of the wait (the
- * part time tells a loop's visits apart), all of a run under one prefix so an exit finds them.
+ * A high-volume run parked at a wait: `P#<run>#<state>#<part time>`, one per visit of the wait (the
+ * part time tells a loop's visits apart), all of a run under one prefix so an exit finds them. The
+ * run is hashed: an event id holding `#` must not make one run's prefix another's.
  */
 export function parkKey(
   customerId: string,
@@ -128,12 +129,19 @@ export function parkKey(
 ): { pk: string; sk: string } {
   return {
     pk: customerKey(customerId),
-    sk: `${SORT.parkPrefix}${runId}#${stateName}#${sortableTime(partAt)}`,
+    sk: `${parkPrefix(customerId, runId).prefix}${stateName}#${sortableTime(partAt)}`,
   };
 }
 
+/** The part time a park's key ends with (undefined for a key not made by parkKey). */
+export function partTimeOfPark(sk: string): string | undefined {
+  const time = sk.slice(sk.lastIndexOf('#') + 1);
+  return sk.startsWith(SORT.parkPrefix) && !Number.isNaN(Date.parse(time)) ? time : undefined;
+}
+
 export function parkPrefix(customerId: string, runId: string): { pk: string; prefix: string } {
-  return { pk: customerKey(customerId), prefix: `${SORT.parkPrefix}${runId}#` };
+  const run = createHash('sha256').update(runId).digest('base64url').slice(0, 22);
+  return { pk: customerKey(customerId), prefix: `${SORT.parkPrefix}${run}#` };
 }
 
 /**

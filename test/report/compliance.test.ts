@@ -126,6 +126,7 @@ describe('preference compliance, replayed from the history', () => {
         suppressions: {},
         engagementByHour: new Array<number>(24).fill(0),
         fieldStamps: { 'consent.email': { at: '2025-01-01T00:00:00.000Z', by: 'e-1' } },
+        places: new Map(),
       },
     };
     const report = checkCompliance([

@@ -22,6 +22,7 @@ describe('coordination across channels', () => {
         suppressions: {},
         engagementByHour: new Array<number>(24).fill(0),
         fieldStamps: {},
+        places: new Map(),
       },
     };
   }
