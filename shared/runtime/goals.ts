@@ -14,6 +14,7 @@ import { appendHistory, appendJourneyEntry, readHistory } from '../store/history
 import { claimGoalFact, ENTRY_MARKER_DAYS, readMembership, release } from '../store/journeys.ts';
 import { durationSeconds } from '../time/duration.ts';
 import { stopRun } from './parts.ts';
+import { isRunId } from '../contract/parts.ts';
 import type { Runtime } from './runtime.ts';
 
 type ExitMatcher = Journey['exitOn'][number];
@@ -57,7 +58,9 @@ async function exitJourney(
   let stopped = 0;
   for (const executionId of membership.active) {
     if (await stopRun(runtime, customerId, executionId, `The customer reached ${reason}`)) stopped += 1;
-    await release(runtime.store, customerId, journey.id, executionId);
+    const { released } = await release(runtime.store, customerId, journey.id, executionId);
+    // A high-volume run whose part freed the place meanwhile (its last send, its finish) recorded its end.
+    if (isRunId(executionId) && !released) continue;
     const exited: HistoryEntryOf<'journey'> = {
       kind: 'journey',
       time: runtime.now().toISOString(),
