@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTask, stepsTaskSchema } from '../shared/contract/parse.ts';
 import type { StepsTask } from '../shared/contract/tasks.ts';
 import { deliver } from '../shared/runtime/deliver.ts';
-import { stopRun } from '../shared/runtime/parts.ts';
+import { runMayBeRunning, stopRun } from '../shared/runtime/parts.ts';
 import { eraseCustomer } from '../shared/runtime/preferences.ts';
 import { resumeWaits } from '../shared/runtime/resume.ts';
 import type { OneTimeSchedule, ScheduleControl } from '../shared/runtime/runtime.ts';
@@ -513,5 +513,18 @@ describe('copies and keys', () => {
     );
     await stopRun(runtime, 'hv-reg', run.id, 'exit');
     expect(await waitsFor(runtime.store, 'hv-reg', 'order.placed')).toEqual([]);
+  });
+});
+
+describe('a run holding a place', () => {
+  it('counts as running while parked, and not a day after a wake nobody resumed', async () => {
+    const runtime = await highVolumeRuntime();
+    const run = await enteredRun(runtime, 'hv-alive', 'evt-alive');
+    await runStepsTask(parkTask('hv-alive', run), runtime);
+    runtime.clock.now = new Date('2026-11-19T10:00:00Z');
+    expect(await runMayBeRunning(runtime, 'hv-alive', run.id, undefined, runtime.now())).toBe(true);
+    // Woken at 16:00 on the 18th, never resumed (its part died before claiming): after Scheduler's day.
+    runtime.clock.now = new Date('2026-11-19T16:30:00Z');
+    expect(await runMayBeRunning(runtime, 'hv-alive', run.id, undefined, runtime.now())).toBe(false);
   });
 });

@@ -31,6 +31,9 @@ const MAX_STATE_BYTES = 350_000;
  */
 const PART_LIFETIME_MS = 10 * 60_000;
 
+/** How long after its wake a park may still be resumed: Scheduler's retries (24 hours), and a part. */
+const WAKE_RETRY_MS = 86_400_000 + PART_LIFETIME_MS;
+
 /** A name Scheduler and Step Functions take (`[0-9A-Za-z_-]`, at most 64), the same for every copy. */
 function nameOf(...parts: string[]): string {
   return `wm-${createHash('sha256').update(parts.join('\n')).digest('base64url').slice(0, 40)}`;
@@ -294,7 +297,13 @@ export async function runMayBeRunning(
 ): Promise<boolean> {
   if (!isRunId(executionId)) return context.workflows.isRunning(executionId);
   const parks = await parksOfRun(context.store, customerId, executionId);
-  if (parks.some((parked) => parked.status === 'waiting')) return true;
+  // Scheduler tries a start for a day: a park still waiting a day after its wake will not be resumed.
+  if (
+    parks.some(
+      (parked) => parked.status === 'waiting' && Date.parse(parked.wakeAt) > now.getTime() - WAKE_RETRY_MS,
+    )
+  )
+    return true;
   const moves = [lastEnteredAt, ...parks.map((parked) => parked.claimedAt)].flatMap((time) =>
     time === undefined ? [] : [Date.parse(time)],
   );
