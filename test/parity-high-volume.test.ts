@@ -3,8 +3,9 @@
  * files with `"workflow": "high-volume"` (Express parts between parks) play one script each on a local
  * engine with a manual clock (the same customers, event details and clock moves), and must send the same
  * messages at the same times, skip the same ones for the same reasons, and write the same history and
- * figures, ids aside. The one place they legitimately record differently, how a run's end is written, is
- * asserted as a difference, with the reason (`endsIn` below).
+ * figures, ids aside. Where they legitimately differ (how a run that does not end on a send writes its
+ * end; a part claimed at the instant its run parked is 1 ms later), the difference is asserted, with the
+ * reason (`expectSameHistory`, `claimedAfterPark`).
  *
  * The two engines run one after the other: the functions' runtime is one per process.
  */
@@ -161,10 +162,15 @@ function seenBy(played: Played, customerId: string): Seen {
  *   `completed` entry names that step.
  * Everything else must be equal, and so must the completions themselves: the same runs, at the same time.
  */
-function expectSameHistory(standard: Played, highVolume: Played, customerId: string): void {
+function expectSameHistory(
+  standard: Played,
+  highVolume: Played,
+  customerId: string,
+  options: { claimedAsParked?: string } = {},
+): void {
   const ends = standard.ends;
   const onStandard = endsIn(seenBy(standard, customerId).timeline, ends);
-  const onHighVolume = endsIn(seenBy(highVolume, customerId).timeline, ends);
+  const onHighVolume = endsIn(claimedAfterPark(seenBy(highVolume, customerId).timeline, options), ends);
   expect(onHighVolume.rest).toEqual(onStandard.rest);
   expect(onHighVolume.completions).toEqual(onStandard.completions);
 
@@ -183,6 +189,23 @@ function expectSameHistory(standard: Played, highVolume: Played, customerId: str
   expect(named(onHighVolume.endSteps)).toEqual(named(onHighVolume.completedEntries));
   // Standard lists an end step only where a branch leads to it; high-volume lists those too.
   expect(named(onHighVolume.endSteps)).toEqual(expect.arrayContaining(named(onStandard.endSteps)));
+}
+
+/**
+ * The second difference, in time: a part's time is always after the part that parked (a claim is at
+ * least 1 ms later, so two parts of one run never share a time). Where the next part was claimed at the
+ * very instant the run parked (`claimedAsParked`: an awaited event already there, on a clock that stands
+ * still), what it writes is 1 ms later than on Standard: asserted, then read as of that instant.
+ */
+function claimedAfterPark(
+  rows: readonly TimelineRow[],
+  options: { claimedAsParked?: string },
+): TimelineRow[] {
+  const parkedAt = options.claimedAsParked;
+  if (parkedAt === undefined) return [...rows];
+  const claimedAt = new Date(Date.parse(parkedAt) + 1).toISOString();
+  expect(rows.filter((row) => row.time === claimedAt)).not.toEqual([]);
+  return rows.map((row) => (row.time === claimedAt ? { ...row, time: parkedAt } : row));
 }
 
 /** The report's figures per journey; `completed` counts either way a run's end is recorded. */
@@ -334,7 +357,13 @@ describe('parity of Standard and high-volume: the sample journeys', () => {
   it.each(CUSTOMERS)(
     '%s: the same history, skips included; the end recorded the way each target can',
     (customerId) => {
-      expectSameHistory(played('standard'), played('high-volume'), customerId);
+      // p-chat-quick came back at the instant its run parked: its next part is 1 ms later (see above).
+      expectSameHistory(
+        played('standard'),
+        played('high-volume'),
+        customerId,
+        customerId === 'p-chat-quick' ? { claimedAsParked: at(0) } : {},
+      );
     },
   );
 
@@ -466,12 +495,12 @@ describe('parity of Standard and high-volume: an awaited event in the second its
   });
 
   it('goes on by the event on both (the customer came back after the wait began): no reminder', () => {
-    for (const target of TARGETS) {
-      expect(
-        seenBy(played(target), 'p-same-second').messages.map(([channel, stepId]) => `${channel} ${stepId}`),
-        target,
-      ).toEqual(['email summary']);
-    }
+    const sent = (target: Target): string[] =>
+      seenBy(played(target), 'p-same-second').messages.map(([channel, stepId]) => `${channel} ${stepId}`);
+    expect({ standard: sent('standard'), 'high-volume': sent('high-volume') }).toEqual({
+      standard: ['email summary'],
+      'high-volume': ['email summary'],
+    });
     expectSameHistory(played('standard'), played('high-volume'), 'p-same-second');
   });
 });
