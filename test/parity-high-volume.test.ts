@@ -501,6 +501,9 @@ describe('parity of Standard and high-volume: an awaited event in the second its
       standard: ['email summary'],
       'high-volume': ['email summary'],
     });
-    expectSameHistory(played('standard'), played('high-volume'), 'p-same-second');
+    // The event was there when the wait registered: the next part started at the instant the run parked.
+    expectSameHistory(played('standard'), played('high-volume'), 'p-same-second', {
+      claimedAsParked: '2026-11-18T12:00:00.500Z',
+    });
   });
 });

@@ -30,7 +30,7 @@ import {
   type TemplateSource,
 } from '../render/templates.ts';
 import { type CustomerRecord, damagedProfile, readCustomer, writeLedger } from '../store/customers.ts';
-import { deliveryRunEnded } from './parts.ts';
+import { deliveryRunEnded, sentByCopyOfPart } from './parts.ts';
 import { release as releasePlace } from '../store/journeys.ts';
 import { emptyCustomer } from '../customer/profile-update.ts';
 import {
@@ -393,7 +393,8 @@ async function settledEarlier(
   now: Date,
   record: SendRecord,
 ): Promise<Extract<DeliveryOutcome, { status: 'sent' }> | undefined> {
-  const confirmed = await confirmedDelivery(runtime, task, record);
+  const confirmed =
+    (await confirmedDelivery(runtime, task, record)) ?? (await sentByCopyOfPart(runtime, task, record));
   if (confirmed !== undefined) return confirmed;
   return task.category === 'marketing' ? unconfirmedDelivery(runtime, task, now, record) : undefined;
 }

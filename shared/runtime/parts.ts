@@ -8,9 +8,17 @@
  */
 import { createHash } from 'node:crypto';
 import { isRunId, type ResumeCause, type ResumedState, type ResumeInput } from '../contract/parts.ts';
-import type { AwaitedEvent, DeliverTask, StepsTask, StepsTaskResults } from '../contract/tasks.ts';
+import type {
+  AwaitedEvent,
+  DeliverTask,
+  DeliveryOutcome,
+  StepsTask,
+  StepsTaskResults,
+} from '../contract/tasks.ts';
 import { type CustomerRead, runPlace } from '../store/customers.ts';
-import { deliveryKey } from './delivery-history.ts';
+import { confirmedDelivery, deliveryKey } from './delivery-history.ts';
+import type { SendRecord } from '../delivery/caps.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isRecord } from '../json.ts';
 import { claimPark, deletePark, exitParks, type Park, parksOfRun, writePark } from '../store/parks.ts';
 import { readMembership } from '../store/journeys.ts';
@@ -262,6 +270,30 @@ export function deliveryRunEnded(task: DeliverTask, read: CustomerRead): boolean
   return !(
     read.found === true && read.customer.ledger.sends.some((record) => record.key === deliveryKey(task))
   );
+}
+
+/** How long a copy of a part waits for the other copy's send to be recorded, and how often it looks. */
+const COPY_SEND_WAIT_MS = 5_000;
+const COPY_SEND_POLL_MS = 200;
+
+/**
+ * A high-volume delivery reserved but not yet recorded is most often another copy of the same part,
+ * sending at this very moment (Express and Scheduler run a part at least once, two at a time now and
+ * then): its record is waited for a few seconds before the reservation counts as an attempt that died
+ * (unconfirmed marketing, transactional sent again). Standard executions have no copies: undefined.
+ */
+export async function sentByCopyOfPart(
+  runtime: Runtime,
+  task: DeliverTask,
+  record: Pick<SendRecord, 'time' | 'channel'>,
+): Promise<Extract<DeliveryOutcome, { status: 'sent' }> | undefined> {
+  if (!isRunId(task.executionId)) return undefined;
+  for (let waited = 0; waited < COPY_SEND_WAIT_MS; waited += COPY_SEND_POLL_MS) {
+    await sleep(COPY_SEND_POLL_MS);
+    const confirmed = await confirmedDelivery(runtime, task, record);
+    if (confirmed !== undefined) return confirmed;
+  }
+  return undefined;
 }
 
 /**

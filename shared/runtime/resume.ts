@@ -15,6 +15,7 @@ import { matchesPattern } from '../events/pattern.ts';
 import { matcherPattern } from '../journey/rules.ts';
 import { takeWait, type WaitRegistration, waitsFor } from '../store/waits.ts';
 import { resumeParkedWait } from './parts.ts';
+import { awaitedFrom } from './awaited.ts';
 import { appendHistory } from '../store/history.ts';
 import { detailStorageProblem } from '../events/storable.ts';
 import type { Runtime } from './runtime.ts';
@@ -46,7 +47,7 @@ export async function resumeWaits(input: unknown, runtime: Runtime): Promise<Res
   const awaited: AwaitedEvent = { eventId: event.id, detailType: event['detail-type'], time: event.time };
   for (const registration of await waitsFor(runtime.store, customerId, event['detail-type'])) {
     if (
-      Date.parse(event.time) < Date.parse(registration.since) ||
+      Date.parse(event.time) < Date.parse(awaitedFrom(registration.since)) ||
       !matchesPattern(matcherPattern(registration.event, runtime.project.events), event)
     ) {
       counts.unmatched += 1;

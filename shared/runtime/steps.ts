@@ -99,6 +99,8 @@ async function enter(task: Task<'enter'>, runtime: Runtime): Promise<StepsTaskRe
       values: {},
       customerId: task.customerId,
       trigger: task.trigger,
+      // The state machine selects the run from every answer, a refusal's too.
+      ...(task.parts === true ? { run: { id: task.executionId, at: now.toISOString(), next: null } } : {}),
     } as const;
   };
   const detail = parseEventDetail(runtime.project.events, task.trigger['detail-type'], task.trigger.detail);
