@@ -85,21 +85,37 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
     description: 'Awaited events: resume the waiting journey steps',
     invocation: 'asynchronous',
     timeout: Duration.seconds(30),
-    tableActions: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    // UpdateItem and GetItem: an awaited event claims a high-volume run's park before starting its part.
+    tableActions: [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
   },
   goals: {
     description: 'Exit and goal events: stop journeys, record conversions',
     invocation: 'asynchronous',
     timeout: Duration.seconds(30),
-    tableActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    // DeleteItem: an exit takes a high-volume run's waitForEvent registration with its parks.
+    tableActions: [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
   },
   preferences: {
     description: 'SES events (suppression, engagement), SMS and WhatsApp statuses, customer erasure',
     invocation: 'asynchronous',
     // An erasure deletes a customer's whole partition, 25 items per batch.
     timeout: Duration.seconds(60),
+    // DeleteItem: an erasure takes a high-volume run's waitForEvent registration with its parks.
     tableActions: [
       'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
