@@ -180,6 +180,6 @@ describe('a broadcast run, task by task', () => {
       [memberExecutionName(REF.runId, 'kept'), memberExecutionName(REF.runId, 'later')].sort(),
     );
     // Nothing of the erased customer's profile came back.
-    expect(await readCustomer(runtime.store, 'erased')).toEqual({ found: false });
+    expect(await readCustomer(runtime.store, 'erased')).toMatchObject({ found: false });
   });
 });
