@@ -23,38 +23,19 @@ import {
   requestUnits,
   ASSUMED_ITEM_BYTES,
 } from '../shared/scale/tasks.ts';
-import { entryUsage, type EntryUsage, longestRunPath, PART_STATES } from '../shared/scale/usage.ts';
+import {
+  emptyUsage,
+  entryUsage,
+  type EntryUsage,
+  longestRunPath,
+  PART_STATES,
+} from '../shared/scale/usage.ts';
 import { parseVolume, SECONDS_PER_MONTH } from '../shared/scale/volume.ts';
 import { JOURNEYS_DIR, project, sample, samples, settings } from './support/project.ts';
 
-/** An explicit per-entry usage record: everything zero but what the test says. */
+/** An explicit per-entry usage record: everything zero but what the test says (one part). */
 function usage(fields: Partial<EntryUsage> & Pick<EntryUsage, 'target'>): EntryUsage {
-  return {
-    journeyId: 'hand-made',
-    path: [],
-    calls: [],
-    parts: 1,
-    transitions: 0,
-    standardStarts: 0,
-    expressStarts: 0,
-    expressGbSeconds: 0,
-    lambdaInvocations: 0,
-    lambdaGbSeconds: 0,
-    lambdaSeconds: 0,
-    schedulesCreated: 0,
-    schedulerInvocations: 0,
-    lifetimeSeconds: 0,
-    dynamodbReadUnits: 0,
-    dynamodbWriteUnits: 0,
-    dynamodbIndexWriteUnits: 0,
-    dynamodbRequests: { reads: 0, writes: 0 },
-    customEvents: 0,
-    ruleInvocations: 0,
-    messages: 0,
-    messagesByChannel: {},
-    systemCalls: 0,
-    ...fields,
-  };
+  return { ...emptyUsage('hand-made', fields.target), parts: 1, ...fields };
 }
 
 /** A Standard journey that lives 24 hours: 7 transitions, 2 messages, 20 write units an entry. */

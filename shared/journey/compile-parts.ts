@@ -13,6 +13,7 @@ import { policiesFor } from './policies.ts';
 import { placeholder } from './resources.ts';
 import type { EventMatcher, Journey } from './schema.ts';
 import { executionRef } from './task-states.ts';
+import { STATE } from './state-names.ts';
 
 export const PART_STATE = {
   part: 'Waymark.Part',
@@ -108,7 +109,7 @@ function parkTask(
     ResultPath: null,
     TimeoutSeconds: policies.taskTimeoutSeconds,
     Retry: [policies.lambdaService],
-    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Waymark.Failed' }],
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.failed }],
     End: true,
   };
 }

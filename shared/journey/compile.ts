@@ -5,13 +5,8 @@
  * output, so compiled files can be reviewed and kept as golden files.
  */
 import { customerIdPath, type EventCatalog } from '../events/catalog.ts';
-import type { AslJson, Catcher, State, StateMachineDefinition } from '../asl/types.ts';
-import {
-  EVENTS_PUT_EVENTS,
-  LAMBDA_INVOKE_WAIT_FOR_TOKEN,
-  PLACEHOLDERS,
-  TASK_ERRORS,
-} from '../contract/tasks.ts';
+import type { AslJson, State, StateMachineDefinition } from '../asl/types.ts';
+import { EVENTS_PUT_EVENTS, PLACEHOLDERS, TASK_ERRORS } from '../contract/tasks.ts';
 import { toJsonValue } from '../json.ts';
 import { stepResultPath } from '../asl/path.ts';
 import { durationSeconds } from '../time/duration.ts';
@@ -20,14 +15,7 @@ import { type CostReport, estimateCost } from './cost.ts';
 import { assertNever } from './graph.ts';
 import { policiesFor } from './policies.ts';
 import { type CompileTarget, compileTarget, expressEligibility } from './timing.ts';
-import {
-  awaitEventPark,
-  isHighVolume,
-  PART_STATE,
-  partEntryStates,
-  runEnterFields,
-  waitState,
-} from './compile-parts.ts';
+import { isHighVolume, PART_STATE, partEntryStates, runEnterFields, waitState } from './compile-parts.ts';
 import {
   type Journey,
   type Settings,
@@ -47,17 +35,11 @@ export type { CompiledRule, RuleRole } from './rules.ts';
 import { referencePath, STATE_PATHS } from './state.ts';
 import { audienceTriggerKind, triggerMatcher } from './trigger.ts';
 import { compileSend } from './compile-send.ts';
-import { endsOnStatusChange, executionRef, flowTo, stepsTask, withoutUnreachable } from './task-states.ts';
+import { STATE } from './state-names.ts';
+import { compileWaitForEvent, compileWaitUntil } from './compile-waits.ts';
+import { endsOnStatusChange, flowTo, stepsTask, withoutUnreachable } from './task-states.ts';
 
-export const STATE = {
-  enter: 'Waymark.Enter',
-  admitted: 'Waymark.Admitted',
-  notAdmitted: 'Waymark.NotAdmitted',
-  failed: 'Waymark.Failed',
-  /** Express only: see endsOnStatusChange. */
-  completed: 'Waymark.Completed',
-  failedEnd: 'Waymark.FailedEnd',
-} as const;
+export { STATE };
 
 export interface CompiledJourney {
   journeyId: string;
@@ -277,76 +259,6 @@ function compileStep(journey: Journey, id: string, step: Step, events: EventCata
     default:
       return assertNever(step);
   }
-}
-
-function compileWaitUntil(journey: Journey, id: string, step: StepOfType<'wait'>): Record<string, State> {
-  // The step id names the state other steps go to: here the Task that works out when to resume.
-  const wait = `${id}.wait`;
-  return {
-    [id]: stepsTask(
-      journey,
-      {
-        task: 'schedule',
-        stepId: id,
-        until: toJsonValue(step.until ?? null),
-        'now.$': '$$.State.EnteredTime',
-      },
-      { resultPath: stepResultPath(id), next: wait, catchTo: STATE.failed, comment: step.description },
-    ),
-    [wait]: waitState(journey, wait, {
-      waitFor: { timestampPath: stepResultPath(id, 'outcome', 'resumeAt') },
-      next: flowTo(journey, step.next),
-    }),
-  };
-}
-
-function compileWaitForEvent(
-  journey: Journey,
-  id: string,
-  step: StepOfType<'waitForEvent'>,
-): Record<string, State> {
-  const timeoutSeconds = durationSeconds(step.timeout);
-  if (isHighVolume(journey)) {
-    return {
-      [id]: awaitEventPark(journey, id, {
-        event: step.event,
-        timeoutSeconds,
-        onEvent: step.onEvent,
-        onTimeout: step.onTimeout,
-        ...(step.description === undefined ? {} : { comment: step.description }),
-      }),
-    };
-  }
-  const timedOut: Catcher = {
-    ErrorEquals: ['States.Timeout'],
-    ResultPath: stepResultPath(id, 'timeout'),
-    Next: step.onTimeout,
-  };
-  return {
-    [id]: {
-      Type: 'Task',
-      ...(step.description === undefined ? {} : { Comment: step.description }),
-      Resource: LAMBDA_INVOKE_WAIT_FOR_TOKEN,
-      Parameters: {
-        FunctionName: placeholder(PLACEHOLDERS.stepsFunction),
-        Payload: {
-          task: 'awaitEvent',
-          stepId: id,
-          'taskToken.$': '$$.Task.Token',
-          event: toJsonValue(step.event),
-          timeoutSeconds,
-          'now.$': '$$.State.EnteredTime',
-          ...executionRef(journey),
-        },
-      },
-      // The resume function answers with a small AwaitedEvent, not the whole event: the state stays small.
-      ResultPath: stepResultPath(id),
-      TimeoutSeconds: timeoutSeconds,
-      Retry: [policiesFor(journey).lambdaService],
-      Catch: [timedOut, { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.failed }],
-      ...flowTo(journey, step.onEvent),
-    },
-  };
 }
 
 function compileBranch(journey: Journey, id: string, step: StepOfType<'branch'>): Record<string, State> {

@@ -304,7 +304,7 @@ function waitSecondsOf(state: State, journey: Journey, name: string): number {
 }
 
 /** A counter of what the walk finds, turned into EntryUsage at the end. */
-function emptyUsage(journeyId: string, target: Target): EntryUsage {
+export function emptyUsage(journeyId: string, target: Target): EntryUsage {
   return {
     journeyId,
     target,
