@@ -105,7 +105,7 @@ export async function park(task: Task<'park'>, runtime: Runtime): Promise<StepsT
     // An event that came since the wait began (whichever copy of the part asks) is in the history.
     const early = await awaitedEventSince(runtime, task.customerId, parked.awaits.event, parked.since);
     if (early !== undefined) {
-      await startNextPart(runtime.workflows, machine, parked, { kind: 'event', event: early });
+      await claimAndStart(runtime, machine, parked.sk, parked, early);
       return { parked: 'started' };
     }
   }
@@ -246,10 +246,21 @@ export async function resumeParkedWait(
 ): Promise<boolean> {
   if (registration.resumption.kind !== 'park') return false;
   const { park: sk, machine } = registration.resumption;
+  return claimAndStart(runtime, machine, sk, registration, event);
+}
+
+/** The first of an awaited event and the timeout takes the park here, durably, before a part starts. */
+async function claimAndStart(
+  runtime: Runtime,
+  machine: string,
+  sk: string,
+  of: { customerId: string },
+  event: AwaitedEvent,
+): Promise<boolean> {
   const by: ResumeCause = { kind: 'event', event };
   const claim = await claimPark(
     runtime.store,
-    registration.customerId,
+    of.customerId,
     sk,
     causeName(by),
     runtime.now(),
