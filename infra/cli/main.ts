@@ -1,4 +1,5 @@
 /** `waymark <command>`: the command line over shared/. Output goes to stdout, problems to stderr. */
+import { importCommand } from './import.ts';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -62,6 +63,7 @@ Usage:
   waymark index-addresses [--aws --table <name>]  once, after upgrading: index the profiles written before
                                         customer search by email and phone (--help for options)
   waymark local [--demo] [--time-scale n]  the whole system on this machine (npm start); --help for options
+  waymark import pinpoint-endpoints <export.jsonl>  Pinpoint endpoints -> profiles, opt-outs kept (--dry-run)
   waymark put-event --file <events.json>   put events on the local engine's bus (or --type, --detail, --customer)
   waymark simulate <journey> --events <f>  play events through one journey on a jumping clock; print the timeline
   waymark report [--endpoint <url>] [--json]  funnels, conversions, attribution, engagement, skips, from the
@@ -116,6 +118,8 @@ export function main(argv: readonly string[], io: Output = consoleOutput): numbe
         return guarded(command, panelCommand(rest, io), io);
       case 'segment':
         return guarded(command, segmentCommand(rest, io), io);
+      case 'import':
+        return guarded(command, importCommand(rest, io), io);
       case 'synth':
       case 'deploy':
         io.err(`waymark ${command}: the CDK app runs through the CDK CLI: npm run ${command}\n`);
