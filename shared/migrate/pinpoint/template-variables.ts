@@ -58,7 +58,7 @@ function member(base: string, name: string): string | undefined {
 
 /** Endpoint fields Pinpoint has and Waymark keeps nothing like. */
 const NO_COUNTERPART: Record<string, string> = {
-  Id: 'a Waymark profile is a customer, not one of its endpoints (profile.customerId is the customer id)',
+  Id: 'a Waymark profile is a customer, not one of its endpoints; profile.customerId is the customer id',
   Location: 'Waymark keeps no location on a profile',
   Metrics: 'Waymark keeps no endpoint metrics on a profile',
   Demographic: 'Waymark keeps only the time zone and locale of a device on a profile',
