@@ -63,6 +63,7 @@ Usage:
   waymark index-addresses [--aws --table <name>]  once, after upgrading: index the profiles written before
                                         customer search by email and phone (--help for options)
   waymark local [--demo] [--time-scale n]  the whole system on this machine (npm start); --help for options
+  waymark import pinpoint <journey.json ...>  Pinpoint journeys (+ --templates <dir>) -> journeys/, MIGRATION.md
   waymark import pinpoint-endpoints <export.jsonl>  Pinpoint endpoints -> profiles, opt-outs kept (--dry-run)
   waymark put-event --file <events.json>   put events on the local engine's bus (or --type, --detail, --customer)
   waymark simulate <journey> --events <f>  play events through one journey on a jumping clock; print the timeline

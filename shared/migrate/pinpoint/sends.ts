@@ -1,14 +1,12 @@
 /** Pinpoint's EMAIL, SMS, PUSH and CUSTOM activities as Waymark send steps. */
 import type { Activity } from './pinpoint-schema.ts';
+import { waymarkTemplateName } from './template-variables.ts';
 import type { JsonObject } from './start-condition.ts';
 import type { ActivityContext, TranslatedActivity } from './waits.ts';
 
+/** The template importer's rule (CartReminder_v2 -> cart-reminder-v2), so a send finds its template. */
 export function templateFolder(name: string): string {
-  const folder = name
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return folder === '' ? 'pinpoint-template' : folder;
+  return waymarkTemplateName(name) ?? 'pinpoint-template';
 }
 
 function templateStep(name: string, context: ActivityContext, differences: string[]): string {
