@@ -107,6 +107,26 @@ describe('waymark import pinpoint', () => {
     }
   });
 
+  it('declares an event the project does not describe from the fields the journey reads, so the output validates', async () => {
+    const out = project();
+    const result = await waymark('import', 'pinpoint', join(JOURNEYS, 'own-event.json'), '--out', out);
+    expect(result.code).toBe(0);
+    const declared: unknown = JSON.parse(
+      readFileSync(join(out, 'events', 'purchase_completed.json'), 'utf8'),
+    );
+    expect(declared).toMatchObject({
+      title: 'purchase_completed',
+      'x-waymark': { customerId: 'customerId' },
+      properties: { customerId: { type: 'string' }, device: { type: 'string' }, total: { type: 'number' } },
+      examples: [{ customerId: 'customer-1', device: 'mobile' }],
+    });
+    expect(readFileSync(join(out, 'MIGRATION.md'), 'utf8')).toContain('`events/purchase_completed.json`');
+    const validated = await waymark('validate', out);
+    const errors = `${validated.out}\n${validated.err}`.split('\n').filter((line) => / error /.test(line));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const line of errors) expect(line).toContain('PLACEHOLDER-imported-from-Pinpoint');
+  });
+
   it('gives byte-identical files for the same input', async () => {
     const first = project();
     const second = project();

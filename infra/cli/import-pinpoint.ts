@@ -10,6 +10,9 @@ import { parseArgs } from 'node:util';
 import { type MigrationLine, translatePinpointJourney } from '../../shared/migrate/pinpoint/journey.ts';
 import { placeholderTemplate, translatePinpointTemplate } from '../../shared/migrate/pinpoint/templates.ts';
 import { isRecord } from '../../shared/json.ts';
+import { eventDefinition } from '../../shared/events/catalog.ts';
+import { loadDeployedEventCatalog } from '../../shared/project/events.ts';
+import { declaredEventFile, eventsNamed } from './import-pinpoint-events.ts';
 import { errorMessage } from '../local/errors.ts';
 import type { Output } from './output.ts';
 
@@ -253,11 +256,36 @@ function plannedWrites(
     for (const [file, text] of Object.entries(placeholderTemplate(name, [...channels].sort())))
       writes.set(join(out, 'templates', name, file), text);
   }
+  const declared = undeclaredEvents(out, journeys);
+  for (const [event, text] of declared) writes.set(join(out, 'events', `${event}.json`), text);
   writes.set(
     join(out, 'MIGRATION.md'),
-    migrationReport(journeys, templates, [...placeholders.keys()].sort()),
+    migrationReport(journeys, templates, [...placeholders.keys()].sort(), [...declared.keys()]),
   );
   return writes;
+}
+
+/** Event files for the events the journeys name that the project's catalog lacks, by name. */
+function undeclaredEvents(out: string, journeys: readonly TranslatedJourney[]): Map<string, string> {
+  let catalog;
+  try {
+    catalog = loadDeployedEventCatalog(out);
+  } catch {
+    catalog = loadDeployedEventCatalog(join(out, 'no-such-folder'));
+  }
+  const parsed = journeys.map((journey): unknown => JSON.parse(journey.text));
+  const missing = new Map<string, string[]>();
+  journeys.forEach((journey, index) => {
+    for (const event of eventsNamed(parsed[index])) {
+      if (eventDefinition(catalog, event) !== undefined) continue;
+      missing.set(event, [...(missing.get(event) ?? []), basename(journey.source)]);
+    }
+  });
+  return new Map(
+    [...missing]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([event, sources]) => [event, declaredEventFile(event, parsed, sources)]),
+  );
 }
 
 function cell(text: string): string {
@@ -269,6 +297,7 @@ function migrationReport(
   journeys: readonly TranslatedJourney[],
   templates: readonly TranslatedTemplate[],
   placeholders: readonly string[],
+  events: readonly string[],
 ): string {
   const lines = [
     '# Migration from Amazon Pinpoint',
@@ -301,6 +330,15 @@ function migrationReport(
     for (const name of placeholders) {
       lines.push(
         `- \`templates/${name}/\`: no Pinpoint template of this name was given (--templates); \`waymark validate\` flags it until it is written.`,
+      );
+    }
+    lines.push('');
+  }
+  if (events.length > 0) {
+    lines.push('## Events declared from the journeys', '');
+    for (const event of events) {
+      lines.push(
+        `- \`events/${event}.json\`: Pinpoint kept no schema of its events; this one is declared from the fields the journeys read. Check its fields and where the customer id is (\`waymark events infer\` on a real event writes a fuller one).`,
       );
     }
     lines.push('');
