@@ -37,7 +37,14 @@ describe('a Pinpoint endpoint export read into profile updates', () => {
       timeZone: 'America/Sao_Paulo',
       locale: 'pt-BR',
       consent: { sms: 'opted-out' },
-      attributes: { FirstName: 'Ana', LastName: 'Souza', Interests: ['Science', 'Music', 'Travel'] },
+      attributes: {
+        FirstName: 'Ana',
+        LastName: 'Souza',
+        Interests: ['Science', 'Music', 'Travel'],
+        signupSource: 'web',
+        AppVersion: '4.2.0',
+        Devices: ['iPhone', 'iPad'],
+      },
     });
     expect(result.endpoints).toBe(12);
   });
@@ -72,11 +79,59 @@ describe('a Pinpoint endpoint export read into profile updates', () => {
     const { skipped, customers } = translateEndpointExport(fixture());
 
     expect(skipped).toEqual([
+      { line: 3, reason: expect.stringContaining('Attributes.FirstName') },
       { line: 4, reason: expect.stringContaining('INACTIVE') },
       { line: 7, reason: expect.stringContaining('VOICE') },
     ]);
     // The INACTIVE endpoint's address never reaches the profile.
     expect(JSON.stringify(customers)).not.toContain('ana.old@example.com');
+  });
+
+  it("puts an endpoint's own Attributes on the profile under the name templates read, a user attribute winning", () => {
+    // Arrange: the fixture's ana-ios endpoint (line 3) has Attributes.FirstName "Nana" beside her
+    // User.UserAttributes.FirstName "Ana"; and a customer whose endpoints carry both kinds.
+    const text = [
+      line({
+        Id: 'w1',
+        ChannelType: 'EMAIL',
+        Address: 'w@example.com',
+        EffectiveDate: '2025-01-01T00:00:00Z',
+        Attributes: { Plan: ['basic'], Tier: ['gold'], Segment: ['old'] },
+        User: { UserId: 'w', UserAttributes: { Tier: ['gold'], Name: ['Wu'] } },
+      }),
+      line({
+        Id: 'w2',
+        ChannelType: 'SMS',
+        Address: '+15005550004',
+        EffectiveDate: '2025-02-01T00:00:00Z',
+        Attributes: { Plan: ['pro', 'trial'], Name: ['Wu phone'], Segment: [] },
+        User: { UserId: 'w' },
+      }),
+    ].join('\n');
+
+    // Act
+    const fromFixture = translateEndpointExport(fixture());
+    const result = translateEndpointExport(text);
+
+    // Assess: user attributes win over the endpoint's, even a newer endpoint's; a differing endpoint
+    // value is reported on its line, an equal one is not; one value a string, several a list.
+    expect(fromFixture.customers[0]?.attributes).toMatchObject({ FirstName: 'Ana', signupSource: 'web' });
+    expect(fromFixture.skipped[0]).toEqual({
+      line: 3,
+      reason:
+        'Attributes.FirstName "Nana" not imported: User.UserAttributes.FirstName (line 2) is on the profile ' +
+        'under that name, and a user attribute wins',
+    });
+    expect(result.customers[0]?.attributes).toEqual({
+      Tier: 'gold',
+      Name: 'Wu',
+      Plan: ['pro', 'trial'],
+      Segment: 'old',
+    });
+    expect(result.skipped).toEqual([
+      { line: 2, reason: expect.stringContaining('Attributes.Name "Wu phone"') },
+    ]);
+    expect(result.problems).toEqual([]);
   });
 
   it('names each broken line with its number and what was expected, and never throws', () => {

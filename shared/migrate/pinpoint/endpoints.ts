@@ -19,9 +19,12 @@
  *   the update leaves that channel's consent as it is (`unknown` on a new profile, where transactional
  *   messages go and marketing ones wait for an opt-in). A team holding its own opt-in records can ask
  *   for `noneAs: 'opted-in'`.
- * - Attributes: `User.UserAttributes` under Pinpoint's own names (`FirstName`, as the template importer
- *   reads `{{User.UserAttributes.FirstName}}`); one value becomes the string, several stay a list.
- *   The endpoint's own `Attributes`, `Metrics` and `Location` describe a device, not a customer: not imported.
+ * - Attributes: `User.UserAttributes` and the endpoint's own `Attributes`, both under Pinpoint's own names,
+ *   as the template importer reads `{{User.UserAttributes.FirstName}}` and `{{Attributes.FirstName}}`
+ *   (both `profile.attributes.FirstName`); one value becomes the string, several stay a list. A name in
+ *   both: the user attribute wins (it describes the customer; an endpoint attribute, one of its
+ *   devices), and an endpoint value that differs is listed in `skipped` on its line. Of a customer's
+ *   endpoints, the newest one's value of an attribute wins. `Metrics` and `Location`: not imported.
  * - Skipped with a reason: INACTIVE endpoints, channels Waymark cannot reach (VOICE, BAIDU, ADM,
  *   APNS_VOIP, IN_APP, CUSTOM), endpoints without an Address.
  * - Problems (never a throw): a line that is not a JSON object, has no or an unknown ChannelType, an
@@ -97,6 +100,13 @@ const channelTypeSchema = z.enum(PINPOINT_CHANNEL_TYPES, {
 });
 
 const optionalText = z.string().optional();
+/** Pinpoint's attribute maps (`Attributes`, `User.UserAttributes`): each name to a list of strings. */
+const attributeLists = (field: string) =>
+  z
+    .record(z.string(), z.array(z.string()), {
+      error: `Expected ${field} as an object of string lists, e.g. {"FirstName": ["Ana"]}`,
+    })
+    .optional();
 
 /** The fields of Pinpoint's EndpointResponse this import reads; the others are ignored. */
 const endpointSchema = z.object({
@@ -108,16 +118,8 @@ const endpointSchema = z.object({
     .enum(['ACTIVE', 'INACTIVE'], { error: 'Expected EndpointStatus "ACTIVE" or "INACTIVE"' })
     .optional(),
   EffectiveDate: optionalText,
-  User: z
-    .object({
-      UserId: optionalText,
-      UserAttributes: z
-        .record(z.string(), z.array(z.string()), {
-          error: 'Expected User.UserAttributes as an object of string lists, e.g. {"FirstName": ["Ana"]}',
-        })
-        .optional(),
-    })
-    .optional(),
+  Attributes: attributeLists('Attributes'),
+  User: z.object({ UserId: optionalText, UserAttributes: attributeLists('User.UserAttributes') }).optional(),
   Demographic: z.object({ Timezone: optionalText, Locale: optionalText, Platform: optionalText }).optional(),
 });
 type Endpoint = z.infer<typeof endpointSchema>;
@@ -136,7 +138,10 @@ interface PendingCustomer {
   push?: Stamped<PushEndpoint>;
   timeZone?: Stamped<string>;
   locale?: Stamped<string>;
+  /** From `User.UserAttributes`. */
   attributes: Map<string, Stamped<JsonValue>>;
+  /** From the endpoints' own `Attributes`: on the profile where `attributes` has no such name. */
+  endpointAttributes: Map<string, Stamped<JsonValue>>;
   optedOut: Set<AddressChannel>;
   firstLine: number;
 }
@@ -255,6 +260,7 @@ export class EndpointExportReader {
     const created: PendingCustomer = {
       customerId,
       attributes: new Map(),
+      endpointAttributes: new Map(),
       optedOut: new Set(),
       firstLine: line,
     };
@@ -288,11 +294,8 @@ export class EndpointExportReader {
           `Demographic.Locale ${JSON.stringify(locale)}: ${firstMessage(read.error)} (left out)`,
         );
     }
-    for (const [name, values] of Object.entries(endpoint.User?.UserAttributes ?? {})) {
-      if (name === '' || values.length === 0) continue;
-      const value: JsonValue = values.length === 1 ? (values[0] ?? '') : values;
-      customer.attributes.set(name, newer(customer.attributes.get(name), { value, ...stamp }));
-    }
+    readAttributes(customer.attributes, endpoint.User?.UserAttributes, stamp);
+    readAttributes(customer.endpointAttributes, endpoint.Attributes, stamp);
   }
 
   private readAddress(
@@ -375,6 +378,16 @@ export class EndpointExportReader {
     const attributes = Object.fromEntries(
       [...pending.attributes].map(([name, stamped]) => [name, stamped.value]),
     );
+    for (const [name, stamped] of pending.endpointAttributes) {
+      const user = pending.attributes.get(name);
+      if (user === undefined) attributes[name] = stamped.value;
+      else if (JSON.stringify(user.value) !== JSON.stringify(stamped.value))
+        this.skip(
+          stamped.line,
+          `Attributes.${name} ${JSON.stringify(stamped.value)} not imported: User.UserAttributes.${name} ` +
+            `(line ${user.line}) is on the profile under that name, and a user attribute wins`,
+        );
+    }
     return {
       customerId: pending.customerId,
       ...(pending.email === undefined ? {} : { email: pending.email.value }),
@@ -383,7 +396,7 @@ export class EndpointExportReader {
       ...(pending.timeZone === undefined ? {} : { timeZone: pending.timeZone.value }),
       ...(pending.locale === undefined ? {} : { locale: pending.locale.value }),
       ...(Object.keys(consent).length === 0 ? {} : { consent }),
-      ...(pending.attributes.size === 0 ? {} : { attributes }),
+      ...(Object.keys(attributes).length === 0 ? {} : { attributes }),
     };
   }
 }
@@ -412,6 +425,19 @@ function addressChannel(channelType: PinpointChannel): AddressChannel | undefine
       const unreachable: never = channelType;
       throw new Error(`Unknown channel type ${String(unreachable)}`);
     }
+  }
+}
+
+/** Pinpoint's attribute lists by name: one value as the string, several as the list; the newest wins. */
+function readAttributes(
+  into: Map<string, Stamped<JsonValue>>,
+  lists: Record<string, string[]> | undefined,
+  stamp: { at: number; line: number },
+): void {
+  for (const [name, values] of Object.entries(lists ?? {})) {
+    if (name === '' || values.length === 0) continue;
+    const value: JsonValue = values.length === 1 ? (values[0] ?? '') : values;
+    into.set(name, newer(into.get(name), { value, ...stamp }));
   }
 }
 
