@@ -4,7 +4,16 @@
  * placeholders (and the functions and webhooks a CUSTOM activity calls, which settings.json must
  * declare); the same input gives byte-identical files; any problem writes nothing.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -125,6 +134,22 @@ describe('waymark import pinpoint', () => {
     const errors = `${validated.out}\n${validated.err}`.split('\n').filter((line) => / error /.test(line));
     expect(errors.length).toBeGreaterThan(0);
     for (const line of errors) expect(line).toContain('PLACEHOLDER-imported-from-Pinpoint');
+  });
+
+  it('writes no event file outside events/ for an event type holding a path', async () => {
+    const out = project();
+    const hostile: unknown = JSON.parse(readFileSync(join(JOURNEYS, 'own-event.json'), 'utf8'));
+    const file = join(folder('waymark-pinpoint-hostile-'), 'hostile.json');
+    writeFileSync(file, JSON.stringify(hostile).replace('"purchase_completed"', '"../../escaped"'));
+    const before = filesIn(out);
+    const result = await waymark('import', 'pinpoint', file, '--out', out);
+    expect(result.code).toBe(0);
+    const added = [...filesIn(out).keys()].filter((path) => !before.has(path));
+    expect(added.every((path) => !path.startsWith('..') && !path.includes('escaped'))).toBe(true);
+    // Where `events/<type>.json` would have gone: two folders up from events/.
+    expect(existsSync(join(out, 'events', '..', '..', 'escaped.json'))).toBe(false);
+    const validated = await waymark('validate', out);
+    expect(`${validated.out}${validated.err}`).toContain('"../../escaped" is not an event in the catalog');
   });
 
   it('gives byte-identical files for the same input', async () => {

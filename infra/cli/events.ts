@@ -13,7 +13,7 @@ import { type EventFileDraft, eventFileFromRegistryExport } from '../../shared/e
 import { EVENT_USES, type EventUse, eventUses } from '../../shared/journey/event-uses.ts';
 import { formatProblem, hasErrors, type Problem } from '../../shared/journey/problem.ts';
 import { validateEventFileText } from '../../shared/journey/validate.ts';
-import { EVENTS_DIR } from '../../shared/project/events.ts';
+import { EVENTS_DIR, isEventFileName } from '../../shared/project/events.ts';
 import { loadProject } from '../../shared/project/load.ts';
 import { errorMessage } from '../local/errors.ts';
 import type { Output } from './output.ts';
@@ -183,6 +183,12 @@ function writeEventFile(
   if (title.length > MAX_DETAIL_TYPE_LENGTH) {
     io.err(
       `waymark events ${verb}: the detail-type is ${title.length} characters long; EventBridge takes at most ${MAX_DETAIL_TYPE_LENGTH} characters.\n`,
+    );
+    return 1;
+  }
+  if (!isEventFileName(title)) {
+    io.err(
+      `waymark events ${verb}: the detail-type ${JSON.stringify(title)} cannot name a file (no "/", "\\" or control characters).\n`,
     );
     return 1;
   }

@@ -11,7 +11,7 @@ import { type MigrationLine, translatePinpointJourney } from '../../shared/migra
 import { placeholderTemplate, translatePinpointTemplate } from '../../shared/migrate/pinpoint/templates.ts';
 import { isRecord } from '../../shared/json.ts';
 import { eventDefinition } from '../../shared/events/catalog.ts';
-import { loadDeployedEventCatalog } from '../../shared/project/events.ts';
+import { isEventFileName, loadDeployedEventCatalog } from '../../shared/project/events.ts';
 import { declaredEventFile, eventsNamed } from './import-pinpoint-events.ts';
 import { errorMessage } from '../local/errors.ts';
 import type { Output } from './output.ts';
@@ -277,7 +277,8 @@ function undeclaredEvents(out: string, journeys: readonly TranslatedJourney[]): 
   const missing = new Map<string, string[]>();
   journeys.forEach((journey, index) => {
     for (const event of eventsNamed(parsed[index])) {
-      if (eventDefinition(catalog, event) !== undefined) continue;
+      // A name that cannot be a file name stays undescribed: validate names it, MIGRATION.md too.
+      if (eventDefinition(catalog, event) !== undefined || !isEventFileName(event)) continue;
       missing.set(event, [...(missing.get(event) ?? []), basename(journey.source)]);
     }
   });

@@ -13,6 +13,22 @@ import { listJsonFilesIn, parseJsonFile } from './files.ts';
 export const EVENTS_DIR = 'events';
 
 /** The event files of a journeys folder, sorted; a folder that is not there holds none. */
+/**
+ * Whether a detail-type can name its event file (`events/<detail-type>.json`): EventBridge allows
+ * almost any text, a file name must not hold a path.
+ */
+export function isEventFileName(detailType: string): boolean {
+  const controls = [...detailType].some((character) => (character.codePointAt(0) ?? 0) < 0x20);
+  return (
+    detailType.length > 0 &&
+    detailType.length <= 128 &&
+    !controls &&
+    !/[/\\]/.test(detailType) &&
+    detailType !== '.' &&
+    detailType !== '..'
+  );
+}
+
 export function listEventFiles(journeysDir: string): string[] {
   return listJsonFilesIn(journeysDir, EVENTS_DIR);
 }
