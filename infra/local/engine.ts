@@ -12,17 +12,13 @@ import {
   LAMBDA_INVOKE,
   LAMBDA_INVOKE_WAIT_FOR_TOKEN,
 } from '../../shared/contract/tasks.ts';
-import {
-  customerIdText,
-  type EventCatalog,
-  type EventEnvelope,
-  eventEnvelopeSchema,
-} from '../../shared/events/catalog.ts';
+import { customerIdText, type EventCatalog, type EventEnvelope } from '../../shared/events/catalog.ts';
+import { executionArnOf, startedRecord } from './execution-start.ts';
 import type { CompiledJourney } from '../../shared/journey/compile.ts';
 import { isRecord, type JsonValue, toJsonValue } from '../../shared/json.ts';
 import { STATES_SOURCE } from '../../shared/runtime/finish.ts';
 import type { VirtualClock } from './clock.ts';
-import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION } from './constants.ts';
+import { LOCAL_BUS } from './constants.ts';
 import {
   CLOCK_WAIT_RESOURCE,
   clockWaitDue,
@@ -82,12 +78,6 @@ export interface EngineOptions {
   journal?: IntakeJournal;
   /** Customers routed at once; default ROUTING_CONCURRENCY. */
   routingConcurrency?: number;
-}
-
-function resumedCustomerOf(input: unknown): string | undefined {
-  return isRecord(input) && isRecord(input.resume) && typeof input.resume.customerId === 'string'
-    ? input.resume.customerId
-    : undefined;
 }
 
 export class LocalEngine {
@@ -240,7 +230,7 @@ export class LocalEngine {
         `State Machine Does Not Exist: '${stateMachineArnValue}'`,
       );
     }
-    const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${machine.compiled.journeyId}:${name}`;
+    const executionArn = executionArnOf(machine.compiled.journeyId, name);
     const existing = this.options.executions.get(executionArn);
     if (existing !== undefined) {
       // StartExecution is idempotent for the same name and input while the execution runs, as on AWS.
@@ -248,23 +238,13 @@ export class LocalEngine {
         return existing;
       throw new EngineError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const trigger = eventEnvelopeSchema.safeParse(input);
-    // A high-volume run's later parts start on {"resume": {"customerId", ...}}, not on an event.
-    const customerId = trigger.success
-      ? customerIdText(this.options.events, trigger.data)
-      : resumedCustomerOf(input);
-    const record: ExecutionRecord = {
-      executionArn,
+    const record = startedRecord({
+      machine: { arn: machine.arn, journeyId: machine.compiled.journeyId, hash: machine.hash },
       name,
-      stateMachineArn: machine.arn,
-      journeyId: machine.compiled.journeyId,
-      ...(customerId === undefined ? {} : { customerId }),
-      status: 'RUNNING',
       input,
-      startDate: this.options.clock.now().toISOString(),
-      steps: [],
-      definitionHash: machine.hash,
-    };
+      events: this.options.events,
+      now: this.options.clock.now(),
+    });
     this.options.executions.save(record);
     this.options.log(`${this.stamp()} ${record.journeyId}${customerOf(record)}: started ${name}`);
     this.run(targetOf(machine), record, machine.machine, input);
