@@ -14,3 +14,6 @@ export const DEFAULT_LOCAL_ENDPOINT = `http://127.0.0.1:${DEFAULT_PORT}`;
 
 /** The local engine's one table (the store's keys are in shared/store/table.ts). */
 export const LOCAL_TABLE = 'waymark';
+
+/** The role local high-volume parks hand the Scheduler stand-in: its form is checked, nothing more. */
+export const LOCAL_SCHEDULER_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/waymark-local-scheduler`;

@@ -19,7 +19,7 @@ import { isRecord } from '../../shared/json.ts';
 import { readJsonPath } from '../../shared/asl/path.ts';
 import type { JsonValue } from '../../shared/json.ts';
 import type { ClockMode } from './clock.ts';
-import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION } from './constants.ts';
+import { LOCAL_ACCOUNT, LOCAL_BUS, LOCAL_REGION, LOCAL_SCHEDULER_ROLE_ARN } from './constants.ts';
 import { EngineError } from './errors.ts';
 
 export type InterpreterDefinition = ConstructorParameters<typeof StateMachine>[0];
@@ -40,7 +40,7 @@ const BINDINGS: Record<PlaceholderName | PartPlaceholderName, string> = {
   [PLACEHOLDERS.deliverFunction]: LOCAL_FUNCTIONS.deliver,
   [PLACEHOLDERS.eventBus]: LOCAL_BUS,
   // High-volume parks hand Scheduler a role; the local stand-in checks its form and needs no more.
-  [PART_PLACEHOLDERS.schedulerRole]: `arn:aws:iam::${LOCAL_ACCOUNT}:role/waymark-local-scheduler`,
+  [PART_PLACEHOLDERS.schedulerRole]: LOCAL_SCHEDULER_ROLE_ARN,
 };
 
 export type ClockWait = { kind: 'seconds'; seconds: number } | { kind: 'timestampPath'; path: string };

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type JsonValue, toJsonValue } from '../../shared/json.ts';
 import type { VirtualClock } from './clock.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_SCHEDULER_ROLE_ARN } from './constants.ts';
 import { EngineError, publicMessage } from './errors.ts';
 import { readJsonFile, writeJsonFile } from './json-file.ts';
 import { DEFAULT_SCHEDULE_GROUP, type Schedule, scheduleSchema } from './scheduler-request.ts';
@@ -22,7 +22,7 @@ import { DEFAULT_SCHEDULE_GROUP, type Schedule, scheduleSchema } from './schedul
 /** The group the engine's own functions park high-volume runs in (WAYMARK_SCHEDULE_GROUP on AWS). */
 export const LOCAL_SCHEDULE_GROUP = 'waymark-local';
 /** The role a local high-volume journey's schedules name: nothing checks it here, but it must look like one. */
-export const LOCAL_SCHEDULER_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/waymark-local-scheduler`;
+export { LOCAL_SCHEDULER_ROLE_ARN };
 
 /** Scheduler's defaults when a target names no retry policy: a day, 185 retries. */
 const DEFAULT_MAX_AGE_SECONDS = 86_400;

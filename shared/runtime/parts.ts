@@ -69,9 +69,6 @@ export async function park(task: Task<'park'>, runtime: Runtime): Promise<StepsT
       ? new Date(Date.parse(task.now) + task.wake.seconds * 1000)
       : new Date(task.wake.at);
   if (Number.isNaN(wakeAt.getTime())) throw new Error(`The wait "${task.stepId}" has no time to wake at.`);
-  // A run that ended while this part ran (a goal, an exit, an erasure) parks nowhere: nothing of it
-  // is written again, and nothing is scheduled.
-  if (!(await holdsPlace(runtime, task))) return { parked: 'run-ended' };
   const partAt = task.enteredAt ?? task.now;
   const { sk } = parkKey(task.customerId, task.executionId, task.stepId, partAt);
   const record = {
@@ -94,7 +91,8 @@ export async function park(task: Task<'park'>, runtime: Runtime): Promise<StepsT
   if (parked === undefined || (!written.written && written.existing?.status !== 'waiting')) {
     return { parked: 'parked-before' };
   }
-  // An erasure between the check and the write deleted the place: take the park back out.
+  // A run that ended while this part ran (a goal, an exit, an erasure) parks nowhere: its place is
+  // read after the write (so an erasure in between is seen too), and the park taken back out.
   if (written.written && !(await holdsPlace(runtime, task))) {
     await deletePark(runtime.store, task.customerId, sk);
     return { parked: 'run-ended' };

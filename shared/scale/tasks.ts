@@ -184,12 +184,13 @@ export function requestsOf(call: Call): Requests {
       // The finish task (steps.ts) of Express and high-volume runs: release, and the end's entry.
       return requests({ writes: ['customer', 'history'] });
     case 'park':
-      // park (shared/runtime/parts.ts): the park item, one conditional put (writePark); a
-      // waitForEvent also registers (registerWait) and reads the history for an event that came
-      // first (awaitedEventSince, one Query). Then CreateSchedule, which is no DynamoDB request.
+      // park (shared/runtime/parts.ts): the park item, one conditional put (writePark), then the
+      // run's place (readMembership, a GetItem of the customer item); a waitForEvent also registers
+      // (registerWait) and reads the history for an event that came first (awaitedEventSince, one
+      // Query). Then CreateSchedule, which is no DynamoDB request.
       return call.awaits
-        ? requests({ writes: ['park', 'small'], queries: ['historyQuery'] })
-        : requests({ writes: ['park'] });
+        ? requests({ gets: ['customer'], writes: ['park', 'small'], queries: ['historyQuery'] })
+        : requests({ gets: ['customer'], writes: ['park'] });
     case 'resume':
       // resume (parts.ts): the claim, one conditional UpdateItem that answers the park (ReturnValues
       // ALL_NEW: no read of its own), then the run's place (readMembership, a GetItem of the customer
